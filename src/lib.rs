@@ -1,0 +1,1 @@
+//! repodeck: library root wiring the modules together.
