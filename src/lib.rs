@@ -1,1 +1,12 @@
-//! repodeck: library root wiring the modules together.
+//! repodeck: a keyboard-driven terminal command center for the GitHub repositories you care about.
+//! This library root wires the modules together; `main.rs` is only the entry point.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod logging;
+pub mod sanitize;
+pub mod store;
+pub mod sync;
+pub mod tui;

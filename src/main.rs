@@ -1,1 +1,106 @@
-fn main() {}
+//! Entry point, wiring only: parse the CLI, load config, start logging, open the store, run the
+//! command, map the result to an exit code (0 ok, 1 partial failure, 2 usage/config/input/auth).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use directories::ProjectDirs;
+
+use repodeck::cli::{Cli, Command};
+use repodeck::commands::{self, CliError, Context, Status};
+use repodeck::config::Config;
+use repodeck::store::{OpenReport, Store};
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 through clap itself.
+    let cli = Cli::parse();
+    if let Err(e) = repodeck::tui::install_hooks() {
+        eprintln!("error: cannot install error hooks: {e}");
+    }
+    match run(cli) {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::Partial) => ExitCode::from(1),
+        Err(e) => {
+            tracing::error!(error = %e, "command failed");
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn project_dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "repodeck")
+}
+
+fn resolve(cli: &Cli) -> Result<Context, CliError> {
+    let dirs = project_dirs();
+    let (config_path, explicit) = match &cli.global.config {
+        Some(p) => (p.clone(), true),
+        None => match &dirs {
+            Some(d) => (d.config_dir().join("config.toml"), false),
+            None => (PathBuf::from("repodeck.toml"), false),
+        },
+    };
+    let mut config = Config::load(&config_path, explicit).map_err(|e| CliError::Input(e.to_string()))?;
+    if let Some(url) = &cli.global.api_url {
+        config = config
+            .with_api_url(url)
+            .map_err(|e| CliError::Input(format!("--api-url / GITHUB_API_URL: {e}")))?;
+    }
+    let data_dir = match &cli.global.data_dir {
+        Some(d) => d.clone(),
+        None => dirs.map(|d| d.data_dir().to_path_buf()).ok_or_else(|| {
+            CliError::Input("cannot find a home directory for the data; pass --data-dir DIR or set REPODECK_DATA_DIR".into())
+        })?,
+    };
+    Ok(Context { config, data_dir })
+}
+
+fn open_store(ctx: &Context) -> Result<Store, CliError> {
+    let (store, report) = Store::open(&ctx.data_dir)?;
+    match report {
+        OpenReport::Recovered { quarantined, restored_repos, restored_secrets, reason } => eprintln!(
+            "warning: the store was damaged ({reason}); it was moved to {} and rebuilt. \
+             Restored {restored_repos} tracked repositories and {restored_secrets} encrypted secrets; \
+             run `repodeck sync --all` to refetch the rest.",
+            quarantined.display()
+        ),
+        OpenReport::Migrated { from } => {
+            tracing::info!(from, "store migrated to the current schema");
+        }
+        OpenReport::Fresh | OpenReport::Opened => {}
+    }
+    Ok(store)
+}
+
+fn run(cli: Cli) -> Result<Status, CliError> {
+    let ctx = resolve(&cli)?;
+    let _log = repodeck::logging::init(&ctx.data_dir, cli.global.log_level.as_deref(), cli.global.log_format)
+        .map_err(CliError::Input)?;
+    tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr();
+    match cli.command {
+        None => {
+            let store = open_store(&ctx)?;
+            repodeck::tui::run(&ctx, store).map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            Ok(Status::Ok)
+        }
+        Some(Command::Add { repos }) => {
+            // Validate before touching the store, so bad input never waits on a lock.
+            commands::parse_keys(&repos)?;
+            let store = open_store(&ctx)?;
+            commands::add(&store, &repos, &mut out, &mut err)
+        }
+        Some(Command::Remove { repos }) => {
+            commands::parse_keys(&repos)?;
+            let store = open_store(&ctx)?;
+            commands::remove(&store, &repos, &mut out, &mut err)
+        }
+        Some(Command::List { json }) => {
+            let store = open_store(&ctx)?;
+            commands::list(&store, json, chrono::Utc::now(), &mut out)
+        }
+    }
+}

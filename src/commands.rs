@@ -1,0 +1,205 @@
+//! The CLI commands: each takes resolved options and the store, prints to stdout/stderr, and
+//! returns an exit status. No TUI here; the TUI is started from `main.rs`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::domain::{RepoKey, TrackedRepo};
+use crate::sanitize;
+use crate::store::{Added, Store, StoreError};
+
+/// How a command ended; maps to the documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Some repositories failed; the others were done.
+    Partial,
+}
+
+/// An error that stops a command. Every message says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Usage, input, config or authentication: exit 2, nothing changed.
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Anything else that failed as a whole: exit 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) | CliError::Store(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+/// Everything a command needs from the environment, resolved once by `main.rs`.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub config: Config,
+    pub data_dir: PathBuf,
+}
+
+/// Parses every argument first, so one bad name leaves the store untouched.
+pub fn parse_keys(inputs: &[String]) -> Result<Vec<RepoKey>, CliError> {
+    let mut keys = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        match RepoKey::parse(input) {
+            Ok(k) => keys.push(k),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(keys)
+    } else {
+        Err(CliError::Input(format!("{}\nNothing was changed.", errors.join("\n"))))
+    }
+}
+
+pub fn add(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
+    let keys = parse_keys(inputs)?;
+    for key in keys {
+        match store.add(&key)? {
+            Added::New(_) => {
+                let _ = writeln!(out, "added {key}");
+            }
+            Added::Exists(_) => {
+                let _ = writeln!(err, "note: {key} is already tracked; nothing to do");
+            }
+        }
+    }
+    Ok(Status::Ok)
+}
+
+pub fn remove(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
+    let keys = parse_keys(inputs)?;
+    let mut missing = 0;
+    for key in keys {
+        if store.remove(&key)? {
+            let _ = writeln!(out, "removed {key}");
+        } else {
+            missing += 1;
+            let _ = writeln!(err, "note: {key} is not tracked; see `repodeck list`");
+        }
+    }
+    Ok(if missing > 0 && missing == inputs.len() { Status::Partial } else { Status::Ok })
+}
+
+/// The JSON object `list --json` prints for one repo.
+pub fn repo_json(r: &TrackedRepo) -> serde_json::Value {
+    let meta = r.meta.as_ref();
+    json!({
+        "full_name": r.key.to_string(),
+        "id": r.id.map(|i| i.0),
+        "stars": meta.map(|m| m.stars),
+        "forks": meta.map(|m| m.forks),
+        "open_issues": meta.map(|m| m.open_issues),
+        "open_prs": meta.map(|m| m.open_prs),
+        "default_branch": meta.map(|m| m.default_branch.clone()),
+        "head_sha": r.head.as_ref().map(|c| c.sha.clone()),
+        "pushed_at": meta.and_then(|m| m.pushed_at).map(rfc3339),
+        "last_synced_at": r.last_synced_at.map(rfc3339),
+        "status": r.status.as_str(),
+        "description": meta.and_then(|m| m.description.clone()),
+        "language": meta.and_then(|m| m.language.clone()),
+        "archived": meta.map(|m| m.archived),
+        "private": meta.map(|m| m.private),
+        "unread": r.unread,
+        "last_error": r.last_error.as_ref().map(|e| json!({"kind": e.kind, "message": e.message})),
+    })
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn list(store: &Store, json_out: bool, now: DateTime<Utc>, out: &mut dyn Write) -> Result<Status, CliError> {
+    let repos = store.list()?;
+    if json_out {
+        let rows: Vec<_> = repos.iter().map(repo_json).collect();
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
+        let _ = writeln!(out, "{text}");
+        return Ok(Status::Ok);
+    }
+    if repos.is_empty() {
+        let _ = writeln!(out, "No repositories tracked yet. Add one with `repodeck add OWNER/NAME`, or try `repodeck demo`.");
+        return Ok(Status::Ok);
+    }
+    let _ = writeln!(
+        out,
+        "{:<40} {:>8} {:>6} {:>5} {:>6}  {:<9} {:<9} STATUS",
+        "REPO", "STARS", "FORKS", "PRS", "ISSUES", "PUSHED", "SYNCED"
+    );
+    for r in &repos {
+        let meta = r.meta.as_ref();
+        let num = |v: Option<u64>| v.map(thousands).unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{:<40} {:>8} {:>6} {:>5} {:>6}  {:<9} {:<9} {}",
+            sanitize::truncate_chars(&r.key.to_string(), 40),
+            num(meta.map(|m| m.stars)),
+            num(meta.map(|m| m.forks)),
+            num(meta.map(|m| m.open_prs)),
+            num(meta.map(|m| m.open_issues)),
+            meta.and_then(|m| m.pushed_at).map(|t| relative(t, now)).unwrap_or_else(|| "-".into()),
+            r.last_synced_at.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()),
+            r.status.as_str(),
+        );
+    }
+    Ok(Status::Ok)
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "now", "5m ago", "3h ago", "2d ago", "4mo ago", "1y ago".
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - t).num_seconds();
+    if secs < 0 {
+        return "soon".into();
+    }
+    match secs {
+        0..60 => "now".into(),
+        60..3600 => format!("{}m ago", secs / 60),
+        3600..86_400 => format!("{}h ago", secs / 3600),
+        86_400..2_592_000 => format!("{}d ago", secs / 86_400),
+        2_592_000..31_536_000 => format!("{}mo ago", secs / 2_592_000),
+        _ => format!("{}y ago", secs / 31_536_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_and_times() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        let now = Utc::now();
+        assert_eq!(relative(now - chrono::Duration::seconds(30), now), "now");
+        assert_eq!(relative(now - chrono::Duration::minutes(5), now), "5m ago");
+        assert_eq!(relative(now - chrono::Duration::days(3), now), "3d ago");
+    }
+}

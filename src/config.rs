@@ -1,0 +1,406 @@
+//! Configuration: `RawConfig` mirrors the TOML file (serde, unknown keys refused), `Config` is the
+//! validated form every other module reads. CLI flags and environment variables are applied by
+//! `main.rs` on top (precedence CLI > env > file > defaults).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// A configuration problem: names the file, the key, the problem and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}. Check the path given with --config or REPODECK_CONFIG")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub github: RawGithub,
+    #[serde(default)]
+    pub sync: RawSync,
+    #[serde(default)]
+    pub ui: RawUi,
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGithub {
+    pub api_url: Option<String>,
+    pub graphql_url: Option<String>,
+    pub max_concurrency: Option<i64>,
+    pub reserve: Option<toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSync {
+    pub min_interval: Option<String>,
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUi {
+    pub theme: Option<String>,
+    pub ascii: Option<bool>,
+    pub mouse: Option<bool>,
+}
+
+/// How much of each rate-limit bucket background work leaves for what the user asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reserve {
+    /// A share of the bucket's limit, 0.0 to 1.0.
+    Fraction(f64),
+    /// A fixed number of requests or points.
+    Absolute(u64),
+}
+
+impl Reserve {
+    /// The reserve in requests or points for a bucket with this limit.
+    pub fn of(self, limit: u64) -> u64 {
+        match self {
+            Reserve::Fraction(f) => (limit as f64 * f).ceil() as u64,
+            Reserve::Absolute(n) => n,
+        }
+    }
+}
+
+impl std::fmt::Display for Reserve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reserve::Fraction(x) => write!(f, "{}%", (x * 100.0).round()),
+            Reserve::Absolute(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GithubConfig {
+    pub api_url: String,
+    pub graphql_url: String,
+    pub max_concurrency: usize,
+    pub reserve: Reserve,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncConfig {
+    /// A repo synced more recently than this is skipped unless forced.
+    pub min_interval: Duration,
+    /// Periodic background sync while the TUI or `serve` runs; `None` = off.
+    pub interval: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiConfig {
+    pub theme: String,
+    pub ascii: bool,
+    pub mouse: bool,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub github: GithubConfig,
+    pub sync: SyncConfig,
+    pub ui: UiConfig,
+    /// Action name -> key(s), validated by the TUI's keymap.
+    pub keys: BTreeMap<String, String>,
+}
+
+pub const THEMES: &[&str] = &["default", "light", "mono"];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::from_raw(RawConfig::default(), Path::new("<defaults>")).expect("defaults are valid")
+    }
+}
+
+/// Where `--api-url` came from matters only for precedence; `None` means "not given on CLI or env".
+impl Config {
+    /// Loads `path`. A missing file is an error only when `explicit` (given with --config or env).
+    pub fn load(path: &Path, explicit: bool) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Config::default()),
+            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+        };
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: explain_toml_error(&e),
+        })?;
+        Self::from_raw(raw, path)
+    }
+
+    pub fn from_raw(raw: RawConfig, path: &Path) -> Result<Self, ConfigError> {
+        let bad = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let api_url = match raw.github.api_url {
+            Some(u) => validate_url(&u).map_err(|m| bad(format!("key `github.api_url`: {m}")))?,
+            None => DEFAULT_API_URL.to_string(),
+        };
+        let graphql_url = match raw.github.graphql_url {
+            Some(u) => validate_url(&u).map_err(|m| bad(format!("key `github.graphql_url`: {m}")))?,
+            None => derive_graphql_url(&api_url),
+        };
+        let max_concurrency = match raw.github.max_concurrency {
+            None => 4,
+            Some(n) if (1..=32).contains(&n) => n as usize,
+            Some(n) => {
+                return Err(bad(format!(
+                    "key `github.max_concurrency` is {n}: use a number from 1 to 32 (default 4)"
+                )));
+            }
+        };
+        let reserve = match raw.github.reserve {
+            None => Reserve::Fraction(0.10),
+            Some(v) => parse_reserve(&v).map_err(|m| bad(format!("key `github.reserve`: {m}")))?,
+        };
+        let min_interval = match raw.sync.min_interval {
+            None => Duration::from_secs(300),
+            Some(s) => parse_duration(&s).map_err(|m| bad(format!("key `sync.min_interval`: {m}")))?,
+        };
+        let interval = match raw.sync.interval {
+            None => Some(Duration::from_secs(900)),
+            Some(s) => {
+                let d = parse_duration(&s).map_err(|m| bad(format!("key `sync.interval`: {m}")))?;
+                (!d.is_zero()).then_some(d)
+            }
+        };
+        let theme = raw.ui.theme.unwrap_or_else(|| "default".to_string());
+        if !THEMES.contains(&theme.as_str()) {
+            return Err(bad(format!(
+                "key `ui.theme` is \"{theme}\": use one of {}",
+                THEMES.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok(Config {
+            github: GithubConfig { api_url, graphql_url, max_concurrency, reserve },
+            sync: SyncConfig { min_interval, interval },
+            ui: UiConfig { theme, ascii: raw.ui.ascii.unwrap_or(false), mouse: raw.ui.mouse.unwrap_or(false) },
+            keys: raw.keys,
+        })
+    }
+
+    /// Applies an API URL given on the command line or in `GITHUB_API_URL` (these beat the file).
+    /// The GraphQL URL follows unless the file set it explicitly... it is re-derived from the new base.
+    pub fn with_api_url(mut self, url: &str) -> Result<Self, String> {
+        let url = validate_url(url)?;
+        self.github.graphql_url = derive_graphql_url(&url);
+        self.github.api_url = url;
+        Ok(self)
+    }
+}
+
+/// `<api_url>/graphql`, or `https://HOST/api/graphql` for GitHub Enterprise's `https://HOST/api/v3`.
+pub fn derive_graphql_url(api_url: &str) -> String {
+    let base = api_url.trim_end_matches('/');
+    match base.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{base}/graphql"),
+    }
+}
+
+fn validate_url(u: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(u.trim()).map_err(|e| format!("\"{u}\" is not a URL ({e}); write it like \"https://api.github.com\""))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(format!("\"{u}\" must be an http:// or https:// URL with a host"));
+    }
+    Ok(u.trim().trim_end_matches('/').to_string())
+}
+
+fn parse_reserve(v: &toml::Value) -> Result<Reserve, String> {
+    match v {
+        toml::Value::Integer(n) if *n >= 0 => Ok(Reserve::Absolute(*n as u64)),
+        toml::Value::String(s) => {
+            let s = s.trim();
+            if let Some(p) = s.strip_suffix('%') {
+                let f: f64 = p.trim().parse().map_err(|_| format!("\"{s}\" is not a percentage like \"10%\""))?;
+                if !(0.0..=100.0).contains(&f) {
+                    return Err(format!("\"{s}\" must be between 0% and 100%"));
+                }
+                Ok(Reserve::Fraction(f / 100.0))
+            } else {
+                s.parse::<u64>()
+                    .map(Reserve::Absolute)
+                    .map_err(|_| format!("\"{s}\" is neither a percentage (\"10%\") nor a count (500)"))
+            }
+        }
+        other => Err(format!("{other} is neither a percentage (\"10%\") nor a count (500)")),
+    }
+}
+
+/// Parses human durations: "90s", "5m", "1h", "1h30m", "250ms", "0s", "2d".
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let hint = || format!("\"{s}\" is not a duration; write it like \"90s\", \"5m\", \"1h30m\" or \"0s\"");
+    if t.is_empty() {
+        return Err(hint());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return Err(hint());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| hint())?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let d = match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            "d" => Duration::from_secs(n.saturating_mul(86_400)),
+            _ => return Err(hint()),
+        };
+        total = total.saturating_add(d);
+    }
+    Ok(total)
+}
+
+/// Formats a duration the way the config file writes it ("5m", "1h30m", "0s").
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return if d.subsec_millis() > 0 { format!("{}ms", d.subsec_millis()) } else { "0s".into() };
+    }
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+const SECTIONS: &[(&str, &[&str])] = &[
+    ("", &["github", "sync", "ui", "keys"]),
+    ("github", &["api_url", "graphql_url", "max_concurrency", "reserve"]),
+    ("sync", &["min_interval", "interval"]),
+    ("ui", &["theme", "ascii", "mouse"]),
+];
+
+/// Turns toml's error into one that names the key and, for an unknown key, the nearest valid one.
+fn explain_toml_error(e: &toml::de::Error) -> String {
+    let msg = e.message();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let unknown = rest.split('`').next().unwrap_or("");
+        let candidates: Vec<&str> = msg
+            .split("expected")
+            .nth(1)
+            .map(|s| s.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let section = SECTIONS
+            .iter()
+            .find(|(_, keys)| !candidates.is_empty() && candidates.iter().all(|c| keys.contains(c)))
+            .map(|(s, _)| *s)
+            .unwrap_or("");
+        let full = |k: &str| if section.is_empty() { k.to_string() } else { format!("{section}.{k}") };
+        let nearest = candidates.iter().min_by_key(|c| levenshtein(unknown, c)).copied();
+        return match nearest {
+            Some(n) if levenshtein(unknown, n) <= 3.max(unknown.len() / 3) => format!(
+                "unknown key `{}`; did you mean `{}`? Rename it, or see config.example.toml for every key",
+                full(unknown),
+                full(n)
+            ),
+            _ => format!(
+                "unknown key `{}`; valid keys here are {}. See config.example.toml for every key",
+                full(unknown),
+                candidates.iter().map(|c| format!("`{}`", full(c))).collect::<Vec<_>>().join(", ")
+            ),
+        };
+    }
+    let line = e.span().map(|s| s.start);
+    match line {
+        Some(_) => format!("{}. Fix the TOML (see config.example.toml)", msg.trim_end()),
+        None => format!("{}. See config.example.toml", msg.trim_end()),
+    }
+}
+
+/// Edit distance, for "did you mean" suggestions.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let c = Config::default();
+        assert_eq!(c.github.api_url, "https://api.github.com");
+        assert_eq!(c.github.graphql_url, "https://api.github.com/graphql");
+        assert_eq!(c.github.max_concurrency, 4);
+        assert_eq!(c.github.reserve, Reserve::Fraction(0.10));
+        assert_eq!(c.sync.min_interval, Duration::from_secs(300));
+        assert_eq!(c.sync.interval, Some(Duration::from_secs(900)));
+        assert_eq!(c.ui.theme, "default");
+    }
+
+    #[test]
+    fn graphql_url_is_derived_for_enterprise() {
+        assert_eq!(derive_graphql_url("https://ghe.example.com/api/v3"), "https://ghe.example.com/api/graphql");
+        assert_eq!(derive_graphql_url("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/graphql");
+    }
+
+    #[test]
+    fn durations_parse_and_print() {
+        for (s, secs) in [("90s", 90), ("5m", 300), ("1h30m", 5400), ("0s", 0), ("2d", 172_800)] {
+            assert_eq!(parse_duration(s).unwrap(), Duration::from_secs(secs), "{s}");
+        }
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        for bad in ["", "5", "m", "5 minutes", "-5m", "5x"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+    }
+
+    #[test]
+    fn unknown_key_suggests_nearest() {
+        let err = Config::parse("[github]\napi_ulr = \"http://x\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(err.contains("`github.api_ulr`") && err.contains("did you mean `github.api_url`"), "{err}");
+        assert!(err.contains("c.toml"), "{err}");
+        let err = Config::parse("[snyc]\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(err.contains("did you mean `sync`"), "{err}");
+    }
+
+    #[test]
+    fn reserve_forms() {
+        assert_eq!(parse_reserve(&toml::Value::String("25%".into())).unwrap(), Reserve::Fraction(0.25));
+        assert_eq!(parse_reserve(&toml::Value::Integer(500)).unwrap(), Reserve::Absolute(500));
+        assert!(parse_reserve(&toml::Value::String("150%".into())).is_err());
+        assert_eq!(Reserve::Fraction(0.1).of(5000), 500);
+    }
+}

@@ -1,0 +1,601 @@
+//! Our own plain data types (repos, commits, branches, PRs, issues, releases, changes, rate limits),
+//! shared by `github/` (which converts wire JSON into them), `sync/`, `store/` and `tui/`.
+//!
+//! Nothing here knows about HTTP, sled or the terminal. Times are UTC.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// GitHub's numeric repository id (`databaseId` in GraphQL): stable across renames.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RepoId(pub u64);
+
+impl fmt::Display for RepoId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// `owner/name`, validated against GitHub's naming rules. Comparison is case-insensitive,
+/// as it is on GitHub; the spelling given first is kept for display.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RepoKey {
+    owner: String,
+    name: String,
+}
+
+impl PartialEq for RepoKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.owner.eq_ignore_ascii_case(&other.owner) && self.name.eq_ignore_ascii_case(&other.name)
+    }
+}
+impl Eq for RepoKey {}
+impl std::hash::Hash for RepoKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.owner.to_ascii_lowercase().hash(state);
+        self.name.to_ascii_lowercase().hash(state);
+    }
+}
+impl PartialOrd for RepoKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RepoKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.lower().cmp(&other.lower())
+    }
+}
+
+/// Why a repository reference was rejected; the message names the bad part and the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RepoKeyError {
+    #[error("'{input}' is not a repository: expected OWNER/NAME, https://github.com/OWNER/NAME or git@github.com:OWNER/NAME.git")]
+    Shape { input: String },
+    #[error("owner '{owner}' in '{input}' is invalid: an owner is 1-39 letters, digits or single hyphens, and cannot start or end with a hyphen")]
+    Owner { input: String, owner: String },
+    #[error("name '{name}' in '{input}' is invalid: a repository name is 1-100 letters, digits, '.', '-' or '_', and cannot be '.' or '..'")]
+    Name { input: String, name: String },
+}
+
+impl RepoKey {
+    /// Parses `OWNER/NAME`, `https://github.com/OWNER/NAME[.git][/]`, `http://...`, `github.com/OWNER/NAME`
+    /// or `git@github.com:OWNER/NAME.git`, then checks GitHub's naming rules.
+    pub fn parse(input: &str) -> Result<Self, RepoKeyError> {
+        let raw = input.trim();
+        let shape = || RepoKeyError::Shape { input: raw.to_string() };
+        let mut rest = raw;
+        for prefix in ["https://github.com/", "http://github.com/", "https://www.github.com/", "github.com/"] {
+            if let Some(r) = strip_prefix_ci(rest, prefix) {
+                rest = r;
+                break;
+            }
+        }
+        if let Some(r) = strip_prefix_ci(rest, "git@github.com:") {
+            rest = r;
+        } else if let Some(r) = strip_prefix_ci(rest, "ssh://git@github.com/") {
+            rest = r;
+        }
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let rest = rest.strip_suffix(".git").unwrap_or(rest);
+        let (owner, name) = rest.split_once('/').ok_or_else(shape)?;
+        if owner.is_empty() && name.is_empty() {
+            return Err(shape());
+        }
+        if !valid_owner(owner) {
+            return Err(RepoKeyError::Owner { input: raw.to_string(), owner: owner.to_string() });
+        }
+        if !valid_name(name) {
+            return Err(RepoKeyError::Name { input: raw.to_string(), name: name.to_string() });
+        }
+        Ok(Self { owner: owner.to_string(), name: name.to_string() })
+    }
+
+    /// Builds a key from parts known to be valid (from GitHub's own answers); still checked.
+    pub fn new(owner: &str, name: &str) -> Result<Self, RepoKeyError> {
+        Self::parse(&format!("{owner}/{name}"))
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Lower-cased `owner/name`, used as the lookup key in the store.
+    pub fn lower(&self) -> String {
+        format!("{}/{}", self.owner.to_ascii_lowercase(), self.name.to_ascii_lowercase())
+    }
+    pub fn html_url(&self) -> String {
+        format!("https://github.com/{}/{}", self.owner, self.name)
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    if s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        Some(&s[prefix.len()..])
+    } else {
+        None
+    }
+}
+
+fn valid_owner(owner: &str) -> bool {
+    !owner.is_empty()
+        && owner.len() <= 39
+        && owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !owner.starts_with('-')
+        && !owner.ends_with('-')
+        && !owner.contains("--")
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+impl fmt::Display for RepoKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+impl FromStr for RepoKey {
+    type Err = RepoKeyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// A person as a commit records them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub name: String,
+    pub email: String,
+    /// GitHub login when the email maps to an account.
+    pub login: Option<String>,
+    pub date: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitStats {
+    pub additions: u64,
+    pub deletions: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitFile {
+    pub filename: String,
+    pub status: String,
+    pub additions: u64,
+    pub deletions: u64,
+    pub changes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    pub sha: String,
+    pub message: String,
+    pub author: Signature,
+    pub committer: Signature,
+    pub parents: Vec<String>,
+    /// Filled when fetched (REST `/commits/{ref}` or GraphQL additions/deletions).
+    pub stats: Option<CommitStats>,
+    /// Filled only by the on-demand REST fetch.
+    pub files: Option<Vec<CommitFile>>,
+}
+
+impl Commit {
+    /// First line of the message.
+    pub fn headline(&self) -> &str {
+        self.message.lines().next().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    pub name: String,
+    pub head_sha: String,
+    pub protected: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub author: Option<String>,
+    pub draft: bool,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub labels: Vec<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub author: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub labels: Vec<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub tag: String,
+    pub name: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub prerelease: bool,
+    pub draft: bool,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Language {
+    pub name: String,
+    pub bytes: u64,
+}
+
+/// What a change probe sees of a repository: cheap fields that move when anything we store moves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub id: Option<RepoId>,
+    pub node_id: String,
+    pub full_name: String,
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub stars: u64,
+    pub forks: u64,
+    pub archived: bool,
+    pub private: bool,
+    pub disabled: bool,
+    pub open_issues: u64,
+    pub open_prs: u64,
+    pub default_branch: Option<String>,
+    pub head_sha: Option<String>,
+    pub latest_release: Option<String>,
+}
+
+/// Repository metadata as the store keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoMeta {
+    pub id: RepoId,
+    pub node_id: String,
+    pub full_name: String,
+    pub description: Option<String>,
+    pub homepage: Option<String>,
+    pub html_url: String,
+    pub clone_url: String,
+    pub ssh_url: String,
+    pub default_branch: String,
+    pub private: bool,
+    pub fork: bool,
+    pub archived: bool,
+    pub disabled: bool,
+    pub stars: u64,
+    pub forks: u64,
+    pub watchers: u64,
+    /// Open issues excluding pull requests.
+    pub open_issues: u64,
+    pub open_prs: u64,
+    pub language: Option<String>,
+    pub languages: Vec<Language>,
+    pub topics: Vec<String>,
+    pub license: Option<String>,
+    /// Size in KiB, as GitHub reports it.
+    pub size_kb: u64,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub pushed_at: Option<DateTime<Utc>>,
+}
+
+/// Everything one detail fetch returns about one repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoSnapshot {
+    pub meta: RepoMeta,
+    pub head: Option<Commit>,
+    pub latest_release: Option<String>,
+    pub details: RepoDetails,
+}
+
+/// Where a repo stands with the sync engine, as persisted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncStatus {
+    /// Tracked, never synced.
+    #[default]
+    Never,
+    Synced,
+    Failed,
+    /// GitHub no longer shows it to us (deleted, made private, access lost). Kept, never deleted.
+    Inaccessible,
+}
+
+impl SyncStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncStatus::Never => "never",
+            SyncStatus::Synced => "synced",
+            SyncStatus::Failed => "failed",
+            SyncStatus::Inaccessible => "inaccessible",
+        }
+    }
+}
+
+/// The store's own stable number for a tracked repository, assigned when it is added.
+/// It never changes, even before GitHub's id is known or across renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LocalId(pub u64);
+
+impl fmt::Display for LocalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A tracked repository: what the user asked for plus the last good summary of GitHub's state.
+/// The bulky lists (commits, branches, PRs, issues, releases) live in [`RepoDetails`], stored apart
+/// so that listing 10,000 repos stays cheap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedRepo {
+    pub local: LocalId,
+    /// The name as the user added it, or as last seen on GitHub (renames update it).
+    pub key: RepoKey,
+    /// GitHub's id, known after the first sync.
+    pub id: Option<RepoId>,
+    pub added_at: DateTime<Utc>,
+    pub status: SyncStatus,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// When details (not just the probe) were last fetched.
+    pub details_at: Option<DateTime<Utc>>,
+    pub last_error: Option<SyncError>,
+    pub meta: Option<RepoMeta>,
+    pub head: Option<Commit>,
+    pub latest_release: Option<String>,
+    /// Star count change seen by the last sync that changed it, for the list's delta column.
+    pub stars_delta: i64,
+    /// Activity entries not yet read.
+    pub unread: u32,
+}
+
+impl TrackedRepo {
+    pub fn new(local: LocalId, key: RepoKey, now: DateTime<Utc>) -> Self {
+        Self {
+            local,
+            key,
+            id: None,
+            added_at: now,
+            status: SyncStatus::Never,
+            last_synced_at: None,
+            details_at: None,
+            last_error: None,
+            meta: None,
+            head: None,
+            latest_release: None,
+            stars_delta: 0,
+            unread: 0,
+        }
+    }
+
+    /// The probe our stored copy would answer; `None` before the first sync.
+    pub fn probe(&self) -> Option<Probe> {
+        let meta = self.meta.as_ref()?;
+        Some(Probe {
+            id: Some(meta.id),
+            node_id: meta.node_id.clone(),
+            full_name: meta.full_name.clone(),
+            pushed_at: meta.pushed_at,
+            updated_at: meta.updated_at,
+            stars: meta.stars,
+            forks: meta.forks,
+            archived: meta.archived,
+            private: meta.private,
+            disabled: meta.disabled,
+            open_issues: meta.open_issues,
+            open_prs: meta.open_prs,
+            default_branch: Some(meta.default_branch.clone()),
+            head_sha: self.head.as_ref().map(|c| c.sha.clone()),
+            latest_release: self.latest_release.clone(),
+        })
+    }
+}
+
+/// The lists fetched with a repository's details, stored apart from the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoDetails {
+    /// Newest first, at most 30.
+    pub commits: Vec<Commit>,
+    pub branches: Vec<Branch>,
+    /// Open pull requests.
+    pub pulls: Vec<PullRequest>,
+    /// Open issues, pull requests excluded.
+    pub issues: Vec<Issue>,
+    /// Newest first, at most 10.
+    pub releases: Vec<Release>,
+}
+
+/// A failure kept with the repo so the UI can explain it later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncError {
+    /// Short machine-readable kind: `unauthorized`, `not_found`, `server`, ...
+    pub kind: String,
+    /// What happened and what to do, never containing a token.
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One detected difference between two snapshots of a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    NewCommits { count: u64, head: String },
+    ForcePushed { old_head: String, new_head: String },
+    Stars { delta: i64 },
+    Forks { delta: i64 },
+    DescriptionChanged { old: Option<String>, new: Option<String> },
+    TopicsChanged { added: Vec<String>, removed: Vec<String> },
+    DefaultBranchChanged { old: String, new: String },
+    Archived,
+    Unarchived,
+    VisibilityChanged { private: bool },
+    NewRelease { tag: String },
+    PrOpened { number: u64, title: String },
+    PrClosed { number: u64, title: String },
+    PrMerged { number: u64, title: String },
+    IssueOpened { number: u64, title: String },
+    IssueClosed { number: u64, title: String },
+    Renamed { old: String, new: String },
+    Inaccessible,
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::NewCommits { .. } => "new_commits",
+            Change::ForcePushed { .. } => "force_pushed",
+            Change::Stars { .. } => "stars",
+            Change::Forks { .. } => "forks",
+            Change::DescriptionChanged { .. } => "description_changed",
+            Change::TopicsChanged { .. } => "topics_changed",
+            Change::DefaultBranchChanged { .. } => "default_branch_changed",
+            Change::Archived => "archived",
+            Change::Unarchived => "unarchived",
+            Change::VisibilityChanged { .. } => "visibility_changed",
+            Change::NewRelease { .. } => "new_release",
+            Change::PrOpened { .. } => "pr_opened",
+            Change::PrClosed { .. } => "pr_closed",
+            Change::PrMerged { .. } => "pr_merged",
+            Change::IssueOpened { .. } => "issue_opened",
+            Change::IssueClosed { .. } => "issue_closed",
+            Change::Renamed { .. } => "renamed",
+            Change::Inaccessible => "inaccessible",
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::NewCommits { count, head } => {
+                write!(f, "{count} new commit{} (head {})", if *count == 1 { "" } else { "s" }, short_sha(head))
+            }
+            Change::ForcePushed { old_head, new_head } => {
+                write!(f, "force-pushed {} -> {}", short_sha(old_head), short_sha(new_head))
+            }
+            Change::Stars { delta } => write!(f, "stars {delta:+}"),
+            Change::Forks { delta } => write!(f, "forks {delta:+}"),
+            Change::DescriptionChanged { .. } => write!(f, "description changed"),
+            Change::TopicsChanged { added, removed } => {
+                write!(f, "topics changed (+{} -{})", added.len(), removed.len())
+            }
+            Change::DefaultBranchChanged { old, new } => write!(f, "default branch {old} -> {new}"),
+            Change::Archived => write!(f, "archived"),
+            Change::Unarchived => write!(f, "unarchived"),
+            Change::VisibilityChanged { private } => {
+                write!(f, "now {}", if *private { "private" } else { "public" })
+            }
+            Change::NewRelease { tag } => write!(f, "new release {tag}"),
+            Change::PrOpened { number, title } => write!(f, "PR #{number} opened: {title}"),
+            Change::PrClosed { number, title } => write!(f, "PR #{number} closed: {title}"),
+            Change::PrMerged { number, title } => write!(f, "PR #{number} merged: {title}"),
+            Change::IssueOpened { number, title } => write!(f, "issue #{number} opened: {title}"),
+            Change::IssueClosed { number, title } => write!(f, "issue #{number} closed: {title}"),
+            Change::Renamed { old, new } => write!(f, "renamed {old} -> {new}"),
+            Change::Inaccessible => write!(f, "no longer accessible"),
+        }
+    }
+}
+
+/// First seven characters of a commit id.
+pub fn short_sha(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
+/// An entry of the activity feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// Monotonic sequence number assigned by the store; orders the feed.
+    pub seq: u64,
+    pub repo: RepoId,
+    pub full_name: String,
+    pub at: DateTime<Utc>,
+    pub change: Change,
+    pub read: bool,
+}
+
+/// One rate-limit bucket (`core`, `graphql`, `search`, ...), from headers or `GET /rate_limit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateBucket {
+    pub name: String,
+    pub limit: u64,
+    pub remaining: u64,
+    pub used: u64,
+    pub reset: DateTime<Utc>,
+}
+
+impl RateBucket {
+    /// Remaining as a fraction of the limit (1.0 when the limit is unknown or zero).
+    pub fn fraction(&self) -> f64 {
+        if self.limit == 0 { 1.0 } else { self.remaining as f64 / self.limit as f64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_accepted_shapes() {
+        for input in [
+            "octocat/hello-world",
+            "https://github.com/octocat/hello-world",
+            "https://github.com/octocat/hello-world/",
+            "https://github.com/octocat/hello-world.git",
+            "git@github.com:octocat/hello-world.git",
+            "  octocat/hello-world  ",
+        ] {
+            let key = RepoKey::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(key.to_string(), "octocat/hello-world", "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_names_naming_the_part() {
+        let cases = [
+            ("bad//name", "owner"),
+            ("-bad/x", "owner"),
+            ("bad-/x", "owner"),
+            ("a--b/x", "owner"),
+            (&format!("{}/x", "a".repeat(40)), "owner"),
+            ("o/.", "name"),
+            ("o/..", "name"),
+            ("o/has space", "name"),
+            (&format!("o/{}", "a".repeat(101)), "name"),
+            ("justone", "not a repository"),
+            ("o/", "name"),
+            ("/n", "owner"),
+        ];
+        for (input, part) in cases {
+            let err = RepoKey::parse(input).expect_err(input).to_string();
+            assert!(err.contains(part), "{input}: {err}");
+        }
+        assert!(RepoKey::parse(&format!("{}/{}", "a".repeat(39), "b".repeat(100))).is_ok());
+        assert!(RepoKey::parse("o/a.b_c-d").is_ok());
+    }
+
+    #[test]
+    fn keys_compare_case_insensitively() {
+        let a = RepoKey::parse("Octocat/Hello-World").unwrap();
+        let b = RepoKey::parse("octocat/hello-world").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.lower(), "octocat/hello-world");
+        assert_eq!(a.to_string(), "Octocat/Hello-World");
+    }
+}

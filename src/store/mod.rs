@@ -1,0 +1,730 @@
+//! The store: the ONLY module that names `sled` or `bincode`. A typed, versioned, rebuildable cache
+//! of GitHub plus the user's own data (tracked list, encrypted tokens). Every per-repo sync result
+//! is written in one atomic batch; a corrupt store is quarantined and rebuilt; one process at a time.
+//!
+//! Neighbours: `domain` (the types it stores), `sync` (writes), `tui` and the CLI (read).
+//! `github` never sees it: `main.rs` adapts [`Store`]'s ETag methods to the client's cache trait.
+
+pub mod keys;
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::domain::{
+    ActivityEntry, Change, LocalId, RepoDetails, RepoId, RepoKey, SyncStatus, TrackedRepo,
+};
+
+/// The schema this build writes. Bump it when a stored type changes shape, and add a migration.
+pub const SCHEMA_VERSION: u16 = 2;
+/// sled's page cache; its default (1 GiB) is far more than a cache of GitHub metadata needs.
+pub const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the data directory {dir} is in use by another repodeck{pid}; close it, or pass --data-dir to use another store"
+    )]
+    Locked { dir: PathBuf, pid: String },
+    #[error("cannot use the data directory {dir}: {source}. Check that it exists and is writable, or pass --data-dir")]
+    Dir { dir: PathBuf, source: std::io::Error },
+    #[error("store write failed in {dir}: {detail}. If the disk is full, free some space and run the command again; nothing was half-written")]
+    Write { dir: PathBuf, detail: String },
+    #[error("store record {key} is unreadable ({detail}); the store will be rebuilt on the next start if this persists")]
+    Corrupt { key: String, detail: String },
+    #[error("the store in {dir} was written by a newer repodeck (schema {found}, this build reads up to {SCHEMA_VERSION}); upgrade repodeck or use another --data-dir")]
+    TooNew { dir: PathBuf, found: u16 },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What happened when the store was opened, for the user to be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenReport {
+    Fresh,
+    Opened,
+    Migrated { from: u16 },
+    /// The store was corrupt: moved aside and rebuilt; the tracked list and tokens were restored.
+    Recovered { quarantined: PathBuf, restored_repos: usize, restored_secrets: usize, reason: String },
+}
+
+/// A cached conditional-request entry: the ETag and the body it validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EtagEntry {
+    pub etag: String,
+    pub body: Vec<u8>,
+}
+
+/// Outcome of adding a repo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Added {
+    New(LocalId),
+    Exists(LocalId),
+}
+
+/// One repo's sync result, written in one atomic batch.
+#[derive(Debug, Clone, Default)]
+pub struct SyncWrite {
+    /// The new summary (status, meta, head, errors...). `None` leaves it as it is.
+    pub repo: Option<TrackedRepo>,
+    /// New detail lists; `None` keeps the stored ones.
+    pub details: Option<RepoDetails>,
+    /// Changes to append to the activity feed.
+    pub changes: Vec<Change>,
+    pub at: Option<DateTime<Utc>>,
+    /// ETag entries to save: (token fingerprint, url, entry).
+    pub etags: Vec<(String, String, EtagEntry)>,
+}
+
+/// The plain-file mirror of user data that survives a corrupt store.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Backup {
+    repos: Vec<BackupRepo>,
+}
+#[derive(Debug, Serialize, Deserialize)]
+struct BackupRepo {
+    full_name: String,
+    id: Option<u64>,
+    added_at: DateTime<Utc>,
+}
+
+/// Schema 1 stored only the tracked list; kept so old stores migrate instead of being dropped.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrackedRepoV1 {
+    pub full_name: String,
+    pub added_at: DateTime<Utc>,
+}
+
+pub struct Store {
+    db: sled::Db,
+    tree: sled::Tree,
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    encode_versioned(value, SCHEMA_VERSION)
+}
+
+fn encode_versioned<T: Serialize>(value: &T, version: u16) -> Vec<u8> {
+    let mut out = version.to_be_bytes().to_vec();
+    // Encoding our own plain types into a Vec cannot fail; an error here is a bug we surface as empty.
+    match bincode::serde::encode_to_vec(value, bincode::config::standard()) {
+        Ok(bytes) => out.extend_from_slice(&bytes),
+        Err(e) => tracing::error!("encoding a store record failed: {e}"),
+    }
+    out
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
+    let corrupt = |detail: String| StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), detail };
+    if bytes.len() < 2 {
+        return Err(corrupt("record too short".into()));
+    }
+    let version = u16::from_be_bytes([bytes[0], bytes[1]]);
+    if version != SCHEMA_VERSION {
+        return Err(corrupt(format!("record of schema {version}, expected {SCHEMA_VERSION}")));
+    }
+    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], bincode::config::standard())
+        .map_err(|e| corrupt(e.to_string()))?;
+    if used != bytes.len() - 2 {
+        return Err(corrupt("trailing bytes".into()));
+    }
+    Ok(value)
+}
+
+fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let rest = bytes.strip_prefix(&1u16.to_be_bytes())?;
+    bincode::serde::decode_from_slice(rest, bincode::config::standard()).ok().map(|(v, _)| v)
+}
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename), mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, taking the process lock first.
+    pub fn open(dir: &Path) -> Result<(Store, OpenReport)> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        let lock = Self::lock(dir)?;
+        let db_path = dir.join("store");
+        let existed = db_path.exists();
+        match Self::open_db(&db_path) {
+            Ok((db, tree)) => {
+                let mut store = Store { db, tree, dir: dir.to_path_buf(), _lock: lock };
+                match store.check_schema() {
+                    Ok(report) => {
+                        let report = if existed { report } else { OpenReport::Fresh };
+                        Ok((store, report))
+                    }
+                    Err(StoreError::TooNew { dir, found }) => Err(StoreError::TooNew { dir, found }),
+                    Err(e) => {
+                        let reason = e.to_string();
+                        let lock = store.into_lock();
+                        Self::recover(dir, &db_path, lock, reason)
+                    }
+                }
+            }
+            Err(reason) if existed => Self::recover(dir, &db_path, lock, reason),
+            Err(reason) => Err(StoreError::Dir { dir: dir.to_path_buf(), source: std::io::Error::other(reason) }),
+        }
+    }
+
+    fn into_lock(self) -> File {
+        let Store { db, tree, _lock, .. } = self;
+        drop(tree);
+        drop(db);
+        _lock
+    }
+
+    fn lock(dir: &Path) -> Result<File> {
+        let path = dir.join("repodeck.lock");
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0).ok();
+                let _ = write!(file, "{}", std::process::id());
+                let _ = file.sync_all();
+                Ok(file)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|p| format!(" (pid {p})"))
+                    .unwrap_or_default();
+                Err(StoreError::Locked { dir: dir.to_path_buf(), pid })
+            }
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Dir { dir: dir.to_path_buf(), source }),
+        }
+    }
+
+    /// Opens sled, turning both its errors and its panics on damaged files into an error string.
+    fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), String> {
+        let path = path.to_path_buf();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(move || -> std::result::Result<(sled::Db, sled::Tree), String> {
+            let db = sled::Config::new()
+                .path(&path)
+                .cache_capacity(CACHE_CAPACITY)
+                .open()
+                .map_err(|e| e.to_string())?;
+            let tree = db.open_tree("repodeck").map_err(|e| e.to_string())?;
+            Ok((db, tree))
+        });
+        std::panic::set_hook(previous);
+        match result {
+            Ok(r) => r,
+            Err(p) => Err(p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the store's files are damaged".into())),
+        }
+    }
+
+    /// Verifies the schema and that every summary decodes; migrates old schemas.
+    fn check_schema(&mut self) -> Result<OpenReport> {
+        let found = match self.tree.get(keys::SCHEMA).map_err(|e| self.read_err(keys::SCHEMA, e))? {
+            None => {
+                if self.tree.iter().next().is_some() {
+                    return Err(StoreError::Corrupt { key: "meta/schema".into(), detail: "missing".into() });
+                }
+                self.tree
+                    .insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.write_err(e))?;
+                self.flush()?;
+                return Ok(OpenReport::Opened);
+            }
+            Some(v) if v.len() == 2 => u16::from_be_bytes([v[0], v[1]]),
+            Some(_) => return Err(StoreError::Corrupt { key: "meta/schema".into(), detail: "bad length".into() }),
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { dir: self.dir.clone(), found });
+        }
+        let mut report = OpenReport::Opened;
+        if found < SCHEMA_VERSION {
+            self.migrate(found)?;
+            report = OpenReport::Migrated { from: found };
+        }
+        for item in self.tree.scan_prefix(keys::REPO) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
+            decode::<TrackedRepo>(&k, &v)?;
+        }
+        Ok(report)
+    }
+
+    fn migrate(&mut self, from: u16) -> Result<()> {
+        if from != 1 {
+            return Err(StoreError::Corrupt { key: "meta/schema".into(), detail: format!("unknown schema {from}") });
+        }
+        let mut batch = sled::Batch::default();
+        for item in self.tree.scan_prefix(keys::REPO) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
+            let local = keys::tail_u64(&k, keys::REPO)
+                .ok_or_else(|| StoreError::Corrupt { key: "repo/".into(), detail: "bad key".into() })?;
+            let old: TrackedRepoV1 = decode_v1(&v).ok_or_else(|| StoreError::Corrupt {
+                key: format!("repo/{local}"),
+                detail: "unreadable schema-1 record".into(),
+            })?;
+            let Ok(key) = RepoKey::parse(&old.full_name) else {
+                batch.remove(k);
+                continue;
+            };
+            let repo = TrackedRepo::new(LocalId(local), key, old.added_at);
+            batch.insert(k, encode(&repo));
+        }
+        batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.flush()?;
+        self.write_backup()?;
+        Ok(())
+    }
+
+    /// Moves a damaged store aside and starts a fresh one, restoring user data from the backups.
+    fn recover(dir: &Path, db_path: &Path, lock: File, reason: String) -> Result<(Store, OpenReport)> {
+        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+        let quarantined = dir.join(format!("store.corrupt-{stamp}"));
+        std::fs::rename(db_path, &quarantined).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        tracing::warn!(quarantined = %quarantined.display(), %reason, "store was corrupt; rebuilt");
+        let (db, tree) = Self::open_db(db_path)
+            .map_err(|e| StoreError::Dir { dir: dir.to_path_buf(), source: std::io::Error::other(e) })?;
+        let mut store = Store { db, tree, dir: dir.to_path_buf(), _lock: lock };
+        store.check_schema()?;
+        let backup: Backup = std::fs::read(dir.join("tracked.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let mut restored_repos = 0;
+        for r in backup.repos {
+            if let Ok(key) = RepoKey::parse(&r.full_name) {
+                if let Ok(Added::New(local)) = store.add_at(&key, r.added_at) {
+                    restored_repos += 1;
+                    if let Some(id) = r.id
+                        && let Ok(Some(mut repo)) = store.get(local)
+                    {
+                        repo.id = Some(RepoId(id));
+                        let mut batch = sled::Batch::default();
+                        batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
+                        batch.insert(keys::repo(local), encode(&repo));
+                        store.tree.apply_batch(batch).map_err(|e| store.write_err(e))?;
+                    }
+                }
+            }
+        }
+        let secrets: Vec<(String, Vec<u8>)> = std::fs::read(dir.join("vault-backup.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let restored_secrets = secrets.len();
+        if !secrets.is_empty() {
+            store.vault_apply(secrets.into_iter().map(|(k, v)| (k, Some(v))).collect())?;
+        }
+        store.flush()?;
+        Ok((store, OpenReport::Recovered { quarantined, restored_repos, restored_secrets, reason }))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn read_err(&self, key: &[u8], e: sled::Error) -> StoreError {
+        StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), detail: e.to_string() }
+    }
+    fn write_err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Write { dir: self.dir.clone(), detail: e.to_string() }
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map(|_| ()).map_err(|e| self.write_err(e))
+    }
+
+    fn get_raw<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
+        match self.tree.get(key).map_err(|e| self.read_err(key, e))? {
+            Some(v) => decode(key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn local_from(&self, key: &[u8]) -> Result<Option<LocalId>> {
+        Ok(self
+            .tree
+            .get(key)
+            .map_err(|e| self.read_err(key, e))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(|b| LocalId(u64::from_be_bytes(b))))
+    }
+
+    /// Every tracked repo, sorted by name.
+    pub fn list(&self) -> Result<Vec<TrackedRepo>> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(keys::REPO) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
+            out.push(decode::<TrackedRepo>(&k, &v)?);
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tree.scan_prefix(keys::REPO).count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, local: LocalId) -> Result<Option<TrackedRepo>> {
+        self.get_raw(&keys::repo(local))
+    }
+
+    pub fn find(&self, key: &RepoKey) -> Result<Option<TrackedRepo>> {
+        match self.local_from(&keys::name(&key.lower()))? {
+            Some(local) => self.get(local),
+            None => Ok(None),
+        }
+    }
+
+    pub fn find_by_id(&self, id: RepoId) -> Result<Option<TrackedRepo>> {
+        match self.local_from(&keys::gid(id))? {
+            Some(local) => self.get(local),
+            None => Ok(None),
+        }
+    }
+
+    pub fn details(&self, local: LocalId) -> Result<Option<RepoDetails>> {
+        self.get_raw(&keys::detail(local))
+    }
+
+    /// Starts tracking `key`; a repo already tracked is left as it is.
+    pub fn add(&self, key: &RepoKey) -> Result<Added> {
+        let added = self.add_at(key, Utc::now())?;
+        if matches!(added, Added::New(_)) {
+            self.flush()?;
+            self.write_backup()?;
+        }
+        Ok(added)
+    }
+
+    /// Adds several repos in one batch (import); returns how many were new.
+    pub fn add_many(&self, keys_in: &[RepoKey]) -> Result<usize> {
+        let mut batch = sled::Batch::default();
+        let mut seen = std::collections::HashSet::new();
+        let now = Utc::now();
+        for key in keys_in {
+            if !seen.insert(key.lower()) || self.local_from(&keys::name(&key.lower()))?.is_some() {
+                continue;
+            }
+            let local = LocalId(self.db.generate_id().map_err(|e| self.write_err(e))?);
+            batch.insert(keys::repo(local), encode(&TrackedRepo::new(local, key.clone(), now)));
+            batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
+        }
+        let n = seen.len();
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.flush()?;
+        self.write_backup()?;
+        Ok(n.min(keys_in.len()))
+    }
+
+    fn add_at(&self, key: &RepoKey, at: DateTime<Utc>) -> Result<Added> {
+        if let Some(local) = self.local_from(&keys::name(&key.lower()))? {
+            return Ok(Added::Exists(local));
+        }
+        let local = LocalId(self.db.generate_id().map_err(|e| self.write_err(e))?);
+        let mut batch = sled::Batch::default();
+        batch.insert(keys::repo(local), encode(&TrackedRepo::new(local, key.clone(), at)));
+        batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        Ok(Added::New(local))
+    }
+
+    /// Stops tracking a repo and deletes everything stored for it. Returns false when not tracked.
+    pub fn remove(&self, key: &RepoKey) -> Result<bool> {
+        let Some(repo) = self.find(key)? else { return Ok(false) };
+        let mut batch = sled::Batch::default();
+        batch.remove(keys::repo(repo.local));
+        batch.remove(keys::detail(repo.local));
+        batch.remove(keys::name(&repo.key.lower()));
+        if let Some(id) = repo.id {
+            batch.remove(keys::gid(id));
+            for item in self.tree.scan_prefix(keys::ACT) {
+                let (k, v) = item.map_err(|e| self.read_err(keys::ACT, e))?;
+                if decode::<ActivityEntry>(&k, &v).map(|a| a.repo == id).unwrap_or(true) {
+                    batch.remove(k);
+                }
+            }
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.flush()?;
+        self.write_backup()?;
+        Ok(true)
+    }
+
+    /// Writes one repo's sync result atomically: summary, details, activity and ETags together.
+    /// Name and id indexes follow renames. Returns the activity entries written.
+    pub fn apply_sync(&self, write: SyncWrite) -> Result<Vec<ActivityEntry>> {
+        let mut batch = sled::Batch::default();
+        let mut entries = Vec::new();
+        let mut backup_needed = false;
+        if let Some(mut repo) = write.repo {
+            let old = self.get(repo.local)?;
+            if let Some(old) = &old
+                && old.key.lower() != repo.key.lower()
+            {
+                batch.remove(keys::name(&old.key.lower()));
+                backup_needed = true;
+            }
+            if old.as_ref().map(|o| o.id) != Some(repo.id) {
+                backup_needed = true;
+            }
+            batch.insert(keys::name(&repo.key.lower()), &repo.local.0.to_be_bytes());
+            if let Some(id) = repo.id {
+                batch.insert(keys::gid(id), &repo.local.0.to_be_bytes());
+                let at = write.at.unwrap_or_else(Utc::now);
+                for change in write.changes {
+                    let seq = self.db.generate_id().map_err(|e| self.write_err(e))?;
+                    let entry = ActivityEntry {
+                        seq,
+                        repo: id,
+                        full_name: repo.key.to_string(),
+                        at,
+                        change,
+                        read: false,
+                    };
+                    batch.insert(keys::act(seq), encode(&entry));
+                    entries.push(entry);
+                }
+                repo.unread = repo.unread.saturating_add(entries.len() as u32);
+            }
+            if let Some(details) = &write.details {
+                batch.insert(keys::detail(repo.local), encode(details));
+            }
+            batch.insert(keys::repo(repo.local), encode(&repo));
+        }
+        for (fp, url, entry) in &write.etags {
+            batch.insert(keys::etag(fp, url), encode(entry));
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        if backup_needed {
+            self.flush()?;
+            self.write_backup()?;
+        }
+        Ok(entries)
+    }
+
+    /// The activity feed, newest first, optionally for one repo and since a time.
+    pub fn activity(&self, repo: Option<RepoId>, since: Option<DateTime<Utc>>, limit: usize) -> Result<Vec<ActivityEntry>> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(keys::ACT).rev() {
+            let (k, v) = item.map_err(|e| self.read_err(keys::ACT, e))?;
+            let entry: ActivityEntry = decode(&k, &v)?;
+            if repo.is_some_and(|r| r != entry.repo) || since.is_some_and(|s| entry.at < s) {
+                continue;
+            }
+            out.push(entry);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Marks a repo's activity (or all activity) read.
+    pub fn mark_read(&self, repo: Option<RepoId>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for item in self.tree.scan_prefix(keys::ACT) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::ACT, e))?;
+            let mut entry: ActivityEntry = decode(&k, &v)?;
+            if !entry.read && repo.is_none_or(|r| r == entry.repo) {
+                entry.read = true;
+                batch.insert(k, encode(&entry));
+            }
+        }
+        for mut tracked in self.list()? {
+            if tracked.unread > 0 && repo.is_none_or(|r| tracked.id == Some(r)) {
+                tracked.unread = 0;
+                batch.insert(keys::repo(tracked.local), encode(&tracked));
+            }
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        Ok(())
+    }
+
+    pub fn etag_get(&self, fingerprint: &str, url: &str) -> Result<Option<EtagEntry>> {
+        self.get_raw(&keys::etag(fingerprint, url))
+    }
+
+    pub fn etag_put(&self, fingerprint: &str, url: &str, entry: &EtagEntry) -> Result<()> {
+        self.tree.insert(keys::etag(fingerprint, url), encode(entry)).map_err(|e| self.write_err(e))?;
+        Ok(())
+    }
+
+    /// Reads an encrypted vault blob.
+    pub fn vault_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tree
+            .get(keys::vault(name))
+            .map_err(|e| self.read_err(keys::VAULT, e))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Every vault blob, by name.
+    pub fn vault_list(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(keys::VAULT) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::VAULT, e))?;
+            out.push((String::from_utf8_lossy(&k[keys::VAULT.len()..]).into_owned(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Writes (Some) or deletes (None) vault blobs in one atomic batch, durably, and refreshes the
+    /// encrypted backup file that survives a corrupt store. Blobs must already be encrypted.
+    pub fn vault_apply(&self, changes: Vec<(String, Option<Vec<u8>>)>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (name, value) in changes {
+            match value {
+                Some(v) => batch.insert(keys::vault(&name), v),
+                None => batch.remove(keys::vault(&name)),
+            }
+        }
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.flush()?;
+        let all = self.vault_list()?;
+        let json = serde_json::to_vec(&all).map_err(|e| self.write_err(e))?;
+        write_atomic(&self.dir.join("vault-backup.json"), &json).map_err(|e| self.write_err(e))
+    }
+
+    /// Rewrites the plain-file copy of the tracked list.
+    fn write_backup(&self) -> Result<()> {
+        let repos = self
+            .list()?
+            .into_iter()
+            .map(|r| BackupRepo { full_name: r.key.to_string(), id: r.id.map(|i| i.0), added_at: r.added_at })
+            .collect();
+        let json = serde_json::to_vec_pretty(&Backup { repos }).map_err(|e| self.write_err(e))?;
+        write_atomic(&self.dir.join("tracked.json"), &json).map_err(|e| self.write_err(e))
+    }
+
+    /// Writes a schema-1 store, as an older repodeck did, for migration tests.
+    #[doc(hidden)]
+    pub fn write_schema_v1(dir: &Path, repos: &[TrackedRepoV1]) -> std::result::Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let (db, tree) = Self::open_db(&dir.join("store"))?;
+        tree.insert(keys::SCHEMA, &1u16.to_be_bytes()).map_err(|e| e.to_string())?;
+        for (i, r) in repos.iter().enumerate() {
+            tree.insert(keys::repo(LocalId(1000 + i as u64)), encode_versioned(r, 1)).map_err(|e| e.to_string())?;
+        }
+        db.flush().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// Status as the list shows it (`never`, `synced`, ...).
+pub fn status_str(s: SyncStatus) -> &'static str {
+    s.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> RepoKey {
+        RepoKey::parse(s).unwrap()
+    }
+
+    #[test]
+    fn add_list_remove_roundtrip() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, report) = Store::open(dir.path()).unwrap();
+        assert_eq!(report, OpenReport::Fresh);
+        assert!(matches!(store.add(&key("octocat/hello-world")).unwrap(), Added::New(_)));
+        assert!(matches!(store.add(&key("Octocat/Hello-World")).unwrap(), Added::Exists(_)));
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert!(store.remove(&key("octocat/hello-world")).unwrap());
+        assert!(!store.remove(&key("octocat/hello-world")).unwrap());
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn second_open_is_refused_with_the_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_store, _) = Store::open(dir.path()).unwrap();
+        let err = Store::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("in use by another repodeck"), "{err}");
+        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn sync_write_is_applied_with_activity_and_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let Added::New(local) = store.add(&key("o/old")).unwrap() else { panic!() };
+        let mut repo = store.get(local).unwrap().unwrap();
+        repo.id = Some(RepoId(42));
+        repo.key = key("o/new");
+        repo.status = SyncStatus::Synced;
+        let written = store
+            .apply_sync(SyncWrite {
+                repo: Some(repo),
+                details: Some(RepoDetails::default()),
+                changes: vec![Change::Stars { delta: 3 }],
+                at: None,
+                etags: vec![("fp".into(), "http://x/a".into(), EtagEntry { etag: "W/\"1\"".into(), body: b"{}".to_vec() })],
+            })
+            .unwrap();
+        assert_eq!(written.len(), 1);
+        assert!(store.find(&key("o/old")).unwrap().is_none());
+        let got = store.find(&key("o/new")).unwrap().unwrap();
+        assert_eq!(got.unread, 1);
+        assert_eq!(store.find_by_id(RepoId(42)).unwrap().unwrap().local, local);
+        assert_eq!(store.activity(Some(RepoId(42)), None, 10).unwrap().len(), 1);
+        assert_eq!(store.etag_get("fp", "http://x/a").unwrap().unwrap().etag, "W/\"1\"");
+        assert!(store.etag_get("other", "http://x/a").unwrap().is_none());
+        store.mark_read(None).unwrap();
+        assert_eq!(store.find(&key("o/new")).unwrap().unwrap().unread, 0);
+        let backup = std::fs::read_to_string(dir.path().join("tracked.json")).unwrap();
+        assert!(backup.contains("o/new") && backup.contains("42"), "{backup}");
+    }
+}

@@ -1,0 +1,50 @@
+//! `SyncCommand`: what callers (CLI, TUI, `serve`) may ask of the sync engine (imperative names).
+
+use crate::domain::{LocalId, RepoKey};
+
+/// Who asked: user-triggered work runs before background work and may use the rate-limit reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    Background,
+    User,
+}
+
+/// Where `Import` lists repositories from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportSource {
+    Org(String),
+    User(String),
+    /// The authenticated user's own repositories.
+    Mine,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub source: ImportSource,
+    pub include_forks: bool,
+    pub include_archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncCommand {
+    /// Sync one tracked repo. `force` ignores `sync.min_interval` and refetches details.
+    SyncRepo { id: LocalId, force: bool, priority: Priority },
+    /// Sync every tracked repo.
+    SyncAll { force: bool, priority: Priority },
+    /// Fetch one commit's stats and files on demand (REST, with ETag).
+    FetchCommit { id: LocalId, sha: String },
+    /// Start tracking repos (validated names) and sync them.
+    Track(Vec<RepoKey>),
+    /// Stop tracking a repo and delete what is stored for it.
+    Untrack(LocalId),
+    /// List an org's, a user's or the viewer's repos, track them all and sync them.
+    Import(ImportOptions),
+    /// Search GitHub's repositories (search bucket, spaced requests).
+    Search { query: String, limit: usize },
+    /// Cancel the pending or running job of one repo.
+    Cancel(LocalId),
+    /// Cancel every pending and running job, and any rate-limit wait.
+    CancelAll,
+    /// Stop the engine.
+    Shutdown,
+}
