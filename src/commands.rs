@@ -92,7 +92,7 @@ pub fn remove(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut d
             let _ = writeln!(err, "note: {key} is not tracked; see `repodeck list`");
         }
     }
-    Ok(if missing > 0 && missing == inputs.len() { Status::Partial } else { Status::Ok })
+    Ok(if missing > 0 { Status::Partial } else { Status::Ok })
 }
 
 /// The JSON object `list --json` prints for one repo.
