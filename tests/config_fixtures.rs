@@ -7,8 +7,13 @@ use std::time::Duration;
 use repodeck::config::{Config, Reserve};
 
 fn fixtures(kind: &str) -> Vec<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(kind);
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(kind);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(!files.is_empty());
     files
@@ -33,7 +38,10 @@ fn valid_full_config_reads_every_key() {
     assert!(c.ui.ascii && c.ui.mouse);
     assert_eq!(c.keys.get("sync").map(String::as_str), Some("s"));
     let ghe = Config::load(&path.with_file_name("enterprise.toml"), true).unwrap();
-    assert_eq!(ghe.github.graphql_url, "https://ghe.example.com/api/graphql");
+    assert_eq!(
+        ghe.github.graphql_url,
+        "https://ghe.example.com/api/graphql"
+    );
     let off = Config::load(&path.with_file_name("sync_off.toml"), true).unwrap();
     assert_eq!(off.sync.interval, None);
     assert_eq!(off.github.reserve, Reserve::Absolute(250));
@@ -43,10 +51,19 @@ fn valid_full_config_reads_every_key() {
 fn invalid_configs_explain_themselves() {
     for path in fixtures("invalid") {
         let text = std::fs::read_to_string(&path).unwrap();
-        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("fixture needs # expect:");
-        let err = Config::load(&path, true).expect_err(&path.display().to_string()).to_string();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .expect("fixture needs # expect:");
+        let err = Config::load(&path, true)
+            .expect_err(&path.display().to_string())
+            .to_string();
         assert!(err.contains(expect), "{}: {err}", path.display());
-        assert!(err.contains(&path.display().to_string()), "error does not name the file: {err}");
+        assert!(
+            err.contains(&path.display().to_string()),
+            "error does not name the file: {err}"
+        );
     }
 }
 
@@ -66,7 +83,11 @@ fn example_config_is_valid_and_documents_every_key() {
     let uncommented: String = text
         .lines()
         .map(|l| match l.strip_prefix("# ") {
-            Some(rest) if rest.split_once(" = ").is_some_and(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) => {
+            Some(rest)
+                if rest.split_once(" = ").is_some_and(|(k, _)| {
+                    !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                }) =>
+            {
                 rest.to_string()
             }
             _ => l.to_string(),
@@ -77,7 +98,21 @@ fn example_config_is_valid_and_documents_every_key() {
     assert_eq!(c.github, Config::default().github);
     assert_eq!(c.sync, Config::default().sync);
     assert_eq!(c.ui, Config::default().ui);
-    for key in ["api_url", "graphql_url", "max_concurrency", "reserve", "min_interval", "interval", "theme", "ascii", "mouse", "[keys]"] {
-        assert!(text.contains(key), "config.example.toml does not document {key}");
+    for key in [
+        "api_url",
+        "graphql_url",
+        "max_concurrency",
+        "reserve",
+        "min_interval",
+        "interval",
+        "theme",
+        "ascii",
+        "mouse",
+        "[keys]",
+    ] {
+        assert!(
+            text.contains(key),
+            "config.example.toml does not document {key}"
+        );
     }
 }
