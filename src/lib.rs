@@ -1,1 +1,3 @@
 //! repodeck: library root wiring the modules together.
+
+pub mod fakehub;
