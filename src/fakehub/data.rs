@@ -1032,7 +1032,7 @@ impl World {
                         updated_at: now,
                         closed_at: None,
                         merged_at: None,
-                        labels: vec![],
+                        labels: vec![usize::from(is_pr)],
                         assignee: None,
                         comments: 0,
                         head_branch: format!("patch-{number}"),

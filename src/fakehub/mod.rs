@@ -777,10 +777,20 @@ fn finish(
         Some(FaultKind::Truncate) if !body.is_empty() => {
             let full = body.len();
             let half = body.slice(..full / 2);
-            let stream = futures::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection")),
-            ]);
+            // Send the head and half the body, let it reach the client, then abort the connection.
+            let stream = futures::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                        1 => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            Some((Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection")), 2))
+                        }
+                        _ => None,
+                    }
+                }
+            });
             builder = builder.header(header::CONTENT_LENGTH, full.to_string());
             builder.body(Body::from_stream(stream)).unwrap_or_default()
         }

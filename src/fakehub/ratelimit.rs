@@ -217,6 +217,8 @@ mod tests {
         assert!(r.begin("t"));
         assert!(!r.begin("t"));
         r.leave("t");
+        r.leave("t");
         assert!(r.begin("t"));
+        assert!(r.begin("u"), "other callers have their own slots");
     }
 }

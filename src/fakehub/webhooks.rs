@@ -51,10 +51,17 @@ fn webhook_repo(ctx: &Ctx<'_>, r: &Repo, unix_times: bool) -> Value {
         m.remove("permissions");
         m.remove("security_and_analysis");
         m.insert("stargazers".into(), json!(r.stars));
+        m.insert("custom_properties".into(), json!({}));
         m.insert("master_branch".into(), json!(r.default_branch));
         if unix_times {
+            // push payloads keep the legacy shape: epoch-second dates and owner name/email
             m.insert("created_at".into(), json!(r.created_at));
             m.insert("pushed_at".into(), json!(r.pushed_at));
+            let a = &ctx.world.accounts[r.owner];
+            if let Some(Value::Object(owner)) = m.get_mut("owner") {
+                owner.insert("name".into(), json!(a.login));
+                owner.insert("email".into(), json!(a.email));
+            }
         }
         if ctx.world.accounts[r.owner].kind == AccountKind::Organization {
             m.insert("organization".into(), json!(ctx.world.accounts[r.owner].login));
@@ -142,7 +149,16 @@ pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value
             envelope(&ctx, r, json!({"action": action, "number": number, "pull_request": pr}), false)
         }
         PayloadKind::Issues { action, number } => {
-            let issue = detail.items.iter().find(|i| i.number == *number).map(|it| ctx.issue(r, it)).unwrap_or(Value::Null);
+            let issue = detail
+                .items
+                .iter()
+                .find(|i| i.number == *number)
+                .map(|it| {
+                    let mut v = ctx.issue(r, it);
+                    v["draft"] = json!(false);
+                    v
+                })
+                .unwrap_or(Value::Null);
             envelope(&ctx, r, json!({"action": action, "issue": issue}), false)
         }
         PayloadKind::Star { action, at } => {
