@@ -29,13 +29,13 @@ impl Rng {
             mix(seed ^ 0x5EED).wrapping_add(mix(a)) ^ mix(b.wrapping_add(0xABCD))
         ))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = mix(self.0);
         self.0
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 { 0 } else { self.next_u64() % n }
     }
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi.saturating_sub(lo).max(1))
@@ -797,7 +797,7 @@ impl World {
                 contributors.push((p, rng.range(1, 400) as u32));
             }
         }
-        contributors.sort_by(|a, b| b.1.cmp(&a.1));
+        contributors.sort_by_key(|c| std::cmp::Reverse(c.1));
         let mut languages = Vec::new();
         if let Some(l) = repo.language {
             languages.push((l, rng.range(50_000, 900_000)));
@@ -842,7 +842,7 @@ impl World {
             });
             eid += 1;
         }
-        events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
         Detail {
             branches,
             items,

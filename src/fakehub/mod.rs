@@ -766,10 +766,9 @@ fn finish(
         if let Some(inm) = headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
+            && etag::matches(inm, &tag)
         {
-            if etag::matches(inm, &tag) {
-                out.not_modified = true;
-            }
+            out.not_modified = true;
         }
         etag = Some(tag);
     }
@@ -862,36 +861,34 @@ fn finish(
             }
             put(k.clone(), v);
         }
-        if reply.paginated {
-            if let Some(f) = &out.link_fault {
-                let own = format!(
-                    "{}{}{}{}",
-                    shared.base,
-                    path,
-                    if query.is_empty() { "" } else { "?" },
-                    query
-                );
-                let v = match f {
-                    FaultKind::LinkForeign => {
-                        let existing = reply
-                            .headers
-                            .iter()
-                            .find(|(k, _)| *k == header::LINK)
-                            .map(|(_, v)| v.clone());
-                        match existing {
-                            Some(l) => {
-                                l.replace(&shared.base, "https://api.github.com.evil.example")
-                            }
-                            None => format!(
-                                "<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""
-                            ),
-                        }
+        if reply.paginated
+            && let Some(f) = &out.link_fault
+        {
+            let own = format!(
+                "{}{}{}{}",
+                shared.base,
+                path,
+                if query.is_empty() { "" } else { "?" },
+                query
+            );
+            let v = match f {
+                FaultKind::LinkForeign => {
+                    let existing = reply
+                        .headers
+                        .iter()
+                        .find(|(k, _)| *k == header::LINK)
+                        .map(|(_, v)| v.clone());
+                    match existing {
+                        Some(l) => l.replace(&shared.base, "https://api.github.com.evil.example"),
+                        None => format!(
+                            "<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""
+                        ),
                     }
-                    FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
-                    _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
-                };
-                put(header::LINK, &v);
-            }
+                }
+                FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
+                _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
+            };
+            put(header::LINK, &v);
         }
     }
     if out.not_modified {

@@ -68,12 +68,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -416,8 +417,8 @@ fn search(ctx: &RestCtx<'_>) -> Reply {
     };
     let mut found = search_repos(ctx.world, &q, ctx.caller.authed);
     match ctx.param("sort").as_deref() {
-        Some("updated") => found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at)),
-        Some("forks") => found.sort_by(|a, b| b.forks.cmp(&a.forks)),
+        Some("updated") => found.sort_by_key(|r| std::cmp::Reverse(r.updated_at)),
+        Some("forks") => found.sort_by_key(|r| std::cmp::Reverse(r.forks)),
         _ => {}
     }
     if ctx.param("order").as_deref() == Some("asc") && ctx.param("sort").is_some() {
