@@ -185,6 +185,7 @@ impl Scheduler {
         self.tx.subscribe()
     }
 
+    #[cfg(test)]
     pub fn state(&self) -> RateState {
         self.tx.borrow().clone()
     }
@@ -479,7 +480,8 @@ impl Scheduler {
         }
     }
 
-    /// Current REST concurrency limit (for tests and the UI).
+    /// Current REST concurrency limit.
+    #[cfg(test)]
     pub fn concurrency(&self) -> usize {
         self.lock().limit
     }
