@@ -39,11 +39,11 @@ impl EtagCache for MemEtags {
     }
 }
 
-fn timing(scale: f64) -> Timing {
+fn timing(scale: f64, read_timeout: Duration) -> Timing {
     Timing {
         connect_timeout: Duration::from_secs(2),
-        read_timeout: Duration::from_millis(400),
-        request_timeout: Duration::from_secs(3),
+        read_timeout,
+        request_timeout: read_timeout * 4,
         scale,
         ..Timing::default()
     }
@@ -63,6 +63,15 @@ async fn hub(tweak: impl FnOnce(&mut FakehubConfig)) -> Handle {
 }
 
 fn client(h: &Handle, scale: f64, etags: Option<Arc<MemEtags>>) -> GithubClient {
+    client_with(h, scale, etags, Duration::from_secs(3))
+}
+
+fn client_with(
+    h: &Handle,
+    scale: f64,
+    etags: Option<Arc<MemEtags>>,
+    read_timeout: Duration,
+) -> GithubClient {
     GithubClient::new(ClientOptions {
         api_url: h.url().to_string(),
         graphql_url: format!("{}/graphql", h.url()),
@@ -71,7 +80,7 @@ fn client(h: &Handle, scale: f64, etags: Option<Arc<MemEtags>>) -> GithubClient 
         reserve: Reserve::Absolute(0),
         etags: etags.map(|e| e as Arc<dyn EtagCache>),
         max_pages: 100,
-        timing: timing(scale),
+        timing: timing(scale, read_timeout),
     })
     .expect("client")
 }
@@ -328,7 +337,7 @@ async fn server_errors_back_off_then_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hang_times_out_then_retries_and_reset_mid_body_retries() {
     let h = hub(|_| {}).await;
-    let c = client(&h, 0.001, None);
+    let c = client_with(&h, 0.001, None, Duration::from_millis(500));
     h.set_faults(faults(
         json!([{ "route": "/repos/*/*/languages", "kind": "hang", "next": 1 }]),
     ));

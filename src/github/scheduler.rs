@@ -378,7 +378,22 @@ impl Scheduler {
             self.exhausted(&bucket.name, bucket.reset);
         }
         self.tx.send_modify(|s| {
-            s.buckets.insert(bucket.name.clone(), bucket);
+            // Responses of one window may arrive out of order: remaining only goes down until the reset.
+            let merged = match s.buckets.get(&bucket.name) {
+                Some(old)
+                    if old.reset == bucket.reset
+                        && old.limit == bucket.limit
+                        && old.remaining < bucket.remaining =>
+                {
+                    RateBucket {
+                        remaining: old.remaining,
+                        used: old.used.max(bucket.used),
+                        ..bucket
+                    }
+                }
+                _ => bucket,
+            };
+            s.buckets.insert(merged.name.clone(), merged);
         });
     }
 
