@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod fakehub;
+pub mod github;
 pub mod logging;
 pub mod sanitize;
 pub mod store;
