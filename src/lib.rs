@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod logging;
 pub mod sanitize;
+pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod tui;
