@@ -1103,3 +1103,708 @@ fn human_duration(d: chrono::Duration) -> String {
         format!("{} minute(s)", d.num_minutes().max(1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLASSIC: &str = "ghp_0123456789abcdefghijABCDEFGHIJ01a1f3";
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+    fn pass(p: &str) -> KeySource {
+        KeySource::Passphrase(PassphraseSource::Given(secret(p)))
+    }
+    fn repo(s: &str) -> RepoKey {
+        RepoKey::parse(s).unwrap()
+    }
+    fn meta(token: &SecretString) -> TokenMeta {
+        TokenMeta {
+            fingerprint: display_fingerprint(token),
+            key_id: key_id(token),
+            kind: TokenKind::Classic,
+            repo: None,
+            login: Some("octocat".into()),
+            scopes: Some(vec!["repo".into()]),
+            expires_at: None,
+            added_at: Utc::now(),
+            checked_at: None,
+        }
+    }
+    fn token(n: u8) -> SecretString {
+        secret(&format!("ghp_{}", (n as char).to_string().repeat(36)))
+    }
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+    /// Every file under `dir`, as (path, bytes).
+    fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out
+    }
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+    fn leak_forms(t: &str) -> Vec<Vec<u8>> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        vec![
+            t.as_bytes().to_vec(),
+            b64.encode(t).into_bytes(),
+            b64url.encode(t).into_bytes(),
+            hex::encode(t).into_bytes(),
+            hex::encode_upper(t).into_bytes(),
+            // The 36-character body alone, in case a prefix was stripped somewhere.
+            t.as_bytes()[4..].to_vec(),
+        ]
+    }
+
+    #[test]
+    fn validation_table() {
+        let body36 = "a".repeat(36);
+        let body82 = "A1_".repeat(27) + "z";
+        let cases: Vec<(String, bool, Option<TokenKind>)> = vec![
+            (format!("ghp_{body36}"), false, Some(TokenKind::Classic)),
+            (format!("gho_{body36}"), false, Some(TokenKind::Classic)),
+            (format!("ghu_{body36}"), false, Some(TokenKind::Classic)),
+            (format!("ghs_{body36}"), false, Some(TokenKind::Classic)),
+            (format!("ghr_{body36}"), false, Some(TokenKind::Classic)),
+            (CLASSIC.to_string(), false, Some(TokenKind::Classic)),
+            (
+                format!("github_pat_{body82}"),
+                false,
+                Some(TokenKind::FineGrained),
+            ),
+            // wrong lengths
+            (format!("ghp_{}", "a".repeat(35)), false, None),
+            (format!("ghp_{}", "a".repeat(37)), false, None),
+            (format!("github_pat_{}", "a".repeat(81)), false, None),
+            (format!("github_pat_{}", "a".repeat(83)), false, None),
+            // wrong alphabet
+            (format!("ghp_{}-", "a".repeat(35)), false, None),
+            (format!("ghp_{}_", "a".repeat(35)), false, None),
+            (format!("github_pat_{}-", "a".repeat(81)), false, None),
+            // unknown prefixes
+            (format!("ghx_{body36}"), false, None),
+            (format!("GHP_{body36}"), false, None),
+            ("not-a-token".into(), false, None),
+            ("".into(), false, None),
+            ("".into(), true, None),
+            // --any-format
+            ("enterprise-token-123".into(), true, Some(TokenKind::Other)),
+            (format!("ghp_{body36}"), true, Some(TokenKind::Classic)),
+            ("has space".into(), true, None),
+            ("tab\there".into(), true, None),
+            ("x".repeat(1025), true, None),
+        ];
+        for (input, any, want) in cases {
+            let got = validate_shape(&secret(&input), any);
+            match want {
+                Some(kind) => assert_eq!(got.ok(), Some(kind), "{input:?} any_format={any}"),
+                None => {
+                    let e = got.expect_err(&input).to_string();
+                    assert!(
+                        input.is_empty() || !e.contains(&input),
+                        "error echoes the input: {e}"
+                    );
+                }
+            }
+        }
+        let e = validate_shape(&secret("not-a-token"), false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--any-format") && e.contains("ghp_"), "{e}");
+    }
+
+    #[test]
+    fn fingerprints_reveal_only_prefix_and_last_four() {
+        assert_eq!(display_fingerprint(&secret(CLASSIC)), "ghp_…a1f3");
+        let fg = format!("github_pat_{}wxyz", "b".repeat(78));
+        assert_eq!(display_fingerprint(&secret(&fg)), "github_pat_…wxyz");
+        assert_eq!(display_fingerprint(&secret("short")), "…");
+        let id = key_id(&secret(CLASSIC));
+        assert_eq!(id.len(), 16);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(id, key_id(&secret(CLASSIC)));
+        assert_ne!(id, key_id(&token(b'b')));
+        assert!(!CLASSIC.contains(&id));
+    }
+
+    #[test]
+    fn passphrase_vault_roundtrip_and_file_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        assert!(
+            TokenVault::open(&store, &pass("pw"), false)
+                .unwrap()
+                .is_none()
+        );
+        let vault = TokenVault::open(&store, &pass("pw"), true)
+            .unwrap()
+            .unwrap();
+        let t = secret(CLASSIC);
+        vault
+            .set(&store, &TokenScope::Global, &t, meta(&t))
+            .unwrap();
+        let r = token(b'r');
+        vault
+            .set(&store, &TokenScope::Repo(repo("Octo/Hello")), &r, meta(&r))
+            .unwrap();
+        drop(vault);
+
+        let vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        assert!(vault.uses_passphrase());
+        let got = vault.get(&store, &TokenScope::Global).unwrap().unwrap();
+        assert_eq!(got.expose_secret(), CLASSIC);
+        let got = vault
+            .get(&store, &TokenScope::Repo(repo("octo/hello")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.expose_secret(), r.expose_secret());
+        let listed = list_tokens(&store).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].scope, TokenScope::Global);
+        assert_eq!(listed[1].scope, TokenScope::Repo(repo("octo/hello")));
+        assert_eq!(listed[1].meta.fingerprint, "ghp_…rrrr");
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for name in [IDENTITY_FILE, "vault-backup.json"] {
+                let mode = std::fs::metadata(dir.path().join(name))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777;
+                assert_eq!(mode, 0o600, "{name} has mode {mode:o}");
+            }
+        }
+        // The identity is wrapped with the pinned work factor.
+        let text = std::fs::read_to_string(dir.path().join(IDENTITY_FILE)).unwrap();
+        assert!(
+            text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
+            "{text}"
+        );
+
+        assert!(remove_token(&store, &TokenScope::Global).unwrap());
+        assert!(!remove_token(&store, &TokenScope::Global).unwrap());
+        assert_eq!(list_tokens(&store).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn wrong_passphrase_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let vault = TokenVault::open(&store, &pass("right"), true)
+            .unwrap()
+            .unwrap();
+        let t = secret(CLASSIC);
+        vault
+            .set(&store, &TokenScope::Global, &t, meta(&t))
+            .unwrap();
+        let before = (store.vault_list().unwrap(), all_files(dir.path()).len());
+        let identity_before = std::fs::read(dir.path().join(IDENTITY_FILE)).unwrap();
+
+        let err = TokenVault::open(&store, &pass("wrong"), true).unwrap_err();
+        assert!(matches!(err, VaultError::WrongPassphrase { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("passphrase") && msg.contains("REPODECK_PASSPHRASE"),
+            "{msg}"
+        );
+        let e = Tokens::load(&store, &pass("wrong"), &no_env).unwrap_err();
+        assert!(matches!(e, VaultError::WrongPassphrase { .. }));
+
+        assert_eq!(store.vault_list().unwrap(), before.0);
+        assert_eq!(all_files(dir.path()).len(), before.1);
+        assert_eq!(
+            std::fs::read(dir.path().join(IDENTITY_FILE)).unwrap(),
+            identity_before
+        );
+
+        let none = KeySource::Passphrase(PassphraseSource::Unavailable);
+        let e = TokenVault::open(&store, &none, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("REPODECK_PASSPHRASE") && e.contains("--identity"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn damaged_identity_and_entries_are_rejected_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let vault = TokenVault::open(&store, &pass("pw"), true)
+            .unwrap()
+            .unwrap();
+        let t = secret(CLASSIC);
+        vault
+            .set(&store, &TokenScope::Global, &t, meta(&t))
+            .unwrap();
+        let path = dir.path().join(IDENTITY_FILE);
+        let good = std::fs::read(&path).unwrap();
+
+        // Truncated identity.
+        std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+        let e = TokenVault::open(&store, &pass("pw"), false).unwrap_err();
+        assert!(matches!(e, VaultError::IdentityDamaged { .. }), "{e:?}");
+        assert!(e.to_string().contains("damaged"), "{e}");
+        // Empty identity.
+        std::fs::write(&path, b"").unwrap();
+        assert!(matches!(
+            TokenVault::open(&store, &pass("pw"), false),
+            Err(VaultError::IdentityDamaged { .. })
+        ));
+        // A flipped character in the body (past the header): rejected, never accepted.
+        let mut bad = good.clone();
+        let i = bad.len() - 60;
+        bad[i] = if bad[i] == b'A' { b'B' } else { b'A' };
+        std::fs::write(&path, &bad).unwrap();
+        assert!(TokenVault::open(&store, &pass("pw"), false).is_err());
+        std::fs::write(&path, &good).unwrap();
+
+        // Tampered and truncated token records.
+        let entry = TokenScope::Global.entry();
+        let bytes = store.vault_get(&entry).unwrap().unwrap();
+        let mut record: Record = serde_json::from_slice(&bytes).unwrap();
+        let original = record.ciphertext.clone();
+        let mid = record.ciphertext.len() / 2;
+        let swapped = if &record.ciphertext[mid..mid + 1] == "Q" {
+            "R"
+        } else {
+            "Q"
+        };
+        record.ciphertext.replace_range(mid..mid + 1, swapped);
+        store
+            .vault_apply(vec![(entry.clone(), Some(write_record(&record)))])
+            .unwrap();
+        let vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        let e = vault.get(&store, &TokenScope::Global).unwrap_err();
+        assert!(matches!(e, VaultError::EntryDamaged { .. }), "{e:?}");
+        assert!(e.to_string().contains("repodeck token set"), "{e}");
+
+        record.ciphertext = original;
+        record.meta.key_id = "0000000000000000".into();
+        store
+            .vault_apply(vec![(entry.clone(), Some(write_record(&record)))])
+            .unwrap();
+        assert!(matches!(
+            vault.get(&store, &TokenScope::Global),
+            Err(VaultError::EntryDamaged { .. })
+        ));
+
+        store
+            .vault_apply(vec![(
+                entry.clone(),
+                Some(bytes[..bytes.len() / 2].to_vec()),
+            )])
+            .unwrap();
+        assert!(matches!(
+            vault.get(&store, &TokenScope::Global),
+            Err(VaultError::EntryDamaged { .. })
+        ));
+        assert!(matches!(
+            list_tokens(&store),
+            Err(VaultError::EntryDamaged { .. })
+        ));
+    }
+
+    #[test]
+    fn identity_file_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path().join("data").as_path()).unwrap();
+        let id = x25519::Identity::generate();
+        let file = dir.path().join("key.txt");
+        std::fs::write(
+            &file,
+            format!(
+                "# created by age-keygen\n# public key: {}\n{}\n",
+                recipient_of(&id),
+                id.to_string().expose_secret()
+            ),
+        )
+        .unwrap();
+        let keys = KeySource::IdentityFile(file.clone());
+        let vault = TokenVault::open(&store, &keys, true).unwrap().unwrap();
+        assert!(!vault.uses_passphrase());
+        assert_eq!(vault.recipient(), recipient_of(&id));
+        let t = secret(CLASSIC);
+        vault
+            .set(&store, &TokenScope::Global, &t, meta(&t))
+            .unwrap();
+        // No passphrase identity was created.
+        assert!(!dir.path().join("data").join(IDENTITY_FILE).exists());
+        let tokens = Tokens::load(&store, &keys, &no_env).unwrap();
+        assert_eq!(
+            tokens.for_repo(None).unwrap().secret.expose_secret(),
+            CLASSIC
+        );
+
+        // Another identity file cannot read it, and says which identity is needed.
+        let other = dir.path().join("other.txt");
+        std::fs::write(
+            &other,
+            format!(
+                "{}\n",
+                x25519::Identity::generate().to_string().expose_secret()
+            ),
+        )
+        .unwrap();
+        let e = Tokens::load(&store, &KeySource::IdentityFile(other), &no_env).unwrap_err();
+        assert!(matches!(e, VaultError::WrongIdentity { .. }), "{e:?}");
+        assert!(e.to_string().contains(&recipient_of(&id)));
+
+        // Bad files.
+        let junk = dir.path().join("junk.txt");
+        std::fs::write(&junk, "hello\n").unwrap();
+        let e = TokenVault::open(&store, &KeySource::IdentityFile(junk), false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1") && e.contains("age-keygen"), "{e}");
+        let missing = KeySource::IdentityFile(dir.path().join("nope"));
+        assert!(matches!(
+            TokenVault::open(&store, &missing, false),
+            Err(VaultError::IdentityFile { .. })
+        ));
+        // Rotations are refused in identity-file mode.
+        let mut vault = vault;
+        assert!(matches!(
+            vault.rotate_identity(&store),
+            Err(VaultError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn precedence_repo_then_global_then_env_then_anonymous() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let keys = pass("pw");
+        let a = repo("o/a");
+        let b = repo("o/b");
+        let env_gh = |n: &str| {
+            (n == "GH_TOKEN").then(|| "ghp_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n".to_string())
+        };
+        let env_both = |n: &str| match n {
+            "GITHUB_TOKEN" => Some(format!("ghp_{}", "g".repeat(36))),
+            "GH_TOKEN" => Some(format!("ghp_{}", "h".repeat(36))),
+            _ => None,
+        };
+
+        // Nothing at all: anonymous; an empty vault needs no passphrase.
+        let locked = KeySource::Passphrase(PassphraseSource::Unavailable);
+        assert!(
+            Tokens::load(&store, &locked, &no_env)
+                .unwrap()
+                .for_repo(Some(&a))
+                .is_none()
+        );
+        // Environment only: GITHUB_TOKEN before GH_TOKEN; trimmed.
+        let t = Tokens::load(&store, &locked, &env_both).unwrap();
+        assert_eq!(
+            t.for_repo(Some(&a)).unwrap().source,
+            TokenSource::Env("GITHUB_TOKEN")
+        );
+        let t = Tokens::load(&store, &locked, &env_gh).unwrap();
+        let r = t.for_repo(None).unwrap();
+        assert_eq!(r.source, TokenSource::Env("GH_TOKEN"));
+        assert!(!r.secret.expose_secret().ends_with('\n'));
+
+        let vault = TokenVault::open(&store, &keys, true).unwrap().unwrap();
+        let g = token(b'g');
+        vault
+            .set(&store, &TokenScope::Global, &g, meta(&g))
+            .unwrap();
+        let ra = token(b'a');
+        vault
+            .set(&store, &TokenScope::Repo(a.clone()), &ra, meta(&ra))
+            .unwrap();
+
+        let t = Tokens::load(&store, &keys, &env_gh).unwrap();
+        let for_a = t.for_repo(Some(&repo("O/A"))).unwrap();
+        assert_eq!(for_a.source, TokenSource::Repo(a.clone()));
+        assert_eq!(for_a.secret.expose_secret(), ra.expose_secret());
+        assert_eq!(for_a.key_id, key_id(&ra));
+        assert_eq!(t.for_repo(Some(&b)).unwrap().source, TokenSource::Global);
+        assert_eq!(t.for_repo(None).unwrap().source, TokenSource::Global);
+        assert_eq!(t.per_repo().count(), 1);
+
+        remove_token(&store, &TokenScope::Global).unwrap();
+        let t = Tokens::load(&store, &keys, &env_gh).unwrap();
+        assert_eq!(
+            t.for_repo(Some(&b)).unwrap().source,
+            TokenSource::Env("GH_TOKEN")
+        );
+        assert_eq!(
+            t.for_repo(Some(&a)).unwrap().source,
+            TokenSource::Repo(a.clone())
+        );
+        let t = Tokens::load(&store, &keys, &no_env).unwrap();
+        assert!(t.for_repo(Some(&b)).is_none());
+        // A locked vault with tokens in it is an error, not a silent fallback to the environment.
+        assert!(matches!(
+            Tokens::load(&store, &locked, &env_gh),
+            Err(VaultError::NoPassphrase)
+        ));
+    }
+
+    fn rotation_fixture() -> (
+        tempfile::TempDir,
+        Store,
+        Vec<(TokenScope, SecretString)>,
+        String,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let vault = TokenVault::open(&store, &pass("pw"), true)
+            .unwrap()
+            .unwrap();
+        let tokens = vec![
+            (TokenScope::Global, token(b'g')),
+            (TokenScope::Repo(repo("o/a")), token(b'a')),
+            (TokenScope::Repo(repo("o/b")), token(b'b')),
+        ];
+        for (s, t) in &tokens {
+            vault.set(&store, s, t, meta(t)).unwrap();
+        }
+        let old = vault.recipient().to_string();
+        (dir, store, tokens, old)
+    }
+
+    fn assert_usable(store: &Store, tokens: &[(TokenScope, SecretString)]) -> String {
+        let vault = TokenVault::open(store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        for (s, t) in tokens {
+            assert_eq!(
+                vault.get(store, s).unwrap().unwrap().expose_secret(),
+                t.expose_secret(),
+                "{s}"
+            );
+        }
+        assert!(
+            !store.dir().join(IDENTITY_NEXT_FILE).exists(),
+            "the rotation was not cleaned up"
+        );
+        // And again, from a clean state: the recovery is durable.
+        let again = TokenVault::open(store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.recipient(), vault.recipient());
+        vault.recipient().to_string()
+    }
+
+    #[test]
+    fn rotate_identity_reencrypts_everything() {
+        let (_dir, store, tokens, old) = rotation_fixture();
+        let mut vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(vault.rotate_identity(&store).unwrap(), 3);
+        assert_ne!(vault.recipient(), old);
+        assert!(
+            list_tokens(&store)
+                .unwrap()
+                .iter()
+                .all(|t| t.recipient == vault.recipient())
+        );
+        let new = assert_usable(&store, &tokens);
+        assert_eq!(new, vault.recipient());
+    }
+
+    #[test]
+    fn rotation_interrupted_before_the_batch_rolls_back() {
+        let (_dir, store, tokens, old) = rotation_fixture();
+        let mut vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        vault
+            .rotate_identity_until(&store, Some(RotateStep::NextWritten))
+            .unwrap();
+        drop(vault); // "crash"
+        assert!(store.dir().join(IDENTITY_NEXT_FILE).exists());
+        assert_eq!(assert_usable(&store, &tokens), old);
+    }
+
+    #[test]
+    fn rotation_interrupted_after_the_batch_rolls_forward() {
+        let (_dir, store, tokens, old) = rotation_fixture();
+        let mut vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        vault
+            .rotate_identity_until(&store, Some(RotateStep::Reencrypted))
+            .unwrap();
+        drop(vault); // "crash"
+        let new = assert_usable(&store, &tokens);
+        assert_ne!(new, old);
+        assert!(
+            list_tokens(&store)
+                .unwrap()
+                .iter()
+                .all(|t| t.recipient == new)
+        );
+        // Tokens::load goes through the same recovery.
+        let t = Tokens::load(&store, &pass("pw"), &no_env).unwrap();
+        assert_eq!(
+            t.for_repo(Some(&repo("o/b")))
+                .unwrap()
+                .secret
+                .expose_secret(),
+            tokens[2].1.expose_secret()
+        );
+    }
+
+    #[test]
+    fn rotate_passphrase_switches_passphrases() {
+        let (_dir, store, tokens, old) = rotation_fixture();
+        let mut vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        vault
+            .rotate_passphrase(&PassphraseSource::Given(secret("new pw")))
+            .unwrap();
+        assert!(matches!(
+            TokenVault::open(&store, &pass("pw"), false),
+            Err(VaultError::WrongPassphrase { .. })
+        ));
+        let vault = TokenVault::open(&store, &pass("new pw"), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(vault.recipient(), old);
+        assert_eq!(
+            vault
+                .get(&store, &tokens[0].0)
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            tokens[0].1.expose_secret()
+        );
+        let empty = PassphraseSource::Given(secret(""));
+        let mut vault = vault;
+        assert!(matches!(
+            vault.rotate_passphrase(&empty),
+            Err(VaultError::EmptyPassphrase)
+        ));
+    }
+
+    #[test]
+    fn nothing_leaks_into_files_debug_or_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let keys = pass("correct-horse");
+        let vault = TokenVault::open(&store, &keys, true).unwrap().unwrap();
+        let t = secret(CLASSIC);
+        vault
+            .set(&store, &TokenScope::Global, &t, meta(&t))
+            .unwrap();
+        vault
+            .set(&store, &TokenScope::Repo(repo("o/a")), &t, meta(&t))
+            .unwrap();
+        let mut vault = vault;
+        vault.rotate_identity(&store).unwrap();
+        store.flush().unwrap();
+        let tokens = Tokens::load(&store, &keys, &no_env).unwrap();
+        let resolved = tokens.for_repo(None).unwrap().clone();
+
+        let mut texts = vec![
+            format!("{resolved:?}"),
+            format!("{tokens:?}"),
+            format!("{vault:?}"),
+            format!("{keys:?}"),
+            format!("{:?}", list_tokens(&store).unwrap()),
+            format!("{:?}", secret(CLASSIC)),
+            VaultError::WrongPassphrase {
+                path: dir.path().into(),
+            }
+            .to_string(),
+            validate_shape(&secret(&format!("{CLASSIC}x")), false)
+                .unwrap_err()
+                .to_string(),
+            validate_shape(&secret(&format!("{CLASSIC} x")), true)
+                .unwrap_err()
+                .to_string(),
+        ];
+        texts.push(format!(
+            "{:?}",
+            TokenVault::open(&store, &pass("wrong"), false).unwrap_err()
+        ));
+        for text in &texts {
+            assert!(text.contains("REDACTED") || !text.is_empty());
+            for form in leak_forms(CLASSIC) {
+                assert!(!contains(text.as_bytes(), &form), "leak in {text}");
+            }
+            assert!(!text.contains("correct-horse"), "passphrase leak in {text}");
+        }
+        assert!(format!("{resolved:?}").contains("[REDACTED]"));
+        let files = all_files(dir.path());
+        assert!(
+            files.len() >= 3,
+            "{:?}",
+            files.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
+        for (path, bytes) in files {
+            for form in leak_forms(CLASSIC) {
+                assert!(
+                    !contains(&bytes, &form),
+                    "token form found in {}",
+                    path.display()
+                );
+            }
+            assert!(
+                !contains(&bytes, b"correct-horse"),
+                "passphrase in {}",
+                path.display()
+            );
+            assert!(
+                !contains(&bytes, b"AGE-SECRET-KEY-"),
+                "plaintext identity in {}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn warnings_for_broad_scopes_and_near_expiry() {
+        let now = Utc::now();
+        let info = |scopes: Option<Vec<&str>>, exp: Option<DateTime<Utc>>| LiveInfo {
+            login: "me".into(),
+            scopes: scopes.map(|s| s.into_iter().map(String::from).collect()),
+            expires_at: exp,
+        };
+        assert!(warnings(&info(Some(vec!["repo", "read:org"]), None), now).is_empty());
+        assert!(warnings(&info(None, Some(now + chrono::Duration::days(30))), now).is_empty());
+        let w = warnings(
+            &info(Some(vec!["repo", "delete_repo", "admin:org"]), None),
+            now,
+        );
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("(delete_repo, admin:org)"), "{w:?}");
+        let w = warnings(
+            &info(Some(vec![]), Some(now + chrono::Duration::days(2))),
+            now,
+        );
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("expires in 2 day"), "{w:?}");
+        let w = warnings(&info(None, Some(now - chrono::Duration::hours(1))), now);
+        assert!(w[0].contains("expired"), "{w:?}");
+    }
+}
