@@ -116,7 +116,10 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         }
         Some(Command::Token(cmd)) => {
             let store = open_store(&ctx)?;
-            let checker = token::NoChecker("the GitHub client is not available in this build".into());
+            let checker = token::GithubChecker {
+                api_url: ctx.config.github.api_url.clone(),
+                graphql_url: ctx.config.github.graphql_url.clone(),
+            };
             let env = |name: &str| std::env::var(name).ok();
             let tctx = token::TokenContext {
                 keys: KeySource::from_env(cli.global.identity.clone()),

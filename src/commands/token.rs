@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{CliError, Status, relative, rfc3339};
 use crate::cli::TokenCommand;
 use crate::domain::RepoKey;
+use crate::github::{ClientOptions, GithubClient, GithubError};
 use crate::sanitize;
 use crate::secrets::{
     self, KeySource, LiveCheck, LiveInfo, PassphraseSource, ResolvedToken, StoredToken,
@@ -463,5 +464,44 @@ pub struct NoChecker(pub String);
 impl TokenChecker for NoChecker {
     fn check(&self, _token: &SecretString) -> LiveCheck {
         LiveCheck::Unreachable(self.0.clone())
+    }
+}
+
+/// The live check over the GitHub client: `GET /user` on a small runtime of its own (the CLI
+/// commands are synchronous). 401 -> rejected; anything else that fails -> unreachable.
+pub struct GithubChecker {
+    pub api_url: String,
+    pub graphql_url: String,
+}
+
+impl TokenChecker for GithubChecker {
+    fn check(&self, token: &SecretString) -> LiveCheck {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                return LiveCheck::Unreachable(format!("cannot start the network runtime: {e}"));
+            }
+        };
+        let result = runtime.block_on(async {
+            let client = GithubClient::new(ClientOptions {
+                api_url: self.api_url.clone(),
+                graphql_url: self.graphql_url.clone(),
+                token: Some(token.clone()),
+                ..ClientOptions::default()
+            })?;
+            client.viewer().await
+        });
+        match result {
+            Ok(info) => LiveCheck::Valid(LiveInfo {
+                login: info.login,
+                scopes: info.scopes,
+                expires_at: info.expires_at,
+            }),
+            Err(GithubError::Unauthorized) => LiveCheck::Rejected,
+            Err(e) => LiveCheck::Unreachable(e.to_string()),
+        }
     }
 }
