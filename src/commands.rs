@@ -49,6 +49,8 @@ impl CliError {
 pub struct Context {
     pub config: Config,
     pub data_dir: PathBuf,
+    /// `--identity FILE` / `REPODECK_IDENTITY`: the token vault's age identity file.
+    pub identity: Option<PathBuf>,
 }
 
 /// Parses every argument first, so one bad name leaves the store untouched.

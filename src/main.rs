@@ -56,7 +56,7 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             CliError::Input("cannot find a home directory for the data; pass --data-dir DIR or set REPODECK_DATA_DIR".into())
         })?,
     };
-    Ok(Context { config, data_dir })
+    Ok(Context { config, data_dir, identity: cli.global.identity.clone() })
 }
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
@@ -122,7 +122,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             };
             let env = |name: &str| std::env::var(name).ok();
             let tctx = token::TokenContext {
-                keys: KeySource::from_env(cli.global.identity.clone()),
+                keys: KeySource::from_env(ctx.identity.clone()),
                 new_passphrase: PassphraseSource::from_env("REPODECK_NEW_PASSPHRASE"),
                 checker: &checker,
                 env: &env,
