@@ -518,3 +518,150 @@ impl TokenChecker for GithubChecker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ01a1f3";
+
+    /// Answers from a script, and records how many checks were made.
+    struct Fake {
+        answers: RefCell<Vec<LiveCheck>>,
+    }
+    impl TokenChecker for Fake {
+        fn check(&self, _token: &SecretString) -> LiveCheck {
+            self.answers.borrow_mut().remove(0)
+        }
+    }
+    fn fake(answers: Vec<LiveCheck>) -> Fake {
+        Fake {
+            answers: RefCell::new(answers),
+        }
+    }
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+    fn ctx<'a>(checker: &'a dyn TokenChecker, now: DateTime<Utc>) -> TokenContext<'a> {
+        TokenContext {
+            keys: KeySource::Passphrase(PassphraseSource::Given(SecretString::from("pw"))),
+            new_passphrase: PassphraseSource::Unavailable,
+            checker,
+            env: &no_env,
+            now,
+        }
+    }
+    fn run_set(
+        store: &Store,
+        c: &TokenContext<'_>,
+        token: &str,
+    ) -> (Result<Status, CliError>, String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let r = set(
+            store,
+            &TokenScope::Global,
+            SecretString::from(token),
+            false,
+            c,
+            &mut out,
+            &mut err,
+        );
+        (
+            r,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_rejected_token_is_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let checker = fake(vec![LiveCheck::Rejected]);
+        let (r, out, _) = run_set(&store, &ctx(&checker, Utc::now()), TOKEN);
+        let e = r.unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("401") && msg.contains("ghp_…a1f3") && !msg.contains(TOKEN),
+            "{msg}"
+        );
+        assert!(out.is_empty());
+        assert!(secrets::list_tokens(&store).unwrap().is_empty());
+        assert!(!dir.path().join(secrets::IDENTITY_FILE).exists());
+    }
+
+    #[test]
+    fn a_valid_token_is_stored_with_its_facts_and_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let checker = fake(vec![LiveCheck::Valid(LiveInfo {
+            login: "octocat".into(),
+            scopes: Some(vec!["repo".into(), "delete_repo".into()]),
+            expires_at: Some(now + chrono::Duration::days(3)),
+        })]);
+        let (r, out, err) = run_set(&store, &ctx(&checker, now), TOKEN);
+        assert_eq!(r.unwrap(), Status::Ok);
+        assert!(
+            out.contains("stored the global token ghp_…a1f3 (login octocat)"),
+            "{out}"
+        );
+        assert!(
+            err.contains("delete_repo") && err.contains("expires in"),
+            "{err}"
+        );
+        let stored = secrets::list_tokens(&store).unwrap();
+        assert_eq!(stored[0].meta.login.as_deref(), Some("octocat"));
+        assert_eq!(stored[0].meta.checked_at, Some(now));
+    }
+
+    #[test]
+    fn check_reports_valid_expired_and_revoked_and_updates_facts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let now = Utc::now();
+        // Stored while unreachable: no facts yet.
+        let checker = fake(vec![LiveCheck::Unreachable("offline".into())]);
+        let (r, _, err) = run_set(&store, &ctx(&checker, now), TOKEN);
+        assert_eq!(r.unwrap(), Status::Ok);
+        assert!(
+            err.contains("offline") && err.contains("stored it anyway"),
+            "{err}"
+        );
+
+        let checker = fake(vec![LiveCheck::Valid(LiveInfo {
+            login: "me".into(),
+            scopes: None,
+            expires_at: None,
+        })]);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            check(&store, &ctx(&checker, now), &mut out, &mut err).unwrap(),
+            Status::Ok
+        );
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("global: ghp_…a1f3 valid, login me"), "{out}");
+        assert_eq!(
+            secrets::list_tokens(&store).unwrap()[0]
+                .meta
+                .login
+                .as_deref(),
+            Some("me")
+        );
+
+        let checker = fake(vec![LiveCheck::Rejected]);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            check(&store, &ctx(&checker, now), &mut out, &mut err).unwrap(),
+            Status::Partial
+        );
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("revoked or invalid") && out.contains("repodeck token set"),
+            "{out}"
+        );
+        assert!(!out.contains(TOKEN));
+    }
+}
