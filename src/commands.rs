@@ -12,6 +12,8 @@ use crate::domain::{RepoKey, TrackedRepo};
 use crate::sanitize;
 use crate::store::{Added, Store, StoreError};
 
+pub mod token;
+
 /// How a command ended; maps to the documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -47,6 +49,8 @@ impl CliError {
 pub struct Context {
     pub config: Config,
     pub data_dir: PathBuf,
+    /// `--identity FILE` / `REPODECK_IDENTITY`: the token vault's age identity file.
+    pub identity: Option<PathBuf>,
 }
 
 /// Parses every argument first, so one bad name leaves the store untouched.

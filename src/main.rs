@@ -8,7 +8,8 @@ use clap::Parser;
 use directories::ProjectDirs;
 
 use repodeck::cli::{Cli, Command};
-use repodeck::commands::{self, CliError, Context, Status};
+use repodeck::commands::{self, CliError, Context, Status, token};
+use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::config::Config;
 use repodeck::store::{OpenReport, Store};
 
@@ -55,7 +56,7 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             CliError::Input("cannot find a home directory for the data; pass --data-dir DIR or set REPODECK_DATA_DIR".into())
         })?,
     };
-    Ok(Context { config, data_dir })
+    Ok(Context { config, data_dir, identity: cli.global.identity.clone() })
 }
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
@@ -112,6 +113,22 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::List { json }) => {
             let store = open_store(&ctx)?;
             commands::list(&store, json, chrono::Utc::now(), &mut out)
+        }
+        Some(Command::Token(cmd)) => {
+            let store = open_store(&ctx)?;
+            let checker = token::GithubChecker {
+                api_url: ctx.config.github.api_url.clone(),
+                graphql_url: ctx.config.github.graphql_url.clone(),
+            };
+            let env = |name: &str| std::env::var(name).ok();
+            let tctx = token::TokenContext {
+                keys: KeySource::from_env(ctx.identity.clone()),
+                new_passphrase: PassphraseSource::from_env("REPODECK_NEW_PASSPHRASE"),
+                checker: &checker,
+                env: &env,
+                now: chrono::Utc::now(),
+            };
+            token::run(&store, cmd, &tctx, &mut token::read_token, &mut out, &mut err)
         }
     }
 }
