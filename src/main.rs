@@ -9,8 +9,8 @@ use directories::ProjectDirs;
 
 use repodeck::cli::{Cli, Command};
 use repodeck::commands::{self, CliError, Context, Status, token};
-use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::config::Config;
+use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
 
 fn main() -> ExitCode {
@@ -56,7 +56,11 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             CliError::Input("cannot find a home directory for the data; pass --data-dir DIR or set REPODECK_DATA_DIR".into())
         })?,
     };
-    Ok(Context { config, data_dir, identity: cli.global.identity.clone() })
+    Ok(Context {
+        config,
+        data_dir,
+        identity: cli.global.identity.clone(),
+    })
 }
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
@@ -128,7 +132,14 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 env: &env,
                 now: chrono::Utc::now(),
             };
-            token::run(&store, cmd, &tctx, &mut token::read_token, &mut out, &mut err)
+            token::run(
+                &store,
+                cmd,
+                &tctx,
+                &mut token::read_token,
+                &mut out,
+                &mut err,
+            )
         }
     }
 }
