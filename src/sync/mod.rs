@@ -2,9 +2,7 @@
 //! at the lowest rate-limit cost, detect changes and report by `SyncEvent`. No UI types here.
 
 pub mod command;
-pub mod diff;
 pub mod event;
-pub mod scheduler;
 
 pub use command::{ImportOptions, ImportSource, Priority, SyncCommand};
 pub use event::{JobCost, Outcome, SearchHit, SyncEvent, WaitReason};
@@ -22,20 +20,9 @@ pub struct EngineHandle {
 impl EngineHandle {
     /// A handle wired to nothing but the returned ends, for tests and offline use: the caller
     /// plays the engine.
-    pub fn detached() -> (
-        Self,
-        mpsc::UnboundedReceiver<SyncCommand>,
-        mpsc::UnboundedSender<SyncEvent>,
-    ) {
+    pub fn detached() -> (Self, mpsc::UnboundedReceiver<SyncCommand>, mpsc::UnboundedSender<SyncEvent>) {
         let (ctx, crx) = mpsc::unbounded_channel();
         let (etx, erx) = mpsc::unbounded_channel();
-        (
-            Self {
-                commands: ctx,
-                events: erx,
-            },
-            crx,
-            etx,
-        )
+        (Self { commands: ctx, events: erx }, crx, etx)
     }
 }
