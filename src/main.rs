@@ -11,6 +11,7 @@ use repodeck::cli::{Cli, Command};
 use repodeck::commands::{self, CliError, Context, Status};
 use repodeck::config::Config;
 use repodeck::store::{OpenReport, Store};
+use repodeck::sync::{ImportOptions, ImportSource};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap itself.
@@ -101,6 +102,31 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::List { json }) => {
             let store = open_store(&ctx)?;
             commands::list(&store, json, chrono::Utc::now(), &mut out)
+        }
+        Some(Command::Sync { repos, all, force, rest, json }) => {
+            commands::parse_keys(&repos)?;
+            let args = commands::sync::SyncArgs { repos, all, force, rest, json };
+            commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
+        }
+        Some(Command::Import { org, user, mine, include_forks, include_archived }) => {
+            let source = match (org, user, mine) {
+                (Some(o), _, _) => ImportSource::Org(o),
+                (None, Some(u), _) => ImportSource::User(u),
+                _ => ImportSource::Mine,
+            };
+            let opts = ImportOptions { source, include_forks, include_archived };
+            commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
+        }
+        Some(Command::Search { query, add, limit, json }) => {
+            commands::import::search(&ctx, open_store(&ctx)?, &query, &add, usize::from(limit), json, &mut out)
+        }
+        Some(Command::Activity { since, repo, json }) => {
+            let store = open_store(&ctx)?;
+            commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, &mut out)
+        }
+        Some(Command::Show { repo, json }) => {
+            let store = open_store(&ctx)?;
+            commands::show::show(&store, &repo, json, &mut out)
         }
     }
 }

@@ -215,10 +215,12 @@ fn new_releases(
         .filter(|r| !r.draft && !known.contains(r.tag.as_str()))
         .map(|r| Change::NewRelease { tag: r.tag.clone() })
         .collect();
-    if old_details.is_none() && out.is_empty() && new.latest_release != old.latest_release {
-        if let Some(tag) = &new.latest_release {
-            out.push(Change::NewRelease { tag: tag.clone() });
-        }
+    if old_details.is_none()
+        && out.is_empty()
+        && new.latest_release != old.latest_release
+        && let Some(tag) = &new.latest_release
+    {
+        out.push(Change::NewRelease { tag: tag.clone() });
     }
     // Drop releases older than the window's edge when the old list was full: they fell out, they
     // are not new. With a list ordered newest first, only a prefix can be genuinely new.
