@@ -19,7 +19,11 @@ use crate::store::Store;
 /// Leaves the alternate screen and raw mode; safe to call when the terminal was never set up.
 pub fn restore_terminal() {
     let _ = crossterm::terminal::disable_raw_mode();
-    let _ = crossterm::execute!(io::stdout(), crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 /// Installs color-eyre's panic and error hooks so that the terminal is restored before anything
@@ -46,7 +50,10 @@ struct Home {
 /// Runs the TUI until the user quits.
 pub fn run(_ctx: &Context, store: Store) -> io::Result<()> {
     let repos = store.list().map_err(io::Error::other)?;
-    let mut home = Home { repos, state: ListState::default().with_selected(Some(0)) };
+    let mut home = Home {
+        repos,
+        state: ListState::default().with_selected(Some(0)),
+    };
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &mut home);
     ratatui::restore();
@@ -68,7 +75,9 @@ fn event_loop(terminal: &mut DefaultTerminal, home: &mut Home) -> io::Result<()>
                 let n = home.repos.len();
                 match k.code {
                     KeyCode::Char('q') => return Ok(()),
-                    KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => return Ok(()),
+                    KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                        return Ok(());
+                    }
                     KeyCode::Char('j') | KeyCode::Down if n > 0 => {
                         let i = home.state.selected().unwrap_or(0);
                         home.state.select(Some((i + 1).min(n - 1)));
@@ -98,7 +107,11 @@ fn render(f: &mut Frame, home: &mut Home) {
         .repos
         .iter()
         .map(|r| {
-            let desc = r.meta.as_ref().and_then(|m| m.description.as_deref()).unwrap_or("");
+            let desc = r
+                .meta
+                .as_ref()
+                .and_then(|m| m.description.as_deref())
+                .unwrap_or("");
             ListItem::new(Line::from(format!("{}  {}", r.key, sanitize::line(desc))))
         })
         .collect();
