@@ -53,31 +53,59 @@ async fn setup(repos: usize, latency_ms: u64, rest: bool) -> Run {
     let client = GithubClient::new(ClientOptions {
         api_url: hub.url().to_string(),
         graphql_url: format!("{}/graphql", hub.url()),
-        token: Some(SecretString::from("ghp_bench00000000000000000000000000000000".to_string())),
+        token: Some(SecretString::from(
+            "ghp_bench00000000000000000000000000000000".to_string(),
+        )),
         etags: Some(cache),
         max_concurrency: 8,
         ..ClientOptions::default()
     })
     .expect("client");
-    let opts = ImportOptions { source: ImportSource::Org("octo-org".into()), include_forks: true, include_archived: true };
-    engine::import(&client, &store, &opts).await.expect("import");
+    let opts = ImportOptions {
+        source: ImportSource::Org("octo-org".into()),
+        include_forks: true,
+        include_archived: true,
+    };
+    engine::import(&client, &store, &opts)
+        .await
+        .expect("import");
     let mut config = Config::default();
     config.sync.min_interval = Duration::ZERO;
     config.sync.interval = None;
-    let engine = engine::start_with(store.clone(), client, config, EngineOptions { force_rest: rest, etags: Some(etags) });
-    Run { _dir: dir, hub, engine, store }
+    let engine = engine::start_with(
+        store.clone(),
+        client,
+        config,
+        EngineOptions {
+            force_rest: rest,
+            etags: Some(etags),
+        },
+    );
+    Run {
+        _dir: dir,
+        hub,
+        engine,
+        store,
+    }
 }
 
 async fn sync_all(run: &mut Run) -> Row {
     run.hub.reset_stats();
     let t = Instant::now();
-    run.engine.commands.send(SyncCommand::SyncAll { force: false, priority: Priority::User }).expect("engine");
+    run.engine
+        .commands
+        .send(SyncCommand::SyncAll {
+            force: false,
+            priority: Priority::User,
+        })
+        .expect("engine");
     let mut changed = 0;
     loop {
         match run.engine.events.recv().await {
-            Some(SyncEvent::Finished { outcome: repodeck::sync::Outcome::Synced { changes }, .. }) if !changes.is_empty() => {
-                changed += 1
-            }
+            Some(SyncEvent::Finished {
+                outcome: repodeck::sync::Outcome::Synced { changes },
+                ..
+            }) if !changes.is_empty() => changed += 1,
             Some(SyncEvent::PassFinished { .. }) | None => break,
             _ => {}
         }
@@ -98,7 +126,10 @@ async fn sync_all(run: &mut Run) -> Row {
 fn mutate_share(hub: &Handle, repos: usize, every: usize) -> usize {
     let mut n = 0;
     for i in (0..repos).step_by(every) {
-        if hub.mutate(Mutation::new(format!("octo-org/repo-{i:04}"), MutationKind::Push).count(2)).is_ok() {
+        if hub
+            .mutate(Mutation::new(format!("octo-org/repo-{i:04}"), MutationKind::Push).count(2))
+            .is_ok()
+        {
             n += 1;
         }
     }
@@ -119,7 +150,10 @@ async fn scenario(repos: usize, latency: u64, rest: bool) -> [Row; 3] {
 
 fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     println!("repodeck sync benchmark (in-process fakehub, release build)\n");
     println!(
         "| path | repos | scenario | requests | 304s | core pts | graphql pts | search pts | changed seen | wall @0 ms | wall @100 ms |"
@@ -129,10 +163,23 @@ fn main() {
         for repos in [100usize, 1000] {
             let at0 = rt.block_on(scenario(repos, 0, rest));
             let skip100 = quick && rest && repos >= 1000;
-            let at100 = if skip100 { None } else { Some(rt.block_on(scenario(repos, 100, rest))) };
-            for (i, name) in ["initial full sync", "re-sync, nothing changed", "re-sync, 5% changed"].iter().enumerate() {
+            let at100 = if skip100 {
+                None
+            } else {
+                Some(rt.block_on(scenario(repos, 100, rest)))
+            };
+            for (i, name) in [
+                "initial full sync",
+                "re-sync, nothing changed",
+                "re-sync, 5% changed",
+            ]
+            .iter()
+            .enumerate()
+            {
                 let r = at0[i];
-                let slow = at100.map(|a| format!("{:.2} s", a[i].ms as f64 / 1000.0)).unwrap_or_else(|| "skipped".into());
+                let slow = at100
+                    .map(|a| format!("{:.2} s", a[i].ms as f64 / 1000.0))
+                    .unwrap_or_else(|| "skipped".into());
                 println!(
                     "| {} | {repos} | {name} | {} | {} | {} | {} | {} | {} | {:.2} s | {slow} |",
                     if rest { "REST+ETag" } else { "GraphQL" },
@@ -141,7 +188,11 @@ fn main() {
                     r.core,
                     r.graphql,
                     r.search,
-                    if i == 2 { r.changed.to_string() } else { "-".into() },
+                    if i == 2 {
+                        r.changed.to_string()
+                    } else {
+                        "-".into()
+                    },
                     r.ms as f64 / 1000.0,
                 );
             }
@@ -161,8 +212,22 @@ fn main() {
         let s2 = run.hub.stats().secondary_limit_hits;
         (first, s1, second, s2)
     });
-    println!("\n| 10,000 repos (GraphQL, secondary limits enforced) | requests | graphql pts | secondary-limit hits | wall |");
+    println!(
+        "\n| 10,000 repos (GraphQL, secondary limits enforced) | requests | graphql pts | secondary-limit hits | wall |"
+    );
     println!("|---|---:|---:|---:|---:|");
-    println!("| initial full sync | {} | {} | {} | {:.2} s |", row.0.requests, row.0.graphql, row.1, row.0.ms as f64 / 1000.0);
-    println!("| re-sync, nothing changed | {} | {} | {} | {:.2} s |", row.2.requests, row.2.graphql, row.3, row.2.ms as f64 / 1000.0);
+    println!(
+        "| initial full sync | {} | {} | {} | {:.2} s |",
+        row.0.requests,
+        row.0.graphql,
+        row.1,
+        row.0.ms as f64 / 1000.0
+    );
+    println!(
+        "| re-sync, nothing changed | {} | {} | {} | {:.2} s |",
+        row.2.requests,
+        row.2.graphql,
+        row.3,
+        row.2.ms as f64 / 1000.0
+    );
 }

@@ -8,12 +8,16 @@ use std::time::Duration;
 
 use repodeck::config::Config;
 use repodeck::domain::{Change, LocalId, RepoKey, SyncStatus};
-use repodeck::fakehub::{self, FakehubConfig, FaultKind, FaultRule, Handle, Mutation, MutationKind};
+use repodeck::fakehub::{
+    self, FakehubConfig, FaultKind, FaultRule, Handle, Mutation, MutationKind,
+};
 use repodeck::github::{ClientOptions, GithubClient};
 use repodeck::store::Store;
 use repodeck::sync::engine::{self, EngineOptions};
 use repodeck::sync::etags::StoreEtags;
-use repodeck::sync::{EngineHandle, ImportOptions, ImportSource, JobCost, Outcome, Priority, SyncCommand, SyncEvent};
+use repodeck::sync::{
+    EngineHandle, ImportOptions, ImportSource, JobCost, Outcome, Priority, SyncCommand, SyncEvent,
+};
 use secrecy::SecretString;
 
 struct Env {
@@ -25,7 +29,9 @@ struct Env {
 }
 
 async fn env_with(repos: usize, fh: FakehubConfig, min_interval: Duration, rest: bool) -> Env {
-    let hub = fakehub::spawn(FakehubConfig { repos, ..fh }).await.expect("fakehub starts");
+    let hub = fakehub::spawn(FakehubConfig { repos, ..fh })
+        .await
+        .expect("fakehub starts");
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap().0);
     let etags = Arc::new(StoreEtags::new(store.clone()));
@@ -33,19 +39,42 @@ async fn env_with(repos: usize, fh: FakehubConfig, min_interval: Duration, rest:
     let client = GithubClient::new(ClientOptions {
         api_url: hub.url().to_string(),
         graphql_url: format!("{}/graphql", hub.url()),
-        token: Some(SecretString::from("ghp_enginetest0000000000000000000000000".to_string())),
+        token: Some(SecretString::from(
+            "ghp_enginetest0000000000000000000000000".to_string(),
+        )),
         etags: Some(cache),
         ..ClientOptions::default()
     })
     .unwrap();
-    let opts = ImportOptions { source: ImportSource::Org("octo-org".into()), include_forks: true, include_archived: true };
+    let opts = ImportOptions {
+        source: ImportSource::Org("octo-org".into()),
+        include_forks: true,
+        include_archived: true,
+    };
     let imported = engine::import(&client, &store, &opts).await.unwrap();
-    assert!(imported.added >= repos.min(1), "import tracked the org's repos");
+    assert!(
+        imported.added >= repos.min(1),
+        "import tracked the org's repos"
+    );
     let mut config = Config::default();
     config.sync.min_interval = min_interval;
     config.sync.interval = None;
-    let engine = engine::start_with(store.clone(), client.clone(), config, EngineOptions { force_rest: rest, etags: Some(etags) });
-    Env { _dir: dir, hub, store, client, engine }
+    let engine = engine::start_with(
+        store.clone(),
+        client.clone(),
+        config,
+        EngineOptions {
+            force_rest: rest,
+            etags: Some(etags),
+        },
+    );
+    Env {
+        _dir: dir,
+        hub,
+        store,
+        client,
+        engine,
+    }
 }
 
 async fn env(repos: usize) -> Env {
@@ -63,10 +92,18 @@ async fn run(engine: &mut EngineHandle, cmd: SyncCommand) -> Finished {
 async fn collect(engine: &mut EngineHandle) -> Finished {
     let mut out = HashMap::new();
     loop {
-        let ev = tokio::time::timeout(Duration::from_secs(60), engine.events.recv()).await.expect("engine answers").expect("engine alive");
+        let ev = tokio::time::timeout(Duration::from_secs(60), engine.events.recv())
+            .await
+            .expect("engine answers")
+            .expect("engine alive");
         match ev {
-            SyncEvent::Finished { id, outcome, cost, .. } => {
-                assert!(out.insert(id, (outcome, cost)).is_none(), "one Finished per job");
+            SyncEvent::Finished {
+                id, outcome, cost, ..
+            } => {
+                assert!(
+                    out.insert(id, (outcome, cost)).is_none(),
+                    "one Finished per job"
+                );
             }
             SyncEvent::PassFinished { .. } => return out,
             _ => {}
@@ -75,7 +112,10 @@ async fn collect(engine: &mut EngineHandle) -> Finished {
 }
 
 fn all(force: bool) -> SyncCommand {
-    SyncCommand::SyncAll { force, priority: Priority::User }
+    SyncCommand::SyncAll {
+        force,
+        priority: Priority::User,
+    }
 }
 
 fn count(f: &Finished, pred: impl Fn(&Outcome) -> bool) -> usize {
@@ -83,7 +123,11 @@ fn count(f: &Finished, pred: impl Fn(&Outcome) -> bool) -> usize {
 }
 
 fn local(store: &Store, name: &str) -> LocalId {
-    store.find(&RepoKey::parse(name).unwrap()).unwrap().unwrap_or_else(|| panic!("{name} tracked")).local
+    store
+        .find(&RepoKey::parse(name).unwrap())
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} tracked"))
+        .local
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +136,14 @@ async fn first_sync_stores_every_field_and_second_costs_only_the_probe() {
     let n = e.store.len();
     let first = run(&mut e.engine, all(false)).await;
     assert_eq!(first.len(), n);
-    assert_eq!(count(&first, |o| matches!(o, Outcome::Synced { changes } if changes.is_empty())), n, "{first:?}");
+    assert_eq!(
+        count(
+            &first,
+            |o| matches!(o, Outcome::Synced { changes } if changes.is_empty())
+        ),
+        n,
+        "{first:?}"
+    );
 
     let world = e.hub.world();
     let mut seen_lists = [0usize; 5];
@@ -102,10 +153,16 @@ async fn first_sync_stores_every_field_and_second_costs_only_the_probe() {
         assert!(r.last_synced_at.is_some() && r.details_at.is_some());
         assert!(r.id.is_some_and(|i| i.0 > 0) && !m.node_id.is_empty());
         assert_eq!(m.full_name, r.key.to_string());
-        assert!(m.html_url.ends_with(&m.full_name) && m.clone_url.ends_with(".git") && !m.ssh_url.is_empty());
+        assert!(
+            m.html_url.ends_with(&m.full_name)
+                && m.clone_url.ends_with(".git")
+                && !m.ssh_url.is_empty()
+        );
         assert!(!m.default_branch.is_empty());
         assert!(m.created_at.is_some() && m.updated_at.is_some() && m.pushed_at.is_some());
-        let truth = world.find(r.key.owner(), r.key.name()).expect("repo in fakehub");
+        let truth = world
+            .find(r.key.owner(), r.key.name())
+            .expect("repo in fakehub");
         assert_eq!(m.stars, u64::from(truth.stars));
         assert_eq!(m.forks, u64::from(truth.forks));
         assert_eq!(m.description, truth.description);
@@ -114,30 +171,57 @@ async fn first_sync_stores_every_field_and_second_costs_only_the_probe() {
         assert_eq!(m.default_branch, truth.default_branch);
         let head = r.head.as_ref().expect("head commit");
         assert_eq!(head.sha.len(), 40);
-        assert!(!head.message.is_empty() && !head.author.name.is_empty() && head.committer.date.is_some());
+        assert!(
+            !head.message.is_empty()
+                && !head.author.name.is_empty()
+                && head.committer.date.is_some()
+        );
         let d = e.store.details(r.local).unwrap().expect("details stored");
         assert!(!d.commits.is_empty() && d.commits.len() <= 30);
         assert_eq!(d.commits[0].sha, head.sha);
         assert!(d.releases.len() <= 10);
-        assert!(d.branches.iter().any(|b| b.name == m.default_branch && b.head_sha == head.sha));
+        assert!(
+            d.branches
+                .iter()
+                .any(|b| b.name == m.default_branch && b.head_sha == head.sha)
+        );
         assert_eq!(d.pulls.len() as u64, m.open_prs.min(50));
         assert_eq!(d.issues.len() as u64, m.open_issues.min(50));
-        for (i, len) in [d.commits.len(), d.branches.len(), d.pulls.len(), d.issues.len(), d.releases.len()].into_iter().enumerate() {
+        for (i, len) in [
+            d.commits.len(),
+            d.branches.len(),
+            d.pulls.len(),
+            d.issues.len(),
+            d.releases.len(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
             seen_lists[i] += len;
         }
         if !m.languages.is_empty() {
             assert!(m.language.is_some());
         }
     }
-    assert!(seen_lists.iter().all(|n| *n > 0), "every list kind stored somewhere: {seen_lists:?}");
+    assert!(
+        seen_lists.iter().all(|n| *n > 0),
+        "every list kind stored somewhere: {seen_lists:?}"
+    );
 
     e.hub.reset_stats();
     let second = run(&mut e.engine, all(false)).await;
-    assert_eq!(count(&second, |o| *o == Outcome::Unchanged), n, "{second:?}");
+    assert_eq!(
+        count(&second, |o| *o == Outcome::Unchanged),
+        n,
+        "{second:?}"
+    );
     let stats = e.hub.stats();
     assert_eq!(stats.requests, 1, "only the probe: {:?}", stats.by_route);
     assert_eq!(stats.graphql_queries, 1);
-    assert!(e.store.activity(None, None, 100).unwrap().is_empty(), "no activity without changes");
+    assert!(
+        e.store.activity(None, None, 100).unwrap().is_empty(),
+        "no activity without changes"
+    );
 }
 
 /// (mutation, repo index, the change kind expected)
@@ -179,7 +263,12 @@ async fn each_mutation_yields_its_change_exactly_once() {
             if used.contains(&r.local) || r.meta.as_ref().is_some_and(|m| m.archived) {
                 continue;
             }
-            let m = Mutation { repo: r.key.to_string(), kind, count: Some(1), to: None };
+            let m = Mutation {
+                repo: r.key.to_string(),
+                kind,
+                count: Some(1),
+                to: None,
+            };
             if e.hub.mutate(m).is_ok() {
                 used.insert(r.local);
                 applied.push((r.local, r.id.unwrap(), kind, expect));
@@ -192,28 +281,61 @@ async fn each_mutation_yields_its_change_exactly_once() {
     let finished = run(&mut e.engine, all(false)).await;
     for (local, id, kind, expect) in &applied {
         let (outcome, _) = &finished[local];
-        let Outcome::Synced { changes } = outcome else { panic!("{kind:?}: {outcome:?}") };
+        let Outcome::Synced { changes } = outcome else {
+            panic!("{kind:?}: {outcome:?}")
+        };
         let n = changes.iter().filter(|c| c.kind() == *expect).count();
         assert_eq!(n, 1, "{kind:?} -> {expect} once, got {changes:?}");
         let feed = e.store.activity(Some(*id), None, 100).unwrap();
-        assert_eq!(feed.iter().filter(|a| a.change.kind() == *expect).count(), 1, "{kind:?} in the feed once: {feed:?}");
+        assert_eq!(
+            feed.iter().filter(|a| a.change.kind() == *expect).count(),
+            1,
+            "{kind:?} in the feed once: {feed:?}"
+        );
         if *kind == MutationKind::MergePr {
-            assert!(changes.iter().any(|c| matches!(c, Change::NewCommits { count: 1, .. })), "{changes:?}");
+            assert!(
+                changes
+                    .iter()
+                    .any(|c| matches!(c, Change::NewCommits { count: 1, .. })),
+                "{changes:?}"
+            );
         }
     }
     let untouched = count(&finished, |o| *o == Outcome::Unchanged);
-    assert_eq!(untouched, finished.len() - applied.len(), "the rest unchanged");
+    assert_eq!(
+        untouched,
+        finished.len() - applied.len(),
+        "the rest unchanged"
+    );
 
     // Unarchive, on the repo archived above; then nothing repeats.
-    let (archived, _, _, _) = applied.iter().find(|a| a.2 == MutationKind::Archive).unwrap();
+    let (archived, _, _, _) = applied
+        .iter()
+        .find(|a| a.2 == MutationKind::Archive)
+        .unwrap();
     let name = e.store.get(*archived).unwrap().unwrap().key.to_string();
-    e.hub.mutate(Mutation::new(name, MutationKind::Unarchive)).unwrap();
+    e.hub
+        .mutate(Mutation::new(name, MutationKind::Unarchive))
+        .unwrap();
     let again = run(&mut e.engine, all(false)).await;
-    assert_eq!(again[archived].0, Outcome::Synced { changes: vec![Change::Unarchived] });
-    assert_eq!(count(&again, |o| matches!(o, Outcome::Synced { .. })), 1, "{again:?}");
+    assert_eq!(
+        again[archived].0,
+        Outcome::Synced {
+            changes: vec![Change::Unarchived]
+        }
+    );
+    assert_eq!(
+        count(&again, |o| matches!(o, Outcome::Synced { .. })),
+        1,
+        "{again:?}"
+    );
     let total = e.store.activity(None, None, 1000).unwrap().len();
     run(&mut e.engine, all(false)).await;
-    assert_eq!(e.store.activity(None, None, 1000).unwrap().len(), total, "no change reported twice");
+    assert_eq!(
+        e.store.activity(None, None, 1000).unwrap().len(),
+        total,
+        "no change reported twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,48 +345,105 @@ async fn rename_is_followed_by_id_and_delete_marks_inaccessible() {
     let a = local(&e.store, "octo-org/repo-0001");
     let b = local(&e.store, "octo-org/repo-0002");
     let b_before = e.store.get(b).unwrap().unwrap();
-    let m = Mutation { repo: "octo-org/repo-0001".into(), kind: MutationKind::Rename, count: None, to: Some("shiny-new".into()) };
+    let m = Mutation {
+        repo: "octo-org/repo-0001".into(),
+        kind: MutationKind::Rename,
+        count: None,
+        to: Some("shiny-new".into()),
+    };
     e.hub.mutate(m).unwrap();
-    e.hub.mutate(Mutation::new("octo-org/repo-0002", MutationKind::Delete)).unwrap();
+    e.hub
+        .mutate(Mutation::new("octo-org/repo-0002", MutationKind::Delete))
+        .unwrap();
     let f = run(&mut e.engine, all(false)).await;
     assert_eq!(
         f[&a].0,
-        Outcome::Synced { changes: vec![Change::Renamed { old: "octo-org/repo-0001".into(), new: "octo-org/shiny-new".into() }] }
+        Outcome::Synced {
+            changes: vec![Change::Renamed {
+                old: "octo-org/repo-0001".into(),
+                new: "octo-org/shiny-new".into()
+            }]
+        }
     );
-    let renamed = e.store.find(&RepoKey::parse("octo-org/shiny-new").unwrap()).unwrap().unwrap();
+    let renamed = e
+        .store
+        .find(&RepoKey::parse("octo-org/shiny-new").unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(renamed.local, a);
-    assert!(e.store.find(&RepoKey::parse("octo-org/repo-0001").unwrap()).unwrap().is_none());
-    assert_eq!(e.store.find_by_id(renamed.id.unwrap()).unwrap().unwrap().local, a);
+    assert!(
+        e.store
+            .find(&RepoKey::parse("octo-org/repo-0001").unwrap())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        e.store
+            .find_by_id(renamed.id.unwrap())
+            .unwrap()
+            .unwrap()
+            .local,
+        a
+    );
 
-    assert_eq!(f[&b].0, Outcome::Synced { changes: vec![Change::Inaccessible] });
+    assert_eq!(
+        f[&b].0,
+        Outcome::Synced {
+            changes: vec![Change::Inaccessible]
+        }
+    );
     let gone = e.store.get(b).unwrap().unwrap();
     assert_eq!(gone.status, SyncStatus::Inaccessible);
     assert_eq!(gone.meta, b_before.meta, "the last good data is kept");
     assert!(e.store.details(b).unwrap().is_some());
     let again = run(&mut e.engine, all(false)).await;
-    assert!(!matches!(&again[&b].0, Outcome::Synced { changes } if !changes.is_empty()), "reported once: {:?}", again[&b]);
+    assert!(
+        !matches!(&again[&b].0, Outcome::Synced { changes } if !changes.is_empty()),
+        "reported once: {:?}",
+        again[&b]
+    );
     assert_eq!(e.store.activity(gone.id, None, 10).unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttle_skips_recent_repos_and_force_refetches() {
-    let mut e = env_with(5, FakehubConfig::default(), Duration::from_secs(3600), false).await;
+    let mut e = env_with(
+        5,
+        FakehubConfig::default(),
+        Duration::from_secs(3600),
+        false,
+    )
+    .await;
     let n = e.store.len();
     let first = run(&mut e.engine, all(false)).await;
-    assert_eq!(count(&first, |o| matches!(o, Outcome::Synced { .. })), n, "never-synced repos are not throttled");
+    assert_eq!(
+        count(&first, |o| matches!(o, Outcome::Synced { .. })),
+        n,
+        "never-synced repos are not throttled"
+    );
     e.hub.reset_stats();
     let second = run(&mut e.engine, all(false)).await;
     assert_eq!(count(&second, |o| *o == Outcome::Skipped), n);
     assert_eq!(e.hub.stats().requests, 0, "a throttled repo costs nothing");
     let forced = run(&mut e.engine, all(true)).await;
-    assert_eq!(count(&forced, |o| matches!(o, Outcome::Synced { .. })), n, "{forced:?}");
+    assert_eq!(
+        count(&forced, |o| matches!(o, Outcome::Synced { .. })),
+        n,
+        "{forced:?}"
+    );
     let stats = e.hub.stats();
-    assert!(stats.graphql_queries >= 1 && stats.by_route.keys().any(|k| k.contains("graphql")), "{stats:?}");
+    assert!(
+        stats.graphql_queries >= 1 && stats.by_route.keys().any(|k| k.contains("graphql")),
+        "{stats:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_drops_pending_and_running_jobs_without_writing() {
-    let fh = FakehubConfig { latency_ms: 300, ..FakehubConfig::default() };
+    let fh = FakehubConfig {
+        latency_ms: 300,
+        ..FakehubConfig::default()
+    };
     let mut e = env_with(4, fh, Duration::ZERO, false).await;
     let a = local(&e.store, "octo-org/repo-0000");
     e.engine.commands.send(all(false)).unwrap();
@@ -272,9 +451,16 @@ async fn cancel_drops_pending_and_running_jobs_without_writing() {
     let f = collect(&mut e.engine).await;
     assert_eq!(f[&a].0, Outcome::Cancelled);
     let r = e.store.get(a).unwrap().unwrap();
-    assert_eq!(r.status, SyncStatus::Never, "a cancelled job writes nothing");
+    assert_eq!(
+        r.status,
+        SyncStatus::Never,
+        "a cancelled job writes nothing"
+    );
     assert!(e.store.details(a).unwrap().is_none());
-    assert_eq!(count(&f, |o| matches!(o, Outcome::Synced { .. })), f.len() - 1);
+    assert_eq!(
+        count(&f, |o| matches!(o, Outcome::Synced { .. })),
+        f.len() - 1
+    );
 
     e.engine.commands.send(all(true)).unwrap();
     e.engine.commands.send(SyncCommand::CancelAll).unwrap();
@@ -289,7 +475,10 @@ async fn unauthorized_mid_sync_stops_and_keeps_stored_data() {
     let n = e.store.len();
     run(&mut e.engine, all(false)).await;
     let before: Vec<_> = e.store.list().unwrap();
-    let details_before: Vec<_> = before.iter().map(|r| e.store.details(r.local).unwrap()).collect();
+    let details_before: Vec<_> = before
+        .iter()
+        .map(|r| e.store.details(r.local).unwrap())
+        .collect();
     // The first forced detail query succeeds, every later request is refused.
     let mut rule = FaultRule::new("/graphql", FaultKind::BadCredentials);
     rule.after = Some(1);
@@ -299,7 +488,11 @@ async fn unauthorized_mid_sync_stops_and_keeps_stored_data() {
     let mut errors = Vec::new();
     let mut f = HashMap::new();
     loop {
-        match tokio::time::timeout(Duration::from_secs(60), e.engine.events.recv()).await.unwrap().unwrap() {
+        match tokio::time::timeout(Duration::from_secs(60), e.engine.events.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
             SyncEvent::Finished { id, outcome, .. } => {
                 f.insert(id, outcome);
             }
@@ -309,10 +502,20 @@ async fn unauthorized_mid_sync_stops_and_keeps_stored_data() {
         }
     }
     assert_eq!(f.len(), n);
-    let unauthorized = f.values().filter(|o| matches!(o, Outcome::Failed { kind, .. } if kind == "unauthorized")).count();
-    assert!(unauthorized > 0 && unauthorized < n, "stopped part-way: {unauthorized} of {n}");
+    let unauthorized = f
+        .values()
+        .filter(|o| matches!(o, Outcome::Failed { kind, .. } if kind == "unauthorized"))
+        .count();
+    assert!(
+        unauthorized > 0 && unauthorized < n,
+        "stopped part-way: {unauthorized} of {n}"
+    );
     assert!(errors.iter().any(|m| m.contains("token")), "{errors:?}");
-    assert!(e.hub.stats().status(401) <= 2, "no retry storm: {:?}", e.hub.stats().by_status);
+    assert!(
+        e.hub.stats().status(401) <= 2,
+        "no retry storm: {:?}",
+        e.hub.stats().by_status
+    );
     let after = e.store.list().unwrap();
     for (i, r) in after.iter().enumerate() {
         let old = &before[i];
@@ -330,12 +533,26 @@ async fn rest_path_detects_changes_and_uses_etags() {
     run(&mut e.engine, all(false)).await;
     e.hub.reset_stats();
     let second = run(&mut e.engine, all(false)).await;
-    assert_eq!(count(&second, |o| *o == Outcome::Unchanged), n, "{second:?}");
+    assert_eq!(
+        count(&second, |o| *o == Outcome::Unchanged),
+        n,
+        "{second:?}"
+    );
     let stats = e.hub.stats();
-    assert_eq!(stats.not_modified, stats.requests, "every request a 304: {stats:?}");
+    assert_eq!(
+        stats.not_modified, stats.requests,
+        "every request a 304: {stats:?}"
+    );
     assert!(e.client.accounting().not_modified > 0);
-    e.hub.mutate(Mutation::new("octo-org/repo-0001", MutationKind::Star).count(3)).unwrap();
+    e.hub
+        .mutate(Mutation::new("octo-org/repo-0001", MutationKind::Star).count(3))
+        .unwrap();
     let third = run(&mut e.engine, all(false)).await;
     let a = local(&e.store, "octo-org/repo-0001");
-    assert_eq!(third[&a].0, Outcome::Synced { changes: vec![Change::Stars { delta: 3 }] });
+    assert_eq!(
+        third[&a].0,
+        Outcome::Synced {
+            changes: vec![Change::Stars { delta: 3 }]
+        }
+    );
 }

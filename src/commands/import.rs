@@ -12,7 +12,13 @@ use crate::store::{Added, Store};
 use crate::sync::engine;
 use crate::sync::{ImportOptions, ImportSource};
 
-pub fn import(ctx: &Context, store: Store, opts: &ImportOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
+pub fn import(
+    ctx: &Context,
+    store: Store,
+    opts: &ImportOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
     let store = Arc::new(store);
     let rt = remote::runtime()?;
     let result = rt.block_on(async {
@@ -20,13 +26,17 @@ pub fn import(ctx: &Context, store: Store, opts: &ImportOptions, out: &mut dyn W
         if !client.is_authenticated() {
             let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
             if opts.source == ImportSource::Mine {
-                return Err(CliError::Input("--mine needs a token: set GITHUB_TOKEN or GH_TOKEN".into()));
+                return Err(CliError::Input(
+                    "--mine needs a token: set GITHUB_TOKEN or GH_TOKEN".into(),
+                ));
             }
         }
-        engine::import(&client, &store, opts).await.map_err(|e| match e {
-            engine::ImportError::Github(g) => remote::github_error("import failed", &g),
-            engine::ImportError::Store(s) => CliError::Store(s),
-        })
+        engine::import(&client, &store, opts)
+            .await
+            .map_err(|e| match e {
+                engine::ImportError::Github(g) => remote::github_error("import failed", &g),
+                engine::ImportError::Store(s) => CliError::Store(s),
+            })
     })?;
     let from = match &opts.source {
         ImportSource::Org(o) => format!("organization {}", sanitize::line(o)),
@@ -54,13 +64,18 @@ pub fn search(
     out: &mut dyn Write,
 ) -> Result<Status, CliError> {
     if query.trim().is_empty() {
-        return Err(CliError::Input("the search query is empty: try `repodeck search \"language:rust tui\"`".into()));
+        return Err(CliError::Input(
+            "the search query is empty: try `repodeck search \"language:rust tui\"`".into(),
+        ));
     }
     let store = Arc::new(store);
     let rt = remote::runtime()?;
     let hits = rt.block_on(async {
         let (client, _) = remote::client(&ctx.config, &store)?;
-        client.search_repos(query, limit).await.map_err(|e| remote::github_error("search failed", &e))
+        client
+            .search_repos(query, limit)
+            .await
+            .map_err(|e| remote::github_error("search failed", &e))
     })?;
     if let Some(bad) = add.iter().find(|n| **n == 0 || **n > hits.len()) {
         return Err(CliError::Input(format!(

@@ -35,11 +35,15 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 /// Builds the client over the store's ETag cache. Call inside the runtime.
-pub fn client(config: &Config, store: &Arc<Store>) -> Result<(GithubClient, Arc<StoreEtags>), CliError> {
+pub fn client(
+    config: &Config,
+    store: &Arc<Store>,
+) -> Result<(GithubClient, Arc<StoreEtags>), CliError> {
     let etags = Arc::new(StoreEtags::new(store.clone()));
     let cache: Arc<dyn crate::github::EtagCache> = etags.clone();
     let opts = ClientOptions::from_config(config, resolve_token(), Some(cache));
-    let client = GithubClient::new(opts).map_err(|e| CliError::Input(format!("cannot set up the GitHub client: {e}")))?;
+    let client = GithubClient::new(opts)
+        .map_err(|e| CliError::Input(format!("cannot set up the GitHub client: {e}")))?;
     Ok((client, etags))
 }
 

@@ -34,8 +34,10 @@ pub fn activity(
     let now = Utc::now();
     let since_at = match since {
         Some(s) => {
-            let d = crate::config::parse_duration(s).map_err(|m| CliError::Input(format!("--since: {m}")))?;
-            let d = chrono::Duration::from_std(d).map_err(|_| CliError::Input(format!("--since {s} is too long")))?;
+            let d = crate::config::parse_duration(s)
+                .map_err(|m| CliError::Input(format!("--since: {m}")))?;
+            let d = chrono::Duration::from_std(d)
+                .map_err(|_| CliError::Input(format!("--since {s} is too long")))?;
             Some(now - d)
         }
         None => None,
@@ -43,9 +45,9 @@ pub fn activity(
     let repo_id = match repo {
         Some(r) => {
             let key = RepoKey::parse(r).map_err(|e| CliError::Input(e.to_string()))?;
-            let tracked = store
-                .find(&key)?
-                .ok_or_else(|| CliError::Input(format!("{key} is not tracked; see `repodeck list`")))?;
+            let tracked = store.find(&key)?.ok_or_else(|| {
+                CliError::Input(format!("{key} is not tracked; see `repodeck list`"))
+            })?;
             match tracked.id {
                 Some(id) => Some(id),
                 None => {
@@ -60,14 +62,21 @@ pub fn activity(
     finish_activity(&entries, json_out, out)
 }
 
-fn finish_activity(entries: &[ActivityEntry], json_out: bool, out: &mut dyn Write) -> Result<Status, CliError> {
+fn finish_activity(
+    entries: &[ActivityEntry],
+    json_out: bool,
+    out: &mut dyn Write,
+) -> Result<Status, CliError> {
     if json_out {
         let rows: Vec<Value> = entries.iter().map(entry_json).collect();
         let _ = writeln!(out, "{}", Value::Array(rows));
         return Ok(Status::Ok);
     }
     if entries.is_empty() {
-        let _ = writeln!(out, "No activity yet. Run `repodeck sync --all` to look for changes.");
+        let _ = writeln!(
+            out,
+            "No activity yet. Run `repodeck sync --all` to look for changes."
+        );
         return Ok(Status::Ok);
     }
     let now = Utc::now();
@@ -106,11 +115,18 @@ pub fn show_json(repo: &TrackedRepo, details: Option<&crate::domain::RepoDetails
     })
 }
 
-pub fn show(store: &Store, input: &str, json_out: bool, out: &mut dyn Write) -> Result<Status, CliError> {
+pub fn show(
+    store: &Store,
+    input: &str,
+    json_out: bool,
+    out: &mut dyn Write,
+) -> Result<Status, CliError> {
     let key = RepoKey::parse(input).map_err(|e| CliError::Input(e.to_string()))?;
-    let repo = store
-        .find(&key)?
-        .ok_or_else(|| CliError::Input(format!("{key} is not tracked; add it with `repodeck add {key}`")))?;
+    let repo = store.find(&key)?.ok_or_else(|| {
+        CliError::Input(format!(
+            "{key} is not tracked; add it with `repodeck add {key}`"
+        ))
+    })?;
     let details = store.details(repo.local)?;
     if json_out {
         let _ = writeln!(out, "{}", show_json(&repo, details.as_ref()));
@@ -118,17 +134,28 @@ pub fn show(store: &Store, input: &str, json_out: bool, out: &mut dyn Write) -> 
     }
     let l = |s: &str| sanitize::line(s).into_owned();
     let now = Utc::now();
-    let _ = writeln!(out, "{}  [{}]", l(&repo.key.to_string()), repo.status.as_str());
+    let _ = writeln!(
+        out,
+        "{}  [{}]",
+        l(&repo.key.to_string()),
+        repo.status.as_str()
+    );
     if let Some(e) = &repo.last_error {
         let _ = writeln!(out, "last error ({}): {}", e.kind, l(&e.message));
     }
     let _ = writeln!(
         out,
         "synced: {}",
-        repo.last_synced_at.map(|t| relative(t, now)).unwrap_or_else(|| "never".into())
+        repo.last_synced_at
+            .map(|t| relative(t, now))
+            .unwrap_or_else(|| "never".into())
     );
     let Some(m) = &repo.meta else {
-        let _ = writeln!(out, "Not synced yet: run `repodeck sync {}`.", l(&repo.key.to_string()));
+        let _ = writeln!(
+            out,
+            "Not synced yet: run `repodeck sync {}`.",
+            l(&repo.key.to_string())
+        );
         return Ok(Status::Ok);
     };
     if let Some(d) = &m.description {
@@ -138,10 +165,15 @@ pub fn show(store: &Store, input: &str, json_out: bool, out: &mut dyn Write) -> 
     if let Some(h) = &m.homepage {
         let _ = writeln!(out, "homepage: {}", l(h));
     }
-    let flags: Vec<&str> = [(m.private, "private"), (m.fork, "fork"), (m.archived, "archived"), (m.disabled, "disabled")]
-        .iter()
-        .filter_map(|(on, name)| on.then_some(*name))
-        .collect();
+    let flags: Vec<&str> = [
+        (m.private, "private"),
+        (m.fork, "fork"),
+        (m.archived, "archived"),
+        (m.disabled, "disabled"),
+    ]
+    .iter()
+    .filter_map(|(on, name)| on.then_some(*name))
+    .collect();
     let _ = writeln!(
         out,
         "stars {} ({:+})  forks {}  watchers {}  open PRs {}  open issues {}  size {} KiB{}",
@@ -152,7 +184,11 @@ pub fn show(store: &Store, input: &str, json_out: bool, out: &mut dyn Write) -> 
         m.open_prs,
         m.open_issues,
         m.size_kb,
-        if flags.is_empty() { String::new() } else { format!("  [{}]", flags.join(", ")) }
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", flags.join(", "))
+        }
     );
     let langs: Vec<String> = m.languages.iter().map(|x| l(&x.name)).collect();
     let _ = writeln!(
@@ -174,21 +210,41 @@ pub fn show(store: &Store, input: &str, json_out: bool, out: &mut dyn Write) -> 
             crate::domain::short_sha(&h.sha),
             l(h.headline()),
             l(&h.author.name),
-            h.stats.as_ref().map(|s| format!(" +{} -{}", s.additions, s.deletions)).unwrap_or_default()
+            h.stats
+                .as_ref()
+                .map(|s| format!(" +{} -{}", s.additions, s.deletions))
+                .unwrap_or_default()
         );
     }
     if let Some(d) = &details {
         let _ = writeln!(out, "\nrecent commits ({}):", d.commits.len());
         for c in d.commits.iter().take(10) {
-            let _ = writeln!(out, "  {} {}", crate::domain::short_sha(&c.sha), l(c.headline()));
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                crate::domain::short_sha(&c.sha),
+                l(c.headline())
+            );
         }
         let _ = writeln!(out, "branches ({}):", d.branches.len());
         for b in d.branches.iter().take(10) {
-            let _ = writeln!(out, "  {}{} {}", l(&b.name), if b.protected { " (protected)" } else { "" }, crate::domain::short_sha(&b.head_sha));
+            let _ = writeln!(
+                out,
+                "  {}{} {}",
+                l(&b.name),
+                if b.protected { " (protected)" } else { "" },
+                crate::domain::short_sha(&b.head_sha)
+            );
         }
         let _ = writeln!(out, "open pull requests ({}):", d.pulls.len());
         for p in d.pulls.iter().take(10) {
-            let _ = writeln!(out, "  #{} {}{}", p.number, l(&p.title), if p.draft { " (draft)" } else { "" });
+            let _ = writeln!(
+                out,
+                "  #{} {}{}",
+                p.number,
+                l(&p.title),
+                if p.draft { " (draft)" } else { "" }
+            );
         }
         let _ = writeln!(out, "open issues ({}):", d.issues.len());
         for i in d.issues.iter().take(10) {
@@ -196,7 +252,13 @@ pub fn show(store: &Store, input: &str, json_out: bool, out: &mut dyn Write) -> 
         }
         let _ = writeln!(out, "releases ({}):", d.releases.len());
         for r in &d.releases {
-            let _ = writeln!(out, "  {} {}{}", l(&r.tag), l(r.name.as_deref().unwrap_or("")), if r.prerelease { " (pre-release)" } else { "" });
+            let _ = writeln!(
+                out,
+                "  {} {}{}",
+                l(&r.tag),
+                l(r.name.as_deref().unwrap_or("")),
+                if r.prerelease { " (pre-release)" } else { "" }
+            );
         }
     }
     Ok(Status::Ok)

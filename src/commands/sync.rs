@@ -81,17 +81,29 @@ pub fn change_json(repo: &str, c: &Change) -> Value {
     v
 }
 
-pub fn run(ctx: &Context, store: Store, args: &SyncArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
+pub fn run(
+    ctx: &Context,
+    store: Store,
+    args: &SyncArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
     let store = Arc::new(store);
     // Which repos, validated before any request.
     let targets: Vec<(LocalId, String)> = if args.all {
-        store.list()?.into_iter().map(|r| (r.local, r.key.to_string())).collect()
+        store
+            .list()?
+            .into_iter()
+            .map(|r| (r.local, r.key.to_string()))
+            .collect()
     } else {
         let mut v = Vec::new();
         let mut missing = Vec::new();
         for key in parse_keys(&args.repos)? {
             match store.find(&key)? {
-                Some(r) if !v.iter().any(|(l, _)| *l == r.local) => v.push((r.local, r.key.to_string())),
+                Some(r) if !v.iter().any(|(l, _)| *l == r.local) => {
+                    v.push((r.local, r.key.to_string()))
+                }
                 Some(_) => {}
                 None => missing.push(key.to_string()),
             }
@@ -109,7 +121,10 @@ pub fn run(ctx: &Context, store: Store, args: &SyncArgs, out: &mut dyn Write, er
         if args.json {
             let _ = writeln!(out, "{}", Summary::default().to_json());
         } else {
-            let _ = writeln!(out, "No repositories tracked yet. Add one with `repodeck add OWNER/NAME` or `repodeck import --org ORG`.");
+            let _ = writeln!(
+                out,
+                "No repositories tracked yet. Add one with `repodeck add OWNER/NAME` or `repodeck import --org ORG`."
+            );
         }
         return Ok(Status::Ok);
     }
@@ -123,9 +138,15 @@ pub fn run(ctx: &Context, store: Store, args: &SyncArgs, out: &mut dyn Write, er
         print_human(&summary, out, err);
     }
     if let Some(message) = &summary.unauthorized {
-        return Err(CliError::Input(format!("sync stopped, stored data left as it was: {message}")));
+        return Err(CliError::Input(format!(
+            "sync stopped, stored data left as it was: {message}"
+        )));
     }
-    Ok(if summary.failed > 0 { Status::Partial } else { Status::Ok })
+    Ok(if summary.failed > 0 {
+        Status::Partial
+    } else {
+        Status::Ok
+    })
 }
 
 async fn drive(
@@ -146,34 +167,63 @@ async fn drive(
     match client.refresh_rate_limit().await {
         Ok(()) => {}
         Err(e) if e == crate::github::GithubError::Unauthorized => {
-            return Err(remote::github_error("GitHub rejected the token before syncing", &e));
+            return Err(remote::github_error(
+                "GitHub rejected the token before syncing",
+                &e,
+            ));
         }
         Err(e) => tracing::warn!(error = %e, "reading the rate limit failed; syncing anyway"),
     }
     let mut config = ctx.config.clone();
     config.sync.interval = None;
-    let opts = EngineOptions { force_rest: args.rest, etags: Some(etags) };
+    let opts = EngineOptions {
+        force_rest: args.rest,
+        etags: Some(etags),
+    };
     let mut engine = engine::start_with(store, client.clone(), config, opts);
-    let send = |c: SyncCommand| engine.commands.send(c).map_err(|_| CliError::Failed("the sync engine stopped unexpectedly".into()));
+    let send = |c: SyncCommand| {
+        engine
+            .commands
+            .send(c)
+            .map_err(|_| CliError::Failed("the sync engine stopped unexpectedly".into()))
+    };
     if args.all {
-        send(SyncCommand::SyncAll { force: args.force, priority: Priority::User })?;
+        send(SyncCommand::SyncAll {
+            force: args.force,
+            priority: Priority::User,
+        })?;
     } else {
         for (id, _) in targets {
-            send(SyncCommand::SyncRepo { id: *id, force: args.force, priority: Priority::User })?;
+            send(SyncCommand::SyncRepo {
+                id: *id,
+                force: args.force,
+                priority: Priority::User,
+            })?;
         }
     }
 
     let progress = std::io::stderr().is_terminal();
     let total = targets.len();
-    let mut summary = Summary { repos: total, ..Summary::default() };
+    let mut summary = Summary {
+        repos: total,
+        ..Summary::default()
+    };
     let mut done = 0usize;
     let mut last_draw = Instant::now();
     while done < total {
-        let Some(event) = engine.events.recv().await else { break };
+        let Some(event) = engine.events.recv().await else {
+            break;
+        };
         match event {
-            SyncEvent::Finished { id, outcome, repo, .. } => {
+            SyncEvent::Finished {
+                id, outcome, repo, ..
+            } => {
                 // Names from the store after the sync, so renames show the new name.
-                let name = repo.as_ref().map(|r| r.key.to_string()).or_else(|| names.get(&id).cloned()).unwrap_or_else(|| id.to_string());
+                let name = repo
+                    .as_ref()
+                    .map(|r| r.key.to_string())
+                    .or_else(|| names.get(&id).cloned())
+                    .unwrap_or_else(|| id.to_string());
                 done += 1;
                 match outcome {
                     Outcome::Synced { changes } => {
@@ -181,13 +231,19 @@ async fn drive(
                         if !changes.is_empty() {
                             summary.changed += 1;
                         }
-                        summary.changes.extend(changes.into_iter().map(|c| (name.clone(), c)));
+                        summary
+                            .changes
+                            .extend(changes.into_iter().map(|c| (name.clone(), c)));
                     }
                     Outcome::Unchanged => summary.unchanged += 1,
                     Outcome::Skipped => summary.skipped += 1,
                     Outcome::Cancelled => {
                         summary.failed += 1;
-                        summary.failures.push((name, "cancelled".into(), "the sync was cancelled".into()));
+                        summary.failures.push((
+                            name,
+                            "cancelled".into(),
+                            "the sync was cancelled".into(),
+                        ));
                     }
                     Outcome::Failed { kind, message } => {
                         summary.failed += 1;
@@ -199,11 +255,19 @@ async fn drive(
                 }
                 if progress && (last_draw.elapsed().as_millis() >= 100 || done == total) {
                     last_draw = Instant::now();
-                    let _ = write!(err, "\r\x1b[2Ksyncing {done}/{total}: {} changed, {} failed", summary.changed, summary.failed);
+                    let _ = write!(
+                        err,
+                        "\r\x1b[2Ksyncing {done}/{total}: {} changed, {} failed",
+                        summary.changed, summary.failed
+                    );
                 }
             }
             SyncEvent::Paused { reason, until } if progress => {
-                let _ = write!(err, "\r\x1b[2K{reason} (until {})", until.format("%H:%M:%S UTC"));
+                let _ = write!(
+                    err,
+                    "\r\x1b[2K{reason} (until {})",
+                    until.format("%H:%M:%S UTC")
+                );
             }
             _ => {}
         }
@@ -219,10 +283,20 @@ async fn drive(
 
 fn print_human(s: &Summary, out: &mut dyn Write, err: &mut dyn Write) {
     for (repo, change) in &s.changes {
-        let _ = writeln!(out, "{}: {}", sanitize::line(repo), sanitize::line(&change.to_string()));
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            sanitize::line(repo),
+            sanitize::line(&change.to_string())
+        );
     }
     for (repo, kind, message) in &s.failures {
-        let _ = writeln!(err, "error: {} ({kind}): {}", sanitize::line(repo), sanitize::line(message));
+        let _ = writeln!(
+            err,
+            "error: {} ({kind}): {}",
+            sanitize::line(repo),
+            sanitize::line(message)
+        );
     }
     let _ = writeln!(
         out,
@@ -258,8 +332,18 @@ mod tests {
         };
         let v = s.to_json();
         for key in [
-            "repos", "synced", "unchanged", "changed", "failed", "skipped", "requests", "not_modified", "points",
-            "duration_ms", "changes", "failures",
+            "repos",
+            "synced",
+            "unchanged",
+            "changed",
+            "failed",
+            "skipped",
+            "requests",
+            "not_modified",
+            "points",
+            "duration_ms",
+            "changes",
+            "failures",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }

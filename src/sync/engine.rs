@@ -32,7 +32,12 @@ pub fn start(store: Arc<Store>, client: GithubClient, config: Config) -> EngineH
 }
 
 /// Starts the engine: commands are read until `Shutdown` or until the handle's sender is dropped.
-pub fn start_with(store: Arc<Store>, client: GithubClient, config: Config, opts: EngineOptions) -> EngineHandle {
+pub fn start_with(
+    store: Arc<Store>,
+    client: GithubClient,
+    config: Config,
+    opts: EngineOptions,
+) -> EngineHandle {
     let (ctx_tx, ctx_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
@@ -54,7 +59,10 @@ pub fn start_with(store: Arc<Store>, client: GithubClient, config: Config, opts:
         tokio::spawn(periodic(shared.clone(), every.max(limits::MIN_PERIODIC)));
     }
     tokio::spawn(commands(shared, ctx_rx));
-    EngineHandle { commands: ctx_tx, events: ev_rx }
+    EngineHandle {
+        commands: ctx_tx,
+        events: ev_rx,
+    }
 }
 
 struct Shared {
@@ -92,7 +100,10 @@ impl Shared {
                 id,
                 outcome: Outcome::Failed {
                     kind: "queue_full".into(),
-                    message: format!("the sync queue is full ({} jobs); try again when it drains", limits::MAX_PENDING),
+                    message: format!(
+                        "the sync queue is full ({} jobs); try again when it drains",
+                        limits::MAX_PENDING
+                    ),
                 },
                 cost: JobCost::default(),
                 duration_ms: 0,
@@ -106,7 +117,9 @@ impl Shared {
         match self.ctx.store.list() {
             Ok(repos) => repos.into_iter().map(|r| r.local).collect(),
             Err(e) => {
-                self.emit(SyncEvent::Error { message: e.to_string() });
+                self.emit(SyncEvent::Error {
+                    message: e.to_string(),
+                });
                 Vec::new()
             }
         }
@@ -114,7 +127,13 @@ impl Shared {
 
     fn cancelled_pending(&self, ids: Vec<LocalId>) {
         for id in ids {
-            self.emit(SyncEvent::Finished { id, outcome: Outcome::Cancelled, cost: JobCost::default(), duration_ms: 0, repo: None });
+            self.emit(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Cancelled,
+                cost: JobCost::default(),
+                duration_ms: 0,
+                repo: None,
+            });
         }
     }
 }
@@ -127,7 +146,11 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
         };
         let Some(cmd) = cmd else { break };
         match cmd {
-            SyncCommand::SyncRepo { id, force, priority } => shared.enqueue(&[id], force, priority),
+            SyncCommand::SyncRepo {
+                id,
+                force,
+                priority,
+            } => shared.enqueue(&[id], force, priority),
             SyncCommand::SyncAll { force, priority } => {
                 let ids = shared.all_ids();
                 shared.enqueue(&ids, force, priority);
@@ -147,7 +170,10 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 let s = shared.clone();
                 tokio::spawn(async move {
                     match job::fetch_commit(&s.ctx, id, &sha).await {
-                        Ok(commit) => s.emit(SyncEvent::CommitFetched { id, commit: Box::new(commit) }),
+                        Ok(commit) => s.emit(SyncEvent::CommitFetched {
+                            id,
+                            commit: Box::new(commit),
+                        }),
                         Err(message) => s.emit(SyncEvent::CommitFailed { id, sha, message }),
                     }
                 });
@@ -162,7 +188,9 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                             }
                         }
                         Ok(Added::Exists(_)) => {}
-                        Err(e) => shared.emit(SyncEvent::Error { message: e.to_string() }),
+                        Err(e) => shared.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        }),
                     }
                 }
                 let ids: Vec<LocalId> = tracked.iter().map(|r| r.local).collect();
@@ -177,10 +205,14 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 match shared.ctx.store.get(id) {
                     Ok(Some(r)) => match shared.ctx.store.remove(&r.key) {
                         Ok(_) => shared.emit(SyncEvent::Untracked { id }),
-                        Err(e) => shared.emit(SyncEvent::Error { message: e.to_string() }),
+                        Err(e) => shared.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        }),
                     },
                     Ok(None) => shared.emit(SyncEvent::Untracked { id }),
-                    Err(e) => shared.emit(SyncEvent::Error { message: e.to_string() }),
+                    Err(e) => shared.emit(SyncEvent::Error {
+                        message: e.to_string(),
+                    }),
                 }
             }
             SyncCommand::Import(opts) => {
@@ -188,7 +220,10 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 tokio::spawn(async move {
                     match import(&s.ctx.client, &s.ctx.store, &opts).await {
                         Ok(r) => {
-                            s.emit(SyncEvent::Imported { added: r.added, total: r.listed });
+                            s.emit(SyncEvent::Imported {
+                                added: r.added,
+                                total: r.listed,
+                            });
                             let ids: Vec<LocalId> = r
                                 .keys
                                 .iter()
@@ -196,7 +231,9 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                                 .collect();
                             s.enqueue(&ids, false, Priority::User);
                         }
-                        Err(e) => s.emit(SyncEvent::Error { message: e.to_string() }),
+                        Err(e) => s.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        }),
                     }
                 });
             }
@@ -205,7 +242,9 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 tokio::spawn(async move {
                     match s.ctx.client.search_repos(&query, limit).await {
                         Ok(hits) => s.emit(SyncEvent::SearchResults { query, hits }),
-                        Err(e) => s.emit(SyncEvent::Error { message: format!("search failed: {e}") }),
+                        Err(e) => s.emit(SyncEvent::Error {
+                            message: format!("search failed: {e}"),
+                        }),
                     }
                 });
             }
@@ -266,7 +305,10 @@ async fn worker(shared: Arc<Shared>) {
             for id in ids {
                 shared.emit(SyncEvent::Finished {
                     id,
-                    outcome: Outcome::Failed { kind: "unauthorized".into(), message: message.clone() },
+                    outcome: Outcome::Failed {
+                        kind: "unauthorized".into(),
+                        message: message.clone(),
+                    },
                     cost: JobCost::default(),
                     duration_ms: 0,
                     repo: None,
@@ -301,12 +343,21 @@ async fn rate_forwarder(shared: Arc<Shared>) {
             () = shared.stop.cancelled() => break,
         }
         let state = rx.borrow_and_update().clone();
-        shared.emit(SyncEvent::RateLimits(state.buckets.values().cloned().collect()));
+        shared.emit(SyncEvent::RateLimits(
+            state.buckets.values().cloned().collect(),
+        ));
         match (&state.pause, paused) {
             (Some(p), false) => {
                 paused = true;
-                shared.emit(SyncEvent::Paused { reason: p.reason.clone(), until: p.until });
-                shared.emit(SyncEvent::Waiting { id: None, reason: p.reason.clone(), until: p.until });
+                shared.emit(SyncEvent::Paused {
+                    reason: p.reason.clone(),
+                    until: p.until,
+                });
+                shared.emit(SyncEvent::Waiting {
+                    id: None,
+                    reason: p.reason.clone(),
+                    until: p.until,
+                });
             }
             (None, true) => {
                 paused = false;
@@ -338,8 +389,15 @@ pub enum ImportError {
 
 /// Lists an org's / user's / the viewer's repos (paginated by the client), applies the filters and
 /// tracks them all in one batch. Shared by the CLI and the engine.
-pub async fn import(client: &GithubClient, store: &Store, opts: &ImportOptions) -> Result<Imported, ImportError> {
-    let listed = client.list_repos(&opts.source, Priority::User).await.map_err(ImportError::Github)?;
+pub async fn import(
+    client: &GithubClient,
+    store: &Store,
+    opts: &ImportOptions,
+) -> Result<Imported, ImportError> {
+    let listed = client
+        .list_repos(&opts.source, Priority::User)
+        .await
+        .map_err(ImportError::Github)?;
     let keys: Vec<RepoKey> = listed
         .iter()
         .filter(|r| (opts.include_forks || !r.fork) && (opts.include_archived || !r.archived))
@@ -348,5 +406,9 @@ pub async fn import(client: &GithubClient, store: &Store, opts: &ImportOptions) 
     let before = store.len();
     store.add_many(&keys)?;
     let added = store.len().saturating_sub(before);
-    Ok(Imported { listed: listed.len(), keys, added })
+    Ok(Imported {
+        listed: listed.len(),
+        keys,
+        added,
+    })
 }

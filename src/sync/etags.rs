@@ -26,12 +26,19 @@ impl std::fmt::Debug for StoreEtags {
 
 impl StoreEtags {
     pub fn new(store: Arc<Store>) -> Self {
-        StoreEtags { store, pending: Mutex::new(HashMap::new()) }
+        StoreEtags {
+            store,
+            pending: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes the held-back entries of one repository (to write with its data, or to drop on failure).
     pub fn take(&self, key: &RepoKey) -> Vec<Pending> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner).remove(&key.lower()).unwrap_or_default()
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key.lower())
+            .unwrap_or_default()
     }
 }
 
@@ -42,14 +49,21 @@ fn repo_of(url: &str) -> Option<String> {
     let mut parts = path.split('/').skip_while(|p| *p != "repos").skip(1);
     let owner = parts.next().filter(|s| !s.is_empty())?;
     let name = parts.next().filter(|s| !s.is_empty())?;
-    Some(format!("{}/{}", owner.to_ascii_lowercase(), name.to_ascii_lowercase()))
+    Some(format!(
+        "{}/{}",
+        owner.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    ))
 }
 
 impl EtagCache for StoreEtags {
     fn get(&self, token_fp: &str, url: &str) -> Option<(String, Vec<u8>)> {
         if let Some(repo) = repo_of(url) {
             let pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(hit) = pending.get(&repo).and_then(|v| v.iter().rev().find(|(fp, u, _)| fp == token_fp && u == url)) {
+            if let Some(hit) = pending
+                .get(&repo)
+                .and_then(|v| v.iter().rev().find(|(fp, u, _)| fp == token_fp && u == url))
+            {
                 return Some((hit.2.etag.clone(), hit.2.body.clone()));
             }
         }
@@ -63,7 +77,10 @@ impl EtagCache for StoreEtags {
     }
 
     fn put(&self, token_fp: &str, url: &str, etag: &str, body: &[u8]) {
-        let entry = EtagEntry { etag: etag.to_string(), body: body.to_vec() };
+        let entry = EtagEntry {
+            etag: etag.to_string(),
+            body: body.to_vec(),
+        };
         match repo_of(url) {
             Some(repo) => self
                 .pending
@@ -90,15 +107,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path()).unwrap().0);
         let cache = StoreEtags::new(store.clone());
-        cache.put("fp", "http://h/repos/Octo/Hello/pulls?state=open", "e1", b"[]");
+        cache.put(
+            "fp",
+            "http://h/repos/Octo/Hello/pulls?state=open",
+            "e1",
+            b"[]",
+        );
         cache.put("fp", "http://h/orgs/octo/repos", "e2", b"[]");
-        assert_eq!(cache.get("fp", "http://h/repos/Octo/Hello/pulls?state=open").unwrap().0, "e1");
-        assert!(store.etag_get("fp", "http://h/repos/Octo/Hello/pulls?state=open").unwrap().is_none());
-        assert_eq!(store.etag_get("fp", "http://h/orgs/octo/repos").unwrap().unwrap().etag, "e2");
+        assert_eq!(
+            cache
+                .get("fp", "http://h/repos/Octo/Hello/pulls?state=open")
+                .unwrap()
+                .0,
+            "e1"
+        );
+        assert!(
+            store
+                .etag_get("fp", "http://h/repos/Octo/Hello/pulls?state=open")
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            store
+                .etag_get("fp", "http://h/orgs/octo/repos")
+                .unwrap()
+                .unwrap()
+                .etag,
+            "e2"
+        );
         let taken = cache.take(&RepoKey::parse("octo/hello").unwrap());
         assert_eq!(taken.len(), 1);
-        assert!(cache.take(&RepoKey::parse("octo/hello").unwrap()).is_empty());
-        assert_eq!(repo_of("https://api.github.com/repos/a/b"), Some("a/b".into()));
+        assert!(
+            cache
+                .take(&RepoKey::parse("octo/hello").unwrap())
+                .is_empty()
+        );
+        assert_eq!(
+            repo_of("https://api.github.com/repos/a/b"),
+            Some("a/b".into())
+        );
         assert_eq!(repo_of("https://api.github.com/rate_limit"), None);
     }
 }

@@ -71,8 +71,16 @@ struct Work {
 
 /// Runs one pass over `jobs`, sending `Started` and exactly one `Finished` per job on `events`.
 /// Returns the totals and how the pass ended.
-pub async fn run_pass(ctx: &Ctx, jobs: Vec<Job>, events: &UnboundedSender<SyncEvent>) -> (Tally, PassEnd) {
-    let mut pass = Pass { ctx, events, tally: Tally::default() };
+pub async fn run_pass(
+    ctx: &Ctx,
+    jobs: Vec<Job>,
+    events: &UnboundedSender<SyncEvent>,
+) -> (Tally, PassEnd) {
+    let mut pass = Pass {
+        ctx,
+        events,
+        tally: Tally::default(),
+    };
     let now = Utc::now();
     let mut works = Vec::new();
     for job in jobs {
@@ -80,15 +88,32 @@ pub async fn run_pass(ctx: &Ctx, jobs: Vec<Job>, events: &UnboundedSender<SyncEv
         let started = Instant::now();
         match ctx.store.get(job.id) {
             Ok(Some(repo)) => {
-                let w = Work { job, repo, started, cost: JobCost::default() };
+                let w = Work {
+                    job,
+                    repo,
+                    started,
+                    cost: JobCost::default(),
+                };
                 if !w.job.force && throttled(&w.repo, ctx.min_interval, now) {
                     pass.finish(w, Outcome::Skipped, None);
                 } else {
                     works.push(w);
                 }
             }
-            Ok(None) => pass.finish_job(job.id, started, JobCost::default(), failed("untracked", "the repository is no longer tracked"), None),
-            Err(e) => pass.finish_job(job.id, started, JobCost::default(), failed("store", &e.to_string()), None),
+            Ok(None) => pass.finish_job(
+                job.id,
+                started,
+                JobCost::default(),
+                failed("untracked", "the repository is no longer tracked"),
+                None,
+            ),
+            Err(e) => pass.finish_job(
+                job.id,
+                started,
+                JobCost::default(),
+                failed("store", &e.to_string()),
+                None,
+            ),
         }
     }
     let end = if ctx.force_rest || !ctx.client.is_authenticated() {
@@ -101,13 +126,18 @@ pub async fn run_pass(ctx: &Ctx, jobs: Vec<Job>, events: &UnboundedSender<SyncEv
 
 /// Synced less than `min_interval` ago.
 pub fn throttled(repo: &TrackedRepo, min_interval: Duration, now: DateTime<Utc>) -> bool {
-    let Some(last) = repo.last_synced_at else { return false };
+    let Some(last) = repo.last_synced_at else {
+        return false;
+    };
     let min = chrono::Duration::from_std(min_interval).unwrap_or(chrono::Duration::MAX);
     now - last < min
 }
 
 fn failed(kind: &str, message: &str) -> Outcome {
-    Outcome::Failed { kind: kind.to_string(), message: message.to_string() }
+    Outcome::Failed {
+        kind: kind.to_string(),
+        message: message.to_string(),
+    }
 }
 
 fn failed_from(e: &GithubError) -> Outcome {
@@ -149,7 +179,11 @@ fn delta(before: &Accounting, after: &Accounting) -> JobCost {
     JobCost {
         requests: after.requests.saturating_sub(before.requests),
         not_modified: after.not_modified.saturating_sub(before.not_modified),
-        points: after.points.values().sum::<u64>().saturating_sub(before.points.values().sum::<u64>()),
+        points: after
+            .points
+            .values()
+            .sum::<u64>()
+            .saturating_sub(before.points.values().sum::<u64>()),
     }
 }
 
@@ -157,7 +191,11 @@ fn delta(before: &Accounting, after: &Accounting) -> JobCost {
 fn share(total: JobCost, n: usize, i: usize) -> JobCost {
     let n = n.max(1) as u64;
     let part = |v: u64| v / n + u64::from((i as u64) < v % n);
-    JobCost { requests: part(total.requests), not_modified: part(total.not_modified), points: part(total.points) }
+    JobCost {
+        requests: part(total.requests),
+        not_modified: part(total.not_modified),
+        points: part(total.points),
+    }
 }
 
 fn add_cost(a: &mut JobCost, b: JobCost) {
@@ -184,10 +222,23 @@ impl Pass<'_> {
         self.finish_job(w.job.id, w.started, w.cost, outcome, repo);
     }
 
-    fn finish_job(&mut self, id: LocalId, started: Instant, cost: JobCost, outcome: Outcome, repo: Option<TrackedRepo>) {
+    fn finish_job(
+        &mut self,
+        id: LocalId,
+        started: Instant,
+        cost: JobCost,
+        outcome: Outcome,
+        repo: Option<TrackedRepo>,
+    ) {
         self.tally.add(&outcome);
         let duration_ms = started.elapsed().as_millis() as u64;
-        let _ = self.events.send(SyncEvent::Finished { id, outcome, cost, duration_ms, repo: repo.map(Box::new) });
+        let _ = self.events.send(SyncEvent::Finished {
+            id,
+            outcome,
+            cost,
+            duration_ms,
+            repo: repo.map(Box::new),
+        });
     }
 
     fn drop_etags(&self, key: &RepoKey) {
@@ -217,14 +268,27 @@ impl Pass<'_> {
             let changes = diff::inaccessible(&repo);
             repo.status = SyncStatus::Inaccessible;
             repo.last_synced_at = Some(now);
-            repo.last_error = Some(SyncError { kind: e.kind().into(), message: e.to_string(), at: now });
-            let outcome = Outcome::Synced { changes: changes.clone() };
+            repo.last_error = Some(SyncError {
+                kind: e.kind().into(),
+                message: e.to_string(),
+                at: now,
+            });
+            let outcome = Outcome::Synced {
+                changes: changes.clone(),
+            };
             self.write(w, repo, None, changes, now, outcome);
             return;
         }
         repo.status = SyncStatus::Failed;
-        repo.last_error = Some(SyncError { kind: e.kind().into(), message: e.to_string(), at: now });
-        if let Err(se) = self.ctx.store.apply_sync(SyncWrite { repo: Some(repo.clone()), ..SyncWrite::default() }) {
+        repo.last_error = Some(SyncError {
+            kind: e.kind().into(),
+            message: e.to_string(),
+            at: now,
+        });
+        if let Err(se) = self.ctx.store.apply_sync(SyncWrite {
+            repo: Some(repo.clone()),
+            ..SyncWrite::default()
+        }) {
             tracing::warn!(error = %se, "recording a sync failure failed");
         }
         self.finish(w, failed_from(e), Some(repo));
@@ -252,12 +316,24 @@ impl Pass<'_> {
                 etags.extend(cache.take(&repo.key));
             }
         }
-        match self.ctx.store.apply_sync(SyncWrite { repo: Some(repo.clone()), details, changes, at: Some(at), etags }) {
+        match self.ctx.store.apply_sync(SyncWrite {
+            repo: Some(repo.clone()),
+            details,
+            changes,
+            at: Some(at),
+            etags,
+        }) {
             Ok(entries) => {
                 if !entries.is_empty() {
                     let _ = self.events.send(SyncEvent::Activity(entries.clone()));
                 }
-                let stored = self.ctx.store.get(repo.local).ok().flatten().unwrap_or(repo);
+                let stored = self
+                    .ctx
+                    .store
+                    .get(repo.local)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(repo);
                 self.finish(w, outcome, Some(stored));
             }
             Err(e) => self.finish(w, failed("store", &e.to_string()), None),
@@ -270,11 +346,14 @@ impl Pass<'_> {
         let old_details = self.ctx.store.details(w.repo.local).ok().flatten();
         let changes = diff::diff(&w.repo, old_details.as_ref(), &snap);
         let repo = merged_repo(&w.repo, &snap, now);
-        let outcome = Outcome::Synced { changes: changes.clone() };
+        let outcome = Outcome::Synced {
+            changes: changes.clone(),
+        };
         let mut details = snap.details;
         // Keep stats and files fetched on demand for commits we already had.
         if let Some(old) = &old_details {
-            let known: HashMap<&str, &crate::domain::Commit> = old.commits.iter().map(|c| (c.sha.as_str(), c)).collect();
+            let known: HashMap<&str, &crate::domain::Commit> =
+                old.commits.iter().map(|c| (c.sha.as_str(), c)).collect();
             for c in &mut details.commits {
                 if let Some(o) = known.get(c.sha.as_str()) {
                     c.stats = c.stats.take().or_else(|| o.stats.clone());
@@ -297,16 +376,23 @@ impl Pass<'_> {
 
     async fn graphql(&mut self, works: Vec<Work>) -> PassEnd {
         let client = self.ctx.client.clone();
-        let (probe, mut fetch): (Vec<Work>, Vec<Work>) = works
-            .into_iter()
-            .partition(|w| !w.job.force && w.repo.meta.is_some() && w.repo.status != SyncStatus::Never);
-        let prio = |ws: &[Work]| ws.iter().map(|w| w.job.priority).max().unwrap_or(Priority::Background);
+        let (probe, mut fetch): (Vec<Work>, Vec<Work>) = works.into_iter().partition(|w| {
+            !w.job.force && w.repo.meta.is_some() && w.repo.status != SyncStatus::Never
+        });
+        let prio = |ws: &[Work]| {
+            ws.iter()
+                .map(|w| w.job.priority)
+                .max()
+                .unwrap_or(Priority::Background)
+        };
 
         let mut probe = probe;
         while !probe.is_empty() {
             let rest = probe.split_off(probe.len().min(limits::PROBE_BATCH));
             let batch = std::mem::replace(&mut probe, rest);
-            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch.into_iter().partition(|w| !w.job.cancel.is_cancelled());
+            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
+                .into_iter()
+                .partition(|w| !w.job.cancel.is_cancelled());
             for w in cancelled {
                 self.finish(w, Outcome::Cancelled, None);
             }
@@ -340,7 +426,13 @@ impl Pass<'_> {
                                 return self.stop_unauthorized(rest, &e);
                             }
                             Some(Err(e)) => self.fail(w, &e),
-                            None => self.fail(w, &GithubError::Decode { endpoint: "graphql probe".into(), detail: "missing result".into() }),
+                            None => self.fail(
+                                w,
+                                &GithubError::Decode {
+                                    endpoint: "graphql probe".into(),
+                                    detail: "missing result".into(),
+                                },
+                            ),
                         }
                     }
                 }
@@ -367,7 +459,9 @@ impl Pass<'_> {
         while !fetch.is_empty() {
             let rest = fetch.split_off(fetch.len().min(limits::DETAIL_CHUNK));
             let batch = std::mem::replace(&mut fetch, rest);
-            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch.into_iter().partition(|w| !w.job.cancel.is_cancelled());
+            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
+                .into_iter()
+                .partition(|w| !w.job.cancel.is_cancelled());
             for w in cancelled {
                 self.finish(w, Outcome::Cancelled, None);
             }
@@ -375,7 +469,10 @@ impl Pass<'_> {
                 continue;
             }
             for w in &batch {
-                let _ = self.events.send(SyncEvent::Progress { id: w.job.id, step: "fetching details".into() });
+                let _ = self.events.send(SyncEvent::Progress {
+                    id: w.job.id,
+                    step: "fetching details".into(),
+                });
             }
             let targets: Vec<RepoTarget> = batch.iter().map(|w| target_of(&w.repo)).collect();
             let before = client.accounting();
@@ -395,7 +492,13 @@ impl Pass<'_> {
                                 return self.stop_unauthorized(rest, &e);
                             }
                             Some(Err(e)) => self.fail(w, &e),
-                            None => self.fail(w, &GithubError::Decode { endpoint: "graphql details".into(), detail: "missing result".into() }),
+                            None => self.fail(
+                                w,
+                                &GithubError::Decode {
+                                    endpoint: "graphql details".into(),
+                                    detail: "missing result".into(),
+                                },
+                            ),
                         }
                     }
                 }
@@ -461,10 +564,17 @@ impl Pass<'_> {
                 Some(Ok(c)) => {
                     let unchanged_on_wire = matches!(c, Conditional::Unchanged(_));
                     let snap = c.into_inner();
-                    let same = w.repo.probe().is_some_and(|p| !probe_differs(&p, &probe_of(&snap)));
+                    let same = w
+                        .repo
+                        .probe()
+                        .is_some_and(|p| !probe_differs(&p, &probe_of(&snap)));
                     // A 304 everywhere with the same summary is unchanged; anything else is diffed
                     // (new bodies may carry list changes the summary does not show).
-                    if !w.job.force && unchanged_on_wire && same && w.repo.status == SyncStatus::Synced {
+                    if !w.job.force
+                        && unchanged_on_wire
+                        && same
+                        && w.repo.status == SyncStatus::Synced
+                    {
                         self.unchanged(w);
                     } else {
                         self.apply_snapshot(w, snap);
@@ -495,7 +605,10 @@ fn merged_repo(old: &TrackedRepo, snap: &RepoSnapshot, now: DateTime<Utc>) -> Tr
     {
         repo.stars_delta = snap.meta.stars as i64 - m.stars as i64;
     }
-    let mut head = snap.head.clone().or_else(|| snap.details.commits.first().cloned());
+    let mut head = snap
+        .head
+        .clone()
+        .or_else(|| snap.details.commits.first().cloned());
     if let (Some(h), Some(o)) = (head.as_mut(), old.head.as_ref())
         && h.sha == o.sha
     {
@@ -509,13 +622,21 @@ fn merged_repo(old: &TrackedRepo, snap: &RepoSnapshot, now: DateTime<Utc>) -> Tr
 }
 
 /// Fetches one commit's stats and files (REST) and stores them with the repo.
-pub async fn fetch_commit(ctx: &Ctx, id: LocalId, sha: &str) -> Result<crate::domain::Commit, String> {
+pub async fn fetch_commit(
+    ctx: &Ctx,
+    id: LocalId,
+    sha: &str,
+) -> Result<crate::domain::Commit, String> {
     let repo = ctx
         .store
         .get(id)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "the repository is no longer tracked".to_string())?;
-    let commit = ctx.client.commit(&repo.key, sha).await.map_err(|e| e.to_string())?;
+    let commit = ctx
+        .client
+        .commit(&repo.key, sha)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut details = ctx.store.details(id).map_err(|e| e.to_string())?;
     if let Some(d) = details.as_mut() {
         for c in d.commits.iter_mut().filter(|c| c.sha == commit.sha) {
@@ -529,7 +650,11 @@ pub async fn fetch_commit(ctx: &Ctx, id: LocalId, sha: &str) -> Result<crate::do
         h.files = commit.files.clone();
     }
     ctx.store
-        .apply_sync(SyncWrite { repo: Some(updated), details, ..SyncWrite::default() })
+        .apply_sync(SyncWrite {
+            repo: Some(updated),
+            details,
+            ..SyncWrite::default()
+        })
         .map_err(|e| e.to_string())?;
     Ok(commit)
 }
@@ -542,7 +667,10 @@ mod tests {
     fn throttle_uses_min_interval() {
         let now = Utc::now();
         let mut r = TrackedRepo::new(LocalId(1), RepoKey::parse("o/r").unwrap(), now);
-        assert!(!throttled(&r, Duration::from_secs(300), now), "never synced");
+        assert!(
+            !throttled(&r, Duration::from_secs(300), now),
+            "never synced"
+        );
         r.last_synced_at = Some(now - chrono::Duration::seconds(60));
         assert!(throttled(&r, Duration::from_secs(300), now));
         assert!(!throttled(&r, Duration::from_secs(30), now));
@@ -551,7 +679,11 @@ mod tests {
 
     #[test]
     fn cost_is_shared_exactly() {
-        let total = JobCost { requests: 1, not_modified: 0, points: 5 };
+        let total = JobCost {
+            requests: 1,
+            not_modified: 0,
+            points: 5,
+        };
         let parts: Vec<JobCost> = (0..3).map(|i| share(total, 3, i)).collect();
         assert_eq!(parts.iter().map(|c| c.points).sum::<u64>(), 5);
         assert_eq!(parts.iter().map(|c| c.requests).sum::<u64>(), 1);
@@ -559,8 +691,16 @@ mod tests {
 
     #[test]
     fn probe_comparison_ignores_the_missing_id() {
-        let a = Probe { id: None, stars: 1, ..Probe::default() };
-        let mut b = Probe { id: Some(crate::domain::RepoId(3)), stars: 1, ..Probe::default() };
+        let a = Probe {
+            id: None,
+            stars: 1,
+            ..Probe::default()
+        };
+        let mut b = Probe {
+            id: Some(crate::domain::RepoId(3)),
+            stars: 1,
+            ..Probe::default()
+        };
         assert!(!probe_differs(&a, &b));
         b.head_sha = Some("x".into());
         assert!(probe_differs(&a, &b));
