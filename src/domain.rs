@@ -468,7 +468,7 @@ pub struct SyncError {
 
 /// One detected difference between two snapshots of a repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     NewCommits {
         count: u64,

@@ -18,7 +18,7 @@ pub fn entry_json(e: &ActivityEntry) -> Value {
         "repo_id": e.repo.0,
         "at": rfc3339(e.at),
         "kind": e.change.kind(),
-        "change": e.change,
+        "change": super::sync::change_json(&e.full_name, &e.change),
         "text": e.change.to_string(),
         "read": e.read,
     })

@@ -2,6 +2,7 @@
 //! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
 //! `SyncEvent`. Started by the CLI, the TUI or `serve` through [`start`]; driven by [`EngineHandle`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -52,6 +53,7 @@ pub fn start_with(
             force_rest: opts.force_rest,
         },
         events: ev_tx,
+        asked: AtomicBool::new(false),
     });
     tokio::spawn(worker(shared.clone()));
     tokio::spawn(rate_forwarder(shared.clone()));
@@ -71,6 +73,9 @@ struct Shared {
     stop: CancellationToken,
     ctx: Ctx,
     events: mpsc::UnboundedSender<SyncEvent>,
+    /// Work was asked for since the last `PassFinished` (even if it was all cancelled before it ran):
+    /// the worker reports a pass end for it, so callers waiting for one are never left hanging.
+    asked: AtomicBool,
 }
 
 impl Shared {
@@ -95,6 +100,7 @@ impl Shared {
                 }
             }
         }
+        self.asked.store(true, Ordering::SeqCst);
         for id in refused {
             self.emit(SyncEvent::Finished {
                 id,
@@ -126,6 +132,7 @@ impl Shared {
     }
 
     fn cancelled_pending(&self, ids: Vec<LocalId>) {
+        self.wake.notify_one();
         for id in ids {
             self.emit(SyncEvent::Finished {
                 id,
@@ -266,7 +273,7 @@ async fn worker(shared: Arc<Shared>) {
     loop {
         let jobs = shared.sched().take(limits::PASS_MAX);
         if jobs.is_empty() {
-            if busy {
+            if busy || shared.asked.swap(false, Ordering::SeqCst) {
                 busy = false;
                 shared.emit(SyncEvent::PassFinished {
                     synced: tally.synced,
@@ -286,6 +293,7 @@ async fn worker(shared: Arc<Shared>) {
             continue;
         }
         busy = true;
+        shared.asked.store(false, Ordering::SeqCst);
         let ids: Vec<LocalId> = jobs.iter().map(|j| j.id).collect();
         let (t, end) = job::run_pass(&shared.ctx, jobs, &shared.events).await;
         {

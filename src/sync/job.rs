@@ -273,8 +273,13 @@ impl Pass<'_> {
                 message: e.to_string(),
                 at: now,
             });
-            let outcome = Outcome::Synced {
-                changes: changes.clone(),
+            // Already known to be gone: nothing new to report.
+            let outcome = if changes.is_empty() {
+                Outcome::Unchanged
+            } else {
+                Outcome::Synced {
+                    changes: changes.clone(),
+                }
             };
             self.write(w, repo, None, changes, now, outcome);
             return;
