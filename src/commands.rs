@@ -1,6 +1,11 @@
 //! The CLI commands: each takes resolved options and the store, prints to stdout/stderr, and
 //! returns an exit status. No TUI here; the TUI is started from `main.rs`.
 
+pub mod import;
+pub mod remote;
+pub mod show;
+pub mod sync;
+
 use std::io::Write;
 use std::path::PathBuf;
 

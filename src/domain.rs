@@ -470,6 +470,7 @@ pub struct SyncError {
 /// Stored externally tagged (bincode cannot read internally tagged enums); [`Change::to_json`]
 /// gives the flat `{"kind": ..., fields}` form the CLI prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     NewCommits {
         count: u64,

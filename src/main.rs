@@ -12,6 +12,7 @@ use repodeck::commands::{self, CliError, Context, Status, token};
 use repodeck::config::Config;
 use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
+use repodeck::sync::{ImportOptions, ImportSource};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap itself.
@@ -141,5 +142,64 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 &mut err,
             )
         }
+        Some(Command::Sync {
+            repos,
+            all,
+            force,
+            rest,
+            json,
+        }) => {
+            commands::parse_keys(&repos)?;
+            let args = commands::sync::SyncArgs {
+                repos,
+                all,
+                force,
+                rest,
+                json,
+            };
+            commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
+        }
+        Some(Command::Import {
+            org,
+            user,
+            mine,
+            include_forks,
+            include_archived,
+        }) => {
+            let source = match (org, user, mine) {
+                (Some(o), _, _) => ImportSource::Org(o),
+                (None, Some(u), _) => ImportSource::User(u),
+                _ => ImportSource::Mine,
+            };
+            let opts = ImportOptions {
+                source,
+                include_forks,
+                include_archived,
+            };
+            commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
+        }
+        Some(Command::Search {
+            query,
+            add,
+            limit,
+            json,
+        }) => commands::import::search(
+            &ctx,
+            open_store(&ctx)?,
+            &query,
+            &add,
+            usize::from(limit),
+            json,
+            &mut out,
+        ),
+        Some(Command::Activity { since, repo, json }) => {
+            let store = open_store(&ctx)?;
+            commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, &mut out)
+        }
+        Some(Command::Show { repo, json }) => {
+            let store = open_store(&ctx)?;
+            commands::show::show(&store, &repo, json, &mut out)
+        }
+        Some(Command::Demo { .. }) => Err(CliError::Failed("the demo needs the TUI".into())),
     }
 }
