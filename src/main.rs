@@ -84,7 +84,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
         None => {
             let store = open_store(&ctx)?;
-            repodeck::tui::run(&ctx, store).map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            repodeck::tui::run(&ctx, std::sync::Arc::new(store), None).map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
             Ok(Status::Ok)
         }
         Some(Command::Add { repos }) => {

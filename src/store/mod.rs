@@ -337,18 +337,18 @@ impl Store {
             .unwrap_or_default();
         let mut restored_repos = 0;
         for r in backup.repos {
-            if let Ok(key) = RepoKey::parse(&r.full_name) {
-                if let Ok(Added::New(local)) = store.add_at(&key, r.added_at) {
-                    restored_repos += 1;
-                    if let Some(id) = r.id
-                        && let Ok(Some(mut repo)) = store.get(local)
-                    {
-                        repo.id = Some(RepoId(id));
-                        let mut batch = sled::Batch::default();
-                        batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
-                        batch.insert(keys::repo(local), encode(&repo));
-                        store.tree.apply_batch(batch).map_err(|e| store.write_err(e))?;
-                    }
+            if let Ok(key) = RepoKey::parse(&r.full_name)
+                && let Ok(Added::New(local)) = store.add_at(&key, r.added_at)
+            {
+                restored_repos += 1;
+                if let Some(id) = r.id
+                    && let Ok(Some(mut repo)) = store.get(local)
+                {
+                    repo.id = Some(RepoId(id));
+                    let mut batch = sled::Batch::default();
+                    batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
+                    batch.insert(keys::repo(local), encode(&repo));
+                    store.tree.apply_batch(batch).map_err(|e| store.write_err(e))?;
                 }
             }
         }

@@ -4,7 +4,7 @@
 pub mod command;
 pub mod event;
 
-pub use command::{ImportOptions, ImportSource, Priority, SyncCommand};
+pub use command::{ImportOptions, ImportSource, Passphrase, Priority, SyncCommand};
 pub use event::{JobCost, Outcome, SearchHit, SyncEvent, WaitReason};
 
 use tokio::sync::mpsc;
