@@ -80,9 +80,14 @@ pub enum Action {
 
     // Not bindable: produced by the runtime.
     #[serde(skip)]
-    Tick { now: DateTime<Utc> },
+    Tick {
+        now: DateTime<Utc>,
+    },
     #[serde(skip)]
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     #[serde(skip)]
     Edit(Edit),
     #[serde(skip)]
@@ -93,18 +98,28 @@ pub enum Action {
     ScrollUp(u16),
     /// A mouse click on screen row `row`.
     #[serde(skip)]
-    Click { row: u16 },
+    Click {
+        row: u16,
+    },
     #[serde(skip)]
     ReposLoaded(Vec<TrackedRepo>),
     #[serde(skip)]
-    DetailsLoaded { local: LocalId, details: Box<Option<RepoDetails>> },
+    DetailsLoaded {
+        local: LocalId,
+        details: Box<Option<RepoDetails>>,
+    },
     #[serde(skip)]
-    ActivityLoaded { repo: Option<RepoId>, entries: Vec<ActivityEntry> },
+    ActivityLoaded {
+        repo: Option<RepoId>,
+        entries: Vec<ActivityEntry>,
+    },
     #[serde(skip)]
     ReleasesLoaded(Vec<(String, Release)>),
     /// A store read or a runtime step failed; shown as a notice.
     #[serde(skip)]
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 impl Action {

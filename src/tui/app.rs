@@ -13,9 +13,15 @@ use tui_input::{Input, InputRequest};
 use super::action::{Action, Edit, Effect};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
-use crate::domain::{ActivityEntry, Change, Commit, LocalId, RateBucket, Release, RepoDetails, RepoKey, SyncStatus, TrackedRepo};
+use crate::domain::{
+    ActivityEntry, Change, Commit, LocalId, RateBucket, Release, RepoDetails, RepoKey, SyncStatus,
+    TrackedRepo,
+};
 use crate::sanitize;
-use crate::sync::{ImportOptions, ImportSource, JobCost, Outcome, Passphrase, Priority, SearchHit, SyncCommand, SyncEvent, WaitReason};
+use crate::sync::{
+    ImportOptions, ImportSource, JobCost, Outcome, Passphrase, Priority, SearchHit, SyncCommand,
+    SyncEvent, WaitReason,
+};
 
 /// How long a status-line message stays.
 pub const STATUS_SECS: i64 = 6;
@@ -44,7 +50,12 @@ pub struct Env {
 
 impl Default for Env {
     fn default() -> Self {
-        Env { can_browse: false, stale_after: Some(chrono::Duration::minutes(30)), engine: true, reserve: "10%".into() }
+        Env {
+            can_browse: false,
+            stale_after: Some(chrono::Duration::minutes(30)),
+            engine: true,
+            reserve: "10%".into(),
+        }
     }
 }
 
@@ -71,7 +82,15 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [Tab::Overview, Tab::Commits, Tab::Branches, Tab::Pulls, Tab::Issues, Tab::Releases, Tab::Activity];
+    pub const ALL: [Tab; 7] = [
+        Tab::Overview,
+        Tab::Commits,
+        Tab::Branches,
+        Tab::Pulls,
+        Tab::Issues,
+        Tab::Releases,
+        Tab::Activity,
+    ];
     pub fn index(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }
@@ -101,7 +120,15 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 7] = [Sort::Name, Sort::Stars, Sort::Pushed, Sort::Synced, Sort::Issues, Sort::Prs, Sort::Status];
+    pub const ALL: [Sort; 7] = [
+        Sort::Name,
+        Sort::Stars,
+        Sort::Pushed,
+        Sort::Synced,
+        Sort::Issues,
+        Sort::Prs,
+        Sort::Status,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Sort::Name => "name",
@@ -114,7 +141,9 @@ impl Sort {
         }
     }
     pub fn parse(s: &str) -> Option<Sort> {
-        Sort::ALL.into_iter().find(|x| x.name() == s.trim().to_ascii_lowercase())
+        Sort::ALL
+            .into_iter()
+            .find(|x| x.name() == s.trim().to_ascii_lowercase())
     }
     fn next(self) -> Sort {
         let i = Sort::ALL.iter().position(|s| *s == self).unwrap_or(0);
@@ -165,16 +194,28 @@ impl Cursor {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobState {
     Queued,
-    Running { step: String },
-    Waiting { reason: String, until: DateTime<Utc> },
-    Done { note: String },
-    Failed { message: String },
+    Running {
+        step: String,
+    },
+    Waiting {
+        reason: String,
+        until: DateTime<Utc>,
+    },
+    Done {
+        note: String,
+    },
+    Failed {
+        message: String,
+    },
     Cancelled,
 }
 
 impl JobState {
     pub fn active(&self) -> bool {
-        matches!(self, JobState::Queued | JobState::Running { .. } | JobState::Waiting { .. })
+        matches!(
+            self,
+            JobState::Queued | JobState::Running { .. } | JobState::Waiting { .. }
+        )
     }
     /// Order on the jobs screen: running, waiting, queued, failed, then the rest.
     pub fn rank(&self) -> u8 {
@@ -257,20 +298,54 @@ pub struct Loaded<T> {
 
 impl<T> Default for Loaded<T> {
     fn default() -> Self {
-        Loaded { rows: Vec::new(), loading: false, cursor: Cursor::default() }
+        Loaded {
+            rows: Vec::new(),
+            loading: false,
+            cursor: Cursor::default(),
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum Dialog {
-    Help { mode: Mode, scroll: usize },
-    Add { input: Input, error: Option<String> },
-    ConfirmRemove { ids: Vec<LocalId>, names: Vec<String> },
-    Import { input: Input, error: Option<String> },
-    Search { input: Input, sent: Option<String>, hits: Vec<SearchHit>, cursor: usize, searching: bool },
-    Notice { title: String, body: String, level: Level, url: Option<String> },
-    Passphrase { input: Input, retry: bool },
-    Command { input: Input, hist: Option<usize>, hint: Option<String> },
+    Help {
+        mode: Mode,
+        scroll: usize,
+    },
+    Add {
+        input: Input,
+        error: Option<String>,
+    },
+    ConfirmRemove {
+        ids: Vec<LocalId>,
+        names: Vec<String>,
+    },
+    Import {
+        input: Input,
+        error: Option<String>,
+    },
+    Search {
+        input: Input,
+        sent: Option<String>,
+        hits: Vec<SearchHit>,
+        cursor: usize,
+        searching: bool,
+    },
+    Notice {
+        title: String,
+        body: String,
+        level: Level,
+        url: Option<String>,
+    },
+    Passphrase {
+        input: Input,
+        retry: bool,
+    },
+    Command {
+        input: Input,
+        hist: Option<usize>,
+        hint: Option<String>,
+    },
 }
 
 /// Commands of `:` mode, for completion and help.
@@ -412,7 +487,9 @@ impl App {
     }
 
     pub fn selected_repo(&self) -> Option<&TrackedRepo> {
-        self.view.get(self.list.sel).and_then(|i| self.repos.get(*i))
+        self.view
+            .get(self.list.sel)
+            .and_then(|i| self.repos.get(*i))
     }
 
     /// The repo the current screen is about.
@@ -423,7 +500,10 @@ impl App {
                 let e = self.activity.rows.get(self.activity.cursor.sel)?;
                 self.repos.iter().find(|r| r.id == Some(e.repo))
             }
-            Screen::Jobs => self.sorted_jobs().get(self.jobs_cursor.sel).and_then(|j| self.repo(j.local)),
+            Screen::Jobs => self
+                .sorted_jobs()
+                .get(self.jobs_cursor.sel)
+                .and_then(|j| self.repo(j.local)),
             _ => self.selected_repo(),
         }
     }
@@ -435,7 +515,16 @@ impl App {
     /// Jobs in screen order.
     pub fn sorted_jobs(&self) -> Vec<&Job> {
         let mut v: Vec<&Job> = self.jobs.values().collect();
-        v.sort_by_key(|j| (j.state.rank(), if j.state.active() { j.seq } else { u64::MAX - j.seq }));
+        v.sort_by_key(|j| {
+            (
+                j.state.rank(),
+                if j.state.active() {
+                    j.seq
+                } else {
+                    u64::MAX - j.seq
+                },
+            )
+        });
         v
     }
 
@@ -481,7 +570,13 @@ impl App {
         if let Some(c) = self.detail.fetched.get(sha) {
             return Some(c.clone());
         }
-        self.detail.details.as_ref()?.commits.iter().find(|c| &c.sha == sha).cloned()
+        self.detail
+            .details
+            .as_ref()?
+            .commits
+            .iter()
+            .find(|c| &c.sha == sha)
+            .cloned()
     }
 
     // ----- update -----
@@ -512,14 +607,28 @@ impl App {
                     self.detail.loading = false;
                 }
             }
-            Action::ActivityLoaded { repo: None, entries } => {
+            Action::ActivityLoaded {
+                repo: None,
+                entries,
+            } => {
                 self.activity.rows = entries;
                 self.activity.loading = false;
                 let len = self.activity.rows.len();
-                self.activity.cursor.to(self.activity.cursor.sel, len, self.page());
+                self.activity
+                    .cursor
+                    .to(self.activity.cursor.sel, len, self.page());
             }
-            Action::ActivityLoaded { repo: Some(id), entries } => {
-                if self.detail.local.and_then(|l| self.repo(l)).and_then(|r| r.id) == Some(id) {
+            Action::ActivityLoaded {
+                repo: Some(id),
+                entries,
+            } => {
+                if self
+                    .detail
+                    .local
+                    .and_then(|l| self.repo(l))
+                    .and_then(|r| r.id)
+                    == Some(id)
+                {
                     self.detail.activity = entries;
                 }
             }
@@ -527,7 +636,9 @@ impl App {
                 self.releases.rows = rows;
                 self.releases.loading = false;
             }
-            Action::Failed { message } => self.notice("Something went wrong", &message, Level::Error, None),
+            Action::Failed { message } => {
+                self.notice("Something went wrong", &message, Level::Error, None)
+            }
             Action::Edit(e) => self.edit(e, &mut fx),
             other if self.dialog.is_some() => self.dialog_action(other, &mut fx),
             other if self.filtering => self.filter_action(other),
@@ -544,7 +655,11 @@ impl App {
             self.status = None;
             self.dirty = true;
         }
-        if self.pause.as_ref().is_some_and(|(_, until)| *until <= now - chrono::Duration::seconds(5)) {
+        if self
+            .pause
+            .as_ref()
+            .is_some_and(|(_, until)| *until <= now - chrono::Duration::seconds(5))
+        {
             // The engine says Resumed; this only cleans up if that event was lost.
             self.pause = None;
             self.dirty = true;
@@ -560,12 +675,21 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>, level: Level) {
-        self.status = Some(StatusMsg { text: text.into(), level, until: self.now + chrono::Duration::seconds(STATUS_SECS) });
+        self.status = Some(StatusMsg {
+            text: text.into(),
+            level,
+            until: self.now + chrono::Duration::seconds(STATUS_SECS),
+        });
     }
 
     fn notice(&mut self, title: &str, body: &str, level: Level, url: Option<String>) {
         if self.dialog.is_none() {
-            self.dialog = Some(Dialog::Notice { title: title.into(), body: sanitize::multiline(body).into_owned(), level, url });
+            self.dialog = Some(Dialog::Notice {
+                title: title.into(),
+                body: sanitize::multiline(body).into_owned(),
+                level,
+                url,
+            });
         } else {
             self.say(format!("{title}: {}", sanitize::line(body)), level);
         }
@@ -580,7 +704,12 @@ impl App {
     }
 
     fn reindex(&mut self) {
-        self.index = self.repos.iter().enumerate().map(|(i, r)| (r.local, i)).collect();
+        self.index = self
+            .repos
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.local, i))
+            .collect();
     }
 
     /// Recomputes filter and sort, keeping the selection on `keep` when it is still shown.
@@ -602,7 +731,8 @@ impl App {
                         hay.push(' ');
                         hay.push_str(lang);
                     }
-                    pat.score(Utf32Str::new(&hay, &mut buf), &mut matcher).is_some()
+                    pat.score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                        .is_some()
                 })
                 .collect()
         };
@@ -610,11 +740,18 @@ impl App {
         let jobs = &self.jobs;
         match self.sort {
             Sort::Name => view.sort_by_cached_key(|i| repos[*i].key.lower()),
-            Sort::Stars => view.sort_by_key(|i| std::cmp::Reverse(repos[*i].meta.as_ref().map_or(0, |m| m.stars))),
-            Sort::Pushed => view.sort_by_key(|i| std::cmp::Reverse(repos[*i].meta.as_ref().and_then(|m| m.pushed_at))),
+            Sort::Stars => view
+                .sort_by_key(|i| std::cmp::Reverse(repos[*i].meta.as_ref().map_or(0, |m| m.stars))),
+            Sort::Pushed => view.sort_by_key(|i| {
+                std::cmp::Reverse(repos[*i].meta.as_ref().and_then(|m| m.pushed_at))
+            }),
             Sort::Synced => view.sort_by_key(|i| std::cmp::Reverse(repos[*i].last_synced_at)),
-            Sort::Issues => view.sort_by_key(|i| std::cmp::Reverse(repos[*i].meta.as_ref().map_or(0, |m| m.open_issues))),
-            Sort::Prs => view.sort_by_key(|i| std::cmp::Reverse(repos[*i].meta.as_ref().map_or(0, |m| m.open_prs))),
+            Sort::Issues => view.sort_by_key(|i| {
+                std::cmp::Reverse(repos[*i].meta.as_ref().map_or(0, |m| m.open_issues))
+            }),
+            Sort::Prs => view.sort_by_key(|i| {
+                std::cmp::Reverse(repos[*i].meta.as_ref().map_or(0, |m| m.open_prs))
+            }),
             Sort::Status => view.sort_by_key(|i| {
                 let r = &repos[*i];
                 let job = jobs.get(&r.local).map_or(9, |j| j.state.rank());
@@ -631,7 +768,10 @@ impl App {
             view.reverse();
         }
         self.view = view;
-        let sel = keep.and_then(|l| self.index.get(&l)).and_then(|i| self.view.iter().position(|v| v == i)).unwrap_or(self.list.sel);
+        let sel = keep
+            .and_then(|l| self.index.get(&l))
+            .and_then(|i| self.view.iter().position(|v| v == i))
+            .unwrap_or(self.list.sel);
         let (len, page) = (self.view.len(), self.page());
         self.list.to(sel, len, page);
     }
@@ -655,7 +795,10 @@ impl App {
     }
 
     fn job_mut(&mut self, local: LocalId) -> &mut Job {
-        let name = self.repo(local).map(|r| r.key.to_string()).unwrap_or_else(|| local.to_string());
+        let name = self
+            .repo(local)
+            .map(|r| r.key.to_string())
+            .unwrap_or_else(|| local.to_string());
         let now = self.now;
         self.job_seq += 1;
         let seq = self.job_seq;
@@ -689,27 +832,70 @@ impl App {
                 job.cost = JobCost::default();
                 self.set_job(id, JobState::Queued);
             }
-            SyncEvent::Started { id } => self.set_job(id, JobState::Running { step: String::new() }),
+            SyncEvent::Started { id } => self.set_job(
+                id,
+                JobState::Running {
+                    step: String::new(),
+                },
+            ),
             SyncEvent::Progress { id, step } => {
-                self.set_job(id, JobState::Running { step: sanitize::line(&step).into_owned() });
+                self.set_job(
+                    id,
+                    JobState::Running {
+                        step: sanitize::line(&step).into_owned(),
+                    },
+                );
             }
-            SyncEvent::Waiting { id: Some(id), reason, until } => {
-                self.set_job(id, JobState::Waiting { reason: reason.to_string(), until });
+            SyncEvent::Waiting {
+                id: Some(id),
+                reason,
+                until,
+            } => {
+                self.set_job(
+                    id,
+                    JobState::Waiting {
+                        reason: reason.to_string(),
+                        until,
+                    },
+                );
             }
-            SyncEvent::Waiting { id: None, reason, until } | SyncEvent::Paused { reason, until } => {
+            SyncEvent::Waiting {
+                id: None,
+                reason,
+                until,
+            }
+            | SyncEvent::Paused { reason, until } => {
                 self.pause = Some((reason, until));
             }
             SyncEvent::Resumed => self.pause = None,
-            SyncEvent::Finished { id, outcome, cost, duration_ms, repo } => {
+            SyncEvent::Finished {
+                id,
+                outcome,
+                cost,
+                duration_ms,
+                repo,
+            } => {
                 let state = match &outcome {
-                    Outcome::Synced { changes } if changes.is_empty() => JobState::Done { note: "synced".into() },
-                    Outcome::Synced { changes } => JobState::Done {
-                        note: format!("{} change{}", changes.len(), if changes.len() == 1 { "" } else { "s" }),
+                    Outcome::Synced { changes } if changes.is_empty() => JobState::Done {
+                        note: "synced".into(),
                     },
-                    Outcome::Unchanged => JobState::Done { note: "unchanged".into() },
-                    Outcome::Skipped => JobState::Done { note: "skipped: synced recently (S forces)".into() },
+                    Outcome::Synced { changes } => JobState::Done {
+                        note: format!(
+                            "{} change{}",
+                            changes.len(),
+                            if changes.len() == 1 { "" } else { "s" }
+                        ),
+                    },
+                    Outcome::Unchanged => JobState::Done {
+                        note: "unchanged".into(),
+                    },
+                    Outcome::Skipped => JobState::Done {
+                        note: "skipped: synced recently (S forces)".into(),
+                    },
                     Outcome::Cancelled => JobState::Cancelled,
-                    Outcome::Failed { message, .. } => JobState::Failed { message: sanitize::line(message).into_owned() },
+                    Outcome::Failed { message, .. } => JobState::Failed {
+                        message: sanitize::line(message).into_owned(),
+                    },
                 };
                 self.session.requests += cost.requests;
                 self.session.not_modified += cost.not_modified;
@@ -730,7 +916,11 @@ impl App {
                 }
             }
             SyncEvent::Activity(entries) => {
-                let open = self.detail.local.and_then(|l| self.repo(l)).and_then(|r| r.id);
+                let open = self
+                    .detail
+                    .local
+                    .and_then(|l| self.repo(l))
+                    .and_then(|r| r.id);
                 for e in entries.iter().rev() {
                     if Some(e.repo) == open {
                         self.detail.activity.insert(0, e.clone());
@@ -761,11 +951,19 @@ impl App {
                     self.upsert_repo(r);
                 }
                 if let Some((local, name)) = first {
-                    if let Some(pos) = self.index.get(&local).and_then(|i| self.view.iter().position(|v| v == i)) {
+                    if let Some(pos) = self
+                        .index
+                        .get(&local)
+                        .and_then(|i| self.view.iter().position(|v| v == i))
+                    {
                         let (len, page) = (self.view.len(), self.page());
                         self.list.to(pos, len, page);
                     }
-                    let msg = if n == 1 { format!("added {name}") } else { format!("added {n} repositories") };
+                    let msg = if n == 1 {
+                        format!("added {name}")
+                    } else {
+                        format!("added {n} repositories")
+                    };
                     self.say(msg, Level::Info);
                 }
             }
@@ -787,10 +985,19 @@ impl App {
                 }
             }
             SyncEvent::Imported { added, total } => {
-                self.say(format!("imported {added} new of {total} repositories; syncing them"), Level::Info);
+                self.say(
+                    format!("imported {added} new of {total} repositories; syncing them"),
+                    Level::Info,
+                );
             }
             SyncEvent::SearchResults { query, hits } => {
-                if let Some(Dialog::Search { sent, hits: h, searching, cursor, .. }) = &mut self.dialog
+                if let Some(Dialog::Search {
+                    sent,
+                    hits: h,
+                    searching,
+                    cursor,
+                    ..
+                }) = &mut self.dialog
                     && sent.as_deref() == Some(query.as_str())
                 {
                     *h = hits;
@@ -798,7 +1005,9 @@ impl App {
                     *cursor = 0;
                 }
             }
-            SyncEvent::Error { message } => self.notice("Sync problem", &message, Level::Error, None),
+            SyncEvent::Error { message } => {
+                self.notice("Sync problem", &message, Level::Error, None)
+            }
             SyncEvent::RateLimits(buckets) => {
                 for b in buckets {
                     match self.rate.iter_mut().find(|x| x.name == b.name) {
@@ -806,10 +1015,24 @@ impl App {
                         None => self.rate.push(b),
                     }
                 }
-                let order = |n: &str| ["core", "graphql", "search"].iter().position(|x| *x == n).unwrap_or(9);
-                self.rate.sort_by(|a, b| order(&a.name).cmp(&order(&b.name)).then(a.name.cmp(&b.name)));
+                let order = |n: &str| {
+                    ["core", "graphql", "search"]
+                        .iter()
+                        .position(|x| *x == n)
+                        .unwrap_or(9)
+                };
+                self.rate.sort_by(|a, b| {
+                    order(&a.name)
+                        .cmp(&order(&b.name))
+                        .then(a.name.cmp(&b.name))
+                });
             }
-            SyncEvent::PassFinished { synced, unchanged, failed, skipped } => {
+            SyncEvent::PassFinished {
+                synced,
+                unchanged,
+                failed,
+                skipped,
+            } => {
                 let level = if failed > 0 { Level::Warn } else { Level::Info };
                 self.say(
                     format!("sync pass done: {synced} synced, {unchanged} unchanged, {failed} failed, {skipped} skipped"),
@@ -817,7 +1040,10 @@ impl App {
                 );
             }
             SyncEvent::PassphraseNeeded { retry } => {
-                self.dialog = Some(Dialog::Passphrase { input: Input::default(), retry });
+                self.dialog = Some(Dialog::Passphrase {
+                    input: Input::default(),
+                    retry,
+                });
             }
         }
     }
@@ -825,8 +1051,12 @@ impl App {
     fn prune_jobs(&mut self) {
         let done = self.jobs.values().filter(|j| !j.state.active()).count();
         if done > DONE_JOBS_KEPT {
-            let mut old: Vec<(u64, LocalId)> =
-                self.jobs.values().filter(|j| !j.state.active()).map(|j| (j.seq, j.local)).collect();
+            let mut old: Vec<(u64, LocalId)> = self
+                .jobs
+                .values()
+                .filter(|j| !j.state.active())
+                .map(|j| (j.seq, j.local))
+                .collect();
             old.sort();
             for (_, l) in old.into_iter().take(done - DONE_JOBS_KEPT) {
                 self.jobs.remove(&l);
@@ -857,7 +1087,9 @@ impl App {
             }
             Some(Dialog::Import { input, error }) => {
                 input.handle(req);
-                *error = parse_import(input.value()).err().filter(|_| !input.value().trim().is_empty());
+                *error = parse_import(input.value())
+                    .err()
+                    .filter(|_| !input.value().trim().is_empty());
             }
             Some(Dialog::Search { input, .. }) | Some(Dialog::Passphrase { input, .. }) => {
                 input.handle(req);
@@ -922,7 +1154,11 @@ impl App {
     fn open_detail(&mut self, local: LocalId, tab: Tab, fx: &mut Vec<Effect>) {
         let same = self.detail.local == Some(local);
         if !same {
-            self.detail = Detail { local: Some(local), loading: true, ..Detail::default() };
+            self.detail = Detail {
+                local: Some(local),
+                loading: true,
+                ..Detail::default()
+            };
         } else {
             self.detail.loading = true;
             self.detail.commit = None;
@@ -943,7 +1179,9 @@ impl App {
                 let len = self.view.len();
                 self.list.move_by(delta, len, page);
             }
-            Screen::Detail if self.detail.commit.is_some() || self.detail.tab() == Tab::Overview => {
+            Screen::Detail
+                if self.detail.commit.is_some() || self.detail.tab() == Tab::Overview =>
+            {
                 self.detail.scroll = (self.detail.scroll as isize + delta).clamp(0, 500) as u16;
             }
             Screen::Detail => {
@@ -969,13 +1207,22 @@ impl App {
 
     fn sync_targets(&mut self, force: bool, fx: &mut Vec<Effect>) {
         if !self.env.engine {
-            self.say("sync is unavailable: the sync engine is not running", Level::Warn);
+            self.say(
+                "sync is unavailable: the sync engine is not running",
+                Level::Warn,
+            );
             return;
         }
         let targets: Vec<(LocalId, String, bool)> = self
             .targets()
             .iter()
-            .map(|r| (r.local, r.key.to_string(), self.jobs.get(&r.local).is_some_and(|j| j.state.active())))
+            .map(|r| {
+                (
+                    r.local,
+                    r.key.to_string(),
+                    self.jobs.get(&r.local).is_some_and(|j| j.state.active()),
+                )
+            })
             .collect();
         if targets.is_empty() {
             self.say("nothing to sync: add a repository with a", Level::Info);
@@ -987,21 +1234,36 @@ impl App {
             if *busy && !force {
                 continue;
             }
-            fx.push(Effect::Engine(SyncCommand::SyncRepo { id: *local, force, priority: Priority::User }));
+            fx.push(Effect::Engine(SyncCommand::SyncRepo {
+                id: *local,
+                force,
+                priority: Priority::User,
+            }));
             sent += 1;
         }
-        let what = if targets.len() == 1 { targets[0].1.clone() } else { format!("{} repositories", targets.len()) };
+        let what = if targets.len() == 1 {
+            targets[0].1.clone()
+        } else {
+            format!("{} repositories", targets.len())
+        };
         if sent == 0 {
             self.say(format!("{what}: already syncing"), Level::Info);
         } else {
-            self.say(format!("{} {what}", if force { "force-syncing" } else { "syncing" }), Level::Info);
+            self.say(
+                format!("{} {what}", if force { "force-syncing" } else { "syncing" }),
+                Level::Info,
+            );
         }
         self.marked.clear();
     }
 
     fn url_here(&self) -> Option<String> {
         let repo_url = |r: &TrackedRepo| {
-            r.meta.as_ref().map(|m| m.html_url.clone()).filter(|u| !u.is_empty()).unwrap_or_else(|| r.key.html_url())
+            r.meta
+                .as_ref()
+                .map(|m| m.html_url.clone())
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| r.key.html_url())
         };
         let url = match self.screen {
             Screen::Detail => {
@@ -1013,24 +1275,47 @@ impl App {
                     format!("{base}/commit/{sha}")
                 } else {
                     match self.detail.tab() {
-                        Tab::Commits => d.and_then(|d| d.commits.get(sel)).map(|c| format!("{base}/commit/{}", c.sha)).unwrap_or(base),
-                        Tab::Branches => d.and_then(|d| d.branches.get(sel)).map(|b| format!("{base}/tree/{}", b.name)).unwrap_or(base),
-                        Tab::Pulls => d.and_then(|d| d.pulls.get(sel)).map(|p| p.url.clone()).unwrap_or(base),
-                        Tab::Issues => d.and_then(|d| d.issues.get(sel)).map(|i| i.url.clone()).unwrap_or(base),
-                        Tab::Releases => d.and_then(|d| d.releases.get(sel)).map(|r| r.url.clone()).unwrap_or(base),
+                        Tab::Commits => d
+                            .and_then(|d| d.commits.get(sel))
+                            .map(|c| format!("{base}/commit/{}", c.sha))
+                            .unwrap_or(base),
+                        Tab::Branches => d
+                            .and_then(|d| d.branches.get(sel))
+                            .map(|b| format!("{base}/tree/{}", b.name))
+                            .unwrap_or(base),
+                        Tab::Pulls => d
+                            .and_then(|d| d.pulls.get(sel))
+                            .map(|p| p.url.clone())
+                            .unwrap_or(base),
+                        Tab::Issues => d
+                            .and_then(|d| d.issues.get(sel))
+                            .map(|i| i.url.clone())
+                            .unwrap_or(base),
+                        Tab::Releases => d
+                            .and_then(|d| d.releases.get(sel))
+                            .map(|r| r.url.clone())
+                            .unwrap_or(base),
                         _ => base,
                     }
                 }
             }
-            Screen::Releases => self.releases.rows.get(self.releases.cursor.sel).map(|(_, r)| r.url.clone())?,
+            Screen::Releases => self
+                .releases
+                .rows
+                .get(self.releases.cursor.sel)
+                .map(|(_, r)| r.url.clone())?,
             Screen::Activity => {
                 let e = self.activity.rows.get(self.activity.cursor.sel)?;
                 let base = format!("https://github.com/{}", e.full_name);
                 match &e.change {
-                    Change::PrOpened { number, .. } | Change::PrClosed { number, .. } | Change::PrMerged { number, .. } => {
+                    Change::PrOpened { number, .. }
+                    | Change::PrClosed { number, .. }
+                    | Change::PrMerged { number, .. } => {
                         format!("{base}/pull/{number}")
                     }
-                    Change::IssueOpened { number, .. } | Change::IssueClosed { number, .. } => format!("{base}/issues/{number}"),
+                    Change::IssueOpened { number, .. } | Change::IssueClosed { number, .. } => {
+                        format!("{base}/issues/{number}")
+                    }
                     Change::NewRelease { tag } => format!("{base}/releases/tag/{tag}"),
                     _ => base,
                 }
@@ -1057,7 +1342,8 @@ impl App {
             Action::Top => self.move_cursor(-(isize::MAX / 2), fx),
             Action::Bottom => self.move_cursor(isize::MAX / 2, fx),
             Action::Click { row } if row >= LIST_TOP && matches!(self.screen, Screen::List) => {
-                let i = self.list.visible_offset(self.view.len(), self.page()) + (row - LIST_TOP) as usize;
+                let i = self.list.visible_offset(self.view.len(), self.page())
+                    + (row - LIST_TOP) as usize;
                 if i < self.view.len() {
                     let len = self.view.len();
                     let page = self.page();
@@ -1088,7 +1374,13 @@ impl App {
                 self.detail.commit = None;
                 self.detail.scroll = 0;
             }
-            Action::Tab1 | Action::Tab2 | Action::Tab3 | Action::Tab4 | Action::Tab5 | Action::Tab6 | Action::Tab7
+            Action::Tab1
+            | Action::Tab2
+            | Action::Tab3
+            | Action::Tab4
+            | Action::Tab5
+            | Action::Tab6
+            | Action::Tab7
                 if self.screen == Screen::Detail =>
             {
                 let n = match action {
@@ -1112,27 +1404,64 @@ impl App {
                 self.filtering = true;
             }
             Action::Command => {
-                self.dialog = Some(Dialog::Command { input: Input::default(), hist: None, hint: None });
+                self.dialog = Some(Dialog::Command {
+                    input: Input::default(),
+                    hist: None,
+                    hint: None,
+                });
             }
-            Action::Help => self.dialog = Some(Dialog::Help { mode: self.mode(), scroll: 0 }),
+            Action::Help => {
+                self.dialog = Some(Dialog::Help {
+                    mode: self.mode(),
+                    scroll: 0,
+                })
+            }
             Action::Sync => self.sync_targets(false, fx),
             Action::ForceSync => self.sync_targets(true, fx),
             Action::SyncAll => {
                 if self.env.engine {
-                    fx.push(Effect::Engine(SyncCommand::SyncAll { force: false, priority: Priority::User }));
-                    self.say(format!("syncing all {} repositories", self.repos.len()), Level::Info);
+                    fx.push(Effect::Engine(SyncCommand::SyncAll {
+                        force: false,
+                        priority: Priority::User,
+                    }));
+                    self.say(
+                        format!("syncing all {} repositories", self.repos.len()),
+                        Level::Info,
+                    );
                 } else {
-                    self.say("sync is unavailable: the sync engine is not running", Level::Warn);
+                    self.say(
+                        "sync is unavailable: the sync engine is not running",
+                        Level::Warn,
+                    );
                 }
             }
-            Action::Add => self.dialog = Some(Dialog::Add { input: Input::default(), error: None }),
-            Action::Import => self.dialog = Some(Dialog::Import { input: Input::default(), error: None }),
+            Action::Add => {
+                self.dialog = Some(Dialog::Add {
+                    input: Input::default(),
+                    error: None,
+                })
+            }
+            Action::Import => {
+                self.dialog = Some(Dialog::Import {
+                    input: Input::default(),
+                    error: None,
+                })
+            }
             Action::Search => {
-                self.dialog =
-                    Some(Dialog::Search { input: Input::default(), sent: None, hits: Vec::new(), cursor: 0, searching: false })
+                self.dialog = Some(Dialog::Search {
+                    input: Input::default(),
+                    sent: None,
+                    hits: Vec::new(),
+                    cursor: 0,
+                    searching: false,
+                })
             }
             Action::Remove => {
-                let t: Vec<(LocalId, String)> = self.targets().iter().map(|r| (r.local, r.key.to_string())).collect();
+                let t: Vec<(LocalId, String)> = self
+                    .targets()
+                    .iter()
+                    .map(|r| (r.local, r.key.to_string()))
+                    .collect();
                 if !t.is_empty() {
                     let (ids, names) = t.into_iter().unzip();
                     self.dialog = Some(Dialog::ConfirmRemove { ids, names });
@@ -1195,13 +1524,20 @@ impl App {
                 self.rebuild_view(keep);
             }
             Action::Cancel if self.screen == Screen::Jobs => {
-                let target = self.sorted_jobs().get(self.jobs_cursor.sel).filter(|j| j.state.active()).map(|j| (j.local, j.name.clone()));
+                let target = self
+                    .sorted_jobs()
+                    .get(self.jobs_cursor.sel)
+                    .filter(|j| j.state.active())
+                    .map(|j| (j.local, j.name.clone()));
                 match target {
                     Some((local, name)) => {
                         fx.push(Effect::Engine(SyncCommand::Cancel(local)));
                         self.say(format!("cancelling {name}"), Level::Info);
                     }
-                    None => self.say("nothing to cancel here: that job is not running", Level::Info),
+                    None => self.say(
+                        "nothing to cancel here: that job is not running",
+                        Level::Info,
+                    ),
                 }
             }
             _ => {}
@@ -1218,7 +1554,15 @@ impl App {
             Screen::Detail => match self.detail.tab() {
                 Tab::Commits if self.detail.commit.is_none() => {
                     let sel = self.detail.cursors[1].sel;
-                    let Some(c) = self.detail.details.as_ref().and_then(|d| d.commits.get(sel)).cloned() else { return };
+                    let Some(c) = self
+                        .detail
+                        .details
+                        .as_ref()
+                        .and_then(|d| d.commits.get(sel))
+                        .cloned()
+                    else {
+                        return;
+                    };
                     self.detail.commit = Some(c.sha.clone());
                     self.detail.commit_error = None;
                     self.detail.scroll = 0;
@@ -1228,22 +1572,36 @@ impl App {
                         && let Some(local) = self.detail.local
                     {
                         self.detail.fetching.insert(c.sha.clone());
-                        fx.push(Effect::Engine(SyncCommand::FetchCommit { id: local, sha: c.sha }));
+                        fx.push(Effect::Engine(SyncCommand::FetchCommit {
+                            id: local,
+                            sha: c.sha,
+                        }));
                     }
                 }
-                Tab::Pulls | Tab::Issues | Tab::Releases => self.screen_action(Action::OpenBrowser, fx),
+                Tab::Pulls | Tab::Issues | Tab::Releases => {
+                    self.screen_action(Action::OpenBrowser, fx)
+                }
                 _ => {}
             },
             Screen::Activity => {
-                let Some(e) = self.activity.rows.get(self.activity.cursor.sel).cloned() else { return };
-                let Some(local) = self.repos.iter().find(|r| r.id == Some(e.repo)).map(|r| r.local) else {
+                let Some(e) = self.activity.rows.get(self.activity.cursor.sel).cloned() else {
+                    return;
+                };
+                let Some(local) = self
+                    .repos
+                    .iter()
+                    .find(|r| r.id == Some(e.repo))
+                    .map(|r| r.local)
+                else {
                     self.say(format!("{} is no longer tracked", e.full_name), Level::Info);
                     return;
                 };
                 let tab = match e.change {
                     Change::NewCommits { .. } | Change::ForcePushed { .. } => Tab::Commits,
                     Change::DefaultBranchChanged { .. } => Tab::Branches,
-                    Change::PrOpened { .. } | Change::PrClosed { .. } | Change::PrMerged { .. } => Tab::Pulls,
+                    Change::PrOpened { .. } | Change::PrClosed { .. } | Change::PrMerged { .. } => {
+                        Tab::Pulls
+                    }
                     Change::IssueOpened { .. } | Change::IssueClosed { .. } => Tab::Issues,
                     Change::NewRelease { .. } => Tab::Releases,
                     _ => Tab::Overview,
@@ -1258,7 +1616,10 @@ impl App {
                 self.open_detail(local, tab, fx);
             }
             Screen::Jobs => {
-                if let Some(l) = self.sorted_jobs().get(self.jobs_cursor.sel).map(|j| j.local)
+                if let Some(l) = self
+                    .sorted_jobs()
+                    .get(self.jobs_cursor.sel)
+                    .map(|j| j.local)
                     && self.repo(l).is_some()
                 {
                     self.open_detail(l, Tab::Overview, fx);
@@ -1270,7 +1631,9 @@ impl App {
     }
 
     fn dialog_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
-        let Some(dialog) = self.dialog.take() else { return };
+        let Some(dialog) = self.dialog.take() else {
+            return;
+        };
         match (dialog, action) {
             (Dialog::Help { .. }, Action::Back | Action::Help | Action::Quit) => {}
             (Dialog::Help { mode, scroll }, a) => {
@@ -1296,7 +1659,11 @@ impl App {
                 }
                 self.marked.clear();
                 self.say(
-                    if names.len() == 1 { format!("removing {}", names[0]) } else { format!("removing {} repositories", names.len()) },
+                    if names.len() == 1 {
+                        format!("removing {}", names[0])
+                    } else {
+                        format!("removing {} repositories", names.len())
+                    },
                     Level::Info,
                 );
             }
@@ -1306,34 +1673,75 @@ impl App {
             (Dialog::Add { input, error }, Action::Submit) => match validate_keys(input.value()) {
                 Ok(keys) if !keys.is_empty() => {
                     let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-                    let fresh: Vec<RepoKey> =
-                        keys.into_iter().filter(|k| !self.repos.iter().any(|r| &r.key == k)).collect();
+                    let fresh: Vec<RepoKey> = keys
+                        .into_iter()
+                        .filter(|k| !self.repos.iter().any(|r| &r.key == k))
+                        .collect();
                     if fresh.is_empty() {
-                        self.say(format!("{} is already tracked", names.join(", ")), Level::Info);
+                        self.say(
+                            format!("{} is already tracked", names.join(", ")),
+                            Level::Info,
+                        );
                     } else {
                         self.say(format!("adding {}", names.join(", ")), Level::Info);
                         fx.push(Effect::Engine(SyncCommand::Track(fresh)));
                     }
                 }
-                Ok(_) => self.dialog = Some(Dialog::Add { input, error: Some("type OWNER/NAME or a GitHub URL".into()) }),
-                Err(e) => self.dialog = Some(Dialog::Add { input, error: Some(e).or(error) }),
+                Ok(_) => {
+                    self.dialog = Some(Dialog::Add {
+                        input,
+                        error: Some("type OWNER/NAME or a GitHub URL".into()),
+                    })
+                }
+                Err(e) => {
+                    self.dialog = Some(Dialog::Add {
+                        input,
+                        error: Some(e).or(error),
+                    })
+                }
             },
             (Dialog::Import { input, .. }, Action::Submit) => match parse_import(input.value()) {
                 Ok(source) => {
-                    self.say("importing; new repositories appear as they are tracked", Level::Info);
+                    self.say(
+                        "importing; new repositories appear as they are tracked",
+                        Level::Info,
+                    );
                     fx.push(Effect::Engine(SyncCommand::Import(ImportOptions {
                         source,
                         include_forks: false,
                         include_archived: false,
                     })));
                 }
-                Err(e) => self.dialog = Some(Dialog::Import { input, error: Some(e) }),
+                Err(e) => {
+                    self.dialog = Some(Dialog::Import {
+                        input,
+                        error: Some(e),
+                    })
+                }
             },
-            (Dialog::Search { input, sent, hits, cursor, searching }, Action::Submit) => {
+            (
+                Dialog::Search {
+                    input,
+                    sent,
+                    hits,
+                    cursor,
+                    searching,
+                },
+                Action::Submit,
+            ) => {
                 let q = input.value().trim().to_string();
                 if !q.is_empty() && sent.as_deref() != Some(q.as_str()) {
-                    fx.push(Effect::Engine(SyncCommand::Search { query: q.clone(), limit: SEARCH_LIMIT }));
-                    self.dialog = Some(Dialog::Search { input, sent: Some(q), hits: Vec::new(), cursor: 0, searching: true });
+                    fx.push(Effect::Engine(SyncCommand::Search {
+                        query: q.clone(),
+                        limit: SEARCH_LIMIT,
+                    }));
+                    self.dialog = Some(Dialog::Search {
+                        input,
+                        sent: Some(q),
+                        hits: Vec::new(),
+                        cursor: 0,
+                        searching: true,
+                    });
                 } else if let Some(hit) = hits.get(cursor) {
                     if self.repos.iter().any(|r| r.key == hit.key) {
                         self.say(format!("{} is already tracked", hit.key), Level::Info);
@@ -1341,18 +1749,45 @@ impl App {
                         self.say(format!("adding {}", hit.key), Level::Info);
                         fx.push(Effect::Engine(SyncCommand::Track(vec![hit.key.clone()])));
                     }
-                    self.dialog = Some(Dialog::Search { input, sent, hits, cursor, searching });
+                    self.dialog = Some(Dialog::Search {
+                        input,
+                        sent,
+                        hits,
+                        cursor,
+                        searching,
+                    });
                 } else {
-                    self.dialog = Some(Dialog::Search { input, sent, hits, cursor, searching });
+                    self.dialog = Some(Dialog::Search {
+                        input,
+                        sent,
+                        hits,
+                        cursor,
+                        searching,
+                    });
                 }
             }
-            (Dialog::Search { input, sent, hits, cursor, searching }, a @ (Action::HistoryNext | Action::HistoryPrev)) => {
+            (
+                Dialog::Search {
+                    input,
+                    sent,
+                    hits,
+                    cursor,
+                    searching,
+                },
+                a @ (Action::HistoryNext | Action::HistoryPrev),
+            ) => {
                 let cursor = if a == Action::HistoryNext {
                     (cursor + 1).min(hits.len().saturating_sub(1))
                 } else {
                     cursor.saturating_sub(1)
                 };
-                self.dialog = Some(Dialog::Search { input, sent, hits, cursor, searching });
+                self.dialog = Some(Dialog::Search {
+                    input,
+                    sent,
+                    hits,
+                    cursor,
+                    searching,
+                });
             }
             (Dialog::Passphrase { input, .. }, Action::Submit) => {
                 let pass = input.value().to_string();
@@ -1366,7 +1801,10 @@ impl App {
                     self.run_command(&line, fx);
                 }
             }
-            (Dialog::Command { input, hist, .. }, a @ (Action::HistoryPrev | Action::HistoryNext)) => {
+            (
+                Dialog::Command { input, hist, .. },
+                a @ (Action::HistoryPrev | Action::HistoryNext),
+            ) => {
                 let n = self.history.len();
                 let pos = match (a, hist) {
                     (_, _) if n == 0 => None,
@@ -1375,14 +1813,25 @@ impl App {
                     (_, Some(i)) if i + 1 < n => Some(i + 1),
                     _ => None,
                 };
-                let text = pos.and_then(|i| self.history.get(i)).cloned().unwrap_or_default();
+                let text = pos
+                    .and_then(|i| self.history.get(i))
+                    .cloned()
+                    .unwrap_or_default();
                 let _ = input;
-                self.dialog = Some(Dialog::Command { input: Input::new(text), hist: pos, hint: None });
+                self.dialog = Some(Dialog::Command {
+                    input: Input::new(text),
+                    hist: pos,
+                    hint: None,
+                });
             }
             (Dialog::Command { input, hist, .. }, Action::Complete) => {
                 let (text, hint) = self.complete(input.value());
                 let _ = hist;
-                self.dialog = Some(Dialog::Command { input: Input::new(text), hist: None, hint });
+                self.dialog = Some(Dialog::Command {
+                    input: Input::new(text),
+                    hist: None,
+                    hint,
+                });
             }
             (d, _) => self.dialog = Some(d),
         }
@@ -1400,7 +1849,10 @@ impl App {
         let options: Vec<String> = match done.first().copied() {
             None => COMMANDS.iter().map(|(c, _)| c.to_string()).collect(),
             Some("sort") => Sort::ALL.iter().map(|s| s.name().to_string()).collect(),
-            Some("theme") => crate::config::THEMES.iter().map(|s| s.to_string()).collect(),
+            Some("theme") => crate::config::THEMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             Some("import") if done.len() == 1 => vec!["org".into(), "user".into(), "mine".into()],
             Some("sync") => {
                 let mut v: Vec<String> = vec!["all".into(), "--force".into()];
@@ -1411,17 +1863,34 @@ impl App {
             _ => Vec::new(),
         };
         let lower = partial.to_ascii_lowercase();
-        let matches: Vec<&String> = options.iter().filter(|o| o.to_ascii_lowercase().starts_with(&lower)).collect();
+        let matches: Vec<&String> = options
+            .iter()
+            .filter(|o| o.to_ascii_lowercase().starts_with(&lower))
+            .collect();
         let prefix = done.join(" ");
-        let join = |w: &str| if prefix.is_empty() { w.to_string() } else { format!("{prefix} {w}") };
+        let join = |w: &str| {
+            if prefix.is_empty() {
+                w.to_string()
+            } else {
+                format!("{prefix} {w}")
+            }
+        };
         match matches.as_slice() {
             [] => (line.to_string(), Some("no completions".into())),
             [one] => (format!("{} ", join(one)), None),
             many => {
                 let common = common_prefix(many.iter().map(|s| s.as_str()));
-                let text = if common.len() > partial.len() { join(&common) } else { line.to_string() };
+                let text = if common.len() > partial.len() {
+                    join(&common)
+                } else {
+                    line.to_string()
+                };
                 let shown: Vec<&str> = many.iter().take(8).map(|s| s.as_str()).collect();
-                let more = if many.len() > 8 { format!(" (+{})", many.len() - 8) } else { String::new() };
+                let more = if many.len() > 8 {
+                    format!(" (+{})", many.len() - 8)
+                } else {
+                    String::new()
+                };
                 (text, Some(format!("{}{more}", shown.join("  "))))
             }
         }
@@ -1431,12 +1900,27 @@ impl App {
         let mut words = line.split_whitespace();
         let cmd = words.next().unwrap_or("");
         let args: Vec<&str> = words.collect();
-        let usage = |c: &str| COMMANDS.iter().find(|(n, _)| *n == c).map(|(_, u)| *u).unwrap_or("");
+        let usage = |c: &str| {
+            COMMANDS
+                .iter()
+                .find(|(n, _)| *n == c)
+                .map(|(_, u)| *u)
+                .unwrap_or("")
+        };
         match cmd {
             "q" | "quit" | "q!" => self.screen_action(Action::Quit, fx),
             "add" => match validate_keys(&args.join(" ")) {
                 Ok(keys) if !keys.is_empty() => {
-                    self.say(format!("adding {}", keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")), Level::Info);
+                    self.say(
+                        format!(
+                            "adding {}",
+                            keys.iter()
+                                .map(|k| k.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        Level::Info,
+                    );
                     fx.push(Effect::Engine(SyncCommand::Track(keys)));
                 }
                 Ok(_) => self.say(format!("usage: {}", usage("add")), Level::Warn),
@@ -1470,20 +1954,39 @@ impl App {
                     [] => self.sync_targets(force, fx),
                     [a] if **a == "all" => {
                         if self.env.engine {
-                            fx.push(Effect::Engine(SyncCommand::SyncAll { force, priority: Priority::User }));
-                            self.say(format!("syncing all {} repositories", self.repos.len()), Level::Info);
+                            fx.push(Effect::Engine(SyncCommand::SyncAll {
+                                force,
+                                priority: Priority::User,
+                            }));
+                            self.say(
+                                format!("syncing all {} repositories", self.repos.len()),
+                                Level::Info,
+                            );
                         } else {
-                            self.say("sync is unavailable: the sync engine is not running", Level::Warn);
+                            self.say(
+                                "sync is unavailable: the sync engine is not running",
+                                Level::Warn,
+                            );
                         }
                     }
                     [a] => match RepoKey::parse(a) {
                         Ok(k) => match self.repos.iter().find(|r| r.key == k) {
                             Some(r) if self.env.engine => {
-                                fx.push(Effect::Engine(SyncCommand::SyncRepo { id: r.local, force, priority: Priority::User }));
+                                fx.push(Effect::Engine(SyncCommand::SyncRepo {
+                                    id: r.local,
+                                    force,
+                                    priority: Priority::User,
+                                }));
                                 self.say(format!("syncing {k}"), Level::Info);
                             }
-                            Some(_) => self.say("sync is unavailable: the sync engine is not running", Level::Warn),
-                            None => self.say(format!("{k} is not tracked: add it with :add {k}"), Level::Warn),
+                            Some(_) => self.say(
+                                "sync is unavailable: the sync engine is not running",
+                                Level::Warn,
+                            ),
+                            None => self.say(
+                                format!("{k} is not tracked: add it with :add {k}"),
+                                Level::Warn,
+                            ),
                         },
                         Err(e) => self.say(e.to_string(), Level::Error),
                     },
@@ -1492,8 +1995,15 @@ impl App {
             }
             "import" => match parse_import(&args.join(" ")) {
                 Ok(source) => {
-                    self.say("importing; new repositories appear as they are tracked", Level::Info);
-                    fx.push(Effect::Engine(SyncCommand::Import(ImportOptions { source, include_forks: false, include_archived: false })));
+                    self.say(
+                        "importing; new repositories appear as they are tracked",
+                        Level::Info,
+                    );
+                    fx.push(Effect::Engine(SyncCommand::Import(ImportOptions {
+                        source,
+                        include_forks: false,
+                        include_archived: false,
+                    })));
                 }
                 Err(e) => self.say(e, Level::Warn),
             },
@@ -1502,7 +2012,10 @@ impl App {
                 if q.is_empty() {
                     self.screen_action(Action::Search, fx);
                 } else {
-                    fx.push(Effect::Engine(SyncCommand::Search { query: q.clone(), limit: SEARCH_LIMIT }));
+                    fx.push(Effect::Engine(SyncCommand::Search {
+                        query: q.clone(),
+                        limit: SEARCH_LIMIT,
+                    }));
                     self.dialog = Some(Dialog::Search {
                         input: Input::new(q.clone()),
                         sent: Some(q),
@@ -1541,13 +2054,21 @@ impl App {
                 }
                 _ => self.say(format!("usage: {}", usage("theme")), Level::Warn),
             },
-            other => self.say(format!("unknown command '{}': press Tab to list commands", sanitize::line(other)), Level::Warn),
+            other => self.say(
+                format!(
+                    "unknown command '{}': press Tab to list commands",
+                    sanitize::line(other)
+                ),
+                Level::Warn,
+            ),
         }
     }
 }
 
 fn common_prefix<'a>(mut items: impl Iterator<Item = &'a str>) -> String {
-    let Some(first) = items.next() else { return String::new() };
+    let Some(first) = items.next() else {
+        return String::new();
+    };
     let mut end = first.len();
     for s in items {
         end = first
@@ -1578,7 +2099,10 @@ pub fn parse_import(text: &str) -> Result<ImportSource, String> {
         ["mine"] => Ok(ImportSource::Mine),
         ["org", n] if valid(n) => Ok(ImportSource::Org(n.to_string())),
         ["user", n] if valid(n) => Ok(ImportSource::User(n.to_string())),
-        ["org" | "user", n] => Err(format!("'{}' is not a valid GitHub login", sanitize::line(n))),
+        ["org" | "user", n] => Err(format!(
+            "'{}' is not a valid GitHub login",
+            sanitize::line(n)
+        )),
         _ => Err("type `org NAME`, `user NAME` or `mine`".into()),
     }
 }

@@ -16,7 +16,8 @@ pub struct Headless {
 impl Headless {
     pub fn new(width: u16, height: u16) -> Headless {
         // TestBackend never fails to build or draw; a failure here is a bug in ratatui.
-        let terminal = Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| panic!("test backend: {e}"));
+        let terminal = Terminal::new(TestBackend::new(width, height))
+            .unwrap_or_else(|e| panic!("test backend: {e}"));
         Headless { terminal }
     }
 

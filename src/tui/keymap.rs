@@ -97,13 +97,25 @@ pub enum KeyCodeOrd {
 
 impl Key {
     pub const fn char(c: char) -> Key {
-        Key { code: KeyCodeOrd::Char(c), ctrl: false, alt: false }
+        Key {
+            code: KeyCodeOrd::Char(c),
+            ctrl: false,
+            alt: false,
+        }
     }
     pub const fn ctrl(c: char) -> Key {
-        Key { code: KeyCodeOrd::Char(c), ctrl: true, alt: false }
+        Key {
+            code: KeyCodeOrd::Char(c),
+            ctrl: true,
+            alt: false,
+        }
     }
     pub const fn code(code: KeyCodeOrd) -> Key {
-        Key { code, ctrl: false, alt: false }
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+        }
     }
 
     /// From a crossterm key press; `None` for keys we never bind (media keys, ...).
@@ -134,7 +146,11 @@ impl Key {
             KeyCodeOrd::Char(c) if ctrl => KeyCodeOrd::Char(c.to_ascii_lowercase()),
             c => c,
         };
-        Some(Key { code, ctrl, alt: ev.modifiers.contains(KeyModifiers::ALT) })
+        Some(Key {
+            code,
+            ctrl,
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        })
     }
 
     /// Parses `j`, `J`, `ctrl+d`, `alt+x`, `enter`, `esc`, `tab`, `shift+tab`, `space`, `pgdn`, `f5` ...
@@ -146,10 +162,16 @@ impl Key {
         let mut rest = s;
         loop {
             let lower = rest.to_ascii_lowercase();
-            if let Some(r) = lower.strip_prefix("ctrl+").or_else(|| lower.strip_prefix("c-")) {
+            if let Some(r) = lower
+                .strip_prefix("ctrl+")
+                .or_else(|| lower.strip_prefix("c-"))
+            {
                 ctrl = true;
                 rest = &rest[rest.len() - r.len()..];
-            } else if let Some(r) = lower.strip_prefix("alt+").or_else(|| lower.strip_prefix("m-")) {
+            } else if let Some(r) = lower
+                .strip_prefix("alt+")
+                .or_else(|| lower.strip_prefix("m-"))
+            {
                 alt = true;
                 rest = &rest[rest.len() - r.len()..];
             } else if let Some(r) = lower.strip_prefix("shift+") {
@@ -176,7 +198,10 @@ impl Key {
             "pgup" | "pageup" => Some(KeyCodeOrd::PageUp),
             "pgdn" | "pagedown" => Some(KeyCodeOrd::PageDown),
             "space" => Some(KeyCodeOrd::Char(' ')),
-            f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) => {
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
                 f[1..].parse().ok().map(KeyCodeOrd::F)
             }
             _ => None,
@@ -187,7 +212,13 @@ impl Key {
                 let mut chars = rest.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) if !c.is_control() => {
-                        let c = if ctrl { c.to_ascii_lowercase() } else if shift { c.to_ascii_uppercase() } else { c };
+                        let c = if ctrl {
+                            c.to_ascii_lowercase()
+                        } else if shift {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        };
                         KeyCodeOrd::Char(c)
                     }
                     _ => {
@@ -277,6 +308,8 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Nav, "ctrl+u", A::PageUp),
         (M::Nav, "pgup", A::PageUp),
         (M::Nav, "enter", A::Open),
+        (M::Nav, "l", A::Open),
+        (M::Nav, "right", A::Open),
         (M::Nav, "esc", A::Back),
         (M::List, "/", A::Filter),
         (M::List, "n", A::NextMatch),
@@ -289,8 +322,6 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::List, "y", A::CopyUrl),
         (M::List, "O", A::Sort),
         (M::List, "r", A::SortReverse),
-        (M::List, "l", A::Open),
-        (M::List, "right", A::Open),
         (M::Detail, "tab", A::NextTab),
         (M::Detail, "l", A::NextTab),
         (M::Detail, "right", A::NextTab),
@@ -311,7 +342,6 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Detail, "d", A::Remove),
         (M::Commit, "o", A::OpenBrowser),
         (M::Commit, "y", A::CopyUrl),
-        (M::Commit, "h", A::Back),
         (M::Activity, "o", A::OpenBrowser),
         (M::Activity, "y", A::CopyUrl),
         (M::Releases, "o", A::OpenBrowser),
@@ -348,7 +378,10 @@ impl Default for Keymap {
                 tables.entry(mode).or_default().push((k, action));
             }
         }
-        Keymap { tables, remapped: BTreeSet::new() }
+        Keymap {
+            tables,
+            remapped: BTreeSet::new(),
+        }
     }
 }
 
@@ -370,7 +403,9 @@ impl Keymap {
                 .map(|s| Key::parse(s).map_err(|e| format!("config [keys] {name}: {e}")))
                 .collect::<Result<Vec<_>, _>>()?;
             if keys.is_empty() {
-                return Err(format!("config [keys] {name}: give at least one key, e.g. {name} = \"x\""));
+                return Err(format!(
+                    "config [keys] {name}: give at least one key, e.g. {name} = \"x\""
+                ));
             }
             let mut modes: Vec<Mode> = map
                 .tables
@@ -384,7 +419,7 @@ impl Keymap {
             for mode in modes {
                 let table = map.tables.entry(mode).or_default();
                 table.retain(|(k, a)| *a != action && !keys.contains(k));
-                for k in &keys {
+                for k in keys.iter().rev() {
                     table.insert(0, (*k, action.clone()));
                 }
             }
@@ -404,7 +439,9 @@ impl Keymap {
     /// The action bound to `key` in `mode` (consulting the shared tables in order).
     pub fn lookup(&self, mode: Mode, key: Key) -> Option<Action> {
         mode.chain().iter().find_map(|m| {
-            self.tables.get(m).and_then(|t| t.iter().find(|(k, _)| *k == key).map(|(_, a)| a.clone()))
+            self.tables
+                .get(m)
+                .and_then(|t| t.iter().find(|(k, _)| *k == key).map(|(_, a)| a.clone()))
         })
     }
 
@@ -424,7 +461,9 @@ impl Keymap {
     pub fn key_for(&self, mode: Mode, action: &Action) -> Option<Key> {
         mode.chain().iter().find_map(|m| {
             self.tables.get(m).and_then(|t| {
-                t.iter().find(|(k, a)| a == action && self.lookup(mode, *k).as_ref() == Some(action)).map(|(k, _)| *k)
+                t.iter()
+                    .find(|(k, a)| a == action && self.lookup(mode, *k).as_ref() == Some(action))
+                    .map(|(k, _)| *k)
             })
         })
     }
@@ -435,7 +474,9 @@ impl Keymap {
         let mut out = Vec::new();
         for m in mode.chain() {
             let mut entries: Vec<HelpEntry> = Vec::new();
-            let Some(table) = self.tables.get(m) else { continue };
+            let Some(table) = self.tables.get(m) else {
+                continue;
+            };
             for (_, action) in table {
                 if seen.contains(action) {
                     continue;
@@ -451,7 +492,11 @@ impl Keymap {
                     continue;
                 }
                 let remapped = action.name().is_some_and(|n| self.remapped.contains(&n));
-                entries.push(HelpEntry { keys: keys.join(" "), what: action.describe(), remapped });
+                entries.push(HelpEntry {
+                    keys: keys.join(" "),
+                    what: action.describe(),
+                    remapped,
+                });
             }
             if !entries.is_empty() {
                 out.push((*m, entries));
@@ -487,18 +532,45 @@ mod tests {
     use crossterm::event::{KeyEventKind, KeyEventState};
 
     fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
-        KeyEvent { code, modifiers: m, kind: KeyEventKind::Press, state: KeyEventState::NONE }
+        KeyEvent {
+            code,
+            modifiers: m,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
     }
 
     #[test]
     fn defaults_parse_and_resolve() {
-        assert_eq!(defaults().len(), Keymap::default().tables.values().map(Vec::len).sum::<usize>());
+        assert_eq!(
+            defaults().len(),
+            Keymap::default()
+                .tables
+                .values()
+                .map(Vec::len)
+                .sum::<usize>()
+        );
         let km = Keymap::default();
-        assert_eq!(km.action_for(Mode::List, &ev(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(km.action_for(Mode::List, &ev(KeyCode::Char('S'), KeyModifiers::SHIFT)), Some(Action::ForceSync));
-        assert_eq!(km.action_for(Mode::List, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(km.action_for(Mode::Detail, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevTab));
-        assert_eq!(km.action_for(Mode::Help, &ev(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Back));
+        assert_eq!(
+            km.action_for(Mode::List, &ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.action_for(Mode::List, &ev(KeyCode::Char('S'), KeyModifiers::SHIFT)),
+            Some(Action::ForceSync)
+        );
+        assert_eq!(
+            km.action_for(Mode::List, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action_for(Mode::Detail, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevTab)
+        );
+        assert_eq!(
+            km.action_for(Mode::Help, &ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Back)
+        );
         assert_eq!(
             km.action_for(Mode::Input, &ev(KeyCode::Char('q'), KeyModifiers::NONE)),
             Some(Action::Edit(Edit::Insert('q')))
@@ -511,7 +583,19 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for s in ["j", "J", "ctrl+d", "enter", "esc", "shift+tab", "space", "pgdn", "f5", "/", "alt+x"] {
+        for s in [
+            "j",
+            "J",
+            "ctrl+d",
+            "enter",
+            "esc",
+            "shift+tab",
+            "space",
+            "pgdn",
+            "f5",
+            "/",
+            "alt+x",
+        ] {
             let k = Key::parse(s).unwrap();
             assert_eq!(Key::parse(&k.to_string()).unwrap_or(k), k, "{s}");
         }
@@ -529,14 +613,21 @@ mod tests {
         assert_eq!(km.lookup(Mode::List, Key::ctrl('s')), Some(Action::Sync));
         assert_eq!(km.lookup(Mode::List, Key::char('s')), None);
         let help = km.help(Mode::List);
-        let row = help.iter().flat_map(|(_, e)| e).find(|e| e.what == "sync selected").unwrap();
+        let row = help
+            .iter()
+            .flat_map(|(_, e)| e)
+            .find(|e| e.what == "sync selected")
+            .unwrap();
         assert!(row.remapped);
         assert!(row.keys.contains('x'));
-        assert_eq!(km.key_for(Mode::List, &Action::Sync), Some(Key::char('x')).or(Some(Key::ctrl('s'))));
+        assert_eq!(km.key_for(Mode::List, &Action::Sync), Some(Key::char('x')));
 
         o.insert("nope".into(), "z".into());
         let err = Keymap::with_overrides(&o).unwrap_err();
-        assert!(err.contains("'nope' is not an action") && err.contains("sync"), "{err}");
+        assert!(
+            err.contains("'nope' is not an action") && err.contains("sync"),
+            "{err}"
+        );
         let mut bad = BTreeMap::new();
         bad.insert("quit".to_string(), "ctrl+".to_string());
         assert!(Keymap::with_overrides(&bad).is_err());

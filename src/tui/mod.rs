@@ -54,7 +54,9 @@ pub fn enter_terminal(mouse: bool) -> io::Result<()> {
 /// Installs color-eyre's panic and error hooks so that the terminal is restored before anything
 /// is printed.
 pub fn install_hooks() -> color_eyre::Result<()> {
-    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default().display_env_section(false).into_hooks();
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .into_hooks();
     eyre_hook.install()?;
     let panic_hook = panic_hook.into_panic_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -74,7 +76,11 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
     let theme = Theme::new(&ui.theme, no_color, ui.ascii);
     let env = Env {
         can_browse: runtime::can_open_browser(),
-        stale_after: ctx.config.sync.interval.and_then(|d| chrono::Duration::from_std(d * 2).ok()),
+        stale_after: ctx
+            .config
+            .sync
+            .interval
+            .and_then(|d| chrono::Duration::from_std(d * 2).ok()),
         engine,
         reserve: ctx.config.github.reserve.to_string(),
     };
@@ -87,12 +93,19 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
 /// Runs the TUI until the user quits, on its own tokio runtime. `engine` is the running sync
 /// engine, or `None` to browse the store offline (adding and removing still work).
 pub fn run(ctx: &Context, store: Arc<Store>, engine: Option<EngineHandle>) -> io::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(run_async(ctx, store, engine))
 }
 
 /// Like [`run`], inside the caller's tokio runtime (so the engine can share it).
-pub async fn run_async(ctx: &Context, store: Arc<Store>, engine: Option<EngineHandle>) -> io::Result<()> {
+pub async fn run_async(
+    ctx: &Context,
+    store: Arc<Store>,
+    engine: Option<EngineHandle>,
+) -> io::Result<()> {
     let mut app = build_app(ctx, engine.is_some())?;
     let mouse = ctx.config.ui.mouse;
     let mut terminal = ratatui::init();

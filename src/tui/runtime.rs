@@ -48,18 +48,31 @@ struct Ctx {
 }
 
 /// Runs the loop until the user quits.
-pub async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, store: Arc<Store>, engine: Option<EngineHandle>, mouse: bool) -> io::Result<()> {
+pub async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    store: Arc<Store>,
+    engine: Option<EngineHandle>,
+    mouse: bool,
+) -> io::Result<()> {
     let (loads_tx, mut loads) = mpsc::unbounded_channel::<Action>();
     let (commands, mut engine_events) = match engine {
         Some(h) => (Some(h.commands), Some(h.events)),
         None => (None, None),
     };
-    let ctx = Ctx { store, engine: commands, loads: loads_tx };
+    let ctx = Ctx {
+        store,
+        engine: commands,
+        loads: loads_tx,
+    };
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let size = terminal.size()?;
-    app.update(Action::Resize { width: size.width, height: size.height });
+    app.update(Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
     run_effects(&ctx, app, terminal, mouse, vec![Effect::LoadRepos])?;
     loop {
         if app.dirty {
@@ -118,7 +131,9 @@ pub async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, store: Ar
     }
 }
 
-async fn next_engine_event(rx: &mut Option<mpsc::UnboundedReceiver<SyncEvent>>) -> Option<SyncEvent> {
+async fn next_engine_event(
+    rx: &mut Option<mpsc::UnboundedReceiver<SyncEvent>>,
+) -> Option<SyncEvent> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -137,17 +152,28 @@ where
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> Action {
-    Action::Failed { message: format!("{what}: {e}") }
+    Action::Failed {
+        message: format!("{what}: {e}"),
+    }
 }
 
-fn run_effects(ctx: &Ctx, app: &mut App, terminal: &mut DefaultTerminal, mouse: bool, fx: Vec<Effect>) -> io::Result<()> {
+fn run_effects(
+    ctx: &Ctx,
+    app: &mut App,
+    terminal: &mut DefaultTerminal,
+    mouse: bool,
+    fx: Vec<Effect>,
+) -> io::Result<()> {
     for effect in fx {
         match effect {
             Effect::Quit => app.quit = true,
             Effect::Engine(cmd) => match &ctx.engine {
                 Some(tx) => {
                     if tx.send(cmd).is_err() {
-                        app.update(Action::Failed { message: "The sync engine is not running; restart repodeck to sync.".into() });
+                        app.update(Action::Failed {
+                            message: "The sync engine is not running; restart repodeck to sync."
+                                .into(),
+                        });
                     }
                 }
                 None => offline_command(ctx, app, cmd),
@@ -157,13 +183,18 @@ fn run_effects(ctx: &Ctx, app: &mut App, terminal: &mut DefaultTerminal, mouse: 
                 Err(e) => failed("cannot read the tracked repositories", e),
             }),
             Effect::LoadDetails(local) => blocking(ctx, move |s| match s.details(local) {
-                Ok(d) => Action::DetailsLoaded { local, details: Box::new(d) },
+                Ok(d) => Action::DetailsLoaded {
+                    local,
+                    details: Box::new(d),
+                },
                 Err(e) => failed("cannot read this repository's details", e),
             }),
-            Effect::LoadActivity(repo) => blocking(ctx, move |s| match s.activity(repo, None, 1000) {
-                Ok(entries) => Action::ActivityLoaded { repo, entries },
-                Err(e) => failed("cannot read the activity feed", e),
-            }),
+            Effect::LoadActivity(repo) => {
+                blocking(ctx, move |s| match s.activity(repo, None, 1000) {
+                    Ok(entries) => Action::ActivityLoaded { repo, entries },
+                    Err(e) => failed("cannot read the activity feed", e),
+                })
+            }
             Effect::LoadReleases => blocking(ctx, |s| match all_releases(s) {
                 Ok(rows) => Action::ReleasesLoaded(rows),
                 Err(e) => failed("cannot read releases", e),
@@ -179,7 +210,9 @@ fn run_effects(ctx: &Ctx, app: &mut App, terminal: &mut DefaultTerminal, mouse: 
             }
             Effect::OpenUrl(url) => {
                 if let Err(e) = open_url(&url) {
-                    app.update(Action::Failed { message: format!("could not open a browser ({e}). The URL: {url}") });
+                    app.update(Action::Failed {
+                        message: format!("could not open a browser ({e}). The URL: {url}"),
+                    });
                 }
             }
             Effect::Copy(text) => {
@@ -244,7 +277,10 @@ pub fn all_releases(s: &Store) -> crate::store::Result<Vec<(String, crate::domai
 /// and in tmux with `set-clipboard on`).
 pub fn osc52(text: &str) -> String {
     use base64::Engine;
-    format!("\u{1b}]52;c;{}\u{7}", base64::engine::general_purpose::STANDARD.encode(text))
+    format!(
+        "\u{1b}]52;c;{}\u{7}",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
 }
 
 /// Whether a browser can be opened from here: `BROWSER` is set, or there is a desktop session.
@@ -261,7 +297,9 @@ pub fn can_open_browser() -> bool {
 
 fn open_url(url: &str) -> io::Result<()> {
     use std::process::{Command, Stdio};
-    let browser = std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty());
+    let browser = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty());
     let mut cmd = match browser {
         // BROWSER may be a list (a:b); the first is used. Its output must not reach the screen.
         Some(b) => {
@@ -279,7 +317,11 @@ fn open_url(url: &str) -> io::Result<()> {
         }
         None => Command::new("xdg-open"),
     };
-    cmd.arg(url).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    cmd.arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     Ok(())
 }
 

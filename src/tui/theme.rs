@@ -145,11 +145,18 @@ impl Theme {
             warn: s.fg(Color::Yellow),
             error: s.fg(Color::Red).add_modifier(Modifier::BOLD),
             accent: s.fg(Color::Cyan),
-            tab_active: s.fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            tab_active: s
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
             tab: s,
             key: s.fg(Color::Cyan),
-            key_remapped: s.fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-            pause: s.fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD),
+            key_remapped: s
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            pause: s
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
             dialog: s,
             input: s.add_modifier(Modifier::UNDERLINED),
             gauge_empty: s.fg(Color::DarkGray),
@@ -168,10 +175,17 @@ impl Theme {
             error: s.fg(Color::Rgb(170, 0, 0)).add_modifier(Modifier::BOLD),
             accent: s.fg(Color::Blue),
             marked: s.fg(Color::Magenta).add_modifier(Modifier::BOLD),
-            tab_active: s.fg(Color::Blue).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            tab_active: s
+                .fg(Color::Blue)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
             key: s.fg(Color::Blue),
-            key_remapped: s.fg(Color::Blue).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-            pause: s.fg(Color::White).bg(Color::Rgb(150, 100, 0)).add_modifier(Modifier::BOLD),
+            key_remapped: s
+                .fg(Color::Blue)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            pause: s
+                .fg(Color::White)
+                .bg(Color::Rgb(150, 100, 0))
+                .add_modifier(Modifier::BOLD),
             ..Self::default_dark()
         }
     }
@@ -187,7 +201,12 @@ impl Theme {
 
     fn without_colour(self) -> Self {
         fn strip(s: Style) -> Style {
-            Style { fg: None, bg: None, underline_color: None, ..s }
+            Style {
+                fg: None,
+                bg: None,
+                underline_color: None,
+                ..s
+            }
         }
         let bold = Style::default().add_modifier(Modifier::BOLD);
         Theme {
@@ -234,20 +253,39 @@ mod tests {
     fn no_color_strips_every_colour() {
         for name in ["default", "light", "mono"] {
             let t = Theme::new(name, true, false);
-            for s in [t.ok, t.warn, t.error, t.title, t.pause, t.selected, t.key, t.tab_active] {
+            for s in [
+                t.ok,
+                t.warn,
+                t.error,
+                t.title,
+                t.pause,
+                t.selected,
+                t.key,
+                t.tab_active,
+            ] {
                 assert_eq!((s.fg, s.bg), (None, None), "{name}");
             }
         }
-        assert_eq!(Theme::new("default", false, false).ok.fg, Some(Color::Green));
+        assert_eq!(
+            Theme::new("default", false, false).ok.fg,
+            Some(Color::Green)
+        );
     }
 
     #[test]
     fn ascii_glyphs_are_ascii() {
         let g = Theme::new("default", false, true).glyphs;
-        for s in [g.synced, g.syncing, g.waiting, g.failed, g.never, g.star, g.bar_full, g.bar_left] {
+        for s in [
+            g.synced, g.syncing, g.waiting, g.failed, g.never, g.star, g.bar_full, g.bar_left,
+        ] {
             assert!(s.is_ascii(), "{s}");
         }
-        assert!(g.bar_eighths.iter().chain(g.spark.iter()).all(|s| s.is_ascii()));
+        assert!(
+            g.bar_eighths
+                .iter()
+                .chain(g.spark.iter())
+                .all(|s| s.is_ascii())
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use super::action::Action;
 use super::app::{App, Dialog, Level, MIN_HEIGHT, MIN_WIDTH, Screen};
 use super::keymap::Mode;
 use super::screens;
-use super::widgets::{self, countdown, fill_row, fit, hints, line_width, put, put_line, rate_limit_bar};
+use super::widgets::{
+    self, countdown, fill_row, fit, hints, line_width, put, put_line, rate_limit_bar,
+};
 use crate::commands::thousands;
 use crate::sanitize;
 
@@ -33,7 +35,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     }
     buf.set_style(area, app.theme.base);
     header(app, Rect { height: 1, ..area }, buf);
-    let body = Rect { y: area.y + 1, height: area.height - 2, ..area };
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height - 2,
+        ..area
+    };
     match app.screen {
         Screen::List => screens::repo_list::render(app, body, buf),
         Screen::Detail => screens::detail::render(app, body, buf),
@@ -42,7 +48,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         Screen::Jobs => screens::jobs::render(app, body, buf),
         Screen::Rate => screens::rate::render(app, body, buf),
     }
-    let foot = Rect { y: area.bottom() - 1, height: 1, ..area };
+    let foot = Rect {
+        y: area.bottom() - 1,
+        height: 1,
+        ..area
+    };
     let mut cursor = footer(app, foot, buf);
     if let Some(d) = &app.dialog {
         cursor = screens::dialogs::render(app, d, area, buf);
@@ -54,33 +64,42 @@ fn too_small(area: Rect, buf: &mut Buffer) {
     let msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
     let lines = widgets::wrap(&msg, area.width as usize);
     for (i, l) in lines.iter().enumerate().take(area.height as usize) {
-        put(buf, area, area.x, area.y + i as u16, l, area.width as usize, Style::default());
+        put(
+            buf,
+            area,
+            area.x,
+            area.y + i as u16,
+            l,
+            area.width as usize,
+            Style::default(),
+        );
     }
 }
 
 fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     fill_row(buf, area, area.y, t.header);
-    // The rate bar gets the room it needs first: it must always be visible.
-    let reserve_left = 10usize.min(area.width as usize / 3);
-    let bar = rate_limit_bar::bar(t, &app.rate, app.now, (area.width as usize).saturating_sub(reserve_left + 1));
-    let bw = line_width(&bar) as u16;
-    put_line(buf, area, area.right().saturating_sub(bw + 1), area.y, &bar);
-    let left_room = (area.width as usize).saturating_sub(bw as usize + 2);
     let mut spans = vec![Span::styled(" repodeck", t.title)];
     let mut info = Vec::new();
     if app.loading {
         info.push("loading…".to_string());
     } else {
         let n = app.repos.len();
-        info.push(format!("{} repo{}", thousands(n as u64), if n == 1 { "" } else { "s" }));
+        info.push(format!(
+            "{} repo{}",
+            thousands(n as u64),
+            if n == 1 { "" } else { "s" }
+        ));
         let changed = app.changed_count();
         if changed > 0 {
             info.push(format!("{} changed", thousands(changed as u64)));
         }
         let c = app.job_counts();
-        if c[0] + c[1] + c[2] > 0 {
-            info.push(format!("syncing {} · queued {}", c[0] + c[1], c[2]));
+        if c[0] + c[1] > 0 {
+            info.push(format!("syncing {}", c[0] + c[1]));
+        }
+        if c[2] > 0 {
+            info.push(format!("queued {}", c[2]));
         }
         if !app.env.engine {
             info.push("offline".into());
@@ -90,12 +109,36 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     spans.push(Span::styled(format!("  {}", info.join(&sep)), t.header));
     let line = Line::from(spans);
     let text: String = line.spans.iter().map(|s| s.content.to_string()).collect();
+    // The rate bar must always be visible: it shrinks to leave the left side whole, and only
+    // when even its small form does not fit does the left side get cut.
+    let full = area.width as usize;
+    let mut bar = rate_limit_bar::bar(
+        t,
+        &app.rate,
+        app.now,
+        full.saturating_sub(widgets::width(&text) + 2),
+    );
+    if line_width(&bar) < 14 {
+        let reserve_left = 10usize.min(full / 3);
+        bar = rate_limit_bar::bar(t, &app.rate, app.now, full.saturating_sub(reserve_left + 1));
+    }
+    let bw = line_width(&bar) as u16;
+    put_line(buf, area, area.right().saturating_sub(bw + 1), area.y, &bar);
+    let left_room = full.saturating_sub(bw as usize + 2);
     let fitted = fit(&text, left_room);
     // Keep the title style on " repodeck" and header style on the rest.
     let title_w = widgets::width(" repodeck").min(widgets::width(&fitted));
     let (a, b) = split_at_width(&fitted, title_w);
     let x = area.x + put(buf, area, area.x, area.y, &a, left_room, t.title);
-    put(buf, area, x, area.y, &b, left_room.saturating_sub(title_w), t.header);
+    put(
+        buf,
+        area,
+        x,
+        area.y,
+        &b,
+        left_room.saturating_sub(title_w),
+        t.header,
+    );
 }
 
 fn split_at_width(s: &str, w: usize) -> (String, String) {
@@ -115,18 +158,52 @@ fn split_at_width(s: &str, w: usize) -> (String, String) {
 /// The hints shown in the footer for a mode: the keys that work right here.
 pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
     let actions: &[Action] = match mode {
-        Mode::List => &[Action::Open, Action::Sync, Action::Add, Action::Filter, Action::Command, Action::Help, Action::Quit],
-        Mode::Detail => &[Action::Back, Action::NextTab, Action::OpenBrowser, Action::CopyUrl, Action::Sync, Action::Help],
-        Mode::Commit => &[Action::Back, Action::OpenBrowser, Action::CopyUrl, Action::Help],
-        Mode::Activity => &[Action::Open, Action::Back, Action::OpenBrowser, Action::Help],
-        Mode::Releases => &[Action::OpenBrowser, Action::CopyUrl, Action::Back, Action::Help],
+        Mode::List => &[
+            Action::Open,
+            Action::Sync,
+            Action::Add,
+            Action::Filter,
+            Action::Command,
+            Action::Help,
+            Action::Quit,
+        ],
+        Mode::Detail => &[
+            Action::Back,
+            Action::NextTab,
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Sync,
+            Action::Help,
+        ],
+        Mode::Commit => &[
+            Action::Back,
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Help,
+        ],
+        Mode::Activity => &[
+            Action::Open,
+            Action::Back,
+            Action::OpenBrowser,
+            Action::Help,
+        ],
+        Mode::Releases => &[
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Back,
+            Action::Help,
+        ],
         Mode::Jobs => &[Action::Cancel, Action::Sync, Action::Back, Action::Help],
         Mode::Rate => &[Action::Back, Action::Help],
         _ => &[],
     };
     actions
         .iter()
-        .filter_map(|a| app.keymap.key_for(mode, a).map(|k| (k.to_string(), short_label(a))))
+        .filter_map(|a| {
+            app.keymap
+                .key_for(mode, a)
+                .map(|k| (k.to_string(), short_label(a)))
+        })
         .collect()
 }
 
@@ -155,26 +232,45 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     // A pause is the most important thing on screen.
     if let Some((reason, until)) = &app.pause {
         fill_row(buf, area, y, t.pause);
-        let msg = format!(" {} {reason}, resuming in {}", t.glyphs.waiting, countdown(*until, app.now));
+        let msg = format!(
+            " {} {reason}, resuming in {}",
+            t.glyphs.waiting,
+            countdown(*until, app.now)
+        );
         put(buf, area, area.x, y, &fit(&msg, w), w, t.pause);
         return None;
     }
-    if app.filtering || (!app.filter.value().is_empty() && app.screen == Screen::List && app.status.is_none()) {
+    if app.filtering
+        || (!app.filter.value().is_empty() && app.screen == Screen::List && app.status.is_none())
+    {
         let label = " / ";
         put(buf, area, area.x, y, label, w, t.key);
         let value = sanitize::line(app.filter.value()).into_owned();
         let room = w.saturating_sub(label.len() + 1);
         let scroll = app.filter.visual_scroll(room);
         let shown: String = value.chars().skip(scroll).collect();
-        put(buf, area, area.x + label.len() as u16, y, &shown, room, t.input);
+        put(
+            buf,
+            area,
+            area.x + label.len() as u16,
+            y,
+            &shown,
+            room,
+            t.input,
+        );
         if app.filtering {
-            let hint = format!("{} matches · enter keep · esc clear", thousands(app.view.len() as u64));
+            let hint = format!(
+                "{} matches · enter keep · esc clear",
+                thousands(app.view.len() as u64)
+            );
             let hw = widgets::width(&hint) as u16;
             let used = label.len() + widgets::width(&shown);
             if (hw as usize) + used + 2 < w {
                 put(buf, area, area.right() - hw - 1, y, &hint, w, t.dim);
             }
-            let cx = area.x + label.len() as u16 + (app.filter.visual_cursor().saturating_sub(scroll)) as u16;
+            let cx = area.x
+                + label.len() as u16
+                + (app.filter.visual_cursor().saturating_sub(scroll)) as u16;
             return Some((cx.min(area.right().saturating_sub(1)), y));
         }
         return None;
@@ -190,10 +286,14 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             Level::Warn => t.warn,
             Level::Error => t.error,
         };
-        let room = w.saturating_sub(hw as usize + 1).max(w / 2);
-        put(buf, area, area.x, y, &fit(&format!(" {}", sanitize::line(&s.text)), room), room, style);
-        if room + (hw as usize) < w {
+        let text = format!(" {}", sanitize::line(&s.text));
+        let tw = widgets::width(&text);
+        // Hints stay when both fit; otherwise the message wins.
+        if tw + hw as usize + 2 <= w {
+            put(buf, area, area.x, y, &text, w, style);
             put_line(buf, area, area.right() - hw, y, &hints_line);
+        } else {
+            put(buf, area, area.x, y, &fit(&text, w), w, style);
         }
         return None;
     }

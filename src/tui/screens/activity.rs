@@ -15,15 +15,37 @@ use super::{message, title};
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let unread = app.activity.rows.iter().filter(|e| !e.read).count();
-    title(buf, area, "Activity", &format!("{} entries · {unread} unread", app.activity.rows.len()), t);
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    title(
+        buf,
+        area,
+        "Activity",
+        &format!("{} entries · {unread} unread", app.activity.rows.len()),
+        t,
+    );
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     if app.activity.loading && app.activity.rows.is_empty() {
         return message(buf, body, &[("Loading activity…", t.dim)]);
     }
     if app.activity.rows.is_empty() {
-        return message(buf, body, &[("No activity yet: changes (new commits, PRs, issues, releases, stars) appear here after syncs.", t.dim)]);
+        return message(
+            buf,
+            body,
+            &[(
+                "No activity yet: changes (new commits, PRs, issues, releases, stars) appear here after syncs.",
+                t.dim,
+            )],
+        );
     }
-    let cols = [Col::left("", 1, u8::MAX), Col::left("WHEN", 8, u8::MAX), Col::left("REPO", 22, 2), Col::flex("CHANGE", 12, u8::MAX)];
+    let cols = [
+        Col::left("", 1, u8::MAX),
+        Col::left("WHEN", 8, u8::MAX),
+        Col::left("REPO", 22, 2),
+        Col::flex("CHANGE", 12, u8::MAX),
+    ];
     let rows_h = body.height.saturating_sub(1) as usize;
     let cur = app.activity.cursor;
     let off = cur.visible_offset(app.activity.rows.len(), rows_h);
@@ -31,7 +53,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let style = if e.read { Style::default() } else { t.unread };
         (
             vec![
-                (if e.read { " ".into() } else { t.glyphs.unread.to_string() }, t.accent),
+                (
+                    if e.read {
+                        " ".into()
+                    } else {
+                        t.glyphs.unread.to_string()
+                    },
+                    t.accent,
+                ),
                 (relative(e.at, app.now), t.dim),
                 (clean(&e.full_name).into_owned(), Style::default()),
                 (clean(&e.change.to_string()).into_owned(), Style::default()),
@@ -39,5 +68,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             style,
         )
     });
-    table::draw(buf, body, &cols, t.dim, t.selected, rows, Some(cur.sel.saturating_sub(off)));
+    let body = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(1),
+        ..body
+    };
+    table::draw(
+        buf,
+        body,
+        &cols,
+        t.dim,
+        t.selected,
+        rows,
+        Some(cur.sel.saturating_sub(off)),
+    );
 }

@@ -19,11 +19,19 @@ use super::message;
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let Some(repo) = app.detail.local.and_then(|l| app.repo(l)) else {
-        message(buf, area, &[("This repository is no longer tracked. Press esc.", t.base)]);
+        message(
+            buf,
+            area,
+            &[("This repository is no longer tracked. Press esc.", t.base)],
+        );
         return;
     };
     tabs(app, repo, area, buf);
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     if app.detail.commit.is_some() {
         return commit_view(app, repo, body, buf);
     }
@@ -35,8 +43,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let text = if app.detail.loading {
             "Loading…".to_string()
         } else if repo.details_at.is_none() {
-            let sync = app.keymap.key_for(crate::tui::keymap::Mode::Detail, &crate::tui::action::Action::Sync);
-            format!("Not synced yet: press {} to fetch it.", sync.map(|k| k.to_string()).unwrap_or_else(|| ":sync".into()))
+            let sync = app.keymap.key_for(
+                crate::tui::keymap::Mode::Detail,
+                &crate::tui::action::Action::Sync,
+            );
+            format!(
+                "Not synced yet: press {} to fetch it.",
+                sync.map(|k| k.to_string())
+                    .unwrap_or_else(|| ":sync".into())
+            )
         } else {
             "Nothing stored for this repository yet.".to_string()
         };
@@ -47,10 +62,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let cur = app.detail.cursors[tab.index()];
     let rows_h = body.height.saturating_sub(1) as usize;
     let dash = t.glyphs.dash;
-    let when = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|a| relative(a, app.now)).unwrap_or_else(|| dash.into());
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|a| relative(a, app.now))
+            .unwrap_or_else(|| dash.into())
+    };
     let (cols, rows): (Vec<Col>, Vec<Vec<table::Cell>>) = match tab {
         Tab::Commits => (
-            vec![Col::left("SHA", 7, u8::MAX), Col::flex("MESSAGE", 10, u8::MAX), Col::left("AUTHOR", 14, 2), Col::left("WHEN", 8, 3)],
+            vec![
+                Col::left("SHA", 7, u8::MAX),
+                Col::flex("MESSAGE", 10, u8::MAX),
+                Col::left("AUTHOR", 14, 2),
+                Col::left("WHEN", 8, 3),
+            ],
             d.commits
                 .iter()
                 .map(|c| {
@@ -64,11 +87,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .collect(),
         ),
         Tab::Branches => (
-            vec![Col::flex("BRANCH", 10, u8::MAX), Col::left("HEAD", 7, 2), Col::left("", 9, u8::MAX)],
+            vec![
+                Col::flex("BRANCH", 10, u8::MAX),
+                Col::left("HEAD", 7, 2),
+                Col::left("", 17, 1),
+            ],
             d.branches
                 .iter()
                 .map(|b| {
-                    let default = repo.meta.as_ref().is_some_and(|m| m.default_branch == b.name);
+                    let default = repo
+                        .meta
+                        .as_ref()
+                        .is_some_and(|m| m.default_branch == b.name);
                     let mut tags = Vec::new();
                     if b.protected {
                         tags.push("protected");
@@ -77,7 +107,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                         tags.push("default");
                     }
                     vec![
-                        (clean(&b.name).into_owned(), if default { t.header } else { Style::default() }),
+                        (
+                            clean(&b.name).into_owned(),
+                            if default { t.header } else { Style::default() },
+                        ),
                         (short_sha(&b.head_sha).to_string(), t.accent),
                         (tags.join(" "), t.warn),
                     ]
@@ -85,22 +118,42 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .collect(),
         ),
         Tab::Pulls => (
-            vec![Col::right("#", 6, u8::MAX), Col::flex("TITLE", 10, u8::MAX), Col::left("AUTHOR", 12, 2), Col::left("UPDATED", 8, 3)],
+            vec![
+                Col::right("#", 6, u8::MAX),
+                Col::flex("TITLE", 10, u8::MAX),
+                Col::left("AUTHOR", 12, 2),
+                Col::left("UPDATED", 8, 3),
+            ],
             d.pulls
                 .iter()
                 .map(|p| {
-                    let title = if p.draft { format!("[draft] {}", clean(&p.title)) } else { clean(&p.title).into_owned() };
+                    let title = if p.draft {
+                        format!("[draft] {}", clean(&p.title))
+                    } else {
+                        clean(&p.title).into_owned()
+                    };
                     vec![
                         (format!("#{}", p.number), t.accent),
                         (title, if p.draft { t.dim } else { Style::default() }),
-                        (p.author.as_deref().map(|a| clean(a).into_owned()).unwrap_or_default(), t.dim),
+                        (
+                            p.author
+                                .as_deref()
+                                .map(|a| clean(a).into_owned())
+                                .unwrap_or_default(),
+                            t.dim,
+                        ),
                         (when(p.updated_at.or(p.created_at)), t.dim),
                     ]
                 })
                 .collect(),
         ),
         Tab::Issues => (
-            vec![Col::right("#", 6, u8::MAX), Col::flex("TITLE", 10, u8::MAX), Col::left("LABELS", 14, 1), Col::left("UPDATED", 8, 3)],
+            vec![
+                Col::right("#", 6, u8::MAX),
+                Col::flex("TITLE", 10, u8::MAX),
+                Col::left("LABELS", 14, 1),
+                Col::left("UPDATED", 8, 3),
+            ],
             d.issues
                 .iter()
                 .map(|i| {
@@ -114,14 +167,31 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .collect(),
         ),
         Tab::Releases => (
-            vec![Col::left("TAG", 12, u8::MAX), Col::flex("NAME", 10, 2), Col::left("", 10, 1), Col::left("PUBLISHED", 9, u8::MAX)],
+            vec![
+                Col::left("TAG", 12, u8::MAX),
+                Col::flex("NAME", 10, 2),
+                Col::left("", 10, 1),
+                Col::left("PUBLISHED", 9, u8::MAX),
+            ],
             d.releases
                 .iter()
                 .map(|r| {
-                    let kind = if r.draft { "draft" } else if r.prerelease { "pre-release" } else { "" };
+                    let kind = if r.draft {
+                        "draft"
+                    } else if r.prerelease {
+                        "pre-release"
+                    } else {
+                        ""
+                    };
                     vec![
                         (clean(&r.tag).into_owned(), t.accent),
-                        (r.name.as_deref().map(|n| clean(n).into_owned()).unwrap_or_default(), Style::default()),
+                        (
+                            r.name
+                                .as_deref()
+                                .map(|n| clean(n).into_owned())
+                                .unwrap_or_default(),
+                            Style::default(),
+                        ),
                         (kind.into(), t.warn),
                         (when(r.published_at), t.dim),
                     ]
@@ -129,11 +199,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .collect(),
         ),
         Tab::Activity | Tab::Overview => (
-            vec![Col::left("WHEN", 8, u8::MAX), Col::flex("CHANGE", 10, u8::MAX)],
+            vec![
+                Col::left("WHEN", 8, u8::MAX),
+                Col::flex("CHANGE", 10, u8::MAX),
+            ],
             app.detail
                 .activity
                 .iter()
-                .map(|e| vec![(relative(e.at, app.now), t.dim), (clean(&e.change.to_string()).into_owned(), Style::default())])
+                .map(|e| {
+                    vec![
+                        (relative(e.at, app.now), t.dim),
+                        (clean(&e.change.to_string()).into_owned(), Style::default()),
+                    ]
+                })
                 .collect(),
         ),
     };
@@ -150,29 +228,71 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let off = cur.visible_offset(rows.len(), rows_h);
-    let visible = rows.into_iter().skip(off).take(rows_h).map(|r| (r, Style::default()));
-    table::draw(buf, body, &cols, t.dim, t.selected, visible, Some(cur.sel.saturating_sub(off)));
+    let visible = rows
+        .into_iter()
+        .skip(off)
+        .take(rows_h)
+        .map(|r| (r, Style::default()));
+    let inset = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(1),
+        ..body
+    };
+    table::draw(
+        buf,
+        inset,
+        &cols,
+        t.dim,
+        t.selected,
+        visible,
+        Some(cur.sel.saturating_sub(off)),
+    );
 }
 
 fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let counts = app.detail.details.as_ref();
-    let mut spans = Vec::new();
-    let narrow = area.width < 70;
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let count = match (tab, counts, repo.meta.as_ref()) {
-            (Tab::Pulls, _, Some(m)) => format!(" ({})", m.open_prs),
-            (Tab::Issues, _, Some(m)) => format!(" ({})", m.open_issues),
-            _ => String::new(),
-        };
-        let label = if narrow { format!(" {} ", i + 1) } else { format!(" {} {}{count} ", i + 1, tab.title()) };
-        let style = if i == app.detail.tab { t.tab_active } else { t.tab };
-        spans.push(Span::styled(label, style));
+    let build = |level: u8| {
+        let mut spans = Vec::new();
+        for (i, tab) in Tab::ALL.iter().enumerate() {
+            let count = match (tab, counts, repo.meta.as_ref()) {
+                (Tab::Pulls, _, Some(m)) if level == 0 => format!(" ({})", m.open_prs),
+                (Tab::Issues, _, Some(m)) if level == 0 => format!(" ({})", m.open_issues),
+                _ => String::new(),
+            };
+            let label = if level == 2 {
+                format!(" {} ", i + 1)
+            } else {
+                format!(" {} {}{count} ", i + 1, tab.title())
+            };
+            let style = if i == app.detail.tab {
+                t.tab_active
+            } else {
+                t.tab
+            };
+            spans.push(Span::styled(label, style));
+        }
+        Line::from(spans)
+    };
+    let mut level = 0;
+    let mut line = build(0);
+    while level < 2 && crate::tui::widgets::line_width(&line) > area.width as usize {
+        level += 1;
+        line = build(level);
     }
-    let w = put_line(buf, area, area.x, area.y, &Line::from(spans));
+    let narrow = level == 2;
+    let w = put_line(buf, area, area.x, area.y, &line);
     if narrow {
         let name = app.detail.tab().title();
-        put(buf, area, area.x + w + 1, area.y, name, area.width as usize, t.title);
+        put(
+            buf,
+            area,
+            area.x + w + 1,
+            area.y,
+            name,
+            area.width as usize,
+            t.title,
+        );
     }
 }
 
@@ -184,8 +304,18 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     let label = |s: &str| Span::styled(format!(" {:<10} ", s), t.dim);
     let mut head = vec![Span::styled(format!(" {}", repo.key), t.title)];
     if let Some(m) = &repo.meta {
-        let delta = if repo.stars_delta != 0 { format!(" ({:+})", repo.stars_delta) } else { String::new() };
-        head.push(Span::raw(format!("  {} {}{delta}  {} {}", g.star, thousands(m.stars), g.fork, thousands(m.forks))));
+        let delta = if repo.stars_delta != 0 {
+            format!(" ({:+})", repo.stars_delta)
+        } else {
+            String::new()
+        };
+        head.push(Span::raw(format!(
+            "  {} {}{delta}  {} {}",
+            g.star,
+            thousands(m.stars),
+            g.fork,
+            thousands(m.forks)
+        )));
         let mut badges = vec![if m.private { "private" } else { "public" }];
         if m.fork {
             badges.push("fork");
@@ -197,17 +327,27 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             badges.push("disabled");
         }
         for b in badges {
-            let style = if b == "archived" || b == "disabled" { t.warn } else { t.accent };
+            let style = if b == "archived" || b == "disabled" {
+                t.warn
+            } else {
+                t.accent
+            };
             head.push(Span::styled(format!("  [{b}]"), style));
         }
     }
     lines.push(Line::from(head));
     let Some(m) = &repo.meta else {
         lines.push(Line::default());
-        lines.push(Line::styled(" Not synced yet: what GitHub knows about it shows here after the first sync.", t.dim));
+        lines.push(Line::styled(
+            " Not synced yet: what GitHub knows about it shows here after the first sync.",
+            t.dim,
+        ));
         if let Some(e) = &repo.last_error {
             lines.push(Line::default());
-            for l in wrap(&format!("Last error ({}): {}", clean(&e.kind), clean(&e.message)), w.saturating_sub(1)) {
+            for l in wrap(
+                &format!("Last error ({}): {}", clean(&e.kind), clean(&e.message)),
+                w.saturating_sub(1),
+            ) {
                 lines.push(Line::styled(format!(" {l}"), t.error));
             }
         }
@@ -220,21 +360,37 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     }
     lines.push(Line::default());
     if let Some(h) = m.homepage.as_deref().filter(|h| !h.is_empty()) {
-        lines.push(Line::from(vec![label("Homepage"), Span::styled(clean(h).into_owned(), t.accent)]));
+        lines.push(Line::from(vec![
+            label("Homepage"),
+            Span::styled(clean(h).into_owned(), t.accent),
+        ]));
     }
     lines.push(Line::from(vec![
         label("License"),
-        Span::raw(m.license.as_deref().map(|l| clean(l).into_owned()).unwrap_or_else(|| g.dash.into())),
+        Span::raw(
+            m.license
+                .as_deref()
+                .map(|l| clean(l).into_owned())
+                .unwrap_or_else(|| g.dash.into()),
+        ),
         Span::styled("   default branch ", t.dim),
         Span::raw(clean(&m.default_branch).into_owned()),
     ]));
     if !m.topics.is_empty() {
         let sep = format!(" {} ", g.dot);
-        lines.push(Line::from(vec![label("Topics"), Span::raw(clean(&m.topics.join(&sep)).into_owned())]));
+        lines.push(Line::from(vec![
+            label("Topics"),
+            Span::raw(clean(&m.topics.join(&sep)).into_owned()),
+        ]));
     }
     if let Some(c) = &repo.head {
         let who = clean(&c.author.name).into_owned();
-        let when = c.author.date.or(c.committer.date).map(|d| format!(", {}", relative(d, app.now))).unwrap_or_default();
+        let when = c
+            .author
+            .date
+            .or(c.committer.date)
+            .map(|d| format!(", {}", relative(d, app.now)))
+            .unwrap_or_default();
         lines.push(Line::from(vec![
             label("Head"),
             Span::styled(short_sha(&c.sha).to_string(), t.accent),
@@ -266,9 +422,20 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             .languages
             .iter()
             .take(3)
-            .map(|l| format!("{} {:.0}%", clean(&l.name), l.bytes as f64 * 100.0 / total as f64))
+            .map(|l| {
+                format!(
+                    "{} {:.0}%",
+                    clean(&l.name),
+                    l.bytes as f64 * 100.0 / total as f64
+                )
+            })
             .collect();
-        let other = 1.0 - m.languages.iter().take(3).map(|l| l.bytes as f64 / total as f64).sum::<f64>();
+        let other = 1.0
+            - m.languages
+                .iter()
+                .take(3)
+                .map(|l| l.bytes as f64 / total as f64)
+                .sum::<f64>();
         let mut text = parts.join(&format!(" {} ", g.dot));
         if other > 0.005 {
             text.push_str(&format!(" {} Other {:.0}%", g.dot, other * 100.0));
@@ -276,18 +443,39 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         spans.push(Span::raw(format!(" {text}")));
         lines.push(Line::from(spans));
     } else if let Some(l) = &m.language {
-        lines.push(Line::from(vec![label("Language"), Span::raw(clean(l).into_owned())]));
+        lines.push(Line::from(vec![
+            label("Language"),
+            Span::raw(clean(l).into_owned()),
+        ]));
     }
-    let synced = repo.last_synced_at.map(|s| relative(s, app.now)).unwrap_or_else(|| "never".into());
-    let details = repo.details_at.map(|s| format!(" {} details {}", g.dot, relative(s, app.now))).unwrap_or_default();
+    let synced = repo
+        .last_synced_at
+        .map(|s| relative(s, app.now))
+        .unwrap_or_else(|| "never".into());
+    let details = repo
+        .details_at
+        .map(|s| format!(" {} details {}", g.dot, relative(s, app.now)))
+        .unwrap_or_default();
     let stale = if app.is_stale(repo) { " (stale)" } else { "" };
-    lines.push(Line::from(vec![label("Synced"), Span::raw(format!("{synced}{details}{stale}"))]));
+    lines.push(Line::from(vec![
+        label("Synced"),
+        Span::raw(format!("{synced}{details}{stale}")),
+    ]));
     if let Some(r) = &repo.latest_release {
-        lines.push(Line::from(vec![label("Release"), Span::raw(clean(r).into_owned())]));
+        lines.push(Line::from(vec![
+            label("Release"),
+            Span::raw(clean(r).into_owned()),
+        ]));
     }
     if let Some(e) = &repo.last_error {
         lines.push(Line::default());
-        let text = format!("{} Last error ({}, {}): {}", g.failed, clean(&e.kind), relative(e.at, app.now), clean(&e.message));
+        let text = format!(
+            "{} Last error ({}, {}): {}",
+            g.failed,
+            clean(&e.kind),
+            relative(e.at, app.now),
+            clean(&e.message)
+        );
         for l in wrap(&text, w.saturating_sub(1)) {
             lines.push(Line::styled(format!(" {l}"), t.error));
         }
@@ -296,7 +484,12 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
 }
 
 fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line], scroll: u16) {
-    for (i, l) in lines.iter().skip(scroll as usize).take(area.height as usize).enumerate() {
+    for (i, l) in lines
+        .iter()
+        .skip(scroll as usize)
+        .take(area.height as usize)
+        .enumerate()
+    {
         put_line(buf, area, area.x, area.y + i as u16, l);
     }
 }
@@ -305,7 +498,11 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let w = area.width.saturating_sub(2) as usize;
     let Some(c): Option<Commit> = app.open_commit() else {
-        message(buf, area, &[("That commit is no longer stored. Press esc.", t.dim)]);
+        message(
+            buf,
+            area,
+            &[("That commit is no longer stored. Press esc.", t.dim)],
+        );
         return;
     };
     let mut lines: Vec<Line> = Vec::new();
@@ -314,16 +511,34 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         Span::styled(format!("  {}", repo.key), t.dim),
     ]));
     let sig = |s: &crate::domain::Signature| {
-        let when = s.date.map(|d| format!("  {} ({})", d.format("%Y-%m-%d %H:%M UTC"), relative(d, app.now))).unwrap_or_default();
+        let when = s
+            .date
+            .map(|d| {
+                format!(
+                    "  {} ({})",
+                    d.format("%Y-%m-%d %H:%M UTC"),
+                    relative(d, app.now)
+                )
+            })
+            .unwrap_or_default();
         format!("{} <{}>{when}", clean(&s.name), clean(&s.email))
     };
-    lines.push(Line::from(vec![Span::styled(" Author     ", t.dim), Span::raw(sig(&c.author))]));
+    lines.push(Line::from(vec![
+        Span::styled(" Author     ", t.dim),
+        Span::raw(sig(&c.author)),
+    ]));
     if c.committer.name != c.author.name || c.committer.date != c.author.date {
-        lines.push(Line::from(vec![Span::styled(" Committer  ", t.dim), Span::raw(sig(&c.committer))]));
+        lines.push(Line::from(vec![
+            Span::styled(" Committer  ", t.dim),
+            Span::raw(sig(&c.committer)),
+        ]));
     }
     if !c.parents.is_empty() {
         let p: Vec<&str> = c.parents.iter().map(|p| short_sha(p)).collect();
-        lines.push(Line::from(vec![Span::styled(" Parents    ", t.dim), Span::raw(p.join(" "))]));
+        lines.push(Line::from(vec![
+            Span::styled(" Parents    ", t.dim),
+            Span::raw(p.join(" ")),
+        ]));
     }
     if let Some(s) = &c.stats {
         lines.push(Line::from(vec![
@@ -340,9 +555,16 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         }
     }
     lines.push(Line::default());
-    match (&c.files, app.detail.fetching.contains(&c.sha), &app.detail.commit_error) {
+    match (
+        &c.files,
+        app.detail.fetching.contains(&c.sha),
+        &app.detail.commit_error,
+    ) {
         (Some(files), _, _) => {
-            lines.push(Line::styled(format!(" {} files changed", files.len()), t.header));
+            lines.push(Line::styled(
+                format!(" {} files changed", files.len()),
+                t.header,
+            ));
             for f in files {
                 let name = fit(&clean(&f.filename), w.saturating_sub(22));
                 lines.push(Line::from(vec![
@@ -355,8 +577,14 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             }
         }
         (None, true, _) => lines.push(Line::styled(" Fetching files and stats…", t.dim)),
-        (None, false, Some(e)) => lines.push(Line::styled(format!(" Could not fetch the files: {e}"), t.error)),
-        (None, false, None) => lines.push(Line::styled(" Files are fetched when the sync engine runs.", t.dim)),
+        (None, false, Some(e)) => lines.push(Line::styled(
+            format!(" Could not fetch the files: {e}"),
+            t.error,
+        )),
+        (None, false, None) => lines.push(Line::styled(
+            " Files are fetched when the sync engine runs.",
+            t.dim,
+        )),
     }
     draw_lines(buf, area, &lines, app.detail.scroll);
 }

@@ -25,12 +25,37 @@ pub fn message(buf: &mut Buffer, area: Rect, lines: &[(&str, Style)]) {
     }
     let top = area.y + area.height.saturating_sub(rows.len() as u16) / 3;
     for (i, (l, style)) in rows.iter().enumerate() {
-        put(buf, area, area.x + 1, top + i as u16, l, area.width as usize, *style);
+        put(
+            buf,
+            area,
+            area.x + 1,
+            top + i as u16,
+            l,
+            area.width as usize,
+            *style,
+        );
     }
 }
 
 /// The screen's title row: bold title and dim info after it.
 pub fn title(buf: &mut Buffer, area: Rect, title: &str, info: &str, t: &crate::tui::theme::Theme) {
-    let x = area.x + put(buf, area, area.x, area.y, &format!(" {title}"), area.width as usize, t.title);
-    put(buf, area, x, area.y, &format!("   {info}"), area.width as usize, t.dim);
+    let x = area.x
+        + put(
+            buf,
+            area,
+            area.x,
+            area.y,
+            &format!(" {title}"),
+            area.width as usize,
+            t.title,
+        );
+    put(
+        buf,
+        area,
+        x,
+        area.y,
+        &format!("   {info}"),
+        area.width as usize,
+        t.dim,
+    );
 }

@@ -13,13 +13,33 @@ use super::{message, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    title(buf, area, "Releases", &format!("{} across all repositories, newest first", app.releases.rows.len()), t);
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    title(
+        buf,
+        area,
+        "Releases",
+        &format!(
+            "{} across all repositories, newest first",
+            app.releases.rows.len()
+        ),
+        t,
+    );
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     if app.releases.loading && app.releases.rows.is_empty() {
         return message(buf, body, &[("Loading releases…", t.dim)]);
     }
     if app.releases.rows.is_empty() {
-        return message(buf, body, &[("No releases stored yet: they appear after repositories are synced.", t.dim)]);
+        return message(
+            buf,
+            body,
+            &[(
+                "No releases stored yet: they appear after repositories are synced.",
+                t.dim,
+            )],
+        );
     }
     let cols = [
         Col::left("PUBLISHED", 9, u8::MAX),
@@ -32,18 +52,54 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let cur = app.releases.cursor;
     let off = cur.visible_offset(app.releases.rows.len(), rows_h);
     let dash = t.glyphs.dash;
-    let rows = app.releases.rows.iter().skip(off).take(rows_h).map(|(repo, r)| {
-        let kind = if r.draft { "draft" } else if r.prerelease { "pre-release" } else { "" };
-        (
-            vec![
-                (r.published_at.map(|p| relative(p, app.now)).unwrap_or_else(|| dash.into()), t.dim),
-                (clean(repo).into_owned(), Style::default()),
-                (clean(&r.tag).into_owned(), t.accent),
-                (r.name.as_deref().map(|n| clean(n).into_owned()).unwrap_or_default(), Style::default()),
-                (kind.into(), t.warn),
-            ],
-            Style::default(),
-        )
-    });
-    table::draw(buf, body, &cols, t.dim, t.selected, rows, Some(cur.sel.saturating_sub(off)));
+    let rows = app
+        .releases
+        .rows
+        .iter()
+        .skip(off)
+        .take(rows_h)
+        .map(|(repo, r)| {
+            let kind = if r.draft {
+                "draft"
+            } else if r.prerelease {
+                "pre-release"
+            } else {
+                ""
+            };
+            (
+                vec![
+                    (
+                        r.published_at
+                            .map(|p| relative(p, app.now))
+                            .unwrap_or_else(|| dash.into()),
+                        t.dim,
+                    ),
+                    (clean(repo).into_owned(), Style::default()),
+                    (clean(&r.tag).into_owned(), t.accent),
+                    (
+                        r.name
+                            .as_deref()
+                            .map(|n| clean(n).into_owned())
+                            .unwrap_or_default(),
+                        Style::default(),
+                    ),
+                    (kind.into(), t.warn),
+                ],
+                Style::default(),
+            )
+        });
+    let body = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(1),
+        ..body
+    };
+    table::draw(
+        buf,
+        body,
+        &cols,
+        t.dim,
+        t.selected,
+        rows,
+        Some(cur.sel.saturating_sub(off)),
+    );
 }

@@ -46,10 +46,20 @@ pub fn status(app: &App, r: &TrackedRepo) -> (&'static str, String, Style) {
         SyncStatus::Failed => (g.failed, "failed".into(), t.error),
         SyncStatus::Inaccessible => (g.failed, "gone".into(), t.error),
         SyncStatus::Never => (g.never, "never".into(), t.dim),
-        SyncStatus::Synced if app.is_stale(r) => {
-            (g.stale, r.last_synced_at.map(|at| ago_short(at, app.now)).unwrap_or_default(), t.warn)
-        }
-        SyncStatus::Synced => (g.synced, r.last_synced_at.map(|at| ago_short(at, app.now)).unwrap_or_default(), t.ok),
+        SyncStatus::Synced if app.is_stale(r) => (
+            g.stale,
+            r.last_synced_at
+                .map(|at| ago_short(at, app.now))
+                .unwrap_or_default(),
+            t.warn,
+        ),
+        SyncStatus::Synced => (
+            g.synced,
+            r.last_synced_at
+                .map(|at| ago_short(at, app.now))
+                .unwrap_or_default(),
+            t.ok,
+        ),
     }
 }
 
@@ -75,36 +85,67 @@ fn row(app: &App, r: &TrackedRepo) -> (Vec<table::Cell>, Style) {
         (num(m.map(|m| m.open_prs)), Style::default()),
         (num(m.map(|m| m.open_issues)), Style::default()),
         (
-            m.and_then(|m| m.language.as_deref()).map(|l| sanitize::line(l).into_owned()).unwrap_or_else(|| dash.into()),
+            m.and_then(|m| m.language.as_deref())
+                .map(|l| sanitize::line(l).into_owned())
+                .unwrap_or_else(|| dash.into()),
             t.dim,
         ),
-        (m.and_then(|m| m.pushed_at).map(|p| relative(p, app.now)).unwrap_or_else(|| dash.into()), t.dim),
-        (r.head.as_ref().map(|c| sanitize::line(c.headline()).into_owned()).unwrap_or_else(|| dash.into()), Style::default()),
+        (
+            m.and_then(|m| m.pushed_at)
+                .map(|p| relative(p, app.now))
+                .unwrap_or_else(|| dash.into()),
+            t.dim,
+        ),
+        (
+            r.head
+                .as_ref()
+                .map(|c| sanitize::line(c.headline()).into_owned())
+                .unwrap_or_else(|| dash.into()),
+            Style::default(),
+        ),
         (synced, st),
     ];
-    let row_style = if r.unread > 0 { t.unread } else { Style::default() };
+    let row_style = if r.unread > 0 {
+        t.unread
+    } else {
+        Style::default()
+    };
     (cells, row_style)
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let g = &t.glyphs;
-    let arrow = if app.sort_rev { g.arrow_up } else { g.arrow_down };
+    let arrow = if app.sort_rev {
+        g.arrow_up
+    } else {
+        g.arrow_down
+    };
     let mut info = format!("sort: {} {arrow}", app.sort.name());
     if !app.filter.value().is_empty() {
-        info.push_str(&format!("   filter: {}", sanitize::line(app.filter.value())));
+        info.push_str(&format!(
+            "   filter: {}",
+            sanitize::line(app.filter.value())
+        ));
     }
     if !app.marked.is_empty() {
         info.push_str(&format!("   {} marked", app.marked.len()));
     }
     title(buf, area, "Repositories", &info, t);
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     if app.loading {
         message(buf, body, &[("Loading the store…", t.dim)]);
         return;
     }
     if app.repos.is_empty() {
-        let add = app.keymap.key_for(crate::tui::keymap::Mode::List, &crate::tui::action::Action::Add);
+        let add = app.keymap.key_for(
+            crate::tui::keymap::Mode::List,
+            &crate::tui::action::Action::Add,
+        );
         let add = add.map(|k| k.to_string()).unwrap_or_else(|| ":add".into());
         message(
             buf,
@@ -112,7 +153,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             &[
                 ("No repositories tracked yet.", t.header),
                 ("", t.base),
-                (&format!("Press {add} to add one (OWNER/NAME or a GitHub URL), : then `import org NAME` to import an organization, or quit and run `repodeck demo` to try it out."), t.base),
+                (
+                    &format!(
+                        "Press {add} to add one (OWNER/NAME or a GitHub URL), : then `import org NAME` to import an organization, or quit and run `repodeck demo` to try it out."
+                    ),
+                    t.base,
+                ),
             ],
         );
         return;
@@ -121,12 +167,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         message(
             buf,
             body,
-            &[(&format!("No repository matches \"{}\". Press esc to clear the filter.", sanitize::line(app.filter.value())), t.base)],
+            &[(
+                &format!(
+                    "No repository matches \"{}\". Press esc to clear the filter.",
+                    sanitize::line(app.filter.value())
+                ),
+                t.base,
+            )],
         );
         return;
     }
     let rows = body.height.saturating_sub(1) as usize;
     let off = app.list.visible_offset(app.view.len(), rows);
-    let visible = app.view[off..(off + rows).min(app.view.len())].iter().map(|i| row(app, &app.repos[*i]));
-    table::draw(buf, body, &COLS, t.dim, t.selected, visible, Some(app.list.sel - off));
+    let visible = app.view[off..(off + rows).min(app.view.len())]
+        .iter()
+        .map(|i| row(app, &app.repos[*i]));
+    let mut cols = COLS.clone();
+    cols[2].title = g.star;
+    if g.star.is_ascii() {
+        cols[3].title = "+*";
+    }
+    table::draw(
+        buf,
+        body,
+        &cols,
+        t.dim,
+        t.selected,
+        visible,
+        Some(app.list.sel - off),
+    );
 }

@@ -78,7 +78,15 @@ pub fn line_width(line: &Line<'_>) -> usize {
 /// Fills a row with a style (for selection highlights and banners).
 pub fn fill_row(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     if y >= area.top() && y < area.bottom() {
-        buf.set_style(Rect { x: area.x, y, width: area.width, height: 1 }, style);
+        buf.set_style(
+            Rect {
+                x: area.x,
+                y,
+                width: area.width,
+                height: 1,
+            },
+            style,
+        );
     }
 }
 
@@ -136,7 +144,10 @@ pub fn hints<'a>(pairs: &[(String, &'a str)], key: Style, text: Style, w: usize)
 }
 
 /// "37s", "23m", "2h", "1d" until `until`.
-pub fn countdown(until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+pub fn countdown(
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     let s = (until - now).num_seconds().max(0);
     match s {
         0..=99 => format!("{s}s"),

@@ -55,9 +55,16 @@ pub fn low_mark(fraction: f64) -> &'static str {
 pub fn bar(theme: &Theme, buckets: &[RateBucket], now: DateTime<Utc>, max: usize) -> Line<'static> {
     if buckets.is_empty() {
         let l = Line::from(Span::styled("rate: not known yet", theme.dim));
-        return if line_width(&l) <= max { l } else { Line::from(Span::styled("rate ?", theme.dim)) };
+        return if line_width(&l) <= max {
+            l
+        } else {
+            Line::from(Span::styled("rate ?", theme.dim))
+        };
     }
-    let core = buckets.iter().find(|b| b.name == "core").unwrap_or(&buckets[0]);
+    let core = buckets
+        .iter()
+        .find(|b| b.name == "core")
+        .unwrap_or(&buckets[0]);
     let others: Vec<&RateBucket> = buckets.iter().filter(|b| b.name != core.name).collect();
     let variants: [(usize, usize, bool, bool); 6] = [
         // (gauge cells, other buckets shown, show limit, show reset)
@@ -69,7 +76,15 @@ pub fn bar(theme: &Theme, buckets: &[RateBucket], now: DateTime<Utc>, max: usize
         (0, 0, false, true),
     ];
     for (cells, n_others, limit, reset) in variants {
-        let line = render(theme, core, &others[..n_others.min(others.len())], now, cells, limit, reset);
+        let line = render(
+            theme,
+            core,
+            &others[..n_others.min(others.len())],
+            now,
+            cells,
+            limit,
+            reset,
+        );
         if line_width(&line) <= max {
             return line;
         }
@@ -77,8 +92,15 @@ pub fn bar(theme: &Theme, buckets: &[RateBucket], now: DateTime<Utc>, max: usize
     // Last resort: the percentage of core.
     let f = core.fraction();
     let style = theme.rate_style(f);
-    let l = Line::from(Span::styled(format!("{}{:.0}%", low_mark(f), f * 100.0), style));
-    if line_width(&l) <= max { l } else { Line::default() }
+    let l = Line::from(Span::styled(
+        format!("{}{:.0}%", low_mark(f), f * 100.0),
+        style,
+    ));
+    if line_width(&l) <= max {
+        l
+    } else {
+        Line::default()
+    }
 }
 
 fn render(
@@ -92,9 +114,17 @@ fn render(
 ) -> Line<'static> {
     let f = core.fraction();
     let style = theme.rate_style(f);
-    let mut spans = vec![Span::styled(format!("{} ", short_name(&core.name)), theme.dim)];
+    let mut spans = vec![Span::styled(
+        format!("{} ", short_name(&core.name)),
+        theme.dim,
+    )];
     let nums = if limit {
-        format!("{}{}/{}", low_mark(f), thousands(core.remaining), thousands(core.limit))
+        format!(
+            "{}{}/{}",
+            low_mark(f),
+            thousands(core.remaining),
+            thousands(core.limit)
+        )
     } else {
         format!("{}{}", low_mark(f), thousands(core.remaining))
     };
@@ -104,12 +134,21 @@ fn render(
         spans.extend(gauge(theme, f, cells, style));
     }
     if reset {
-        spans.push(Span::styled(format!(" {}", countdown(core.reset, now)), theme.dim));
+        spans.push(Span::styled(
+            format!(" {}", countdown(core.reset, now)),
+            theme.dim,
+        ));
     }
     for b in others {
         let f = b.fraction();
-        spans.push(Span::styled(format!("  {} ", short_name(&b.name)), theme.dim));
-        spans.push(Span::styled(format!("{}{}", low_mark(f), thousands(b.remaining)), theme.rate_style(f)));
+        spans.push(Span::styled(
+            format!("  {} ", short_name(&b.name)),
+            theme.dim,
+        ));
+        spans.push(Span::styled(
+            format!("{}{}", low_mark(f), thousands(b.remaining)),
+            theme.rate_style(f),
+        ));
     }
     Line::from(spans)
 }
@@ -119,13 +158,24 @@ mod tests {
     use super::*;
 
     fn bucket(name: &str, remaining: u64, limit: u64) -> RateBucket {
-        RateBucket { name: name.into(), limit, remaining, used: limit - remaining, reset: Utc::now() }
+        RateBucket {
+            name: name.into(),
+            limit,
+            remaining,
+            used: limit - remaining,
+            reset: Utc::now(),
+        }
     }
 
     #[test]
     fn gauge_fills_by_eighths() {
         let t = Theme::new("default", false, false);
-        let text = |f: f64| gauge(&t, f, 4, Style::default()).iter().map(|s| s.content.to_string()).collect::<String>();
+        let text = |f: f64| {
+            gauge(&t, f, 4, Style::default())
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
         assert_eq!(text(1.0), "▕████▏");
         assert_eq!(text(0.0), "▕    ▏");
         assert_eq!(text(0.5), "▕██  ▏");
@@ -135,12 +185,19 @@ mod tests {
     #[test]
     fn bar_shrinks_to_fit() {
         let t = Theme::new("default", false, false);
-        let b = vec![bucket("core", 4812, 5000), bucket("graphql", 4990, 5000), bucket("search", 30, 30)];
+        let b = vec![
+            bucket("core", 4812, 5000),
+            bucket("graphql", 4990, 5000),
+            bucket("search", 30, 30),
+        ];
         let now = Utc::now();
         let wide = bar(&t, &b, now, 200);
         let text: String = wide.spans.iter().map(|s| s.content.to_string()).collect();
         assert!(text.starts_with("core 4,812/5,000 ▕"), "{text}");
-        assert!(text.contains("gql 4,990") && text.contains("search 30"), "{text}");
+        assert!(
+            text.contains("gql 4,990") && text.contains("search 30"),
+            "{text}"
+        );
         for max in [60, 40, 25, 16, 12, 5, 0] {
             assert!(line_width(&bar(&t, &b, now, max)) <= max, "{max}");
         }

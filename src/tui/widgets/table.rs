@@ -26,13 +26,31 @@ pub struct Col {
 
 impl Col {
     pub const fn left(title: &'static str, width: u16, keep: u8) -> Col {
-        Col { title, width, flex: false, align: Align::Left, keep }
+        Col {
+            title,
+            width,
+            flex: false,
+            align: Align::Left,
+            keep,
+        }
     }
     pub const fn right(title: &'static str, width: u16, keep: u8) -> Col {
-        Col { title, width, flex: false, align: Align::Right, keep }
+        Col {
+            title,
+            width,
+            flex: false,
+            align: Align::Right,
+            keep,
+        }
     }
     pub const fn flex(title: &'static str, min: u16, keep: u8) -> Col {
-        Col { title, width: min, flex: true, align: Align::Left, keep }
+        Col {
+            title,
+            width: min,
+            flex: true,
+            align: Align::Left,
+            keep,
+        }
     }
 }
 
@@ -47,7 +65,11 @@ pub fn layout(cols: &[Col], width: u16) -> Vec<(usize, u16)> {
         shown.iter().map(|i| cols[*i].width).sum::<u16>() + shown.len().saturating_sub(1) as u16
     };
     while need(&shown) > width {
-        let Some((pos, _)) = shown.iter().enumerate().filter(|(_, i)| cols[**i].keep < u8::MAX).min_by_key(|(_, i)| cols[**i].keep)
+        let Some((pos, _)) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| cols[**i].keep < u8::MAX)
+            .min_by_key(|(_, i)| cols[**i].keep)
         else {
             break;
         };
@@ -61,7 +83,11 @@ pub fn layout(cols: &[Col], width: u16) -> Vec<(usize, u16)> {
             let mut w = cols[*i].width;
             if let Some(p) = flex.iter().position(|f| f == i) {
                 let share = spare / flex.len().max(1) as u16;
-                let extra = if p == 0 { spare - share * (flex.len() as u16 - 1) } else { share };
+                let extra = if p == 0 {
+                    spare - share * (flex.len() as u16 - 1)
+                } else {
+                    share
+                };
                 w += extra;
             }
             (*i, w)
@@ -123,7 +149,12 @@ mod tests {
 
     #[test]
     fn drops_lowest_priority_first_and_gives_spare_to_flex() {
-        let cols = [Col::left("A", 4, u8::MAX), Col::flex("B", 5, u8::MAX), Col::right("C", 6, 1), Col::right("D", 6, 2)];
+        let cols = [
+            Col::left("A", 4, u8::MAX),
+            Col::flex("B", 5, u8::MAX),
+            Col::right("C", 6, 1),
+            Col::right("D", 6, 2),
+        ];
         assert_eq!(layout(&cols, 40), vec![(0, 4), (1, 21), (2, 6), (3, 6)]);
         assert_eq!(layout(&cols, 20), vec![(0, 4), (1, 8), (3, 6)]);
         assert_eq!(layout(&cols, 5), vec![(0, 4), (1, 5)]);
