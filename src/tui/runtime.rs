@@ -84,51 +84,62 @@ pub async fn event_loop(
         }
         let first = tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(ev)) => map_event(app, ev),
+                Some(Ok(ev)) => Some(Input::Term(ev)),
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            _ = tick.tick() => Some(Action::Tick { now: Utc::now() }),
+            _ = tick.tick() => Some(Input::Action(Action::Tick { now: Utc::now() })),
             ev = next_engine_event(&mut engine_events) => match ev {
-                Some(ev) => Some(Action::Engine(Box::new(ev))),
+                Some(ev) => Some(Input::Action(Action::Engine(Box::new(ev)))),
                 None => {
                     engine_events = None;
                     app.env.engine = false;
-                    Some(Action::Failed { message: "The sync engine stopped; the data shown is what was last synced. Restart repodeck to sync again (the log file says why).".into() })
+                    Some(Input::Action(Action::Failed { message: "The sync engine stopped; the data shown is what was last synced. Restart repodeck to sync again (the log file says why).".into() }))
                 }
             },
-            Some(a) = loads.recv() => Some(a),
+            Some(a) = loads.recv() => Some(Input::Action(a)),
         };
-        let mut batch: Vec<Action> = first.into_iter().collect();
+        let mut batch: Vec<Input> = first.into_iter().collect();
         // Drain what is already waiting, so bursts cost one draw.
         while batch.len() < BURST {
             if let Some(Some(Ok(ev))) = input.next().now_or_never() {
-                if let Some(a) = map_event(app, ev) {
-                    batch.push(a);
-                }
+                batch.push(Input::Term(ev));
                 continue;
             }
             if let Some(rx) = engine_events.as_mut()
                 && let Ok(ev) = rx.try_recv()
             {
-                batch.push(Action::Engine(Box::new(ev)));
+                batch.push(Input::Action(Action::Engine(Box::new(ev))));
                 continue;
             }
             if let Ok(a) = loads.try_recv() {
-                batch.push(a);
+                batch.push(Input::Action(a));
                 continue;
             }
             break;
         }
-        for action in batch {
+        for item in batch {
             // A key typed after q must not act.
             if app.quit {
                 break;
             }
-            let fx = app.update(action);
-            run_effects(&ctx, app, terminal, mouse, fx)?;
+            // Keys are mapped one by one, in the mode the previous key left the app in.
+            let action = match item {
+                Input::Term(ev) => map_event(app, ev),
+                Input::Action(a) => Some(a),
+            };
+            if let Some(action) = action {
+                let fx = app.update(action);
+                run_effects(&ctx, app, terminal, mouse, fx)?;
+            }
         }
     }
+}
+
+/// One thing that arrived: a terminal event (mapped late) or a ready action.
+enum Input {
+    Term(Event),
+    Action(Action),
 }
 
 async fn next_engine_event(

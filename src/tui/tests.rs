@@ -42,7 +42,10 @@ fn commit(sha: &str, msg: &str, who: &str, mins: i64) -> Commit {
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "a fixture builder: one argument per column")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a fixture builder: one argument per column"
+)]
 fn repo(
     local: u64,
     name: &str,
