@@ -62,19 +62,11 @@ pub fn parse_keys(inputs: &[String]) -> Result<Vec<RepoKey>, CliError> {
     if errors.is_empty() {
         Ok(keys)
     } else {
-        Err(CliError::Input(format!(
-            "{}\nNothing was changed.",
-            errors.join("\n")
-        )))
+        Err(CliError::Input(format!("{}\nNothing was changed.", errors.join("\n"))))
     }
 }
 
-pub fn add(
-    store: &Store,
-    inputs: &[String],
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<Status, CliError> {
+pub fn add(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
     let keys = parse_keys(inputs)?;
     for key in keys {
         match store.add(&key)? {
@@ -89,12 +81,7 @@ pub fn add(
     Ok(Status::Ok)
 }
 
-pub fn remove(
-    store: &Store,
-    inputs: &[String],
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<Status, CliError> {
+pub fn remove(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
     let keys = parse_keys(inputs)?;
     let mut missing = 0;
     for key in keys {
@@ -105,11 +92,7 @@ pub fn remove(
             let _ = writeln!(err, "note: {key} is not tracked; see `repodeck list`");
         }
     }
-    Ok(if missing > 0 && missing == inputs.len() {
-        Status::Partial
-    } else {
-        Status::Ok
-    })
+    Ok(if missing > 0 { Status::Partial } else { Status::Ok })
 }
 
 /// The JSON object `list --json` prints for one repo.
@@ -140,25 +123,16 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub fn list(
-    store: &Store,
-    json_out: bool,
-    now: DateTime<Utc>,
-    out: &mut dyn Write,
-) -> Result<Status, CliError> {
+pub fn list(store: &Store, json_out: bool, now: DateTime<Utc>, out: &mut dyn Write) -> Result<Status, CliError> {
     let repos = store.list()?;
     if json_out {
         let rows: Vec<_> = repos.iter().map(repo_json).collect();
-        let text =
-            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
         let _ = writeln!(out, "{text}");
         return Ok(Status::Ok);
     }
     if repos.is_empty() {
-        let _ = writeln!(
-            out,
-            "No repositories tracked yet. Add one with `repodeck add OWNER/NAME`, or try `repodeck demo`."
-        );
+        let _ = writeln!(out, "No repositories tracked yet. Add one with `repodeck add OWNER/NAME`, or try `repodeck demo`.");
         return Ok(Status::Ok);
     }
     let _ = writeln!(
@@ -177,12 +151,8 @@ pub fn list(
             num(meta.map(|m| m.forks)),
             num(meta.map(|m| m.open_prs)),
             num(meta.map(|m| m.open_issues)),
-            meta.and_then(|m| m.pushed_at)
-                .map(|t| relative(t, now))
-                .unwrap_or_else(|| "-".into()),
-            r.last_synced_at
-                .map(|t| relative(t, now))
-                .unwrap_or_else(|| "never".into()),
+            meta.and_then(|m| m.pushed_at).map(|t| relative(t, now)).unwrap_or_else(|| "-".into()),
+            r.last_synced_at.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()),
             r.status.as_str(),
         );
     }
@@ -194,7 +164,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
+        if i > 0 && (s.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);

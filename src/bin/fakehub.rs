@@ -1,1 +1,2 @@
+//! Placeholder until fakehub lands.
 fn main() {}

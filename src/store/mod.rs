@@ -384,6 +384,7 @@ impl Store {
                 batch.remove(k);
                 continue;
             };
+            batch.insert(keys::name(&key.lower()), &local.to_be_bytes());
             let repo = TrackedRepo::new(LocalId(local), key, old.added_at);
             batch.insert(k, encode(&repo));
         }
@@ -896,5 +897,28 @@ mod tests {
             backup.contains("o/new") && backup.contains("42"),
             "{backup}"
         );
+    }
+
+    #[test]
+    fn a_store_from_a_newer_version_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store.add(&key("a/b")).unwrap();
+            store.tree.insert(keys::SCHEMA, &99u16.to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
+        let err = Store::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("newer repodeck") && err.contains("schema 99"), "{err}");
+        assert!(dir.path().join("store").exists(), "the newer store must not be quarantined");
+    }
+
+    #[test]
+    fn an_undecodable_record_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store.tree.insert(keys::detail(LocalId(7)), &[0, 2, 0xff, 0xff, 0xff]).unwrap();
+        let err = store.details(LocalId(7)).unwrap_err().to_string();
+        assert!(err.contains("unreadable"), "{err}");
     }
 }
