@@ -42,8 +42,7 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             None => (PathBuf::from("repodeck.toml"), false),
         },
     };
-    let mut config =
-        Config::load(&config_path, explicit).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut config = Config::load(&config_path, explicit).map_err(|e| CliError::Input(e.to_string()))?;
     if let Some(url) = &cli.global.api_url {
         config = config
             .with_api_url(url)
@@ -61,12 +60,7 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
     let (store, report) = Store::open(&ctx.data_dir)?;
     match report {
-        OpenReport::Recovered {
-            quarantined,
-            restored_repos,
-            restored_secrets,
-            reason,
-        } => eprintln!(
+        OpenReport::Recovered { quarantined, restored_repos, restored_secrets, reason } => eprintln!(
             "warning: the store was damaged ({reason}); it was moved to {} and rebuilt. \
              Restored {restored_repos} tracked repositories and {restored_secrets} encrypted secrets; \
              run `repodeck sync --all` to refetch the rest.",
@@ -82,20 +76,15 @@ fn open_store(ctx: &Context) -> Result<Store, CliError> {
 
 fn run(cli: Cli) -> Result<Status, CliError> {
     let ctx = resolve(&cli)?;
-    let _log = repodeck::logging::init(
-        &ctx.data_dir,
-        cli.global.log_level.as_deref(),
-        cli.global.log_format,
-    )
-    .map_err(CliError::Input)?;
+    let _log = repodeck::logging::init(&ctx.data_dir, cli.global.log_level.as_deref(), cli.global.log_format)
+        .map_err(CliError::Input)?;
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     match cli.command {
         None => {
             let store = open_store(&ctx)?;
-            repodeck::tui::run(&ctx, std::sync::Arc::new(store), None)
-                .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            repodeck::tui::run(&ctx, std::sync::Arc::new(store), None).map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
             Ok(Status::Ok)
         }
         Some(Command::Add { repos }) => {

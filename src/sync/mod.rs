@@ -20,20 +20,9 @@ pub struct EngineHandle {
 impl EngineHandle {
     /// A handle wired to nothing but the returned ends, for tests and offline use: the caller
     /// plays the engine.
-    pub fn detached() -> (
-        Self,
-        mpsc::UnboundedReceiver<SyncCommand>,
-        mpsc::UnboundedSender<SyncEvent>,
-    ) {
+    pub fn detached() -> (Self, mpsc::UnboundedReceiver<SyncCommand>, mpsc::UnboundedSender<SyncEvent>) {
         let (ctx, crx) = mpsc::unbounded_channel();
         let (etx, erx) = mpsc::unbounded_channel();
-        (
-            Self {
-                commands: ctx,
-                events: erx,
-            },
-            crx,
-            etx,
-        )
+        (Self { commands: ctx, events: erx }, crx, etx)
     }
 }
