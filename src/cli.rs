@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -68,6 +68,80 @@ pub enum Command {
     #[command(visible_alias = "ls")]
     List {
         /// One JSON array, for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync tracked repositories with GitHub (cheapest path: a GraphQL change probe, details only
+    /// for what changed); prints a summary, `--json` for scripts
+    #[command(group(ArgGroup::new("which").required(true).args(["repos", "all"])))]
+    Sync {
+        /// Tracked repositories to sync (OWNER/NAME)
+        #[arg(value_name = "REPO")]
+        repos: Vec<String>,
+        /// Sync every tracked repository
+        #[arg(long)]
+        all: bool,
+        /// Ignore sync.min_interval and refetch details even when nothing seems changed
+        #[arg(long)]
+        force: bool,
+        /// Use REST with ETags instead of GraphQL (for comparison; slower, more requests)
+        #[arg(long)]
+        rest: bool,
+        /// Print one JSON summary object on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Track every repository of an organization, a user, or your own account
+    #[command(group(ArgGroup::new("source").required(true).args(["org", "user", "mine"])))]
+    Import {
+        /// An organization's repositories
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// A user's public repositories
+        #[arg(long, value_name = "LOGIN")]
+        user: Option<String>,
+        /// The repositories of the account the token belongs to
+        #[arg(long)]
+        mine: bool,
+        /// Include forks (skipped by default)
+        #[arg(long)]
+        include_forks: bool,
+        /// Include archived repositories (skipped by default)
+        #[arg(long)]
+        include_archived: bool,
+    },
+    /// Search GitHub's repositories; `--add 1 3` tracks results by their number
+    Search {
+        /// GitHub search syntax, e.g. "language:rust stars:>1000 tui"
+        #[arg(value_name = "QUERY")]
+        query: String,
+        /// Track the results with these numbers (as listed, from 1)
+        #[arg(long, value_name = "N", num_args = 1..)]
+        add: Vec<usize>,
+        /// How many results to fetch (1-100)
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+        /// Print JSON on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// The change feed: new commits, releases, PRs, issues, stars... newest first
+    Activity {
+        /// Only changes seen within this long, e.g. 30m, 12h, 7d
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// Only this repository's changes
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Print a JSON array on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything stored for one repository
+    Show {
+        #[arg(value_name = "OWNER/NAME")]
+        repo: String,
+        /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
     },

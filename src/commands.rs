@@ -1,6 +1,11 @@
 //! The CLI commands: each takes resolved options and the store, prints to stdout/stderr, and
 //! returns an exit status. No TUI here; the TUI is started from `main.rs`.
 
+pub mod import;
+pub mod remote;
+pub mod show;
+pub mod sync;
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -62,11 +67,19 @@ pub fn parse_keys(inputs: &[String]) -> Result<Vec<RepoKey>, CliError> {
     if errors.is_empty() {
         Ok(keys)
     } else {
-        Err(CliError::Input(format!("{}\nNothing was changed.", errors.join("\n"))))
+        Err(CliError::Input(format!(
+            "{}\nNothing was changed.",
+            errors.join("\n")
+        )))
     }
 }
 
-pub fn add(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
+pub fn add(
+    store: &Store,
+    inputs: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
     let keys = parse_keys(inputs)?;
     for key in keys {
         match store.add(&key)? {
@@ -81,7 +94,12 @@ pub fn add(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn 
     Ok(Status::Ok)
 }
 
-pub fn remove(store: &Store, inputs: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, CliError> {
+pub fn remove(
+    store: &Store,
+    inputs: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
     let keys = parse_keys(inputs)?;
     let mut missing = 0;
     for key in keys {
@@ -123,16 +141,25 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub fn list(store: &Store, json_out: bool, now: DateTime<Utc>, out: &mut dyn Write) -> Result<Status, CliError> {
+pub fn list(
+    store: &Store,
+    json_out: bool,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<Status, CliError> {
     let repos = store.list()?;
     if json_out {
         let rows: Vec<_> = repos.iter().map(repo_json).collect();
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
         let _ = writeln!(out, "{text}");
         return Ok(Status::Ok);
     }
     if repos.is_empty() {
-        let _ = writeln!(out, "No repositories tracked yet. Add one with `repodeck add OWNER/NAME`, or try `repodeck demo`.");
+        let _ = writeln!(
+            out,
+            "No repositories tracked yet. Add one with `repodeck add OWNER/NAME`, or try `repodeck demo`."
+        );
         return Ok(Status::Ok);
     }
     let _ = writeln!(
@@ -151,8 +178,12 @@ pub fn list(store: &Store, json_out: bool, now: DateTime<Utc>, out: &mut dyn Wri
             num(meta.map(|m| m.forks)),
             num(meta.map(|m| m.open_prs)),
             num(meta.map(|m| m.open_issues)),
-            meta.and_then(|m| m.pushed_at).map(|t| relative(t, now)).unwrap_or_else(|| "-".into()),
-            r.last_synced_at.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()),
+            meta.and_then(|m| m.pushed_at)
+                .map(|t| relative(t, now))
+                .unwrap_or_else(|| "-".into()),
+            r.last_synced_at
+                .map(|t| relative(t, now))
+                .unwrap_or_else(|| "never".into()),
             r.status.as_str(),
         );
     }

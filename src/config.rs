@@ -13,8 +13,13 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// A configuration problem: names the file, the key, the problem and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}. Check the path given with --config or REPODECK_CONFIG")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "cannot read config file {path}: {source}. Check the path given with --config or REPODECK_CONFIG"
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -131,8 +136,15 @@ impl Config {
     pub fn load(path: &Path, explicit: bool) -> Result<Self, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Config::default()),
-            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
         Self::parse(&text, path)
     }
@@ -146,13 +158,18 @@ impl Config {
     }
 
     pub fn from_raw(raw: RawConfig, path: &Path) -> Result<Self, ConfigError> {
-        let bad = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let bad = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
         let api_url = match raw.github.api_url {
             Some(u) => validate_url(&u).map_err(|m| bad(format!("key `github.api_url`: {m}")))?,
             None => DEFAULT_API_URL.to_string(),
         };
         let graphql_url = match raw.github.graphql_url {
-            Some(u) => validate_url(&u).map_err(|m| bad(format!("key `github.graphql_url`: {m}")))?,
+            Some(u) => {
+                validate_url(&u).map_err(|m| bad(format!("key `github.graphql_url`: {m}")))?
+            }
             None => derive_graphql_url(&api_url),
         };
         let max_concurrency = match raw.github.max_concurrency {
@@ -170,7 +187,9 @@ impl Config {
         };
         let min_interval = match raw.sync.min_interval {
             None => Duration::from_secs(300),
-            Some(s) => parse_duration(&s).map_err(|m| bad(format!("key `sync.min_interval`: {m}")))?,
+            Some(s) => {
+                parse_duration(&s).map_err(|m| bad(format!("key `sync.min_interval`: {m}")))?
+            }
         };
         let interval = match raw.sync.interval {
             None => Some(Duration::from_secs(900)),
@@ -183,13 +202,29 @@ impl Config {
         if !THEMES.contains(&theme.as_str()) {
             return Err(bad(format!(
                 "key `ui.theme` is \"{theme}\": use one of {}",
-                THEMES.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ")
+                THEMES
+                    .iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         Ok(Config {
-            github: GithubConfig { api_url, graphql_url, max_concurrency, reserve },
-            sync: SyncConfig { min_interval, interval },
-            ui: UiConfig { theme, ascii: raw.ui.ascii.unwrap_or(false), mouse: raw.ui.mouse.unwrap_or(false) },
+            github: GithubConfig {
+                api_url,
+                graphql_url,
+                max_concurrency,
+                reserve,
+            },
+            sync: SyncConfig {
+                min_interval,
+                interval,
+            },
+            ui: UiConfig {
+                theme,
+                ascii: raw.ui.ascii.unwrap_or(false),
+                mouse: raw.ui.mouse.unwrap_or(false),
+            },
             keys: raw.keys,
         })
     }
@@ -214,9 +249,13 @@ pub fn derive_graphql_url(api_url: &str) -> String {
 }
 
 fn validate_url(u: &str) -> Result<String, String> {
-    let parsed = url::Url::parse(u.trim()).map_err(|e| format!("\"{u}\" is not a URL ({e}); write it like \"https://api.github.com\""))?;
+    let parsed = url::Url::parse(u.trim()).map_err(|e| {
+        format!("\"{u}\" is not a URL ({e}); write it like \"https://api.github.com\"")
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(format!("\"{u}\" must be an http:// or https:// URL with a host"));
+        return Err(format!(
+            "\"{u}\" must be an http:// or https:// URL with a host"
+        ));
     }
     Ok(u.trim().trim_end_matches('/').to_string())
 }
@@ -227,25 +266,31 @@ fn parse_reserve(v: &toml::Value) -> Result<Reserve, String> {
         toml::Value::String(s) => {
             let s = s.trim();
             if let Some(p) = s.strip_suffix('%') {
-                let f: f64 = p.trim().parse().map_err(|_| format!("\"{s}\" is not a percentage like \"10%\""))?;
+                let f: f64 = p
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("\"{s}\" is not a percentage like \"10%\""))?;
                 if !(0.0..=100.0).contains(&f) {
                     return Err(format!("\"{s}\" must be between 0% and 100%"));
                 }
                 Ok(Reserve::Fraction(f / 100.0))
             } else {
-                s.parse::<u64>()
-                    .map(Reserve::Absolute)
-                    .map_err(|_| format!("\"{s}\" is neither a percentage (\"10%\") nor a count (500)"))
+                s.parse::<u64>().map(Reserve::Absolute).map_err(|_| {
+                    format!("\"{s}\" is neither a percentage (\"10%\") nor a count (500)")
+                })
             }
         }
-        other => Err(format!("{other} is neither a percentage (\"10%\") nor a count (500)")),
+        other => Err(format!(
+            "{other} is neither a percentage (\"10%\") nor a count (500)"
+        )),
     }
 }
 
 /// Parses human durations: "90s", "5m", "1h", "1h30m", "250ms", "0s", "2d".
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
-    let hint = || format!("\"{s}\" is not a duration; write it like \"90s\", \"5m\", \"1h30m\" or \"0s\"");
+    let hint =
+        || format!("\"{s}\" is not a duration; write it like \"90s\", \"5m\", \"1h30m\" or \"0s\"");
     if t.is_empty() {
         return Err(hint());
     }
@@ -278,7 +323,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if secs == 0 {
-        return if d.subsec_millis() > 0 { format!("{}ms", d.subsec_millis()) } else { "0s".into() };
+        return if d.subsec_millis() > 0 {
+            format!("{}ms", d.subsec_millis())
+        } else {
+            "0s".into()
+        };
     }
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     let mut out = String::new();
@@ -296,7 +345,10 @@ pub fn format_duration(d: Duration) -> String {
 
 const SECTIONS: &[(&str, &[&str])] = &[
     ("", &["github", "sync", "ui", "keys"]),
-    ("github", &["api_url", "graphql_url", "max_concurrency", "reserve"]),
+    (
+        "github",
+        &["api_url", "graphql_url", "max_concurrency", "reserve"],
+    ),
     ("sync", &["min_interval", "interval"]),
     ("ui", &["theme", "ascii", "mouse"]),
 ];
@@ -316,8 +368,17 @@ fn explain_toml_error(e: &toml::de::Error) -> String {
             .find(|(_, keys)| !candidates.is_empty() && candidates.iter().all(|c| keys.contains(c)))
             .map(|(s, _)| *s)
             .unwrap_or("");
-        let full = |k: &str| if section.is_empty() { k.to_string() } else { format!("{section}.{k}") };
-        let nearest = candidates.iter().min_by_key(|c| levenshtein(unknown, c)).copied();
+        let full = |k: &str| {
+            if section.is_empty() {
+                k.to_string()
+            } else {
+                format!("{section}.{k}")
+            }
+        };
+        let nearest = candidates
+            .iter()
+            .min_by_key(|c| levenshtein(unknown, c))
+            .copied();
         return match nearest {
             Some(n) if levenshtein(unknown, n) <= 3.max(unknown.len() / 3) => format!(
                 "unknown key `{}`; did you mean `{}`? Rename it, or see config.example.toml for every key",
@@ -327,7 +388,11 @@ fn explain_toml_error(e: &toml::de::Error) -> String {
             _ => format!(
                 "unknown key `{}`; valid keys here are {}. See config.example.toml for every key",
                 full(unknown),
-                candidates.iter().map(|c| format!("`{}`", full(c))).collect::<Vec<_>>().join(", ")
+                candidates
+                    .iter()
+                    .map(|c| format!("`{}`", full(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
     }
@@ -371,13 +436,25 @@ mod tests {
 
     #[test]
     fn graphql_url_is_derived_for_enterprise() {
-        assert_eq!(derive_graphql_url("https://ghe.example.com/api/v3"), "https://ghe.example.com/api/graphql");
-        assert_eq!(derive_graphql_url("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/graphql");
+        assert_eq!(
+            derive_graphql_url("https://ghe.example.com/api/v3"),
+            "https://ghe.example.com/api/graphql"
+        );
+        assert_eq!(
+            derive_graphql_url("http://127.0.0.1:8080/"),
+            "http://127.0.0.1:8080/graphql"
+        );
     }
 
     #[test]
     fn durations_parse_and_print() {
-        for (s, secs) in [("90s", 90), ("5m", 300), ("1h30m", 5400), ("0s", 0), ("2d", 172_800)] {
+        for (s, secs) in [
+            ("90s", 90),
+            ("5m", 300),
+            ("1h30m", 5400),
+            ("0s", 0),
+            ("2d", 172_800),
+        ] {
             assert_eq!(parse_duration(s).unwrap(), Duration::from_secs(secs), "{s}");
         }
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
@@ -389,17 +466,30 @@ mod tests {
 
     #[test]
     fn unknown_key_suggests_nearest() {
-        let err = Config::parse("[github]\napi_ulr = \"http://x\"\n", Path::new("c.toml")).unwrap_err().to_string();
-        assert!(err.contains("`github.api_ulr`") && err.contains("did you mean `github.api_url`"), "{err}");
+        let err = Config::parse("[github]\napi_ulr = \"http://x\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`github.api_ulr`") && err.contains("did you mean `github.api_url`"),
+            "{err}"
+        );
         assert!(err.contains("c.toml"), "{err}");
-        let err = Config::parse("[snyc]\n", Path::new("c.toml")).unwrap_err().to_string();
+        let err = Config::parse("[snyc]\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean `sync`"), "{err}");
     }
 
     #[test]
     fn reserve_forms() {
-        assert_eq!(parse_reserve(&toml::Value::String("25%".into())).unwrap(), Reserve::Fraction(0.25));
-        assert_eq!(parse_reserve(&toml::Value::Integer(500)).unwrap(), Reserve::Absolute(500));
+        assert_eq!(
+            parse_reserve(&toml::Value::String("25%".into())).unwrap(),
+            Reserve::Fraction(0.25)
+        );
+        assert_eq!(
+            parse_reserve(&toml::Value::Integer(500)).unwrap(),
+            Reserve::Absolute(500)
+        );
         assert!(parse_reserve(&toml::Value::String("150%".into())).is_err());
         assert_eq!(Reserve::Fraction(0.1).of(5000), 500);
     }

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// GitHub's numeric repository id (`databaseId` in GraphQL): stable across renames.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct RepoId(pub u64);
 
 impl fmt::Display for RepoId {
@@ -53,11 +55,17 @@ impl Ord for RepoKey {
 /// Why a repository reference was rejected; the message names the bad part and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RepoKeyError {
-    #[error("'{input}' is not a repository: expected OWNER/NAME, https://github.com/OWNER/NAME or git@github.com:OWNER/NAME.git")]
+    #[error(
+        "'{input}' is not a repository: expected OWNER/NAME, https://github.com/OWNER/NAME or git@github.com:OWNER/NAME.git"
+    )]
     Shape { input: String },
-    #[error("owner '{owner}' in '{input}' is invalid: an owner is 1-39 letters, digits or single hyphens, and cannot start or end with a hyphen")]
+    #[error(
+        "owner '{owner}' in '{input}' is invalid: an owner is 1-39 letters, digits or single hyphens, and cannot start or end with a hyphen"
+    )]
     Owner { input: String, owner: String },
-    #[error("name '{name}' in '{input}' is invalid: a repository name is 1-100 letters, digits, '.', '-' or '_', and cannot be '.' or '..'")]
+    #[error(
+        "name '{name}' in '{input}' is invalid: a repository name is 1-100 letters, digits, '.', '-' or '_', and cannot be '.' or '..'"
+    )]
     Name { input: String, name: String },
 }
 
@@ -66,9 +74,16 @@ impl RepoKey {
     /// or `git@github.com:OWNER/NAME.git`, then checks GitHub's naming rules.
     pub fn parse(input: &str) -> Result<Self, RepoKeyError> {
         let raw = input.trim();
-        let shape = || RepoKeyError::Shape { input: raw.to_string() };
+        let shape = || RepoKeyError::Shape {
+            input: raw.to_string(),
+        };
         let mut rest = raw;
-        for prefix in ["https://github.com/", "http://github.com/", "https://www.github.com/", "github.com/"] {
+        for prefix in [
+            "https://github.com/",
+            "http://github.com/",
+            "https://www.github.com/",
+            "github.com/",
+        ] {
             if let Some(r) = strip_prefix_ci(rest, prefix) {
                 rest = r;
                 break;
@@ -86,12 +101,21 @@ impl RepoKey {
             return Err(shape());
         }
         if !valid_owner(owner) {
-            return Err(RepoKeyError::Owner { input: raw.to_string(), owner: owner.to_string() });
+            return Err(RepoKeyError::Owner {
+                input: raw.to_string(),
+                owner: owner.to_string(),
+            });
         }
         if !valid_name(name) {
-            return Err(RepoKeyError::Name { input: raw.to_string(), name: name.to_string() });
+            return Err(RepoKeyError::Name {
+                input: raw.to_string(),
+                name: name.to_string(),
+            });
         }
-        Ok(Self { owner: owner.to_string(), name: name.to_string() })
+        Ok(Self {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
     }
 
     /// Builds a key from parts known to be valid (from GitHub's own answers); still checked.
@@ -107,7 +131,11 @@ impl RepoKey {
     }
     /// Lower-cased `owner/name`, used as the lookup key in the store.
     pub fn lower(&self) -> String {
-        format!("{}/{}", self.owner.to_ascii_lowercase(), self.name.to_ascii_lowercase())
+        format!(
+            "{}/{}",
+            self.owner.to_ascii_lowercase(),
+            self.name.to_ascii_lowercase()
+        )
     }
     pub fn html_url(&self) -> String {
         format!("https://github.com/{}/{}", self.owner, self.name)
@@ -115,7 +143,10 @@ impl RepoKey {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+    if s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+    {
         Some(&s[prefix.len()..])
     } else {
         None
@@ -125,7 +156,9 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 fn valid_owner(owner: &str) -> bool {
     !owner.is_empty()
         && owner.len() <= 39
-        && owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !owner.starts_with('-')
         && !owner.ends_with('-')
         && !owner.contains("--")
@@ -136,7 +169,9 @@ fn valid_name(name: &str) -> bool {
         && name.len() <= 100
         && name != "."
         && name != ".."
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 impl fmt::Display for RepoKey {
@@ -436,23 +471,64 @@ pub struct SyncError {
 /// gives the flat `{"kind": ..., fields}` form the CLI prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
-    NewCommits { count: u64, head: String },
-    ForcePushed { old_head: String, new_head: String },
-    Stars { delta: i64 },
-    Forks { delta: i64 },
-    DescriptionChanged { old: Option<String>, new: Option<String> },
-    TopicsChanged { added: Vec<String>, removed: Vec<String> },
-    DefaultBranchChanged { old: String, new: String },
+    NewCommits {
+        count: u64,
+        head: String,
+    },
+    ForcePushed {
+        old_head: String,
+        new_head: String,
+    },
+    Stars {
+        delta: i64,
+    },
+    Forks {
+        delta: i64,
+    },
+    DescriptionChanged {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    TopicsChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
+    DefaultBranchChanged {
+        old: String,
+        new: String,
+    },
     Archived,
     Unarchived,
-    VisibilityChanged { private: bool },
-    NewRelease { tag: String },
-    PrOpened { number: u64, title: String },
-    PrClosed { number: u64, title: String },
-    PrMerged { number: u64, title: String },
-    IssueOpened { number: u64, title: String },
-    IssueClosed { number: u64, title: String },
-    Renamed { old: String, new: String },
+    VisibilityChanged {
+        private: bool,
+    },
+    NewRelease {
+        tag: String,
+    },
+    PrOpened {
+        number: u64,
+        title: String,
+    },
+    PrClosed {
+        number: u64,
+        title: String,
+    },
+    PrMerged {
+        number: u64,
+        title: String,
+    },
+    IssueOpened {
+        number: u64,
+        title: String,
+    },
+    IssueClosed {
+        number: u64,
+        title: String,
+    },
+    Renamed {
+        old: String,
+        new: String,
+    },
     Inaccessible,
 }
 
@@ -500,10 +576,20 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Change::NewCommits { count, head } => {
-                write!(f, "{count} new commit{} (head {})", if *count == 1 { "" } else { "s" }, short_sha(head))
+                write!(
+                    f,
+                    "{count} new commit{} (head {})",
+                    if *count == 1 { "" } else { "s" },
+                    short_sha(head)
+                )
             }
             Change::ForcePushed { old_head, new_head } => {
-                write!(f, "force-pushed {} -> {}", short_sha(old_head), short_sha(new_head))
+                write!(
+                    f,
+                    "force-pushed {} -> {}",
+                    short_sha(old_head),
+                    short_sha(new_head)
+                )
             }
             Change::Stars { delta } => write!(f, "stars {delta:+}"),
             Change::Forks { delta } => write!(f, "forks {delta:+}"),
@@ -559,7 +645,11 @@ pub struct RateBucket {
 impl RateBucket {
     /// Remaining as a fraction of the limit (1.0 when the limit is unknown or zero).
     pub fn fraction(&self) -> f64 {
-        if self.limit == 0 { 1.0 } else { self.remaining as f64 / self.limit as f64 }
+        if self.limit == 0 {
+            1.0
+        } else {
+            self.remaining as f64 / self.limit as f64
+        }
     }
 }
 

@@ -5,6 +5,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod fakehub;
+pub mod github;
 pub mod logging;
 pub mod sanitize;
 pub mod store;

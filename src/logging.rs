@@ -22,7 +22,9 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 /// cannot be created, logging is off (and a later store error will say why).
 pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<LogGuard, String> {
     let filter = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v.trim()).map_err(|e| format!("RUST_LOG is invalid: {e}"))?,
+        Ok(v) if !v.trim().is_empty() => {
+            EnvFilter::try_new(v.trim()).map_err(|e| format!("RUST_LOG is invalid: {e}"))?
+        }
         _ => {
             let level = level.unwrap_or("info");
             let plain_level = ["trace", "debug", "info", "warn", "error", "off"].contains(&level.to_ascii_lowercase().as_str());
@@ -38,7 +40,10 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
     };
     let dir = log_dir(data_dir);
     if std::fs::create_dir_all(&dir).is_err() {
-        return Ok(LogGuard { _guard: None, path: None });
+        return Ok(LogGuard {
+            _guard: None,
+            path: None,
+        });
     }
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
@@ -48,12 +53,18 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
         .build(&dir)
         .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
     // A subscriber already installed (tests) is fine.
     drop(result);
-    Ok(LogGuard { _guard: Some(guard), path: Some(dir) })
+    Ok(LogGuard {
+        _guard: Some(guard),
+        path: Some(dir),
+    })
 }

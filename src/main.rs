@@ -11,6 +11,8 @@ use repodeck::cli::{Cli, Command};
 use repodeck::commands::{self, CliError, Context, Status};
 use repodeck::config::Config;
 use repodeck::store::{OpenReport, Store};
+use repodeck::sync::engine::{self, EngineOptions};
+use repodeck::sync::{ImportOptions, ImportSource};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap itself.
@@ -42,7 +44,8 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             None => (PathBuf::from("repodeck.toml"), false),
         },
     };
-    let mut config = Config::load(&config_path, explicit).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut config =
+        Config::load(&config_path, explicit).map_err(|e| CliError::Input(e.to_string()))?;
     if let Some(url) = &cli.global.api_url {
         config = config
             .with_api_url(url)
@@ -60,7 +63,12 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
     let (store, report) = Store::open(&ctx.data_dir)?;
     match report {
-        OpenReport::Recovered { quarantined, restored_repos, restored_secrets, reason } => eprintln!(
+        OpenReport::Recovered {
+            quarantined,
+            restored_repos,
+            restored_secrets,
+            reason,
+        } => eprintln!(
             "warning: the store was damaged ({reason}); it was moved to {} and rebuilt. \
              Restored {restored_repos} tracked repositories and {restored_secrets} encrypted secrets; \
              run `repodeck sync --all` to refetch the rest.",
@@ -76,15 +84,35 @@ fn open_store(ctx: &Context) -> Result<Store, CliError> {
 
 fn run(cli: Cli) -> Result<Status, CliError> {
     let ctx = resolve(&cli)?;
-    let _log = repodeck::logging::init(&ctx.data_dir, cli.global.log_level.as_deref(), cli.global.log_format)
-        .map_err(CliError::Input)?;
+    let _log = repodeck::logging::init(
+        &ctx.data_dir,
+        cli.global.log_level.as_deref(),
+        cli.global.log_format,
+    )
+    .map_err(CliError::Input)?;
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     match cli.command {
         None => {
             let store = open_store(&ctx)?;
-            repodeck::tui::run(&ctx, std::sync::Arc::new(store), None).map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            let store = std::sync::Arc::new(store);
+            let rt = commands::remote::runtime()?;
+            rt.block_on(async {
+                // The UI starts from the store even when the engine cannot: it then browses offline.
+                let engine = match commands::remote::client(&ctx.config, &store) {
+                    Ok((client, etags)) => {
+                        let opts = EngineOptions { etags: Some(etags), ..EngineOptions::default() };
+                        Some(engine::start_with(store.clone(), client, ctx.config.clone(), opts))
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sync engine not started; browsing offline");
+                        None
+                    }
+                };
+                repodeck::tui::run_async(&ctx, store, engine).await
+            })
+            .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
             Ok(Status::Ok)
         }
         Some(Command::Add { repos }) => {
@@ -101,6 +129,31 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::List { json }) => {
             let store = open_store(&ctx)?;
             commands::list(&store, json, chrono::Utc::now(), &mut out)
+        }
+        Some(Command::Sync { repos, all, force, rest, json }) => {
+            commands::parse_keys(&repos)?;
+            let args = commands::sync::SyncArgs { repos, all, force, rest, json };
+            commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
+        }
+        Some(Command::Import { org, user, mine, include_forks, include_archived }) => {
+            let source = match (org, user, mine) {
+                (Some(o), _, _) => ImportSource::Org(o),
+                (None, Some(u), _) => ImportSource::User(u),
+                _ => ImportSource::Mine,
+            };
+            let opts = ImportOptions { source, include_forks, include_archived };
+            commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
+        }
+        Some(Command::Search { query, add, limit, json }) => {
+            commands::import::search(&ctx, open_store(&ctx)?, &query, &add, usize::from(limit), json, &mut out)
+        }
+        Some(Command::Activity { since, repo, json }) => {
+            let store = open_store(&ctx)?;
+            commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, &mut out)
+        }
+        Some(Command::Show { repo, json }) => {
+            let store = open_store(&ctx)?;
+            commands::show::show(&store, &repo, json, &mut out)
         }
     }
 }

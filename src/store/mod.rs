@@ -29,13 +29,24 @@ pub enum StoreError {
         "the data directory {dir} is in use by another repodeck{pid}; close it, or pass --data-dir to use another store"
     )]
     Locked { dir: PathBuf, pid: String },
-    #[error("cannot use the data directory {dir}: {source}. Check that it exists and is writable, or pass --data-dir")]
-    Dir { dir: PathBuf, source: std::io::Error },
-    #[error("store write failed in {dir}: {detail}. If the disk is full, free some space and run the command again; nothing was half-written")]
+    #[error(
+        "cannot use the data directory {dir}: {source}. Check that it exists and is writable, or pass --data-dir"
+    )]
+    Dir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "store write failed in {dir}: {detail}. If the disk is full, free some space and run the command again; nothing was half-written"
+    )]
     Write { dir: PathBuf, detail: String },
-    #[error("store record {key} is unreadable ({detail}); the store will be rebuilt on the next start if this persists")]
+    #[error(
+        "store record {key} is unreadable ({detail}); the store will be rebuilt on the next start if this persists"
+    )]
     Corrupt { key: String, detail: String },
-    #[error("the store in {dir} was written by a newer repodeck (schema {found}, this build reads up to {SCHEMA_VERSION}); upgrade repodeck or use another --data-dir")]
+    #[error(
+        "the store in {dir} was written by a newer repodeck (schema {found}, this build reads up to {SCHEMA_VERSION}); upgrade repodeck or use another --data-dir"
+    )]
     TooNew { dir: PathBuf, found: u16 },
 }
 
@@ -46,9 +57,16 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub enum OpenReport {
     Fresh,
     Opened,
-    Migrated { from: u16 },
+    Migrated {
+        from: u16,
+    },
     /// The store was corrupt: moved aside and rebuilt; the tracked list and tokens were restored.
-    Recovered { quarantined: PathBuf, restored_repos: usize, restored_secrets: usize, reason: String },
+    Recovered {
+        quarantined: PathBuf,
+        restored_repos: usize,
+        restored_secrets: usize,
+        reason: String,
+    },
 }
 
 /// A cached conditional-request entry: the ETag and the body it validated.
@@ -107,7 +125,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -126,13 +146,18 @@ fn encode_versioned<T: Serialize>(value: &T, version: u16) -> Vec<u8> {
 }
 
 fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
-    let corrupt = |detail: String| StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), detail };
+    let corrupt = |detail: String| StoreError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        detail,
+    };
     if bytes.len() < 2 {
         return Err(corrupt("record too short".into()));
     }
     let version = u16::from_be_bytes([bytes[0], bytes[1]]);
     if version != SCHEMA_VERSION {
-        return Err(corrupt(format!("record of schema {version}, expected {SCHEMA_VERSION}")));
+        return Err(corrupt(format!(
+            "record of schema {version}, expected {SCHEMA_VERSION}"
+        )));
     }
     let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], bincode::config::standard())
         .map_err(|e| corrupt(e.to_string()))?;
@@ -144,7 +169,9 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
 
 fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let rest = bytes.strip_prefix(&1u16.to_be_bytes())?;
-    bincode::serde::decode_from_slice(rest, bincode::config::standard()).ok().map(|(v, _)| v)
+    bincode::serde::decode_from_slice(rest, bincode::config::standard())
+        .ok()
+        .map(|(v, _)| v)
 }
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename), mode 0600.
@@ -177,19 +204,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 impl Store {
     /// Opens (or creates) the store in `dir`, taking the process lock first.
     pub fn open(dir: &Path) -> Result<(Store, OpenReport)> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
         let lock = Self::lock(dir)?;
         let db_path = dir.join("store");
         let existed = db_path.exists();
         match Self::open_db(&db_path) {
             Ok((db, tree)) => {
-                let mut store = Store { db, tree, dir: dir.to_path_buf(), _lock: lock };
+                let mut store = Store {
+                    db,
+                    tree,
+                    dir: dir.to_path_buf(),
+                    _lock: lock,
+                };
                 match store.check_schema() {
                     Ok(report) => {
                         let report = if existed { report } else { OpenReport::Fresh };
                         Ok((store, report))
                     }
-                    Err(StoreError::TooNew { dir, found }) => Err(StoreError::TooNew { dir, found }),
+                    Err(StoreError::TooNew { dir, found }) => {
+                        Err(StoreError::TooNew { dir, found })
+                    }
                     Err(e) => {
                         let reason = e.to_string();
                         let lock = store.into_lock();
@@ -198,12 +235,17 @@ impl Store {
                 }
             }
             Err(reason) if existed => Self::recover(dir, &db_path, lock, reason),
-            Err(reason) => Err(StoreError::Dir { dir: dir.to_path_buf(), source: std::io::Error::other(reason) }),
+            Err(reason) => Err(StoreError::Dir {
+                dir: dir.to_path_buf(),
+                source: std::io::Error::other(reason),
+            }),
         }
     }
 
     fn into_lock(self) -> File {
-        let Store { db, tree, _lock, .. } = self;
+        let Store {
+            db, tree, _lock, ..
+        } = self;
         drop(tree);
         drop(db);
         _lock
@@ -217,7 +259,10 @@ impl Store {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+            .map_err(|source| StoreError::Dir {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         match file.try_lock() {
             Ok(()) => {
                 file.set_len(0).ok();
@@ -232,9 +277,15 @@ impl Store {
                     .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
                     .map(|p| format!(" (pid {p})"))
                     .unwrap_or_default();
-                Err(StoreError::Locked { dir: dir.to_path_buf(), pid })
+                Err(StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                    pid,
+                })
             }
-            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Dir { dir: dir.to_path_buf(), source }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Dir {
+                dir: dir.to_path_buf(),
+                source,
+            }),
         }
     }
 
@@ -243,15 +294,17 @@ impl Store {
         let path = path.to_path_buf();
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(move || -> std::result::Result<(sled::Db, sled::Tree), String> {
-            let db = sled::Config::new()
-                .path(&path)
-                .cache_capacity(CACHE_CAPACITY)
-                .open()
-                .map_err(|e| e.to_string())?;
-            let tree = db.open_tree("repodeck").map_err(|e| e.to_string())?;
-            Ok((db, tree))
-        });
+        let result = std::panic::catch_unwind(
+            move || -> std::result::Result<(sled::Db, sled::Tree), String> {
+                let db = sled::Config::new()
+                    .path(&path)
+                    .cache_capacity(CACHE_CAPACITY)
+                    .open()
+                    .map_err(|e| e.to_string())?;
+                let tree = db.open_tree("repodeck").map_err(|e| e.to_string())?;
+                Ok((db, tree))
+            },
+        );
         std::panic::set_hook(previous);
         match result {
             Ok(r) => r,
@@ -265,10 +318,17 @@ impl Store {
 
     /// Verifies the schema and that every summary decodes; migrates old schemas.
     fn check_schema(&mut self) -> Result<OpenReport> {
-        let found = match self.tree.get(keys::SCHEMA).map_err(|e| self.read_err(keys::SCHEMA, e))? {
+        let found = match self
+            .tree
+            .get(keys::SCHEMA)
+            .map_err(|e| self.read_err(keys::SCHEMA, e))?
+        {
             None => {
                 if self.tree.iter().next().is_some() {
-                    return Err(StoreError::Corrupt { key: "meta/schema".into(), detail: "missing".into() });
+                    return Err(StoreError::Corrupt {
+                        key: "meta/schema".into(),
+                        detail: "missing".into(),
+                    });
                 }
                 self.tree
                     .insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
@@ -277,10 +337,18 @@ impl Store {
                 return Ok(OpenReport::Opened);
             }
             Some(v) if v.len() == 2 => u16::from_be_bytes([v[0], v[1]]),
-            Some(_) => return Err(StoreError::Corrupt { key: "meta/schema".into(), detail: "bad length".into() }),
+            Some(_) => {
+                return Err(StoreError::Corrupt {
+                    key: "meta/schema".into(),
+                    detail: "bad length".into(),
+                });
+            }
         };
         if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { dir: self.dir.clone(), found });
+            return Err(StoreError::TooNew {
+                dir: self.dir.clone(),
+                found,
+            });
         }
         let mut report = OpenReport::Opened;
         if found < SCHEMA_VERSION {
@@ -296,13 +364,18 @@ impl Store {
 
     fn migrate(&mut self, from: u16) -> Result<()> {
         if from != 1 {
-            return Err(StoreError::Corrupt { key: "meta/schema".into(), detail: format!("unknown schema {from}") });
+            return Err(StoreError::Corrupt {
+                key: "meta/schema".into(),
+                detail: format!("unknown schema {from}"),
+            });
         }
         let mut batch = sled::Batch::default();
         for item in self.tree.scan_prefix(keys::REPO) {
             let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
-            let local = keys::tail_u64(&k, keys::REPO)
-                .ok_or_else(|| StoreError::Corrupt { key: "repo/".into(), detail: "bad key".into() })?;
+            let local = keys::tail_u64(&k, keys::REPO).ok_or_else(|| StoreError::Corrupt {
+                key: "repo/".into(),
+                detail: "bad key".into(),
+            })?;
             let old: TrackedRepoV1 = decode_v1(&v).ok_or_else(|| StoreError::Corrupt {
                 key: format!("repo/{local}"),
                 detail: "unreadable schema-1 record".into(),
@@ -316,21 +389,38 @@ impl Store {
             batch.insert(k, encode(&repo));
         }
         batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         self.flush()?;
         self.write_backup()?;
         Ok(())
     }
 
     /// Moves a damaged store aside and starts a fresh one, restoring user data from the backups.
-    fn recover(dir: &Path, db_path: &Path, lock: File, reason: String) -> Result<(Store, OpenReport)> {
+    fn recover(
+        dir: &Path,
+        db_path: &Path,
+        lock: File,
+        reason: String,
+    ) -> Result<(Store, OpenReport)> {
         let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
         let quarantined = dir.join(format!("store.corrupt-{stamp}"));
-        std::fs::rename(db_path, &quarantined).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        std::fs::rename(db_path, &quarantined).map_err(|source| StoreError::Dir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
         tracing::warn!(quarantined = %quarantined.display(), %reason, "store was corrupt; rebuilt");
-        let (db, tree) = Self::open_db(db_path)
-            .map_err(|e| StoreError::Dir { dir: dir.to_path_buf(), source: std::io::Error::other(e) })?;
-        let mut store = Store { db, tree, dir: dir.to_path_buf(), _lock: lock };
+        let (db, tree) = Self::open_db(db_path).map_err(|e| StoreError::Dir {
+            dir: dir.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        let mut store = Store {
+            db,
+            tree,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        };
         store.check_schema()?;
         let backup: Backup = std::fs::read(dir.join("tracked.json"))
             .ok()
@@ -348,7 +438,10 @@ impl Store {
                         let mut batch = sled::Batch::default();
                         batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
                         batch.insert(keys::repo(local), encode(&repo));
-                        store.tree.apply_batch(batch).map_err(|e| store.write_err(e))?;
+                        store
+                            .tree
+                            .apply_batch(batch)
+                            .map_err(|e| store.write_err(e))?;
                     }
                 }
             }
@@ -362,7 +455,15 @@ impl Store {
             store.vault_apply(secrets.into_iter().map(|(k, v)| (k, Some(v))).collect())?;
         }
         store.flush()?;
-        Ok((store, OpenReport::Recovered { quarantined, restored_repos, restored_secrets, reason }))
+        Ok((
+            store,
+            OpenReport::Recovered {
+                quarantined,
+                restored_repos,
+                restored_secrets,
+                reason,
+            },
+        ))
     }
 
     pub fn dir(&self) -> &Path {
@@ -370,10 +471,16 @@ impl Store {
     }
 
     fn read_err(&self, key: &[u8], e: sled::Error) -> StoreError {
-        StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), detail: e.to_string() }
+        StoreError::Corrupt {
+            key: String::from_utf8_lossy(key).into_owned(),
+            detail: e.to_string(),
+        }
     }
     fn write_err(&self, e: impl std::fmt::Display) -> StoreError {
-        StoreError::Write { dir: self.dir.clone(), detail: e.to_string() }
+        StoreError::Write {
+            dir: self.dir.clone(),
+            detail: e.to_string(),
+        }
     }
 
     /// Makes everything written so far durable.
@@ -457,11 +564,16 @@ impl Store {
                 continue;
             }
             let local = LocalId(self.db.generate_id().map_err(|e| self.write_err(e))?);
-            batch.insert(keys::repo(local), encode(&TrackedRepo::new(local, key.clone(), now)));
+            batch.insert(
+                keys::repo(local),
+                encode(&TrackedRepo::new(local, key.clone(), now)),
+            );
             batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
         }
         let n = seen.len();
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         self.flush()?;
         self.write_backup()?;
         Ok(n.min(keys_in.len()))
@@ -473,15 +585,22 @@ impl Store {
         }
         let local = LocalId(self.db.generate_id().map_err(|e| self.write_err(e))?);
         let mut batch = sled::Batch::default();
-        batch.insert(keys::repo(local), encode(&TrackedRepo::new(local, key.clone(), at)));
+        batch.insert(
+            keys::repo(local),
+            encode(&TrackedRepo::new(local, key.clone(), at)),
+        );
         batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         Ok(Added::New(local))
     }
 
     /// Stops tracking a repo and deletes everything stored for it. Returns false when not tracked.
     pub fn remove(&self, key: &RepoKey) -> Result<bool> {
-        let Some(repo) = self.find(key)? else { return Ok(false) };
+        let Some(repo) = self.find(key)? else {
+            return Ok(false);
+        };
         let mut batch = sled::Batch::default();
         batch.remove(keys::repo(repo.local));
         batch.remove(keys::detail(repo.local));
@@ -490,12 +609,17 @@ impl Store {
             batch.remove(keys::gid(id));
             for item in self.tree.scan_prefix(keys::ACT) {
                 let (k, v) = item.map_err(|e| self.read_err(keys::ACT, e))?;
-                if decode::<ActivityEntry>(&k, &v).map(|a| a.repo == id).unwrap_or(true) {
+                if decode::<ActivityEntry>(&k, &v)
+                    .map(|a| a.repo == id)
+                    .unwrap_or(true)
+                {
                     batch.remove(k);
                 }
             }
         }
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         self.flush()?;
         self.write_backup()?;
         Ok(true)
@@ -545,7 +669,9 @@ impl Store {
         for (fp, url, entry) in &write.etags {
             batch.insert(keys::etag(fp, url), encode(entry));
         }
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         if backup_needed {
             self.flush()?;
             self.write_backup()?;
@@ -554,7 +680,12 @@ impl Store {
     }
 
     /// The activity feed, newest first, optionally for one repo and since a time.
-    pub fn activity(&self, repo: Option<RepoId>, since: Option<DateTime<Utc>>, limit: usize) -> Result<Vec<ActivityEntry>> {
+    pub fn activity(
+        &self,
+        repo: Option<RepoId>,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<ActivityEntry>> {
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(keys::ACT).rev() {
             let (k, v) = item.map_err(|e| self.read_err(keys::ACT, e))?;
@@ -587,7 +718,9 @@ impl Store {
                 batch.insert(keys::repo(tracked.local), encode(&tracked));
             }
         }
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         Ok(())
     }
 
@@ -596,7 +729,9 @@ impl Store {
     }
 
     pub fn etag_put(&self, fingerprint: &str, url: &str, entry: &EtagEntry) -> Result<()> {
-        self.tree.insert(keys::etag(fingerprint, url), encode(entry)).map_err(|e| self.write_err(e))?;
+        self.tree
+            .insert(keys::etag(fingerprint, url), encode(entry))
+            .map_err(|e| self.write_err(e))?;
         Ok(())
     }
 
@@ -614,7 +749,10 @@ impl Store {
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(keys::VAULT) {
             let (k, v) = item.map_err(|e| self.read_err(keys::VAULT, e))?;
-            out.push((String::from_utf8_lossy(&k[keys::VAULT.len()..]).into_owned(), v.to_vec()));
+            out.push((
+                String::from_utf8_lossy(&k[keys::VAULT.len()..]).into_owned(),
+                v.to_vec(),
+            ));
         }
         Ok(out)
     }
@@ -629,7 +767,9 @@ impl Store {
                 None => batch.remove(keys::vault(&name)),
             }
         }
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))?;
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| self.write_err(e))?;
         self.flush()?;
         let all = self.vault_list()?;
         let json = serde_json::to_vec(&all).map_err(|e| self.write_err(e))?;
@@ -641,7 +781,11 @@ impl Store {
         let repos = self
             .list()?
             .into_iter()
-            .map(|r| BackupRepo { full_name: r.key.to_string(), id: r.id.map(|i| i.0), added_at: r.added_at })
+            .map(|r| BackupRepo {
+                full_name: r.key.to_string(),
+                id: r.id.map(|i| i.0),
+                added_at: r.added_at,
+            })
             .collect();
         let json = serde_json::to_vec_pretty(&Backup { repos }).map_err(|e| self.write_err(e))?;
         write_atomic(&self.dir.join("tracked.json"), &json).map_err(|e| self.write_err(e))
@@ -652,9 +796,11 @@ impl Store {
     pub fn write_schema_v1(dir: &Path, repos: &[TrackedRepoV1]) -> std::result::Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         let (db, tree) = Self::open_db(&dir.join("store"))?;
-        tree.insert(keys::SCHEMA, &1u16.to_be_bytes()).map_err(|e| e.to_string())?;
+        tree.insert(keys::SCHEMA, &1u16.to_be_bytes())
+            .map_err(|e| e.to_string())?;
         for (i, r) in repos.iter().enumerate() {
-            tree.insert(keys::repo(LocalId(1000 + i as u64)), encode_versioned(r, 1)).map_err(|e| e.to_string())?;
+            tree.insert(keys::repo(LocalId(1000 + i as u64)), encode_versioned(r, 1))
+                .map_err(|e| e.to_string())?;
         }
         db.flush().map_err(|e| e.to_string())?;
         Ok(())
@@ -679,8 +825,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, report) = Store::open(dir.path()).unwrap();
         assert_eq!(report, OpenReport::Fresh);
-        assert!(matches!(store.add(&key("octocat/hello-world")).unwrap(), Added::New(_)));
-        assert!(matches!(store.add(&key("Octocat/Hello-World")).unwrap(), Added::Exists(_)));
+        assert!(matches!(
+            store.add(&key("octocat/hello-world")).unwrap(),
+            Added::New(_)
+        ));
+        assert!(matches!(
+            store.add(&key("Octocat/Hello-World")).unwrap(),
+            Added::Exists(_)
+        ));
         assert_eq!(store.list().unwrap().len(), 1);
         assert!(store.remove(&key("octocat/hello-world")).unwrap());
         assert!(!store.remove(&key("octocat/hello-world")).unwrap());
@@ -693,7 +845,10 @@ mod tests {
         let (_store, _) = Store::open(dir.path()).unwrap();
         let err = Store::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("in use by another repodeck"), "{err}");
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         assert!(err.contains(&dir.path().display().to_string()), "{err}");
     }
 
@@ -701,7 +856,9 @@ mod tests {
     fn sync_write_is_applied_with_activity_and_rename() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
-        let Added::New(local) = store.add(&key("o/old")).unwrap() else { panic!() };
+        let Added::New(local) = store.add(&key("o/old")).unwrap() else {
+            panic!()
+        };
         let mut repo = store.get(local).unwrap().unwrap();
         repo.id = Some(RepoId(42));
         repo.key = key("o/new");
@@ -712,7 +869,14 @@ mod tests {
                 details: Some(RepoDetails::default()),
                 changes: vec![Change::Stars { delta: 3 }],
                 at: None,
-                etags: vec![("fp".into(), "http://x/a".into(), EtagEntry { etag: "W/\"1\"".into(), body: b"{}".to_vec() })],
+                etags: vec![(
+                    "fp".into(),
+                    "http://x/a".into(),
+                    EtagEntry {
+                        etag: "W/\"1\"".into(),
+                        body: b"{}".to_vec(),
+                    },
+                )],
             })
             .unwrap();
         assert_eq!(written.len(), 1);
@@ -721,12 +885,18 @@ mod tests {
         assert_eq!(got.unread, 1);
         assert_eq!(store.find_by_id(RepoId(42)).unwrap().unwrap().local, local);
         assert_eq!(store.activity(Some(RepoId(42)), None, 10).unwrap().len(), 1);
-        assert_eq!(store.etag_get("fp", "http://x/a").unwrap().unwrap().etag, "W/\"1\"");
+        assert_eq!(
+            store.etag_get("fp", "http://x/a").unwrap().unwrap().etag,
+            "W/\"1\""
+        );
         assert!(store.etag_get("other", "http://x/a").unwrap().is_none());
         store.mark_read(None).unwrap();
         assert_eq!(store.find(&key("o/new")).unwrap().unwrap().unread, 0);
         let backup = std::fs::read_to_string(dir.path().join("tracked.json")).unwrap();
-        assert!(backup.contains("o/new") && backup.contains("42"), "{backup}");
+        assert!(
+            backup.contains("o/new") && backup.contains("42"),
+            "{backup}"
+        );
     }
 
     #[test]

@@ -28,7 +28,11 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncCommand {
     /// Sync one tracked repo. `force` ignores `sync.min_interval` and refetches details.
-    SyncRepo { id: LocalId, force: bool, priority: Priority },
+    SyncRepo {
+        id: LocalId,
+        force: bool,
+        priority: Priority,
+    },
     /// Sync every tracked repo.
     SyncAll { force: bool, priority: Priority },
     /// Fetch one commit's stats and files on demand (REST, with ETag).

@@ -23,11 +23,15 @@ impl std::fmt::Display for WaitReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WaitReason::SecondaryLimit => write!(f, "secondary rate limit: all requests paused"),
-            WaitReason::Exhausted { bucket } => write!(f, "{bucket} rate limit used up: waiting for the reset"),
+            WaitReason::Exhausted { bucket } => {
+                write!(f, "{bucket} rate limit used up: waiting for the reset")
+            }
             WaitReason::Reserve { bucket } => {
                 write!(f, "{bucket} budget at the reserve: background sync paused")
             }
-            WaitReason::CircuitOpen => write!(f, "GitHub is failing: requests paused (circuit open)"),
+            WaitReason::CircuitOpen => {
+                write!(f, "GitHub is failing: requests paused (circuit open)")
+            }
             WaitReason::Retry { attempt } => write!(f, "retrying (attempt {attempt})"),
         }
     }
@@ -36,12 +40,17 @@ impl std::fmt::Display for WaitReason {
 /// How one repo's sync ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Synced { changes: Vec<Change> },
+    Synced {
+        changes: Vec<Change>,
+    },
     Unchanged,
     /// Skipped by the throttle (`sync.min_interval`).
     Skipped,
     Cancelled,
-    Failed { kind: String, message: String },
+    Failed {
+        kind: String,
+        message: String,
+    },
 }
 
 /// Per-job cost, for the jobs screen and the summary.
@@ -63,29 +72,73 @@ pub struct SearchHit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncEvent {
-    Queued { id: LocalId },
-    Started { id: LocalId },
-    Waiting { id: Option<LocalId>, reason: WaitReason, until: DateTime<Utc> },
-    Progress { id: LocalId, step: String },
-    Finished { id: LocalId, outcome: Outcome, cost: JobCost, duration_ms: u64, repo: Option<Box<TrackedRepo>> },
+    Queued {
+        id: LocalId,
+    },
+    Started {
+        id: LocalId,
+    },
+    Waiting {
+        id: Option<LocalId>,
+        reason: WaitReason,
+        until: DateTime<Utc>,
+    },
+    Progress {
+        id: LocalId,
+        step: String,
+    },
+    Finished {
+        id: LocalId,
+        outcome: Outcome,
+        cost: JobCost,
+        duration_ms: u64,
+        repo: Option<Box<TrackedRepo>>,
+    },
     /// New activity written to the store.
     Activity(Vec<ActivityEntry>),
     /// A commit fetched on demand.
-    CommitFetched { id: LocalId, commit: Box<Commit> },
-    CommitFailed { id: LocalId, sha: String, message: String },
-    Tracked { repos: Vec<TrackedRepo> },
-    Untracked { id: LocalId },
-    Imported { added: usize, total: usize },
-    SearchResults { query: String, hits: Vec<SearchHit> },
+    CommitFetched {
+        id: LocalId,
+        commit: Box<Commit>,
+    },
+    CommitFailed {
+        id: LocalId,
+        sha: String,
+        message: String,
+    },
+    Tracked {
+        repos: Vec<TrackedRepo>,
+    },
+    Untracked {
+        id: LocalId,
+    },
+    Imported {
+        added: usize,
+        total: usize,
+    },
+    SearchResults {
+        query: String,
+        hits: Vec<SearchHit>,
+    },
     /// A command failed as a whole (auth, network, invalid input): shown as a notice with advice.
-    Error { message: String },
+    Error {
+        message: String,
+    },
     /// All requests paused (secondary limit, exhausted bucket, circuit) / resumed.
-    Paused { reason: WaitReason, until: DateTime<Utc> },
+    Paused {
+        reason: WaitReason,
+        until: DateTime<Utc>,
+    },
     Resumed,
     RateLimits(Vec<RateBucket>),
     /// The token vault is locked: the UI asks for the passphrase and answers `SyncCommand::Unlock`.
     /// `retry` is true after a wrong passphrase.
     PassphraseNeeded { retry: bool },
     /// A full pass over the tracked repos finished.
-    PassFinished { synced: usize, unchanged: usize, failed: usize, skipped: usize },
+    PassFinished {
+        synced: usize,
+        unchanged: usize,
+        failed: usize,
+        skipped: usize,
+    },
 }

@@ -2,7 +2,12 @@
 //! at the lowest rate-limit cost, detect changes and report by `SyncEvent`. No UI types here.
 
 pub mod command;
+pub mod diff;
+pub mod engine;
+pub mod etags;
 pub mod event;
+pub mod job;
+pub mod scheduler;
 
 pub use command::{ImportOptions, ImportSource, Passphrase, Priority, SyncCommand};
 pub use event::{JobCost, Outcome, SearchHit, SyncEvent, WaitReason};

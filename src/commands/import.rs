@@ -1,0 +1,131 @@
+//! `repodeck import` (track every repo of an org, a user or your account) and `repodeck search`
+//! (GitHub repository search, optionally tracking results).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::{CliError, Context, Status, remote};
+use crate::sanitize;
+use crate::store::{Added, Store};
+use crate::sync::engine;
+use crate::sync::{ImportOptions, ImportSource};
+
+pub fn import(
+    ctx: &Context,
+    store: Store,
+    opts: &ImportOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
+    let store = Arc::new(store);
+    let rt = remote::runtime()?;
+    let result = rt.block_on(async {
+        let (client, _) = remote::client(&ctx.config, &store)?;
+        if !client.is_authenticated() {
+            let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
+            if opts.source == ImportSource::Mine {
+                return Err(CliError::Input(
+                    "--mine needs a token: set GITHUB_TOKEN or GH_TOKEN".into(),
+                ));
+            }
+        }
+        engine::import(&client, &store, opts)
+            .await
+            .map_err(|e| match e {
+                engine::ImportError::Github(g) => remote::github_error("import failed", &g),
+                engine::ImportError::Store(s) => CliError::Store(s),
+            })
+    })?;
+    let from = match &opts.source {
+        ImportSource::Org(o) => format!("organization {}", sanitize::line(o)),
+        ImportSource::User(u) => format!("user {}", sanitize::line(u)),
+        ImportSource::Mine => "your account".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "imported {} repositories from {from} ({} new, {} listed, {} skipped as forks or archived); run `repodeck sync --all` to fetch them",
+        result.keys.len(),
+        result.added,
+        result.listed,
+        result.listed - result.keys.len(),
+    );
+    Ok(Status::Ok)
+}
+
+pub fn search(
+    ctx: &Context,
+    store: Store,
+    query: &str,
+    add: &[usize],
+    limit: usize,
+    json_out: bool,
+    out: &mut dyn Write,
+) -> Result<Status, CliError> {
+    if query.trim().is_empty() {
+        return Err(CliError::Input(
+            "the search query is empty: try `repodeck search \"language:rust tui\"`".into(),
+        ));
+    }
+    let store = Arc::new(store);
+    let rt = remote::runtime()?;
+    let hits = rt.block_on(async {
+        let (client, _) = remote::client(&ctx.config, &store)?;
+        client
+            .search_repos(query, limit)
+            .await
+            .map_err(|e| remote::github_error("search failed", &e))
+    })?;
+    if let Some(bad) = add.iter().find(|n| **n == 0 || **n > hits.len()) {
+        return Err(CliError::Input(format!(
+            "--add {bad}: there are {} results, numbered from 1; nothing was added",
+            hits.len()
+        )));
+    }
+    let mut added = Vec::new();
+    for n in add {
+        let key = &hits[n - 1].key;
+        if let Added::New(_) = store.add(key)? {
+            added.push(key.to_string());
+        }
+    }
+    if json_out {
+        let rows: Vec<_> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                json!({
+                    "n": i + 1,
+                    "full_name": h.key.to_string(),
+                    "description": h.description,
+                    "stars": h.stars,
+                    "language": h.language,
+                    "tracked": store.find(&h.key).ok().flatten().is_some(),
+                })
+            })
+            .collect();
+        let v = json!({"query": query, "hits": rows, "added": added});
+        let _ = writeln!(out, "{v}");
+        return Ok(Status::Ok);
+    }
+    if hits.is_empty() {
+        let _ = writeln!(out, "No repositories match {:?}.", sanitize::line(query));
+        return Ok(Status::Ok);
+    }
+    for (i, h) in hits.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{:>3}. {:<40} {:>8}  {:<12} {}",
+            i + 1,
+            sanitize::truncate_chars(&sanitize::line(&h.key.to_string()), 40),
+            super::thousands(h.stars),
+            sanitize::truncate_chars(&sanitize::line(h.language.as_deref().unwrap_or("-")), 12),
+            sanitize::truncate_chars(&sanitize::line(h.description.as_deref().unwrap_or("")), 60),
+        );
+    }
+    for a in &added {
+        let _ = writeln!(out, "added {}", sanitize::line(a));
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,876 @@
+//! fakehub: a faithful fake GitHub (REST, GraphQL, webhooks, rate limits, faults) on loopback for tests, benchmarks and the demo; the other side of the wire, so it uses nothing else from this crate.
+
+pub mod bodies;
+pub mod data;
+pub mod etag;
+pub mod faults;
+pub mod graphql;
+pub mod ratelimit;
+pub mod rest;
+pub mod stats;
+pub mod webhooks;
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use data::{Applied, MutateError, Mutation, MutationKind, World};
+pub use faults::{FaultKind, FaultRule};
+pub use ratelimit::Bucket;
+pub use stats::{Points, Stats};
+
+/// How a fakehub instance behaves. `Default` is GitHub's defaults on a free loopback port.
+#[derive(Clone, Debug)]
+pub struct FakehubConfig {
+    /// Must be a loopback address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    pub repos: usize,
+    pub seed: u64,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    /// Accepted tokens; empty = any token is accepted.
+    pub tokens: Vec<String>,
+    pub core_limit: u64,
+    pub search_limit: u64,
+    pub graphql_limit: u64,
+    pub anonymous_core_limit: u64,
+    pub anonymous_search_limit: u64,
+    pub secondary_concurrency: u64,
+    pub secondary_rest_points_per_minute: u64,
+    pub secondary_graphql_points_per_minute: u64,
+    /// `retry-after` seconds sent with secondary limits; `None` sends no header.
+    pub secondary_retry_after: Option<u64>,
+    pub faults: Vec<FaultRule>,
+    /// Background mutations (for the demo).
+    pub mutate_every: Option<Duration>,
+    /// Simulated GraphQL server time per node returned.
+    pub graphql_ms_per_node: f64,
+    /// GitHub cuts GraphQL queries off after 10 s.
+    pub graphql_timeout: Duration,
+}
+
+impl Default for FakehubConfig {
+    fn default() -> Self {
+        FakehubConfig {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            repos: 50,
+            seed: 1,
+            latency_ms: 0,
+            jitter_ms: 0,
+            tokens: Vec::new(),
+            core_limit: 5000,
+            search_limit: 30,
+            graphql_limit: 5000,
+            anonymous_core_limit: 60,
+            anonymous_search_limit: 10,
+            secondary_concurrency: 100,
+            secondary_rest_points_per_minute: 900,
+            secondary_graphql_points_per_minute: 2000,
+            secondary_retry_after: Some(60),
+            faults: Vec::new(),
+            mutate_every: None,
+            graphql_ms_per_node: 0.0,
+            graphql_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("fakehub only listens on loopback addresses, not {0}")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn now_epoch() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Everything the request handlers share.
+pub(crate) struct Shared {
+    pub config: FakehubConfig,
+    pub base: String,
+    world: RwLock<Arc<World>>,
+    pub limiter: Mutex<ratelimit::RateLimiter>,
+    pub stats: Mutex<Stats>,
+    pub faults: Mutex<faults::Faults>,
+    in_flight: AtomicU64,
+    seq: AtomicU64,
+    pub shutdown: CancellationToken,
+    pub schema: graphql::FakeSchema,
+    pub rt: tokio::runtime::Handle,
+}
+
+impl Shared {
+    /// A consistent snapshot of the world; the lock is held only to clone the `Arc`.
+    pub fn world(&self) -> Arc<World> {
+        self.world.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn apply(self: &Arc<Self>, m: &Mutation) -> Result<Applied, MutateError> {
+        let (applied, world) = {
+            let mut guard = self.world.write().unwrap_or_else(PoisonError::into_inner);
+            let w = Arc::make_mut(&mut guard);
+            let applied = w.mutate(m, now_epoch())?;
+            (applied, guard.clone())
+        };
+        webhooks::deliver_all(self, &world, &applied);
+        Ok(applied)
+    }
+
+    pub fn add_hook(&self, repo_idx: usize, hook: data::Hook) {
+        let mut guard = self.world.write().unwrap_or_else(PoisonError::into_inner);
+        let w = Arc::make_mut(&mut guard);
+        if let Some(r) = w.repos.get_mut(repo_idx) {
+            Arc::make_mut(r).hooks.push(hook);
+        }
+    }
+
+    pub fn next_hook_id(&self) -> u64 {
+        let mut guard = self.world.write().unwrap_or_else(PoisonError::into_inner);
+        let w = Arc::make_mut(&mut guard);
+        w.next_hook_id += 1;
+        w.next_hook_id
+    }
+
+    pub fn request_id(&self) -> String {
+        let n = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let h = data::mix(n ^ self.config.seed);
+        format!(
+            "{:04X}:{:05X}:{:07X}:{:07X}:{:08X}",
+            h & 0xFFFF,
+            (h >> 16) & 0xFFFFF,
+            n & 0xFFF_FFFF,
+            (h >> 36) & 0xFFF_FFFF,
+            now_epoch() as u64 & 0xFFFF_FFFF
+        )
+    }
+}
+
+/// A running fakehub. Dropping it does not stop the server; call [`Handle::shutdown`].
+pub struct Handle {
+    pub url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Handle {
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared.stats).clone()
+    }
+    pub fn reset_stats(&self) {
+        *lock(&self.shared.stats) = Stats::default();
+    }
+    pub fn mutate(&self, m: Mutation) -> Result<Applied, MutateError> {
+        self.shared.apply(&m)
+    }
+    pub fn set_faults(&self, rules: Vec<FaultRule>) {
+        lock(&self.shared.faults).replace(rules);
+    }
+    /// The current world (read-only snapshot), e.g. to look up ids in tests.
+    pub fn world(&self) -> Arc<World> {
+        self.shared.world()
+    }
+    /// Stops accepting, ends open connections (hung ones too) and waits for the server task.
+    pub async fn shutdown(self) {
+        self.shared.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
+    }
+}
+
+/// Parses `127.0.0.1:PORT`, `[::1]:PORT` or `localhost:PORT` and refuses anything not loopback.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    let addr: SocketAddr = if let Some(port) = s.strip_prefix("localhost:") {
+        let port: u16 = port.parse().map_err(|_| format!("bad port in {s:?}"))?;
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+    } else {
+        s.parse().map_err(|_| format!("{s:?} is not an address like 127.0.0.1:PORT"))?
+    };
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "fakehub only listens on loopback addresses (127.0.0.1, ::1), not {}",
+            addr.ip()
+        ));
+    }
+    Ok(addr)
+}
+
+/// Starts fakehub on loopback and returns once it accepts connections.
+pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
+    if !config.listen.ip().is_loopback() {
+        return Err(SpawnError::NotLoopback(config.listen));
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| SpawnError::Bind(config.listen, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| SpawnError::Bind(config.listen, e))?;
+    let base = format!("http://{local}");
+    let world = World::generate(config.seed, config.repos);
+    let limits = ratelimit::Limits {
+        core: config.core_limit,
+        search: config.search_limit,
+        graphql: config.graphql_limit,
+        anonymous_core: config.anonymous_core_limit,
+        anonymous_search: config.anonymous_search_limit,
+        secondary_concurrency: config.secondary_concurrency,
+        secondary_rest_per_minute: config.secondary_rest_points_per_minute,
+        secondary_graphql_per_minute: config.secondary_graphql_points_per_minute,
+    };
+    let shared = Arc::new(Shared {
+        base: base.clone(),
+        world: RwLock::new(Arc::new(world)),
+        limiter: Mutex::new(ratelimit::RateLimiter::new(limits)),
+        stats: Mutex::new(Stats::default()),
+        faults: Mutex::new(faults::Faults::new(config.seed, config.faults.clone())),
+        in_flight: AtomicU64::new(0),
+        seq: AtomicU64::new(0),
+        shutdown: CancellationToken::new(),
+        schema: graphql::build_schema(),
+        rt: tokio::runtime::Handle::current(),
+        config,
+    });
+    if let Some(every) = shared.config.mutate_every {
+        tokio::spawn(background_mutations(shared.clone(), every));
+    }
+    let task = tokio::spawn(accept_loop(listener, shared.clone()));
+    Ok(Handle { url: base, shared, task })
+}
+
+async fn background_mutations(shared: Arc<Shared>, every: Duration) {
+    const KINDS: &[MutationKind] = &[
+        MutationKind::Push,
+        MutationKind::Push,
+        MutationKind::Push,
+        MutationKind::Star,
+        MutationKind::Star,
+        MutationKind::Release,
+        MutationKind::OpenIssue,
+        MutationKind::OpenPr,
+        MutationKind::MergePr,
+        MutationKind::CloseIssue,
+        MutationKind::EditDescription,
+        MutationKind::Fork,
+    ];
+    let mut rng = data::Rng::new(shared.config.seed, 0xD3_30, 0);
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let world = shared.world();
+        let live: Vec<String> = world
+            .repos
+            .iter()
+            .filter(|r| !r.deleted && r.owner == data::ORG && !r.hostile)
+            .take(shared.config.repos.clamp(1, 60))
+            .map(|r| world.full_name(r))
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let repo = rng.pick(&live).clone();
+        let kind = *rng.pick(KINDS);
+        let m = Mutation { repo, kind, count: Some(1 + rng.below(2) as u32), to: None };
+        let _ = shared.apply(&m);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            acc = listener.accept() => match acc {
+                Ok(x) => x,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let svc_shared = shared.clone();
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let shared = svc_shared.clone();
+                async move { handle(shared, peer, req).await }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = shared.shutdown.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(1), conn.as_mut()).await;
+                }
+            }
+        });
+    }
+}
+
+/// Returned by the service to make hyper drop the connection without an answer (`reset` fault).
+#[derive(Debug)]
+pub(crate) struct ResetConnection;
+
+impl std::fmt::Display for ResetConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by fault injection")
+    }
+}
+
+impl std::error::Error for ResetConnection {}
+
+/// Who is calling.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    /// Rate-limit key: token fingerprint or `anon:IP`.
+    pub key: String,
+    /// Stats key: token fingerprint or `anonymous`.
+    pub fingerprint: String,
+    pub authed: bool,
+}
+
+pub(crate) enum Auth {
+    Anonymous,
+    Token(String),
+    Bad,
+}
+
+fn parse_auth(headers: &HeaderMap) -> Auth {
+    let Some(v) = headers.get(header::AUTHORIZATION) else {
+        return Auth::Anonymous;
+    };
+    let Ok(v) = v.to_str() else {
+        return Auth::Bad;
+    };
+    let v = v.trim();
+    let (scheme, rest) = v.split_once(' ').unwrap_or((v, ""));
+    let token = rest.trim();
+    if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")) && !token.is_empty() {
+        Auth::Token(token.to_string())
+    } else {
+        Auth::Bad
+    }
+}
+
+pub(crate) fn fingerprint(token: &str) -> String {
+    let h = Sha256::digest(token.as_bytes());
+    format!("tok_{}", hex::encode(&h[..6]))
+}
+
+/// What a route handler answers, before the pipeline adds ETag, rate headers and faults.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub body: Bytes,
+    pub headers: Vec<(HeaderName, String)>,
+    /// Whether the answer is a paginated list (where `link_*` faults apply).
+    pub paginated: bool,
+    /// Points this request costs in its bucket (REST: 1, `/rate_limit`: 0; GraphQL charges itself).
+    pub cost: u64,
+    /// Rate state after charging, when the handler charged itself (GraphQL).
+    pub snapshot: Option<ratelimit::Snapshot>,
+}
+
+impl Reply {
+    pub fn json(status: StatusCode, v: &Value) -> Reply {
+        Reply {
+            status,
+            body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            headers: Vec::new(),
+            paginated: false,
+            cost: 1,
+            snapshot: None,
+        }
+    }
+    pub fn ok(v: &Value) -> Reply {
+        Reply::json(StatusCode::OK, v)
+    }
+    pub fn error(status: StatusCode, message: &str) -> Reply {
+        Reply::json(status, &error_body(status, message))
+    }
+    pub fn not_found() -> Reply {
+        Reply::error(StatusCode::NOT_FOUND, "Not Found")
+    }
+}
+
+pub(crate) fn error_body(status: StatusCode, message: &str) -> Value {
+    json!({"message": message, "documentation_url": "https://docs.github.com/rest", "status": status.as_str()})
+}
+
+fn secondary_body(rid: &str) -> Value {
+    json!({
+        "message": format!("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID {rid}."),
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        "status": "403",
+    })
+}
+
+fn primary_body(caller: &Caller, peer: &SocketAddr, rid: &str) -> Value {
+    let ts = bodies::iso(now_epoch()).replace('T', " ").replace('Z', "");
+    let message = if caller.authed {
+        format!("API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.", data::World::generate(0, 0).accounts[data::OCTOCAT].id)
+    } else {
+        format!("API rate limit exceeded for {}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.) If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.", peer.ip())
+    };
+    json!({"message": message, "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit", "status": "403"})
+}
+
+/// Route template (for stats) and rate-limit bucket of a request.
+pub(crate) fn classify(method: &Method, path: &str) -> (String, Bucket) {
+    if path == "/graphql" {
+        return (format!("{method} /graphql"), Bucket::Graphql);
+    }
+    let bucket = if path.starts_with("/search/") { Bucket::Search } else { Bucket::Core };
+    (format!("{method} {}", rest::template(path)), bucket)
+}
+
+/// Decrements the in-flight counters however the request ends (also when a hung request is dropped).
+struct InFlight {
+    shared: Arc<Shared>,
+    key: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+        lock(&self.shared.limiter).leave(&self.key);
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Body>, ResetConnection> {
+    let path = req.uri().path().to_string();
+    if let Some(admin_path) = path.strip_prefix("/_fakehub/") {
+        let admin_path = admin_path.to_string();
+        return Ok(admin(&shared, &admin_path, req).await);
+    }
+    let (parts, body) = req.into_parts();
+    let body = match http_body_util::Limited::new(body, 10 << 20).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    api(shared, peer, parts, body).await
+}
+
+async fn api(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> Result<Response<Body>, ResetConnection> {
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let (template, bucket) = classify(&method, &path);
+    let is_graphql = bucket == Bucket::Graphql && method == Method::POST;
+    let rid = shared.request_id();
+    let n = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+    let auth = parse_auth(&parts.headers);
+    let caller = match &auth {
+        Auth::Token(t) => Caller { key: fingerprint(t), fingerprint: fingerprint(t), authed: true },
+        _ => Caller { key: format!("anon:{}", peer.ip()), fingerprint: "anonymous".into(), authed: false },
+    };
+    // Concurrency counts from arrival, so slow (latency, hang) requests hold their slot.
+    let within_concurrency = lock(&shared.limiter).begin(&caller.key);
+    let _guard = InFlight { shared: shared.clone(), key: caller.key.clone() };
+    {
+        let mut st = lock(&shared.stats);
+        st.max_in_flight = st.max_in_flight.max(n);
+    }
+    let cfg = &shared.config;
+    if cfg.latency_ms > 0 || cfg.jitter_ms > 0 {
+        let jitter = if cfg.jitter_ms > 0 {
+            data::mix(shared.seq.load(Ordering::Relaxed) ^ cfg.seed) % (cfg.jitter_ms + 1)
+        } else {
+            0
+        };
+        tokio::time::sleep(Duration::from_millis(cfg.latency_ms + jitter)).await;
+    }
+    let now = now_epoch();
+    let selected = lock(&shared.faults).select(method.as_str(), &path);
+    let mut out = Outcome::default();
+    if !selected.is_empty() {
+        lock(&shared.stats).faults_applied += selected.len() as u64;
+    }
+    // Faults that act before the request is served.
+    let mut early: Option<Reply> = None;
+    for f in &selected {
+        match f {
+            FaultKind::Latency { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            FaultKind::Hang => {
+                shared.shutdown.cancelled().await;
+                return Err(ResetConnection);
+            }
+            FaultKind::Reset => {
+                record(&shared, &template, 0, &caller, &out);
+                return Err(ResetConnection);
+            }
+            FaultKind::Status { status } => {
+                let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let msg = match s.as_u16() {
+                    500 => "Server Error",
+                    502 => "Server Error",
+                    _ => s.canonical_reason().unwrap_or("Error"),
+                };
+                early.get_or_insert(Reply::error(s, msg));
+            }
+            FaultKind::PrimaryLimit { bucket: b } => {
+                let b = b.unwrap_or(bucket);
+                let snap = lock(&shared.limiter).exhaust(&caller.key, b, caller.authed, now);
+                lock(&shared.stats).primary_limit_hits += 1;
+                let mut r = Reply::json(StatusCode::FORBIDDEN, &primary_body(&caller, &peer, &rid));
+                r.snapshot = Some(snap);
+                early.get_or_insert(r);
+            }
+            FaultKind::SecondaryLimit { retry_after } => {
+                lock(&shared.stats).secondary_limit_hits += 1;
+                let mut r = Reply::json(StatusCode::FORBIDDEN, &secondary_body(&rid));
+                if let Some(secs) = retry_after.or(cfg.secondary_retry_after) {
+                    r.headers.push((header::RETRY_AFTER, secs.to_string()));
+                }
+                early.get_or_insert(r);
+            }
+            FaultKind::BadCredentials => {
+                early.get_or_insert(Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials"));
+            }
+            FaultKind::GraphqlResourceLimits if is_graphql => {
+                early.get_or_insert(Reply::ok(&json!({
+                    "data": null,
+                    "errors": [{"type": "RESOURCE_LIMITS_EXCEEDED", "message": "Resource limits for this query exceeded."}]
+                })));
+            }
+            FaultKind::SlowBody { .. } | FaultKind::Truncate => out.body_fault = Some(f.clone()),
+            FaultKind::LinkForeign | FaultKind::LinkLoop | FaultKind::LinkMalformed => out.link_fault = Some(f.clone()),
+            FaultKind::GraphqlPartial { fraction } => out.partial = Some(*fraction),
+            FaultKind::GraphqlResourceLimits => {}
+        }
+    }
+    let bad_token = match &auth {
+        Auth::Bad => true,
+        Auth::Token(t) => !cfg.tokens.is_empty() && !cfg.tokens.iter().any(|x| x == t),
+        Auth::Anonymous => false,
+    };
+    let reply = if let Some(r) = early {
+        r
+    } else if bad_token {
+        Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials")
+    } else if is_graphql && !caller.authed {
+        Reply::json(StatusCode::UNAUTHORIZED, &json!({
+            "message": "This endpoint requires you to be authenticated.",
+            "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+            "status": "401",
+        }))
+    } else {
+        // Secondary limits: concurrency and points per minute (GET 1, other methods 5; GraphQL 1 per query).
+        let points = if is_graphql || method == Method::GET || method == Method::HEAD { 1 } else { 5 };
+        let verdict = if within_concurrency {
+            lock(&shared.limiter).points(&caller.key, points, is_graphql, Instant::now())
+        } else {
+            ratelimit::Secondary::PointsPerMinute
+        };
+        match verdict {
+            ratelimit::Secondary::Ok => {
+                serve(&shared, &caller, &peer, &rid, &method, &path, &query, &body, bucket, is_graphql, &mut out).await
+            }
+            _ => {
+                lock(&shared.stats).secondary_limit_hits += 1;
+                let mut r = Reply::json(StatusCode::FORBIDDEN, &secondary_body(&rid));
+                if let Some(secs) = cfg.secondary_retry_after {
+                    r.headers.push((header::RETRY_AFTER, secs.to_string()));
+                }
+                r
+            }
+        }
+    };
+    let response = finish(&shared, &caller, bucket, &rid, &method, &path, &query, &parts.headers, reply, &mut out, now);
+    record(&shared, &template, response.status().as_u16(), &caller, &out);
+    Ok(response)
+}
+
+/// Per-request bookkeeping threaded through the pipeline.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub charged: Option<(Bucket, u64)>,
+    pub not_modified: bool,
+    pub graphql_cost: Option<u64>,
+    pub body_fault: Option<FaultKind>,
+    pub link_fault: Option<FaultKind>,
+    pub partial: Option<f64>,
+}
+
+#[expect(clippy::too_many_arguments, reason = "the pipeline stage takes the request apart once")]
+async fn serve(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    peer: &SocketAddr,
+    rid: &str,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &Bytes,
+    bucket: Bucket,
+    is_graphql: bool,
+    out: &mut Outcome,
+) -> Reply {
+    let now = now_epoch();
+    if is_graphql {
+        return graphql::execute(shared, caller, body, out).await;
+    }
+    // Primary limit: refuse when the bucket is already empty (charging happens once we know about 304s).
+    let snap = lock(&shared.limiter).snapshot(&caller.key, bucket, caller.authed, now);
+    if snap.remaining == 0 && path != "/rate_limit" {
+        lock(&shared.stats).primary_limit_hits += 1;
+        let mut r = Reply::json(StatusCode::FORBIDDEN, &primary_body(caller, peer, rid));
+        r.snapshot = Some(snap);
+        return r;
+    }
+    let world = shared.world();
+    let ctx = rest::RestCtx { shared, world: &world, caller, method, path, query, body };
+    rest::route(&ctx)
+}
+
+#[expect(clippy::too_many_arguments, reason = "the pipeline stage takes the request apart once")]
+fn finish(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    bucket: Bucket,
+    rid: &str,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    reply: Reply,
+    out: &mut Outcome,
+    now: i64,
+) -> Response<Body> {
+    let mut etag = None;
+    let ok = reply.status.is_success();
+    if *method == Method::GET && ok {
+        let tag = etag::compute(&caller.fingerprint, &reply.body);
+        if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+            if etag::matches(inm, &tag) {
+                out.not_modified = true;
+            }
+        }
+        etag = Some(tag);
+    }
+    let limiter_free = reply.status == StatusCode::UNAUTHORIZED
+        || (reply.status == StatusCode::FORBIDDEN && reply.snapshot.is_some())
+        || secondary_hit(&reply);
+    let snap = match reply.snapshot {
+        Some(s) => s,
+        None => {
+            let mut lim = lock(&shared.limiter);
+            let free = (out.not_modified && caller.authed) || reply.cost == 0 || limiter_free || reply.status.is_server_error();
+            if free {
+                lim.snapshot(&caller.key, bucket, caller.authed, now)
+            } else {
+                match lim.charge(&caller.key, bucket, caller.authed, reply.cost, now) {
+                    Ok(s) => {
+                        out.charged = Some((bucket, reply.cost));
+                        s
+                    }
+                    Err(s) => s,
+                }
+            }
+        }
+    };
+    let status = if out.not_modified { StatusCode::NOT_MODIFIED } else { reply.status };
+    let mut builder = Response::builder().status(status);
+    let hm = builder.headers_mut();
+    if let Some(hm) = hm {
+        let mut put = |k: HeaderName, v: &str| {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                hm.insert(k, v);
+            }
+        };
+        if !out.not_modified {
+            put(header::CONTENT_TYPE, "application/json; charset=utf-8");
+        }
+        put(HeaderName::from_static("x-github-media-type"), "github.v3; format=json");
+        put(HeaderName::from_static("x-github-request-id"), rid);
+        put(HeaderName::from_static("x-ratelimit-limit"), &snap.limit.to_string());
+        put(HeaderName::from_static("x-ratelimit-remaining"), &snap.remaining.to_string());
+        put(HeaderName::from_static("x-ratelimit-used"), &snap.used.to_string());
+        put(HeaderName::from_static("x-ratelimit-reset"), &snap.reset.to_string());
+        put(HeaderName::from_static("x-ratelimit-resource"), snap.bucket.name());
+        put(
+            HeaderName::from_static("access-control-expose-headers"),
+            "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset",
+        );
+        put(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        put(HeaderName::from_static("x-content-type-options"), "nosniff");
+        if caller.authed {
+            put(HeaderName::from_static("x-oauth-scopes"), "repo, read:org, admin:repo_hook");
+            put(HeaderName::from_static("x-accepted-oauth-scopes"), "repo");
+        }
+        if let Some(tag) = &etag {
+            put(header::ETAG, tag);
+            put(header::CACHE_CONTROL, "private, max-age=60, s-maxage=60");
+            put(header::VARY, "Accept, Authorization, Cookie, X-GitHub-OTP");
+        }
+        for (k, v) in &reply.headers {
+            if *k == header::LINK && out.link_fault.is_some() {
+                continue;
+            }
+            put(k.clone(), v);
+        }
+        if reply.paginated {
+            if let Some(f) = &out.link_fault {
+                let own = format!("{}{}{}{}", shared.base, path, if query.is_empty() { "" } else { "?" }, query);
+                let v = match f {
+                    FaultKind::LinkForeign => {
+                        let existing = reply.headers.iter().find(|(k, _)| *k == header::LINK).map(|(_, v)| v.clone());
+                        match existing {
+                            Some(l) => l.replace(&shared.base, "https://api.github.com.evil.example"),
+                            None => format!("<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""),
+                        }
+                    }
+                    FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
+                    _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
+                };
+                put(header::LINK, &v);
+            }
+        }
+    }
+    if out.not_modified {
+        return builder.body(Body::empty()).unwrap_or_default();
+    }
+    let mut body = reply.body;
+    if let Some(frac) = out.partial {
+        body = graphql::partial(&body, frac, shared.config.seed);
+    }
+    match out.body_fault.take() {
+        Some(FaultKind::Truncate) if !body.is_empty() => {
+            let full = body.len();
+            let half = body.slice(..full / 2);
+            let stream = futures::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(half),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection")),
+            ]);
+            builder = builder.header(header::CONTENT_LENGTH, full.to_string());
+            builder.body(Body::from_stream(stream)).unwrap_or_default()
+        }
+        Some(FaultKind::SlowBody { bytes_per_sec }) => {
+            let chunk = (bytes_per_sec / 10).max(1) as usize;
+            let stream = futures::stream::unfold(body, move |b| async move {
+                if b.is_empty() {
+                    return None;
+                }
+                let n = chunk.min(b.len());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Some((Ok::<Bytes, Infallible>(b.slice(..n)), b.slice(n..)))
+            });
+            builder.body(Body::from_stream(stream)).unwrap_or_default()
+        }
+        _ => builder.body(Body::from(body)).unwrap_or_default(),
+    }
+}
+
+fn secondary_hit(reply: &Reply) -> bool {
+    reply.status == StatusCode::FORBIDDEN && reply.body.windows(18).any(|w| w == b"secondary rate lim")
+}
+
+fn record(shared: &Shared, template: &str, status: u16, caller: &Caller, out: &Outcome) {
+    let mut st = lock(&shared.stats);
+    st.requests += 1;
+    *st.by_route.entry(template.to_string()).or_default() += 1;
+    let key = if status == 0 { "reset".to_string() } else { status.to_string() };
+    *st.by_status.entry(key).or_default() += 1;
+    if out.not_modified {
+        st.not_modified += 1;
+    }
+    if let Some((b, n)) = out.charged {
+        st.points.add(b, n);
+        st.points_by_token.entry(caller.fingerprint.clone()).or_default().add(b, n);
+    }
+    if let Some(c) = out.graphql_cost {
+        st.graphql_queries += 1;
+        st.graphql_cost += c;
+    }
+}
+
+async fn admin(shared: &Arc<Shared>, path: &str, req: Request<hyper::body::Incoming>) -> Response<Body> {
+    let method = req.method().clone();
+    let body = match http_body_util::Limited::new(req.into_body(), 10 << 20).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let json_resp = |status: StatusCode, v: Value| {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(Body::from(serde_json::to_vec(&v).unwrap_or_default()))
+            .unwrap_or_default()
+    };
+    match (method.as_str(), path) {
+        ("GET", "stats") => json_resp(StatusCode::OK, serde_json::to_value(lock(&shared.stats).clone()).unwrap_or_default()),
+        ("POST", "reset-stats") => {
+            *lock(&shared.stats) = Stats::default();
+            json_resp(StatusCode::OK, json!({"ok": true}))
+        }
+        ("GET", "faults") => json_resp(StatusCode::OK, serde_json::to_value(lock(&shared.faults).rules()).unwrap_or_default()),
+        ("POST", "faults") => match faults::parse_rules(&String::from_utf8_lossy(&body)) {
+            Ok(rules) => {
+                let n = rules.len();
+                lock(&shared.faults).replace(rules);
+                json_resp(StatusCode::OK, json!({"ok": true, "rules": n}))
+            }
+            Err(e) => json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": e})),
+        },
+        ("POST", "mutate") => {
+            let parsed: Result<Vec<Mutation>, _> = match serde_json::from_slice::<Value>(&body) {
+                Ok(v @ Value::Array(_)) => serde_json::from_value(v),
+                Ok(v) => serde_json::from_value(v).map(|m| vec![m]),
+                Err(e) => Err(e),
+            };
+            let ms = match parsed {
+                Ok(ms) => ms,
+                Err(e) => return json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": format!("bad mutation: {e}")})),
+            };
+            let mut applied = Vec::new();
+            for m in &ms {
+                match shared.apply(m) {
+                    Ok(a) => applied.push(serde_json::to_value(&a).unwrap_or_default()),
+                    Err(e @ MutateError::NoRepo(_)) => return json_resp(StatusCode::NOT_FOUND, json!({"message": e.to_string()})),
+                    Err(e) => return json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": e.to_string()})),
+                }
+            }
+            json_resp(StatusCode::OK, json!({"ok": true, "applied": applied}))
+        }
+        _ => json_resp(StatusCode::NOT_FOUND, json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults"]})),
+    }
+}

@@ -1,0 +1,693 @@
+//! `GithubClient`: octocrab configured for trust (retries off, timeouts, our user agent, the token
+//! as a secret exposed in one place) and the request pipeline every call goes through:
+//! scheduler permit -> send -> rate headers -> classify -> retry with full-jitter backoff.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use http::{HeaderMap, HeaderValue, Method};
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Digest;
+use tokio::sync::watch;
+
+use super::EtagCache;
+use super::error::GithubError;
+use super::rate_limit::{Limited, RateState, bucket_from_headers, classify_limit};
+use super::scheduler::{Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
+use crate::config::{Config, Reserve};
+use crate::sync::{Priority, WaitReason};
+
+/// Everything needed to build a client.
+#[derive(Clone)]
+pub struct ClientOptions {
+    pub api_url: String,
+    pub graphql_url: String,
+    /// Trimmed inside; `None` = anonymous.
+    pub token: Option<SecretString>,
+    pub max_concurrency: usize,
+    pub reserve: Reserve,
+    pub etags: Option<Arc<dyn EtagCache>>,
+    /// Page cap for `Link` pagination (default 100).
+    pub max_pages: usize,
+    /// Timeouts and waits; `Timing::default()` in production, scaled in tests.
+    pub timing: Timing,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            api_url: "https://api.github.com".to_string(),
+            graphql_url: "https://api.github.com/graphql".to_string(),
+            token: None,
+            max_concurrency: 4,
+            reserve: Reserve::Fraction(0.10),
+            etags: None,
+            max_pages: 100,
+            timing: Timing::default(),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Options from the validated configuration.
+    pub fn from_config(
+        config: &Config,
+        token: Option<SecretString>,
+        etags: Option<Arc<dyn EtagCache>>,
+    ) -> Self {
+        Self {
+            api_url: config.github.api_url.clone(),
+            graphql_url: config.github.graphql_url.clone(),
+            token,
+            max_concurrency: config.github.max_concurrency,
+            reserve: config.github.reserve,
+            etags,
+            ..Self::default()
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("api_url", &self.api_url)
+            .field("graphql_url", &self.graphql_url)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("max_concurrency", &self.max_concurrency)
+            .field("reserve", &self.reserve)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counters for the sync summary and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accounting {
+    /// Requests that reached GitHub (every attempt).
+    pub requests: u64,
+    pub by_route: BTreeMap<String, u64>,
+    pub by_status: BTreeMap<u16, u64>,
+    /// 304 answers: they cost nothing.
+    pub not_modified: u64,
+    pub retries: u64,
+    /// Points spent per bucket: 1 per REST request that is not a 304, GraphQL's reported cost.
+    pub points: BTreeMap<String, u64>,
+}
+
+/// An absolute origin (`scheme://host:port`) and the path prefix of an endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub origin: String,
+    pub host: String,
+    pub prefix: String,
+}
+
+impl Endpoint {
+    fn parse(raw: &str) -> Result<Self, GithubError> {
+        let url = url::Url::parse(raw.trim())
+            .map_err(|e| GithubError::Network(format!("invalid GitHub URL '{raw}': {e}")))?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        let origin = match url.port() {
+            Some(p) => format!("{}://{}:{p}", url.scheme(), host),
+            None => format!("{}://{}", url.scheme(), host),
+        };
+        Ok(Self {
+            origin,
+            host,
+            prefix: url.path().trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+/// One request as the pipeline sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Req {
+    pub method: Method,
+    /// Path and query below the endpoint prefix, starting with `/` (or a full path when `absolute`).
+    pub path: String,
+    pub graphql: bool,
+    pub body: Option<Vec<u8>>,
+    pub lane: Lane,
+    pub prio: Priority,
+    pub etag: Option<String>,
+    /// Route label for accounting (`/repos/{o}/{r}/branches`), never with ids or tokens.
+    pub route: &'static str,
+    /// Retry server/network/timeout failures here (false when the caller adapts instead).
+    pub retry: bool,
+}
+
+impl Req {
+    pub fn get(path: String, route: &'static str, lane: Lane, prio: Priority) -> Self {
+        Self {
+            method: Method::GET,
+            path,
+            graphql: false,
+            body: None,
+            lane,
+            prio,
+            etag: None,
+            route,
+            retry: true,
+        }
+    }
+}
+
+/// A whole response: status, headers, collected body.
+#[derive(Debug, Clone)]
+pub(crate) struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+pub(crate) struct Inner {
+    pub rest: Octocrab,
+    pub gql: Octocrab,
+    pub api: Endpoint,
+    pub graphql: Endpoint,
+    pub fingerprint: Option<String>,
+    pub etags: Option<Arc<dyn EtagCache>>,
+    pub max_pages: usize,
+    pub sched: Arc<Scheduler>,
+    pub accounting: Mutex<Accounting>,
+    pub auth_failed: AtomicBool,
+    pub probe_k: AtomicUsize,
+    pub detail_k: AtomicUsize,
+    pub user_agent: String,
+}
+
+/// The GitHub client: cheap to clone, one per process.
+#[derive(Clone)]
+pub struct GithubClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for GithubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubClient")
+            .field("api", &self.inner.api.origin)
+            .field("token", &self.inner.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) const PROBE_MAX: usize = 100;
+pub(crate) const DETAIL_MAX: usize = 25;
+
+/// The single place the token is exposed: trimmed, checked, fingerprinted.
+fn prepare_token(token: &SecretString) -> Result<(SecretString, String), GithubError> {
+    let raw = token.expose_secret().trim();
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(GithubError::Unauthorized);
+    }
+    let digest = sha2::Sha256::digest(raw.as_bytes());
+    let kind = match raw.split_once('_') {
+        Some((p, _)) if p.len() <= 10 && p.bytes().all(|b| b.is_ascii_lowercase()) => {
+            format!("{p}_")
+        }
+        _ => String::new(),
+    };
+    let fp = format!("{kind}…{}", &hex::encode(digest)[..8]);
+    Ok((SecretString::from(raw.to_string()), fp))
+}
+
+fn build_octocrab(
+    origin: &str,
+    token: Option<&SecretString>,
+    timing: &Timing,
+) -> Result<Octocrab, GithubError> {
+    let mut b = Octocrab::builder()
+        .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+        .set_connect_timeout(Some(timing.connect_timeout))
+        .set_read_timeout(Some(timing.read_timeout))
+        .set_write_timeout(Some(timing.read_timeout))
+        .base_uri(origin)
+        .map_err(|e| GithubError::Network(format!("invalid GitHub URL '{origin}': {e}")))?;
+    if let Some(t) = token {
+        b = b.personal_token(t.clone());
+    }
+    b.build()
+        .map_err(|e| GithubError::Network(format!("could not set up the HTTP client: {e}")))
+}
+
+impl GithubClient {
+    /// Builds the client. Must be called inside a tokio runtime.
+    pub fn new(opts: ClientOptions) -> Result<Self, GithubError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(GithubError::Network(
+                "the GitHub client must be created inside the tokio runtime (internal error)"
+                    .into(),
+            ));
+        }
+        let api = Endpoint::parse(&opts.api_url)?;
+        let graphql = Endpoint::parse(&opts.graphql_url)?;
+        let (token, fingerprint) = match &opts.token {
+            Some(t) => {
+                let (t, fp) = prepare_token(t)?;
+                (Some(t), Some(fp))
+            }
+            None => (None, None),
+        };
+        let rest = build_octocrab(&api.origin, token.as_ref(), &opts.timing)?;
+        let gql = if graphql.origin == api.origin {
+            rest.clone()
+        } else {
+            build_octocrab(&graphql.origin, token.as_ref(), &opts.timing)?
+        };
+        let sched = Scheduler::new(opts.timing.clone(), opts.max_concurrency, opts.reserve);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                rest,
+                gql,
+                api,
+                graphql,
+                fingerprint,
+                etags: opts.etags,
+                max_pages: opts.max_pages.max(1),
+                sched,
+                accounting: Mutex::new(Accounting::default()),
+                auth_failed: AtomicBool::new(false),
+                probe_k: AtomicUsize::new(PROBE_MAX),
+                detail_k: AtomicUsize::new(DETAIL_MAX),
+                user_agent: format!("repodeck/{}", env!("CARGO_PKG_VERSION")),
+            }),
+        })
+    }
+
+    /// A short, non-reversible label of the token (`ghp_…1a2b3c4d`); `None` when anonymous.
+    pub fn token_fingerprint(&self) -> Option<String> {
+        self.inner.fingerprint.clone()
+    }
+
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.fingerprint.is_some()
+    }
+
+    /// Buckets, the current pause and the circuit breaker, updated after every response.
+    pub fn rate_state(&self) -> watch::Receiver<RateState> {
+        self.inner.sched.subscribe()
+    }
+
+    pub fn accounting(&self) -> Accounting {
+        self.inner
+            .accounting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Cancels the current pause waits; they return `GithubError::Cancelled`.
+    pub fn cancel_waits(&self) {
+        self.inner.sched.cancel_waits();
+    }
+
+    /// Current adaptive batch sizes: (probe, detail).
+    pub fn batch_sizes(&self) -> (usize, usize) {
+        (
+            self.inner.probe_k.load(Ordering::Relaxed),
+            self.inner.detail_k.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The key ETags are stored under for this token.
+    pub(crate) fn etag_key(&self) -> &str {
+        self.inner.fingerprint.as_deref().unwrap_or("anonymous")
+    }
+
+    pub(crate) fn account(&self, f: impl FnOnce(&mut Accounting)) {
+        f(&mut self
+            .inner
+            .accounting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Sends one attempt and collects the whole body, bounded by `request_timeout`.
+    async fn send_once(&self, req: &Req) -> Result<Resp, GithubError> {
+        let (crab, ep) = if req.graphql {
+            (&self.inner.gql, &self.inner.graphql)
+        } else {
+            (&self.inner.rest, &self.inner.api)
+        };
+        let path = if req.graphql {
+            ep.prefix.clone()
+        } else {
+            format!("{}{}", ep.prefix, req.path)
+        };
+        let path = if path.is_empty() {
+            "/".to_string()
+        } else {
+            path
+        };
+        let mut builder = http::Request::builder()
+            .method(req.method.clone())
+            .uri(path)
+            .header(http::header::USER_AGENT, self.inner.user_agent.as_str())
+            .header(http::header::ACCEPT, "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28");
+        if let Some(etag) = &req.etag
+            && let Ok(v) = HeaderValue::from_str(etag)
+        {
+            builder = builder.header(http::header::IF_NONE_MATCH, v);
+        }
+        let body = match &req.body {
+            Some(b) => {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+                octocrab::OctoBody::from(b.clone())
+            }
+            None => octocrab::OctoBody::empty(),
+        };
+        let request = builder
+            .body(body)
+            .map_err(|e| GithubError::Network(format!("could not build the request: {e}")))?;
+        let attempt = async {
+            let resp = crab.execute(request).await.map_err(map_transport)?;
+            let (parts, body) = resp.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(map_transport)?
+                .to_bytes()
+                .to_vec();
+            Ok::<_, GithubError>(Resp {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.inner.sched.timing.request_timeout, attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(GithubError::Timeout),
+        }
+    }
+
+    /// The pipeline: permit, send, rate headers, classification, retries. Returns 2xx and 304.
+    pub(crate) async fn execute(&self, req: &Req) -> Result<Resp, GithubError> {
+        if self.inner.auth_failed.load(Ordering::Relaxed) {
+            return Err(GithubError::Unauthorized);
+        }
+        let sched = &self.inner.sched;
+        let host = if req.graphql {
+            self.inner.graphql.host.clone()
+        } else {
+            self.inner.api.host.clone()
+        };
+        let idempotent = req.retry && (req.method == Method::GET || req.graphql);
+        let mutating = !(req.method == Method::GET || req.graphql);
+        let max_attempts = if idempotent {
+            sched.timing.max_attempts.max(1)
+        } else {
+            1
+        };
+        let mut attempt = 0u32;
+        let mut limit_hits = 0u32;
+        loop {
+            attempt += 1;
+            let permit = sched.acquire(req.lane, req.prio, mutating, &host).await?;
+            let result = self.send_once(req).await;
+            drop(permit);
+            let err = match result {
+                Ok(resp) => {
+                    self.account(|a| {
+                        a.requests += 1;
+                        *a.by_route.entry(req.route.to_string()).or_default() += 1;
+                        *a.by_status.entry(resp.status).or_default() += 1;
+                        if resp.status == 304 {
+                            a.not_modified += 1;
+                        } else if !req.graphql {
+                            *a.points.entry(req.lane.bucket().to_string()).or_default() += 1;
+                        }
+                    });
+                    if let Some(bucket) = bucket_from_headers(&resp.headers, req.lane.bucket()) {
+                        sched.update_bucket(bucket);
+                    }
+                    match resp.status {
+                        200..=299 | 304 => {
+                            sched.success(&host);
+                            return Ok(resp);
+                        }
+                        401 => {
+                            if !self.inner.auth_failed.swap(true, Ordering::Relaxed) {
+                                tracing::warn!(
+                                    route = req.route,
+                                    "github: token rejected (401); no further requests"
+                                );
+                            }
+                            return Err(GithubError::Unauthorized);
+                        }
+                        403 | 429 => {
+                            sched.success(&host);
+                            match classify_limit(
+                                resp.status,
+                                &resp.headers,
+                                &resp.body,
+                                req.lane.bucket(),
+                            ) {
+                                Some(Limited::Secondary { retry_after }) => {
+                                    let wait = sched.secondary(retry_after);
+                                    limit_hits += 1;
+                                    if limit_hits > 3 {
+                                        return Err(GithubError::SecondaryRateLimited {
+                                            retry_after: wait,
+                                        });
+                                    }
+                                    attempt -= 1;
+                                    continue;
+                                }
+                                Some(Limited::Primary { bucket, reset }) => {
+                                    sched.exhausted(&bucket, reset);
+                                    limit_hits += 1;
+                                    if limit_hits > 2 {
+                                        return Err(GithubError::PrimaryRateLimited {
+                                            bucket,
+                                            reset,
+                                        });
+                                    }
+                                    attempt -= 1;
+                                    continue;
+                                }
+                                None => return Err(forbidden(&resp.headers)),
+                            }
+                        }
+                        404 | 410 => {
+                            sched.success(&host);
+                            return Err(GithubError::NotFound {
+                                what: describe(req),
+                            });
+                        }
+                        301 | 302 | 307 | 308 => {
+                            let new_url = resp
+                                .headers
+                                .get(http::header::LOCATION)
+                                .and_then(|v| v.to_str().ok())
+                                .map(|l| clean(l, 300))
+                                .unwrap_or_default();
+                            return Err(GithubError::Moved { new_url });
+                        }
+                        s @ 500..=599 => {
+                            sched.failure(&host);
+                            GithubError::Server { status: s }
+                        }
+                        s => {
+                            sched.success(&host);
+                            return Err(GithubError::Decode {
+                                endpoint: req.route.to_string(),
+                                detail: format!(
+                                    "unexpected HTTP status {s}: {}",
+                                    github_message(&resp.body)
+                                ),
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    if e.is_retryable() {
+                        self.account(|a| {
+                            a.requests += 1;
+                            *a.by_route.entry(req.route.to_string()).or_default() += 1;
+                        });
+                        sched.failure(&host);
+                    }
+                    e
+                }
+            };
+            if !err.is_retryable() || attempt >= max_attempts {
+                tracing::warn!(route = req.route, error = %err, attempt, "github: request failed");
+                return Err(err);
+            }
+            let ceiling =
+                backoff_ceiling(attempt, sched.timing.backoff_base, sched.timing.backoff_cap);
+            let delay = sched.scaled(full_jitter(ceiling, &mut rand::thread_rng()));
+            self.account(|a| a.retries += 1);
+            tracing::info!(route = req.route, error = %err, attempt, delay_ms = delay.as_millis() as u64, "github: retrying");
+            sched
+                .wait(
+                    tokio::time::Instant::now() + delay,
+                    WaitReason::Retry {
+                        attempt: attempt + 1,
+                    },
+                )
+                .await?;
+        }
+    }
+
+    pub(crate) fn sched(&self) -> &Arc<Scheduler> {
+        &self.inner.sched
+    }
+
+    pub(crate) fn api(&self) -> &Endpoint {
+        &self.inner.api
+    }
+
+    pub(crate) fn max_pages(&self) -> usize {
+        self.inner.max_pages
+    }
+
+    pub(crate) fn etags(&self) -> Option<&Arc<dyn EtagCache>> {
+        self.inner.etags.as_ref()
+    }
+
+    pub(crate) fn batch_k(&self, detail: bool) -> &AtomicUsize {
+        if detail {
+            &self.inner.detail_k
+        } else {
+            &self.inner.probe_k
+        }
+    }
+}
+
+fn describe(req: &Req) -> String {
+    let path = req.path.split('?').next().unwrap_or_default();
+    if let Some(rest) = path.strip_prefix("/repos/") {
+        let mut it = rest.split('/');
+        if let (Some(o), Some(n)) = (it.next(), it.next()) {
+            return format!("repository {}/{}", clean(o, 100), clean(n, 100));
+        }
+    }
+    clean(path, 200)
+}
+
+fn forbidden(headers: &HeaderMap) -> GithubError {
+    let accepted = headers
+        .get("x-accepted-oauth-scopes")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let have: Vec<&str> = headers
+        .get("x-oauth-scopes")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let scope = accepted
+        .split(',')
+        .map(str::trim)
+        .find(|s| !s.is_empty() && !have.contains(s))
+        .map(|s| clean(s, 100));
+    GithubError::Forbidden { scope }
+}
+
+/// GitHub's `message`, short and sanitized, for error details.
+pub(crate) fn github_message(body: &[u8]) -> String {
+    let msg = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    clean(&msg, 200)
+}
+
+/// Sanitized for a terminal and cut to `max` characters.
+pub(crate) fn clean(s: &str, max: usize) -> String {
+    crate::sanitize::line(s).chars().take(max).collect()
+}
+
+/// Transport errors: timeouts vs. other network failures, described without headers.
+fn map_transport(e: octocrab::Error) -> GithubError {
+    let mut text = String::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    let mut timed_out = false;
+    while let Some(s) = src {
+        let t = s.to_string();
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            timed_out = true;
+        }
+        if t.to_ascii_lowercase().contains("timed out")
+            || t.to_ascii_lowercase().contains("timeout")
+        {
+            timed_out = true;
+        }
+        if !text.contains(&t) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&t);
+        }
+        src = s.source();
+    }
+    if timed_out {
+        return GithubError::Timeout;
+    }
+    GithubError::Network(clean(&text, 300))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_hides_the_token() {
+        let tok = SecretString::from("ghp_abcdefghijklmnopqrstuvwxyz0123456789\n".to_string());
+        let (t, fp) = prepare_token(&tok).unwrap();
+        assert_eq!(
+            t.expose_secret(),
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+        );
+        assert!(fp.starts_with("ghp_…") && fp.len() < 20, "{fp}");
+        assert!(!fp.contains("abcdef"));
+        assert!(prepare_token(&SecretString::from("a b".to_string())).is_err());
+        assert!(prepare_token(&SecretString::from("  ".to_string())).is_err());
+    }
+
+    #[test]
+    fn forbidden_names_the_missing_scope() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-accepted-oauth-scopes",
+            HeaderValue::from_static("repo, read:org"),
+        );
+        h.insert("x-oauth-scopes", HeaderValue::from_static("repo"));
+        assert_eq!(
+            forbidden(&h),
+            GithubError::Forbidden {
+                scope: Some("read:org".into())
+            }
+        );
+        assert_eq!(
+            forbidden(&HeaderMap::new()),
+            GithubError::Forbidden { scope: None }
+        );
+    }
+
+    #[tokio::test]
+    async fn debug_output_never_shows_the_token() {
+        let opts = ClientOptions {
+            api_url: "http://127.0.0.1:9".into(),
+            graphql_url: "http://127.0.0.1:9/graphql".into(),
+            token: Some(SecretString::from("ghp_SECRETSECRET".to_string())),
+            ..ClientOptions::default()
+        };
+        assert!(!format!("{opts:?}").contains("SECRET"));
+        let c = GithubClient::new(opts).unwrap();
+        assert!(!format!("{c:?}").contains("SECRET"));
+        assert!(c.is_authenticated());
+    }
+}

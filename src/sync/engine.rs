@@ -1,0 +1,420 @@
+//! The running engine: a command task (SyncCommand in), a worker that runs passes of jobs from the
+//! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
+//! `SyncEvent`. Started by the CLI, the TUI or `serve` through [`start`]; driven by [`EngineHandle`].
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::etags::StoreEtags;
+use super::job::{self, Ctx, PassEnd, Tally};
+use super::scheduler::{Enqueued, Scheduler, limits};
+use super::{EngineHandle, ImportOptions, JobCost, Outcome, Priority, SyncCommand, SyncEvent};
+use crate::config::Config;
+use crate::domain::{LocalId, RepoKey};
+use crate::github::{GithubClient, GithubError};
+use crate::store::{Added, Store, StoreError};
+
+/// Engine settings beyond the config file.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Use REST with ETags even with a token (`sync --rest`).
+    pub force_rest: bool,
+    /// The ETag cache the client was built with, so ETags are written with their repo's batch.
+    pub etags: Option<Arc<StoreEtags>>,
+}
+
+/// Starts the engine with default options. Must be called inside a tokio runtime.
+pub fn start(store: Arc<Store>, client: GithubClient, config: Config) -> EngineHandle {
+    start_with(store, client, config, EngineOptions::default())
+}
+
+/// Starts the engine: commands are read until `Shutdown` or until the handle's sender is dropped.
+pub fn start_with(
+    store: Arc<Store>,
+    client: GithubClient,
+    config: Config,
+    opts: EngineOptions,
+) -> EngineHandle {
+    let (ctx_tx, ctx_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        sched: Mutex::new(Scheduler::new()),
+        wake: Notify::new(),
+        stop: CancellationToken::new(),
+        ctx: Ctx {
+            store,
+            client,
+            etags: opts.etags,
+            min_interval: config.sync.min_interval,
+            force_rest: opts.force_rest,
+        },
+        events: ev_tx,
+    });
+    tokio::spawn(worker(shared.clone()));
+    tokio::spawn(rate_forwarder(shared.clone()));
+    if let Some(every) = config.sync.interval {
+        tokio::spawn(periodic(shared.clone(), every.max(limits::MIN_PERIODIC)));
+    }
+    tokio::spawn(commands(shared, ctx_rx));
+    EngineHandle {
+        commands: ctx_tx,
+        events: ev_rx,
+    }
+}
+
+struct Shared {
+    sched: Mutex<Scheduler>,
+    wake: Notify,
+    stop: CancellationToken,
+    ctx: Ctx,
+    events: mpsc::UnboundedSender<SyncEvent>,
+}
+
+impl Shared {
+    fn sched(&self) -> MutexGuard<'_, Scheduler> {
+        self.sched.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn emit(&self, e: SyncEvent) {
+        let _ = self.events.send(e);
+    }
+
+    /// Queues jobs; every refused one still gets its `Finished`, so callers can count.
+    fn enqueue(&self, ids: &[LocalId], force: bool, priority: Priority) {
+        let mut refused = Vec::new();
+        {
+            let mut s = self.sched();
+            for &id in ids {
+                match s.enqueue(id, force, priority) {
+                    Enqueued::Queued | Enqueued::Replaced => self.emit(SyncEvent::Queued { id }),
+                    Enqueued::Covered => {}
+                    Enqueued::Full => refused.push(id),
+                }
+            }
+        }
+        for id in refused {
+            self.emit(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Failed {
+                    kind: "queue_full".into(),
+                    message: format!(
+                        "the sync queue is full ({} jobs); try again when it drains",
+                        limits::MAX_PENDING
+                    ),
+                },
+                cost: JobCost::default(),
+                duration_ms: 0,
+                repo: None,
+            });
+        }
+        self.wake.notify_one();
+    }
+
+    fn all_ids(&self) -> Vec<LocalId> {
+        match self.ctx.store.list() {
+            Ok(repos) => repos.into_iter().map(|r| r.local).collect(),
+            Err(e) => {
+                self.emit(SyncEvent::Error {
+                    message: e.to_string(),
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    fn cancelled_pending(&self, ids: Vec<LocalId>) {
+        for id in ids {
+            self.emit(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Cancelled,
+                cost: JobCost::default(),
+                duration_ms: 0,
+                repo: None,
+            });
+        }
+    }
+}
+
+async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncCommand>) {
+    loop {
+        let cmd = tokio::select! {
+            c = rx.recv() => c,
+            () = shared.stop.cancelled() => None,
+        };
+        let Some(cmd) = cmd else { break };
+        match cmd {
+            SyncCommand::SyncRepo {
+                id,
+                force,
+                priority,
+            } => shared.enqueue(&[id], force, priority),
+            SyncCommand::SyncAll { force, priority } => {
+                let ids = shared.all_ids();
+                shared.enqueue(&ids, force, priority);
+            }
+            SyncCommand::Cancel(id) => {
+                let found = shared.sched().cancel(id);
+                if found.pending {
+                    shared.cancelled_pending(vec![id]);
+                }
+            }
+            SyncCommand::CancelAll => {
+                let ids = shared.sched().cancel_all();
+                shared.ctx.client.cancel_waits();
+                shared.cancelled_pending(ids);
+            }
+            SyncCommand::FetchCommit { id, sha } => {
+                let s = shared.clone();
+                tokio::spawn(async move {
+                    match job::fetch_commit(&s.ctx, id, &sha).await {
+                        Ok(commit) => s.emit(SyncEvent::CommitFetched {
+                            id,
+                            commit: Box::new(commit),
+                        }),
+                        Err(message) => s.emit(SyncEvent::CommitFailed { id, sha, message }),
+                    }
+                });
+            }
+            SyncCommand::Track(keys) => {
+                let mut tracked = Vec::new();
+                for key in keys {
+                    match shared.ctx.store.add(&key) {
+                        Ok(Added::New(local)) => {
+                            if let Ok(Some(r)) = shared.ctx.store.get(local) {
+                                tracked.push(r);
+                            }
+                        }
+                        Ok(Added::Exists(_)) => {}
+                        Err(e) => shared.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        }),
+                    }
+                }
+                let ids: Vec<LocalId> = tracked.iter().map(|r| r.local).collect();
+                shared.emit(SyncEvent::Tracked { repos: tracked });
+                shared.enqueue(&ids, false, Priority::User);
+            }
+            SyncCommand::Untrack(id) => {
+                let found = shared.sched().cancel(id);
+                if found.pending {
+                    shared.cancelled_pending(vec![id]);
+                }
+                match shared.ctx.store.get(id) {
+                    Ok(Some(r)) => match shared.ctx.store.remove(&r.key) {
+                        Ok(_) => shared.emit(SyncEvent::Untracked { id }),
+                        Err(e) => shared.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        }),
+                    },
+                    Ok(None) => shared.emit(SyncEvent::Untracked { id }),
+                    Err(e) => shared.emit(SyncEvent::Error {
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            SyncCommand::Import(opts) => {
+                let s = shared.clone();
+                tokio::spawn(async move {
+                    match import(&s.ctx.client, &s.ctx.store, &opts).await {
+                        Ok(r) => {
+                            s.emit(SyncEvent::Imported {
+                                added: r.added,
+                                total: r.listed,
+                            });
+                            let ids: Vec<LocalId> = r
+                                .keys
+                                .iter()
+                                .filter_map(|k| s.ctx.store.find(k).ok().flatten().map(|t| t.local))
+                                .collect();
+                            s.enqueue(&ids, false, Priority::User);
+                        }
+                        Err(e) => s.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        }),
+                    }
+                });
+            }
+            SyncCommand::Search { query, limit } => {
+                let s = shared.clone();
+                tokio::spawn(async move {
+                    match s.ctx.client.search_repos(&query, limit).await {
+                        Ok(hits) => s.emit(SyncEvent::SearchResults { query, hits }),
+                        Err(e) => s.emit(SyncEvent::Error {
+                            message: format!("search failed: {e}"),
+                        }),
+                    }
+                });
+            }
+            SyncCommand::Unlock(_) => {
+                // No token vault in this build yet: the token comes from the environment.
+                shared.emit(SyncEvent::Error {
+                    message: "there is no token vault to unlock; set GITHUB_TOKEN instead".into(),
+                });
+            }
+            SyncCommand::Shutdown => {
+                let ids = shared.sched().cancel_all();
+                shared.ctx.client.cancel_waits();
+                shared.cancelled_pending(ids);
+                break;
+            }
+        }
+    }
+    shared.stop.cancel();
+    shared.wake.notify_one();
+}
+
+async fn worker(shared: Arc<Shared>) {
+    let mut tally = Tally::default();
+    let mut busy = false;
+    loop {
+        let jobs = shared.sched().take(limits::PASS_MAX);
+        if jobs.is_empty() {
+            if busy {
+                busy = false;
+                shared.emit(SyncEvent::PassFinished {
+                    synced: tally.synced,
+                    unchanged: tally.unchanged,
+                    failed: tally.failed,
+                    skipped: tally.skipped,
+                });
+                tally = Tally::default();
+            }
+            if shared.stop.is_cancelled() {
+                break;
+            }
+            tokio::select! {
+                () = shared.wake.notified() => {}
+                () = shared.stop.cancelled() => {}
+            }
+            continue;
+        }
+        busy = true;
+        let ids: Vec<LocalId> = jobs.iter().map(|j| j.id).collect();
+        let (t, end) = job::run_pass(&shared.ctx, jobs, &shared.events).await;
+        {
+            let mut s = shared.sched();
+            for id in &ids {
+                s.finish(*id);
+            }
+        }
+        tally.synced += t.synced;
+        tally.unchanged += t.unchanged;
+        tally.failed += t.failed;
+        tally.skipped += t.skipped;
+        if let PassEnd::Unauthorized(message) = end {
+            // A rejected token fails everything that waits too: no point asking GitHub again.
+            let ids = shared.sched().cancel_all();
+            tally.failed += ids.len();
+            for id in ids {
+                shared.emit(SyncEvent::Finished {
+                    id,
+                    outcome: Outcome::Failed {
+                        kind: "unauthorized".into(),
+                        message: message.clone(),
+                    },
+                    cost: JobCost::default(),
+                    duration_ms: 0,
+                    repo: None,
+                });
+            }
+            shared.emit(SyncEvent::Error { message });
+        }
+    }
+}
+
+async fn periodic(shared: Arc<Shared>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let ids = shared.all_ids();
+                shared.enqueue(&ids, false, Priority::Background);
+            }
+            () = shared.stop.cancelled() => break,
+        }
+    }
+}
+
+async fn rate_forwarder(shared: Arc<Shared>) {
+    let mut rx = shared.ctx.client.rate_state();
+    let mut paused = false;
+    loop {
+        tokio::select! {
+            r = rx.changed() => if r.is_err() { break },
+            () = shared.stop.cancelled() => break,
+        }
+        let state = rx.borrow_and_update().clone();
+        shared.emit(SyncEvent::RateLimits(
+            state.buckets.values().cloned().collect(),
+        ));
+        match (&state.pause, paused) {
+            (Some(p), false) => {
+                paused = true;
+                shared.emit(SyncEvent::Paused {
+                    reason: p.reason.clone(),
+                    until: p.until,
+                });
+                shared.emit(SyncEvent::Waiting {
+                    id: None,
+                    reason: p.reason.clone(),
+                    until: p.until,
+                });
+            }
+            (None, true) => {
+                paused = false;
+                shared.emit(SyncEvent::Resumed);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// Repos the listing returned.
+    pub listed: usize,
+    /// Kept after the fork/archive filters.
+    pub keys: Vec<RepoKey>,
+    /// Newly tracked.
+    pub added: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("import failed: {0}")]
+    Github(GithubError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Lists an org's / user's / the viewer's repos (paginated by the client), applies the filters and
+/// tracks them all in one batch. Shared by the CLI and the engine.
+pub async fn import(
+    client: &GithubClient,
+    store: &Store,
+    opts: &ImportOptions,
+) -> Result<Imported, ImportError> {
+    let listed = client
+        .list_repos(&opts.source, Priority::User)
+        .await
+        .map_err(ImportError::Github)?;
+    let keys: Vec<RepoKey> = listed
+        .iter()
+        .filter(|r| (opts.include_forks || !r.fork) && (opts.include_archived || !r.archived))
+        .map(|r| r.key.clone())
+        .collect();
+    let before = store.len();
+    store.add_many(&keys)?;
+    let added = store.len().saturating_sub(before);
+    Ok(Imported {
+        listed: listed.len(),
+        keys,
+        added,
+    })
+}

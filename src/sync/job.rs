@@ -1,0 +1,708 @@
+//! One pass of sync jobs: throttle, GraphQL change probe (by node id, so renames are followed),
+//! detail fetch only for what changed / was never synced / is forced, diff, and ONE atomic store
+//! batch per repo; or, anonymous or `--rest`, one conditional REST snapshot per repo.
+//!
+//! Neighbours: `scheduler.rs` hands out the jobs, `engine.rs` runs passes and forwards events,
+//! `diff.rs` finds the changes, `store` persists, `github` fetches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::etags::StoreEtags;
+use super::scheduler::{Job, limits};
+use super::{JobCost, Outcome, Priority, SyncEvent, diff};
+use crate::domain::{
+    Change, LocalId, Probe, RepoKey, RepoSnapshot, SyncError, SyncStatus, TrackedRepo,
+};
+use crate::github::{Accounting, Conditional, GithubClient, GithubError, RepoTarget};
+use crate::store::{Store, SyncWrite};
+
+/// What a pass needs.
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Arc<Store>,
+    pub client: GithubClient,
+    pub etags: Option<Arc<StoreEtags>>,
+    pub min_interval: Duration,
+    /// Use the REST + ETag path even with a token.
+    pub force_rest: bool,
+}
+
+/// How a pass ended as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassEnd {
+    Completed,
+    /// The token was rejected: the pass stopped, nothing more was written.
+    Unauthorized(String),
+}
+
+/// Totals of a pass, for `PassFinished`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub synced: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Synced { .. } => self.synced += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Failed { .. } | Outcome::Cancelled => self.failed += 1,
+        }
+    }
+}
+
+/// A job with the stored repo it is about.
+struct Work {
+    job: Job,
+    repo: TrackedRepo,
+    started: Instant,
+    cost: JobCost,
+}
+
+/// Runs one pass over `jobs`, sending `Started` and exactly one `Finished` per job on `events`.
+/// Returns the totals and how the pass ended.
+pub async fn run_pass(
+    ctx: &Ctx,
+    jobs: Vec<Job>,
+    events: &UnboundedSender<SyncEvent>,
+) -> (Tally, PassEnd) {
+    let mut pass = Pass {
+        ctx,
+        events,
+        tally: Tally::default(),
+    };
+    let now = Utc::now();
+    let mut works = Vec::new();
+    for job in jobs {
+        let _ = events.send(SyncEvent::Started { id: job.id });
+        let started = Instant::now();
+        match ctx.store.get(job.id) {
+            Ok(Some(repo)) => {
+                let w = Work {
+                    job,
+                    repo,
+                    started,
+                    cost: JobCost::default(),
+                };
+                if !w.job.force && throttled(&w.repo, ctx.min_interval, now) {
+                    pass.finish(w, Outcome::Skipped, None);
+                } else {
+                    works.push(w);
+                }
+            }
+            Ok(None) => pass.finish_job(
+                job.id,
+                started,
+                JobCost::default(),
+                failed("untracked", "the repository is no longer tracked"),
+                None,
+            ),
+            Err(e) => pass.finish_job(
+                job.id,
+                started,
+                JobCost::default(),
+                failed("store", &e.to_string()),
+                None,
+            ),
+        }
+    }
+    let end = if ctx.force_rest || !ctx.client.is_authenticated() {
+        pass.rest(works).await
+    } else {
+        pass.graphql(works).await
+    };
+    (pass.tally, end)
+}
+
+/// Synced less than `min_interval` ago.
+pub fn throttled(repo: &TrackedRepo, min_interval: Duration, now: DateTime<Utc>) -> bool {
+    let Some(last) = repo.last_synced_at else {
+        return false;
+    };
+    let min = chrono::Duration::from_std(min_interval).unwrap_or(chrono::Duration::MAX);
+    now - last < min
+}
+
+fn failed(kind: &str, message: &str) -> Outcome {
+    Outcome::Failed {
+        kind: kind.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn failed_from(e: &GithubError) -> Outcome {
+    failed(e.kind(), &e.to_string())
+}
+
+/// Whether a fresh probe shows anything the stored copy does not have.
+pub fn probe_differs(stored: &Probe, fresh: &Probe) -> bool {
+    let mut a = stored.clone();
+    let mut b = fresh.clone();
+    a.id = None;
+    b.id = None;
+    a != b
+}
+
+/// What a cheap probe of this snapshot would say (for the REST path's unchanged test).
+fn probe_of(s: &RepoSnapshot) -> Probe {
+    let m = &s.meta;
+    Probe {
+        id: Some(m.id),
+        node_id: m.node_id.clone(),
+        full_name: m.full_name.clone(),
+        pushed_at: m.pushed_at,
+        updated_at: m.updated_at,
+        stars: m.stars,
+        forks: m.forks,
+        archived: m.archived,
+        private: m.private,
+        disabled: m.disabled,
+        open_issues: m.open_issues,
+        open_prs: m.open_prs,
+        default_branch: Some(m.default_branch.clone()),
+        head_sha: s.head.as_ref().map(|c| c.sha.clone()),
+        latest_release: s.latest_release.clone(),
+    }
+}
+
+fn delta(before: &Accounting, after: &Accounting) -> JobCost {
+    JobCost {
+        requests: after.requests.saturating_sub(before.requests),
+        not_modified: after.not_modified.saturating_sub(before.not_modified),
+        points: after
+            .points
+            .values()
+            .sum::<u64>()
+            .saturating_sub(before.points.values().sum::<u64>()),
+    }
+}
+
+/// Spreads a batch's cost over its members (the remainder goes to the first ones).
+fn share(total: JobCost, n: usize, i: usize) -> JobCost {
+    let n = n.max(1) as u64;
+    let part = |v: u64| v / n + u64::from((i as u64) < v % n);
+    JobCost {
+        requests: part(total.requests),
+        not_modified: part(total.not_modified),
+        points: part(total.points),
+    }
+}
+
+fn add_cost(a: &mut JobCost, b: JobCost) {
+    a.requests += b.requests;
+    a.not_modified += b.not_modified;
+    a.points += b.points;
+}
+
+fn target_of(repo: &TrackedRepo) -> RepoTarget {
+    match repo.meta.as_ref().filter(|m| !m.node_id.is_empty()) {
+        Some(m) => RepoTarget::Node(m.node_id.clone()),
+        None => RepoTarget::Name(repo.key.clone()),
+    }
+}
+
+struct Pass<'a> {
+    ctx: &'a Ctx,
+    events: &'a UnboundedSender<SyncEvent>,
+    tally: Tally,
+}
+
+impl Pass<'_> {
+    fn finish(&mut self, w: Work, outcome: Outcome, repo: Option<TrackedRepo>) {
+        self.finish_job(w.job.id, w.started, w.cost, outcome, repo);
+    }
+
+    fn finish_job(
+        &mut self,
+        id: LocalId,
+        started: Instant,
+        cost: JobCost,
+        outcome: Outcome,
+        repo: Option<TrackedRepo>,
+    ) {
+        self.tally.add(&outcome);
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let _ = self.events.send(SyncEvent::Finished {
+            id,
+            outcome,
+            cost,
+            duration_ms,
+            repo: repo.map(Box::new),
+        });
+    }
+
+    fn drop_etags(&self, key: &RepoKey) {
+        if let Some(etags) = &self.ctx.etags {
+            etags.take(key);
+        }
+    }
+
+    /// Ends every remaining job after the token was rejected, without touching the store.
+    fn stop_unauthorized(&mut self, rest: Vec<Work>, e: &GithubError) -> PassEnd {
+        for w in rest {
+            self.drop_etags(&w.repo.key);
+            self.finish(w, failed_from(e), None);
+        }
+        PassEnd::Unauthorized(e.to_string())
+    }
+
+    /// Records a failure on the repo (status, last error) and reports it.
+    fn fail(&mut self, w: Work, e: &GithubError) {
+        self.drop_etags(&w.repo.key);
+        let mut repo = w.repo.clone();
+        let now = Utc::now();
+        if let GithubError::NotFound { .. } = e
+            && repo.meta.is_some()
+        {
+            // Deleted, made private or access lost: kept, marked, reported once.
+            let changes = diff::inaccessible(&repo);
+            repo.status = SyncStatus::Inaccessible;
+            repo.last_synced_at = Some(now);
+            repo.last_error = Some(SyncError {
+                kind: e.kind().into(),
+                message: e.to_string(),
+                at: now,
+            });
+            let outcome = Outcome::Synced {
+                changes: changes.clone(),
+            };
+            self.write(w, repo, None, changes, now, outcome);
+            return;
+        }
+        repo.status = SyncStatus::Failed;
+        repo.last_error = Some(SyncError {
+            kind: e.kind().into(),
+            message: e.to_string(),
+            at: now,
+        });
+        if let Err(se) = self.ctx.store.apply_sync(SyncWrite {
+            repo: Some(repo.clone()),
+            ..SyncWrite::default()
+        }) {
+            tracing::warn!(error = %se, "recording a sync failure failed");
+        }
+        self.finish(w, failed_from(e), Some(repo));
+    }
+
+    /// Writes one repo's result in one batch, then reports it.
+    fn write(
+        &mut self,
+        w: Work,
+        repo: TrackedRepo,
+        details: Option<crate::domain::RepoDetails>,
+        changes: Vec<Change>,
+        at: DateTime<Utc>,
+        outcome: Outcome,
+    ) {
+        if w.job.cancel.is_cancelled() {
+            self.drop_etags(&w.repo.key);
+            self.finish(w, Outcome::Cancelled, None);
+            return;
+        }
+        let mut etags = Vec::new();
+        if let Some(cache) = &self.ctx.etags {
+            etags = cache.take(&w.repo.key);
+            if repo.key != w.repo.key {
+                etags.extend(cache.take(&repo.key));
+            }
+        }
+        match self.ctx.store.apply_sync(SyncWrite {
+            repo: Some(repo.clone()),
+            details,
+            changes,
+            at: Some(at),
+            etags,
+        }) {
+            Ok(entries) => {
+                if !entries.is_empty() {
+                    let _ = self.events.send(SyncEvent::Activity(entries.clone()));
+                }
+                let stored = self
+                    .ctx
+                    .store
+                    .get(repo.local)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(repo);
+                self.finish(w, outcome, Some(stored));
+            }
+            Err(e) => self.finish(w, failed("store", &e.to_string()), None),
+        }
+    }
+
+    /// Diffs and writes a fresh snapshot.
+    fn apply_snapshot(&mut self, w: Work, snap: RepoSnapshot) {
+        let now = Utc::now();
+        let old_details = self.ctx.store.details(w.repo.local).ok().flatten();
+        let changes = diff::diff(&w.repo, old_details.as_ref(), &snap);
+        let repo = merged_repo(&w.repo, &snap, now);
+        let outcome = Outcome::Synced {
+            changes: changes.clone(),
+        };
+        let mut details = snap.details;
+        // Keep stats and files fetched on demand for commits we already had.
+        if let Some(old) = &old_details {
+            let known: HashMap<&str, &crate::domain::Commit> =
+                old.commits.iter().map(|c| (c.sha.as_str(), c)).collect();
+            for c in &mut details.commits {
+                if let Some(o) = known.get(c.sha.as_str()) {
+                    c.stats = c.stats.take().or_else(|| o.stats.clone());
+                    c.files = c.files.take().or_else(|| o.files.clone());
+                }
+            }
+        }
+        self.write(w, repo, Some(details), changes, now, outcome);
+    }
+
+    /// Nothing changed: only the sync time and status move.
+    fn unchanged(&mut self, w: Work) {
+        let now = Utc::now();
+        let mut repo = w.repo.clone();
+        repo.last_synced_at = Some(now);
+        repo.status = SyncStatus::Synced;
+        repo.last_error = None;
+        self.write(w, repo, None, Vec::new(), now, Outcome::Unchanged);
+    }
+
+    async fn graphql(&mut self, works: Vec<Work>) -> PassEnd {
+        let client = self.ctx.client.clone();
+        let (probe, mut fetch): (Vec<Work>, Vec<Work>) = works.into_iter().partition(|w| {
+            !w.job.force && w.repo.meta.is_some() && w.repo.status != SyncStatus::Never
+        });
+        let prio = |ws: &[Work]| {
+            ws.iter()
+                .map(|w| w.job.priority)
+                .max()
+                .unwrap_or(Priority::Background)
+        };
+
+        let mut probe = probe;
+        while !probe.is_empty() {
+            let rest = probe.split_off(probe.len().min(limits::PROBE_BATCH));
+            let batch = std::mem::replace(&mut probe, rest);
+            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
+                .into_iter()
+                .partition(|w| !w.job.cancel.is_cancelled());
+            for w in cancelled {
+                self.finish(w, Outcome::Cancelled, None);
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            let targets: Vec<RepoTarget> = batch.iter().map(|w| target_of(&w.repo)).collect();
+            let before = client.accounting();
+            let result = client.probe(&targets, prio(&batch)).await;
+            let cost = delta(&before, &client.accounting());
+            let n = batch.len();
+            match result {
+                Ok(results) => {
+                    let mut results = results.into_iter();
+                    for (i, mut w) in batch.into_iter().enumerate() {
+                        add_cost(&mut w.cost, share(cost, n, i));
+                        match results.next() {
+                            Some(Ok(p)) => {
+                                let stored = w.repo.probe();
+                                let same = stored.is_some_and(|s| !probe_differs(&s, &p));
+                                if same && w.repo.status == SyncStatus::Synced {
+                                    self.unchanged(w);
+                                } else {
+                                    fetch.push(w);
+                                }
+                            }
+                            Some(Err(e)) if e == GithubError::Unauthorized => {
+                                let mut rest: Vec<Work> = vec![w];
+                                rest.extend(fetch);
+                                rest.extend(probe);
+                                return self.stop_unauthorized(rest, &e);
+                            }
+                            Some(Err(e)) => self.fail(w, &e),
+                            None => self.fail(
+                                w,
+                                &GithubError::Decode {
+                                    endpoint: "graphql probe".into(),
+                                    detail: "missing result".into(),
+                                },
+                            ),
+                        }
+                    }
+                }
+                Err(e) if e == GithubError::Unauthorized => {
+                    let mut rest = batch;
+                    rest.extend(fetch);
+                    rest.extend(probe);
+                    return self.stop_unauthorized(rest, &e);
+                }
+                Err(GithubError::Cancelled) => {
+                    for w in batch {
+                        self.finish(w, Outcome::Cancelled, None);
+                    }
+                }
+                Err(e) => {
+                    for (i, mut w) in batch.into_iter().enumerate() {
+                        add_cost(&mut w.cost, share(cost, n, i));
+                        self.fail(w, &e);
+                    }
+                }
+            }
+        }
+
+        while !fetch.is_empty() {
+            let rest = fetch.split_off(fetch.len().min(limits::DETAIL_CHUNK));
+            let batch = std::mem::replace(&mut fetch, rest);
+            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
+                .into_iter()
+                .partition(|w| !w.job.cancel.is_cancelled());
+            for w in cancelled {
+                self.finish(w, Outcome::Cancelled, None);
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            for w in &batch {
+                let _ = self.events.send(SyncEvent::Progress {
+                    id: w.job.id,
+                    step: "fetching details".into(),
+                });
+            }
+            let targets: Vec<RepoTarget> = batch.iter().map(|w| target_of(&w.repo)).collect();
+            let before = client.accounting();
+            let result = client.details(&targets, prio(&batch)).await;
+            let cost = delta(&before, &client.accounting());
+            let n = batch.len();
+            match result {
+                Ok(results) => {
+                    let mut results = results.into_iter();
+                    for (i, mut w) in batch.into_iter().enumerate() {
+                        add_cost(&mut w.cost, share(cost, n, i));
+                        match results.next() {
+                            Some(Ok(snap)) => self.apply_snapshot(w, snap),
+                            Some(Err(e)) if e == GithubError::Unauthorized => {
+                                let mut rest = vec![w];
+                                rest.extend(fetch);
+                                return self.stop_unauthorized(rest, &e);
+                            }
+                            Some(Err(e)) => self.fail(w, &e),
+                            None => self.fail(
+                                w,
+                                &GithubError::Decode {
+                                    endpoint: "graphql details".into(),
+                                    detail: "missing result".into(),
+                                },
+                            ),
+                        }
+                    }
+                }
+                Err(e) if e == GithubError::Unauthorized => {
+                    let mut rest = batch;
+                    rest.extend(fetch);
+                    return self.stop_unauthorized(rest, &e);
+                }
+                Err(GithubError::Cancelled) => {
+                    for w in batch {
+                        self.finish(w, Outcome::Cancelled, None);
+                    }
+                }
+                Err(e) => {
+                    for (i, mut w) in batch.into_iter().enumerate() {
+                        add_cost(&mut w.cost, share(cost, n, i));
+                        self.fail(w, &e);
+                    }
+                }
+            }
+        }
+        PassEnd::Completed
+    }
+
+    async fn rest(&mut self, works: Vec<Work>) -> PassEnd {
+        let client = self.ctx.client.clone();
+        let mut stream = futures::stream::iter(works.into_iter().map(|w| {
+            let client = client.clone();
+            async move {
+                if w.job.cancel.is_cancelled() {
+                    return (w, None, JobCost::default());
+                }
+                let before = client.accounting();
+                let key = w.repo.key.clone();
+                let r = tokio::select! {
+                    r = client.rest_snapshot(&key, w.job.priority) => r,
+                    () = w.job.cancel.cancelled() => Err(GithubError::Cancelled),
+                };
+                // Concurrent jobs share the counters: this is an estimate per job, exact in total.
+                let cost = delta(&before, &client.accounting());
+                (w, Some(r), cost)
+            }
+        }))
+        .buffer_unordered(limits::REST_PARALLEL);
+        let mut stop: Option<GithubError> = None;
+        let mut left = Vec::new();
+        while let Some((mut w, r, cost)) = stream.next().await {
+            if stop.is_some() {
+                left.push(w);
+                continue;
+            }
+            add_cost(&mut w.cost, cost);
+            match r {
+                None | Some(Err(GithubError::Cancelled)) => {
+                    self.drop_etags(&w.repo.key);
+                    self.finish(w, Outcome::Cancelled, None);
+                }
+                Some(Err(e)) if e == GithubError::Unauthorized => {
+                    stop = Some(e);
+                    left.push(w);
+                }
+                Some(Err(e)) => self.fail(w, &e),
+                Some(Ok(c)) => {
+                    let unchanged_on_wire = matches!(c, Conditional::Unchanged(_));
+                    let snap = c.into_inner();
+                    let same = w
+                        .repo
+                        .probe()
+                        .is_some_and(|p| !probe_differs(&p, &probe_of(&snap)));
+                    // A 304 everywhere with the same summary is unchanged; anything else is diffed
+                    // (new bodies may carry list changes the summary does not show).
+                    if !w.job.force
+                        && unchanged_on_wire
+                        && same
+                        && w.repo.status == SyncStatus::Synced
+                    {
+                        self.unchanged(w);
+                    } else {
+                        self.apply_snapshot(w, snap);
+                    }
+                }
+            }
+        }
+        match stop {
+            Some(e) => self.stop_unauthorized(left, &e),
+            None => PassEnd::Completed,
+        }
+    }
+}
+
+/// The new stored summary: GitHub's new state on top of what the user added.
+fn merged_repo(old: &TrackedRepo, snap: &RepoSnapshot, now: DateTime<Utc>) -> TrackedRepo {
+    let mut repo = old.clone();
+    if let Ok(key) = RepoKey::parse(&snap.meta.full_name) {
+        repo.key = key;
+    }
+    repo.id = Some(snap.meta.id);
+    repo.status = SyncStatus::Synced;
+    repo.last_synced_at = Some(now);
+    repo.details_at = Some(now);
+    repo.last_error = None;
+    if let Some(m) = &old.meta
+        && m.stars != snap.meta.stars
+    {
+        repo.stars_delta = snap.meta.stars as i64 - m.stars as i64;
+    }
+    let mut head = snap
+        .head
+        .clone()
+        .or_else(|| snap.details.commits.first().cloned());
+    if let (Some(h), Some(o)) = (head.as_mut(), old.head.as_ref())
+        && h.sha == o.sha
+    {
+        h.stats = h.stats.take().or_else(|| o.stats.clone());
+        h.files = h.files.take().or_else(|| o.files.clone());
+    }
+    repo.head = head;
+    repo.meta = Some(snap.meta.clone());
+    repo.latest_release = snap.latest_release.clone();
+    repo
+}
+
+/// Fetches one commit's stats and files (REST) and stores them with the repo.
+pub async fn fetch_commit(
+    ctx: &Ctx,
+    id: LocalId,
+    sha: &str,
+) -> Result<crate::domain::Commit, String> {
+    let repo = ctx
+        .store
+        .get(id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the repository is no longer tracked".to_string())?;
+    let commit = ctx
+        .client
+        .commit(&repo.key, sha)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut details = ctx.store.details(id).map_err(|e| e.to_string())?;
+    if let Some(d) = details.as_mut() {
+        for c in d.commits.iter_mut().filter(|c| c.sha == commit.sha) {
+            c.stats = commit.stats.clone();
+            c.files = commit.files.clone();
+        }
+    }
+    let mut updated = repo.clone();
+    if let Some(h) = updated.head.as_mut().filter(|h| h.sha == commit.sha) {
+        h.stats = commit.stats.clone();
+        h.files = commit.files.clone();
+    }
+    ctx.store
+        .apply_sync(SyncWrite {
+            repo: Some(updated),
+            details,
+            ..SyncWrite::default()
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(commit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_uses_min_interval() {
+        let now = Utc::now();
+        let mut r = TrackedRepo::new(LocalId(1), RepoKey::parse("o/r").unwrap(), now);
+        assert!(
+            !throttled(&r, Duration::from_secs(300), now),
+            "never synced"
+        );
+        r.last_synced_at = Some(now - chrono::Duration::seconds(60));
+        assert!(throttled(&r, Duration::from_secs(300), now));
+        assert!(!throttled(&r, Duration::from_secs(30), now));
+        assert!(!throttled(&r, Duration::ZERO, now));
+    }
+
+    #[test]
+    fn cost_is_shared_exactly() {
+        let total = JobCost {
+            requests: 1,
+            not_modified: 0,
+            points: 5,
+        };
+        let parts: Vec<JobCost> = (0..3).map(|i| share(total, 3, i)).collect();
+        assert_eq!(parts.iter().map(|c| c.points).sum::<u64>(), 5);
+        assert_eq!(parts.iter().map(|c| c.requests).sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn probe_comparison_ignores_the_missing_id() {
+        let a = Probe {
+            id: None,
+            stars: 1,
+            ..Probe::default()
+        };
+        let mut b = Probe {
+            id: Some(crate::domain::RepoId(3)),
+            stars: 1,
+            ..Probe::default()
+        };
+        assert!(!probe_differs(&a, &b));
+        b.head_sha = Some("x".into());
+        assert!(probe_differs(&a, &b));
+    }
+}
