@@ -1,6 +1,7 @@
 //! The CLI commands: each takes resolved options and the store, prints to stdout/stderr, and
 //! returns an exit status. No TUI here; the TUI is started from `main.rs`.
 
+pub mod demo;
 pub mod import;
 pub mod remote;
 pub mod show;

@@ -12,6 +12,7 @@ use repodeck::commands::{self, CliError, Context, Status, token};
 use repodeck::config::Config;
 use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
+use repodeck::sync::engine::{self, EngineOptions};
 use repodeck::sync::{ImportOptions, ImportSource};
 
 fn main() -> ExitCode {
@@ -100,8 +101,31 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
         None => {
             let store = open_store(&ctx)?;
-            repodeck::tui::run(&ctx, store)
-                .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            let store = std::sync::Arc::new(store);
+            let rt = commands::remote::runtime()?;
+            rt.block_on(async {
+                // The UI starts from the store even when the engine cannot: it then browses offline.
+                let engine = match commands::remote::client(&ctx, &store) {
+                    Ok((client, etags)) => {
+                        let opts = EngineOptions {
+                            etags: Some(etags),
+                            ..EngineOptions::default()
+                        };
+                        Some(engine::start_with(
+                            store.clone(),
+                            client,
+                            ctx.config.clone(),
+                            opts,
+                        ))
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sync engine not started; browsing offline");
+                        None
+                    }
+                };
+                repodeck::tui::run_async(&ctx, store, engine).await
+            })
+            .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
             Ok(Status::Ok)
         }
         Some(Command::Add { repos }) => {
@@ -200,6 +224,17 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             let store = open_store(&ctx)?;
             commands::show::show(&store, &repo, json, &mut out)
         }
-        Some(Command::Demo { .. }) => Err(CliError::Failed("the demo needs the TUI".into())),
+        Some(Command::Demo {
+            repos,
+            seed,
+            mutate_every,
+        }) => commands::demo::run(
+            &ctx,
+            commands::demo::DemoOptions {
+                repos,
+                seed,
+                mutate_every,
+            },
+        ),
     }
 }

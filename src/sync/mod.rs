@@ -9,7 +9,7 @@ pub mod event;
 pub mod job;
 pub mod scheduler;
 
-pub use command::{ImportOptions, ImportSource, Priority, SyncCommand};
+pub use command::{ImportOptions, ImportSource, Passphrase, Priority, SyncCommand};
 pub use event::{JobCost, Outcome, SearchHit, SyncEvent, WaitReason};
 
 use tokio::sync::mpsc;
