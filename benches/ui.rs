@@ -52,7 +52,7 @@ fn synced(mut r: TrackedRepo, i: u64) -> TrackedRepo {
         },
         ..Commit::default()
     });
-    r.unread = (i % 11 == 0) as u32;
+    r.unread = u32::from(i.is_multiple_of(11));
     r
 }
 
