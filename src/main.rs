@@ -119,13 +119,14 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             let args = commands::sync::SyncArgs { repos, all, force, rest, json };
             commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
         }
-        Some(Command::Import { org, user, mine, include_forks, include_archived }) => {
+        Some(Command::Import { org, user, mine, include_forks, include_archived, skip_archived }) => {
             let source = match (org, user, mine) {
                 (Some(o), _, _) => ImportSource::Org(o),
                 (None, Some(u), _) => ImportSource::User(u),
                 _ => ImportSource::Mine,
             };
-            let opts = ImportOptions { source, include_forks, include_archived };
+            // Archived repos are tracked unless --skip-archived (see the sync report on this choice).
+            let opts = ImportOptions { source, include_forks, include_archived: include_archived || !skip_archived };
             commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
         }
         Some(Command::Search { query, add, limit, json }) => {
