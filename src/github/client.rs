@@ -407,6 +407,9 @@ impl GithubClient {
         loop {
             attempt += 1;
             let permit = sched.acquire(req.lane, req.prio, mutating, &host).await?;
+            if self.inner.auth_failed.load(Ordering::Relaxed) {
+                return Err(GithubError::Unauthorized);
+            }
             let result = self.send_once(req).await;
             drop(permit);
             let err = match result {

@@ -1,10 +1,20 @@
 //! REST calls: conditional GETs (If-None-Match from the ETag cache keyed by URL and token
 //! fingerprint; 304 -> `Unchanged` from the cached body) and `Link` pagination parsed by our own
-//! code (rel="next" only, same host only, page cap, loop detection).
+//! code (rel="next" only, same host only, page cap, loop detection, missing `Link` = one page).
 
-use crate::domain::{Commit, RepoKey, RepoSnapshot};
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use http::Method;
+
+use crate::domain::{Branch, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
 use crate::sync::{ImportSource, Priority, SearchHit};
 
+use super::client::{Endpoint, Req};
+use super::convert::{
+    self, WireBranch, WireCommit, WireIssue, WireRateLimit, WireRelease, WireRepo, WireSearch,
+};
+use super::scheduler::Lane;
 use super::{GithubClient, GithubError, ListedRepo, TokenInfo};
 
 /// A conditional answer: `Unchanged` carries the value rebuilt from the cached bodies (304s).
@@ -31,35 +41,420 @@ impl<T> Conditional<T> {
     }
 }
 
-fn todo_err() -> GithubError {
-    GithubError::Network("not implemented yet".into())
+/// Parses a `Link` header into (url, rel) pairs. Malformed input is an error, never a print.
+pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut rest = header.trim();
+    while !rest.is_empty() {
+        let r = rest
+            .strip_prefix('<')
+            .ok_or_else(|| "a Link entry does not start with '<'".to_string())?;
+        let end = r
+            .find('>')
+            .ok_or_else(|| "a Link URL is not closed by '>'".to_string())?;
+        let url = r[..end].trim().to_string();
+        let after = &r[end + 1..];
+        let next = after.find(',').unwrap_or(after.len());
+        let params = &after[..next];
+        rest = after.get(next + 1..).unwrap_or("").trim_start();
+        if !params.trim().is_empty() && !params.trim_start().starts_with(';') {
+            return Err("junk after a Link URL".to_string());
+        }
+        let mut rel = None;
+        for p in params.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            if let Some(v) = p.strip_prefix("rel=") {
+                rel = Some(v.trim_matches('"').to_string());
+            }
+        }
+        let rel = rel.ok_or_else(|| "a Link entry has no rel".to_string())?;
+        if url.is_empty() {
+            return Err("a Link entry has an empty URL".to_string());
+        }
+        out.push((url, rel));
+    }
+    Ok(out)
+}
+
+/// The path (below the API prefix) of the `rel="next"` page, refusing other hosts and loops.
+pub(crate) fn next_path(
+    link: Option<&str>,
+    api: &Endpoint,
+    seen: &HashSet<String>,
+) -> Result<Option<String>, String> {
+    let Some(link) = link.filter(|l| !l.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let entries = parse_link(link)?;
+    let Some((url, _)) = entries
+        .iter()
+        .find(|(_, rel)| rel.split_whitespace().any(|r| r == "next"))
+    else {
+        return Ok(None);
+    };
+    let parsed = url::Url::parse(url).map_err(|e| format!("the next-page URL is invalid ({e})"))?;
+    let origin = match parsed.port() {
+        Some(p) => format!(
+            "{}://{}:{p}",
+            parsed.scheme(),
+            parsed.host_str().unwrap_or_default()
+        ),
+        None => format!(
+            "{}://{}",
+            parsed.scheme(),
+            parsed.host_str().unwrap_or_default()
+        ),
+    };
+    if !origin.eq_ignore_ascii_case(&api.origin) {
+        return Err("refused to follow a next-page Link to another host".to_string());
+    }
+    let path = parsed.path();
+    let Some(below) = path
+        .strip_prefix(api.prefix.as_str())
+        .filter(|b| b.starts_with('/'))
+    else {
+        return Err("refused to follow a next-page Link outside the API".to_string());
+    };
+    let full = match parsed.query() {
+        Some(q) => format!("{below}?{q}"),
+        None => below.to_string(),
+    };
+    if seen.contains(&full) {
+        return Err(
+            "the next-page Link points back to a page already read (pagination loop)".to_string(),
+        );
+    }
+    Ok(Some(full))
+}
+
+/// Cached value: the `Link` header, a newline, the body.
+fn envelope(link: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut v = link.unwrap_or_default().replace('\n', " ").into_bytes();
+    v.push(b'\n');
+    v.extend_from_slice(body);
+    v
+}
+
+fn open_envelope(v: &[u8]) -> (Option<String>, Vec<u8>) {
+    match v.iter().position(|b| *b == b'\n') {
+        Some(i) => {
+            let link = String::from_utf8_lossy(&v[..i]).to_string();
+            (Some(link).filter(|l| !l.is_empty()), v[i + 1..].to_vec())
+        }
+        None => (None, v.to_vec()),
+    }
+}
+
+fn parse_expiry(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim().replace(" UTC", " +0000");
+    DateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S %z")
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn is_empty_repo(e: &GithubError) -> bool {
+    matches!(e, GithubError::Decode { detail, .. } if detail.starts_with("unexpected HTTP status 409"))
+}
+
+fn combine<T>(parts: &[bool], value: T) -> Conditional<T> {
+    if parts.iter().all(|changed| !changed) {
+        Conditional::Unchanged(value)
+    } else {
+        Conditional::Changed(value)
+    }
 }
 
 impl GithubClient {
+    /// One conditional GET: `If-None-Match` when an ETag is stored; 304 -> the cached body.
+    /// Returns the body and the `Link` header.
+    pub(crate) async fn get_cond(
+        &self,
+        path: &str,
+        route: &'static str,
+        lane: Lane,
+        prio: Priority,
+    ) -> Result<(Conditional<Vec<u8>>, Option<String>), GithubError> {
+        let url = format!("{}{}{}", self.api().origin, self.api().prefix, path);
+        let cached = self.etags().and_then(|c| c.get(self.etag_key(), &url));
+        let mut req = Req::get(path.to_string(), route, lane, prio);
+        req.etag = cached.as_ref().map(|(etag, _)| etag.clone());
+        let resp = self.execute(&req).await?;
+        let link_header = resp
+            .headers
+            .get(http::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if resp.status == 304 {
+            let Some((_, stored)) = cached else {
+                return Err(GithubError::Decode {
+                    endpoint: route.to_string(),
+                    detail: "304 Not Modified for a request without a stored ETag".into(),
+                });
+            };
+            let (link, body) = open_envelope(&stored);
+            return Ok((Conditional::Unchanged(body), link_header.or(link)));
+        }
+        if let (Some(cache), Some(etag)) = (
+            self.etags(),
+            resp.headers
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok()),
+        ) {
+            cache.put(
+                self.etag_key(),
+                &url,
+                etag,
+                &envelope(link_header.as_deref(), &resp.body),
+            );
+        }
+        Ok((Conditional::Changed(resp.body), link_header))
+    }
+
+    /// Every page of a listing (conditional each), up to `max_pages`.
+    pub(crate) async fn get_pages(
+        &self,
+        path: &str,
+        route: &'static str,
+        lane: Lane,
+        prio: Priority,
+        max_pages: usize,
+    ) -> Result<Conditional<Vec<Vec<u8>>>, GithubError> {
+        let mut pages = Vec::new();
+        let mut changed = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = Some(path.to_string());
+        while let Some(p) = next.take() {
+            if pages.len() >= max_pages.min(self.max_pages()) {
+                tracing::warn!(
+                    route,
+                    pages = pages.len(),
+                    "github: page cap reached, listing truncated"
+                );
+                break;
+            }
+            seen.insert(p.clone());
+            let (body, link) = self.get_cond(&p, route, lane, prio).await?;
+            changed.push(body.is_changed());
+            pages.push(body.into_inner());
+            next = next_path(link.as_deref(), self.api(), &seen).map_err(|detail| {
+                GithubError::Decode {
+                    endpoint: route.to_string(),
+                    detail,
+                }
+            })?;
+        }
+        Ok(combine(&changed, pages))
+    }
+
+    async fn list_items<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        path: &str,
+        route: &'static str,
+        lane: Lane,
+        prio: Priority,
+        max_pages: usize,
+    ) -> Result<Conditional<Vec<T>>, GithubError> {
+        let pages = self.get_pages(path, route, lane, prio, max_pages).await?;
+        let changed = pages.is_changed();
+        let mut items = Vec::new();
+        for page in pages.into_inner() {
+            items.extend(convert::decode::<Vec<T>>(route, &page)?);
+        }
+        Ok(if changed {
+            Conditional::Changed(items)
+        } else {
+            Conditional::Unchanged(items)
+        })
+    }
+
     /// `GET /rate_limit` (free): refreshes every bucket.
     pub async fn refresh_rate_limit(&self) -> Result<(), GithubError> {
-        Err(todo_err())
+        let resp = self
+            .execute(&Req::get(
+                "/rate_limit".into(),
+                "/rate_limit",
+                Lane::Core,
+                Priority::User,
+            ))
+            .await?;
+        let rl: WireRateLimit = convert::decode("/rate_limit", &resp.body)?;
+        for b in rl.buckets() {
+            self.sched().update_bucket(b);
+        }
+        Ok(())
     }
 
     /// `GET /user`: login, scopes and token expiry.
     pub async fn viewer(&self) -> Result<TokenInfo, GithubError> {
-        Err(todo_err())
+        let resp = self
+            .execute(&Req::get(
+                "/user".into(),
+                "/user",
+                Lane::Core,
+                Priority::User,
+            ))
+            .await?;
+        #[derive(serde::Deserialize)]
+        struct User {
+            #[serde(default)]
+            login: String,
+        }
+        let user: User = convert::decode("/user", &resp.body)?;
+        let header = |n: &str| {
+            resp.headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let scopes = header("x-oauth-scopes").map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+        });
+        let expires_at =
+            header("github-authentication-token-expiration").and_then(|s| parse_expiry(&s));
+        Ok(TokenInfo {
+            login: super::client::clean(&user.login, 100),
+            scopes,
+            expires_at,
+        })
     }
 
-    /// REST snapshot with ETags on every endpoint; all 304 -> `Unchanged`.
+    /// REST snapshot with ETags on every endpoint; every part 304 -> `Unchanged`.
     pub async fn rest_snapshot(
         &self,
         key: &RepoKey,
         prio: Priority,
     ) -> Result<Conditional<RepoSnapshot>, GithubError> {
-        let _ = (key, prio);
-        Err(todo_err())
+        let base = format!("/repos/{}/{}", key.owner(), key.name());
+        let (repo_body, _) = self
+            .get_cond(&base, "/repos/{o}/{r}", Lane::Core, prio)
+            .await?;
+        let repo_changed = repo_body.is_changed();
+        let repo: WireRepo = convert::decode("/repos/{o}/{r}", &repo_body.into_inner())?;
+        // Follow a rename once: later calls use the name GitHub answered with.
+        let base = match RepoKey::parse(&repo.full_name) {
+            Ok(k) if k != *key => {
+                tracing::info!(old = %key, new = %k, "github: repository renamed");
+                format!("/repos/{}/{}", k.owner(), k.name())
+            }
+            _ => base,
+        };
+        let commits_path = format!("{base}/commits?per_page=30");
+        let branches_path = format!("{base}/branches?per_page=100");
+        let pulls_path = format!("{base}/pulls?state=open&per_page=100");
+        let issues_path = format!("{base}/issues?state=open&per_page=100");
+        let releases_path = format!("{base}/releases?per_page=10");
+        let langs_path = format!("{base}/languages");
+        let (commits, branches, pulls, issues, releases, langs) = tokio::join!(
+            self.list_items::<WireCommit>(
+                &commits_path,
+                "/repos/{o}/{r}/commits",
+                Lane::Core,
+                prio,
+                1
+            ),
+            self.list_items::<WireBranch>(
+                &branches_path,
+                "/repos/{o}/{r}/branches",
+                Lane::Core,
+                prio,
+                10
+            ),
+            self.list_items::<WireIssue>(&pulls_path, "/repos/{o}/{r}/pulls", Lane::Core, prio, 10),
+            self.list_items::<WireIssue>(
+                &issues_path,
+                "/repos/{o}/{r}/issues",
+                Lane::Core,
+                prio,
+                10
+            ),
+            self.list_items::<WireRelease>(
+                &releases_path,
+                "/repos/{o}/{r}/releases",
+                Lane::Core,
+                prio,
+                1
+            ),
+            self.get_cond(&langs_path, "/repos/{o}/{r}/languages", Lane::Core, prio),
+        );
+        let commits = match commits {
+            Err(e) if is_empty_repo(&e) => Conditional::Changed(Vec::new()),
+            other => other?,
+        };
+        let (branches, pulls, issues, releases) = (branches?, pulls?, issues?, releases?);
+        let (langs, _) = langs?;
+        let changed = [
+            repo_changed,
+            commits.is_changed(),
+            branches.is_changed(),
+            pulls.is_changed(),
+            issues.is_changed(),
+            releases.is_changed(),
+            langs.is_changed(),
+        ];
+        let langs: BTreeMap<String, serde_json::Value> =
+            convert::decode("/repos/{o}/{r}/languages", &langs.into_inner())?;
+        let commits: Vec<Commit> = commits.into_inner().into_iter().map(Commit::from).collect();
+        let pulls: Vec<PullRequest> = pulls
+            .into_inner()
+            .into_iter()
+            .map(WireIssue::into_pull)
+            .collect();
+        let issues: Vec<Issue> = issues
+            .into_inner()
+            .into_iter()
+            .filter(|i| !i.is_pull())
+            .map(WireIssue::into_issue)
+            .collect();
+        let releases: Vec<Release> = releases
+            .into_inner()
+            .into_iter()
+            .map(Release::from)
+            .collect();
+        let branches: Vec<Branch> = branches
+            .into_inner()
+            .into_iter()
+            .map(Branch::from)
+            .collect();
+        let meta = repo.into_meta(pulls.len() as u64, convert::languages(langs));
+        let snapshot = RepoSnapshot {
+            head: commits.first().cloned(),
+            latest_release: convert::latest_release(&releases),
+            meta,
+            details: crate::domain::RepoDetails {
+                commits,
+                branches,
+                pulls,
+                issues,
+                releases,
+            },
+        };
+        Ok(combine(&changed, snapshot))
     }
 
-    /// `GET /repos/{o}/{r}/commits/{sha}` with stats and files.
+    /// `GET /repos/{o}/{r}/commits/{sha}` with stats and files (ETag-cached: commits never change).
     pub async fn commit(&self, key: &RepoKey, sha: &str) -> Result<Commit, GithubError> {
-        let _ = (key, sha);
-        Err(todo_err())
+        if sha.is_empty()
+            || !sha
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(GithubError::NotFound {
+                what: format!("commit '{}'", super::client::clean(sha, 60)),
+            });
+        }
+        let path = format!("/repos/{}/{}/commits/{sha}", key.owner(), key.name());
+        let (body, _) = self
+            .get_cond(
+                &path,
+                "/repos/{o}/{r}/commits/{ref}",
+                Lane::Core,
+                Priority::User,
+            )
+            .await?;
+        let c: WireCommit = convert::decode("/repos/{o}/{r}/commits/{ref}", &body.into_inner())?;
+        Ok(Commit::from(c))
     }
 
     /// Lists an org's, a user's or the viewer's repositories (all pages).
@@ -68,8 +463,30 @@ impl GithubClient {
         source: &ImportSource,
         prio: Priority,
     ) -> Result<Vec<ListedRepo>, GithubError> {
-        let _ = (source, prio);
-        Err(todo_err())
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let (path, route) = match source {
+            ImportSource::Org(o) => (
+                format!("/orgs/{}/repos?per_page=100&type=all", enc(o)),
+                "/orgs/{org}/repos",
+            ),
+            ImportSource::User(u) => (
+                format!("/users/{}/repos?per_page=100&type=owner", enc(u)),
+                "/users/{u}/repos",
+            ),
+            ImportSource::Mine => (
+                "/user/repos?per_page=100&affiliation=owner,collaborator,organization_member"
+                    .to_string(),
+                "/user/repos",
+            ),
+        };
+        let repos = self
+            .list_items::<WireRepo>(&path, route, Lane::Core, prio, usize::MAX)
+            .await?;
+        Ok(repos
+            .into_inner()
+            .into_iter()
+            .filter_map(WireRepo::into_listed)
+            .collect())
     }
 
     /// `GET /search/repositories`, up to `limit` hits (search bucket, spaced requests).
@@ -78,7 +495,164 @@ impl GithubClient {
         query: &str,
         limit: usize,
     ) -> Result<Vec<SearchHit>, GithubError> {
-        let _ = (query, limit);
-        Err(todo_err())
+        let limit = limit.clamp(1, 1000);
+        let q = url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
+        let per_page = limit.min(100);
+        let path = format!("/search/repositories?q={q}&per_page={per_page}");
+        let max_pages = limit.div_ceil(per_page);
+        let pages = self
+            .get_pages(
+                &path,
+                "/search/repositories",
+                Lane::Search,
+                Priority::User,
+                max_pages,
+            )
+            .await?
+            .into_inner();
+        let mut hits = Vec::new();
+        for page in pages {
+            let s: WireSearch = convert::decode("/search/repositories", &page)?;
+            hits.extend(s.items.into_iter().filter_map(WireRepo::into_hit));
+        }
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// A non-GET REST call (mutations are spaced >= 1 s apart and never retried).
+    #[expect(
+        dead_code,
+        reason = "the mutation path of the scheduler; no mutating endpoint is used yet"
+    )]
+    pub(crate) async fn send_mutation(
+        &self,
+        method: Method,
+        path: &str,
+        route: &'static str,
+        body: &serde_json::Value,
+    ) -> Result<Vec<u8>, GithubError> {
+        let mut req = Req::get(path.to_string(), route, Lane::Core, Priority::User);
+        req.method = method;
+        req.body = Some(serde_json::to_vec(body).map_err(|e| GithubError::Decode {
+            endpoint: route.to_string(),
+            detail: e.to_string(),
+        })?);
+        req.retry = false;
+        Ok(self.execute(&req).await?.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api() -> Endpoint {
+        Endpoint {
+            origin: "http://127.0.0.1:8080".into(),
+            host: "127.0.0.1".into(),
+            prefix: String::new(),
+        }
+    }
+
+    #[test]
+    fn parses_githubs_link_header() {
+        let h = r#"<https://api.github.com/repositories/1000/issues?per_page=3&page=2>; rel="next", <https://api.github.com/repositories/1000/issues?per_page=3&page=5>; rel="last""#;
+        let l = parse_link(h).unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].1, "next");
+        assert!(l[1].0.ends_with("page=5"));
+        for bad in [
+            "https://x; rel=next",
+            "<https://x; rel=next",
+            "<https://x> junk",
+            "<https://x>",
+        ] {
+            assert!(parse_link(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn follows_next_only_on_the_same_host_without_loops() {
+        let mut seen = HashSet::new();
+        seen.insert("/orgs/o/repos?page=1".to_string());
+        let ok = r#"<http://127.0.0.1:8080/orgs/o/repos?page=2>; rel="next", <http://127.0.0.1:8080/orgs/o/repos?page=9>; rel="last""#;
+        assert_eq!(
+            next_path(Some(ok), &api(), &seen).unwrap().as_deref(),
+            Some("/orgs/o/repos?page=2")
+        );
+        let last_only = r#"<http://127.0.0.1:8080/orgs/o/repos?page=1>; rel="prev""#;
+        assert_eq!(next_path(Some(last_only), &api(), &seen).unwrap(), None);
+        assert_eq!(next_path(None, &api(), &seen).unwrap(), None);
+        let foreign = r#"<http://evil.example.com/orgs/o/repos?page=2>; rel="next""#;
+        assert!(
+            next_path(Some(foreign), &api(), &seen)
+                .unwrap_err()
+                .contains("another host")
+        );
+        let other_port = r#"<http://127.0.0.1:9999/orgs/o/repos?page=2>; rel="next""#;
+        assert!(next_path(Some(other_port), &api(), &seen).is_err());
+        let looped = r#"<http://127.0.0.1:8080/orgs/o/repos?page=1>; rel="next""#;
+        assert!(
+            next_path(Some(looped), &api(), &seen)
+                .unwrap_err()
+                .contains("loop")
+        );
+        assert!(next_path(Some("<<>>"), &api(), &seen).is_err());
+        let ghe = Endpoint {
+            prefix: "/api/v3".into(),
+            ..api()
+        };
+        let inside = r#"<http://127.0.0.1:8080/api/v3/orgs/o/repos?page=2>; rel="next""#;
+        assert_eq!(
+            next_path(Some(inside), &ghe, &seen).unwrap().as_deref(),
+            Some("/orgs/o/repos?page=2")
+        );
+        let outside = r#"<http://127.0.0.1:8080/elsewhere?page=2>; rel="next""#;
+        assert!(next_path(Some(outside), &ghe, &seen).is_err());
+    }
+
+    #[test]
+    fn recorded_pagination_links_parse() {
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(format!(
+                "{}/tests/fixtures/github/recorded/paginate-issues.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let gh = Endpoint {
+            origin: "https://api.github.com".into(),
+            host: "api.github.com".into(),
+            prefix: String::new(),
+        };
+        let mut nexts = 0;
+        for ex in v.as_array().unwrap() {
+            let link = ex["headers"]["link"].as_str();
+            if next_path(link, &gh, &HashSet::new()).unwrap().is_some() {
+                nexts += 1;
+            }
+        }
+        assert_eq!(nexts, 4, "five pages, four next links");
+    }
+
+    #[test]
+    fn envelope_round_trips_and_expiry_parses() {
+        let e = envelope(Some("<x>; rel=\"next\""), b"{\n}");
+        assert_eq!(
+            open_envelope(&e),
+            (Some("<x>; rel=\"next\"".to_string()), b"{\n}".to_vec())
+        );
+        assert_eq!(
+            open_envelope(&envelope(None, b"[]")),
+            (None, b"[]".to_vec())
+        );
+        assert_eq!(
+            parse_expiry("2023-04-07 16:19:32 UTC")
+                .unwrap()
+                .to_rfc3339(),
+            "2023-04-07T16:19:32+00:00"
+        );
+        assert!(parse_expiry("2023-04-07 16:19:32 -0700").is_some());
     }
 }

@@ -185,6 +185,7 @@ impl Scheduler {
         self.tx.subscribe()
     }
 
+    #[cfg(test)]
     pub fn state(&self) -> RateState {
         self.tx.borrow().clone()
     }
@@ -377,7 +378,22 @@ impl Scheduler {
             self.exhausted(&bucket.name, bucket.reset);
         }
         self.tx.send_modify(|s| {
-            s.buckets.insert(bucket.name.clone(), bucket);
+            // Responses of one window may arrive out of order: remaining only goes down until the reset.
+            let merged = match s.buckets.get(&bucket.name) {
+                Some(old)
+                    if old.reset == bucket.reset
+                        && old.limit == bucket.limit
+                        && old.remaining < bucket.remaining =>
+                {
+                    RateBucket {
+                        remaining: old.remaining,
+                        used: old.used.max(bucket.used),
+                        ..bucket
+                    }
+                }
+                _ => bucket,
+            };
+            s.buckets.insert(merged.name.clone(), merged);
         });
     }
 
@@ -479,7 +495,8 @@ impl Scheduler {
         }
     }
 
-    /// Current REST concurrency limit (for tests and the UI).
+    /// Current REST concurrency limit.
+    #[cfg(test)]
     pub fn concurrency(&self) -> usize {
         self.lock().limit
     }
