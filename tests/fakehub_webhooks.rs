@@ -20,7 +20,11 @@ struct Delivery {
 
 impl Delivery {
     fn header(&self, k: &str) -> &str {
-        self.headers.iter().find(|(h, _)| h.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.headers
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
     fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("payload is JSON")
@@ -28,7 +32,9 @@ impl Delivery {
 }
 
 async fn receiver() -> (String, mpsc::UnboundedReceiver<Delivery>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -38,18 +44,35 @@ async fn receiver() -> (String, mpsc::UnboundedReceiver<Delivery>) {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 8192];
                 loop {
-                    let Ok(n) = s.read(&mut chunk).await else { return };
+                    let Ok(n) = s.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
                     buf.extend_from_slice(&chunk[..n]);
-                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
                     let head = String::from_utf8_lossy(&buf[..end]).to_string();
-                    let headers: Vec<(String, String)> = head.split("\r\n").skip(1).filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
-                    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+                    let headers: Vec<(String, String)> = head
+                        .split("\r\n")
+                        .skip(1)
+                        .filter_map(|l| {
+                            l.split_once(':')
+                                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        })
+                        .collect();
+                    let len: usize = headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
                         let body = buf[end + 4..end + 4 + len].to_vec();
-                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").await;
+                        let _ = s
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                            .await;
                         let _ = tx.send(Delivery { headers, body });
                         return;
                     }
@@ -61,7 +84,10 @@ async fn receiver() -> (String, mpsc::UnboundedReceiver<Delivery>) {
 }
 
 async fn next(rx: &mut mpsc::UnboundedReceiver<Delivery>) -> Delivery {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("a delivery within 5 s").expect("receiver alive")
+    tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a delivery within 5 s")
+        .expect("receiver alive")
 }
 
 fn verify(secret: &str, body: &[u8], sig: &str) -> bool {
@@ -71,41 +97,88 @@ fn verify(secret: &str, body: &[u8], sig: &str) -> bool {
 }
 
 fn fixture_for(event: &str, pick: impl Fn(&Value) -> bool) -> Value {
-    fixture(&format!("webhooks/{event}.json")).as_array().and_then(|a| a.iter().find(|p| pick(p)).cloned()).unwrap_or_else(|| panic!("no {event} example"))
+    fixture(&format!("webhooks/{event}.json"))
+        .as_array()
+        .and_then(|a| a.iter().find(|p| pick(p)).cloned())
+        .unwrap_or_else(|| panic!("no {event} example"))
 }
+
+/// Chooses the fixture example a delivery is compared with.
+type Picker = Box<dyn Fn(&Value) -> bool>;
 
 #[test]
 fn signer_reproduces_githubs_test_vector() {
     let sig = webhooks::sign("It's a Secret to Everybody", b"Hello, World!");
-    assert_eq!(sig, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+    assert_eq!(
+        sig,
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    );
     assert!(verify("It's a Secret to Everybody", b"Hello, World!", &sig));
 }
 
 #[tokio::test]
 async fn deliveries_are_signed_and_shaped_like_githubs() {
-    let h = start(FakehubConfig { repos: 10, tokens: vec![TOKEN.into()], ..FakehubConfig::default() }).await;
+    let h = start(FakehubConfig {
+        repos: 10,
+        tokens: vec![TOKEN.into()],
+        ..FakehubConfig::default()
+    })
+    .await;
     let (url, mut rx) = receiver().await;
     let secret = "s3cr3t ✓";
     let body = serde_json::to_vec(&json!({"name": "web", "events": ["*"], "config": {"url": url, "content_type": "json", "secret": secret}})).expect("json");
     let auth = format!("Bearer {TOKEN}");
-    let created = request(&h.url, "POST", "/repos/octo-org/repo-0003/hooks", &[("Authorization", &auth)], Some(&body)).await.expect("answered");
+    let created = request(
+        &h.url,
+        "POST",
+        "/repos/octo-org/repo-0003/hooks",
+        &[("Authorization", &auth)],
+        Some(&body),
+    )
+    .await
+    .expect("answered");
     assert_eq!(created.status, 201);
     let hook_id = created.json()["id"].as_u64().expect("id");
     let ping = next(&mut rx).await;
     assert_eq!(ping.header("X-GitHub-Event"), "ping");
     assert_eq!(ping.json()["hook_id"].as_u64(), Some(hook_id));
 
-    let cases: Vec<(MutationKind, &str, Box<dyn Fn(&Value) -> bool>)> = vec![
-        (MutationKind::Push, "push", Box::new(|p: &Value| p["commits"].as_array().is_some_and(|c| !c.is_empty()))),
-        (MutationKind::Release, "release", Box::new(|p: &Value| p["action"] == "published")),
-        (MutationKind::OpenPr, "pull_request", Box::new(|p: &Value| p["action"] == "opened")),
-        (MutationKind::OpenIssue, "issues", Box::new(|p: &Value| p["action"] == "opened")),
-        (MutationKind::Star, "star", Box::new(|p: &Value| p["action"] == "created")),
+    let cases: Vec<(MutationKind, &str, Picker)> = vec![
+        (
+            MutationKind::Push,
+            "push",
+            Box::new(|p: &Value| p["commits"].as_array().is_some_and(|c| !c.is_empty())),
+        ),
+        (
+            MutationKind::Release,
+            "release",
+            Box::new(|p: &Value| p["action"] == "published"),
+        ),
+        (
+            MutationKind::OpenPr,
+            "pull_request",
+            Box::new(|p: &Value| p["action"] == "opened"),
+        ),
+        (
+            MutationKind::OpenIssue,
+            "issues",
+            Box::new(|p: &Value| p["action"] == "opened"),
+        ),
+        (
+            MutationKind::Star,
+            "star",
+            Box::new(|p: &Value| p["action"] == "created"),
+        ),
         (MutationKind::Fork, "fork", Box::new(|_: &Value| true)),
-        (MutationKind::EditDescription, "repository", Box::new(|p: &Value| p["action"] == "edited")),
+        (
+            MutationKind::EditDescription,
+            "repository",
+            Box::new(|p: &Value| p["action"] == "edited"),
+        ),
     ];
     for (kind, event, pick) in cases {
-        h.mutate(Mutation::new("octo-org/repo-0003", kind)).expect("mutation");
+        h.mutate(Mutation::new("octo-org/repo-0003", kind))
+            .expect("mutation");
         let mut got = next(&mut rx).await;
         if event == "star" {
             // a star is also a `watch` started; take the star delivery
@@ -114,18 +187,37 @@ async fn deliveries_are_signed_and_shaped_like_githubs() {
             }
         }
         assert_eq!(got.header("X-GitHub-Event"), event);
-        assert!(verify(secret, &got.body, got.header("X-Hub-Signature-256")), "{event} signature verifies");
-        assert!(!verify("other", &got.body, got.header("X-Hub-Signature-256")));
+        assert!(
+            verify(secret, &got.body, got.header("X-Hub-Signature-256")),
+            "{event} signature verifies"
+        );
+        assert!(!verify(
+            "other",
+            &got.body,
+            got.header("X-Hub-Signature-256")
+        ));
         let guid = got.header("X-GitHub-Delivery");
         assert_eq!(guid.len(), 36, "{guid}");
         assert_eq!(guid.matches('-').count(), 4);
         assert_eq!(got.header("X-GitHub-Hook-ID"), hook_id.to_string());
         assert!(got.header("User-Agent").starts_with("GitHub-Hookshot/"));
         let real = fixture_for(event, pick);
-        let problems = shape_problems(&got.json(), &real, &[".installation", ".enterprise", ".changes"]);
-        assert!(problems.is_empty(), "{event} payload differs from GitHub's:\n  {}", problems.join("\n  "));
+        let problems = shape_problems(
+            &got.json(),
+            &real,
+            &[".installation", ".enterprise", ".changes"],
+        );
+        assert!(
+            problems.is_empty(),
+            "{event} payload differs from GitHub's:\n  {}",
+            problems.join("\n  ")
+        );
         while let Ok(extra) = rx.try_recv() {
-            assert_eq!(extra.header("X-GitHub-Event"), "watch", "only a watch may follow a star");
+            assert_eq!(
+                extra.header("X-GitHub-Event"),
+                "watch",
+                "only a watch may follow a star"
+            );
         }
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -139,7 +231,15 @@ async fn only_loopback_receivers_are_accepted() {
     let auth = format!("Bearer {TOKEN}");
     for url in ["http://10.1.2.3/hook", "https://example.com/hook"] {
         let body = serde_json::to_vec(&json!({"config": {"url": url}})).expect("json");
-        let r = request(&h.url, "POST", "/repos/octo-org/repo-0001/hooks", &[("Authorization", &auth)], Some(&body)).await.expect("answered");
+        let r = request(
+            &h.url,
+            "POST",
+            "/repos/octo-org/repo-0001/hooks",
+            &[("Authorization", &auth)],
+            Some(&body),
+        )
+        .await
+        .expect("answered");
         assert_eq!(r.status, 422, "{url}");
         assert_eq!(r.json()["message"], "Validation Failed");
     }

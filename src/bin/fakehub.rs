@@ -63,12 +63,19 @@ fn parse_retry_after(s: &str) -> Result<RetryAfter, String> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(RetryAfter(None));
     }
-    s.parse::<u64>().map(|n| RetryAfter(Some(n))).map_err(|_| format!("expected seconds or `none`, got {s:?}"))
+    s.parse::<u64>()
+        .map(|n| RetryAfter(Some(n)))
+        .map_err(|_| format!("expected seconds or `none`, got {s:?}"))
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let faults = match args.faults.as_deref().map(fakehub::faults::parse_rules).transpose() {
+    let faults = match args
+        .faults
+        .as_deref()
+        .map(fakehub::faults::parse_rules)
+        .transpose()
+    {
         Ok(f) => f.unwrap_or_default(),
         Err(e) => {
             eprintln!("fakehub: {e}");
@@ -100,7 +107,10 @@ fn main() -> ExitCode {
         graphql_ms_per_node: args.graphql_ms_per_node.max(0.0),
         ..FakehubConfig::default()
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("fakehub: cannot start the runtime: {e}");
@@ -116,7 +126,8 @@ fn main() -> ExitCode {
             }
         };
         let mut out = std::io::stdout().lock();
-        let printed = writeln!(out, "fakehub listening on {}", handle.url()).and_then(|()| out.flush());
+        let printed =
+            writeln!(out, "fakehub listening on {}", handle.url()).and_then(|()| out.flush());
         drop(out);
         if printed.is_err() {
             return ExitCode::from(1);

@@ -134,7 +134,10 @@ impl Ctx<'_> {
             ("issues_url", "/issues{/number}"),
             ("pulls_url", "/pulls{/number}"),
             ("milestones_url", "/milestones{/number}"),
-            ("notifications_url", "/notifications{?since,all,participating}"),
+            (
+                "notifications_url",
+                "/notifications{?since,all,participating}",
+            ),
             ("labels_url", "/labels{/name}"),
             ("releases_url", "/releases{/id}"),
             ("deployments_url", "/deployments"),
@@ -169,7 +172,10 @@ impl Ctx<'_> {
         put("is_template", json!(r.is_template));
         put("web_commit_signoff_required", json!(false));
         put("topics", json!(r.topics));
-        put("visibility", json!(if r.private { "private" } else { "public" }));
+        put(
+            "visibility",
+            json!(if r.private { "private" } else { "public" }),
+        );
         put("forks", json!(r.forks));
         put("open_issues", json!(open_issues));
         put("watchers", json!(r.stars));
@@ -180,14 +186,17 @@ impl Ctx<'_> {
                 json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true}),
             );
         }
-        put("security_and_analysis", json!({
-            "advanced_security": {"status": "disabled"},
-            "secret_scanning": {"status": "enabled"},
-            "secret_scanning_push_protection": {"status": "enabled"},
-            "secret_scanning_non_provider_patterns": {"status": "disabled"},
-            "secret_scanning_delegated_bypass": {"status": "disabled"},
-            "secret_scanning_delegated_alert_dismissal": {"status": "disabled"},
-        }));
+        put(
+            "security_and_analysis",
+            json!({
+                "advanced_security": {"status": "disabled"},
+                "secret_scanning": {"status": "enabled"},
+                "secret_scanning_push_protection": {"status": "enabled"},
+                "secret_scanning_non_provider_patterns": {"status": "disabled"},
+                "secret_scanning_delegated_bypass": {"status": "disabled"},
+                "secret_scanning_delegated_alert_dismissal": {"status": "disabled"},
+            }),
+        );
         if full {
             put("temp_clone_token", json!(""));
             put("allow_squash_merge", json!(true));
@@ -207,19 +216,19 @@ impl Ctx<'_> {
             }
             put("network_count", json!(r.forks));
             put("subscribers_count", json!(r.watchers));
-            if let (Some(p), true) = (r.parent, depth == 0) {
-                if let Some(parent) = self.world.repos.get(p) {
-                    let pd = self.world.detail(parent);
-                    let pv = self.repo_with(parent, &pd, true, 1);
-                    let mut root = parent.clone();
-                    while let Some(pp) = root.parent.and_then(|i| self.world.repos.get(i)) {
-                        root = pp.clone();
-                    }
-                    let sd = self.world.detail(&root);
-                    let sv = self.repo_with(&root, &sd, true, 1);
-                    put("parent", pv);
-                    put("source", sv);
+            if let (Some(p), true) = (r.parent, depth == 0)
+                && let Some(parent) = self.world.repos.get(p)
+            {
+                let pd = self.world.detail(parent);
+                let pv = self.repo_with(parent, &pd, true, 1);
+                let mut root = parent.clone();
+                while let Some(pp) = root.parent.and_then(|i| self.world.repos.get(i)) {
+                    root = pp.clone();
                 }
+                let sd = self.world.detail(&root);
+                let sv = self.repo_with(&root, &sd, true, 1);
+                put("parent", pv);
+                put("source", sv);
             }
         }
         Value::Object(m)
@@ -293,7 +302,8 @@ impl Ctx<'_> {
                 json!({"sha": p, "url": format!("{api}/commits/{p}"), "html_url": format!("{HTML}/{fullname}/commit/{p}")})
             })
             .collect();
-        let tree = &super::data::commit_sha(self.world.seed, r.id ^ 0x7472_6565, r.epoch, c.position);
+        let tree =
+            &super::data::commit_sha(self.world.seed, r.id ^ 0x7472_6565, r.epoch, c.position);
         let mut v = json!({
             "url": format!("{api}/commits/{sha}"),
             "sha": sha,
@@ -382,14 +392,14 @@ impl Ctx<'_> {
             "state": if it.open { "open" } else { "closed" }, "locked": false,
             "assignee": assignee.clone().unwrap_or(Value::Null),
             "assignees": assignee.into_iter().collect::<Vec<_>>(),
-            "milestone": if n % 3 == 0 { self.milestone(r) } else { Value::Null },
+            "milestone": if n.is_multiple_of(3) { self.milestone(r) } else { Value::Null },
             "comments": it.comments, "created_at": iso(it.created_at), "updated_at": iso(it.updated_at),
             "closed_at": it.closed_at.map(iso), "author_association": "MEMBER", "active_lock_reason": null,
             "body": it.body, "closed_by": if it.open { Value::Null } else { self.user(1) },
             "reactions": self.reactions(format!("{api}/issues/{n}/reactions")),
             "timeline_url": format!("{api}/issues/{n}/timeline"),
             "performed_via_github_app": null, "pinned_comment": null,
-            "state_reason": if it.open { Value::Null } else if it.is_pr { json!("completed") } else { json!("completed") },
+            "state_reason": if it.open { Value::Null } else { json!("completed") },
         });
         if it.is_pr {
             v["pull_request"] = json!({
@@ -412,14 +422,18 @@ impl Ctx<'_> {
         let owner_login = &self.world.accounts[r.owner].login;
         let assignee = it.assignee.map(|a| self.user(a));
         let reviewer = self.user(2 + (n as usize % 3));
-        let teams: Vec<Value> = if it.open && n % 2 == 0 { vec![json!({
+        let teams: Vec<Value> = if it.open && n.is_multiple_of(2) {
+            vec![json!({
                 "id": 1, "node_id": "T_kwDOAAAAAQ", "url": format!("{}/teams/1", self.base),
                 "html_url": format!("{HTML}/orgs/{owner_login}/teams/core"), "name": "Core", "slug": "core",
                 "description": "Core maintainers", "privacy": "closed", "permission": "admin",
                 "notification_setting": "notifications_enabled",
                 "members_url": format!("{}/teams/1/members{{/member}}", self.base),
                 "repositories_url": format!("{}/teams/1/repos", self.base), "parent": null,
-            })] } else { vec![] };
+            })]
+        } else {
+            vec![]
+        };
         let links = json!({
             "self": {"href": format!("{api}/pulls/{n}")},
             "html": {"href": format!("{HTML}/{fullname}/pull/{n}")},
@@ -445,7 +459,7 @@ impl Ctx<'_> {
             "number": n, "state": if it.open { "open" } else { "closed" }, "locked": false,
             "title": it.title, "user": self.user(it.user), "body": it.body,
             "labels": it.labels.iter().map(|l| self.label(r, *l)).collect::<Vec<_>>(),
-            "milestone": if n % 3 == 0 { self.milestone(r) } else { Value::Null },
+            "milestone": if n.is_multiple_of(3) { self.milestone(r) } else { Value::Null },
             "active_lock_reason": null,
             "created_at": iso(it.created_at), "updated_at": iso(it.updated_at),
             "closed_at": it.closed_at.map(iso), "merged_at": it.merged_at.map(iso),
@@ -548,8 +562,15 @@ impl Ctx<'_> {
             }
             "PullRequestEvent" => {
                 if let Some(it) = item {
-                    let head = super::data::commit_sha(self.world.seed, r.id ^ 0x5052, it.number, it.number);
-                    let base = r.sha_at(self.world.seed, r.total_commits().saturating_sub(1)).unwrap_or_default();
+                    let head = super::data::commit_sha(
+                        self.world.seed,
+                        r.id ^ 0x5052,
+                        it.number,
+                        it.number,
+                    );
+                    let base = r
+                        .sha_at(self.world.seed, r.total_commits().saturating_sub(1))
+                        .unwrap_or_default();
                     p["pull_request"] = self.pull(r, it, &head, &base);
                 }
             }
@@ -564,7 +585,10 @@ impl Ctx<'_> {
             }
             "ForkEvent" => {
                 let id = p.pointer("/forkee/id").and_then(Value::as_u64);
-                if let Some(f) = id.and_then(|id| self.world.by_id.get(&id)).and_then(|i| self.world.repos.get(*i)) {
+                if let Some(f) = id
+                    .and_then(|id| self.world.by_id.get(&id))
+                    .and_then(|i| self.world.repos.get(*i))
+                {
                     p["forkee"] = self.repo_listed(f);
                 }
             }
@@ -603,7 +627,10 @@ impl Ctx<'_> {
                 ("disk_usage", json!(10_000)),
                 ("collaborators", json!(8)),
                 ("two_factor_authentication", json!(true)),
-                ("plan", json!({"name": "pro", "space": 976_562_499, "private_repos": 9999, "collaborators": 0})),
+                (
+                    "plan",
+                    json!({"name": "pro", "space": 976_562_499, "private_repos": 9999, "collaborators": 0}),
+                ),
             ] {
                 m.insert(k.to_string(), val);
             }

@@ -25,15 +25,17 @@ pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64, a: u64, b: u64) -> Self {
-        Rng(mix(mix(seed ^ 0x5EED).wrapping_add(mix(a)) ^ mix(b.wrapping_add(0xABCD))))
+        Rng(mix(
+            mix(seed ^ 0x5EED).wrapping_add(mix(a)) ^ mix(b.wrapping_add(0xABCD))
+        ))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = mix(self.0);
         self.0
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 { 0 } else { self.next_u64() % n }
     }
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi.saturating_sub(lo).max(1))
@@ -111,10 +113,26 @@ pub struct LicenseInfo {
 }
 
 pub const LICENSES: &[LicenseInfo] = &[
-    LicenseInfo { key: "mit", name: "MIT License", spdx: "MIT" },
-    LicenseInfo { key: "apache-2.0", name: "Apache License 2.0", spdx: "Apache-2.0" },
-    LicenseInfo { key: "gpl-3.0", name: "GNU General Public License v3.0", spdx: "GPL-3.0" },
-    LicenseInfo { key: "bsd-3-clause", name: "BSD 3-Clause \"New\" or \"Revised\" License", spdx: "BSD-3-Clause" },
+    LicenseInfo {
+        key: "mit",
+        name: "MIT License",
+        spdx: "MIT",
+    },
+    LicenseInfo {
+        key: "apache-2.0",
+        name: "Apache License 2.0",
+        spdx: "Apache-2.0",
+    },
+    LicenseInfo {
+        key: "gpl-3.0",
+        name: "GNU General Public License v3.0",
+        spdx: "GPL-3.0",
+    },
+    LicenseInfo {
+        key: "bsd-3-clause",
+        name: "BSD 3-Clause \"New\" or \"Revised\" License",
+        spdx: "BSD-3-Clause",
+    },
 ];
 
 const DESCRIPTIONS: &[&str] = &[
@@ -163,11 +181,13 @@ const TITLES: &[&str] = &[
 ];
 
 const TOPICS: &[&str] = &[
-    "rust", "cli", "tui", "github", "api", "parser", "json", "async", "terminal", "database", "i18n",
-    "unicode",
+    "rust", "cli", "tui", "github", "api", "parser", "json", "async", "terminal", "database",
+    "i18n", "unicode",
 ];
 
-const WORDS: &[&str] = &["cache", "parser", "ui", "docs", "perf", "auth", "sync", "search"];
+const WORDS: &[&str] = &[
+    "cache", "parser", "ui", "docs", "perf", "auth", "sync", "search",
+];
 
 /// Strings a terminal must never render raw: escape sequences (CSI, OSC 52 clipboard, OSC 8
 /// hyperlinks), bidi overrides, NUL/DEL/C1 controls and a 10,000-character line.
@@ -177,7 +197,8 @@ pub fn hostile_strings() -> Vec<String> {
         "copy me \u{1b}]52;c;cm0gLXJmIH4K\u{7} (OSC 52 clipboard write)".to_string(),
         "invoice\u{202e}fdp.exe \u{2066}isolate\u{2069} \u{202d}override\u{202c}".to_string(),
         "nul\u{0}del\u{7f}c1\u{85}\u{9b}31m csi-c1 \u{8}\u{8}backspace".to_string(),
-        "\u{1b}]8;;http://127.0.0.1/evil\u{1b}\\click\u{1b}]8;;\u{1b}\\ \u{1b}P+q\u{1b}\\ dcs".to_string(),
+        "\u{1b}]8;;http://127.0.0.1/evil\u{1b}\\click\u{1b}]8;;\u{1b}\\ \u{1b}P+q\u{1b}\\ dcs"
+            .to_string(),
         "x".repeat(10_000),
     ]
 }
@@ -223,7 +244,11 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("bug", "d73a4a", "Something isn't working"),
     ("enhancement", "a2eeef", "New feature or request"),
     ("good first issue", "7057ff", "Good for newcomers"),
-    ("documentation", "0075ca", "Improvements or additions to documentation"),
+    (
+        "documentation",
+        "0075ca",
+        "Improvements or additions to documentation",
+    ),
 ];
 
 #[derive(Clone, Debug)]
@@ -345,7 +370,11 @@ impl Repo {
     pub fn commit_at(&self, seed: u64, accounts: usize, pos: u32) -> Option<Commit> {
         let seg = self.segment_of(pos)?;
         let sha = commit_sha(seed, self.id, seg.epoch, pos);
-        let parent = if pos == 0 { None } else { self.sha_at(seed, pos - 1) };
+        let parent = if pos == 0 {
+            None
+        } else {
+            self.sha_at(seed, pos - 1)
+        };
         let mut rng = Rng::new(seed, self.id, u64::from(seg.epoch) << 32 | u64::from(pos));
         let message = if self.hostile {
             let hs = hostile_strings();
@@ -404,7 +433,9 @@ impl Repo {
 
     pub fn branch_head(&self, b: &Branch) -> u32 {
         let total = self.total_commits();
-        b.head.unwrap_or(total.saturating_sub(1)).min(total.saturating_sub(1))
+        b.head
+            .unwrap_or(total.saturating_sub(1))
+            .min(total.saturating_sub(1))
     }
 
     pub fn node_id(&self) -> String {
@@ -444,7 +475,11 @@ pub const ORG: usize = 0;
 pub const OCTOCAT: usize = 1;
 
 fn key(owner: &str, name: &str) -> String {
-    format!("{}/{}", owner.to_ascii_lowercase(), name.to_ascii_lowercase())
+    format!(
+        "{}/{}",
+        owner.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
 }
 
 impl World {
@@ -523,14 +558,26 @@ impl World {
         let idx = self.repos.len();
         let id = 100_000 + idx as u64;
         let mut rng = Rng::new(self.seed, id, 1);
-        let created_at = WORLD_NOW - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
-        let pushed_target = WORLD_NOW - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
+        let created_at =
+            WORLD_NOW - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
+        let pushed_target =
+            WORLD_NOW - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
         let n0 = rng.range(12, 90) as u32;
         let step = ((pushed_target - created_at) / i64::from(n0 + 1)).max(1);
-        let history = vec![Segment { epoch: 0, start: 0, len: n0, t0: created_at, step }];
+        let history = vec![Segment {
+            epoch: 0,
+            start: 0,
+            len: n0,
+            t0: created_at,
+            step,
+        }];
         let pushed_at = created_at + i64::from(n0) * step;
         let updated_at = pushed_at + rng.below(3 * DAY as u64) as i64;
-        let stars = if rng.chance(10) { rng.range(500, 60_000) } else { rng.range(0, 300) } as u32;
+        let stars = if rng.chance(10) {
+            rng.range(500, 60_000)
+        } else {
+            rng.range(0, 300)
+        } as u32;
         let hs = hostile_strings();
         let description = if hostile {
             Some(hs.join(" "))
@@ -541,9 +588,17 @@ impl World {
         };
         let mut topics: Vec<String> = Vec::new();
         if hostile {
-            topics = vec!["hostile".into(), "\u{1b}[5mblink".into(), "bidi\u{202e}txet".into()];
+            topics = vec![
+                "hostile".into(),
+                "\u{1b}[5mblink".into(),
+                "bidi\u{202e}txet".into(),
+            ];
         } else {
-            let n = if owner == OCTOCAT { rng.range(1, 5) } else { rng.below(5) };
+            let n = if owner == OCTOCAT {
+                rng.range(1, 5)
+            } else {
+                rng.below(5)
+            };
             for _ in 0..n {
                 let t = (*rng.pick(TOPICS)).to_string();
                 if !topics.contains(&t) {
@@ -551,8 +606,16 @@ impl World {
                 }
             }
         }
-        let language = if rng.chance(92) { Some(*rng.pick(LANGUAGES)) } else { None };
-        let license = if rng.chance(80) { Some(rng.below(LICENSES.len() as u64) as usize) } else { None };
+        let language = if rng.chance(92) {
+            Some(*rng.pick(LANGUAGES))
+        } else {
+            None
+        };
+        let license = if rng.chance(80) {
+            Some(rng.below(LICENSES.len() as u64) as usize)
+        } else {
+            None
+        };
         let repo = Repo {
             idx,
             id,
@@ -579,7 +642,11 @@ impl World {
             private,
             is_template: rng.chance(3),
             parent,
-            default_branch: if rng.chance(80) { "main".into() } else { "master".into() },
+            default_branch: if rng.chance(80) {
+                "main".into()
+            } else {
+                "master".into()
+            },
             history,
             epoch: 0,
             deleted: false,
@@ -681,7 +748,9 @@ impl World {
                 number,
                 is_pr,
                 title,
-                body: rng.chance(70).then(|| "Steps to reproduce:\n1. run it\n2. 💥".to_string()),
+                body: rng
+                    .chance(70)
+                    .then(|| "Steps to reproduce:\n1. run it\n2. 💥".to_string()),
                 user: person(&mut rng),
                 open,
                 merged,
@@ -700,13 +769,18 @@ impl World {
         let mut releases = Vec::new();
         let n_rel = rng.below(7);
         for r in 0..n_rel {
-            let created_at = repo.created_at + (r as i64 + 1) * ((repo.pushed_at - repo.created_at) / (n_rel as i64 + 1)).max(1);
+            let created_at = repo.created_at
+                + (r as i64 + 1) * ((repo.pushed_at - repo.created_at) / (n_rel as i64 + 1)).max(1);
             let draft = r == n_rel - 1 && rng.chance(10);
             let prerelease = !draft && rng.chance(15);
             let tag = format!("v{}.{}.{}", r / 3, r % 3, rng.below(4));
             releases.push(Release {
                 id: repo.id * 1000 + r,
-                name: if repo.hostile { Some(rng.pick(&hs).clone()) } else { Some(format!("{tag} 🎉")) },
+                name: if repo.hostile {
+                    Some(rng.pick(&hs).clone())
+                } else {
+                    Some(format!("{tag} 🎉"))
+                },
                 tag,
                 body: "## Changes\n- faster ⚡\n- 修复".into(),
                 draft,
@@ -723,7 +797,7 @@ impl World {
                 contributors.push((p, rng.range(1, 400) as u32));
             }
         }
-        contributors.sort_by(|a, b| b.1.cmp(&a.1));
+        contributors.sort_by_key(|c| std::cmp::Reverse(c.1));
         let mut languages = Vec::new();
         if let Some(l) = repo.language {
             languages.push((l, rng.range(50_000, 900_000)));
@@ -739,7 +813,9 @@ impl World {
         let mut events = Vec::new();
         let mut eid = 20_000_000_000 + repo.id * 100;
         if let Some(sha) = repo.sha_at(seed, total.saturating_sub(1)) {
-            let before = repo.sha_at(seed, total.saturating_sub(2)).unwrap_or_else(|| sha.clone());
+            let before = repo
+                .sha_at(seed, total.saturating_sub(2))
+                .unwrap_or_else(|| sha.clone());
             events.push(Event {
                 id: eid,
                 kind: "PushEvent",
@@ -755,14 +831,18 @@ impl World {
         for it in items.iter().rev().take(3) {
             events.push(Event {
                 id: eid,
-                kind: if it.is_pr { "PullRequestEvent" } else { "IssuesEvent" },
+                kind: if it.is_pr {
+                    "PullRequestEvent"
+                } else {
+                    "IssuesEvent"
+                },
                 actor: it.user,
                 created_at: it.created_at,
                 payload: serde_json::json!({"action": "opened", "number": it.number}),
             });
             eid += 1;
         }
-        events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
         Detail {
             branches,
             items,
@@ -836,7 +916,12 @@ pub struct Mutation {
 
 impl Mutation {
     pub fn new(repo: impl Into<String>, kind: MutationKind) -> Self {
-        Mutation { repo: repo.into(), kind, count: None, to: None }
+        Mutation {
+            repo: repo.into(),
+            kind,
+            count: None,
+            to: None,
+        }
     }
     pub fn count(mut self, n: u32) -> Self {
         self.count = Some(n);
@@ -863,14 +948,37 @@ pub struct Delivery {
 
 #[derive(Clone, Debug)]
 pub enum PayloadKind {
-    Push { before: String, after: String, forced: bool, from: u32, to: u32 },
-    Release { action: &'static str, index: usize },
-    PullRequest { action: &'static str, number: u32 },
-    Issues { action: &'static str, number: u32 },
-    Star { action: &'static str, at: i64 },
+    Push {
+        before: String,
+        after: String,
+        forced: bool,
+        from: u32,
+        to: u32,
+    },
+    Release {
+        action: &'static str,
+        index: usize,
+    },
+    PullRequest {
+        action: &'static str,
+        number: u32,
+    },
+    Issues {
+        action: &'static str,
+        number: u32,
+    },
+    Star {
+        action: &'static str,
+        at: i64,
+    },
     Watch,
-    Fork { forkee: usize },
-    Repository { action: &'static str, old_name: Option<String> },
+    Fork {
+        forkee: usize,
+    },
+    Repository {
+        action: &'static str,
+        old_name: Option<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -882,18 +990,33 @@ pub enum MutateError {
 }
 
 impl World {
-    fn push_event(&mut self, d: &mut Detail, kind: &'static str, actor: usize, at: i64, payload: serde_json::Value) {
+    fn push_event(
+        &mut self,
+        d: &mut Detail,
+        kind: &'static str,
+        actor: usize,
+        at: i64,
+        payload: serde_json::Value,
+    ) {
         self.next_event_id += 1;
-        d.events.insert(0, Event { id: self.next_event_id, kind, actor, created_at: at, payload });
+        d.events.insert(
+            0,
+            Event {
+                id: self.next_event_id,
+                kind,
+                actor,
+                created_at: at,
+                payload,
+            },
+        );
         d.events.truncate(300);
     }
 
     /// Applies one mutation at wall-clock time `now` (epoch seconds).
     pub fn mutate(&mut self, m: &Mutation, now: i64) -> Result<Applied, MutateError> {
-        let (owner, name) = m
-            .repo
-            .split_once('/')
-            .ok_or_else(|| MutateError::Invalid(format!("repo must be owner/name, got {:?}", m.repo)))?;
+        let (owner, name) = m.repo.split_once('/').ok_or_else(|| {
+            MutateError::Invalid(format!("repo must be owner/name, got {:?}", m.repo))
+        })?;
         let idx = self
             .find(owner, name)
             .map(|r| r.idx)
@@ -933,7 +1056,9 @@ impl World {
                 }
                 let from = repo.total_commits();
                 push_commits(&mut repo, count, now);
-                let after = repo.sha_at(seed, repo.total_commits() - 1).unwrap_or_default();
+                let after = repo
+                    .sha_at(seed, repo.total_commits() - 1)
+                    .unwrap_or_default();
                 if let Some(w) = detail.participation_all.last_mut() {
                     *w += count;
                 }
@@ -944,23 +1069,50 @@ impl World {
                 self.push_event(&mut detail, "PushEvent", actor, now, payload);
                 deliveries.push(Delivery {
                     event: "push",
-                    payload_kind: PayloadKind::Push { before, after, forced, from, to: repo.total_commits() },
+                    payload_kind: PayloadKind::Push {
+                        before,
+                        after,
+                        forced,
+                        from,
+                        to: repo.total_commits(),
+                    },
                 });
             }
             MutationKind::Star => {
                 repo.stars += count;
                 repo.updated_at = now;
                 for _ in 0..count {
-                    self.push_event(&mut detail, "WatchEvent", actor, now, serde_json::json!({"action": "started"}));
-                    deliveries.push(Delivery { event: "star", payload_kind: PayloadKind::Star { action: "created", at: now } });
-                    deliveries.push(Delivery { event: "watch", payload_kind: PayloadKind::Watch });
+                    self.push_event(
+                        &mut detail,
+                        "WatchEvent",
+                        actor,
+                        now,
+                        serde_json::json!({"action": "started"}),
+                    );
+                    deliveries.push(Delivery {
+                        event: "star",
+                        payload_kind: PayloadKind::Star {
+                            action: "created",
+                            at: now,
+                        },
+                    });
+                    deliveries.push(Delivery {
+                        event: "watch",
+                        payload_kind: PayloadKind::Watch,
+                    });
                 }
             }
             MutationKind::Unstar => {
                 repo.stars = repo.stars.saturating_sub(count);
                 repo.updated_at = now;
                 for _ in 0..count {
-                    deliveries.push(Delivery { event: "star", payload_kind: PayloadKind::Star { action: "deleted", at: now } });
+                    deliveries.push(Delivery {
+                        event: "star",
+                        payload_kind: PayloadKind::Star {
+                            action: "deleted",
+                            at: now,
+                        },
+                    });
                 }
             }
             MutationKind::Fork => {
@@ -970,7 +1122,10 @@ impl World {
                     let forker = 2 + (n as usize + repo.forks as usize) % (self.accounts.len() - 2);
                     let mut fname = repo.name.clone();
                     let mut suffix = 1;
-                    while self.by_name.contains_key(&key(&self.accounts[forker].login, &fname)) {
+                    while self
+                        .by_name
+                        .contains_key(&key(&self.accounts[forker].login, &fname))
+                    {
                         fname = format!("{}-{suffix}", repo.name);
                         suffix += 1;
                     }
@@ -990,14 +1145,21 @@ impl World {
                     self.repos[fidx] = Arc::new(f);
                     let payload = serde_json::json!({"forkee": {"id": self.repos[fidx].id}});
                     self.push_event(&mut detail, "ForkEvent", forker, now, payload);
-                    deliveries.push(Delivery { event: "fork", payload_kind: PayloadKind::Fork { forkee: fidx } });
+                    deliveries.push(Delivery {
+                        event: "fork",
+                        payload_kind: PayloadKind::Fork { forkee: fidx },
+                    });
                 }
             }
             MutationKind::Release => {
                 for _ in 0..count {
                     let n = detail.releases.len() as u64;
                     let tag = format!("v{}.{}.{}", 1 + n / 10, n % 10, now % 7);
-                    let tag = if detail.releases.iter().any(|r| r.tag == tag) { format!("{tag}-{n}") } else { tag };
+                    let tag = if detail.releases.iter().any(|r| r.tag == tag) {
+                        format!("{tag}-{n}")
+                    } else {
+                        tag
+                    };
                     detail.releases.push(Release {
                         id: repo.id * 1000 + 500 + n,
                         name: Some(format!("{tag} 🚀")),
@@ -1011,8 +1173,20 @@ impl World {
                     });
                     let index = detail.releases.len() - 1;
                     let release_id = detail.releases[index].id;
-                    self.push_event(&mut detail, "ReleaseEvent", actor, now, serde_json::json!({"action": "published", "release_id": release_id}));
-                    deliveries.push(Delivery { event: "release", payload_kind: PayloadKind::Release { action: "published", index } });
+                    self.push_event(
+                        &mut detail,
+                        "ReleaseEvent",
+                        actor,
+                        now,
+                        serde_json::json!({"action": "published", "release_id": release_id}),
+                    );
+                    deliveries.push(Delivery {
+                        event: "release",
+                        payload_kind: PayloadKind::Release {
+                            action: "published",
+                            index,
+                        },
+                    });
                 }
             }
             MutationKind::OpenPr | MutationKind::OpenIssue => {
@@ -1022,7 +1196,11 @@ impl World {
                     detail.items.push(Item {
                         number,
                         is_pr,
-                        title: if is_pr { format!("Add feature #{number} ✨") } else { format!("Bug report #{number}: 表示が崩れる") },
+                        title: if is_pr {
+                            format!("Add feature #{number} ✨")
+                        } else {
+                            format!("Bug report #{number}: 表示が崩れる")
+                        },
                         body: Some("Opened by fakehub".into()),
                         user: actor,
                         open: true,
@@ -1037,14 +1215,30 @@ impl World {
                         comments: 0,
                         head_branch: format!("patch-{number}"),
                     });
-                    let (kind, event) = if is_pr { ("PullRequestEvent", "pull_request") } else { ("IssuesEvent", "issues") };
-                    self.push_event(&mut detail, kind, actor, now, serde_json::json!({"action": "opened", "number": number}));
+                    let (kind, event) = if is_pr {
+                        ("PullRequestEvent", "pull_request")
+                    } else {
+                        ("IssuesEvent", "issues")
+                    };
+                    self.push_event(
+                        &mut detail,
+                        kind,
+                        actor,
+                        now,
+                        serde_json::json!({"action": "opened", "number": number}),
+                    );
                     deliveries.push(Delivery {
                         event,
                         payload_kind: if is_pr {
-                            PayloadKind::PullRequest { action: "opened", number }
+                            PayloadKind::PullRequest {
+                                action: "opened",
+                                number,
+                            }
                         } else {
-                            PayloadKind::Issues { action: "opened", number }
+                            PayloadKind::Issues {
+                                action: "opened",
+                                number,
+                            }
                         },
                     });
                 }
@@ -1052,9 +1246,17 @@ impl World {
             MutationKind::MergePr | MutationKind::ClosePr | MutationKind::CloseIssue => {
                 let want_pr = m.kind != MutationKind::CloseIssue;
                 for _ in 0..count {
-                    let Some(it) = detail.items.iter_mut().find(|i| i.open && i.is_pr == want_pr) else {
+                    let Some(it) = detail
+                        .items
+                        .iter_mut()
+                        .find(|i| i.open && i.is_pr == want_pr)
+                    else {
                         if deliveries.is_empty() {
-                            return Err(MutateError::Invalid(format!("{} has no open {}", m.repo, if want_pr { "pull request" } else { "issue" })));
+                            return Err(MutateError::Invalid(format!(
+                                "{} has no open {}",
+                                m.repo,
+                                if want_pr { "pull request" } else { "issue" }
+                            )));
                         }
                         break;
                     };
@@ -1070,22 +1272,47 @@ impl World {
                         push_commits(&mut repo, 1, now);
                         let _ = head_branch;
                     }
-                    let (kind, event) = if want_pr { ("PullRequestEvent", "pull_request") } else { ("IssuesEvent", "issues") };
-                    self.push_event(&mut detail, kind, actor, now, serde_json::json!({"action": "closed", "number": number}));
+                    let (kind, event) = if want_pr {
+                        ("PullRequestEvent", "pull_request")
+                    } else {
+                        ("IssuesEvent", "issues")
+                    };
+                    self.push_event(
+                        &mut detail,
+                        kind,
+                        actor,
+                        now,
+                        serde_json::json!({"action": "closed", "number": number}),
+                    );
                     deliveries.push(Delivery {
                         event,
                         payload_kind: if want_pr {
-                            PayloadKind::PullRequest { action: "closed", number }
+                            PayloadKind::PullRequest {
+                                action: "closed",
+                                number,
+                            }
                         } else {
-                            PayloadKind::Issues { action: "closed", number }
+                            PayloadKind::Issues {
+                                action: "closed",
+                                number,
+                            }
                         },
                     });
                 }
             }
             MutationKind::EditDescription => {
-                repo.description = Some(m.to.clone().unwrap_or_else(|| format!("Edited at {now} ✏\u{fe0f} 更新")));
+                repo.description = Some(
+                    m.to.clone()
+                        .unwrap_or_else(|| format!("Edited at {now} ✏\u{fe0f} 更新")),
+                );
                 repo.updated_at = now;
-                deliveries.push(Delivery { event: "repository", payload_kind: PayloadKind::Repository { action: "edited", old_name: None } });
+                deliveries.push(Delivery {
+                    event: "repository",
+                    payload_kind: PayloadKind::Repository {
+                        action: "edited",
+                        old_name: None,
+                    },
+                });
             }
             MutationKind::EditTopics => {
                 let mut rng = Rng::new(seed, repo.id, now as u64);
@@ -1094,24 +1321,48 @@ impl World {
                 topics.dedup();
                 repo.topics = topics;
                 repo.updated_at = now;
-                deliveries.push(Delivery { event: "repository", payload_kind: PayloadKind::Repository { action: "edited", old_name: None } });
+                deliveries.push(Delivery {
+                    event: "repository",
+                    payload_kind: PayloadKind::Repository {
+                        action: "edited",
+                        old_name: None,
+                    },
+                });
             }
             MutationKind::Archive | MutationKind::Unarchive => {
                 repo.archived = m.kind == MutationKind::Archive;
                 repo.updated_at = now;
-                let action = if repo.archived { "archived" } else { "unarchived" };
-                deliveries.push(Delivery { event: "repository", payload_kind: PayloadKind::Repository { action, old_name: None } });
+                let action = if repo.archived {
+                    "archived"
+                } else {
+                    "unarchived"
+                };
+                deliveries.push(Delivery {
+                    event: "repository",
+                    payload_kind: PayloadKind::Repository {
+                        action,
+                        old_name: None,
+                    },
+                });
             }
             MutationKind::Rename => {
-                let new_name = m.to.clone().unwrap_or_else(|| format!("{}-renamed", repo.name));
+                let new_name =
+                    m.to.clone()
+                        .unwrap_or_else(|| format!("{}-renamed", repo.name));
                 if new_name.is_empty()
-                    || !new_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    || !new_name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
                 {
-                    return Err(MutateError::Invalid(format!("invalid repository name {new_name:?}")));
+                    return Err(MutateError::Invalid(format!(
+                        "invalid repository name {new_name:?}"
+                    )));
                 }
                 let owner_login = self.accounts[repo.owner].login.clone();
                 if self.by_name.contains_key(&key(&owner_login, &new_name)) {
-                    return Err(MutateError::Invalid(format!("{owner_login}/{new_name} already exists")));
+                    return Err(MutateError::Invalid(format!(
+                        "{owner_login}/{new_name} already exists"
+                    )));
                 }
                 let old_key = key(&owner_login, &repo.name);
                 self.by_name.remove(&old_key);
@@ -1120,11 +1371,23 @@ impl World {
                 self.by_name.insert(key(&owner_login, &new_name), idx);
                 let old_name = std::mem::replace(&mut repo.name, new_name);
                 repo.updated_at = now;
-                deliveries.push(Delivery { event: "repository", payload_kind: PayloadKind::Repository { action: "renamed", old_name: Some(old_name) } });
+                deliveries.push(Delivery {
+                    event: "repository",
+                    payload_kind: PayloadKind::Repository {
+                        action: "renamed",
+                        old_name: Some(old_name),
+                    },
+                });
             }
             MutationKind::Delete => {
                 repo.deleted = true;
-                deliveries.push(Delivery { event: "repository", payload_kind: PayloadKind::Repository { action: "deleted", old_name: None } });
+                deliveries.push(Delivery {
+                    event: "repository",
+                    payload_kind: PayloadKind::Repository {
+                        action: "deleted",
+                        old_name: None,
+                    },
+                });
             }
             MutationKind::DefaultBranch => {
                 let target = match &m.to {
@@ -1149,14 +1412,25 @@ impl World {
                 detail.branches[bi].head = None;
                 repo.default_branch = target;
                 repo.updated_at = now;
-                deliveries.push(Delivery { event: "repository", payload_kind: PayloadKind::Repository { action: "edited", old_name: None } });
+                deliveries.push(Delivery {
+                    event: "repository",
+                    payload_kind: PayloadKind::Repository {
+                        action: "edited",
+                        old_name: None,
+                    },
+                });
             }
         }
         repo.version += 1;
         repo.detail = Some(Arc::new(detail));
         let repo_id = repo.id;
         self.repos[idx] = Arc::new(repo);
-        Ok(Applied { repo: full, repo_id, kind: m.kind, deliveries })
+        Ok(Applied {
+            repo: full,
+            repo_id,
+            kind: m.kind,
+            deliveries,
+        })
     }
 }
 
@@ -1199,8 +1473,11 @@ mod tests {
         let mut w = World::generate(1, 3);
         let before = w.find("octo-org", "repo-0001").expect("repo");
         let head0 = before.sha_at(1, before.total_commits() - 1);
-        w.mutate(&Mutation::new("octo-org/repo-0001", MutationKind::Push).count(3), WORLD_NOW + 10)
-            .expect("push");
+        w.mutate(
+            &Mutation::new("octo-org/repo-0001", MutationKind::Push).count(3),
+            WORLD_NOW + 10,
+        )
+        .expect("push");
         let after = w.find("octo-org", "repo-0001").expect("repo");
         assert_eq!(after.total_commits(), before.total_commits() + 3);
         assert_ne!(after.sha_at(1, after.total_commits() - 1), head0);
@@ -1215,8 +1492,11 @@ mod tests {
         let n = before.total_commits();
         let old_tip = before.sha_at(1, n - 1);
         let old_prev = before.sha_at(1, n - 2);
-        w.mutate(&Mutation::new("octo-org/repo-0002", MutationKind::ForcePush), WORLD_NOW + 5)
-            .expect("force push");
+        w.mutate(
+            &Mutation::new("octo-org/repo-0002", MutationKind::ForcePush),
+            WORLD_NOW + 5,
+        )
+        .expect("force push");
         let after = w.find("octo-org", "repo-0002").expect("repo");
         assert_eq!(after.total_commits(), n);
         assert_ne!(after.sha_at(1, n - 1), old_tip);
@@ -1227,10 +1507,16 @@ mod tests {
     fn rename_keeps_id_and_remembers_old_name() {
         let mut w = World::generate(1, 3);
         let id = w.find("octo-org", "repo-0000").expect("repo").id;
-        w.mutate(&Mutation::new("octo-org/repo-0000", MutationKind::Rename), WORLD_NOW)
-            .expect("rename");
+        w.mutate(
+            &Mutation::new("octo-org/repo-0000", MutationKind::Rename),
+            WORLD_NOW,
+        )
+        .expect("rename");
         assert!(w.find("octo-org", "repo-0000").is_none());
-        assert_eq!(w.find_renamed("octo-org", "repo-0000").expect("renamed").id, id);
+        assert_eq!(
+            w.find_renamed("octo-org", "repo-0000").expect("renamed").id,
+            id
+        );
         assert_eq!(w.find("octo-org", "repo-0000-renamed").expect("new").id, id);
     }
 

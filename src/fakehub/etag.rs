@@ -12,7 +12,12 @@ pub fn compute(caller: &str, body: &[u8]) -> String {
 
 /// Whether an `If-None-Match` header value matches `etag` (weak comparison, lists and `*`).
 pub fn matches(if_none_match: &str, etag: &str) -> bool {
-    let strip = |s: &str| -> String { s.trim().trim_start_matches("W/").trim_matches('"').to_string() };
+    let strip = |s: &str| -> String {
+        s.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_string()
+    };
     let want = strip(etag);
     if_none_match
         .split(',')

@@ -102,8 +102,13 @@ pub fn parse_rules(arg: &str) -> Result<Vec<FaultRule>, String> {
     } else {
         std::fs::read_to_string(arg).map_err(|e| format!("cannot read faults file {arg}: {e}"))?
     };
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("faults are not JSON: {e}"))?;
-    let v = if v.is_array() { v } else { serde_json::Value::Array(vec![v]) };
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("faults are not JSON: {e}"))?;
+    let v = if v.is_array() {
+        v
+    } else {
+        serde_json::Value::Array(vec![v])
+    };
     serde_json::from_value(v).map_err(|e| format!("bad fault rule: {e}"))
 }
 
@@ -114,7 +119,9 @@ fn seg_match(pat: &str, s: &str) -> bool {
     match pat.split_once('*') {
         None => pat == s,
         Some((pre, post)) => {
-            s.len() >= pre.len() + post.len() && s.starts_with(pre) && seg_match_rest(post, &s[pre.len()..])
+            s.len() >= pre.len() + post.len()
+                && s.starts_with(pre)
+                && seg_match_rest(post, &s[pre.len()..])
         }
     }
 }
@@ -123,7 +130,9 @@ fn seg_match_rest(pat: &str, s: &str) -> bool {
     if !pat.contains('*') {
         return s.ends_with(pat);
     }
-    (0..=s.len()).filter(|i| s.is_char_boundary(*i)).any(|i| seg_match(pat, &s[i..]))
+    (0..=s.len())
+        .filter(|i| s.is_char_boundary(*i))
+        .any(|i| seg_match(pat, &s[i..]))
 }
 
 fn glob(pat: &[&str], path: &[&str]) -> bool {
@@ -152,7 +161,10 @@ pub struct Faults {
 
 impl Faults {
     pub fn new(seed: u64, rules: Vec<FaultRule>) -> Self {
-        Faults { seed, rules: rules.into_iter().map(|r| (r, 0)).collect() }
+        Faults {
+            seed,
+            rules: rules.into_iter().map(|r| (r, 0)).collect(),
+        }
     }
 
     pub fn replace(&mut self, rules: Vec<FaultRule>) {
@@ -168,10 +180,10 @@ impl Faults {
         let seed = self.seed;
         let mut out = Vec::new();
         for (i, (rule, count)) in self.rules.iter_mut().enumerate() {
-            if let Some(m) = &rule.method {
-                if !m.eq_ignore_ascii_case(method) {
-                    continue;
-                }
+            if let Some(m) = &rule.method
+                && !m.eq_ignore_ascii_case(method)
+            {
+                continue;
             }
             if !route_matches(&rule.route, path) {
                 continue;
@@ -189,7 +201,9 @@ impl Faults {
                 chosen &= every > 0 && k % every == 0;
             }
             if let Some(p) = rule.probability {
-                let roll = (mix(seed ^ mix(i as u64 + 1) ^ mix(k.wrapping_mul(0x9E37))) % 1_000_000) as f64 / 1_000_000.0;
+                let roll = (mix(seed ^ mix(i as u64 + 1) ^ mix(k.wrapping_mul(0x9E37))) % 1_000_000)
+                    as f64
+                    / 1_000_000.0;
                 chosen &= roll < p;
             }
             if chosen {
@@ -206,8 +220,14 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(route_matches("/repos/*/*/branches/*", "/repos/o/r/branches/main"));
-        assert!(!route_matches("/repos/*/*/branches/*", "/repos/o/r/branches"));
+        assert!(route_matches(
+            "/repos/*/*/branches/*",
+            "/repos/o/r/branches/main"
+        ));
+        assert!(!route_matches(
+            "/repos/*/*/branches/*",
+            "/repos/o/r/branches"
+        ));
         assert!(route_matches("/repos/**", "/repos/o/r/issues"));
         assert!(route_matches("**", "/graphql"));
         assert!(route_matches("/graphql", "/graphql"));
@@ -219,23 +239,46 @@ mod tests {
 
     #[test]
     fn selection_next_after_every() {
-        let mut f = Faults::new(1, vec![FaultRule { next: Some(2), ..FaultRule::new("**", FaultKind::Reset) }]);
+        let mut f = Faults::new(
+            1,
+            vec![FaultRule {
+                next: Some(2),
+                ..FaultRule::new("**", FaultKind::Reset)
+            }],
+        );
         let picks: Vec<bool> = (0..4).map(|_| !f.select("GET", "/x").is_empty()).collect();
         assert_eq!(picks, [true, true, false, false]);
-        let mut f = Faults::new(1, vec![FaultRule { after: Some(3), ..FaultRule::new("**", FaultKind::Reset) }]);
+        let mut f = Faults::new(
+            1,
+            vec![FaultRule {
+                after: Some(3),
+                ..FaultRule::new("**", FaultKind::Reset)
+            }],
+        );
         let picks: Vec<bool> = (0..5).map(|_| !f.select("GET", "/x").is_empty()).collect();
         assert_eq!(picks, [false, false, false, true, true]);
-        let mut f = Faults::new(1, vec![FaultRule { every: Some(3), ..FaultRule::new("**", FaultKind::Reset) }]);
+        let mut f = Faults::new(
+            1,
+            vec![FaultRule {
+                every: Some(3),
+                ..FaultRule::new("**", FaultKind::Reset)
+            }],
+        );
         let picks: Vec<bool> = (0..6).map(|_| !f.select("GET", "/x").is_empty()).collect();
         assert_eq!(picks, [false, false, true, false, false, true]);
     }
 
     #[test]
     fn probability_is_deterministic_and_roughly_right() {
-        let rule = FaultRule { probability: Some(0.2), ..FaultRule::new("**", FaultKind::Reset) };
+        let rule = FaultRule {
+            probability: Some(0.2),
+            ..FaultRule::new("**", FaultKind::Reset)
+        };
         let run = |seed| {
             let mut f = Faults::new(seed, vec![rule.clone()]);
-            (0..2000).map(|_| !f.select("GET", "/x").is_empty()).collect::<Vec<_>>()
+            (0..2000)
+                .map(|_| !f.select("GET", "/x").is_empty())
+                .collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
         assert_ne!(run(7), run(8));
@@ -248,7 +291,12 @@ mod tests {
         let rules = parse_rules(r#"[{"route":"/graphql","kind":"status","status":502,"probability":0.2},{"route":"/repos/**","method":"POST","kind":"secondary_limit","retry_after":3,"next":1}]"#)
             .expect("parse");
         assert_eq!(rules[0].kind, FaultKind::Status { status: 502 });
-        assert_eq!(rules[1].kind, FaultKind::SecondaryLimit { retry_after: Some(3) });
+        assert_eq!(
+            rules[1].kind,
+            FaultKind::SecondaryLimit {
+                retry_after: Some(3)
+            }
+        );
         let mut f = Faults::new(1, vec![rules[1].clone()]);
         assert!(f.select("GET", "/repos/a/b").is_empty());
         assert_eq!(f.select("POST", "/repos/a/b").len(), 1);

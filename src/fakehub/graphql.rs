@@ -3,10 +3,13 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, Enum, Error, ErrorExtensions, ID, InputObject, InputValueError,
-    InputValueResult, Interface, Object, Scalar, ScalarType, Schema, SimpleObject, Union, Value as GqlValue,
+    Context, EmptyMutation, EmptySubscription, Enum, Error, ErrorExtensions, ID, InputObject,
+    InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType, Schema, SimpleObject,
+    Union, Value as GqlValue,
 };
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -74,7 +77,14 @@ fn gd<'a>(ctx: &Context<'a>) -> &'a GqlData {
     ctx.data::<GqlData>().unwrap_or_else(|_| {
         EMPTY.get_or_init(|| GqlData {
             world: Arc::new(World::generate(0, 0)),
-            rate: RateLimit { cost: 0, limit: 0, node_count: 0, remaining: 0, reset_at: dt(0), used: 0 },
+            rate: RateLimit {
+                cost: 0,
+                limit: 0,
+                node_count: 0,
+                remaining: 0,
+                reset_at: dt(0),
+                used: 0,
+            },
         })
     })
 }
@@ -188,7 +198,11 @@ fn cursor(offset: usize) -> String {
 
 fn decode_cursor(c: &str) -> Option<usize> {
     let raw = base64::engine::general_purpose::STANDARD.decode(c).ok()?;
-    String::from_utf8(raw).ok()?.strip_prefix("cursor:")?.parse().ok()
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("cursor:")?
+        .parse()
+        .ok()
 }
 
 struct Args {
@@ -199,15 +213,22 @@ struct Args {
 }
 
 /// GitHub's connection rules: `first`/`last` in 0..=100, required when nodes or edges are asked for.
-fn paginate<T>(ctx: &Context<'_>, conn: &str, all: Vec<T>, a: Args) -> async_graphql::Result<(Vec<(String, T)>, PageInfo)> {
+fn paginate<T>(
+    ctx: &Context<'_>,
+    conn: &str,
+    all: Vec<T>,
+    a: Args,
+) -> async_graphql::Result<(Vec<(String, T)>, PageInfo)> {
     for (n, which) in [(a.first, "first"), (a.last, "last")] {
-        if let Some(n) = n {
-            if !(0..=100).contains(&n) {
-                return Err(typed(
-                    "EXCESSIVE_PAGINATION",
-                    format!("Requesting {n} records on the `{conn}` connection exceeds the `{which}` limit of 100 records."),
-                ));
-            }
+        if let Some(n) = n
+            && !(0..=100).contains(&n)
+        {
+            return Err(typed(
+                "EXCESSIVE_PAGINATION",
+                format!(
+                    "Requesting {n} records on the `{conn}` connection exceeds the `{which}` limit of 100 records."
+                ),
+            ));
         }
     }
     let look = ctx.look_ahead();
@@ -215,12 +236,26 @@ fn paginate<T>(ctx: &Context<'_>, conn: &str, all: Vec<T>, a: Args) -> async_gra
     if a.first.is_none() && a.last.is_none() && wants_items {
         return Err(typed(
             "MISSING_PAGINATION_BOUNDARIES",
-            format!("You must provide a `first` or `last` value to properly paginate the `{conn}` connection."),
+            format!(
+                "You must provide a `first` or `last` value to properly paginate the `{conn}` connection."
+            ),
         ));
     }
     let len = all.len();
-    let lo = a.after.as_deref().and_then(decode_cursor).map(|o| o + 1).unwrap_or(0).min(len);
-    let hi = a.before.as_deref().and_then(decode_cursor).unwrap_or(len).min(len).max(lo);
+    let lo = a
+        .after
+        .as_deref()
+        .and_then(decode_cursor)
+        .map(|o| o + 1)
+        .unwrap_or(0)
+        .min(len);
+    let hi = a
+        .before
+        .as_deref()
+        .and_then(decode_cursor)
+        .unwrap_or(len)
+        .min(len)
+        .max(lo);
     let (mut start, mut end) = (lo, hi);
     if let Some(f) = a.first {
         end = end.min(start + f as usize);
@@ -269,7 +304,17 @@ macro_rules! connection {
                 $node: Clone,
             {
                 $conn {
-                    edges: Some(items.iter().map(|(c, n)| Some($edge { cursor: c.clone(), node: Some(n.clone()) })).collect()),
+                    edges: Some(
+                        items
+                            .iter()
+                            .map(|(c, n)| {
+                                Some($edge {
+                                    cursor: c.clone(),
+                                    node: Some(n.clone()),
+                                })
+                            })
+                            .collect(),
+                    ),
                     nodes: Some(items.into_iter().map(|(_, n)| Some(n)).collect()),
                     page_info,
                     total_count: total as i32,
@@ -285,7 +330,11 @@ connection!(ReleaseConnection, ReleaseEdge, Release);
 connection!(RefConnection, RefEdge, Ref);
 connection!(UserConnection, UserEdge, User);
 connection!(CommitHistoryConnection, CommitEdge, Commit);
-connection!(RepositoryTopicConnection, RepositoryTopicEdge, RepositoryTopic);
+connection!(
+    RepositoryTopicConnection,
+    RepositoryTopicEdge,
+    RepositoryTopic
+);
 
 /// `Commit.parents` is a `CommitConnection` sharing `CommitEdge` with the history.
 #[derive(SimpleObject)]
@@ -384,7 +433,9 @@ pub struct Organization {
 
 fn avatar(id: u64, size: Option<i32>) -> Uri {
     match size {
-        Some(s) => Uri(format!("https://avatars.githubusercontent.com/u/{id}?s={s}&v=4")),
+        Some(s) => Uri(format!(
+            "https://avatars.githubusercontent.com/u/{id}?s={s}&v=4"
+        )),
         None => Uri(format!("https://avatars.githubusercontent.com/u/{id}?v=4")),
     }
 }
@@ -422,8 +473,12 @@ account_fields!(Organization);
 #[graphql(
     field(name = "id", ty = "ID"),
     field(name = "login", ty = "String"),
-    field(name = "url", ty = "Uri"),
-    field(name = "avatar_url", ty = "Uri", arg(name = "size", ty = "Option<i32>"))
+    field(name = "url", ty = "self::Uri"),
+    field(
+        name = "avatar_url",
+        ty = "Uri",
+        arg(name = "size", ty = "Option<i32>")
+    )
 )]
 pub enum RepositoryOwner {
     User(User),
@@ -433,8 +488,12 @@ pub enum RepositoryOwner {
 #[derive(Interface, Clone)]
 #[graphql(
     field(name = "login", ty = "String"),
-    field(name = "url", ty = "Uri"),
-    field(name = "avatar_url", ty = "Uri", arg(name = "size", ty = "Option<i32>"))
+    field(name = "url", ty = "self::Uri"),
+    field(
+        name = "avatar_url",
+        ty = "Uri",
+        arg(name = "size", ty = "Option<i32>")
+    )
 )]
 pub enum Actor {
     User(User),
@@ -471,7 +530,11 @@ pub struct Repository {
 
 impl Repository {
     fn new(w: &Arc<World>, r: Arc<Repo>) -> Self {
-        Repository { w: w.clone(), r, detail: Arc::new(OnceLock::new()) }
+        Repository {
+            w: w.clone(),
+            r,
+            detail: Arc::new(OnceLock::new()),
+        }
     }
     fn d(&self) -> &Detail {
         self.detail.get_or_init(|| self.w.detail(&self.r))
@@ -482,18 +545,33 @@ impl Repository {
     fn commit(&self, pos: u32) -> Option<Commit> {
         self.r
             .commit_at(self.w.seed, self.w.accounts.len(), pos)
-            .map(|c| Commit { repo: self.clone(), c })
+            .map(|c| Commit {
+                repo: self.clone(),
+                c,
+            })
     }
     fn make_ref(&self, name: &str, head: u32, protected: bool, prefix: &str) -> Ref {
-        Ref { repo: self.clone(), name: name.to_string(), head, protected, prefix: prefix.to_string() }
+        Ref {
+            repo: self.clone(),
+            name: name.to_string(),
+            head,
+            protected,
+            prefix: prefix.to_string(),
+        }
     }
     fn item(&self, it: &data::Item) -> Issue {
-        Issue { repo: self.clone(), it: it.clone() }
+        Issue {
+            repo: self.clone(),
+            it: it.clone(),
+        }
     }
 }
 
 fn issue_sort(items: &mut [data::Item], order: Option<IssueOrder>) {
-    let o = order.unwrap_or(IssueOrder { field: IssueOrderField::CreatedAt, direction: OrderDirection::Asc });
+    let o = order.unwrap_or(IssueOrder {
+        field: IssueOrderField::CreatedAt,
+        direction: OrderDirection::Asc,
+    });
     match o.field {
         IssueOrderField::CreatedAt => items.sort_by_key(|i| (i.created_at, i.number)),
         IssueOrderField::UpdatedAt => items.sort_by_key(|i| (i.updated_at, i.number)),
@@ -521,8 +599,14 @@ impl Repository {
     async fn owner(&self) -> RepositoryOwner {
         let idx = self.r.owner;
         match self.w.accounts[idx].kind {
-            AccountKind::User => RepositoryOwner::User(User { w: self.w.clone(), idx }),
-            AccountKind::Organization => RepositoryOwner::Organization(Organization { w: self.w.clone(), idx }),
+            AccountKind::User => RepositoryOwner::User(User {
+                w: self.w.clone(),
+                idx,
+            }),
+            AccountKind::Organization => RepositoryOwner::Organization(Organization {
+                w: self.w.clone(),
+                idx,
+            }),
         }
     }
     async fn description(&self) -> Option<String> {
@@ -582,18 +666,39 @@ impl Repository {
     ) -> async_graphql::Result<UserConnection> {
         let total = self.r.watchers as usize;
         let people = self.w.accounts.len() - 1;
-        let all: Vec<User> = (0..total.min(100)).map(|i| User { w: self.w.clone(), idx: 1 + i % people }).collect();
-        let (items, pi) = paginate(ctx, "watchers", all, Args { first, after, last, before })?;
+        let all: Vec<User> = (0..total.min(100))
+            .map(|i| User {
+                w: self.w.clone(),
+                idx: 1 + i % people,
+            })
+            .collect();
+        let (items, pi) = paginate(
+            ctx,
+            "watchers",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(UserConnection::build(items, pi, total))
     }
     async fn license_info(&self) -> Option<License> {
         let l = LICENSES.get(self.r.license?)?;
         Some(License {
-            id: ID(node_id("L_kgDO", l.key.len() as u64 * 7 + l.spdx.len() as u64)),
+            id: ID(node_id(
+                "L_kgDO",
+                l.key.len() as u64 * 7 + l.spdx.len() as u64,
+            )),
             key: l.key.into(),
             name: l.name.into(),
             spdx_id: Some(l.spdx.into()),
-            url: Some(Uri(format!("http://choosealicense.com/licenses/{}/", l.key))),
+            url: Some(Uri(format!(
+                "http://choosealicense.com/licenses/{}/",
+                l.key
+            ))),
         })
     }
     async fn primary_language(&self) -> Option<Language> {
@@ -609,15 +714,36 @@ impl Repository {
         order_by: Option<LanguageOrder>,
     ) -> async_graphql::Result<Option<LanguageConnection>> {
         let mut langs = self.d().languages.clone();
-        langs.sort_by(|a, b| b.1.cmp(&a.1));
+        langs.sort_by_key(|l| std::cmp::Reverse(l.1));
         if order_by.is_some_and(|o| o.direction == OrderDirection::Asc) {
             langs.reverse();
         }
         let total_size: u64 = langs.iter().map(|l| l.1).sum();
         let total = langs.len();
-        let (items, pi) = paginate(ctx, "languages", langs, Args { first, after, last, before })?;
+        let (items, pi) = paginate(
+            ctx,
+            "languages",
+            langs,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(Some(LanguageConnection {
-            edges: Some(items.iter().map(|(c, (n, s))| Some(LanguageEdge { cursor: c.clone(), node: language(n), size: *s as i32 })).collect()),
+            edges: Some(
+                items
+                    .iter()
+                    .map(|(c, (n, s))| {
+                        Some(LanguageEdge {
+                            cursor: c.clone(),
+                            node: language(n),
+                            size: *s as i32,
+                        })
+                    })
+                    .collect(),
+            ),
             nodes: Some(items.iter().map(|(_, (n, _))| Some(language(n))).collect()),
             page_info: pi,
             total_count: total as i32,
@@ -640,12 +766,25 @@ impl Repository {
             .map(|(i, t)| RepositoryTopic {
                 id: ID(node_id("RT_kwDO", self.r.id * 100 + i as u64)),
                 resource_path: Uri(format!("/topics/{t}")),
-                topic: Topic { id: ID(node_id("TO_kwDO", t.len() as u64)), name: t.clone() },
+                topic: Topic {
+                    id: ID(node_id("TO_kwDO", t.len() as u64)),
+                    name: t.clone(),
+                },
                 url: Uri(format!("{HTML}/topics/{t}")),
             })
             .collect();
         let total = all.len();
-        let (items, pi) = paginate(ctx, "repositoryTopics", all, Args { first, after, last, before })?;
+        let (items, pi) = paginate(
+            ctx,
+            "repositoryTopics",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(RepositoryTopicConnection::build(items, pi, total))
     }
     async fn default_branch_ref(&self) -> Option<Ref> {
@@ -653,12 +792,19 @@ impl Repository {
         if total == 0 {
             return None;
         }
-        let protected = self.d().branches.iter().find(|b| b.name == self.r.default_branch).is_some_and(|b| b.protected);
+        let protected = self
+            .d()
+            .branches
+            .iter()
+            .find(|b| b.name == self.r.default_branch)
+            .is_some_and(|b| b.protected);
         Some(self.make_ref(&self.r.default_branch, total - 1, protected, "refs/heads/"))
     }
     #[graphql(name = "ref")]
     async fn ref_(&self, qualified_name: String) -> Option<Ref> {
-        let name = qualified_name.strip_prefix("refs/heads/").unwrap_or(&qualified_name);
+        let name = qualified_name
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&qualified_name);
         let b = self.d().branches.iter().find(|b| b.name == name)?;
         Some(self.make_ref(&b.name, self.r.branch_head(b), b.protected, "refs/heads/"))
     }
@@ -683,7 +829,12 @@ impl Repository {
                 .iter()
                 .map(|b| self.make_ref(&b.name, self.r.branch_head(b), b.protected, "refs/heads/"))
                 .collect(),
-            "refs/tags/" => self.d().releases.iter().map(|rel| self.make_ref(&rel.tag, tip, false, "refs/tags/")).collect(),
+            "refs/tags/" => self
+                .d()
+                .releases
+                .iter()
+                .map(|rel| self.make_ref(&rel.tag, tip, false, "refs/tags/"))
+                .collect(),
             _ => Vec::new(),
         };
         if let Some(q) = query {
@@ -695,7 +846,17 @@ impl Repository {
             all.reverse();
         }
         let total = all.len();
-        let (items, pi) = paginate(ctx, "refs", all, Args { first, after, last, before })?;
+        let (items, pi) = paginate(
+            ctx,
+            "refs",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(Some(RefConnection::build(items, pi, total)))
     }
     #[expect(clippy::too_many_arguments, reason = "GitHub's argument list")]
@@ -726,15 +887,39 @@ impl Repository {
                     })
                 })
             })
-            .filter(|i| labels.as_ref().is_none_or(|ls| i.labels.iter().any(|l| ls.iter().any(|x| x == data::LABELS[*l % data::LABELS.len()].0))))
+            .filter(|i| {
+                labels.as_ref().is_none_or(|ls| {
+                    i.labels.iter().any(|l| {
+                        ls.iter()
+                            .any(|x| x == data::LABELS[*l % data::LABELS.len()].0)
+                    })
+                })
+            })
             .filter(|i| head_ref_name.as_ref().is_none_or(|h| *h == i.head_branch))
-            .filter(|_| base_ref_name.as_ref().is_none_or(|b| *b == self.r.default_branch))
+            .filter(|_| {
+                base_ref_name
+                    .as_ref()
+                    .is_none_or(|b| *b == self.r.default_branch)
+            })
             .cloned()
             .collect();
         issue_sort(&mut items, order_by);
         let total = items.len();
-        let all: Vec<PullRequest> = items.into_iter().map(|it| PullRequest(self.item(&it))).collect();
-        let (page, pi) = paginate(ctx, "pullRequests", all, Args { first, after, last, before })?;
+        let all: Vec<PullRequest> = items
+            .into_iter()
+            .map(|it| PullRequest(self.item(&it)))
+            .collect();
+        let (page, pi) = paginate(
+            ctx,
+            "pullRequests",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(PullRequestConnection::build(page, pi, total))
     }
     #[expect(clippy::too_many_arguments, reason = "GitHub's argument list")]
@@ -754,14 +939,35 @@ impl Repository {
             .items
             .iter()
             .filter(|i| !i.is_pr)
-            .filter(|i| states.as_ref().is_none_or(|s| s.iter().any(|st| (*st == IssueState::Open) == i.open)))
-            .filter(|i| labels.as_ref().is_none_or(|ls| i.labels.iter().any(|l| ls.iter().any(|x| x == data::LABELS[*l % data::LABELS.len()].0))))
+            .filter(|i| {
+                states
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|st| (*st == IssueState::Open) == i.open))
+            })
+            .filter(|i| {
+                labels.as_ref().is_none_or(|ls| {
+                    i.labels.iter().any(|l| {
+                        ls.iter()
+                            .any(|x| x == data::LABELS[*l % data::LABELS.len()].0)
+                    })
+                })
+            })
             .cloned()
             .collect();
         issue_sort(&mut items, order_by);
         let total = items.len();
         let all: Vec<Issue> = items.iter().map(|it| self.item(it)).collect();
-        let (page, pi) = paginate(ctx, "issues", all, Args { first, after, last, before })?;
+        let (page, pi) = paginate(
+            ctx,
+            "issues",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(IssueConnection::build(page, pi, total))
     }
     async fn releases(
@@ -775,7 +981,10 @@ impl Repository {
     ) -> async_graphql::Result<ReleaseConnection> {
         let latest = super::rest::latest_release(self.d()).map(|r| r.id);
         let mut rels: Vec<data::Release> = self.d().releases.clone();
-        let o = order_by.unwrap_or(ReleaseOrder { field: ReleaseOrderField::CreatedAt, direction: OrderDirection::Asc });
+        let o = order_by.unwrap_or(ReleaseOrder {
+            field: ReleaseOrderField::CreatedAt,
+            direction: OrderDirection::Asc,
+        });
         match o.field {
             ReleaseOrderField::CreatedAt => rels.sort_by_key(|r| (r.created_at, r.id)),
             ReleaseOrderField::Name => rels.sort_by(|a, b| a.name.cmp(&b.name)),
@@ -784,13 +993,34 @@ impl Repository {
             rels.reverse();
         }
         let total = rels.len();
-        let all: Vec<Release> = rels.into_iter().map(|rel| Release { is_latest: Some(rel.id) == latest, repo: self.clone(), rel }).collect();
-        let (page, pi) = paginate(ctx, "releases", all, Args { first, after, last, before })?;
+        let all: Vec<Release> = rels
+            .into_iter()
+            .map(|rel| Release {
+                is_latest: Some(rel.id) == latest,
+                repo: self.clone(),
+                rel,
+            })
+            .collect();
+        let (page, pi) = paginate(
+            ctx,
+            "releases",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(ReleaseConnection::build(page, pi, total))
     }
     async fn latest_release(&self) -> Option<Release> {
         let rel = super::rest::latest_release(self.d())?.clone();
-        Some(Release { repo: self.clone(), rel, is_latest: true })
+        Some(Release {
+            repo: self.clone(),
+            rel,
+            is_latest: true,
+        })
     }
 }
 
@@ -807,7 +1037,14 @@ fn language(name: &str) -> Language {
         "Kotlin" => "#A97BFF",
         _ => "#5e5086",
     };
-    Language { id: ID(node_id("LA_kgDO", name.len() as u64 * 31 + name.as_bytes()[0] as u64)), name: name.into(), color: Some(color.into()) }
+    Language {
+        id: ID(node_id(
+            "LA_kgDO",
+            name.len() as u64 * 31 + name.as_bytes()[0] as u64,
+        )),
+        name: name.into(),
+        color: Some(color.into()),
+    }
 }
 
 // ---------- git ----------
@@ -821,7 +1058,10 @@ pub struct Commit {
 #[Object]
 impl Commit {
     async fn id(&self) -> ID {
-        ID(node_id("C_kwDO", u64::from_str_radix(self.c.sha.get(..15).unwrap_or("0"), 16).unwrap_or(0)))
+        ID(node_id(
+            "C_kwDO",
+            u64::from_str_radix(self.c.sha.get(..15).unwrap_or("0"), 16).unwrap_or(0),
+        ))
     }
     async fn oid(&self) -> GitObjectId {
         GitObjectId(self.c.sha.clone())
@@ -857,7 +1097,11 @@ impl Commit {
         Some(git_actor(&self.repo.w, self.c.committer, self.c.time))
     }
     async fn url(&self) -> Uri {
-        Uri(format!("{HTML}/{}/commit/{}", self.repo.full_name(), self.c.sha))
+        Uri(format!(
+            "{HTML}/{}/commit/{}",
+            self.repo.full_name(),
+            self.c.sha
+        ))
     }
     async fn parents(
         &self,
@@ -867,11 +1111,37 @@ impl Commit {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<CommitConnection> {
-        let all: Vec<Commit> = self.c.position.checked_sub(1).and_then(|p| self.repo.commit(p)).into_iter().collect();
+        let all: Vec<Commit> = self
+            .c
+            .position
+            .checked_sub(1)
+            .and_then(|p| self.repo.commit(p))
+            .into_iter()
+            .collect();
         let total = all.len();
-        let (items, pi) = paginate(ctx, "parents", all, Args { first, after, last, before })?;
+        let (items, pi) = paginate(
+            ctx,
+            "parents",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(CommitConnection {
-            edges: Some(items.iter().map(|(c, n)| Some(CommitEdge { cursor: c.clone(), node: Some(n.clone()) })).collect()),
+            edges: Some(
+                items
+                    .iter()
+                    .map(|(c, n)| {
+                        Some(CommitEdge {
+                            cursor: c.clone(),
+                            node: Some(n.clone()),
+                        })
+                    })
+                    .collect(),
+            ),
             nodes: Some(items.into_iter().map(|(_, n)| Some(n)).collect()),
             page_info: pi,
             total_count: total as i32,
@@ -890,7 +1160,10 @@ impl Commit {
         path: Option<String>,
     ) -> async_graphql::Result<CommitHistoryConnection> {
         let _ = path;
-        let parse = |t: Option<GitTimestamp>| t.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t.0).ok()).map(|d| d.timestamp());
+        let parse = |t: Option<GitTimestamp>| {
+            t.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t.0).ok())
+                .map(|d| d.timestamp())
+        };
         let (since, until) = (parse(since), parse(until));
         // Positions newest first; commits are only materialised for the requested page.
         let positions: Vec<u32> = (0..=self.c.position)
@@ -904,8 +1177,21 @@ impl Commit {
             })
             .collect();
         let total = positions.len();
-        let (items, pi) = paginate(ctx, "history", positions, Args { first, after, last, before })?;
-        let items: Vec<(String, Commit)> = items.into_iter().filter_map(|(c, p)| self.repo.commit(p).map(|x| (c, x))).collect();
+        let (items, pi) = paginate(
+            ctx,
+            "history",
+            positions,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
+        let items: Vec<(String, Commit)> = items
+            .into_iter()
+            .filter_map(|(c, p)| self.repo.commit(p).map(|x| (c, x)))
+            .collect();
         Ok(CommitHistoryConnection::build(items, pi, total))
     }
 }
@@ -932,7 +1218,14 @@ pub struct Ref {
 #[Object]
 impl Ref {
     async fn id(&self) -> ID {
-        ID(node_id("REF_kwDO", self.repo.r.id.wrapping_mul(1000).wrapping_add(data::mix(self.name.len() as u64) % 1000)))
+        ID(node_id(
+            "REF_kwDO",
+            self.repo
+                .r
+                .id
+                .wrapping_mul(1000)
+                .wrapping_add(data::mix(self.name.len() as u64) % 1000),
+        ))
     }
     async fn name(&self) -> String {
         self.name.clone()
@@ -946,7 +1239,11 @@ impl Ref {
     async fn branch_protection_rule(&self) -> Option<BranchProtectionRule> {
         self.protected.then(|| BranchProtectionRule {
             id: ID(node_id("BPR_kwDO", self.repo.r.id)),
-            pattern: if self.name.starts_with("release") { "release-*".into() } else { self.name.clone() },
+            pattern: if self.name.starts_with("release") {
+                "release-*".into()
+            } else {
+                self.name.clone()
+            },
         })
     }
     async fn repository(&self) -> Repository {
@@ -998,10 +1295,18 @@ impl Issue {
         !self.it.open
     }
     async fn state(&self) -> IssueState {
-        if self.it.open { IssueState::Open } else { IssueState::Closed }
+        if self.it.open {
+            IssueState::Open
+        } else {
+            IssueState::Closed
+        }
     }
     async fn url(&self) -> Uri {
-        Uri(format!("{HTML}/{}/issues/{}", self.repo.full_name(), self.it.number))
+        Uri(format!(
+            "{HTML}/{}/issues/{}",
+            self.repo.full_name(),
+            self.it.number
+        ))
     }
     async fn author(&self) -> Option<Actor> {
         Some(actor(&self.repo.w, self.it.user))
@@ -1065,7 +1370,11 @@ impl PullRequest {
         self.0.repo.r.default_branch.clone()
     }
     async fn url(&self) -> Uri {
-        Uri(format!("{HTML}/{}/pull/{}", self.0.repo.full_name(), self.0.it.number))
+        Uri(format!(
+            "{HTML}/{}/pull/{}",
+            self.0.repo.full_name(),
+            self.0.it.number
+        ))
     }
     async fn author(&self) -> Option<Actor> {
         Some(actor(&self.0.repo.w, self.0.it.user))
@@ -1112,13 +1421,16 @@ impl Release {
         self.is_latest
     }
     async fn url(&self) -> Uri {
-        Uri(format!("{HTML}/{}/releases/tag/{}", self.repo.full_name(), self.rel.tag))
+        Uri(format!(
+            "{HTML}/{}/releases/tag/{}",
+            self.repo.full_name(),
+            self.rel.tag
+        ))
     }
 }
 
 #[derive(Interface, Clone)]
 #[graphql(field(name = "id", ty = "ID"))]
-#[expect(clippy::large_enum_variant, reason = "short-lived resolver values")]
 pub enum Node {
     Repository(Repository),
     User(User),
@@ -1161,7 +1473,9 @@ pub struct Query;
 fn resolve_node(w: &Arc<World>, id: &str) -> Option<Node> {
     let (prefix, n) = parse_node_id(id)?;
     match prefix {
-        "R_kgDO" => w.find_id(n).map(|r| Node::Repository(Repository::new(w, r))),
+        "R_kgDO" => w
+            .find_id(n)
+            .map(|r| Node::Repository(Repository::new(w, r))),
         "U_kgDO" | "O_kgDO" => {
             let idx = w.accounts.iter().position(|a| a.id == n)?;
             Some(match w.accounts[idx].kind {
@@ -1171,7 +1485,12 @@ fn resolve_node(w: &Arc<World>, id: &str) -> Option<Node> {
         }
         "I_kwDO" | "PR_kwDO" => {
             let repo = Repository::new(w, w.find_id(n / 10_000)?);
-            let it = repo.d().items.iter().find(|i| u64::from(i.number) == n % 10_000)?.clone();
+            let it = repo
+                .d()
+                .items
+                .iter()
+                .find(|i| u64::from(i.number) == n % 10_000)?
+                .clone();
             match (prefix, it.is_pr) {
                 ("I_kwDO", false) => Some(Node::Issue(repo.item(&it))),
                 ("PR_kwDO", true) => Some(Node::PullRequest(PullRequest(repo.item(&it)))),
@@ -1182,7 +1501,11 @@ fn resolve_node(w: &Arc<World>, id: &str) -> Option<Node> {
             let repo = Repository::new(w, w.find_id(n / 1000)?);
             let rel = repo.d().releases.iter().find(|r| r.id == n)?.clone();
             let is_latest = super::rest::latest_release(repo.d()).is_some_and(|l| l.id == rel.id);
-            Some(Node::Release(Release { repo, rel, is_latest }))
+            Some(Node::Release(Release {
+                repo,
+                rel,
+                is_latest,
+            }))
         }
         _ => None,
     }
@@ -1198,13 +1521,26 @@ impl Query {
         #[graphql(default_with = "Some(true)")] follow_renames: Option<bool>,
     ) -> async_graphql::Result<Option<Repository>> {
         let w = &gd(ctx).world;
-        let found = w
-            .find(&owner, &name)
-            .or_else(|| if follow_renames.unwrap_or(true) { w.find_renamed(&owner, &name) } else { None });
+        let found = w.find(&owner, &name).or_else(|| {
+            if follow_renames.unwrap_or(true) {
+                w.find_renamed(&owner, &name)
+            } else {
+                None
+            }
+        });
         match found {
             Some(r) => Ok(Some(Repository::new(w, r))),
             None => {
-                soft_error(ctx, typed("NOT_FOUND", format!("Could not resolve to a Repository with the name '{owner}/{name}'.")), None);
+                soft_error(
+                    ctx,
+                    typed(
+                        "NOT_FOUND",
+                        format!(
+                            "Could not resolve to a Repository with the name '{owner}/{name}'."
+                        ),
+                    ),
+                    None,
+                );
                 Ok(None)
             }
         }
@@ -1214,22 +1550,52 @@ impl Query {
         match resolve_node(&gd(ctx).world, &id) {
             Some(n) => Ok(Some(n)),
             None => {
-                soft_error(ctx, typed("NOT_FOUND", format!("Could not resolve to a node with the global id of '{}'", id.0)), None);
+                soft_error(
+                    ctx,
+                    typed(
+                        "NOT_FOUND",
+                        format!(
+                            "Could not resolve to a node with the global id of '{}'",
+                            id.0
+                        ),
+                    ),
+                    None,
+                );
                 Ok(None)
             }
         }
     }
 
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > 100 {
-            return Err(typed("EXCESSIVE_PAGINATION", format!("You may not request more than 100 ids, but provided {}.", ids.len())));
+            return Err(typed(
+                "EXCESSIVE_PAGINATION",
+                format!(
+                    "You may not request more than 100 ids, but provided {}.",
+                    ids.len()
+                ),
+            ));
         }
         let data = gd(ctx);
         let mut out = Vec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
             let n = resolve_node(&data.world, id);
             if n.is_none() {
-                soft_error(ctx, typed("NOT_FOUND", format!("Could not resolve to a node with the global id of '{}'", id.0)), Some(i));
+                soft_error(
+                    ctx,
+                    typed(
+                        "NOT_FOUND",
+                        format!(
+                            "Could not resolve to a node with the global id of '{}'",
+                            id.0
+                        ),
+                    ),
+                    Some(i),
+                );
             }
             out.push(n);
         }
@@ -1248,10 +1614,28 @@ impl Query {
         before: Option<String>,
     ) -> async_graphql::Result<SearchResultItemConnection> {
         let w = &gd(ctx).world;
-        let found = if kind == SearchType::Repository { super::rest::search_repos(w, &query, true) } else { Vec::new() };
+        let found = if kind == SearchType::Repository {
+            super::rest::search_repos(w, &query, true)
+        } else {
+            Vec::new()
+        };
         let count = found.len();
-        let all: Vec<SearchResultItem> = found.into_iter().take(1000).map(|r| SearchResultItem::Repository(Repository::new(w, r))).collect();
-        let (items, pi) = paginate(ctx, "search", all, Args { first, after, last, before })?;
+        let all: Vec<SearchResultItem> = found
+            .into_iter()
+            .take(1000)
+            .map(|r| SearchResultItem::Repository(Repository::new(w, r)))
+            .collect();
+        let (items, pi) = paginate(
+            ctx,
+            "search",
+            all,
+            Args {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         Ok(SearchResultItemConnection {
             code_count: 0,
             discussion_count: 0,
@@ -1259,17 +1643,34 @@ impl Query {
             repository_count: count as i32,
             user_count: 0,
             wiki_count: 0,
-            edges: Some(items.iter().map(|(c, n)| Some(SearchResultItemEdge { cursor: c.clone(), node: Some(n.clone()) })).collect()),
+            edges: Some(
+                items
+                    .iter()
+                    .map(|(c, n)| {
+                        Some(SearchResultItemEdge {
+                            cursor: c.clone(),
+                            node: Some(n.clone()),
+                        })
+                    })
+                    .collect(),
+            ),
             nodes: Some(items.into_iter().map(|(_, n)| Some(n)).collect()),
             page_info: pi,
         })
     }
 
     async fn viewer(&self, ctx: &Context<'_>) -> User {
-        User { w: gd(ctx).world.clone(), idx: data::OCTOCAT }
+        User {
+            w: gd(ctx).world.clone(),
+            idx: data::OCTOCAT,
+        }
     }
 
-    async fn rate_limit(&self, ctx: &Context<'_>, #[graphql(default_with = "Some(false)")] dry_run: Option<bool>) -> Option<RateLimit> {
+    async fn rate_limit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(false)")] dry_run: Option<bool>,
+    ) -> Option<RateLimit> {
         let _ = dry_run;
         Some(gd(ctx).rate.clone())
     }
@@ -1278,17 +1679,33 @@ impl Query {
 // ---------- cost ----------
 
 const CONNECTIONS: &[&str] = &[
-    "watchers", "languages", "repositoryTopics", "parents", "history", "refs", "pullRequests", "issues", "releases", "search",
+    "watchers",
+    "languages",
+    "repositoryTopics",
+    "parents",
+    "history",
+    "refs",
+    "pullRequests",
+    "issues",
+    "releases",
+    "search",
 ];
 
 /// GitHub's cost inputs for a query: (connection requests, node count).
 /// Each connection counts one request per parent object it is evaluated on; `first`/`last` of a
 /// connection multiplies its children, and `nodes(ids:)` multiplies by the number of ids.
-pub fn estimate(doc: &ExecutableDocument, variables: &async_graphql::Variables, operation: Option<&str>) -> (u64, u64) {
+pub fn estimate(
+    doc: &ExecutableDocument,
+    variables: &async_graphql::Variables,
+    operation: Option<&str>,
+) -> (u64, u64) {
     let op = match &doc.operations {
         DocumentOperations::Single(op) => Some(&op.node),
         DocumentOperations::Multiple(map) => match operation {
-            Some(name) => map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| &v.node),
+            Some(name) => map
+                .iter()
+                .find(|(k, _)| k.as_str() == name)
+                .map(|(_, v)| &v.node),
             None => map.values().next().map(|v| &v.node),
         },
     };
@@ -1298,16 +1715,31 @@ pub fn estimate(doc: &ExecutableDocument, variables: &async_graphql::Variables, 
     acc
 }
 
-fn int_arg(field: &async_graphql::parser::types::Field, name: &str, vars: &async_graphql::Variables) -> Option<u64> {
+fn int_arg(
+    field: &async_graphql::parser::types::Field,
+    name: &str,
+    vars: &async_graphql::Variables,
+) -> Option<u64> {
     let v = field.get_argument(name)?;
-    let c = v.node.clone().into_const_with(|var| Ok::<_, ()>(vars.get(&var).cloned().unwrap_or(GqlValue::Null))).ok()?;
+    let c = v
+        .node
+        .clone()
+        .into_const_with(|var| Ok::<_, ()>(vars.get(&var).cloned().unwrap_or(GqlValue::Null)))
+        .ok()?;
     match c {
         GqlValue::Number(n) => n.as_u64(),
         _ => None,
     }
 }
 
-fn walk(doc: &ExecutableDocument, vars: &async_graphql::Variables, set: &SelectionSet, mult: u64, acc: &mut (u64, u64), depth: u32) {
+fn walk(
+    doc: &ExecutableDocument,
+    vars: &async_graphql::Variables,
+    set: &SelectionSet,
+    mult: u64,
+    acc: &mut (u64, u64),
+    depth: u32,
+) {
     if depth > 32 {
         return;
     }
@@ -1319,7 +1751,9 @@ fn walk(doc: &ExecutableDocument, vars: &async_graphql::Variables, set: &Selecti
                 let mut child = mult;
                 if name == "nodes" {
                     if let Some(ids) = f.get_argument("ids") {
-                        let n = match ids.node.clone().into_const_with(|var| Ok::<_, ()>(vars.get(&var).cloned().unwrap_or(GqlValue::Null))) {
+                        let n = match ids.node.clone().into_const_with(|var| {
+                            Ok::<_, ()>(vars.get(&var).cloned().unwrap_or(GqlValue::Null))
+                        }) {
                             Ok(GqlValue::List(l)) => l.len() as u64,
                             _ => 1,
                         };
@@ -1338,10 +1772,19 @@ fn walk(doc: &ExecutableDocument, vars: &async_graphql::Variables, set: &Selecti
             }
             Selection::FragmentSpread(s) => {
                 if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node) {
-                    walk(doc, vars, &frag.node.selection_set.node, mult, acc, depth + 1);
+                    walk(
+                        doc,
+                        vars,
+                        &frag.node.selection_set.node,
+                        mult,
+                        acc,
+                        depth + 1,
+                    );
                 }
             }
-            Selection::InlineFragment(i) => walk(doc, vars, &i.node.selection_set.node, mult, acc, depth + 1),
+            Selection::InlineFragment(i) => {
+                walk(doc, vars, &i.node.selection_set.node, mult, acc, depth + 1)
+            }
         }
     }
 }
@@ -1355,7 +1798,11 @@ fn count_objects(v: &Value, top: bool) -> u64 {
     match v {
         Value::Object(m) => {
             let own = u64::from(!top);
-            own + m.iter().filter(|(k, _)| !(top && k.as_str() == "rateLimit")).map(|(_, v)| count_objects(v, false)).sum::<u64>()
+            own + m
+                .iter()
+                .filter(|(k, _)| !(top && k.as_str() == "rateLimit"))
+                .map(|(_, v)| count_objects(v, false))
+                .sum::<u64>()
         }
         Value::Array(a) => a.iter().map(|v| count_objects(v, false)).sum(),
         _ => 0,
@@ -1368,17 +1815,33 @@ fn reshape_error(e: &async_graphql::ServerError) -> Value {
         m.insert("type".into(), json!(t));
     }
     if !e.path.is_empty() {
-        m.insert("path".into(), serde_json::to_value(&e.path).unwrap_or_default());
+        m.insert(
+            "path".into(),
+            serde_json::to_value(&e.path).unwrap_or_default(),
+        );
     }
     if !e.locations.is_empty() {
-        m.insert("locations".into(), Value::Array(e.locations.iter().map(|p| json!({"line": p.line, "column": p.column})).collect()));
+        m.insert(
+            "locations".into(),
+            Value::Array(
+                e.locations
+                    .iter()
+                    .map(|p| json!({"line": p.line, "column": p.column}))
+                    .collect(),
+            ),
+        );
     }
     m.insert("message".into(), json!(e.message));
     Value::Object(m)
 }
 
 /// Runs a GraphQL request: cost, charge, execute, reshape errors, simulate server time.
-pub(crate) async fn execute(shared: &Arc<Shared>, caller: &Caller, body: &Bytes, out: &mut Outcome) -> Reply {
+pub(crate) async fn execute(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    body: &Bytes,
+    out: &mut Outcome,
+) -> Reply {
     let req: async_graphql::Request = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(_) => {
@@ -1393,7 +1856,9 @@ pub(crate) async fn execute(shared: &Arc<Shared>, caller: &Caller, body: &Bytes,
         Err(_) => (0, 0),
     };
     if node_count > 500_000 {
-        return Reply::ok(&json!({"errors": [{"type": "MAX_NODE_LIMIT_EXCEEDED", "message": format!("This query requests up to {node_count} possible nodes which exceeds the maximum limit of 500,000.")}]}));
+        return Reply::ok(
+            &json!({"errors": [{"type": "MAX_NODE_LIMIT_EXCEEDED", "message": format!("This query requests up to {node_count} possible nodes which exceeds the maximum limit of 500,000.")}]}),
+        );
     }
     let cost = cost_of(requests);
     let now = now_epoch();
@@ -1459,10 +1924,14 @@ pub(crate) async fn execute(shared: &Arc<Shared>, caller: &Caller, body: &Bytes,
 
 /// The `graphql_partial` fault: nulls a deterministic `fraction` of the top-level results.
 pub(crate) fn partial(body: &Bytes, fraction: f64, seed: u64) -> Bytes {
-    let Ok(mut v) = serde_json::from_slice::<Value>(body) else { return body.clone() };
+    let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
+        return body.clone();
+    };
     let mut errors = Vec::new();
     let roll = |key: &str, i: u64| {
-        let h = key.bytes().fold(seed ^ i, |a, b| data::mix(a ^ u64::from(b)));
+        let h = key
+            .bytes()
+            .fold(seed ^ i, |a, b| data::mix(a ^ u64::from(b)));
         (h % 10_000) as f64 / 10_000.0 < fraction
     };
     let message = "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug.";
@@ -1484,7 +1953,9 @@ pub(crate) fn partial(body: &Bytes, fraction: f64, seed: u64) -> Bytes {
                 _ => {
                     if roll(k, 0) {
                         *val = Value::Null;
-                        errors.push(json!({"type": "SERVICE_UNAVAILABLE", "path": [k], "message": message}));
+                        errors.push(
+                            json!({"type": "SERVICE_UNAVAILABLE", "path": [k], "message": message}),
+                        );
                     }
                 }
             }
@@ -1492,12 +1963,14 @@ pub(crate) fn partial(body: &Bytes, fraction: f64, seed: u64) -> Bytes {
     } else {
         return body.clone();
     }
-    if !errors.is_empty() {
-        if let Some(obj) = v.as_object_mut() {
-            let list = obj.entry("errors").or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(a) = list {
-                a.extend(errors);
-            }
+    if !errors.is_empty()
+        && let Some(obj) = v.as_object_mut()
+    {
+        let list = obj
+            .entry("errors")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(a) = list {
+            a.extend(errors);
         }
     }
     Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
@@ -1526,7 +1999,9 @@ mod tests {
     fn probe_of_100_aliases_costs_2() {
         let mut q = String::from("query {");
         for i in 0..100 {
-            q.push_str(&format!(" r{i}: repository(owner: \"o\", name: \"n{i}\") {{ ...Probe }}"));
+            q.push_str(&format!(
+                " r{i}: repository(owner: \"o\", name: \"n{i}\") {{ ...Probe }}"
+            ));
         }
         q.push_str(" rateLimit { cost } } fragment Probe on Repository { id issues(states: OPEN) { totalCount } pullRequests(states: OPEN) { totalCount } defaultBranchRef { name } }");
         let (req, _) = estimate_query(&q).expect("parse");
@@ -1537,7 +2012,10 @@ mod tests {
     #[test]
     fn nodes_ids_multiply_and_nested_first_multiplies() {
         let ids: Vec<String> = (0..50).map(|i| format!("\"id{i}\"")).collect();
-        let q = format!("query {{ nodes(ids: [{}]) {{ ... on Repository {{ issues(first: 10) {{ nodes {{ title }} }} }} }} }}", ids.join(","));
+        let q = format!(
+            "query {{ nodes(ids: [{}]) {{ ... on Repository {{ issues(first: 10) {{ nodes {{ title }} }} }} }} }}",
+            ids.join(",")
+        );
         assert_eq!(estimate_query(&q).map(|x| x.0), Some(50));
         let q = "query { repository(owner:\"o\", name:\"n\") { pullRequests(first: 50) { nodes { id } } defaultBranchRef { target { ... on Commit { history(first: 30) { nodes { parents(first: 5) { totalCount } } } } } } } }";
         // pullRequests 1 + history 1 + parents 30

@@ -17,7 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::http::{
+    HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header,
+};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -122,7 +124,10 @@ pub(crate) struct Shared {
 impl Shared {
     /// A consistent snapshot of the world; the lock is held only to clone the `Arc`.
     pub fn world(&self) -> Arc<World> {
-        self.world.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.world
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn apply(self: &Arc<Self>, m: &Mutation) -> Result<Applied, MutateError> {
@@ -208,7 +213,8 @@ pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
         let port: u16 = port.parse().map_err(|_| format!("bad port in {s:?}"))?;
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
     } else {
-        s.parse().map_err(|_| format!("{s:?} is not an address like 127.0.0.1:PORT"))?
+        s.parse()
+            .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:PORT"))?
     };
     if !addr.ip().is_loopback() {
         return Err(format!(
@@ -259,7 +265,11 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         tokio::spawn(background_mutations(shared.clone(), every));
     }
     let task = tokio::spawn(accept_loop(listener, shared.clone()));
-    Ok(Handle { url: base, shared, task })
+    Ok(Handle {
+        url: base,
+        shared,
+        task,
+    })
 }
 
 async fn background_mutations(shared: Arc<Shared>, every: Duration) {
@@ -298,7 +308,12 @@ async fn background_mutations(shared: Arc<Shared>, every: Duration) {
         }
         let repo = rng.pick(&live).clone();
         let kind = *rng.pick(KINDS);
-        let m = Mutation { repo, kind, count: Some(1 + rng.below(2) as u32), to: None };
+        let m = Mutation {
+            repo,
+            kind,
+            count: Some(1 + rng.below(2) as u32),
+            to: None,
+        };
         let _ = shared.apply(&m);
     }
 }
@@ -376,7 +391,9 @@ fn parse_auth(headers: &HeaderMap) -> Auth {
     let v = v.trim();
     let (scheme, rest) = v.split_once(' ').unwrap_or((v, ""));
     let token = rest.trim();
-    if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")) && !token.is_empty() {
+    if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        && !token.is_empty()
+    {
         Auth::Token(token.to_string())
     } else {
         Auth::Bad
@@ -438,9 +455,15 @@ fn secondary_body(rid: &str) -> Value {
 fn primary_body(caller: &Caller, peer: &SocketAddr, rid: &str) -> Value {
     let ts = bodies::iso(now_epoch()).replace('T', " ").replace('Z', "");
     let message = if caller.authed {
-        format!("API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.", data::World::generate(0, 0).accounts[data::OCTOCAT].id)
+        format!(
+            "API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.",
+            data::World::generate(0, 0).accounts[data::OCTOCAT].id
+        )
     } else {
-        format!("API rate limit exceeded for {}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.) If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.", peer.ip())
+        format!(
+            "API rate limit exceeded for {}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.) If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.",
+            peer.ip()
+        )
     };
     json!({"message": message, "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit", "status": "403"})
 }
@@ -450,7 +473,11 @@ pub(crate) fn classify(method: &Method, path: &str) -> (String, Bucket) {
     if path == "/graphql" {
         return (format!("{method} /graphql"), Bucket::Graphql);
     }
-    let bucket = if path.starts_with("/search/") { Bucket::Search } else { Bucket::Core };
+    let bucket = if path.starts_with("/search/") {
+        Bucket::Search
+    } else {
+        Bucket::Core
+    };
     (format!("{method} {}", rest::template(path)), bucket)
 }
 
@@ -500,12 +527,23 @@ async fn api(
     let n = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     let auth = parse_auth(&parts.headers);
     let caller = match &auth {
-        Auth::Token(t) => Caller { key: fingerprint(t), fingerprint: fingerprint(t), authed: true },
-        _ => Caller { key: format!("anon:{}", peer.ip()), fingerprint: "anonymous".into(), authed: false },
+        Auth::Token(t) => Caller {
+            key: fingerprint(t),
+            fingerprint: fingerprint(t),
+            authed: true,
+        },
+        _ => Caller {
+            key: format!("anon:{}", peer.ip()),
+            fingerprint: "anonymous".into(),
+            authed: false,
+        },
     };
     // Concurrency counts from arrival, so slow (latency, hang) requests hold their slot.
     let within_concurrency = lock(&shared.limiter).begin(&caller.key);
-    let _guard = InFlight { shared: shared.clone(), key: caller.key.clone() };
+    let _guard = InFlight {
+        shared: shared.clone(),
+        key: caller.key.clone(),
+    };
     {
         let mut st = lock(&shared.stats);
         st.max_in_flight = st.max_in_flight.max(n);
@@ -573,7 +611,9 @@ async fn api(
                 })));
             }
             FaultKind::SlowBody { .. } | FaultKind::Truncate => out.body_fault = Some(f.clone()),
-            FaultKind::LinkForeign | FaultKind::LinkLoop | FaultKind::LinkMalformed => out.link_fault = Some(f.clone()),
+            FaultKind::LinkForeign | FaultKind::LinkLoop | FaultKind::LinkMalformed => {
+                out.link_fault = Some(f.clone())
+            }
             FaultKind::GraphqlPartial { fraction } => out.partial = Some(*fraction),
             FaultKind::GraphqlResourceLimits => {}
         }
@@ -588,14 +628,21 @@ async fn api(
     } else if bad_token {
         Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials")
     } else if is_graphql && !caller.authed {
-        Reply::json(StatusCode::UNAUTHORIZED, &json!({
-            "message": "This endpoint requires you to be authenticated.",
-            "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
-            "status": "401",
-        }))
+        Reply::json(
+            StatusCode::UNAUTHORIZED,
+            &json!({
+                "message": "This endpoint requires you to be authenticated.",
+                "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+                "status": "401",
+            }),
+        )
     } else {
         // Secondary limits: concurrency and points per minute (GET 1, other methods 5; GraphQL 1 per query).
-        let points = if is_graphql || method == Method::GET || method == Method::HEAD { 1 } else { 5 };
+        let points = if is_graphql || method == Method::GET || method == Method::HEAD {
+            1
+        } else {
+            5
+        };
         let verdict = if within_concurrency {
             lock(&shared.limiter).points(&caller.key, points, is_graphql, Instant::now())
         } else {
@@ -603,7 +650,11 @@ async fn api(
         };
         match verdict {
             ratelimit::Secondary::Ok => {
-                serve(&shared, &caller, &peer, &rid, &method, &path, &query, &body, bucket, is_graphql, &mut out).await
+                serve(
+                    &shared, &caller, &peer, &rid, &method, &path, &query, &body, bucket,
+                    is_graphql, &mut out,
+                )
+                .await
             }
             _ => {
                 lock(&shared.stats).secondary_limit_hits += 1;
@@ -615,8 +666,26 @@ async fn api(
             }
         }
     };
-    let response = finish(&shared, &caller, bucket, &rid, &method, &path, &query, &parts.headers, reply, &mut out, now);
-    record(&shared, &template, response.status().as_u16(), &caller, &out);
+    let response = finish(
+        &shared,
+        &caller,
+        bucket,
+        &rid,
+        &method,
+        &path,
+        &query,
+        &parts.headers,
+        reply,
+        &mut out,
+        now,
+    );
+    record(
+        &shared,
+        &template,
+        response.status().as_u16(),
+        &caller,
+        &out,
+    );
     Ok(response)
 }
 
@@ -631,7 +700,10 @@ pub(crate) struct Outcome {
     pub partial: Option<f64>,
 }
 
-#[expect(clippy::too_many_arguments, reason = "the pipeline stage takes the request apart once")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the pipeline stage takes the request apart once"
+)]
 async fn serve(
     shared: &Arc<Shared>,
     caller: &Caller,
@@ -658,11 +730,22 @@ async fn serve(
         return r;
     }
     let world = shared.world();
-    let ctx = rest::RestCtx { shared, world: &world, caller, method, path, query, body };
+    let ctx = rest::RestCtx {
+        shared,
+        world: &world,
+        caller,
+        method,
+        path,
+        query,
+        body,
+    };
     rest::route(&ctx)
 }
 
-#[expect(clippy::too_many_arguments, reason = "the pipeline stage takes the request apart once")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the pipeline stage takes the request apart once"
+)]
 fn finish(
     shared: &Arc<Shared>,
     caller: &Caller,
@@ -680,10 +763,12 @@ fn finish(
     let ok = reply.status.is_success();
     if *method == Method::GET && ok {
         let tag = etag::compute(&caller.fingerprint, &reply.body);
-        if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-            if etag::matches(inm, &tag) {
-                out.not_modified = true;
-            }
+        if let Some(inm) = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            && etag::matches(inm, &tag)
+        {
+            out.not_modified = true;
         }
         etag = Some(tag);
     }
@@ -694,7 +779,10 @@ fn finish(
         Some(s) => s,
         None => {
             let mut lim = lock(&shared.limiter);
-            let free = (out.not_modified && caller.authed) || reply.cost == 0 || limiter_free || reply.status.is_server_error();
+            let free = (out.not_modified && caller.authed)
+                || reply.cost == 0
+                || limiter_free
+                || reply.status.is_server_error();
             if free {
                 lim.snapshot(&caller.key, bucket, caller.authed, now)
             } else {
@@ -708,7 +796,11 @@ fn finish(
             }
         }
     };
-    let status = if out.not_modified { StatusCode::NOT_MODIFIED } else { reply.status };
+    let status = if out.not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        reply.status
+    };
     let mut builder = Response::builder().status(status);
     let hm = builder.headers_mut();
     if let Some(hm) = hm {
@@ -720,13 +812,31 @@ fn finish(
         if !out.not_modified {
             put(header::CONTENT_TYPE, "application/json; charset=utf-8");
         }
-        put(HeaderName::from_static("x-github-media-type"), "github.v3; format=json");
+        put(
+            HeaderName::from_static("x-github-media-type"),
+            "github.v3; format=json",
+        );
         put(HeaderName::from_static("x-github-request-id"), rid);
-        put(HeaderName::from_static("x-ratelimit-limit"), &snap.limit.to_string());
-        put(HeaderName::from_static("x-ratelimit-remaining"), &snap.remaining.to_string());
-        put(HeaderName::from_static("x-ratelimit-used"), &snap.used.to_string());
-        put(HeaderName::from_static("x-ratelimit-reset"), &snap.reset.to_string());
-        put(HeaderName::from_static("x-ratelimit-resource"), snap.bucket.name());
+        put(
+            HeaderName::from_static("x-ratelimit-limit"),
+            &snap.limit.to_string(),
+        );
+        put(
+            HeaderName::from_static("x-ratelimit-remaining"),
+            &snap.remaining.to_string(),
+        );
+        put(
+            HeaderName::from_static("x-ratelimit-used"),
+            &snap.used.to_string(),
+        );
+        put(
+            HeaderName::from_static("x-ratelimit-reset"),
+            &snap.reset.to_string(),
+        );
+        put(
+            HeaderName::from_static("x-ratelimit-resource"),
+            snap.bucket.name(),
+        );
         put(
             HeaderName::from_static("access-control-expose-headers"),
             "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset",
@@ -734,7 +844,10 @@ fn finish(
         put(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
         put(HeaderName::from_static("x-content-type-options"), "nosniff");
         if caller.authed {
-            put(HeaderName::from_static("x-oauth-scopes"), "repo, read:org, admin:repo_hook");
+            put(
+                HeaderName::from_static("x-oauth-scopes"),
+                "repo, read:org, admin:repo_hook",
+            );
             put(HeaderName::from_static("x-accepted-oauth-scopes"), "repo");
         }
         if let Some(tag) = &etag {
@@ -748,22 +861,34 @@ fn finish(
             }
             put(k.clone(), v);
         }
-        if reply.paginated {
-            if let Some(f) = &out.link_fault {
-                let own = format!("{}{}{}{}", shared.base, path, if query.is_empty() { "" } else { "?" }, query);
-                let v = match f {
-                    FaultKind::LinkForeign => {
-                        let existing = reply.headers.iter().find(|(k, _)| *k == header::LINK).map(|(_, v)| v.clone());
-                        match existing {
-                            Some(l) => l.replace(&shared.base, "https://api.github.com.evil.example"),
-                            None => format!("<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""),
-                        }
+        if reply.paginated
+            && let Some(f) = &out.link_fault
+        {
+            let own = format!(
+                "{}{}{}{}",
+                shared.base,
+                path,
+                if query.is_empty() { "" } else { "?" },
+                query
+            );
+            let v = match f {
+                FaultKind::LinkForeign => {
+                    let existing = reply
+                        .headers
+                        .iter()
+                        .find(|(k, _)| *k == header::LINK)
+                        .map(|(_, v)| v.clone());
+                    match existing {
+                        Some(l) => l.replace(&shared.base, "https://api.github.com.evil.example"),
+                        None => format!(
+                            "<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""
+                        ),
                     }
-                    FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
-                    _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
-                };
-                put(header::LINK, &v);
-            }
+                }
+                FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
+                _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
+            };
+            put(header::LINK, &v);
         }
     }
     if out.not_modified {
@@ -785,7 +910,13 @@ fn finish(
                         0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
                         1 => {
                             tokio::time::sleep(Duration::from_millis(50)).await;
-                            Some((Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection")), 2))
+                            Some((
+                                Err(std::io::Error::new(
+                                    std::io::ErrorKind::ConnectionAborted,
+                                    "truncated by fault injection",
+                                )),
+                                2,
+                            ))
                         }
                         _ => None,
                     }
@@ -811,21 +942,29 @@ fn finish(
 }
 
 fn secondary_hit(reply: &Reply) -> bool {
-    reply.status == StatusCode::FORBIDDEN && reply.body.windows(18).any(|w| w == b"secondary rate lim")
+    reply.status == StatusCode::FORBIDDEN
+        && reply.body.windows(18).any(|w| w == b"secondary rate lim")
 }
 
 fn record(shared: &Shared, template: &str, status: u16, caller: &Caller, out: &Outcome) {
     let mut st = lock(&shared.stats);
     st.requests += 1;
     *st.by_route.entry(template.to_string()).or_default() += 1;
-    let key = if status == 0 { "reset".to_string() } else { status.to_string() };
+    let key = if status == 0 {
+        "reset".to_string()
+    } else {
+        status.to_string()
+    };
     *st.by_status.entry(key).or_default() += 1;
     if out.not_modified {
         st.not_modified += 1;
     }
     if let Some((b, n)) = out.charged {
         st.points.add(b, n);
-        st.points_by_token.entry(caller.fingerprint.clone()).or_default().add(b, n);
+        st.points_by_token
+            .entry(caller.fingerprint.clone())
+            .or_default()
+            .add(b, n);
     }
     if let Some(c) = out.graphql_cost {
         st.graphql_queries += 1;
@@ -833,9 +972,16 @@ fn record(shared: &Shared, template: &str, status: u16, caller: &Caller, out: &O
     }
 }
 
-async fn admin(shared: &Arc<Shared>, path: &str, req: Request<hyper::body::Incoming>) -> Response<Body> {
+async fn admin(
+    shared: &Arc<Shared>,
+    path: &str,
+    req: Request<hyper::body::Incoming>,
+) -> Response<Body> {
     let method = req.method().clone();
-    let body = match http_body_util::Limited::new(req.into_body(), 10 << 20).collect().await {
+    let body = match http_body_util::Limited::new(req.into_body(), 10 << 20)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
@@ -847,12 +993,18 @@ async fn admin(shared: &Arc<Shared>, path: &str, req: Request<hyper::body::Incom
             .unwrap_or_default()
     };
     match (method.as_str(), path) {
-        ("GET", "stats") => json_resp(StatusCode::OK, serde_json::to_value(lock(&shared.stats).clone()).unwrap_or_default()),
+        ("GET", "stats") => json_resp(
+            StatusCode::OK,
+            serde_json::to_value(lock(&shared.stats).clone()).unwrap_or_default(),
+        ),
         ("POST", "reset-stats") => {
             *lock(&shared.stats) = Stats::default();
             json_resp(StatusCode::OK, json!({"ok": true}))
         }
-        ("GET", "faults") => json_resp(StatusCode::OK, serde_json::to_value(lock(&shared.faults).rules()).unwrap_or_default()),
+        ("GET", "faults") => json_resp(
+            StatusCode::OK,
+            serde_json::to_value(lock(&shared.faults).rules()).unwrap_or_default(),
+        ),
         ("POST", "faults") => match faults::parse_rules(&String::from_utf8_lossy(&body)) {
             Ok(rules) => {
                 let n = rules.len();
@@ -869,18 +1021,33 @@ async fn admin(shared: &Arc<Shared>, path: &str, req: Request<hyper::body::Incom
             };
             let ms = match parsed {
                 Ok(ms) => ms,
-                Err(e) => return json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": format!("bad mutation: {e}")})),
+                Err(e) => {
+                    return json_resp(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        json!({"message": format!("bad mutation: {e}")}),
+                    );
+                }
             };
             let mut applied = Vec::new();
             for m in &ms {
                 match shared.apply(m) {
                     Ok(a) => applied.push(serde_json::to_value(&a).unwrap_or_default()),
-                    Err(e @ MutateError::NoRepo(_)) => return json_resp(StatusCode::NOT_FOUND, json!({"message": e.to_string()})),
-                    Err(e) => return json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": e.to_string()})),
+                    Err(e @ MutateError::NoRepo(_)) => {
+                        return json_resp(StatusCode::NOT_FOUND, json!({"message": e.to_string()}));
+                    }
+                    Err(e) => {
+                        return json_resp(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            json!({"message": e.to_string()}),
+                        );
+                    }
                 }
             }
             json_resp(StatusCode::OK, json!({"ok": true, "applied": applied}))
         }
-        _ => json_resp(StatusCode::NOT_FOUND, json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults"]})),
+        _ => json_resp(
+            StatusCode::NOT_FOUND,
+            json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults"]}),
+        ),
     }
 }

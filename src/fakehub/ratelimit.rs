@@ -74,7 +74,10 @@ pub enum Secondary {
 
 impl RateLimiter {
     pub fn new(limits: Limits) -> Self {
-        RateLimiter { limits, clients: HashMap::new() }
+        RateLimiter {
+            limits,
+            clients: HashMap::new(),
+        }
     }
 
     pub fn limits(&self) -> Limits {
@@ -104,20 +107,45 @@ impl RateLimiter {
     pub fn snapshot(&mut self, client: &str, bucket: Bucket, authed: bool, now: i64) -> Snapshot {
         let limit = self.limit_for(bucket, authed);
         let w = *self.window(client, bucket, now);
-        Snapshot { bucket, limit, used: w.used, remaining: limit.saturating_sub(w.used), reset: w.reset }
+        Snapshot {
+            bucket,
+            limit,
+            used: w.used,
+            remaining: limit.saturating_sub(w.used),
+            reset: w.reset,
+        }
     }
 
     /// Charges `n` points if they fit; `Err` with the unchanged snapshot if the bucket is exhausted.
-    pub fn charge(&mut self, client: &str, bucket: Bucket, authed: bool, n: u64, now: i64) -> Result<Snapshot, Snapshot> {
+    pub fn charge(
+        &mut self,
+        client: &str,
+        bucket: Bucket,
+        authed: bool,
+        n: u64,
+        now: i64,
+    ) -> Result<Snapshot, Snapshot> {
         let limit = self.limit_for(bucket, authed);
         let w = self.window(client, bucket, now);
         if w.used + n > limit || (n == 0 && w.used >= limit) {
             let w = *w;
-            return Err(Snapshot { bucket, limit, used: w.used, remaining: limit.saturating_sub(w.used), reset: w.reset });
+            return Err(Snapshot {
+                bucket,
+                limit,
+                used: w.used,
+                remaining: limit.saturating_sub(w.used),
+                reset: w.reset,
+            });
         }
         w.used += n;
         let w = *w;
-        Ok(Snapshot { bucket, limit, used: w.used, remaining: limit.saturating_sub(w.used), reset: w.reset })
+        Ok(Snapshot {
+            bucket,
+            limit,
+            used: w.used,
+            remaining: limit.saturating_sub(w.used),
+            reset: w.reset,
+        })
     }
 
     /// Forces a bucket to exhaustion (the `primary_limit` fault).
@@ -126,7 +154,13 @@ impl RateLimiter {
         let w = self.window(client, bucket, now);
         w.used = w.used.max(limit);
         let w = *w;
-        Snapshot { bucket, limit, used: w.used, remaining: 0, reset: w.reset }
+        Snapshot {
+            bucket,
+            limit,
+            used: w.used,
+            remaining: 0,
+            reset: w.reset,
+        }
     }
 
     /// Starts a request: `false` when the caller already has too many requests in flight.
@@ -149,8 +183,17 @@ impl RateLimiter {
                 break;
             }
         }
-        let used: u64 = c.recent.iter().filter(|(_, _, g)| *g == graphql).map(|(_, p, _)| *p).sum();
-        let cap = if graphql { limits.secondary_graphql_per_minute } else { limits.secondary_rest_per_minute };
+        let used: u64 = c
+            .recent
+            .iter()
+            .filter(|(_, _, g)| *g == graphql)
+            .map(|(_, p, _)| *p)
+            .sum();
+        let cap = if graphql {
+            limits.secondary_graphql_per_minute
+        } else {
+            limits.secondary_rest_per_minute
+        };
         if used + points > cap {
             return Secondary::PointsPerMinute;
         }
@@ -186,9 +229,14 @@ mod tests {
     fn primary_window_charges_and_refuses() {
         let mut r = RateLimiter::new(limits());
         for used in 1..=3 {
-            assert_eq!(r.charge("t", Bucket::Core, true, 1, 100).map(|s| s.used), Ok(used));
+            assert_eq!(
+                r.charge("t", Bucket::Core, true, 1, 100).map(|s| s.used),
+                Ok(used)
+            );
         }
-        let err = r.charge("t", Bucket::Core, true, 1, 100).expect_err("exhausted");
+        let err = r
+            .charge("t", Bucket::Core, true, 1, 100)
+            .expect_err("exhausted");
         assert_eq!(err.remaining, 0);
         assert_eq!(err.reset, 100 + 3600);
         // a new window after the reset
@@ -204,10 +252,16 @@ mod tests {
         for _ in 0..4 {
             assert!(matches!(r.points("t", 1, false, t0), Secondary::Ok));
         }
-        assert!(matches!(r.points("t", 1, false, t0), Secondary::PointsPerMinute));
+        assert!(matches!(
+            r.points("t", 1, false, t0),
+            Secondary::PointsPerMinute
+        ));
         // GraphQL points are counted apart
         assert!(matches!(r.points("t", 1, true, t0), Secondary::Ok));
-        assert!(matches!(r.points("t", 1, false, t0 + Duration::from_secs(61)), Secondary::Ok));
+        assert!(matches!(
+            r.points("t", 1, false, t0 + Duration::from_secs(61)),
+            Secondary::Ok
+        ));
     }
 
     #[test]

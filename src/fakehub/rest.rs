@@ -21,7 +21,16 @@ pub(crate) struct RestCtx<'a> {
 }
 
 const REPO_SUBROUTES: &[&str] = &[
-    "branches", "commits", "pulls", "issues", "releases", "languages", "topics", "contributors", "events", "hooks",
+    "branches",
+    "commits",
+    "pulls",
+    "issues",
+    "releases",
+    "languages",
+    "topics",
+    "contributors",
+    "events",
+    "hooks",
     "tags",
 ];
 
@@ -46,7 +55,9 @@ pub fn template(path: &str) -> String {
         ["user", _, "repos"] => "/user/{id}/repos".into(),
         ["orgs", _, "repos"] => "/orgs/{org}/repos".into(),
         ["organizations", _, "repos"] => "/organizations/{id}/repos".into(),
-        ["user"] | ["user", "repos"] | ["rate_limit"] | ["search", "repositories"] | [] => path.to_string(),
+        ["user"] | ["user", "repos"] | ["rate_limit"] | ["search", "repositories"] | [] => {
+            path.to_string()
+        }
         _ => "/{unknown}".into(),
     }
 }
@@ -57,12 +68,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -72,22 +84,36 @@ fn percent_decode(s: &str) -> String {
 
 impl RestCtx<'_> {
     fn params(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(self.query.as_bytes()).into_owned().collect()
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
     }
 
     fn param(&self, k: &str) -> Option<String> {
-        self.params().into_iter().find(|(key, _)| key == k).map(|(_, v)| v)
+        self.params()
+            .into_iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v)
     }
 
     fn bodies(&self) -> Ctx<'_> {
-        Ctx { base: &self.shared.base, world: self.world, authed: self.caller.authed }
+        Ctx {
+            base: &self.shared.base,
+            world: self.world,
+            authed: self.caller.authed,
+        }
     }
 
     /// Slices `total` items into the requested page and builds GitHub's `Link` header
     /// (`next`, `last`, `first`, `prev`; none on a single page) under `link_path`.
     fn page(&self, total: usize, link_path: &str) -> (std::ops::Range<usize>, Option<String>) {
         let params = self.params();
-        let get = |k: &str| params.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.parse::<usize>().ok());
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(key, _)| key == k)
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        };
         let per_page = get("per_page").map(|n| n.clamp(1, 100)).unwrap_or(30);
         let page = get("page").unwrap_or(1).max(1);
         let last = total.div_ceil(per_page).max(1);
@@ -96,16 +122,22 @@ impl RestCtx<'_> {
         if last <= 1 {
             return (start..end, None);
         }
-        let mut kept: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "page").collect();
+        let mut kept: Vec<(String, String)> =
+            params.into_iter().filter(|(k, _)| k != "page").collect();
         let url = |p: usize, kept: &mut Vec<(String, String)>| {
             kept.push(("page".into(), p.to_string()));
-            let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept.iter()).finish();
+            let q = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(kept.iter())
+                .finish();
             kept.pop();
             format!("{}{link_path}?{q}", self.shared.base)
         };
         let mut links = Vec::new();
         if page > 1 {
-            links.push(format!("<{}>; rel=\"prev\"", url((page - 1).min(last), &mut kept)));
+            links.push(format!(
+                "<{}>; rel=\"prev\"",
+                url((page - 1).min(last), &mut kept)
+            ));
         }
         if page < last {
             links.push(format!("<{}>; rel=\"next\"", url(page + 1, &mut kept)));
@@ -133,7 +165,12 @@ impl RestCtx<'_> {
 
 /// Serves one REST request against a world snapshot.
 pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
-    let segs: Vec<String> = ctx.path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
+    let segs: Vec<String> = ctx
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let get = *ctx.method == Method::GET || *ctx.method == Method::HEAD;
     let w = ctx.world;
@@ -148,20 +185,46 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
             if !ctx.caller.authed {
                 return Reply::error(StatusCode::UNAUTHORIZED, "Requires authentication");
             }
-            let repos: Vec<&Arc<Repo>> = w.repos.iter().filter(|r| !r.deleted && (r.owner == OCTOCAT || r.owner == 0)).collect();
+            let repos: Vec<&Arc<Repo>> = w
+                .repos
+                .iter()
+                .filter(|r| !r.deleted && (r.owner == OCTOCAT || r.owner == 0))
+                .collect();
             repo_list(ctx, repos, "full_name", "/user/repos".into())
         }
         ["users", login, "repos"] if get => match w.account(login) {
             Some(a) if w.accounts[a].kind == AccountKind::User => {
-                let repos = w.repos.iter().filter(|r| r.owner == a && !r.deleted && !r.private).collect();
-                repo_list(ctx, repos, "full_name", format!("/user/{}/repos", w.accounts[a].id))
+                let repos = w
+                    .repos
+                    .iter()
+                    .filter(|r| r.owner == a && !r.deleted && !r.private)
+                    .collect();
+                repo_list(
+                    ctx,
+                    repos,
+                    "full_name",
+                    format!("/user/{}/repos", w.accounts[a].id),
+                )
             }
             _ => Reply::not_found(),
         },
-        ["user", id, "repos"] if get => match id.parse::<u64>().ok().and_then(|id| w.accounts.iter().position(|a| a.id == id)) {
+        ["user", id, "repos"] if get => match id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| w.accounts.iter().position(|a| a.id == id))
+        {
             Some(a) => {
-                let repos = w.repos.iter().filter(|r| r.owner == a && !r.deleted && !r.private).collect();
-                repo_list(ctx, repos, "full_name", format!("/user/{}/repos", w.accounts[a].id))
+                let repos = w
+                    .repos
+                    .iter()
+                    .filter(|r| r.owner == a && !r.deleted && !r.private)
+                    .collect();
+                repo_list(
+                    ctx,
+                    repos,
+                    "full_name",
+                    format!("/user/{}/repos", w.accounts[a].id),
+                )
             }
             None => Reply::not_found(),
         },
@@ -170,7 +233,11 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
             _ => Reply::not_found(),
         },
         ["organizations", id, "repos"] if get => {
-            match id.parse::<u64>().ok().and_then(|id| w.accounts.iter().position(|a| a.id == id)) {
+            match id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| w.accounts.iter().position(|a| a.id == id))
+            {
                 Some(a) if w.accounts[a].kind == AccountKind::Organization => org_repos(ctx, a),
                 _ => Reply::not_found(),
             }
@@ -201,7 +268,12 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
             },
         },
         ["repositories", id, rest @ ..] => {
-            match id.parse::<u64>().ok().and_then(|id| w.find_id(id)).filter(|r| ctx.visible(r)) {
+            match id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| w.find_id(id))
+                .filter(|r| ctx.visible(r))
+            {
                 Some(r) => repo_route(ctx, &r, rest),
                 None => Reply::not_found(),
             }
@@ -212,16 +284,27 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
 
 fn sort_repos(ctx: &RestCtx<'_>, repos: &mut [&Arc<Repo>], default_sort: &str) {
     let w = ctx.world;
-    let sort = ctx.param("sort").unwrap_or_else(|| default_sort.to_string());
+    let sort = ctx
+        .param("sort")
+        .unwrap_or_else(|| default_sort.to_string());
     let default_dir = if sort == "full_name" { "asc" } else { "desc" };
-    let desc = ctx.param("direction").unwrap_or_else(|| default_dir.to_string()) == "desc";
+    let desc = ctx
+        .param("direction")
+        .unwrap_or_else(|| default_dir.to_string())
+        == "desc";
     match sort.as_str() {
         "created" => repos.sort_by_key(|r| (r.created_at, r.id)),
         "updated" => repos.sort_by_key(|r| (r.updated_at, r.id)),
         "pushed" => repos.sort_by_key(|r| (r.pushed_at, r.id)),
         _ => repos.sort_by(|a, b| {
-            (w.accounts[a.owner].login.to_ascii_lowercase(), a.name.to_ascii_lowercase())
-                .cmp(&(w.accounts[b.owner].login.to_ascii_lowercase(), b.name.to_ascii_lowercase()))
+            (
+                w.accounts[a.owner].login.to_ascii_lowercase(),
+                a.name.to_ascii_lowercase(),
+            )
+                .cmp(&(
+                    w.accounts[b.owner].login.to_ascii_lowercase(),
+                    b.name.to_ascii_lowercase(),
+                ))
         }),
     }
     if desc {
@@ -229,7 +312,12 @@ fn sort_repos(ctx: &RestCtx<'_>, repos: &mut [&Arc<Repo>], default_sort: &str) {
     }
 }
 
-fn repo_list(ctx: &RestCtx<'_>, mut repos: Vec<&Arc<Repo>>, default_sort: &str, link_path: String) -> Reply {
+fn repo_list(
+    ctx: &RestCtx<'_>,
+    mut repos: Vec<&Arc<Repo>>,
+    default_sort: &str,
+    link_path: String,
+) -> Reply {
     sort_repos(ctx, &mut repos, default_sort);
     let (range, link) = ctx.page(repos.len(), &link_path);
     let b = ctx.bodies();
@@ -257,7 +345,12 @@ fn org_repos(ctx: &RestCtx<'_>, org: usize) -> Reply {
             _ => true,
         })
         .collect();
-    repo_list(ctx, repos, "created", format!("/organizations/{}/repos", w.accounts[org].id))
+    repo_list(
+        ctx,
+        repos,
+        "created",
+        format!("/organizations/{}/repos", w.accounts[org].id),
+    )
 }
 
 /// GitHub-like search over the world: qualifiers `org:`, `user:`, `topic:`, `language:`, `archived:`, `fork:`, `is:` and free text.
@@ -266,7 +359,9 @@ pub fn search_repos(world: &World, q: &str, authed: bool) -> Vec<Arc<Repo>> {
     let mut quals: Vec<(String, String)> = Vec::new();
     for term in q.split_whitespace() {
         match term.split_once(':') {
-            Some((k, v)) if !k.is_empty() => quals.push((k.to_ascii_lowercase(), v.to_ascii_lowercase())),
+            Some((k, v)) if !k.is_empty() => {
+                quals.push((k.to_ascii_lowercase(), v.to_ascii_lowercase()))
+            }
             _ => text.push(term.to_lowercase()),
         }
     }
@@ -282,7 +377,11 @@ pub fn search_repos(world: &World, q: &str, authed: bool) -> Vec<Arc<Repo>> {
                 "topic" => r.topics.iter().any(|t| t.eq_ignore_ascii_case(v)),
                 "language" => r.language.is_some_and(|l| l.eq_ignore_ascii_case(v)),
                 "archived" => r.archived == (v == "true"),
-                "fork" => v == "true" || v == "only" && r.parent.is_some() || v == "false" && r.parent.is_none(),
+                "fork" => {
+                    v == "true"
+                        || v == "only" && r.parent.is_some()
+                        || v == "false" && r.parent.is_none()
+                }
                 "is" => match v.as_str() {
                     "public" => !r.private,
                     "private" => r.private,
@@ -296,7 +395,9 @@ pub fn search_repos(world: &World, q: &str, authed: bool) -> Vec<Arc<Repo>> {
         .filter(|r| {
             text.iter().all(|t| {
                 r.name.to_lowercase().contains(t)
-                    || r.description.as_deref().is_some_and(|d| d.to_lowercase().contains(t))
+                    || r.description
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(t))
                     || r.topics.iter().any(|x| x.to_lowercase() == *t)
             })
         })
@@ -316,8 +417,8 @@ fn search(ctx: &RestCtx<'_>) -> Reply {
     };
     let mut found = search_repos(ctx.world, &q, ctx.caller.authed);
     match ctx.param("sort").as_deref() {
-        Some("updated") => found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at)),
-        Some("forks") => found.sort_by(|a, b| b.forks.cmp(&a.forks)),
+        Some("updated") => found.sort_by_key(|r| std::cmp::Reverse(r.updated_at)),
+        Some("forks") => found.sort_by_key(|r| std::cmp::Reverse(r.forks)),
         _ => {}
     }
     if ctx.param("order").as_deref() == Some("asc") && ctx.param("sort").is_some() {
@@ -335,7 +436,8 @@ fn search(ctx: &RestCtx<'_>) -> Reply {
             v
         })
         .collect();
-    let mut reply = Reply::ok(&json!({"total_count": total, "incomplete_results": false, "items": items}));
+    let mut reply =
+        Reply::ok(&json!({"total_count": total, "incomplete_results": false, "items": items}));
     reply.paginated = true;
     if let Some(l) = link {
         reply.headers.push((header::LINK, l));
@@ -347,9 +449,16 @@ fn rate_limit(ctx: &RestCtx<'_>) -> Reply {
     let now = now_epoch();
     let mut lim = super::lock(&ctx.shared.limiter);
     let mut res = Map::new();
-    for b in [super::Bucket::Core, super::Bucket::Search, super::Bucket::Graphql] {
+    for b in [
+        super::Bucket::Core,
+        super::Bucket::Search,
+        super::Bucket::Graphql,
+    ] {
         let s = lim.snapshot(&ctx.caller.key, b, ctx.caller.authed, now);
-        res.insert(b.name().into(), json!({"limit": s.limit, "used": s.used, "remaining": s.remaining, "reset": s.reset}));
+        res.insert(
+            b.name().into(),
+            json!({"limit": s.limit, "used": s.used, "remaining": s.remaining, "reset": s.reset}),
+        );
     }
     drop(lim);
     for (name, limit) in [
@@ -361,7 +470,10 @@ fn rate_limit(ctx: &RestCtx<'_>) -> Reply {
         ("code_search", 10),
         ("code_scanning_autofix", 10),
     ] {
-        res.insert(name.into(), json!({"limit": limit, "used": 0, "remaining": limit, "reset": now + 3600}));
+        res.insert(
+            name.into(),
+            json!({"limit": limit, "used": 0, "remaining": limit, "reset": now + 3600}),
+        );
     }
     let rate = res.get("core").cloned().unwrap_or(Value::Null);
     let mut r = Reply::ok(&json!({"resources": res, "rate": rate}));
@@ -381,7 +493,11 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
         [] if get => Reply::ok(&b.repo(r, true)),
         ["branches"] if get => {
             let protected_only = ctx.param("protected").as_deref() == Some("true");
-            let mut branches: Vec<_> = detail.branches.iter().filter(|x| !protected_only || x.protected).collect();
+            let mut branches: Vec<_> = detail
+                .branches
+                .iter()
+                .filter(|x| !protected_only || x.protected)
+                .collect();
             branches.sort_by(|a, b| a.name.cmp(&b.name));
             let (range, link) = ctx.page(branches.len(), &format!("{sub_base}/branches"));
             let items = branches[range]
@@ -433,7 +549,10 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
                 .collect();
             ctx.list(items, link)
         }
-        ["commits", reference] if get => match r.resolve_ref(seed, &detail, reference).and_then(|p| r.commit_at(seed, w.accounts.len(), p)) {
+        ["commits", reference] if get => match r
+            .resolve_ref(seed, &detail, reference)
+            .and_then(|p| r.commit_at(seed, w.accounts.len(), p))
+        {
             Some(c) => Reply::ok(&b.commit(r, &c, true)),
             None => Reply::json(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -442,14 +561,19 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
         },
         ["pulls"] if get => {
             let state = ctx.param("state").unwrap_or_else(|| "open".into());
-            let mut items: Vec<_> = detail.items.iter().filter(|i| i.is_pr && state_ok(&state, i.open)).collect();
+            let mut items: Vec<_> = detail
+                .items
+                .iter()
+                .filter(|i| i.is_pr && state_ok(&state, i.open))
+                .collect();
             sort_items(ctx, &mut items);
             let (range, link) = ctx.page(items.len(), &format!("{sub_base}/pulls"));
             let base_sha = r.sha_at(seed, total.saturating_sub(1)).unwrap_or_default();
             let out = items[range]
                 .iter()
                 .map(|it| {
-                    let head_sha = super::data::commit_sha(seed, r.id ^ 0x5052, it.number, it.number);
+                    let head_sha =
+                        super::data::commit_sha(seed, r.id ^ 0x5052, it.number, it.number);
                     b.pull(r, it, &head_sha, &base_sha)
                 })
                 .collect();
@@ -508,7 +632,10 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
         }
         ["topics"] if get => Reply::ok(&json!({"names": r.topics})),
         ["contributors"] if get => {
-            let (range, link) = ctx.page(detail.contributors.len(), &format!("{sub_base}/contributors"));
+            let (range, link) = ctx.page(
+                detail.contributors.len(),
+                &format!("{sub_base}/contributors"),
+            );
             let out = detail.contributors[range]
                 .iter()
                 .map(|(u, n)| {
@@ -519,9 +646,9 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
                 .collect();
             ctx.list(out, link)
         }
-        ["stats", "participation"] if get => {
-            Reply::ok(&json!({"all": detail.participation_all, "owner": detail.participation_owner}))
-        }
+        ["stats", "participation"] if get => Reply::ok(
+            &json!({"all": detail.participation_all, "owner": detail.participation_owner}),
+        ),
         ["events"] if get => {
             let (range, link) = ctx.page(detail.events.len(), &format!("{sub_base}/events"));
             let out = detail.events[range].iter().map(|e| b.event(r, e)).collect();
@@ -552,7 +679,12 @@ fn parse_time(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.timestamp())
-        .or_else(|| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc().timestamp()))
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp())
+        })
 }
 
 fn state_ok(state: &str, open: bool) -> bool {
@@ -582,7 +714,9 @@ pub fn releases_newest_first(d: &Detail) -> Vec<&super::data::Release> {
 }
 
 pub fn latest_release(d: &Detail) -> Option<&super::data::Release> {
-    releases_newest_first(d).into_iter().find(|r| !r.draft && !r.prerelease)
+    releases_newest_first(d)
+        .into_iter()
+        .find(|r| !r.draft && !r.prerelease)
 }
 
 fn create_hook(ctx: &RestCtx<'_>, r: &Arc<Repo>) -> Reply {
@@ -605,18 +739,28 @@ fn create_hook(ctx: &RestCtx<'_>, r: &Arc<Repo>) -> Reply {
         return invalid("Config must contain a url");
     };
     if !super::webhooks::is_loopback_url(url) {
-        return invalid("fakehub delivers webhooks to loopback URLs only (127.0.0.1, ::1, localhost)");
+        return invalid(
+            "fakehub delivers webhooks to loopback URLs only (127.0.0.1, ::1, localhost)",
+        );
     }
     let events: Vec<String> = v
         .get("events")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .filter(|e: &Vec<String>| !e.is_empty())
         .unwrap_or_else(|| vec!["push".into()]);
     let hook = Hook {
         id: ctx.shared.next_hook_id(),
         url: url.to_string(),
-        secret: v.pointer("/config/secret").and_then(Value::as_str).map(str::to_string),
+        secret: v
+            .pointer("/config/secret")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         events,
         active: v.get("active").and_then(Value::as_bool).unwrap_or(true),
         created_at: now_epoch(),
@@ -625,7 +769,10 @@ fn create_hook(ctx: &RestCtx<'_>, r: &Arc<Repo>) -> Reply {
     ctx.shared.add_hook(r.idx, hook.clone());
     super::webhooks::ping(ctx.shared, r.idx, &hook);
     let mut reply = Reply::json(StatusCode::CREATED, &body);
-    reply.headers.push((header::LOCATION, format!("{}/hooks/{}", ctx.bodies().repo_api(r), hook.id)));
+    reply.headers.push((
+        header::LOCATION,
+        format!("{}/hooks/{}", ctx.bodies().repo_api(r), hook.id),
+    ));
     reply
 }
 
@@ -636,8 +783,14 @@ mod tests {
     #[test]
     fn templates() {
         assert_eq!(template("/repos/a/b"), "/repos/{owner}/{repo}");
-        assert_eq!(template("/repos/a/b/branches/main"), "/repos/{owner}/{repo}/branches/{branch}");
-        assert_eq!(template("/repositories/9/issues"), "/repositories/{id}/issues");
+        assert_eq!(
+            template("/repos/a/b/branches/main"),
+            "/repos/{owner}/{repo}/branches/{branch}"
+        );
+        assert_eq!(
+            template("/repositories/9/issues"),
+            "/repositories/{id}/issues"
+        );
         assert_eq!(template("/x/y/z"), "/{unknown}");
         assert_eq!(template("/rate_limit"), "/rate_limit");
     }

@@ -53,6 +53,9 @@ impl Stats {
         self.by_route.get(route).copied().unwrap_or(0)
     }
     pub fn status(&self, status: u16) -> u64 {
-        self.by_status.get(&status.to_string()).copied().unwrap_or(0)
+        self.by_status
+            .get(&status.to_string())
+            .copied()
+            .unwrap_or(0)
     }
 }

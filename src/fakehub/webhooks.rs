@@ -24,16 +24,24 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 
 /// Constant-time check of a `sha256=...` signature, as a receiver should do it.
 pub fn verify(secret: &str, body: &[u8], signature: &str) -> bool {
-    let Some(hexsig) = signature.strip_prefix("sha256=") else { return false };
-    let Ok(raw) = hex::decode(hexsig) else { return false };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    let Some(hexsig) = signature.strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(raw) = hex::decode(hexsig) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
     mac.update(body);
     mac.verify_slice(&raw).is_ok()
 }
 
 /// Only loopback receivers: fakehub never sends traffic off the machine.
 pub fn is_loopback_url(s: &str) -> bool {
-    let Ok(u) = url::Url::parse(s) else { return false };
+    let Ok(u) = url::Url::parse(s) else {
+        return false;
+    };
     if u.scheme() != "http" {
         return false;
     }
@@ -64,7 +72,10 @@ fn webhook_repo(ctx: &Ctx<'_>, r: &Repo, unix_times: bool) -> Value {
             }
         }
         if ctx.world.accounts[r.owner].kind == AccountKind::Organization {
-            m.insert("organization".into(), json!(ctx.world.accounts[r.owner].login));
+            m.insert(
+                "organization".into(),
+                json!(ctx.world.accounts[r.owner].login),
+            );
         }
     }
     v
@@ -108,45 +119,89 @@ fn commit_entry(ctx: &Ctx<'_>, r: &Repo, pos: u32) -> Option<Value> {
 
 /// Builds the payload for one delivery of a mutation.
 pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value {
-    let ctx = Ctx { base, world, authed: true };
+    let ctx = Ctx {
+        base,
+        world,
+        authed: true,
+    };
     let detail = world.detail(r);
     match kind {
-        PayloadKind::Push { before, after, forced, from, to } => {
-            let commits: Vec<Value> = (*from..*to).filter_map(|p| commit_entry(&ctx, r, p)).collect();
+        PayloadKind::Push {
+            before,
+            after,
+            forced,
+            from,
+            to,
+        } => {
+            let commits: Vec<Value> = (*from..*to)
+                .filter_map(|p| commit_entry(&ctx, r, p))
+                .collect();
             let head = to.checked_sub(1).and_then(|p| commit_entry(&ctx, r, p));
             let fullname = ctx.full_name(r);
             let me = &world.accounts[OCTOCAT];
-            envelope(&ctx, r, json!({
-                "ref": format!("refs/heads/{}", r.default_branch), "before": before, "after": after,
-                "created": false, "deleted": false, "forced": forced, "base_ref": null,
-                "compare": format!("https://github.com/{fullname}/compare/{}...{}", &before.get(..12).unwrap_or(""), &after.get(..12).unwrap_or("")),
-                "commits": commits, "head_commit": head,
-                "pusher": {"name": me.login, "email": me.email},
-            }), true)
+            envelope(
+                &ctx,
+                r,
+                json!({
+                    "ref": format!("refs/heads/{}", r.default_branch), "before": before, "after": after,
+                    "created": false, "deleted": false, "forced": forced, "base_ref": null,
+                    "compare": format!("https://github.com/{fullname}/compare/{}...{}", &before.get(..12).unwrap_or(""), &after.get(..12).unwrap_or("")),
+                    "commits": commits, "head_commit": head,
+                    "pusher": {"name": me.login, "email": me.email},
+                }),
+                true,
+            )
         }
         PayloadKind::Release { action, index } => {
-            let rel = detail.releases.get(*index).map(|rel| ctx.release(r, rel)).unwrap_or(Value::Null);
+            let rel = detail
+                .releases
+                .get(*index)
+                .map(|rel| ctx.release(r, rel))
+                .unwrap_or(Value::Null);
             envelope(&ctx, r, json!({"action": action, "release": rel}), false)
         }
         PayloadKind::PullRequest { action, number } => {
             let it = detail.items.iter().find(|i| i.number == *number);
             let pr = it
                 .map(|it| {
-                    let head = super::data::commit_sha(world.seed, r.id ^ 0x5052, it.number, it.number);
-                    let base_sha = r.sha_at(world.seed, r.total_commits().saturating_sub(1)).unwrap_or_default();
+                    let head =
+                        super::data::commit_sha(world.seed, r.id ^ 0x5052, it.number, it.number);
+                    let base_sha = r
+                        .sha_at(world.seed, r.total_commits().saturating_sub(1))
+                        .unwrap_or_default();
                     let mut v = ctx.pull(r, it, &head, &base_sha);
                     for (k, val) in [
-                        ("merged", json!(it.merged)), ("mergeable", Value::Null), ("rebaseable", Value::Null),
-                        ("mergeable_state", json!("unknown")), ("merged_by", if it.merged { ctx.user(OCTOCAT) } else { Value::Null }),
-                        ("comments", json!(it.comments)), ("review_comments", json!(0)), ("maintainer_can_modify", json!(false)),
-                        ("commits", json!(1)), ("additions", json!(10)), ("deletions", json!(2)), ("changed_files", json!(1)),
+                        ("merged", json!(it.merged)),
+                        ("mergeable", Value::Null),
+                        ("rebaseable", Value::Null),
+                        ("mergeable_state", json!("unknown")),
+                        (
+                            "merged_by",
+                            if it.merged {
+                                ctx.user(OCTOCAT)
+                            } else {
+                                Value::Null
+                            },
+                        ),
+                        ("comments", json!(it.comments)),
+                        ("review_comments", json!(0)),
+                        ("maintainer_can_modify", json!(false)),
+                        ("commits", json!(1)),
+                        ("additions", json!(10)),
+                        ("deletions", json!(2)),
+                        ("changed_files", json!(1)),
                     ] {
                         v[k] = val;
                     }
                     v
                 })
                 .unwrap_or(Value::Null);
-            envelope(&ctx, r, json!({"action": action, "number": number, "pull_request": pr}), false)
+            envelope(
+                &ctx,
+                r,
+                json!({"action": action, "number": number, "pull_request": pr}),
+                false,
+            )
         }
         PayloadKind::Issues { action, number } => {
             let issue = detail
@@ -162,8 +217,17 @@ pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value
             envelope(&ctx, r, json!({"action": action, "issue": issue}), false)
         }
         PayloadKind::Star { action, at } => {
-            let starred = if *action == "created" { json!(iso(*at)) } else { Value::Null };
-            envelope(&ctx, r, json!({"action": action, "starred_at": starred}), false)
+            let starred = if *action == "created" {
+                json!(iso(*at))
+            } else {
+                Value::Null
+            };
+            envelope(
+                &ctx,
+                r,
+                json!({"action": action, "starred_at": starred}),
+                false,
+            )
         }
         PayloadKind::Watch => envelope(&ctx, r, json!({"action": "started"}), false),
         PayloadKind::Fork { forkee } => {
@@ -187,12 +251,23 @@ pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value
 fn guid(seed: u64, n: u64) -> String {
     let a = super::data::mix(seed ^ n);
     let b = super::data::mix(a);
-    format!("{:08x}-{:04x}-11ef-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xFFFF, 0x8000 | (b & 0x3FFF), (b >> 16) & 0xFFFF_FFFF_FFFF)
+    format!(
+        "{:08x}-{:04x}-11ef-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        0x8000 | (b & 0x3FFF),
+        (b >> 16) & 0xFFFF_FFFF_FFFF
+    )
 }
 
 /// Delivers every webhook a mutation triggers (in the background).
 pub(crate) fn deliver_all(shared: &Arc<Shared>, world: &Arc<World>, applied: &Applied) {
-    let Some(r) = world.find_id(applied.repo_id).or_else(|| world.by_id.get(&applied.repo_id).and_then(|i| world.repos.get(*i).cloned())) else {
+    let Some(r) = world.find_id(applied.repo_id).or_else(|| {
+        world
+            .by_id
+            .get(&applied.repo_id)
+            .and_then(|i| world.repos.get(*i).cloned())
+    }) else {
         return;
     };
     if r.hooks.is_empty() {
@@ -200,7 +275,11 @@ pub(crate) fn deliver_all(shared: &Arc<Shared>, world: &Arc<World>, applied: &Ap
     }
     for d in &applied.deliveries {
         let body = payload(world, &shared.base, &r, &d.payload_kind);
-        for h in r.hooks.iter().filter(|h| h.active && (h.events.iter().any(|e| e == d.event || e == "*"))) {
+        for h in r
+            .hooks
+            .iter()
+            .filter(|h| h.active && (h.events.iter().any(|e| e == d.event || e == "*")))
+        {
             send(shared, h, d.event, &body);
         }
     }
@@ -209,23 +288,50 @@ pub(crate) fn deliver_all(shared: &Arc<Shared>, world: &Arc<World>, applied: &Ap
 /// GitHub pings a hook when it is created.
 pub(crate) fn ping(shared: &Arc<Shared>, repo_idx: usize, hook: &Hook) {
     let world = shared.world();
-    let Some(r) = world.repos.get(repo_idx) else { return };
-    let ctx = Ctx { base: &shared.base, world: &world, authed: true };
-    let body = envelope(&ctx, r, json!({"zen": "Anything added dilutes everything else.", "hook_id": hook.id, "hook": ctx.hook(r, hook)}), false);
+    let Some(r) = world.repos.get(repo_idx) else {
+        return;
+    };
+    let ctx = Ctx {
+        base: &shared.base,
+        world: &world,
+        authed: true,
+    };
+    let body = envelope(
+        &ctx,
+        r,
+        json!({"zen": "Anything added dilutes everything else.", "hook_id": hook.id, "hook": ctx.hook(r, hook)}),
+        false,
+    );
     send(shared, hook, "ping", &body);
 }
 
 fn send(shared: &Arc<Shared>, hook: &Hook, event: &'static str, body: &Value) {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let delivery = guid(shared.config.seed, super::data::mix(hook.id) ^ shared.request_id().len() as u64 ^ super::now_epoch() as u64 ^ bytes.len() as u64);
+    let delivery = guid(
+        shared.config.seed,
+        super::data::mix(hook.id)
+            ^ shared.request_id().len() as u64
+            ^ super::now_epoch() as u64
+            ^ bytes.len() as u64,
+    );
     let signature = hook.secret.as_deref().map(|s| sign(s, &bytes));
     let url = hook.url.clone();
     let hook_id = hook.id;
     let shared2 = shared.clone();
     shared.rt.spawn(async move {
-        let ok = tokio::time::timeout(Duration::from_secs(10), post(&url, event, &delivery, hook_id, signature.as_deref(), &bytes))
-            .await
-            .unwrap_or(false);
+        let ok = tokio::time::timeout(
+            Duration::from_secs(10),
+            post(
+                &url,
+                event,
+                &delivery,
+                hook_id,
+                signature.as_deref(),
+                &bytes,
+            ),
+        )
+        .await
+        .unwrap_or(false);
         let mut st = lock(&shared2.stats);
         if ok {
             st.webhook_deliveries += 1;
@@ -235,16 +341,37 @@ fn send(shared: &Arc<Shared>, hook: &Hook, event: &'static str, body: &Value) {
     });
 }
 
-async fn post(url: &str, event: &str, delivery: &str, hook_id: u64, signature: Option<&str>, body: &[u8]) -> bool {
+async fn post(
+    url: &str,
+    event: &str,
+    delivery: &str,
+    hook_id: u64,
+    signature: Option<&str>,
+    body: &[u8],
+) -> bool {
     if !is_loopback_url(url) {
         return false;
     }
-    let Ok(u) = url::Url::parse(url) else { return false };
-    let Some(host) = u.host_str() else { return false };
-    let host = if host.eq_ignore_ascii_case("localhost") { "127.0.0.1" } else { host.trim_start_matches('[').trim_end_matches(']') };
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = if host.eq_ignore_ascii_case("localhost") {
+        "127.0.0.1"
+    } else {
+        host.trim_start_matches('[').trim_end_matches(']')
+    };
     let port = u.port_or_known_default().unwrap_or(80);
-    let addr = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-    let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else { return false };
+    let addr = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+        return false;
+    };
     let path = match u.query() {
         Some(q) => format!("{}?{q}", u.path()),
         None => u.path().to_string(),
@@ -274,9 +401,16 @@ mod tests {
     #[test]
     fn githubs_documented_test_vector() {
         let sig = sign("It's a Secret to Everybody", b"Hello, World!");
-        assert_eq!(sig, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+        assert_eq!(
+            sig,
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
         assert!(verify("It's a Secret to Everybody", b"Hello, World!", &sig));
-        assert!(!verify("It's a Secret to Everybody", b"Hello, World?", &sig));
+        assert!(!verify(
+            "It's a Secret to Everybody",
+            b"Hello, World?",
+            &sig
+        ));
         assert!(!verify("wrong", b"Hello, World!", &sig));
     }
 

@@ -1,6 +1,9 @@
 //! Shared helpers for the fakehub integration tests: a tiny loopback HTTP/1.1 client and a fixture shape comparison.
 
-#![allow(dead_code, reason = "each test crate uses a different subset of these helpers")]
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of these helpers"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -12,11 +15,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub const TOKEN: &str = "ghp_testtoken000000000000000000000000";
 
 pub async fn start(config: FakehubConfig) -> Handle {
-    fakehub::spawn(config).await.expect("fakehub starts on loopback")
+    fakehub::spawn(config)
+        .await
+        .expect("fakehub starts on loopback")
 }
 
 pub async fn start_default() -> Handle {
-    start(FakehubConfig { repos: 30, tokens: vec![TOKEN.into()], ..FakehubConfig::default() }).await
+    start(FakehubConfig {
+        repos: 30,
+        tokens: vec![TOKEN.into()],
+        ..FakehubConfig::default()
+    })
+    .await
 }
 
 #[derive(Debug)]
@@ -30,22 +40,40 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
     pub fn num(&self, name: &str) -> i64 {
-        self.header(name).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no numeric {name} header in {:?}", self.headers))
+        self.header(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no numeric {name} header in {:?}", self.headers))
     }
 }
 
 /// One request on a fresh connection (`Connection: close`). `Err` when the server dropped the
 /// connection without any answer.
-pub async fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> std::io::Result<Resp> {
+pub async fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> std::io::Result<Resp> {
     let addr = base.trim_start_matches("http://");
     let mut s = tokio::net::TcpStream::connect(addr).await?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: fakehub-tests\r\n");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: fakehub-tests\r\n"
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -60,30 +88,49 @@ pub async fn request(base: &str, method: &str, path: &str, headers: &[(&str, &st
     let mut raw = Vec::new();
     let read = s.read_to_end(&mut raw).await;
     if raw.is_empty() {
-        return Err(read.err().unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no answer")));
+        return Err(read.err().unwrap_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no answer")
+        }));
     }
     parse(&raw)
 }
 
 fn parse(raw: &[u8]) -> std::io::Result<Resp> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| bad("no header end"))?;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no header end"))?;
     let head = String::from_utf8_lossy(&raw[..end]).to_string();
     let mut lines = head.split("\r\n");
     let status_line = lines.next().ok_or_else(|| bad("no status"))?;
-    let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad status"))?;
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("bad status"))?;
     let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
     let rest = &raw[end + 4..];
-    let find = |k: &str| headers.iter().find(|(h, _)| h.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
-    let (body, complete) = if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+    let find = |k: &str| {
+        headers
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
+    let (body, complete) = if find("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
         let mut out = Vec::new();
         let mut i = 0;
         let mut complete = false;
-        loop {
-            let Some(nl) = rest[i..].windows(2).position(|w| w == b"\r\n") else { break };
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[i..i + nl]).trim(), 16).unwrap_or(0);
+        while let Some(nl) = rest[i..].windows(2).position(|w| w == b"\r\n") {
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[i..i + nl]).trim(), 16)
+                .unwrap_or(0);
             i += nl + 2;
             if size == 0 {
                 complete = true;
@@ -102,27 +149,59 @@ fn parse(raw: &[u8]) -> std::io::Result<Resp> {
     } else {
         (rest.to_vec(), true)
     };
-    Ok(Resp { status, headers, body, complete })
+    Ok(Resp {
+        status,
+        headers,
+        body,
+        complete,
+    })
 }
 
 pub async fn get(base: &str, path: &str) -> Resp {
-    request(base, "GET", path, &[("Authorization", &format!("Bearer {TOKEN}"))], None).await.expect("GET answered")
+    request(
+        base,
+        "GET",
+        path,
+        &[("Authorization", &format!("Bearer {TOKEN}"))],
+        None,
+    )
+    .await
+    .expect("GET answered")
 }
 
 pub async fn get_with(base: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
-    request(base, "GET", path, headers, None).await.expect("GET answered")
+    request(base, "GET", path, headers, None)
+        .await
+        .expect("GET answered")
 }
 
 pub async fn graphql(base: &str, query: &str) -> Resp {
     let body = serde_json::to_vec(&serde_json::json!({"query": query})).expect("json");
-    request(base, "POST", "/graphql", &[("Authorization", &format!("bearer {TOKEN}")), ("Content-Type", "application/json")], Some(&body))
-        .await
-        .expect("POST /graphql answered")
+    request(
+        base,
+        "POST",
+        "/graphql",
+        &[
+            ("Authorization", &format!("bearer {TOKEN}")),
+            ("Content-Type", "application/json"),
+        ],
+        Some(&body),
+    )
+    .await
+    .expect("POST /graphql answered")
 }
 
 pub async fn admin(base: &str, method: &str, path: &str, body: &Value) -> Resp {
     let b = serde_json::to_vec(body).expect("json");
-    request(base, method, path, &[("Content-Type", "application/json")], Some(&b)).await.expect("admin answered")
+    request(
+        base,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        Some(&b),
+    )
+    .await
+    .expect("admin answered")
 }
 
 pub fn fixture_dir() -> PathBuf {
@@ -176,18 +255,30 @@ pub fn shape_problems(ours: &Value, real: &Value, ignore: &[&str]) -> Vec<String
     let r = paths(real);
     let mut problems = Vec::new();
     for (path, rtypes) in &r {
-        if ignore.iter().any(|i| path == i || path.starts_with(&format!("{i}.")) || path.starts_with(&format!("{i}["))) {
+        if ignore.iter().any(|i| {
+            path == i || path.starts_with(&format!("{i}.")) || path.starts_with(&format!("{i}["))
+        }) {
             continue;
         }
-        let null_above = o.iter().any(|(p, t)| t.len() == 1 && t.contains("null") && path.starts_with(p.as_str()) && path.len() > p.len());
+        let null_above = o.iter().any(|(p, t)| {
+            t.len() == 1
+                && t.contains("null")
+                && path.starts_with(p.as_str())
+                && path.len() > p.len()
+        });
         // An empty list of scalars is a legitimate value (no added files, no topics yet).
-        let scalar_elems = path.ends_with("[]") && rtypes.iter().all(|t| !matches!(*t, "object" | "array"));
-        let empty_list_here = scalar_elems && o.get(path.trim_end_matches("[]")).is_some_and(|t| t.contains("array"));
+        let scalar_elems =
+            path.ends_with("[]") && rtypes.iter().all(|t| !matches!(*t, "object" | "array"));
+        let empty_list_here = scalar_elems
+            && o.get(path.trim_end_matches("[]"))
+                .is_some_and(|t| t.contains("array"));
         match o.get(path) {
             None if null_above || empty_list_here => {}
             None => problems.push(format!("missing {path}")),
             Some(otypes) => {
-                let ok = rtypes.iter().all(|t| *t == "null" || otypes.contains(t) || otypes.contains("null"));
+                let ok = rtypes
+                    .iter()
+                    .all(|t| *t == "null" || otypes.contains(t) || otypes.contains("null"));
                 if !ok {
                     problems.push(format!("{path}: ours {otypes:?}, GitHub {rtypes:?}"));
                 }
@@ -203,7 +294,12 @@ pub fn list_problems(ours: &Value, real: &Value, ignore: &[&str]) -> Vec<String>
 }
 
 /// Like [`list_problems`], but keys in `optional` need only appear on some items (`pull_request` on issues).
-pub fn list_problems_with_optional(ours: &Value, real: &Value, ignore: &[&str], optional: &[&str]) -> Vec<String> {
+pub fn list_problems_with_optional(
+    ours: &Value,
+    real: &Value,
+    ignore: &[&str],
+    optional: &[&str],
+) -> Vec<String> {
     let (Some(o), Some(r)) = (ours.as_array(), real.as_array()) else {
         return vec!["not both arrays".into()];
     };
@@ -212,7 +308,10 @@ pub fn list_problems_with_optional(ours: &Value, real: &Value, ignore: &[&str], 
     if let Some(Value::Object(first)) = r.first() {
         for (i, item) in o.iter().enumerate() {
             for k in first.keys() {
-                if !ignore.contains(&k.as_str()) && !optional.contains(&k.as_str()) && item.get(k).is_none() {
+                if !ignore.contains(&k.as_str())
+                    && !optional.contains(&k.as_str())
+                    && item.get(k).is_none()
+                {
                     problems.push(format!("item {i} lacks {k}"));
                 }
             }
