@@ -103,6 +103,9 @@ fn fixture_for(event: &str, pick: impl Fn(&Value) -> bool) -> Value {
         .unwrap_or_else(|| panic!("no {event} example"))
 }
 
+/// Chooses the fixture example a delivery is compared with.
+type Picker = Box<dyn Fn(&Value) -> bool>;
+
 #[test]
 fn signer_reproduces_githubs_test_vector() {
     let sig = webhooks::sign("It's a Secret to Everybody", b"Hello, World!");
@@ -140,7 +143,7 @@ async fn deliveries_are_signed_and_shaped_like_githubs() {
     assert_eq!(ping.header("X-GitHub-Event"), "ping");
     assert_eq!(ping.json()["hook_id"].as_u64(), Some(hook_id));
 
-    let cases: Vec<(MutationKind, &str, Box<dyn Fn(&Value) -> bool>)> = vec![
+    let cases: Vec<(MutationKind, &str, Picker)> = vec![
         (
             MutationKind::Push,
             "push",

@@ -216,19 +216,19 @@ impl Ctx<'_> {
             }
             put("network_count", json!(r.forks));
             put("subscribers_count", json!(r.watchers));
-            if let (Some(p), true) = (r.parent, depth == 0) {
-                if let Some(parent) = self.world.repos.get(p) {
-                    let pd = self.world.detail(parent);
-                    let pv = self.repo_with(parent, &pd, true, 1);
-                    let mut root = parent.clone();
-                    while let Some(pp) = root.parent.and_then(|i| self.world.repos.get(i)) {
-                        root = pp.clone();
-                    }
-                    let sd = self.world.detail(&root);
-                    let sv = self.repo_with(&root, &sd, true, 1);
-                    put("parent", pv);
-                    put("source", sv);
+            if let (Some(p), true) = (r.parent, depth == 0)
+                && let Some(parent) = self.world.repos.get(p)
+            {
+                let pd = self.world.detail(parent);
+                let pv = self.repo_with(parent, &pd, true, 1);
+                let mut root = parent.clone();
+                while let Some(pp) = root.parent.and_then(|i| self.world.repos.get(i)) {
+                    root = pp.clone();
                 }
+                let sd = self.world.detail(&root);
+                let sv = self.repo_with(&root, &sd, true, 1);
+                put("parent", pv);
+                put("source", sv);
             }
         }
         Value::Object(m)
@@ -392,14 +392,14 @@ impl Ctx<'_> {
             "state": if it.open { "open" } else { "closed" }, "locked": false,
             "assignee": assignee.clone().unwrap_or(Value::Null),
             "assignees": assignee.into_iter().collect::<Vec<_>>(),
-            "milestone": if n % 3 == 0 { self.milestone(r) } else { Value::Null },
+            "milestone": if n.is_multiple_of(3) { self.milestone(r) } else { Value::Null },
             "comments": it.comments, "created_at": iso(it.created_at), "updated_at": iso(it.updated_at),
             "closed_at": it.closed_at.map(iso), "author_association": "MEMBER", "active_lock_reason": null,
             "body": it.body, "closed_by": if it.open { Value::Null } else { self.user(1) },
             "reactions": self.reactions(format!("{api}/issues/{n}/reactions")),
             "timeline_url": format!("{api}/issues/{n}/timeline"),
             "performed_via_github_app": null, "pinned_comment": null,
-            "state_reason": if it.open { Value::Null } else if it.is_pr { json!("completed") } else { json!("completed") },
+            "state_reason": if it.open { Value::Null } else { json!("completed") },
         });
         if it.is_pr {
             v["pull_request"] = json!({
@@ -422,7 +422,7 @@ impl Ctx<'_> {
         let owner_login = &self.world.accounts[r.owner].login;
         let assignee = it.assignee.map(|a| self.user(a));
         let reviewer = self.user(2 + (n as usize % 3));
-        let teams: Vec<Value> = if it.open && n % 2 == 0 {
+        let teams: Vec<Value> = if it.open && n.is_multiple_of(2) {
             vec![json!({
                 "id": 1, "node_id": "T_kwDOAAAAAQ", "url": format!("{}/teams/1", self.base),
                 "html_url": format!("{HTML}/orgs/{owner_login}/teams/core"), "name": "Core", "slug": "core",
@@ -459,7 +459,7 @@ impl Ctx<'_> {
             "number": n, "state": if it.open { "open" } else { "closed" }, "locked": false,
             "title": it.title, "user": self.user(it.user), "body": it.body,
             "labels": it.labels.iter().map(|l| self.label(r, *l)).collect::<Vec<_>>(),
-            "milestone": if n % 3 == 0 { self.milestone(r) } else { Value::Null },
+            "milestone": if n.is_multiple_of(3) { self.milestone(r) } else { Value::Null },
             "active_lock_reason": null,
             "created_at": iso(it.created_at), "updated_at": iso(it.updated_at),
             "closed_at": it.closed_at.map(iso), "merged_at": it.merged_at.map(iso),

@@ -1,7 +1,7 @@
 //! fakehub's world: deterministic, seeded GitHub data (accounts, repos, commits, issues, PRs, releases, events) and the mutations that change it; REST and GraphQL both read it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -29,13 +29,13 @@ impl Rng {
             mix(seed ^ 0x5EED).wrapping_add(mix(a)) ^ mix(b.wrapping_add(0xABCD))
         ))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = mix(self.0);
         self.0
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 { 0 } else { self.next_u64() % n }
     }
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi.saturating_sub(lo).max(1))
@@ -326,6 +326,11 @@ pub struct Repo {
     /// Bumped on every change; part of every derived ETag.
     pub version: u64,
     pub detail: Option<Arc<Detail>>,
+    /// The seed-derived detail, generated on first use and kept (unmutated repos only).
+    pub derived: OnceLock<Arc<Detail>>,
+    /// Serialized `GET /repos/{o}/{r}` body and its SHA-256, for anonymous [0] and authenticated [1]
+    /// callers; valid for this version of the repo (mutations start from empty caches).
+    pub body_cache: [OnceLock<(axum::body::Bytes, [u8; 32])>; 2],
     pub hooks: Vec<Hook>,
     pub hostile: bool,
 }
@@ -652,6 +657,8 @@ impl World {
             deleted: false,
             version: 0,
             detail: None,
+            derived: OnceLock::new(),
+            body_cache: Default::default(),
             hooks: Vec::new(),
             hostile,
         };
@@ -696,7 +703,10 @@ impl World {
     pub fn detail(&self, repo: &Repo) -> Arc<Detail> {
         match &repo.detail {
             Some(d) => d.clone(),
-            None => Arc::new(self.generate_detail(repo)),
+            None => repo
+                .derived
+                .get_or_init(|| Arc::new(self.generate_detail(repo)))
+                .clone(),
         }
     }
 
@@ -797,7 +807,7 @@ impl World {
                 contributors.push((p, rng.range(1, 400) as u32));
             }
         }
-        contributors.sort_by(|a, b| b.1.cmp(&a.1));
+        contributors.sort_by_key(|c| std::cmp::Reverse(c.1));
         let mut languages = Vec::new();
         if let Some(l) = repo.language {
             languages.push((l, rng.range(50_000, 900_000)));
@@ -842,7 +852,7 @@ impl World {
             });
             eid += 1;
         }
-        events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
         Detail {
             branches,
             items,
@@ -1423,6 +1433,8 @@ impl World {
         }
         repo.version += 1;
         repo.detail = Some(Arc::new(detail));
+        repo.derived = OnceLock::new();
+        repo.body_cache = Default::default();
         let repo_id = repo.id;
         self.repos[idx] = Arc::new(repo);
         Ok(Applied {

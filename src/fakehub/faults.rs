@@ -180,10 +180,10 @@ impl Faults {
         let seed = self.seed;
         let mut out = Vec::new();
         for (i, (rule, count)) in self.rules.iter_mut().enumerate() {
-            if let Some(m) = &rule.method {
-                if !m.eq_ignore_ascii_case(method) {
-                    continue;
-                }
+            if let Some(m) = &rule.method
+                && !m.eq_ignore_ascii_case(method)
+            {
+                continue;
             }
             if !route_matches(&rule.route, path) {
                 continue;

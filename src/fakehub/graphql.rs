@@ -220,15 +220,15 @@ fn paginate<T>(
     a: Args,
 ) -> async_graphql::Result<(Vec<(String, T)>, PageInfo)> {
     for (n, which) in [(a.first, "first"), (a.last, "last")] {
-        if let Some(n) = n {
-            if !(0..=100).contains(&n) {
-                return Err(typed(
-                    "EXCESSIVE_PAGINATION",
-                    format!(
-                        "Requesting {n} records on the `{conn}` connection exceeds the `{which}` limit of 100 records."
-                    ),
-                ));
-            }
+        if let Some(n) = n
+            && !(0..=100).contains(&n)
+        {
+            return Err(typed(
+                "EXCESSIVE_PAGINATION",
+                format!(
+                    "Requesting {n} records on the `{conn}` connection exceeds the `{which}` limit of 100 records."
+                ),
+            ));
         }
     }
     let look = ctx.look_ahead();
@@ -473,7 +473,7 @@ account_fields!(Organization);
 #[graphql(
     field(name = "id", ty = "ID"),
     field(name = "login", ty = "String"),
-    field(name = "url", ty = "Uri"),
+    field(name = "url", ty = "self::Uri"),
     field(
         name = "avatar_url",
         ty = "Uri",
@@ -488,7 +488,7 @@ pub enum RepositoryOwner {
 #[derive(Interface, Clone)]
 #[graphql(
     field(name = "login", ty = "String"),
-    field(name = "url", ty = "Uri"),
+    field(name = "url", ty = "self::Uri"),
     field(
         name = "avatar_url",
         ty = "Uri",
@@ -714,7 +714,7 @@ impl Repository {
         order_by: Option<LanguageOrder>,
     ) -> async_graphql::Result<Option<LanguageConnection>> {
         let mut langs = self.d().languages.clone();
-        langs.sort_by(|a, b| b.1.cmp(&a.1));
+        langs.sort_by_key(|l| std::cmp::Reverse(l.1));
         if order_by.is_some_and(|o| o.direction == OrderDirection::Asc) {
             langs.reverse();
         }
@@ -1431,7 +1431,6 @@ impl Release {
 
 #[derive(Interface, Clone)]
 #[graphql(field(name = "id", ty = "ID"))]
-#[expect(clippy::large_enum_variant, reason = "short-lived resolver values")]
 pub enum Node {
     Repository(Repository),
     User(User),
@@ -1870,7 +1869,7 @@ pub(crate) async fn execute(
             lock(&shared.stats).primary_limit_hits += 1;
             let mut r = Reply::ok(&json!({
                 "data": null,
-                "errors": [{"type": "RATE_LIMITED", "message": format!("API rate limit already exceeded for user ID {}.", 583_231)}]
+                "errors": [{"type": "RATE_LIMITED", "message": "API rate limit already exceeded for user ID 583231.".to_string()}]
             }));
             r.snapshot = Some(s);
             return r;
@@ -1964,14 +1963,14 @@ pub(crate) fn partial(body: &Bytes, fraction: f64, seed: u64) -> Bytes {
     } else {
         return body.clone();
     }
-    if !errors.is_empty() {
-        if let Some(obj) = v.as_object_mut() {
-            let list = obj
-                .entry("errors")
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(a) = list {
-                a.extend(errors);
-            }
+    if !errors.is_empty()
+        && let Some(obj) = v.as_object_mut()
+    {
+        let list = obj
+            .entry("errors")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(a) = list {
+            a.extend(errors);
         }
     }
     Bytes::from(serde_json::to_vec(&v).unwrap_or_default())

@@ -416,6 +416,8 @@ pub(crate) struct Reply {
     pub cost: u64,
     /// Rate state after charging, when the handler charged itself (GraphQL).
     pub snapshot: Option<ratelimit::Snapshot>,
+    /// SHA-256 of `body` when already known (cached bodies), to derive the ETag cheaply.
+    pub digest: Option<[u8; 32]>,
 }
 
 impl Reply {
@@ -427,6 +429,7 @@ impl Reply {
             paginated: false,
             cost: 1,
             snapshot: None,
+            digest: None,
         }
     }
     pub fn ok(v: &Value) -> Reply {
@@ -452,12 +455,14 @@ fn secondary_body(rid: &str) -> Value {
     })
 }
 
+/// Every accepted token acts as `octocat`.
+const OCTOCAT_ID: u64 = 583_231;
+
 fn primary_body(caller: &Caller, peer: &SocketAddr, rid: &str) -> Value {
     let ts = bodies::iso(now_epoch()).replace('T', " ").replace('Z', "");
     let message = if caller.authed {
         format!(
-            "API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC.",
-            data::World::generate(0, 0).accounts[data::OCTOCAT].id
+            "API rate limit exceeded for user ID {OCTOCAT_ID}. If you reach out to GitHub Support for help, please include the request ID {rid} and timestamp {ts} UTC."
         )
     } else {
         format!(
@@ -762,14 +767,16 @@ fn finish(
     let mut etag = None;
     let ok = reply.status.is_success();
     if *method == Method::GET && ok {
-        let tag = etag::compute(&caller.fingerprint, &reply.body);
+        let tag = match &reply.digest {
+            Some(d) => etag::compute(&caller.fingerprint, d),
+            None => etag::compute(&caller.fingerprint, &Sha256::digest(&reply.body)),
+        };
         if let Some(inm) = headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
+            && etag::matches(inm, &tag)
         {
-            if etag::matches(inm, &tag) {
-                out.not_modified = true;
-            }
+            out.not_modified = true;
         }
         etag = Some(tag);
     }
@@ -862,36 +869,34 @@ fn finish(
             }
             put(k.clone(), v);
         }
-        if reply.paginated {
-            if let Some(f) = &out.link_fault {
-                let own = format!(
-                    "{}{}{}{}",
-                    shared.base,
-                    path,
-                    if query.is_empty() { "" } else { "?" },
-                    query
-                );
-                let v = match f {
-                    FaultKind::LinkForeign => {
-                        let existing = reply
-                            .headers
-                            .iter()
-                            .find(|(k, _)| *k == header::LINK)
-                            .map(|(_, v)| v.clone());
-                        match existing {
-                            Some(l) => {
-                                l.replace(&shared.base, "https://api.github.com.evil.example")
-                            }
-                            None => format!(
-                                "<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""
-                            ),
-                        }
+        if reply.paginated
+            && let Some(f) = &out.link_fault
+        {
+            let own = format!(
+                "{}{}{}{}",
+                shared.base,
+                path,
+                if query.is_empty() { "" } else { "?" },
+                query
+            );
+            let v = match f {
+                FaultKind::LinkForeign => {
+                    let existing = reply
+                        .headers
+                        .iter()
+                        .find(|(k, _)| *k == header::LINK)
+                        .map(|(_, v)| v.clone());
+                    match existing {
+                        Some(l) => l.replace(&shared.base, "https://api.github.com.evil.example"),
+                        None => format!(
+                            "<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""
+                        ),
                     }
-                    FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
-                    _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
-                };
-                put(header::LINK, &v);
-            }
+                }
+                FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
+                _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
+            };
+            put(header::LINK, &v);
         }
     }
     if out.not_modified {

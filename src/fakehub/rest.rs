@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode, header};
 use serde_json::{Map, Value, json};
+use sha2::Digest;
 
 use super::bodies::Ctx;
 use super::data::{AccountKind, Detail, Hook, OCTOCAT, Repo, World};
@@ -68,12 +69,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -416,8 +418,8 @@ fn search(ctx: &RestCtx<'_>) -> Reply {
     };
     let mut found = search_repos(ctx.world, &q, ctx.caller.authed);
     match ctx.param("sort").as_deref() {
-        Some("updated") => found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at)),
-        Some("forks") => found.sort_by(|a, b| b.forks.cmp(&a.forks)),
+        Some("updated") => found.sort_by_key(|r| std::cmp::Reverse(r.updated_at)),
+        Some("forks") => found.sort_by_key(|r| std::cmp::Reverse(r.forks)),
         _ => {}
     }
     if ctx.param("order").as_deref() == Some("asc") && ctx.param("sort").is_some() {
@@ -489,6 +491,23 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
     let sub_base = format!("/repositories/{}", r.id);
     let total = r.total_commits();
     match rest {
+        [] if get && r.parent.is_none() => {
+            // The hot path of every poller: serialize once per repo version and caller kind.
+            // (Forks embed their parent, which can change on its own, so they are not cached.)
+            let slot = &r.body_cache[usize::from(ctx.caller.authed)];
+            let (body, digest) = slot
+                .get_or_init(|| {
+                    let bytes =
+                        Bytes::from(serde_json::to_vec(&b.repo(r, true)).unwrap_or_default());
+                    let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+                    (bytes, digest)
+                })
+                .clone();
+            let mut reply = Reply::ok(&Value::Null);
+            reply.body = body;
+            reply.digest = Some(digest);
+            reply
+        }
         [] if get => Reply::ok(&b.repo(r, true)),
         ["branches"] if get => {
             let protected_only = ctx.param("protected").as_deref() == Some("true");

@@ -128,10 +128,7 @@ fn parse(raw: &[u8]) -> std::io::Result<Resp> {
         let mut out = Vec::new();
         let mut i = 0;
         let mut complete = false;
-        loop {
-            let Some(nl) = rest[i..].windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(nl) = rest[i..].windows(2).position(|w| w == b"\r\n") {
             let size = usize::from_str_radix(String::from_utf8_lossy(&rest[i..i + nl]).trim(), 16)
                 .unwrap_or(0);
             i += nl + 2;
