@@ -37,6 +37,10 @@ pub struct GlobalOpts {
     /// GitHub REST API base URL (config `github.api_url`) [default: https://api.github.com]
     #[arg(long, global = true, env = "GITHUB_API_URL", value_name = "URL")]
     pub api_url: Option<String>,
+    /// An age identity file (from `age-keygen`) for the token vault, instead of repodeck's own
+    /// passphrase-protected identity; for unattended servers
+    #[arg(long, global = true, env = "REPODECK_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
     /// Log level or filter (trace, debug, info, warn, error); RUST_LOG wins when set
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
@@ -70,6 +74,21 @@ pub enum Command {
         /// One JSON array, for scripts
         #[arg(long)]
         json: bool,
+    },
+    /// Manage GitHub tokens in the encrypted vault (see `repodeck token --help`)
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Open the demo: a fake GitHub on 127.0.0.1 with repositories that keep changing, offline
+    Demo {
+        /// How many repositories the demo organization has
+        #[arg(long, default_value_t = 50)]
+        repos: usize,
+        /// Seed of the generated data
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seconds between background changes (0 = none)
+        #[arg(long, default_value_t = 4)]
+        mutate_every: u64,
     },
     /// Sync tracked repositories with GitHub (cheapest path: a GraphQL change probe, details only
     /// for what changed); prints a summary, `--json` for scripts
@@ -148,4 +167,45 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+pub const TOKEN_HELP: &str = "\
+Tokens are age-encrypted in the store, one global and one per repository. The vault's key is
+unlocked with a passphrase (REPODECK_PASSPHRASE, or a prompt on a terminal), or comes from an age
+identity file (--identity FILE / REPODECK_IDENTITY).
+Precedence: per-repo token > vault global token > GITHUB_TOKEN / GH_TOKEN > anonymous.";
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = TOKEN_HELP)]
+pub enum TokenCommand {
+    /// Store a token, read from stdin (hidden input on a terminal; never from the command line),
+    /// after checking its shape and asking GitHub who it belongs to
+    Set {
+        /// Use this token for one repository only
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Accept tokens that do not look like github.com tokens (GitHub Enterprise, custom)
+        #[arg(long)]
+        any_format: bool,
+    },
+    /// Show stored tokens by fingerprint (never the token), and which one is in effect
+    #[command(visible_alias = "ls")]
+    List {
+        /// One JSON array, for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a stored token
+    #[command(visible_alias = "remove")]
+    Rm {
+        /// The repository's token instead of the global one
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+    },
+    /// Ask GitHub about every token: valid, expired or revoked; scopes; expiry
+    Check,
+    /// Change the vault passphrase (the new one from REPODECK_NEW_PASSPHRASE or a prompt)
+    RotatePassphrase,
+    /// Make a new vault key and re-encrypt every token to it
+    RotateIdentity,
 }

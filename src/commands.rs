@@ -1,6 +1,7 @@
 //! The CLI commands: each takes resolved options and the store, prints to stdout/stderr, and
 //! returns an exit status. No TUI here; the TUI is started from `main.rs`.
 
+pub mod demo;
 pub mod import;
 pub mod remote;
 pub mod show;
@@ -16,6 +17,8 @@ use crate::config::Config;
 use crate::domain::{RepoKey, TrackedRepo};
 use crate::sanitize;
 use crate::store::{Added, Store, StoreError};
+
+pub mod token;
 
 /// How a command ended; maps to the documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,8 @@ impl CliError {
 pub struct Context {
     pub config: Config,
     pub data_dir: PathBuf,
+    /// `--identity FILE` / `REPODECK_IDENTITY`: the token vault's age identity file.
+    pub identity: Option<PathBuf>,
 }
 
 /// Parses every argument first, so one bad name leaves the store untouched.
@@ -110,7 +115,7 @@ pub fn remove(
             let _ = writeln!(err, "note: {key} is not tracked; see `repodeck list`");
         }
     }
-    Ok(if missing > 0 && missing == inputs.len() {
+    Ok(if missing > 0 {
         Status::Partial
     } else {
         Status::Ok
@@ -199,7 +204,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

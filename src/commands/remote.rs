@@ -11,14 +11,13 @@ use crate::github::{ClientOptions, GithubClient, GithubError};
 use crate::store::Store;
 use crate::sync::etags::StoreEtags;
 
-/// The token to use: `GITHUB_TOKEN`, else `GH_TOKEN`, trimmed; `None` (anonymous) when neither is
-/// set or both are blank. The one place a token is resolved: the vault replaces this function.
-pub fn resolve_token() -> Option<SecretString> {
-    ["GITHUB_TOKEN", "GH_TOKEN"].iter().find_map(|name| {
-        let value = std::env::var(name).ok()?;
-        let trimmed = value.trim();
-        (!trimmed.is_empty()).then(|| SecretString::from(trimmed.to_string()))
-    })
+/// The token to use, resolved in one place: the vault's global token, else `GITHUB_TOKEN` /
+/// `GH_TOKEN` (trimmed), else `None` (anonymous). See `secrets` for the precedence.
+pub fn resolve_token(
+    store: &Store,
+    ctx: &super::Context,
+) -> Result<Option<SecretString>, CliError> {
+    Ok(super::token::resolve_default(store, ctx)?.map(|t| t.secret))
 }
 
 /// The notice anonymous use prints once.
@@ -34,14 +33,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))
 }
 
-/// Builds the client over the store's ETag cache. Call inside the runtime.
+/// Builds the client over the store's ETag cache with the resolved token. Call inside the runtime.
 pub fn client(
+    ctx: &super::Context,
+    store: &Arc<Store>,
+) -> Result<(GithubClient, Arc<StoreEtags>), CliError> {
+    let token = resolve_token(store, ctx)?;
+    client_with_token(&ctx.config, store, token)
+}
+
+/// Builds the client with a given token (the demo's), over the store's ETag cache.
+pub fn client_with_token(
     config: &Config,
     store: &Arc<Store>,
+    token: Option<SecretString>,
 ) -> Result<(GithubClient, Arc<StoreEtags>), CliError> {
     let etags = Arc::new(StoreEtags::new(store.clone()));
     let cache: Arc<dyn crate::github::EtagCache> = etags.clone();
-    let opts = ClientOptions::from_config(config, resolve_token(), Some(cache));
+    let opts = ClientOptions::from_config(config, token, Some(cache));
     let client = GithubClient::new(opts)
         .map_err(|e| CliError::Input(format!("cannot set up the GitHub client: {e}")))?;
     Ok((client, etags))

@@ -164,7 +164,7 @@ async fn drive(
     err: &mut dyn Write,
 ) -> Result<Summary, CliError> {
     let started = Instant::now();
-    let (client, etags) = remote::client(&ctx.config, &store)?;
+    let (client, etags) = remote::client(ctx, &store)?;
     let before = client.accounting();
     if !client.is_authenticated() {
         let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);

@@ -227,6 +227,16 @@ impl Store {
                 };
                 match store.check_schema() {
                     Ok(report) => {
+                        if existed && store.is_empty() && Self::backup_count(dir) > 0 {
+                            // sled may drop a damaged log silently; the backup says repos existed.
+                            let lock = store.into_lock();
+                            return Self::recover(
+                                dir,
+                                &db_path,
+                                lock,
+                                "the store lost its records".into(),
+                            );
+                        }
                         let report = if existed { report } else { OpenReport::Fresh };
                         Ok((store, report))
                     }
@@ -246,6 +256,13 @@ impl Store {
                 source: std::io::Error::other(reason),
             }),
         }
+    }
+
+    fn backup_count(dir: &Path) -> usize {
+        std::fs::read(dir.join("tracked.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Backup>(&b).ok())
+            .map_or(0, |b| b.repos.len())
     }
 
     fn into_lock(self) -> File {
@@ -269,7 +286,20 @@ impl Store {
                 dir: dir.to_path_buf(),
                 source,
             })?;
-        match file.try_lock() {
+        let mut result = file.try_lock();
+        // Our own pid in the lock file means the holder is this process: either a real double open
+        // or a child we are spawning that briefly shares the descriptor between fork and exec.
+        // Give the latter a moment; another process's lock is reported at once.
+        for _ in 0..20 {
+            let ours = std::fs::read_to_string(&path)
+                .is_ok_and(|p| p.trim() == std::process::id().to_string());
+            if !matches!(result, Err(std::fs::TryLockError::WouldBlock)) || !ours {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            result = file.try_lock();
+        }
+        match result {
             Ok(()) => {
                 file.set_len(0).ok();
                 let _ = write!(file, "{}", std::process::id());
@@ -390,6 +420,7 @@ impl Store {
                 batch.remove(k);
                 continue;
             };
+            batch.insert(keys::name(&key.lower()), &local.to_be_bytes());
             let repo = TrackedRepo::new(LocalId(local), key, old.added_at);
             batch.insert(k, encode(&repo));
         }
@@ -434,22 +465,24 @@ impl Store {
             .unwrap_or_default();
         let mut restored_repos = 0;
         for r in backup.repos {
-            if let Ok(key) = RepoKey::parse(&r.full_name) {
-                if let Ok(Added::New(local)) = store.add_at(&key, r.added_at) {
-                    restored_repos += 1;
-                    if let Some(id) = r.id
-                        && let Ok(Some(mut repo)) = store.get(local)
-                    {
-                        repo.id = Some(RepoId(id));
-                        let mut batch = sled::Batch::default();
-                        batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
-                        batch.insert(keys::repo(local), encode(&repo));
-                        store
-                            .tree
-                            .apply_batch(batch)
-                            .map_err(|e| store.write_err(e))?;
-                    }
-                }
+            let Ok(key) = RepoKey::parse(&r.full_name) else {
+                continue;
+            };
+            let Ok(Added::New(local)) = store.add_at(&key, r.added_at) else {
+                continue;
+            };
+            restored_repos += 1;
+            if let Some(id) = r.id
+                && let Ok(Some(mut repo)) = store.get(local)
+            {
+                repo.id = Some(RepoId(id));
+                let mut batch = sled::Batch::default();
+                batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
+                batch.insert(keys::repo(local), encode(&repo));
+                store
+                    .tree
+                    .apply_batch(batch)
+                    .map_err(|e| store.write_err(e))?;
             }
         }
         let secrets: Vec<(String, Vec<u8>)> = std::fs::read(dir.join("vault-backup.json"))
@@ -918,5 +951,40 @@ mod tests {
             backup.contains("o/new") && backup.contains("42"),
             "{backup}"
         );
+    }
+
+    #[test]
+    fn a_store_from_a_newer_version_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store.add(&key("a/b")).unwrap();
+            store
+                .tree
+                .insert(keys::SCHEMA, &99u16.to_be_bytes())
+                .unwrap();
+            store.flush().unwrap();
+        }
+        let err = Store::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("newer repodeck") && err.contains("schema 99"),
+            "{err}"
+        );
+        assert!(
+            dir.path().join("store").exists(),
+            "the newer store must not be quarantined"
+        );
+    }
+
+    #[test]
+    fn an_undecodable_record_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store
+            .tree
+            .insert(keys::detail(LocalId(7)), &[0, 2, 0xff, 0xff, 0xff])
+            .unwrap();
+        let err = store.details(LocalId(7)).unwrap_err().to_string();
+        assert!(err.contains("unreadable"), "{err}");
     }
 }

@@ -51,4 +51,24 @@ pub enum SyncCommand {
     CancelAll,
     /// Stop the engine.
     Shutdown,
+    /// The answer to `SyncEvent::PassphraseNeeded`: unlock the token vault with it.
+    Unlock(Passphrase),
 }
+
+/// A passphrase typed into the TUI; never printed (Debug shows `***`).
+#[derive(Clone)]
+pub struct Passphrase(pub secrecy::SecretString);
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(***)")
+    }
+}
+
+impl PartialEq for Passphrase {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+impl Eq for Passphrase {}

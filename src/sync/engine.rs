@@ -255,6 +255,12 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                     }
                 });
             }
+            SyncCommand::Unlock(_) => {
+                // No token vault in this build yet: the token comes from the environment.
+                shared.emit(SyncEvent::Error {
+                    message: "there is no token vault to unlock; set GITHUB_TOKEN instead".into(),
+                });
+            }
             SyncCommand::Shutdown => {
                 let ids = shared.sched().cancel_all();
                 shared.ctx.client.cancel_waits();

@@ -131,6 +131,11 @@ pub enum SyncEvent {
     },
     Resumed,
     RateLimits(Vec<RateBucket>),
+    /// The token vault is locked: the UI asks for the passphrase and answers `SyncCommand::Unlock`.
+    /// `retry` is true after a wrong passphrase.
+    PassphraseNeeded {
+        retry: bool,
+    },
     /// A full pass over the tracked repos finished.
     PassFinished {
         synced: usize,

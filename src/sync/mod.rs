@@ -9,7 +9,7 @@ pub mod event;
 pub mod job;
 pub mod scheduler;
 
-pub use command::{ImportOptions, ImportSource, Priority, SyncCommand};
+pub use command::{ImportOptions, ImportSource, Passphrase, Priority, SyncCommand};
 pub use event::{JobCost, Outcome, SearchHit, SyncEvent, WaitReason};
 
 use tokio::sync::mpsc;
@@ -25,9 +25,20 @@ pub struct EngineHandle {
 impl EngineHandle {
     /// A handle wired to nothing but the returned ends, for tests and offline use: the caller
     /// plays the engine.
-    pub fn detached() -> (Self, mpsc::UnboundedReceiver<SyncCommand>, mpsc::UnboundedSender<SyncEvent>) {
+    pub fn detached() -> (
+        Self,
+        mpsc::UnboundedReceiver<SyncCommand>,
+        mpsc::UnboundedSender<SyncEvent>,
+    ) {
         let (ctx, crx) = mpsc::unbounded_channel();
         let (etx, erx) = mpsc::unbounded_channel();
-        (Self { commands: ctx, events: erx }, crx, etx)
+        (
+            Self {
+                commands: ctx,
+                events: erx,
+            },
+            crx,
+            etx,
+        )
     }
 }

@@ -1,29 +1,54 @@
 //! The terminal UI: the ONLY module that names `ratatui`, `crossterm` or `tui_input`.
-//! This is the minimal home screen (tracked repos, j/k, q); the full command center grows here.
+//! `runtime` runs the loop, `app` holds the state and the pure `update`, `view` and `screens/`
+//! render it, `keymap` maps keys to `action`s, `theme` holds every style. It talks to the sync
+//! engine only through `crate::sync`'s commands and events, and reads the local store.
+
+pub mod action;
+pub mod app;
+pub mod headless;
+pub mod keymap;
+pub mod runtime;
+pub mod screens;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+#[cfg(test)]
+mod tests;
 
 use std::io;
-use std::time::Duration;
+use std::sync::Arc;
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
-use ratatui::layout::{Constraint, Layout};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
-use ratatui::{DefaultTerminal, Frame};
+use chrono::Utc;
 
 use crate::commands::Context;
-use crate::domain::TrackedRepo;
-use crate::sanitize;
 use crate::store::Store;
+use crate::sync::EngineHandle;
 
-/// Leaves the alternate screen and raw mode; safe to call when the terminal was never set up.
+use app::{App, Env};
+use keymap::Keymap;
+use theme::Theme;
+
+/// Leaves the alternate screen, mouse capture and raw mode; safe to call when the terminal was
+/// never set up.
 pub fn restore_terminal() {
     let _ = crossterm::terminal::disable_raw_mode();
     let _ = crossterm::execute!(
         io::stdout(),
+        crossterm::event::DisableMouseCapture,
         crossterm::terminal::LeaveAlternateScreen,
         crossterm::cursor::Show
     );
+}
+
+/// Raw mode, alternate screen, and mouse capture when asked for.
+pub fn enter_terminal(mouse: bool) -> io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    if mouse {
+        crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Installs color-eyre's panic and error hooks so that the terminal is restored before anything
@@ -42,91 +67,53 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     Ok(())
 }
 
-struct Home {
-    repos: Vec<TrackedRepo>,
-    state: ListState,
+/// Builds the app from the configuration (keymap errors surface here, before the terminal is
+/// taken).
+pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
+    let keymap = Keymap::with_overrides(&ctx.config.keys).map_err(io::Error::other)?;
+    let no_color = Theme::no_color_from_env();
+    let ui = &ctx.config.ui;
+    let theme = Theme::new(&ui.theme, no_color, ui.ascii);
+    let env = Env {
+        can_browse: runtime::can_open_browser(),
+        stale_after: ctx
+            .config
+            .sync
+            .interval
+            .and_then(|d| chrono::Duration::from_std(d * 2).ok()),
+        engine,
+        reserve: ctx.config.github.reserve.to_string(),
+    };
+    let mut app = App::new(Utc::now(), theme, keymap, env);
+    app.no_color = no_color;
+    app.ascii = ui.ascii;
+    Ok(app)
 }
 
-/// Runs the TUI until the user quits.
-pub fn run(_ctx: &Context, store: Store) -> io::Result<()> {
-    let repos = store.list().map_err(io::Error::other)?;
-    let mut home = Home {
-        repos,
-        state: ListState::default().with_selected(Some(0)),
-    };
+/// Runs the TUI until the user quits, on its own tokio runtime. `engine` is the running sync
+/// engine, or `None` to browse the store offline (adding and removing still work).
+pub fn run(ctx: &Context, store: Arc<Store>, engine: Option<EngineHandle>) -> io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(ctx, store, engine))
+}
+
+/// Like [`run`], inside the caller's tokio runtime (so the engine can share it).
+pub async fn run_async(
+    ctx: &Context,
+    store: Arc<Store>,
+    engine: Option<EngineHandle>,
+) -> io::Result<()> {
+    let mut app = build_app(ctx, engine.is_some())?;
+    let mouse = ctx.config.ui.mouse;
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut home);
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+    }
+    let result = runtime::event_loop(&mut terminal, &mut app, store, engine, mouse).await;
+    restore_terminal();
     ratatui::restore();
     result
-}
-
-fn event_loop(terminal: &mut DefaultTerminal, home: &mut Home) -> io::Result<()> {
-    let mut dirty = true;
-    loop {
-        if dirty {
-            terminal.draw(|f| render(f, home))?;
-            dirty = false;
-        }
-        if !event::poll(Duration::from_millis(250))? {
-            continue;
-        }
-        match event::read()? {
-            Event::Key(k) if k.kind == KeyEventKind::Press => {
-                let n = home.repos.len();
-                match k.code {
-                    KeyCode::Char('q') => return Ok(()),
-                    KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                        return Ok(());
-                    }
-                    KeyCode::Char('j') | KeyCode::Down if n > 0 => {
-                        let i = home.state.selected().unwrap_or(0);
-                        home.state.select(Some((i + 1).min(n - 1)));
-                    }
-                    KeyCode::Char('k') | KeyCode::Up => {
-                        let i = home.state.selected().unwrap_or(0);
-                        home.state.select(Some(i.saturating_sub(1)));
-                    }
-                    _ => continue,
-                }
-                dirty = true;
-            }
-            Event::Resize(..) => dirty = true,
-            _ => {}
-        }
-    }
-}
-
-fn render(f: &mut Frame, home: &mut Home) {
-    let area = f.area();
-    if area.width < 20 || area.height < 5 {
-        f.render_widget(Paragraph::new("terminal too small (need 20x5)"), area);
-        return;
-    }
-    let [main, hint] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let items: Vec<ListItem> = home
-        .repos
-        .iter()
-        .map(|r| {
-            let desc = r
-                .meta
-                .as_ref()
-                .and_then(|m| m.description.as_deref())
-                .unwrap_or("");
-            ListItem::new(Line::from(format!("{}  {}", r.key, sanitize::line(desc))))
-        })
-        .collect();
-    let title = format!(" Repositories ({}) ", home.repos.len());
-    if items.is_empty() {
-        f.render_widget(
-            Paragraph::new("No repositories yet. Quit (q) and run `repodeck add OWNER/NAME`.")
-                .block(Block::default().borders(Borders::ALL).title(title)),
-            main,
-        );
-    } else {
-        let list = List::new(items)
-            .block(Block::default().borders(Borders::ALL).title(title))
-            .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
-        f.render_stateful_widget(list, main, &mut home.state);
-    }
-    f.render_widget(Paragraph::new(" j/k move  q quit"), hint);
 }

@@ -1,0 +1,215 @@
+//! `cargo bench --bench ui`: the TUI's speed, printed as a table (no assertions).
+//! First frame from a store with 10,000 repos; render time per frame at 100 / 1,000 / 10,000
+//! rows; keypress-to-frame latency while a 1,000-repo sync streams events; peak RSS.
+//! Targets: first frame <= 100 ms, render <= 1 ms, p99 latency <= 16 ms, RSS <= 64 MB.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use repodeck::domain::{
+    Commit, LocalId, RepoId, RepoKey, RepoMeta, Signature, SyncStatus, TrackedRepo,
+};
+use repodeck::store::{Store, SyncWrite};
+use repodeck::sync::{JobCost, Outcome, SyncEvent};
+use repodeck::tui::action::Action;
+use repodeck::tui::app::{App, Env};
+use repodeck::tui::headless::Headless;
+use repodeck::tui::keymap::Keymap;
+use repodeck::tui::theme::Theme;
+
+const W: u16 = 120;
+const H: u16 = 40;
+
+fn synced(mut r: TrackedRepo, i: u64) -> TrackedRepo {
+    let now = Utc::now();
+    r.id = Some(RepoId(10_000 + i));
+    r.status = SyncStatus::Synced;
+    r.last_synced_at = Some(now - chrono::Duration::minutes((i % 90) as i64));
+    r.meta = Some(RepoMeta {
+        id: RepoId(10_000 + i),
+        full_name: r.key.to_string(),
+        description: Some(format!(
+            "Repository number {i}, with a description of usual length."
+        )),
+        html_url: r.key.html_url(),
+        default_branch: "main".into(),
+        stars: (i * 7919) % 50_000,
+        forks: (i * 31) % 2_000,
+        open_issues: i % 200,
+        open_prs: i % 17,
+        language: Some(["Rust", "Go", "Python", "TypeScript"][(i % 4) as usize].into()),
+        pushed_at: Some(now - chrono::Duration::hours((i % 500) as i64)),
+        ..RepoMeta::default()
+    });
+    r.head = Some(Commit {
+        sha: format!("{:040x}", i),
+        message: format!("Commit headline for {i}\n\nbody"),
+        author: Signature {
+            name: "Jane Doe".into(),
+            date: Some(now),
+            ..Signature::default()
+        },
+        ..Commit::default()
+    });
+    r.unread = u32::from(i.is_multiple_of(11));
+    r
+}
+
+fn repos(n: u64) -> Vec<TrackedRepo> {
+    (0..n)
+        .map(|i| {
+            let key = RepoKey::parse(&format!("org-{}/repo-{i:05}", i % 50)).expect("valid name");
+            synced(TrackedRepo::new(LocalId(i + 1), key, Utc::now()), i)
+        })
+        .collect()
+}
+
+fn app() -> App {
+    App::new(
+        Utc::now(),
+        Theme::new("default", false, false),
+        Keymap::default(),
+        Env::default(),
+    )
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mean = v.iter().map(|d| ms(*d)).sum::<f64>() / v.len() as f64;
+    let p50 = ms(v[v.len() / 2]);
+    let p99 = ms(v[(v.len() * 99 / 100).min(v.len() - 1)]);
+    (mean, p50, p99)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    println!("repodeck TUI benchmark ({W}x{H} frames, TestBackend with ratatui's diffing)\n");
+
+    // A real store with 10,000 synced repos.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = Instant::now();
+    {
+        let (store, _) = Store::open(dir.path()).expect("open store");
+        let keys: Vec<RepoKey> = repos(10_000).into_iter().map(|r| r.key).collect();
+        store.add_many(&keys).expect("add");
+        for (i, r) in store.list().expect("list").into_iter().enumerate() {
+            // GitHub's id is left unset so the store skips its per-write backup (setup speed only).
+            let mut r = synced(r, i as u64);
+            r.id = None;
+            store
+                .apply_sync(SyncWrite {
+                    repo: Some(r),
+                    ..SyncWrite::default()
+                })
+                .expect("write");
+        }
+        store.flush().expect("flush");
+    }
+    let setup = t.elapsed();
+
+    // First frame: open the store, read the list, build the app, draw.
+    let t = Instant::now();
+    let (store, _) = Store::open(dir.path()).expect("open store");
+    let store = Arc::new(store);
+    let list = store.list().expect("list");
+    let mut a = app().with_repos(list);
+    a.update(Action::Resize {
+        width: W,
+        height: H,
+    });
+    let mut hl = Headless::new(W, H);
+    hl.draw(&a);
+    let first = t.elapsed();
+    drop(a);
+
+    println!("| measure | result | target |");
+    println!("|---|---|---|");
+    println!(
+        "| first frame, store with 10,000 repos (open + list + draw) | {:.1} ms | <= 100 ms |",
+        first.as_secs_f64() * 1000.0
+    );
+
+    for n in [100u64, 1_000, 10_000] {
+        let mut a = app().with_repos(repos(n));
+        a.update(Action::Resize {
+            width: W,
+            height: H,
+        });
+        let mut hl = Headless::new(W, H);
+        hl.draw(&a);
+        let mut times = Vec::new();
+        for i in 0..500 {
+            a.update(if i % 100 < 50 {
+                Action::Down
+            } else {
+                Action::PageDown
+            });
+            let t = Instant::now();
+            hl.draw(&a);
+            times.push(t.elapsed());
+        }
+        let (mean, _, p99) = stats(times);
+        println!("| render per frame, {n} rows (mean / p99) | {mean:.3} / {p99:.3} ms | <= 1 ms |");
+    }
+
+    // Keypress to frame while a 1,000-repo sync streams events: each iteration applies the sync
+    // events that arrived since the last frame (a burst of 0-30), then the key, then draws.
+    let mut a = app().with_repos(repos(1_000));
+    a.update(Action::Resize {
+        width: W,
+        height: H,
+    });
+    let mut hl = Headless::new(W, H);
+    let pool = repos(1_000);
+    let mut times = Vec::new();
+    let mut next = 0usize;
+    for i in 0..2_000usize {
+        let burst = (i * 7) % 31;
+        let t = Instant::now();
+        for _ in 0..burst {
+            let id = LocalId((next % 1_000) as u64 + 1);
+            let ev = match next % 3 {
+                0 => SyncEvent::Queued { id },
+                1 => SyncEvent::Started { id },
+                _ => SyncEvent::Finished {
+                    id,
+                    outcome: Outcome::Unchanged,
+                    cost: JobCost {
+                        requests: 1,
+                        not_modified: 1,
+                        points: 0,
+                    },
+                    duration_ms: 100,
+                    repo: Some(Box::new(pool[next % 1_000].clone())),
+                },
+            };
+            a.update(Action::Engine(Box::new(ev)));
+            next += 1;
+        }
+        a.update(if i % 2 == 0 { Action::Down } else { Action::Up });
+        hl.draw(&a);
+        times.push(t.elapsed());
+    }
+    let (mean, p50, p99) = stats(times);
+    println!(
+        "| keypress to frame during a 1,000-repo sync (mean / p50 / p99) | {mean:.3} / {p50:.3} / {p99:.3} ms | p99 <= 16 ms |"
+    );
+    match peak_rss_mb() {
+        Some(mb) => println!(
+            "| peak RSS (whole benchmark, incl. the 10,000-repo store) | {mb:.1} MB | <= 64 MB |"
+        ),
+        None => println!("| peak RSS | not available on this OS | <= 64 MB |"),
+    }
+    println!(
+        "\n(store setup for the first-frame test took {:.1} s and is not part of it)",
+        setup.as_secs_f64()
+    );
+}

@@ -1,0 +1,211 @@
+//! `Action`: everything the UI can do, and `Effect`: everything `App::update` asks the runtime to
+//! do in return (send a command to the sync engine, read the store, open a URL, copy, quit).
+//! Bindable actions serialize to snake_case names, so config `[keys]` and `?` help can name them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{ActivityEntry, LocalId, Release, RepoDetails, RepoId, TrackedRepo};
+use crate::sync::{SyncCommand, SyncEvent};
+
+/// One text-editing step inside an input line (filter, dialogs, command mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Insert(char),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Home,
+    End,
+    DeleteWord,
+    DeleteLine,
+    DeleteToEnd,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    Open,
+    Back,
+    NextTab,
+    PrevTab,
+    Tab1,
+    Tab2,
+    Tab3,
+    Tab4,
+    Tab5,
+    Tab6,
+    Tab7,
+    Filter,
+    NextMatch,
+    PrevMatch,
+    Command,
+    Help,
+    Sync,
+    ForceSync,
+    SyncAll,
+    Add,
+    Remove,
+    Mark,
+    OpenBrowser,
+    CopyUrl,
+    Jobs,
+    Activity,
+    Releases,
+    RateLimits,
+    Sort,
+    SortReverse,
+    Cancel,
+    Import,
+    Search,
+    Suspend,
+    /// Answer "yes" in a confirm dialog.
+    Confirm,
+    /// Enter in an input line.
+    Submit,
+    /// Tab in command mode.
+    Complete,
+    HistoryPrev,
+    HistoryNext,
+
+    // Not bindable: produced by the runtime.
+    #[serde(skip)]
+    Tick {
+        now: DateTime<Utc>,
+    },
+    #[serde(skip)]
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    #[serde(skip)]
+    Edit(Edit),
+    #[serde(skip)]
+    Engine(Box<SyncEvent>),
+    #[serde(skip)]
+    ScrollDown(u16),
+    #[serde(skip)]
+    ScrollUp(u16),
+    /// A mouse click on screen row `row`.
+    #[serde(skip)]
+    Click {
+        row: u16,
+    },
+    #[serde(skip)]
+    ReposLoaded(Vec<TrackedRepo>),
+    #[serde(skip)]
+    DetailsLoaded {
+        local: LocalId,
+        details: Box<Option<RepoDetails>>,
+    },
+    #[serde(skip)]
+    ActivityLoaded {
+        repo: Option<RepoId>,
+        entries: Vec<ActivityEntry>,
+    },
+    #[serde(skip)]
+    ReleasesLoaded(Vec<(String, Release)>),
+    /// A store read or a runtime step failed; shown as a notice.
+    #[serde(skip)]
+    Failed {
+        message: String,
+    },
+}
+
+impl Action {
+    /// The config name of a bindable action (`sync`, `page_down`, ...); `None` for runtime actions.
+    pub fn name(&self) -> Option<String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Parses a config name back into a bindable action.
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.trim().to_string())).ok()
+    }
+
+    /// What the action does, for `?` help.
+    pub fn describe(&self) -> &'static str {
+        use Action::*;
+        match self {
+            Quit => "quit",
+            Up => "up",
+            Down => "down",
+            Top => "top",
+            Bottom => "bottom",
+            PageDown => "page down",
+            PageUp => "page up",
+            Open => "open",
+            Back => "back",
+            NextTab => "next tab",
+            PrevTab => "previous tab",
+            Tab1 => "overview",
+            Tab2 => "commits",
+            Tab3 => "branches",
+            Tab4 => "pull requests",
+            Tab5 => "issues",
+            Tab6 => "releases",
+            Tab7 => "activity",
+            Filter => "filter",
+            NextMatch => "next match",
+            PrevMatch => "previous match",
+            Command => "command",
+            Help => "this help",
+            Sync => "sync selected",
+            ForceSync => "force sync",
+            SyncAll => "sync all",
+            Add => "add repo",
+            Remove => "remove (asks)",
+            Mark => "mark",
+            OpenBrowser => "open in browser",
+            CopyUrl => "copy URL",
+            Jobs => "sync jobs",
+            Activity => "activity feed",
+            Releases => "all releases",
+            RateLimits => "rate limits",
+            Sort => "sort by next",
+            SortReverse => "reverse sort",
+            Cancel => "cancel job",
+            Import => "import",
+            Search => "search GitHub",
+            Suspend => "suspend",
+            Confirm => "yes",
+            Submit => "submit",
+            Complete => "complete",
+            HistoryPrev => "older",
+            HistoryNext => "newer",
+            _ => "",
+        }
+    }
+}
+
+/// What the runtime does for `update`: the only way the pure core touches the world.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a command to the sync engine.
+    Engine(SyncCommand),
+    /// Re-read the tracked list from the store.
+    LoadRepos,
+    LoadDetails(LocalId),
+    LoadActivity(Option<RepoId>),
+    LoadReleases,
+    MarkRead(Option<RepoId>),
+    /// Open a URL in a browser (only emitted when one can be opened).
+    OpenUrl(String),
+    /// Copy text to the clipboard with OSC 52.
+    Copy(String),
+    Suspend,
+    Quit,
+}

@@ -1,0 +1,302 @@
+//! The top-level render: a pure function of `App` (no clock, no I/O). Header with the rate-limit
+//! bar on top, the current screen, the footer (pause banner, status, filter or key hints), then
+//! any dialog. Below the minimum size it says "terminal too small" instead.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::action::Action;
+use super::app::{App, Dialog, Level, MIN_HEIGHT, MIN_WIDTH, Screen};
+use super::keymap::Mode;
+use super::screens;
+use super::widgets::{
+    self, countdown, fill_row, fit, hints, line_width, put, put_line, rate_limit_bar,
+};
+use crate::commands::thousands;
+use crate::sanitize;
+
+/// Draws the whole UI into the frame and places the cursor for input lines.
+pub fn render(app: &App, frame: &mut Frame<'_>) {
+    let area = frame.area();
+    let cursor = draw(app, area, frame.buffer_mut());
+    if let Some((x, y)) = cursor {
+        frame.set_cursor_position(Position { x, y });
+    }
+}
+
+/// Draws into a buffer; returns where the text cursor goes, if an input is active.
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, buf);
+        return None;
+    }
+    buf.set_style(area, app.theme.base);
+    header(app, Rect { height: 1, ..area }, buf);
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height - 2,
+        ..area
+    };
+    match app.screen {
+        Screen::List => screens::repo_list::render(app, body, buf),
+        Screen::Detail => screens::detail::render(app, body, buf),
+        Screen::Activity => screens::activity::render(app, body, buf),
+        Screen::Releases => screens::releases::render(app, body, buf),
+        Screen::Jobs => screens::jobs::render(app, body, buf),
+        Screen::Rate => screens::rate::render(app, body, buf),
+    }
+    let foot = Rect {
+        y: area.bottom() - 1,
+        height: 1,
+        ..area
+    };
+    let mut cursor = footer(app, foot, buf);
+    if let Some(d) = &app.dialog {
+        cursor = screens::dialogs::render(app, d, area, buf);
+    }
+    cursor
+}
+
+fn too_small(area: Rect, buf: &mut Buffer) {
+    let msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
+    let lines = widgets::wrap(&msg, area.width as usize);
+    for (i, l) in lines.iter().enumerate().take(area.height as usize) {
+        put(
+            buf,
+            area,
+            area.x,
+            area.y + i as u16,
+            l,
+            area.width as usize,
+            Style::default(),
+        );
+    }
+}
+
+fn header(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    fill_row(buf, area, area.y, t.header);
+    let mut spans = vec![Span::styled(" repodeck", t.title)];
+    let mut info = Vec::new();
+    if app.loading {
+        info.push("loading…".to_string());
+    } else {
+        let n = app.repos.len();
+        info.push(format!(
+            "{} repo{}",
+            thousands(n as u64),
+            if n == 1 { "" } else { "s" }
+        ));
+        let changed = app.changed_count();
+        if changed > 0 {
+            info.push(format!("{} changed", thousands(changed as u64)));
+        }
+        let c = app.job_counts();
+        if c[0] + c[1] > 0 {
+            info.push(format!("syncing {}", c[0] + c[1]));
+        }
+        if c[2] > 0 {
+            info.push(format!("queued {}", c[2]));
+        }
+        if !app.env.engine {
+            info.push("offline".into());
+        }
+    }
+    let sep = format!(" {} ", t.glyphs.dot);
+    spans.push(Span::styled(format!("  {}", info.join(&sep)), t.header));
+    let line = Line::from(spans);
+    let text: String = line.spans.iter().map(|s| s.content.to_string()).collect();
+    // The rate bar must always be visible: it shrinks to leave the left side whole, and only
+    // when even its small form does not fit does the left side get cut.
+    let full = area.width as usize;
+    let mut bar = rate_limit_bar::bar(
+        t,
+        &app.rate,
+        app.now,
+        full.saturating_sub(widgets::width(&text) + 2),
+    );
+    if line_width(&bar) < 14 {
+        let reserve_left = 10usize.min(full / 3);
+        bar = rate_limit_bar::bar(t, &app.rate, app.now, full.saturating_sub(reserve_left + 1));
+    }
+    let bw = line_width(&bar) as u16;
+    put_line(buf, area, area.right().saturating_sub(bw + 1), area.y, &bar);
+    let left_room = full.saturating_sub(bw as usize + 2);
+    let fitted = fit(&text, left_room);
+    // Keep the title style on " repodeck" and header style on the rest.
+    let title_w = widgets::width(" repodeck").min(widgets::width(&fitted));
+    let (a, b) = split_at_width(&fitted, title_w);
+    let x = area.x + put(buf, area, area.x, area.y, &a, left_room, t.title);
+    put(
+        buf,
+        area,
+        x,
+        area.y,
+        &b,
+        left_room.saturating_sub(title_w),
+        t.header,
+    );
+}
+
+fn split_at_width(s: &str, w: usize) -> (String, String) {
+    let mut used = 0;
+    let mut idx = s.len();
+    for (i, c) in s.char_indices() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > w {
+            idx = i;
+            break;
+        }
+        used += cw;
+    }
+    (s[..idx].to_string(), s[idx..].to_string())
+}
+
+/// The hints shown in the footer for a mode: the keys that work right here.
+pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
+    let actions: &[Action] = match mode {
+        Mode::List => &[
+            Action::Open,
+            Action::Sync,
+            Action::Add,
+            Action::Filter,
+            Action::Command,
+            Action::Help,
+            Action::Quit,
+        ],
+        Mode::Detail => &[
+            Action::Back,
+            Action::NextTab,
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Sync,
+            Action::Help,
+        ],
+        Mode::Commit => &[
+            Action::Back,
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Help,
+        ],
+        Mode::Activity => &[
+            Action::Open,
+            Action::Back,
+            Action::OpenBrowser,
+            Action::Help,
+        ],
+        Mode::Releases => &[
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Back,
+            Action::Help,
+        ],
+        Mode::Jobs => &[Action::Cancel, Action::Sync, Action::Back, Action::Help],
+        Mode::Rate => &[Action::Back, Action::Help],
+        _ => &[],
+    };
+    actions
+        .iter()
+        .filter_map(|a| {
+            app.keymap
+                .key_for(mode, a)
+                .map(|k| (k.to_string(), short_label(a)))
+        })
+        .collect()
+}
+
+fn short_label(a: &Action) -> &'static str {
+    match a {
+        Action::Open => "open",
+        Action::Sync => "sync",
+        Action::Add => "add",
+        Action::Filter => "filter",
+        Action::Command => "cmd",
+        Action::Help => "help",
+        Action::Quit => "quit",
+        Action::Back => "back",
+        Action::NextTab => "next tab",
+        Action::OpenBrowser => "browser",
+        Action::CopyUrl => "copy URL",
+        Action::Cancel => "cancel",
+        other => other.describe(),
+    }
+}
+
+fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let t = &app.theme;
+    let y = area.y;
+    let w = area.width as usize;
+    // A pause is the most important thing on screen.
+    if let Some((reason, until)) = &app.pause {
+        fill_row(buf, area, y, t.pause);
+        let msg = format!(
+            " {} {reason}, resuming in {}",
+            t.glyphs.waiting,
+            countdown(*until, app.now)
+        );
+        put(buf, area, area.x, y, &fit(&msg, w), w, t.pause);
+        return None;
+    }
+    if app.filtering
+        || (!app.filter.value().is_empty() && app.screen == Screen::List && app.status.is_none())
+    {
+        let label = " / ";
+        put(buf, area, area.x, y, label, w, t.key);
+        let value = sanitize::line(app.filter.value()).into_owned();
+        let room = w.saturating_sub(label.len() + 1);
+        let scroll = app.filter.visual_scroll(room);
+        let shown: String = value.chars().skip(scroll).collect();
+        put(
+            buf,
+            area,
+            area.x + label.len() as u16,
+            y,
+            &shown,
+            room,
+            t.input,
+        );
+        if app.filtering {
+            let hint = format!(
+                "{} matches · enter keep · esc clear",
+                thousands(app.view.len() as u64)
+            );
+            let hw = widgets::width(&hint) as u16;
+            let used = label.len() + widgets::width(&shown);
+            if (hw as usize) + used + 2 < w {
+                put(buf, area, area.right() - hw - 1, y, &hint, w, t.dim);
+            }
+            let cx = area.x
+                + label.len() as u16
+                + (app.filter.visual_cursor().saturating_sub(scroll)) as u16;
+            return Some((cx.min(area.right().saturating_sub(1)), y));
+        }
+        return None;
+    }
+    if let Some(Dialog::Command { .. }) = &app.dialog {
+        return None;
+    }
+    let hints_line = hints(&footer_hints(app, app.mode()), t.key, t.dim, w);
+    let hw = line_width(&hints_line) as u16;
+    if let Some(s) = &app.status {
+        let style = match s.level {
+            Level::Info => t.base,
+            Level::Warn => t.warn,
+            Level::Error => t.error,
+        };
+        let text = format!(" {}", sanitize::line(&s.text));
+        let tw = widgets::width(&text);
+        // Hints stay when both fit; otherwise the message wins.
+        if tw + hw as usize + 2 <= w {
+            put(buf, area, area.x, y, &text, w, style);
+            put_line(buf, area, area.right() - hw, y, &hints_line);
+        } else {
+            put(buf, area, area.x, y, &fit(&text, w), w, style);
+        }
+        return None;
+    }
+    put_line(buf, area, area.right().saturating_sub(hw), y, &hints_line);
+    None
+}
