@@ -125,9 +125,12 @@ pub enum Command {
         /// Include forks (skipped by default)
         #[arg(long)]
         include_forks: bool,
-        /// Include archived repositories (skipped by default)
-        #[arg(long)]
+        /// Track archived repositories too (the default; kept for scripts that pass it)
+        #[arg(long, conflicts_with = "skip_archived")]
         include_archived: bool,
+        /// Leave archived repositories out
+        #[arg(long)]
+        skip_archived: bool,
     },
     /// Search GitHub's repositories; `--add 1 3` tracks results by their number
     Search {

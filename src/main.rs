@@ -189,16 +189,18 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             mine,
             include_forks,
             include_archived,
+            skip_archived,
         }) => {
             let source = match (org, user, mine) {
                 (Some(o), _, _) => ImportSource::Org(o),
                 (None, Some(u), _) => ImportSource::User(u),
                 _ => ImportSource::Mine,
             };
+            // Archived repos are tracked unless --skip-archived (see the sync notes on this choice).
             let opts = ImportOptions {
                 source,
                 include_forks,
-                include_archived,
+                include_archived: include_archived || !skip_archived,
             };
             commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
         }

@@ -1,7 +1,7 @@
 //! fakehub's world: deterministic, seeded GitHub data (accounts, repos, commits, issues, PRs, releases, events) and the mutations that change it; REST and GraphQL both read it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -326,6 +326,11 @@ pub struct Repo {
     /// Bumped on every change; part of every derived ETag.
     pub version: u64,
     pub detail: Option<Arc<Detail>>,
+    /// The seed-derived detail, generated on first use and kept (unmutated repos only).
+    pub derived: OnceLock<Arc<Detail>>,
+    /// Serialized `GET /repos/{o}/{r}` body and its SHA-256, for anonymous [0] and authenticated [1]
+    /// callers; valid for this version of the repo (mutations start from empty caches).
+    pub body_cache: [OnceLock<(axum::body::Bytes, [u8; 32])>; 2],
     pub hooks: Vec<Hook>,
     pub hostile: bool,
 }
@@ -652,6 +657,8 @@ impl World {
             deleted: false,
             version: 0,
             detail: None,
+            derived: OnceLock::new(),
+            body_cache: Default::default(),
             hooks: Vec::new(),
             hostile,
         };
@@ -696,7 +703,10 @@ impl World {
     pub fn detail(&self, repo: &Repo) -> Arc<Detail> {
         match &repo.detail {
             Some(d) => d.clone(),
-            None => Arc::new(self.generate_detail(repo)),
+            None => repo
+                .derived
+                .get_or_init(|| Arc::new(self.generate_detail(repo)))
+                .clone(),
         }
     }
 
@@ -1423,6 +1433,8 @@ impl World {
         }
         repo.version += 1;
         repo.detail = Some(Arc::new(detail));
+        repo.derived = OnceLock::new();
+        repo.body_cache = Default::default();
         let repo_id = repo.id;
         self.repos[idx] = Arc::new(repo);
         Ok(Applied {

@@ -1869,7 +1869,7 @@ pub(crate) async fn execute(
             lock(&shared.stats).primary_limit_hits += 1;
             let mut r = Reply::ok(&json!({
                 "data": null,
-                "errors": [{"type": "RATE_LIMITED", "message": format!("API rate limit already exceeded for user ID {}.", 583_231)}]
+                "errors": [{"type": "RATE_LIMITED", "message": "API rate limit already exceeded for user ID 583231.".to_string()}]
             }));
             r.snapshot = Some(s);
             return r;

@@ -95,6 +95,9 @@ pub struct SyncWrite {
     pub at: Option<DateTime<Utc>>,
     /// ETag entries to save: (token fingerprint, url, entry).
     pub etags: Vec<(String, String, EtagEntry)>,
+    /// Leave the plain-file backup of the tracked list (rewritten on an id or name change) to
+    /// [`Store::write_deferred_backup`]; the batch itself is still atomic.
+    pub defer_backup: bool,
 }
 
 /// The plain-file mirror of user data that survives a corrupt store.
@@ -121,6 +124,8 @@ pub struct Store {
     tree: sled::Tree,
     dir: PathBuf,
     _lock: File,
+    /// A deferred `apply_sync` changed the tracked list: `write_deferred_backup` owes a backup.
+    backup_dirty: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -218,6 +223,7 @@ impl Store {
                     tree,
                     dir: dir.to_path_buf(),
                     _lock: lock,
+                    backup_dirty: Default::default(),
                 };
                 match store.check_schema() {
                     Ok(report) => {
@@ -450,6 +456,7 @@ impl Store {
             tree,
             dir: dir.to_path_buf(),
             _lock: lock,
+            backup_dirty: Default::default(),
         };
         store.check_schema()?;
         let backup: Backup = std::fs::read(dir.join("tracked.json"))
@@ -705,10 +712,24 @@ impl Store {
             .apply_batch(batch)
             .map_err(|e| self.write_err(e))?;
         if backup_needed {
+            if write.defer_backup {
+                self.backup_dirty.store(true, std::sync::atomic::Ordering::SeqCst);
+            } else {
+                self.flush()?;
+                self.write_backup()?;
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Writes the tracked-list backup owed by deferred `apply_sync` calls (the sync engine calls
+    /// it once per pass instead of rewriting the whole list once per repo).
+    pub fn write_deferred_backup(&self) -> Result<()> {
+        if self.backup_dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
             self.flush()?;
             self.write_backup()?;
         }
-        Ok(entries)
+        Ok(())
     }
 
     /// The activity feed, newest first, optionally for one repo and since a time.
@@ -909,6 +930,7 @@ mod tests {
                         body: b"{}".to_vec(),
                     },
                 )],
+                defer_backup: false,
             })
             .unwrap();
         assert_eq!(written.len(), 1);

@@ -308,6 +308,9 @@ async fn worker(shared: Arc<Shared>) {
                 s.finish(*id);
             }
         }
+        if let Err(e) = shared.ctx.store.write_deferred_backup() {
+            tracing::warn!(error = %e, "writing the tracked-list backup failed; it is retried after the next pass");
+        }
         tally.synced += t.synced;
         tally.unchanged += t.unchanged;
         tally.failed += t.failed;

@@ -327,6 +327,7 @@ impl Pass<'_> {
             changes,
             at: Some(at),
             etags,
+            defer_backup: true,
         }) {
             Ok(entries) => {
                 if !entries.is_empty() {
@@ -392,8 +393,10 @@ impl Pass<'_> {
         };
 
         let mut probe = probe;
+        let mut sizes = super::scheduler::probe_batches(probe.len()).into_iter();
         while !probe.is_empty() {
-            let rest = probe.split_off(probe.len().min(limits::PROBE_BATCH));
+            let size = sizes.next().unwrap_or(limits::PROBE_BATCH);
+            let rest = probe.split_off(probe.len().min(size));
             let batch = std::mem::replace(&mut probe, rest);
             let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
                 .into_iter()

@@ -20,9 +20,12 @@ pub mod limits {
     pub const MAX_PENDING: usize = 100_000;
     /// Jobs taken into one pass. A pass probes and fetches in batches; user jobs that arrive during
     /// a pass run at the start of the next one.
-    pub const PASS_MAX: usize = 1_000;
+    pub const PASS_MAX: usize = 10_000;
     /// Repos per GraphQL change probe (GitHub's `nodes(ids:)` takes at most 100).
     pub const PROBE_BATCH: usize = 100;
+    /// The largest probe that costs a single GraphQL point: GitHub charges each of the probe's two
+    /// connections once per repo, divides by 100 and rounds to the nearest point (74 x 2 = 148 -> 1).
+    pub const PROBE_CHEAP_BATCH: usize = 74;
     /// Repos handed to one detail-fetch call; the client splits them into its own adaptive batches.
     pub const DETAIL_CHUNK: usize = 100;
     /// Most REST snapshots in flight at once (the client's own limit may be lower).
@@ -31,6 +34,31 @@ pub mod limits {
     pub const ACTIVITY_LIMIT: usize = 10_000;
     /// Shortest periodic interval accepted, so a typo cannot hammer the API.
     pub const MIN_PERIODIC: Duration = Duration::from_secs(30);
+}
+
+/// Sizes of the probe batches for `n` repos: as few queries as possible (ceil(n / 100)), and within
+/// that as many one-point batches (<= [`limits::PROBE_CHEAP_BATCH`]) as fit. 1,000 repos: 10 x 100 =
+/// 20 points; 1,001 repos: 8 x 100 + 3 x 67 = 19 points instead of 10 x 100 + 1 = 21.
+pub fn probe_batches(n: usize) -> Vec<usize> {
+    use limits::{PROBE_BATCH as FULL, PROBE_CHEAP_BATCH as CHEAP};
+    if n == 0 {
+        return Vec::new();
+    }
+    let queries = n.div_ceil(FULL);
+    let cheap = ((queries * FULL - n) / (FULL - CHEAP)).min(queries);
+    let full = queries - cheap;
+    let in_full = (n.saturating_sub(cheap * CHEAP)).min(full * FULL);
+    let mut sizes = Vec::with_capacity(queries);
+    // Spread evenly within each group.
+    for i in 0..full {
+        sizes.push(in_full / full + usize::from(i < in_full % full));
+    }
+    let rest = n - in_full;
+    for i in 0..cheap {
+        sizes.push(rest / cheap + usize::from(i < rest % cheap));
+    }
+    sizes.retain(|s| *s > 0);
+    sizes
 }
 
 /// One repo's pending or running sync.
@@ -216,6 +244,29 @@ mod tests {
 
     fn ids(jobs: &[Job]) -> Vec<u64> {
         jobs.iter().map(|j| j.id.0).collect()
+    }
+
+    /// GitHub's probe cost: two connections per repo, /100, rounded to nearest, at least 1.
+    fn cost(n: usize) -> usize {
+        ((2 * n) as f64 / 100.0).round().max(1.0) as usize
+    }
+
+    #[test]
+    fn probe_batches_use_the_fewest_queries_then_the_fewest_points() {
+        for n in [
+            1, 50, 74, 75, 100, 101, 250, 999, 1000, 1001, 1005, 1050, 10_000,
+        ] {
+            let b = probe_batches(n);
+            assert_eq!(b.iter().sum::<usize>(), n, "{n}: {b:?}");
+            assert_eq!(b.len(), n.div_ceil(100), "{n}: fewest queries");
+            assert!(b.iter().all(|s| *s <= 100), "{n}: {b:?}");
+        }
+        let points = |n: usize| probe_batches(n).into_iter().map(cost).sum::<usize>();
+        assert_eq!(points(1000), 20);
+        assert_eq!(points(1001), 19);
+        assert_eq!(points(101), 2);
+        assert_eq!(points(60), 1);
+        assert!(probe_batches(0).is_empty());
     }
 
     #[test]
