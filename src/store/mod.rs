@@ -713,7 +713,8 @@ impl Store {
             .map_err(|e| self.write_err(e))?;
         if backup_needed {
             if write.defer_backup {
-                self.backup_dirty.store(true, std::sync::atomic::Ordering::SeqCst);
+                self.backup_dirty
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
             } else {
                 self.flush()?;
                 self.write_backup()?;
@@ -725,7 +726,10 @@ impl Store {
     /// Writes the tracked-list backup owed by deferred `apply_sync` calls (the sync engine calls
     /// it once per pass instead of rewriting the whole list once per repo).
     pub fn write_deferred_backup(&self) -> Result<()> {
-        if self.backup_dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        if self
+            .backup_dirty
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
             self.flush()?;
             self.write_backup()?;
         }
