@@ -99,8 +99,10 @@ impl Shared {
                     Enqueued::Full => refused.push(id),
                 }
             }
+            // Set under the scheduler lock, so the worker's take-and-clear cannot interleave and
+            // report a second, empty pass end for work it already took.
+            self.asked.store(true, Ordering::SeqCst);
         }
-        self.asked.store(true, Ordering::SeqCst);
         for id in refused {
             self.emit(SyncEvent::Finished {
                 id,
@@ -277,9 +279,14 @@ async fn worker(shared: Arc<Shared>) {
     let mut tally = Tally::default();
     let mut busy = false;
     loop {
-        let jobs = shared.sched().take(limits::PASS_MAX);
+        let (jobs, asked) = {
+            let mut s = shared.sched();
+            let jobs = s.take(limits::PASS_MAX);
+            // Cleared with the take, under the lock `enqueue` sets it under.
+            (jobs, shared.asked.swap(false, Ordering::SeqCst))
+        };
         if jobs.is_empty() {
-            if busy || shared.asked.swap(false, Ordering::SeqCst) {
+            if busy || asked {
                 busy = false;
                 shared.emit(SyncEvent::PassFinished {
                     synced: tally.synced,
@@ -299,7 +306,6 @@ async fn worker(shared: Arc<Shared>) {
             continue;
         }
         busy = true;
-        shared.asked.store(false, Ordering::SeqCst);
         let ids: Vec<LocalId> = jobs.iter().map(|j| j.id).collect();
         let (t, end) = job::run_pass(&shared.ctx, jobs, &shared.events).await;
         {
