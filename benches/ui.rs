@@ -3,7 +3,6 @@
 //! rows; keypress-to-frame latency while a 1,000-repo sync streams events; peak RSS.
 //! Targets: first frame <= 100 ms, render <= 1 ms, p99 latency <= 16 ms, RSS <= 64 MB.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -171,7 +170,10 @@ fn main() {
                 .split_whitespace()
                 .filter_map(|v| v.parse().ok())
                 .collect();
-            let rss = lines.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+            let rss = lines
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN);
             (times, rss)
         })
         .collect();

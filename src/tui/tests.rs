@@ -365,13 +365,39 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
     hl.text()
 }
 
-/// Snapshots a scenario at 80x24 and 40x12.
+/// Every character the fixtures' GitHub text contains: only these may be non-ASCII in ASCII mode.
+fn fixture_chars() -> std::collections::HashSet<char> {
+    let mut text = serde_json::to_string(&repos()).unwrap();
+    text.push_str(&serde_json::to_string(&details()).unwrap());
+    text.push_str(&serde_json::to_string(&activity()).unwrap());
+    text.chars().filter(|c| !c.is_ascii()).collect()
+}
+
+/// Renders `app` with `ui.ascii = true` and fails on any non-ASCII character that is not GitHub
+/// text from the fixtures: our own glyphs, borders, ellipses and bars must all be ASCII.
+fn assert_ascii_mode(name: &str, mut app: App, w: u16, h: u16) {
+    app.ascii = true;
+    app.theme = Theme::new("default", false, true);
+    let text = render(&mut app, w, h);
+    let allowed = fixture_chars();
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| !c.is_ascii() && !allowed.contains(c))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{name} at {w}x{h} in ASCII mode draws {bad:?}:\n{text}"
+    );
+}
+
+/// Snapshots a scenario at 80x24 and 40x12, and checks its ASCII-mode rendering.
 macro_rules! snap {
     ($name:literal, $make:expr) => {{
         for (w, h) in [(80u16, 24u16), (40, 12)] {
             let mut app: App = $make;
             let text = render(&mut app, w, h);
             insta::assert_snapshot!(format!("{}_{}x{}", $name, w, h), text);
+            assert_ascii_mode($name, $make, w, h);
         }
     }};
 }
@@ -435,6 +461,9 @@ fn snapshot_detail_tabs() {
             app.update(tab.clone());
             let text = render(&mut app, w, h);
             insta::assert_snapshot!(format!("detail_tab{}_{}x{}", i + 1, w, h), text);
+            let mut app = with_detail(loaded());
+            app.update(tab.clone());
+            assert_ascii_mode("detail tab", app, w, h);
         }
     }
     snap!("detail_loading", {

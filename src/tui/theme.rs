@@ -45,7 +45,10 @@ pub struct Glyphs {
     pub star: &'static str,
     pub fork: &'static str,
     pub dot: &'static str,
+    /// One column, ends a cut text.
     pub ellipsis: &'static str,
+    /// Ends "Loading" and other texts in progress.
+    pub more: &'static str,
     pub dash: &'static str,
     pub arrow_down: &'static str,
     pub arrow_up: &'static str,
@@ -72,6 +75,7 @@ pub const UNICODE: Glyphs = Glyphs {
     fork: "⑂",
     dot: "·",
     ellipsis: "…",
+    more: "…",
     dash: "—",
     arrow_down: "↓",
     arrow_up: "↑",
@@ -97,6 +101,7 @@ pub const ASCII: Glyphs = Glyphs {
     fork: "Y",
     dot: "-",
     ellipsis: "~",
+    more: "...",
     dash: "-",
     arrow_down: "v",
     arrow_up: "^",

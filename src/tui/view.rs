@@ -57,7 +57,56 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     if let Some(d) = &app.dialog {
         cursor = screens::dialogs::render(app, d, area, buf);
     }
+    if app.ascii {
+        asciify(area, buf);
+    }
     cursor
+}
+
+/// `ui.ascii = true` is for terminals and fonts without these symbols: every one-column symbol
+/// the UI draws (separators, arrows, checks, bars, borders, the ellipsis) becomes its ASCII
+/// stand-in, wherever it came from. Letters of any script are left alone.
+fn asciify(area: Rect, buf: &mut Buffer) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let Some(cell) = buf.cell_mut(Position { x, y }) else {
+                continue;
+            };
+            let mut chars = cell.symbol().chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else {
+                continue;
+            };
+            if let Some(a) = ascii_stand_in(c) {
+                cell.set_char(a);
+            }
+        }
+    }
+}
+
+/// The ASCII stand-in for one of the UI's symbols; `None` for everything else.
+pub fn ascii_stand_in(c: char) -> Option<char> {
+    Some(match c {
+        '·' | '─' | '━' | '┄' | '—' | '–' => '-',
+        '│' | '┃' | '┆' => '|',
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' => {
+            '+'
+        }
+        '↑' | '▲' => '^',
+        '↓' | '▼' => 'v',
+        '←' | '◀' => '<',
+        '→' | '▶' => '>',
+        '✓' | '✔' => '+',
+        '✖' | '✗' => 'x',
+        '•' | '●' | '★' => '*',
+        'Δ' => '+',
+        '…' => '~',
+        '█' | '▉' | '▊' | '▋' | '▌' => '#',
+        '▍' | '▎' | '▏' | '▕' | '▁' | '▂' | '▃' | '▄' | '▅' | '▆' | '▇' => {
+            '='
+        }
+        '◐' | '◔' | '◌' | '⏸' | '⑂' => '~',
+        _ => return None,
+    })
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -82,7 +131,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::styled(" repodeck", t.title)];
     let mut info = Vec::new();
     if app.loading {
-        info.push("loading…".to_string());
+        info.push(format!("loading{}", t.glyphs.more));
     } else {
         let n = app.repos.len();
         info.push(format!(
@@ -125,7 +174,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let bw = line_width(&bar) as u16;
     put_line(buf, area, area.right().saturating_sub(bw + 1), area.y, &bar);
     let left_room = full.saturating_sub(bw as usize + 2);
-    let fitted = fit(&text, left_room);
+    let fitted = fit(&text, left_room, t.glyphs.ellipsis);
     // Keep the title style on " repodeck" and header style on the rest.
     let title_w = widgets::width(" repodeck").min(widgets::width(&fitted));
     let (a, b) = split_at_width(&fitted, title_w);
@@ -237,7 +286,15 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             t.glyphs.waiting,
             countdown(*until, app.now)
         );
-        put(buf, area, area.x, y, &fit(&msg, w), w, t.pause);
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &fit(&msg, w, t.glyphs.ellipsis),
+            w,
+            t.pause,
+        );
         return None;
     }
     if app.filtering
@@ -293,7 +350,15 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             put(buf, area, area.x, y, &text, w, style);
             put_line(buf, area, area.right() - hw, y, &hints_line);
         } else {
-            put(buf, area, area.x, y, &fit(&text, w), w, style);
+            put(
+                buf,
+                area,
+                area.x,
+                y,
+                &fit(&text, w, t.glyphs.ellipsis),
+                w,
+                style,
+            );
         }
         return None;
     }

@@ -28,7 +28,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ..area
     };
     if app.activity.loading && app.activity.rows.is_empty() {
-        return message(buf, body, &[("Loading activity…", t.dim)]);
+        let text = format!("Loading activity{}", t.glyphs.more);
+        return message(buf, body, &[(&text, t.dim)]);
     }
     if app.activity.rows.is_empty() {
         return message(
@@ -81,5 +82,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         rows,
         Some(cur.sel.saturating_sub(off)),
+        t.glyphs.ellipsis,
     );
 }

@@ -41,7 +41,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     if tab != Tab::Activity && app.detail.details.is_none() {
         let text = if app.detail.loading {
-            "Loading…".to_string()
+            format!("Loading{}", t.glyphs.more)
         } else if repo.details_at.is_none() {
             let sync = app.keymap.key_for(
                 crate::tui::keymap::Mode::Detail,
@@ -246,6 +246,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         visible,
         Some(cur.sel.saturating_sub(off)),
+        t.glyphs.ellipsis,
     );
 }
 
@@ -566,9 +567,12 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
                 t.header,
             ));
             for f in files {
-                let name = fit(&clean(&f.filename), w.saturating_sub(22));
+                let name = fit(&clean(&f.filename), w.saturating_sub(22), t.glyphs.ellipsis);
                 lines.push(Line::from(vec![
-                    Span::styled(format!(" {:<9}", fit(&clean(&f.status), 9)), t.dim),
+                    Span::styled(
+                        format!(" {:<9}", fit(&clean(&f.status), 9, t.glyphs.ellipsis)),
+                        t.dim,
+                    ),
                     Span::raw(format!("{name} ")),
                     Span::styled(format!("+{}", f.additions), t.ok),
                     Span::raw(" "),
@@ -576,7 +580,10 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
                 ]));
             }
         }
-        (None, true, _) => lines.push(Line::styled(" Fetching files and stats…", t.dim)),
+        (None, true, _) => lines.push(Line::styled(
+            format!(" Fetching files and stats{}", t.glyphs.more),
+            t.dim,
+        )),
         (None, false, Some(e)) => lines.push(Line::styled(
             format!(" Could not fetch the files: {e}"),
             t.error,

@@ -196,7 +196,10 @@ pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Option<(u1
                     inner,
                     inner.x + 1,
                     list_top,
-                    "searching… (search requests are spaced out)",
+                    &format!(
+                        "searching{} (search requests are spaced out)",
+                        t.glyphs.more
+                    ),
                     inner.width as usize,
                     t.dim,
                 );
@@ -233,7 +236,11 @@ pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Option<(u1
                     inner,
                     inner.x + 1,
                     y,
-                    &fit(&line, inner.width.saturating_sub(2) as usize),
+                    &fit(
+                        &line,
+                        inner.width.saturating_sub(2) as usize,
+                        t.glyphs.ellipsis,
+                    ),
                     inner.width as usize,
                     t.base,
                 );
@@ -397,7 +404,7 @@ pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Option<(u1
                 area,
                 area.x + 1,
                 hy,
-                &fit(&clean(&hint), area.width as usize - 2),
+                &fit(&clean(&hint), area.width as usize - 2, t.glyphs.ellipsis),
                 area.width as usize,
                 t.dim,
             );

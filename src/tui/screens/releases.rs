@@ -29,7 +29,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ..area
     };
     if app.releases.loading && app.releases.rows.is_empty() {
-        return message(buf, body, &[("Loading releases…", t.dim)]);
+        let text = format!("Loading releases{}", t.glyphs.more);
+        return message(buf, body, &[(&text, t.dim)]);
     }
     if app.releases.rows.is_empty() {
         return message(
@@ -101,5 +102,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         rows,
         Some(cur.sel.saturating_sub(off)),
+        t.glyphs.ellipsis,
     );
 }

@@ -138,7 +138,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ..area
     };
     if app.loading {
-        message(buf, body, &[("Loading the store…", t.dim)]);
+        let text = format!("Loading the store{}", t.glyphs.more);
+        message(buf, body, &[(&text, t.dim)]);
         return;
     }
     if app.repos.is_empty() {
@@ -195,5 +196,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         visible,
         Some(app.list.sel - off),
+        t.glyphs.ellipsis,
     );
 }

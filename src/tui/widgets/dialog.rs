@@ -49,7 +49,11 @@ pub fn frame(
             horizontal_bottom: "-",
         });
     }
-    let title = super::fit(title, w.saturating_sub(4) as usize);
+    let title = super::fit(
+        title,
+        w.saturating_sub(4) as usize,
+        if ascii { "~" } else { "…" },
+    );
     let block = block.title(format!(" {title} "));
     let inner = block.inner(rect);
     block.render(rect, buf);

@@ -17,8 +17,9 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// Fits `s` into `w` columns, ending with `…` when cut.
-pub fn fit(s: &str, w: usize) -> String {
+/// Fits `s` into `w` columns, ending with `ell` (one column: the theme's `…` or ASCII `~`) when
+/// cut.
+pub fn fit(s: &str, w: usize, ell: &str) -> String {
     if width(s) <= w {
         return s.to_string();
     }
@@ -35,13 +36,13 @@ pub fn fit(s: &str, w: usize) -> String {
         used += cw;
         out.push(c);
     }
-    out.push('…');
+    out.push_str(ell);
     out
 }
 
 /// Right-aligns `s` in `w` columns (cutting it first when too long).
-pub fn right(s: &str, w: usize) -> String {
-    let s = fit(s, w);
+pub fn right(s: &str, w: usize, ell: &str) -> String {
+    let s = fit(s, w, ell);
     format!("{}{s}", " ".repeat(w.saturating_sub(width(&s))))
 }
 
@@ -169,12 +170,13 @@ mod tests {
 
     #[test]
     fn fit_and_wrap_respect_wide_characters() {
-        assert_eq!(fit("hello", 5), "hello");
-        assert_eq!(fit("hello!", 5), "hell…");
-        assert_eq!(fit("日本語です", 5), "日本…");
-        assert!(width(&fit("日本語です", 5)) <= 5);
-        assert_eq!(fit("abc", 0), "");
-        assert_eq!(right("42", 5), "   42");
+        assert_eq!(fit("hello", 5, "…"), "hello");
+        assert_eq!(fit("hello!", 5, "…"), "hell…");
+        assert_eq!(fit("hello!", 5, "~"), "hell~");
+        assert_eq!(fit("日本語です", 5, "…"), "日本…");
+        assert!(width(&fit("日本語です", 5, "…")) <= 5);
+        assert_eq!(fit("abc", 0, "…"), "");
+        assert_eq!(right("42", 5, "…"), "   42");
         assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
     }

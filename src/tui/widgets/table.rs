@@ -105,6 +105,7 @@ pub fn draw(
     selected_style: Style,
     rows: impl Iterator<Item = (Vec<Cell>, Style)>,
     selected: Option<usize>,
+    ell: &str,
 ) {
     if area.height == 0 || area.width == 0 {
         return;
@@ -114,8 +115,8 @@ pub fn draw(
     for (i, w) in &lay {
         let c = &cols[*i];
         let t = match c.align {
-            Align::Left => fit(c.title, *w as usize),
-            Align::Right => right(c.title, *w as usize),
+            Align::Left => fit(c.title, *w as usize, ell),
+            Align::Right => right(c.title, *w as usize, ell),
         };
         put(buf, area, x, area.y, &t, *w as usize, header);
         x += w + 1;
@@ -130,8 +131,8 @@ pub fn draw(
         for (i, w) in &lay {
             if let Some((text, style)) = cells.get(*i) {
                 let t = match cols[*i].align {
-                    Align::Left => fit(text, *w as usize),
-                    Align::Right => right(text, *w as usize),
+                    Align::Left => fit(text, *w as usize, ell),
+                    Align::Right => right(text, *w as usize, ell),
                 };
                 put(buf, area, x, y, &t, *w as usize, row_style.patch(*style));
             }
