@@ -69,3 +69,17 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
         path: Some(dir),
     })
 }
+
+/// A test hook in debug builds: panics when `REPODECK_DEBUG_PANIC` names `point`, so end-to-end
+/// tests can prove the terminal is restored and no secret leaks when something panics. Release
+/// builds compile it to nothing.
+#[cfg(debug_assertions)]
+pub fn panic_point(point: &str) {
+    if std::env::var("REPODECK_DEBUG_PANIC").is_ok_and(|v| v == point) {
+        panic!("forced panic at {point} (REPODECK_DEBUG_PANIC)");
+    }
+}
+
+/// Release builds: nothing.
+#[cfg(not(debug_assertions))]
+pub fn panic_point(_point: &str) {}

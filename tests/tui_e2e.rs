@@ -1,7 +1,8 @@
 //! End to end: the real `repodeck` binary in a pseudo-terminal (portable-pty) against an
 //! in-process fakehub on 127.0.0.1, its screen read back through a vt100 parser. Start, see the
 //! tracked repos, move, open the detail, switch tabs, filter, add a repo from the dialog, sync it,
-//! see the rate bar change, quit cleanly with the terminal restored.
+//! see the rate bar change, quit cleanly with the terminal restored; ctrl+z under a job-control
+//! shell and `fg`; a panic restoring the terminal.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -19,10 +20,19 @@ struct Term {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Term {
     fn start(data: &Path, home: &Path, api: &str) -> Term {
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.arg("--data-dir");
+        cmd.arg(data);
+        env(&mut cmd, home, api);
+        Term::spawn(cmd)
+    }
+
+    fn spawn(cmd: CommandBuilder) -> Term {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -32,27 +42,13 @@ impl Term {
                 pixel_height: 0,
             })
             .expect("open a pty");
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--data-dir");
-        cmd.arg(data);
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("REPODECK_CONFIG", home.join("cfg.toml"));
-        cmd.env("GITHUB_API_URL", api);
-        cmd.env("GITHUB_TOKEN", TOKEN);
-        cmd.env_remove("GH_TOKEN");
-        cmd.env_remove("BROWSER");
-        cmd.env_remove("DISPLAY");
-        cmd.env_remove("WAYLAND_DISPLAY");
-        let child = pair.slave.spawn_command(cmd).expect("spawn repodeck");
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
         let p = parser.clone();
         std::thread::spawn(move || {
-            let _master = pair.master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -65,6 +61,31 @@ impl Term {
             parser,
             writer,
             child,
+            master: pair.master,
+        }
+    }
+
+    /// The terminal is back in cooked mode (line editing and echo on), as the shell needs it.
+    fn cooked(&self) -> bool {
+        let fd = self.master.as_raw_fd().expect("pty fd");
+        // SAFETY: tcgetattr only fills the zeroed struct we own, for a descriptor we hold open.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        let ok = unsafe { libc::tcgetattr(fd, &mut t) } == 0;
+        ok && t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the process did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(30));
         }
     }
 
@@ -118,6 +139,25 @@ impl Term {
     }
 }
 
+/// The environment every run gets: a throwaway home and config, fakehub's URL, a token, no
+/// browser.
+fn env(cmd: &mut CommandBuilder, home: &Path, api: &str) {
+    cmd.env("HOME", home);
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("REPODECK_CONFIG", home.join("cfg.toml"));
+    cmd.env("GITHUB_API_URL", api);
+    cmd.env("GITHUB_TOKEN", TOKEN);
+    cmd.env_remove("GH_TOKEN");
+    cmd.env_remove("BROWSER");
+    cmd.env_remove("DISPLAY");
+    cmd.env_remove("WAYLAND_DISPLAY");
+    cmd.env_remove("REPODECK_DEBUG_PANIC");
+    // A short panic report (no backtrace) fits the screen the test reads.
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd.env_remove("RUST_LIB_BACKTRACE");
+}
+
 fn cli(data: &Path, home: &Path, api: &str, args: &[&str]) {
     let out = std::process::Command::new(BIN)
         .arg("--data-dir")
@@ -152,22 +192,96 @@ fn hub() -> (tokio::runtime::Runtime, repodeck::fakehub::Handle) {
 fn quit(t: &mut Term) {
     // Quit: exit 0 and the terminal is given back.
     t.send("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = t.child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "repodeck did not quit:\n{}",
-            t.screen()
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    };
+    let status = t.wait_exit();
     assert!(status.success(), "exit status {status:?}");
     t.wait_until("the main screen back", |s| {
         !s.alternate_screen() && !s.hide_cursor()
     });
+    assert!(t.cooked(), "raw mode was left on after quitting");
+}
+
+/// A home with a config that turns periodic sync off, and a data dir tracking `repos`.
+fn setup(api: &str, repos: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join("cfg.toml"),
+        "[sync]\nmin_interval = \"0s\"\ninterval = \"0s\"\n",
+    )
+    .unwrap();
+    let mut args = vec!["add"];
+    args.extend_from_slice(repos);
+    cli(&data, &home, api, &args);
+    (tmp, data, home)
+}
+
+#[test]
+fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
+    let (_rt, hub) = hub();
+    let api = hub.url().to_string();
+    let (_tmp, data, home) = setup(&api, &["octo-org/repo-0001"]);
+    // A job-control shell in the pty, as a user has: ctrl+z must stop repodeck and hand the
+    // terminal back in cooked mode; `fg` must bring the UI back.
+    let mut cmd = CommandBuilder::new("/bin/sh");
+    cmd.arg("-i");
+    env(&mut cmd, &home, &api);
+    cmd.env("PS1", "e2e-shell$ ");
+    cmd.env("ENV", "/dev/null");
+    let mut t = Term::spawn(cmd);
+    t.wait_for("e2e-shell$");
+    t.send(&format!("'{BIN}' --data-dir '{}'\r", data.display()));
+    t.wait_until("the list in the alternate screen", |s| {
+        s.alternate_screen() && s.contents().contains("octo-org/repo-0001")
+    });
+    t.send("\x1a");
+    t.wait_until("the shell's screen after ctrl+z", |s| {
+        !s.alternate_screen() && !s.hide_cursor() && s.contents().contains("Stopped")
+    });
+    assert!(t.cooked(), "ctrl+z left the terminal in raw mode");
+    t.send("fg\r");
+    t.wait_until("the UI redrawn after fg", |s| {
+        s.alternate_screen() && s.contents().contains("octo-org/repo-0001")
+    });
+    // Still responsive after resuming: keys work and q quits to the shell.
+    t.send("?");
+    t.wait_for("keys");
+    t.send("\x1b");
+    std::thread::sleep(Duration::from_millis(100));
+    t.send("q");
+    t.wait_until("back at the shell", |s| {
+        !s.alternate_screen() && !s.hide_cursor()
+    });
+    t.send("echo exit-code-$?\r");
+    t.wait_for("exit-code-0");
+    t.send("exit\r");
+    t.wait_exit();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_what_happened() {
+    let (_rt, hub) = hub();
+    let api = hub.url().to_string();
+    let (_tmp, data, home) = setup(&api, &["octo-org/repo-0001"]);
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--data-dir");
+    cmd.arg(&data);
+    env(&mut cmd, &home, &api);
+    // Debug builds panic right after the first frame when asked to (release builds ignore it).
+    cmd.env("REPODECK_DEBUG_PANIC", "tui-frame");
+    let mut t = Term::spawn(cmd);
+    let status = t.wait_exit();
+    assert!(!status.success(), "a panic must not exit 0");
+    t.wait_until("the report on the main screen", |s| {
+        !s.alternate_screen() && !s.hide_cursor() && s.contents().contains("forced panic")
+    });
+    assert!(t.cooked(), "the panic left the terminal in raw mode");
+    let s = t.screen();
+    assert!(
+        !s.contains(TOKEN),
+        "the token is on the screen after a panic:\n{s}"
+    );
 }
 
 fn header(t: &Term) -> String {
@@ -179,22 +293,10 @@ fn browse_filter_add_and_quit_in_a_real_terminal() {
     let (_rt, hub) = hub();
     let api = hub.url().to_string();
     assert!(api.contains("127.0.0.1"), "{api}");
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
     // No periodic sync: every request in this test is one the test asked for.
-    std::fs::write(
-        home.join("cfg.toml"),
-        "[sync]\nmin_interval = \"0s\"\ninterval = \"0s\"\n",
-    )
-    .unwrap();
-    cli(
-        &data,
-        &home,
+    let (_tmp, data, home) = setup(
         &api,
         &[
-            "add",
             "octo-org/repo-0001",
             "octo-org/repo-0002",
             "octo-org/repo-0003",
@@ -291,21 +393,9 @@ fn browse_filter_add_and_quit_in_a_real_terminal() {
 fn sync_fills_rows_and_the_rate_bar_changes() {
     let (_rt, hub) = hub();
     let api = hub.url().to_string();
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(
-        home.join("cfg.toml"),
-        "[sync]\nmin_interval = \"0s\"\ninterval = \"0s\"\n",
-    )
-    .unwrap();
-    cli(
-        &data,
-        &home,
+    let (_tmp, data, home) = setup(
         &api,
         &[
-            "add",
             "octo-org/repo-0001",
             "octo-org/repo-0002",
             "octo-org/repo-0003",

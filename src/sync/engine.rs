@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -307,7 +308,30 @@ async fn worker(shared: Arc<Shared>) {
         }
         busy = true;
         let ids: Vec<LocalId> = jobs.iter().map(|j| j.id).collect();
-        let (t, end) = job::run_pass(&shared.ctx, jobs, &shared.events).await;
+        // A panic in a pass ends its jobs as failed (the pass's own drop reports them) and the
+        // engine keeps serving; the panic hook has logged it.
+        let (t, end) = match std::panic::AssertUnwindSafe(job::run_pass(
+            &shared.ctx,
+            jobs,
+            &shared.events,
+        ))
+        .catch_unwind()
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => {
+                shared.emit(SyncEvent::Error {
+                        message: "repodeck hit an internal error during a sync pass; the affected repositories are marked failed and the log file has the details".into(),
+                    });
+                (
+                    Tally {
+                        failed: ids.len(),
+                        ..Tally::default()
+                    },
+                    PassEnd::Completed,
+                )
+            }
+        };
         {
             let mut s = shared.sched();
             for id in &ids {

@@ -80,6 +80,7 @@ pub async fn run_pass(
         ctx,
         events,
         tally: Tally::default(),
+        pending: jobs.iter().map(|j| j.id).collect(),
     };
     let now = Utc::now();
     let mut works = Vec::new();
@@ -116,6 +117,7 @@ pub async fn run_pass(
             ),
         }
     }
+    crate::logging::panic_point("sync-pass");
     let end = if ctx.force_rest || !ctx.client.is_authenticated() {
         pass.rest(works).await
     } else {
@@ -215,6 +217,27 @@ struct Pass<'a> {
     ctx: &'a Ctx,
     events: &'a UnboundedSender<SyncEvent>,
     tally: Tally,
+    /// Jobs of this pass without their `Finished` yet.
+    pending: std::collections::HashSet<LocalId>,
+}
+
+impl Drop for Pass<'_> {
+    /// A pass cut short by a panic (caught by the engine) still ends every job it started, so no
+    /// caller waits forever and the UI shows what happened.
+    fn drop(&mut self) {
+        for id in std::mem::take(&mut self.pending) {
+            self.finish_job(
+                id,
+                Instant::now(),
+                JobCost::default(),
+                failed(
+                    "internal",
+                    "repodeck hit an internal error while syncing this repository (see the log file); the stored data was kept. Please report it",
+                ),
+                None,
+            );
+        }
+    }
 }
 
 impl Pass<'_> {
@@ -230,6 +253,7 @@ impl Pass<'_> {
         outcome: Outcome,
         repo: Option<TrackedRepo>,
     ) {
+        self.pending.remove(&id);
         self.tally.add(&outcome);
         let duration_ms = started.elapsed().as_millis() as u64;
         let _ = self.events.send(SyncEvent::Finished {

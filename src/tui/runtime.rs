@@ -78,6 +78,7 @@ pub async fn event_loop(
         if app.dirty {
             terminal.draw(|f| view::render(app, f))?;
             app.dirty = false;
+            crate::logging::panic_point("tui-frame");
         }
         if app.quit {
             return Ok(());
@@ -231,7 +232,15 @@ fn run_effects(
                 out.write_all(osc52(&text).as_bytes())?;
                 out.flush()?;
             }
-            Effect::Suspend => suspend(terminal, mouse)?,
+            Effect::Suspend => {
+                let size = suspend(terminal, mouse)?;
+                // The terminal may have been resized while stopped; everything is drawn anew.
+                app.update(Action::Resize {
+                    width: size.width,
+                    height: size.height,
+                });
+                app.dirty = true;
+            }
         }
     }
     Ok(())
@@ -336,8 +345,8 @@ fn open_url(url: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// ctrl+z: give the terminal back, stop, and take it again when resumed.
-fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> io::Result<()> {
+/// ctrl+z: give the terminal back, stop, and take it again when resumed; returns the size then.
+fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> io::Result<ratatui::layout::Size> {
     super::restore_terminal();
     #[cfg(unix)]
     {
@@ -348,6 +357,10 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> io::Result<()> {
         }
     }
     super::enter_terminal(mouse)?;
-    terminal.clear()?;
-    Ok(())
+    // Not `terminal.clear()`: it asks the terminal for the cursor position, and that answer
+    // races the input stream's reader. `resize` clears the screen and forgets the last frame
+    // without asking anything.
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok(size)
 }
