@@ -79,6 +79,7 @@ async fn setup(repos: usize, latency_ms: u64, rest: bool) -> Run {
         EngineOptions {
             force_rest: rest,
             etags: Some(etags),
+            ..EngineOptions::default()
         },
     );
     Run {

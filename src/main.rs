@@ -12,7 +12,7 @@ use repodeck::commands::{self, CliError, Context, Status, token};
 use repodeck::config::Config;
 use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
-use repodeck::sync::engine::{self, EngineOptions};
+
 use repodeck::sync::{ImportOptions, ImportSource};
 
 fn main() -> ExitCode {
@@ -105,18 +105,9 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             let rt = commands::remote::runtime()?;
             rt.block_on(async {
                 // The UI starts from the store even when the engine cannot: it then browses offline.
-                let engine = match commands::remote::client(&ctx, &store) {
-                    Ok((client, etags)) => {
-                        let opts = EngineOptions {
-                            etags: Some(etags),
-                            ..EngineOptions::default()
-                        };
-                        Some(engine::start_with(
-                            store.clone(),
-                            client,
-                            ctx.config.clone(),
-                            opts,
-                        ))
+                let engine = match commands::remote::clients(&ctx, &store) {
+                    Ok(clients) => {
+                        Some(clients.start_engine(store.clone(), ctx.config.clone(), false))
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "sync engine not started; browsing offline");

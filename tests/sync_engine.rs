@@ -20,6 +20,8 @@ use repodeck::sync::{
 };
 use secrecy::SecretString;
 
+const MAIN_TOKEN: &str = "ghp_enginetest0000000000000000000000000";
+
 struct Env {
     _dir: tempfile::TempDir,
     hub: Handle,
@@ -39,9 +41,7 @@ async fn env_with(repos: usize, fh: FakehubConfig, min_interval: Duration, rest:
     let client = GithubClient::new(ClientOptions {
         api_url: hub.url().to_string(),
         graphql_url: format!("{}/graphql", hub.url()),
-        token: Some(SecretString::from(
-            "ghp_enginetest0000000000000000000000000".to_string(),
-        )),
+        token: Some(SecretString::from(MAIN_TOKEN.to_string())),
         etags: Some(cache),
         ..ClientOptions::default()
     })
@@ -66,6 +66,7 @@ async fn env_with(repos: usize, fh: FakehubConfig, min_interval: Duration, rest:
         EngineOptions {
             force_rest: rest,
             etags: Some(etags),
+            ..EngineOptions::default()
         },
     );
     Env {
@@ -557,4 +558,87 @@ async fn rest_path_detects_changes_and_uses_etags() {
             changes: vec![Change::Stars { delta: 3 }]
         }
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_repo_tokens_route_their_repos_and_a_rejected_one_fails_only_its_repo() {
+    const OWN: &str = "ghp_perrepo0000000000000000000000000000";
+    const REVOKED: &str = "ghp_revoked0000000000000000000000000000";
+    let e = env_with(
+        5,
+        FakehubConfig {
+            tokens: vec![MAIN_TOKEN.into(), OWN.into()],
+            ..FakehubConfig::default()
+        },
+        Duration::ZERO,
+        false,
+    )
+    .await;
+    let etags = Arc::new(StoreEtags::new(e.store.clone()));
+    let client = |token: &str| {
+        let cache: Arc<dyn repodeck::github::EtagCache> = etags.clone();
+        GithubClient::new(ClientOptions {
+            api_url: e.hub.url().to_string(),
+            graphql_url: format!("{}/graphql", e.hub.url()),
+            token: Some(SecretString::from(token.to_string())),
+            etags: Some(cache),
+            ..ClientOptions::default()
+        })
+        .unwrap()
+    };
+    let own = client(OWN);
+    let revoked = client(REVOKED);
+    let mut config = Config::default();
+    config.sync.min_interval = Duration::ZERO;
+    config.sync.interval = None;
+    let mut engine = engine::start_with(
+        e.store.clone(),
+        e.client.clone(),
+        config,
+        EngineOptions {
+            etags: Some(etags.clone()),
+            repo_clients: HashMap::from([
+                ("octo-org/repo-0001".to_string(), own.clone()),
+                ("octo-org/repo-0002".to_string(), revoked.clone()),
+            ]),
+            ..EngineOptions::default()
+        },
+    );
+    let main_before = e.client.accounting().requests;
+    let finished = run(&mut engine, all(false)).await;
+    assert_eq!(finished.len(), e.store.len());
+    let own_id = local(&e.store, "octo-org/repo-0001");
+    let revoked_id = local(&e.store, "octo-org/repo-0002");
+    assert!(
+        matches!(finished[&own_id].0, Outcome::Synced { .. }),
+        "{:?}",
+        finished[&own_id]
+    );
+    assert!(
+        matches!(&finished[&revoked_id].0, Outcome::Failed { kind, .. } if kind == "unauthorized"),
+        "{:?}",
+        finished[&revoked_id]
+    );
+    for (id, (outcome, _)) in &finished {
+        if *id != revoked_id {
+            assert!(matches!(outcome, Outcome::Synced { .. }), "{outcome:?}");
+        }
+    }
+    // Each token carried its own repos: the per-repo clients made requests, and the main one
+    // synced the other three in its own batch.
+    assert!(own.accounting().requests >= 1);
+    assert!(
+        revoked
+            .accounting()
+            .by_status
+            .get(&401)
+            .copied()
+            .unwrap_or(0)
+            >= 1
+    );
+    assert!(e.client.accounting().requests > main_before);
+    // As with the main token, a rejected token leaves the stored data as it was.
+    let stored = e.store.get(revoked_id).unwrap().unwrap();
+    assert_eq!(stored.status, SyncStatus::Never);
+    assert!(stored.meta.is_none());
 }

@@ -13,7 +13,7 @@ use crate::domain::{Change, LocalId};
 use crate::github::Accounting;
 use crate::sanitize;
 use crate::store::Store;
-use crate::sync::engine::{self, EngineOptions};
+
 use crate::sync::{Outcome, Priority, SyncCommand, SyncEvent};
 
 #[derive(Debug, Clone, Default)]
@@ -164,7 +164,11 @@ async fn drive(
     err: &mut dyn Write,
 ) -> Result<Summary, CliError> {
     let started = Instant::now();
-    let (client, etags) = remote::client(ctx, &store)?;
+    let remote::Clients {
+        client,
+        etags,
+        per_repo,
+    } = remote::clients(ctx, &store)?;
     let before = client.accounting();
     if !client.is_authenticated() {
         let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
@@ -182,11 +186,12 @@ async fn drive(
     }
     let mut config = ctx.config.clone();
     config.sync.interval = None;
-    let opts = EngineOptions {
-        force_rest: args.rest,
-        etags: Some(etags),
-    };
-    let mut engine = engine::start_with(store, client.clone(), config, opts);
+    let mut engine = remote::Clients {
+        client: client.clone(),
+        etags,
+        per_repo,
+    }
+    .start_engine(store, config, args.rest);
     let send = |c: SyncCommand| {
         engine
             .commands

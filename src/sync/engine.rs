@@ -2,6 +2,7 @@
 //! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
 //! `SyncEvent`. Started by the CLI, the TUI or `serve` through [`start`]; driven by [`EngineHandle`].
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -26,6 +27,9 @@ pub struct EngineOptions {
     pub force_rest: bool,
     /// The ETag cache the client was built with, so ETags are written with their repo's batch.
     pub etags: Option<Arc<StoreEtags>>,
+    /// Clients for repos with their own vault token, by lowercase `owner/name`; every other repo
+    /// goes through the main client.
+    pub repo_clients: HashMap<String, GithubClient>,
 }
 
 /// Starts the engine with default options. Must be called inside a tokio runtime.
@@ -50,6 +54,7 @@ pub fn start_with(
             store,
             client,
             etags: opts.etags,
+            repo_clients: opts.repo_clients,
             min_interval: config.sync.min_interval,
             force_rest: opts.force_rest,
         },

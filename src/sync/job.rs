@@ -27,6 +27,9 @@ use crate::store::{Store, SyncWrite};
 pub struct Ctx {
     pub store: Arc<Store>,
     pub client: GithubClient,
+    /// Clients for repos with their own token (per-repo > global > environment), by lowercase
+    /// `owner/name`.
+    pub repo_clients: std::collections::HashMap<String, GithubClient>,
     pub etags: Option<Arc<StoreEtags>>,
     pub min_interval: Duration,
     /// Use the REST + ETag path even with a token.
@@ -118,12 +121,35 @@ pub async fn run_pass(
         }
     }
     crate::logging::panic_point("sync-pass");
-    let end = if ctx.force_rest || !ctx.client.is_authenticated() {
-        pass.rest(works).await
-    } else {
-        pass.graphql(works).await
-    };
+    // Repos with their own token go through their own client, one group per token; a rejected
+    // per-repo token fails only its repos.
+    let mut own: std::collections::BTreeMap<String, Vec<Work>> = Default::default();
+    let mut shared = Vec::new();
+    for w in works {
+        let k = w.repo.key.lower();
+        if ctx.repo_clients.contains_key(&k) {
+            own.entry(k).or_default().push(w);
+        } else {
+            shared.push(w);
+        }
+    }
+    let end = pass.group(&ctx.client, shared).await;
+    for (k, works) in own {
+        let client = ctx.client_for_name(&k).clone();
+        let _ = pass.group(&client, works).await;
+    }
     (pass.tally, end)
+}
+
+impl Ctx {
+    /// The client whose token `repo` uses: its own, else the main one.
+    pub fn client_for(&self, repo: &RepoKey) -> &GithubClient {
+        self.client_for_name(&repo.lower())
+    }
+
+    fn client_for_name(&self, lower: &str) -> &GithubClient {
+        self.repo_clients.get(lower).unwrap_or(&self.client)
+    }
 }
 
 /// Synced less than `min_interval` ago.
@@ -404,8 +430,20 @@ impl Pass<'_> {
         self.write(w, repo, None, Vec::new(), now, Outcome::Unchanged);
     }
 
-    async fn graphql(&mut self, works: Vec<Work>) -> PassEnd {
-        let client = self.ctx.client.clone();
+    /// Syncs `works` through `client`: GraphQL batches with a token, REST with ETags without
+    /// one (or when asked).
+    async fn group(&mut self, client: &GithubClient, works: Vec<Work>) -> PassEnd {
+        if works.is_empty() {
+            return PassEnd::Completed;
+        }
+        if self.ctx.force_rest || !client.is_authenticated() {
+            self.rest(client.clone(), works).await
+        } else {
+            self.graphql(client.clone(), works).await
+        }
+    }
+
+    async fn graphql(&mut self, client: GithubClient, works: Vec<Work>) -> PassEnd {
         let (probe, mut fetch): (Vec<Work>, Vec<Work>) = works.into_iter().partition(|w| {
             !w.job.force && w.repo.meta.is_some() && w.repo.status != SyncStatus::Never
         });
@@ -555,8 +593,7 @@ impl Pass<'_> {
         PassEnd::Completed
     }
 
-    async fn rest(&mut self, works: Vec<Work>) -> PassEnd {
-        let client = self.ctx.client.clone();
+    async fn rest(&mut self, client: GithubClient, works: Vec<Work>) -> PassEnd {
         let mut stream = futures::stream::iter(works.into_iter().map(|w| {
             let client = client.clone();
             async move {
@@ -665,7 +702,7 @@ pub async fn fetch_commit(
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "the repository is no longer tracked".to_string())?;
     let commit = ctx
-        .client
+        .client_for(&repo.key)
         .commit(&repo.key, sha)
         .await
         .map_err(|e| e.to_string())?;

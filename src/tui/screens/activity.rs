@@ -82,6 +82,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         rows,
         Some(cur.sel.saturating_sub(off)),
-        t.glyphs.ellipsis,
     );
 }

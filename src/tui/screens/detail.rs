@@ -246,7 +246,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         visible,
         Some(cur.sel.saturating_sub(off)),
-        t.glyphs.ellipsis,
     );
 }
 

@@ -196,6 +196,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.selected,
         visible,
         Some(app.list.sel - off),
-        t.glyphs.ellipsis,
     );
 }

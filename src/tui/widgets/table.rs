@@ -105,8 +105,9 @@ pub fn draw(
     selected_style: Style,
     rows: impl Iterator<Item = (Vec<Cell>, Style)>,
     selected: Option<usize>,
-    ell: &str,
 ) {
+    // ASCII mode turns the ellipsis into `~` with every other symbol (view::asciify).
+    let ell = "…";
     if area.height == 0 || area.width == 0 {
         return;
     }
