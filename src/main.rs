@@ -96,7 +96,9 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     )
     .map_err(CliError::Input)?;
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole command: a panic on another thread must be able to reach the
+    // terminal (the panic hook restores it) instead of waiting for this thread forever.
+    let mut out = std::io::stdout();
     let mut err = std::io::stderr();
     match cli.command {
         None => {

@@ -1,6 +1,8 @@
 //! CLI tests of `repodeck token ...`: stdin-only input, exit codes and messages, passphrase and
 //! identity-file modes, rotations, and no token on disk or in output. The live check points at a
-//! closed local port, so it is "unreachable" and `token set` stores with a warning.
+//! closed local port, so it is "unreachable" and `token set` stores with a warning. The leak test
+//! syncs against fakehub through 5xx answers, a 401 and a forced panic, at trace level, and then
+//! searches every output and every file for the tokens.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,11 @@ impl Env {
     }
     /// `repodeck --data-dir D --api-url API <args>` with a clean environment.
     fn cmd(&self, pass: Option<&str>, args: &[&str]) -> Command {
+        self.cmd_at(API, pass, args)
+    }
+
+    /// Like [`Env::cmd`], against `api`.
+    fn cmd_at(&self, api: &str, pass: Option<&str>, args: &[&str]) -> Command {
         // REPODECK_TEST_BIN: a private copy of the binary, for when several worktrees share one
         // target dir and `target/debug/repodeck` can be replaced mid-run.
         let mut c = match std::env::var_os("REPODECK_TEST_BIN") {
@@ -41,7 +48,7 @@ impl Env {
             .arg("--data-dir")
             .arg(self.data())
             .arg("--api-url")
-            .arg(API)
+            .arg(api)
             .args(args);
         if let Some(p) = pass {
             c.env("REPODECK_PASSPHRASE", p);
@@ -426,4 +433,168 @@ fn rotations_keep_tokens_usable() {
     );
     assert_no_leak_on_disk(&env.data(), TOKEN);
     assert_no_leak_on_disk(&env.data(), OTHER);
+}
+
+/// Every output of one run, for the leak search.
+fn outputs(a: &assert_cmd::assert::Assert) -> Vec<u8> {
+    let o = a.get_output();
+    [o.stdout.clone(), o.stderr.clone()].concat()
+}
+
+#[test]
+fn no_token_leaks_from_syncs_through_5xx_401_and_a_panic() {
+    use repodeck::fakehub::{self, FakehubConfig, FaultKind, FaultRule};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hub = rt
+        .block_on(fakehub::spawn(FakehubConfig {
+            repos: 6,
+            tokens: vec![TOKEN.into(), OTHER.into()],
+            ..FakehubConfig::default()
+        }))
+        .expect("fakehub on loopback");
+    let api = hub.url().to_string();
+    assert!(api.starts_with("http://127.0.0.1:"), "{api}");
+    let env = Env::new();
+    let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut run = |what: &str, a: assert_cmd::assert::Assert| {
+        seen.push((what.to_string(), outputs(&a)));
+        a
+    };
+
+    // A global vault token and a per-repo one, both checked live against fakehub.
+    let a = env
+        .cmd_at(&api, Some(PASS), &["token", "set"])
+        .write_stdin(format!("{TOKEN}\n"))
+        .assert()
+        .success();
+    let a = run("token set", a);
+    assert!(
+        text(&outputs(&a)).contains("octocat"),
+        "{}",
+        text(&outputs(&a))
+    );
+    let a = env
+        .cmd_at(
+            &api,
+            Some(PASS),
+            &["token", "set", "--repo", "octo-org/repo-0001"],
+        )
+        .write_stdin(format!("{OTHER}\n"))
+        .assert()
+        .success();
+    run("token set --repo", a);
+    let a = env
+        .cmd_at(
+            &api,
+            None,
+            &[
+                "add",
+                "octo-org/repo-0000",
+                "octo-org/repo-0001",
+                "octo-org/repo-0002",
+                "octo-org/repo-0003",
+            ],
+        )
+        .assert()
+        .success();
+    run("add", a);
+
+    // 1. Half the requests answer 5xx.
+    hub.set_faults(vec![FaultRule {
+        probability: Some(0.5),
+        ..FaultRule::new("**", FaultKind::Status { status: 502 })
+    }]);
+    let a = env
+        .cmd_at(&api, Some(PASS), &["sync", "--all", "--force"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert();
+    let code = a.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "5xx run: {code:?}");
+    run("sync under 5xx", a);
+
+    // 2. Every token rejected: the sync stops with exit 2, and `token check` says revoked.
+    hub.set_faults(vec![FaultRule::new("**", FaultKind::BadCredentials)]);
+    let a = env
+        .cmd_at(&api, Some(PASS), &["sync", "--all", "--force"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(2);
+    run("sync under 401", a);
+    let a = env
+        .cmd_at(&api, Some(PASS), &["token", "check"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert();
+    let a = run("token check under 401", a);
+    assert!(
+        text(&outputs(&a)).contains("revoked") || text(&outputs(&a)).contains("rejected"),
+        "{}",
+        text(&outputs(&a))
+    );
+
+    // 3. A panic inside a sync pass (debug builds honour REPODECK_DEBUG_PANIC): reported, the
+    // repos fail, the process ends.
+    hub.set_faults(vec![]);
+    let a = env
+        .cmd_at(&api, Some(PASS), &["sync", "--all", "--force"])
+        .env("REPODECK_DEBUG_PANIC", "sync-pass")
+        .env("RUST_BACKTRACE", "1")
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(1);
+    let a = run("sync with a panic", a);
+    assert!(
+        text(&outputs(&a)).contains("forced panic"),
+        "{}",
+        text(&outputs(&a))
+    );
+    // And a clean sync afterwards works with both tokens.
+    let a = env
+        .cmd_at(&api, Some(PASS), &["sync", "--all", "--force", "--json"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success();
+    run("clean sync", a);
+    let a = env
+        .cmd_at(&api, Some(PASS), &["token", "list", "--json"])
+        .assert()
+        .success();
+    run("token list", a);
+
+    // Debug output of everything that holds the tokens.
+    let (store, _) = repodeck::store::Store::open(&env.data()).unwrap();
+    let keys = repodeck::secrets::KeySource::Passphrase(
+        repodeck::secrets::PassphraseSource::Given(secrecy::SecretString::from(PASS.to_string())),
+    );
+    let tokens = repodeck::secrets::Tokens::load(&store, &keys, &|_| None).unwrap();
+    let global = tokens.for_repo(None).expect("the global token loads");
+    let _in_runtime = rt.enter();
+    let client = repodeck::github::GithubClient::new(repodeck::github::ClientOptions {
+        api_url: api.clone(),
+        token: Some(global.secret.clone()),
+        ..repodeck::github::ClientOptions::default()
+    })
+    .unwrap();
+    let debug = format!("{tokens:?} {tokens:#?} {global:?} {client:?} {keys:?}");
+    assert!(debug.contains("REDACTED"), "{debug}");
+    drop(store);
+    drop(_in_runtime);
+    seen.push(("Debug output".into(), debug.into_bytes()));
+
+    let logs: Vec<PathBuf> = files_under(&env.data().join("logs"));
+    let log_text: Vec<u8> = logs
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap())
+        .collect();
+    assert!(
+        text(&log_text).contains("TRACE"),
+        "the runs logged at trace level"
+    );
+    for token in [TOKEN, OTHER] {
+        for (what, bytes) in &seen {
+            assert_no_leak(what, bytes, token);
+        }
+        // Every file under the data dir (store, logs, vault, backups) and the home/config dir.
+        assert_no_leak_on_disk(env.dir.path(), token);
+    }
+    rt.block_on(hub.shutdown());
 }

@@ -29,9 +29,15 @@ use app::{App, Env};
 use keymap::Keymap;
 use theme::Theme;
 
-/// Leaves the alternate screen, mouse capture and raw mode; safe to call when the terminal was
-/// never set up.
+/// Set while the TUI owns the terminal, so the panic hook touches the terminal only then.
+static TERMINAL_TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves the alternate screen, mouse capture and raw mode; does nothing when the TUI does not
+/// hold the terminal (a CLI command's panic prints plainly).
 pub fn restore_terminal() {
+    if !TERMINAL_TAKEN.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     let _ = crossterm::terminal::disable_raw_mode();
     let _ = crossterm::execute!(
         io::stdout(),
@@ -43,6 +49,7 @@ pub fn restore_terminal() {
 
 /// Raw mode, alternate screen, and mouse capture when asked for.
 pub fn enter_terminal(mouse: bool) -> io::Result<()> {
+    TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
     if mouse {
@@ -108,6 +115,7 @@ pub async fn run_async(
 ) -> io::Result<()> {
     let mut app = build_app(ctx, engine.is_some())?;
     let mouse = ctx.config.ui.mouse;
+    TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut terminal = ratatui::init();
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
