@@ -126,6 +126,9 @@ pub struct Store {
     _lock: File,
     /// A deferred `apply_sync` changed the tracked list: `write_deferred_backup` owes a backup.
     backup_dirty: std::sync::atomic::AtomicBool,
+    /// The list `open` decoded while verifying the records, handed to the first `list()` so a
+    /// start reads the store once; any write drops it.
+    warm: std::sync::Mutex<Option<Vec<TrackedRepo>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -224,6 +227,7 @@ impl Store {
                     dir: dir.to_path_buf(),
                     _lock: lock,
                     backup_dirty: Default::default(),
+                    warm: Default::default(),
                 };
                 match store.check_schema() {
                     Ok(report) => {
@@ -391,10 +395,13 @@ impl Store {
             self.migrate(found)?;
             report = OpenReport::Migrated { from: found };
         }
+        let mut repos = Vec::new();
         for item in self.tree.scan_prefix(keys::REPO) {
             let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
-            decode::<TrackedRepo>(&k, &v)?;
+            repos.push(decode::<TrackedRepo>(&k, &v)?);
         }
+        repos.sort_by(|a, b| a.key.cmp(&b.key));
+        *self.warm_slot() = Some(repos);
         Ok(report)
     }
 
@@ -425,9 +432,7 @@ impl Store {
             batch.insert(k, encode(&repo));
         }
         batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         self.flush()?;
         self.write_backup()?;
         Ok(())
@@ -457,6 +462,7 @@ impl Store {
             dir: dir.to_path_buf(),
             _lock: lock,
             backup_dirty: Default::default(),
+            warm: Default::default(),
         };
         store.check_schema()?;
         let backup: Backup = std::fs::read(dir.join("tracked.json"))
@@ -479,10 +485,7 @@ impl Store {
                 let mut batch = sled::Batch::default();
                 batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
                 batch.insert(keys::repo(local), encode(&repo));
-                store
-                    .tree
-                    .apply_batch(batch)
-                    .map_err(|e| store.write_err(e))?;
+                store.apply(batch)?;
             }
         }
         let secrets: Vec<(String, Vec<u8>)> = std::fs::read(dir.join("vault-backup.json"))
@@ -543,8 +546,23 @@ impl Store {
             .map(|b| LocalId(u64::from_be_bytes(b))))
     }
 
+    fn warm_slot(&self) -> std::sync::MutexGuard<'_, Option<Vec<TrackedRepo>>> {
+        self.warm
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Every write of records goes through here (and drops the list `open` kept).
+    fn apply(&self, batch: sled::Batch) -> Result<()> {
+        self.warm_slot().take();
+        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))
+    }
+
     /// Every tracked repo, sorted by name.
     pub fn list(&self) -> Result<Vec<TrackedRepo>> {
+        if let Some(repos) = self.warm_slot().take() {
+            return Ok(repos);
+        }
         let mut out = Vec::new();
         for item in self.tree.scan_prefix(keys::REPO) {
             let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
@@ -555,6 +573,9 @@ impl Store {
     }
 
     pub fn len(&self) -> usize {
+        if let Some(repos) = self.warm_slot().as_ref() {
+            return repos.len();
+        }
         self.tree.scan_prefix(keys::REPO).count()
     }
     pub fn is_empty(&self) -> bool {
@@ -610,9 +631,7 @@ impl Store {
             batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
         }
         let n = seen.len();
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         self.flush()?;
         self.write_backup()?;
         Ok(n.min(keys_in.len()))
@@ -629,9 +648,7 @@ impl Store {
             encode(&TrackedRepo::new(local, key.clone(), at)),
         );
         batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         Ok(Added::New(local))
     }
 
@@ -656,9 +673,7 @@ impl Store {
                 }
             }
         }
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         self.flush()?;
         self.write_backup()?;
         Ok(true)
@@ -708,9 +723,7 @@ impl Store {
         for (fp, url, entry) in &write.etags {
             batch.insert(keys::etag(fp, url), encode(entry));
         }
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         if backup_needed {
             if write.defer_backup {
                 self.backup_dirty
@@ -775,9 +788,7 @@ impl Store {
                 batch.insert(keys::repo(tracked.local), encode(&tracked));
             }
         }
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         Ok(())
     }
 
@@ -824,9 +835,7 @@ impl Store {
                 None => batch.remove(keys::vault(&name)),
             }
         }
-        self.tree
-            .apply_batch(batch)
-            .map_err(|e| self.write_err(e))?;
+        self.apply(batch)?;
         self.flush()?;
         let all = self.vault_list()?;
         let json = serde_json::to_vec(&all).map_err(|e| self.write_err(e))?;
@@ -894,6 +903,34 @@ mod tests {
         assert!(store.remove(&key("octocat/hello-world")).unwrap());
         assert!(!store.remove(&key("octocat/hello-world")).unwrap());
         assert!(store.is_empty());
+    }
+
+    #[test]
+    fn the_list_kept_from_open_is_dropped_by_any_write() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store.add_many(&[key("a/one"), key("a/two")]).unwrap();
+        }
+        let names = |s: &Store| -> Vec<String> {
+            s.list()
+                .unwrap()
+                .into_iter()
+                .map(|r| r.key.to_string())
+                .collect()
+        };
+        // Reopened: the first list comes from open's pass, and a write right after it shows.
+        let (store, _) = Store::open(dir.path()).unwrap();
+        assert_eq!(store.len(), 2);
+        store.add(&key("a/three")).unwrap();
+        assert_eq!(names(&store), ["a/one", "a/three", "a/two"]);
+        drop(store);
+        let (store, _) = Store::open(dir.path()).unwrap();
+        assert!(store.remove(&key("a/one")).unwrap());
+        assert_eq!(store.len(), 2);
+        assert_eq!(names(&store), ["a/three", "a/two"]);
+        // Without writes, reading twice gives the same list.
+        assert_eq!(names(&store), names(&store));
     }
 
     #[test]
