@@ -10,8 +10,9 @@ use directories::ProjectDirs;
 use repodeck::cli::{Cli, Command};
 use repodeck::commands::{self, CliError, Context, Status, token};
 use repodeck::config::Config;
-use repodeck::secrets::{KeySource, PassphraseSource};
+use repodeck::secrets::{self, KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
+use repodeck::tui::{EngineStart, UnlockError};
 
 use repodeck::sync::{ImportOptions, ImportSource};
 
@@ -107,13 +108,19 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             let rt = commands::remote::runtime()?;
             rt.block_on(async {
                 // The UI starts from the store even when the engine cannot: it then browses offline.
-                let engine = match commands::remote::clients(&ctx, &store) {
-                    Ok(clients) => {
-                        Some(clients.start_engine(store.clone(), ctx.config.clone(), false))
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "sync engine not started; browsing offline");
-                        None
+                let engine = if vault_needs_passphrase(&ctx, &store) {
+                    EngineStart::Locked(unlocker(&ctx, &store))
+                } else {
+                    match commands::remote::clients(&ctx, &store) {
+                        Ok(clients) => EngineStart::Running(clients.start_engine(
+                            store.clone(),
+                            ctx.config.clone(),
+                            false,
+                        )),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sync engine not started; browsing offline");
+                            EngineStart::Offline
+                        }
                     }
                 };
                 repodeck::tui::run_async(&ctx, store, engine).await
@@ -232,4 +239,33 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             },
         ),
     }
+}
+
+/// The vault holds tokens and neither `--identity` / `REPODECK_IDENTITY` nor
+/// `REPODECK_PASSPHRASE` unlocks it: the TUI asks in its passphrase dialog.
+fn vault_needs_passphrase(ctx: &commands::Context, store: &Store) -> bool {
+    ctx.identity.is_none()
+        && std::env::var_os("REPODECK_PASSPHRASE").is_none()
+        && secrets::list_tokens(store).is_ok_and(|t| !t.is_empty())
+}
+
+/// Unlocks the vault with the dialog's passphrase and starts the engine over its tokens.
+fn unlocker(ctx: &commands::Context, store: &std::sync::Arc<Store>) -> repodeck::tui::Unlocker {
+    let config = ctx.config.clone();
+    let store = store.clone();
+    std::sync::Arc::new(move |pass| {
+        let keys = secrets::KeySource::Passphrase(secrets::PassphraseSource::Given(pass));
+        let tokens = match secrets::Tokens::load(&store, &keys, &|name| std::env::var(name).ok()) {
+            Ok(t) => t,
+            Err(
+                secrets::VaultError::WrongPassphrase { .. } | secrets::VaultError::EmptyPassphrase,
+            ) => {
+                return Err(UnlockError::WrongPassphrase);
+            }
+            Err(e) => return Err(UnlockError::Failed(e.to_string())),
+        };
+        let clients = commands::remote::clients_from(&config, &store, &tokens)
+            .map_err(|e| UnlockError::Failed(e.to_string()))?;
+        Ok(clients.start_engine(store.clone(), config.clone(), false))
+    })
 }

@@ -77,7 +77,8 @@ async fn demo(ctx: &Context, opts: DemoOptions, dir: &std::path::Path) -> Result
         data_dir: dir.to_path_buf(),
         ..ctx.clone()
     };
-    let ui = crate::tui::run_async(&demo_ctx, store, Some(handle)).await;
+    let ui =
+        crate::tui::run_async(&demo_ctx, store, crate::tui::EngineStart::Running(handle)).await;
     hub.shutdown().await;
     ui.map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
     Ok(Status::Ok)

@@ -52,6 +52,15 @@ pub fn clients_with(
     keys: &crate::secrets::KeySource,
 ) -> Result<Clients, CliError> {
     let tokens = crate::secrets::Tokens::load(store, keys, &|name| std::env::var(name).ok())?;
+    clients_from(config, store, &tokens)
+}
+
+/// [`clients_with`] over tokens already loaded.
+pub fn clients_from(
+    config: &Config,
+    store: &Arc<Store>,
+    tokens: &crate::secrets::Tokens,
+) -> Result<Clients, CliError> {
     let (client, etags) = client_with_token(
         config,
         store,

@@ -46,6 +46,10 @@ pub fn start_with(
 ) -> EngineHandle {
     let (ctx_tx, ctx_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let _ = ev_tx.send(SyncEvent::TokenInUse {
+        fingerprint: client.token_fingerprint(),
+        per_repo: opts.repo_clients.len(),
+    });
     let shared = Arc::new(Shared {
         sched: Mutex::new(Scheduler::new()),
         wake: Notify::new(),
@@ -264,9 +268,9 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 });
             }
             SyncCommand::Unlock(_) => {
-                // No token vault in this build yet: the token comes from the environment.
+                // The TUI unlocks the vault before it starts the engine (see `tui::EngineStart`).
                 shared.emit(SyncEvent::Error {
-                    message: "there is no token vault to unlock; set GITHUB_TOKEN instead".into(),
+                    message: "the token vault is already unlocked".into(),
                 });
             }
             SyncCommand::Shutdown => {

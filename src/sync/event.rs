@@ -131,6 +131,12 @@ pub enum SyncEvent {
     },
     Resumed,
     RateLimits(Vec<RateBucket>),
+    /// Which token the engine's requests use, as a fingerprint (never the token); `None` is
+    /// anonymous. `per_repo` repos use a token of their own.
+    TokenInUse {
+        fingerprint: Option<String>,
+        per_repo: usize,
+    },
     /// The token vault is locked: the UI asks for the passphrase and answers `SyncCommand::Unlock`.
     /// `retry` is true after a wrong passphrase.
     PassphraseNeeded {

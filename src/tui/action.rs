@@ -120,6 +120,11 @@ pub enum Action {
     Failed {
         message: String,
     },
+    /// Something the runtime did, said in the status line.
+    #[serde(skip)]
+    Notify {
+        message: String,
+    },
 }
 
 impl Action {

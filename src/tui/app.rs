@@ -375,6 +375,8 @@ pub struct App {
     pub env: Env,
     pub no_color: bool,
     pub ascii: bool,
+    /// The token the engine uses, as its fingerprint text (for the rate panel).
+    pub token: Option<String>,
 
     pub repos: Vec<TrackedRepo>,
     index: HashMap<LocalId, usize>,
@@ -422,6 +424,7 @@ impl App {
             env,
             no_color: false,
             ascii: false,
+            token: None,
             repos: Vec::new(),
             index: HashMap::new(),
             view: Vec::new(),
@@ -638,6 +641,13 @@ impl App {
             }
             Action::Failed { message } => {
                 self.notice("Something went wrong", &message, Level::Error, None)
+            }
+            Action::Notify { message } => {
+                if matches!(self.dialog, Some(Dialog::Passphrase { .. })) {
+                    self.dialog = None;
+                }
+                self.say(message, Level::Info);
+                self.dirty = true;
             }
             Action::Edit(e) => self.edit(e, &mut fx),
             other if self.dialog.is_some() => self.dialog_action(other, &mut fx),
@@ -1038,6 +1048,22 @@ impl App {
                     format!("sync pass done: {synced} synced, {unchanged} unchanged, {failed} failed, {skipped} skipped"),
                     level,
                 );
+            }
+            SyncEvent::TokenInUse {
+                fingerprint,
+                per_repo,
+            } => {
+                let mut text = match fingerprint {
+                    Some(fp) => format!(
+                        "{} (key id as in `repodeck token list`)",
+                        sanitize::line(&fp)
+                    ),
+                    None => "none: anonymous, 60 REST requests an hour".into(),
+                };
+                if per_repo > 0 {
+                    text.push_str(&format!("; {per_repo} repo(s) use a token of their own"));
+                }
+                self.token = Some(text);
             }
             SyncEvent::PassphraseNeeded { retry } => {
                 self.dialog = Some(Dialog::Passphrase {

@@ -45,6 +45,9 @@ struct Ctx {
     store: Arc<Store>,
     engine: Option<mpsc::UnboundedSender<SyncCommand>>,
     loads: mpsc::UnboundedSender<Action>,
+    /// Set while the vault is locked: the passphrase dialog's answer goes here.
+    unlocker: Option<super::Unlocker>,
+    unlocked: mpsc::UnboundedSender<Result<EngineHandle, super::UnlockError>>,
 }
 
 /// Runs the loop until the user quits.
@@ -52,18 +55,23 @@ pub async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     store: Arc<Store>,
-    engine: Option<EngineHandle>,
+    engine: super::EngineStart,
     mouse: bool,
 ) -> io::Result<()> {
     let (loads_tx, mut loads) = mpsc::unbounded_channel::<Action>();
-    let (commands, mut engine_events) = match engine {
-        Some(h) => (Some(h.commands), Some(h.events)),
-        None => (None, None),
+    let (unlocked_tx, mut unlocked) = mpsc::unbounded_channel();
+    let (commands, mut engine_events, unlocker) = match engine {
+        super::EngineStart::Running(h) => (Some(h.commands), Some(h.events), None),
+        super::EngineStart::Offline => (None, None, None),
+        super::EngineStart::Locked(u) => (None, None, Some(u)),
     };
-    let ctx = Ctx {
+    let locked = unlocker.is_some();
+    let mut ctx = Ctx {
         store,
         engine: commands,
         loads: loads_tx,
+        unlocker,
+        unlocked: unlocked_tx,
     };
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -74,6 +82,11 @@ pub async fn event_loop(
         height: size.height,
     });
     run_effects(&ctx, app, terminal, mouse, vec![Effect::LoadRepos])?;
+    if locked {
+        app.update(Action::Engine(Box::new(SyncEvent::PassphraseNeeded {
+            retry: false,
+        })));
+    }
     loop {
         if app.dirty {
             terminal.draw(|f| view::render(app, f))?;
@@ -99,6 +112,24 @@ pub async fn event_loop(
                 }
             },
             Some(a) = loads.recv() => Some(Input::Action(a)),
+            Some(r) = unlocked.recv() => match r {
+                Ok(h) => {
+                    ctx.engine = Some(h.commands);
+                    engine_events = Some(h.events);
+                    ctx.unlocker = None;
+                    app.env.engine = true;
+                    Some(Input::Action(Action::Notify {
+                        message: "vault unlocked: syncing with its tokens".into(),
+                    }))
+                }
+                Err(super::UnlockError::WrongPassphrase) => Some(Input::Action(Action::Engine(
+                    Box::new(SyncEvent::PassphraseNeeded { retry: true }),
+                ))),
+                Err(super::UnlockError::Failed(message)) => {
+                    ctx.unlocker = None;
+                    Some(Input::Action(Action::Failed { message }))
+                }
+            },
         };
         let mut batch: Vec<Input> = first.into_iter().collect();
         // Drain what is already waiting, so bursts cost one draw.
@@ -179,6 +210,15 @@ fn run_effects(
     for effect in fx {
         match effect {
             Effect::Quit => app.quit = true,
+            Effect::Engine(SyncCommand::Unlock(pass)) if ctx.unlocker.is_some() => {
+                if let Some(unlock) = ctx.unlocker.clone() {
+                    let tx = ctx.unlocked.clone();
+                    // The key derivation takes a while on purpose: off the UI task.
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(unlock(pass.0));
+                    });
+                }
+            }
             Effect::Engine(cmd) => match &ctx.engine {
                 Some(tx) => {
                     if tx.send(cmd).is_err() {

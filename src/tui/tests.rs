@@ -283,6 +283,10 @@ fn ev(e: SyncEvent) -> Action {
 }
 
 fn syncing(mut app: App) -> App {
+    app.update(ev(SyncEvent::TokenInUse {
+        fingerprint: Some("ghp_…3f9a".into()),
+        per_repo: 1,
+    }));
     app.update(ev(SyncEvent::Queued { id: LocalId(2) }));
     app.update(ev(SyncEvent::Started { id: LocalId(2) }));
     app.update(ev(SyncEvent::Progress {

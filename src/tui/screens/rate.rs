@@ -47,7 +47,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     lines.push(Line::default());
     let s = app.session;
     let text_w = (area.width as usize).saturating_sub(12).max(10);
+    let token = app
+        .token
+        .clone()
+        .unwrap_or_else(|| "not known (no sync engine)".into());
     for (label, text) in [
+        ("token", token),
         (
             "reserve",
             format!(
