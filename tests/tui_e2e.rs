@@ -13,6 +13,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const BIN: &str = env!("CARGO_BIN_EXE_repodeck");
 const TOKEN: &str = "ghp_tuie2e00000000000000000000000000000000";
+/// A well-formed token for the vault (the fakehub here accepts any token).
+const VAULT_TOKEN: &str = "ghp_vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv";
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
 
@@ -550,4 +552,70 @@ fn too_small_terminal_says_so_and_quits() {
         assert!(Instant::now() < deadline, "ctrl+c did not quit");
         std::thread::sleep(Duration::from_millis(30));
     }
+}
+
+#[test]
+fn the_passphrase_dialog_unlocks_the_vault_and_sync_uses_its_token() {
+    let (_rt, hub) = hub();
+    let api = hub.url().to_string();
+    let (_tmp, data, home) = setup(&api, &["octo-org/repo-0001"]);
+    // A vault token, stored with a passphrase; the TUI then runs without REPODECK_PASSPHRASE and
+    // without GITHUB_TOKEN, so only the dialog can unlock it.
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--api-url", &api, "token", "set"])
+        .env("HOME", &home)
+        .env("REPODECK_CONFIG", home.join("cfg.toml"))
+        .env("REPODECK_PASSPHRASE", "correct-horse")
+        .env_remove("GITHUB_TOKEN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{VAULT_TOKEN}\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--data-dir");
+    cmd.arg(&data);
+    env(&mut cmd, &home, &api);
+    cmd.env_remove("GITHUB_TOKEN");
+    cmd.env_remove("REPODECK_PASSPHRASE");
+    let mut t = Term::spawn(cmd);
+    t.wait_for("The token vault needs its passphrase");
+    t.send("wrong-horse\r");
+    let s = t.wait_for("Wrong passphrase, try again");
+    assert!(!s.contains("wrong-horse"), "the passphrase is echoed:\n{s}");
+    t.send("correct-horse\r");
+    t.wait_for("vault unlocked");
+    t.send("L");
+    let s = t.wait_for("key id as in");
+    assert!(s.contains("ghp_…"), "{s}");
+    assert!(!s.contains(VAULT_TOKEN), "{s}");
+    t.send("\x1b");
+    t.wait_for("sort: name");
+    // The engine now syncs with the vault's token (fakehub would answer anonymous requests too,
+    // but only a token gets GraphQL).
+    let before = hub.stats().graphql_queries;
+    t.send("R");
+    t.wait_until("the repo synced", |s| {
+        let text = s.contents();
+        text.contains("1 synced") && !text.contains("never")
+    });
+    assert!(
+        hub.stats().graphql_queries > before,
+        "no GraphQL query: the vault token was not used"
+    );
+    quit(&mut t);
 }
