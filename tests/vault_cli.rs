@@ -203,6 +203,11 @@ fn set_list_check_and_nothing_on_disk() {
             .mode()
             & 0o777;
         assert_eq!(mode, 0o600);
+        // The data directory (store, logs, vault) is private too.
+        for d in [env.data(), env.data().join("logs")] {
+            let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
     }
 }
 

@@ -182,6 +182,22 @@ fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
         .map(|(v, _)| v)
 }
 
+/// Makes `dir` readable by its owner only (0700): the store, logs and vault below it are private.
+/// Best effort: a directory we cannot chmod (not ours, a read-only mount) is left as it is.
+pub fn private_dir(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(dir)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename), mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -216,6 +232,7 @@ impl Store {
             dir: dir.to_path_buf(),
             source,
         })?;
+        private_dir(dir);
         let lock = Self::lock(dir)?;
         let db_path = dir.join("store");
         let existed = db_path.exists();
