@@ -134,9 +134,12 @@ fn main() {
 
     // A real store with 10,000 synced repos.
     let dir = tempfile::tempdir().expect("temp dir");
+    // REPODECK_UI_BENCH_KEEP=DIR: build the store there and leave it, for profiling the start.
+    let keep = std::env::var_os("REPODECK_UI_BENCH_KEEP").map(std::path::PathBuf::from);
+    let store_dir = keep.unwrap_or_else(|| dir.path().to_path_buf());
     let t = Instant::now();
     {
-        let (store, _) = Store::open(dir.path()).expect("open store");
+        let (store, _) = Store::open(&store_dir).expect("open store");
         let keys: Vec<RepoKey> = repos(10_000).into_iter().map(|r| r.key).collect();
         store.add_many(&keys).expect("add");
         for (i, r) in store.list().expect("list").into_iter().enumerate() {
@@ -158,7 +161,7 @@ fn main() {
     let mut runs: Vec<(Vec<f64>, f64)> = (0..5)
         .map(|_| {
             let out = std::process::Command::new(std::env::current_exe().expect("own path"))
-                .env(CHILD_ENV, dir.path())
+                .env(CHILD_ENV, &store_dir)
                 .output()
                 .expect("child runs");
             assert!(out.status.success(), "child failed: {out:?}");

@@ -118,9 +118,20 @@ pub enum TokenKind {
 const CLASSIC_PREFIXES: [&str; 5] = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
 const FINE_GRAINED_PREFIX: &str = "github_pat_";
 
+/// The one place in repodeck where a secret's characters are read: a token for its shape check,
+/// display fingerprint, key id, trimming, encryption and the client's auth header; a passphrase or
+/// identity for age. The text is lent to `f` only. `tests/architecture.rs` fails if any other code
+/// calls `expose_secret`.
+pub fn expose<R>(secret: &SecretString, f: impl FnOnce(&str) -> R) -> R {
+    f(secret.expose_secret())
+}
+
 /// Checks a token's shape. The error names the rule, never the token.
 pub fn validate_shape(token: &SecretString, any_format: bool) -> Result<TokenKind> {
-    let t = token.expose_secret();
+    expose(token, |t| shape_of(t, any_format))
+}
+
+fn shape_of(t: &str, any_format: bool) -> Result<TokenKind> {
     if t.is_empty() {
         return Err(VaultError::InvalidToken(
             "no token was given: pipe it on stdin (`repodeck token set < FILE`) or paste it at the prompt".into(),
@@ -157,7 +168,10 @@ pub fn validate_shape(token: &SecretString, any_format: bool) -> Result<TokenKin
 /// A display fingerprint: the prefix (`ghp_`, `github_pat_`) and the last 4 characters, e.g.
 /// `ghp_…a1f3`. Short or unknown tokens show only `…` and the last 4 (or nothing).
 pub fn display_fingerprint(token: &SecretString) -> String {
-    let t = token.expose_secret();
+    expose(token, fingerprint_of)
+}
+
+fn fingerprint_of(t: &str) -> String {
     let prefix = CLASSIC_PREFIXES
         .iter()
         .chain(std::iter::once(&FINE_GRAINED_PREFIX))
@@ -174,17 +188,16 @@ pub fn display_fingerprint(token: &SecretString) -> String {
 /// A stable, non-reversible key id: the first 16 hex digits of SHA-256(token). ETags and caches are
 /// keyed by it, so a new token never reuses another token's entries.
 pub fn key_id(token: &SecretString) -> String {
-    let digest = Sha256::digest(token.expose_secret().as_bytes());
+    let digest = expose(token, |t| Sha256::digest(t.as_bytes()));
     hex::encode(&digest[..8])
 }
 
 /// Trims whitespace (a trailing newline from `echo` or a file) without leaving copies around.
 pub fn trimmed(token: SecretString) -> SecretString {
-    let t = token.expose_secret();
-    if t.trim() == t {
-        return token;
-    }
-    SecretString::from(t.trim().to_string())
+    let cut = expose(&token, |t| {
+        (t.trim() != t).then(|| SecretString::from(t.trim().to_string()))
+    });
+    cut.unwrap_or(token)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +249,7 @@ impl PassphraseSource {
             PassphraseSource::Prompt => {
                 let first = non_empty(prompt(&format!("{what}: "))?)?;
                 let again = prompt("Repeat it: ")?;
-                if first.expose_secret() != again.expose_secret() {
+                if expose(&first, |a| expose(&again, |b| a != b)) {
                     return Err(VaultError::PassphraseMismatch);
                 }
                 Ok(first)
@@ -247,7 +260,7 @@ impl PassphraseSource {
 }
 
 fn non_empty(p: SecretString) -> Result<SecretString> {
-    if p.expose_secret().is_empty() {
+    if expose(&p, str::is_empty) {
         Err(VaultError::EmptyPassphrase)
     } else {
         Ok(p)
@@ -534,7 +547,7 @@ fn wrap_identity(identity: &x25519::Identity, passphrase: &SecretString) -> Resu
         "# repodeck token vault identity, created {}\n# public key: {}\n{}\n",
         Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         recipient_of(identity),
-        identity.to_string().expose_secret()
+        expose(&identity.to_string(), str::to_string)
     );
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
     recipient.set_work_factor(SCRYPT_LOG_N);
@@ -701,11 +714,13 @@ impl TokenVault {
     }
 
     fn encrypt(&self, token: &SecretString) -> Result<String> {
-        age::encrypt_and_armor(&self.identity.to_public(), token.expose_secret().as_bytes())
-            .map_err(|e| VaultError::Write {
-                path: PathBuf::from("the store"),
-                detail: e.to_string(),
-            })
+        expose(token, |t| {
+            age::encrypt_and_armor(&self.identity.to_public(), t.as_bytes())
+        })
+        .map_err(|e| VaultError::Write {
+            path: PathBuf::from("the store"),
+            detail: e.to_string(),
+        })
     }
 
     fn decrypt_record(&self, entry: &str, record: &Record) -> Result<SecretString> {
@@ -967,7 +982,7 @@ impl Tokens {
         for name in ENV_TOKENS {
             if let Some(v) = env(name) {
                 let secret = trimmed(SecretString::from(v));
-                if !secret.expose_secret().is_empty() {
+                if !expose(&secret, str::is_empty) {
                     tokens.env = Some(ResolvedToken::new(secret, TokenSource::Env(name)));
                     break;
                 }

@@ -183,7 +183,7 @@ fn env_token(ctx: &TokenContext<'_>) -> Option<ResolvedToken> {
     secrets::ENV_TOKENS.iter().find_map(|name| {
         let v = (ctx.env)(name)?;
         let secret = secrets::trimmed(SecretString::from(v));
-        let empty = secrecy::ExposeSecret::expose_secret(&secret).is_empty();
+        let empty = secrets::expose(&secret, str::is_empty);
         (!empty).then(|| ResolvedToken::new(secret, TokenSource::Env(name)))
     })
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use http::{HeaderMap, HeaderValue, Method};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use sha2::Digest;
 use tokio::sync::watch;
 
@@ -199,7 +199,11 @@ pub(crate) const DETAIL_MAX: usize = 25;
 
 /// The single place the token is exposed: trimmed, checked, fingerprinted.
 fn prepare_token(token: &SecretString) -> Result<(SecretString, String), GithubError> {
-    let raw = token.expose_secret().trim();
+    crate::secrets::expose(token, prepare_raw)
+}
+
+fn prepare_raw(raw: &str) -> Result<(SecretString, String), GithubError> {
+    let raw = raw.trim();
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(GithubError::Unauthorized);
     }
@@ -645,6 +649,7 @@ fn map_transport(e: octocrab::Error) -> GithubError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     #[test]
     fn fingerprint_hides_the_token() {

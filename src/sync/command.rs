@@ -67,8 +67,7 @@ impl std::fmt::Debug for Passphrase {
 
 impl PartialEq for Passphrase {
     fn eq(&self, other: &Self) -> bool {
-        use secrecy::ExposeSecret;
-        self.0.expose_secret() == other.0.expose_secret()
+        crate::secrets::expose(&self.0, |a| crate::secrets::expose(&other.0, |b| a == b))
     }
 }
 impl Eq for Passphrase {}
