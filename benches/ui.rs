@@ -92,35 +92,42 @@ fn peak_rss_mb() -> Option<f64> {
 /// Set in the child that measures the first frame and the TUI's peak RSS on its own.
 const CHILD_ENV: &str = "REPODECK_UI_BENCH_STORE";
 
-/// The child: a fresh process that does what `repodeck` does at start (open the store, read the
-/// list, build the app, draw), then scrolls the whole list; prints its timings and peak RSS.
+/// The child: a fresh process that starts as `repodeck` does (open the store quickly, read the
+/// first screenful by name, build the app, draw), then reads the whole list as the TUI does in
+/// the background, and scrolls it all; prints its timings and peak RSS.
 fn first_frame_child(dir: &std::path::Path) {
     let t = Instant::now();
-    let (store, _) = Store::open(dir).expect("open store");
+    let (store, _) = Store::open_quick(dir).expect("open store");
     let opened = t.elapsed();
-    let list = store.list().expect("list");
-    let listed = t.elapsed();
-    let mut a = app().with_repos(list);
+    let first = store.first_by_name(H as usize).expect("first page");
+    let read = t.elapsed();
+    let mut a = app();
     a.update(Action::Resize {
         width: W,
         height: H,
     });
+    a.update(Action::ReposPreview(first));
     let built = t.elapsed();
     let mut hl = Headless::new(W, H);
     hl.draw(&a);
-    let first = t.elapsed();
+    let first_frame = t.elapsed();
+    let list = store.list().expect("list");
+    a.update(Action::ReposLoaded(list));
+    hl.draw(&a);
+    let full = t.elapsed();
     for _ in 0..400 {
         a.update(Action::PageDown);
         hl.draw(&a);
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "{:.3} {:.3} {:.3} {:.3} {:.3}",
-        ms(first),
+        "{:.3} {:.3} {:.3} {:.3} {:.3} {:.3}",
+        ms(first_frame),
         ms(opened),
-        ms(listed - opened),
-        ms(built - listed),
-        ms(first - built)
+        ms(read - opened),
+        ms(built - read),
+        ms(first_frame - built),
+        ms(full)
     );
     println!("{:.1}", peak_rss_mb().unwrap_or(f64::NAN));
 }
@@ -187,8 +194,12 @@ fn main() {
     println!("| measure | result | target |");
     println!("|---|---|---|");
     println!(
-        "| first frame, store with 10,000 repos (median of 5 fresh processes) | {:.1} ms (open {:.1}, list {:.1}, build {:.1}, draw {:.1}) | <= 100 ms |",
+        "| first frame, store with 10,000 repos (median of 5 fresh processes) | {:.1} ms (open {:.1}, first screenful {:.1}, build {:.1}, draw {:.1}) | <= 100 ms |",
         times[0], times[1], times[2], times[3], times[4]
+    );
+    println!(
+        "| the whole 10,000-repo list read and drawn (background, same processes) | {:.1} ms after start | |",
+        times[5]
     );
     println!(
         "| peak RSS of a process that opens the 10,000-repo store, draws and scrolls it all | {rss:.1} MB | <= 64 MB |"

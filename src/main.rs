@@ -67,7 +67,15 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
 }
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
-    let (store, report) = Store::open(&ctx.data_dir)?;
+    open_store_with(ctx, Store::open)
+}
+
+/// Opens the store with `open` (the TUI uses `Store::open_quick`) and reports a rebuild.
+fn open_store_with(
+    ctx: &Context,
+    open: fn(&std::path::Path) -> repodeck::store::Result<(Store, OpenReport)>,
+) -> Result<Store, CliError> {
+    let (store, report) = open(&ctx.data_dir)?;
     match report {
         OpenReport::Recovered {
             quarantined,
@@ -103,7 +111,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     let mut err = std::io::stderr();
     match cli.command {
         None => {
-            let store = open_store(&ctx)?;
+            let store = open_store_with(&ctx, Store::open_quick)?;
             let store = std::sync::Arc::new(store);
             let rt = commands::remote::runtime()?;
             rt.block_on(async {

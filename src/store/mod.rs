@@ -22,6 +22,8 @@ use crate::domain::{
 pub const SCHEMA_VERSION: u16 = 2;
 /// sled's page cache; its default (1 GiB) is far more than a cache of GitHub metadata needs.
 pub const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+/// Present when a quick start found damage: the next start checks every record.
+const CHECK_MARKER: &str = "check-store";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -226,8 +228,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, taking the process lock first.
+    /// Opens (or creates) the store in `dir`, taking the process lock first. Every record is
+    /// read and checked; a damaged store is moved aside and rebuilt from the backups.
     pub fn open(dir: &Path) -> Result<(Store, OpenReport)> {
+        Self::open_with(dir, true)
+    }
+
+    /// Like [`Store::open`] without reading every record first, for the TUI's start: it shows the
+    /// first screenful ([`Store::first_by_name`]) at once and reads the rest in the background.
+    /// When that read finds damage it calls [`Store::request_check`], and the next start checks
+    /// (and, if needed, rebuilds) the store as [`Store::open`] does.
+    pub fn open_quick(dir: &Path) -> Result<(Store, OpenReport)> {
+        let full = dir.join(CHECK_MARKER).exists();
+        Self::open_with(dir, full)
+    }
+
+    /// Asks the next start to check every record (see [`Store::open_quick`]).
+    pub fn request_check(&self) {
+        let _ = write_atomic(&self.dir.join(CHECK_MARKER), b"");
+    }
+
+    fn open_with(dir: &Path, verify: bool) -> Result<(Store, OpenReport)> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
             dir: dir.to_path_buf(),
             source,
@@ -246,7 +267,7 @@ impl Store {
                     backup_dirty: Default::default(),
                     warm: Default::default(),
                 };
-                match store.check_schema() {
+                match store.check_schema(verify) {
                     Ok(report) => {
                         if existed && store.is_empty() && Self::backup_count(dir) > 0 {
                             // sled may drop a damaged log silently; the backup says repos existed.
@@ -374,7 +395,7 @@ impl Store {
     }
 
     /// Verifies the schema and that every summary decodes; migrates old schemas.
-    fn check_schema(&mut self) -> Result<OpenReport> {
+    fn check_schema(&mut self, verify: bool) -> Result<OpenReport> {
         let found = match self
             .tree
             .get(keys::SCHEMA)
@@ -412,8 +433,11 @@ impl Store {
             self.migrate(found)?;
             report = OpenReport::Migrated { from: found };
         }
-        let repos = self.read_all()?;
-        *self.warm_slot() = Some(repos);
+        if verify {
+            let repos = self.read_all()?;
+            *self.warm_slot() = Some(repos);
+            let _ = std::fs::remove_file(self.dir.join(CHECK_MARKER));
+        }
         Ok(report)
     }
 
@@ -476,7 +500,8 @@ impl Store {
             backup_dirty: Default::default(),
             warm: Default::default(),
         };
-        store.check_schema()?;
+        store.check_schema(true)?;
+        let _ = std::fs::remove_file(dir.join(CHECK_MARKER));
         let backup: Backup = std::fs::read(dir.join("tracked.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
@@ -578,26 +603,57 @@ impl Store {
         self.read_all()
     }
 
-    /// Reads and decodes every repo record, sorted by name. Decoding is spread over the cores
-    /// (a start with 10,000 repos waits on it), and the sort moves keys, not records.
+    /// Reads and decodes every repo record, sorted by name. The id range is split over the cores,
+    /// each scanning and decoding its part (a start with 10,000 repos waits on this), and the
+    /// sort moves keys, not records.
     fn read_all(&self) -> Result<Vec<TrackedRepo>> {
-        let raw = self
-            .tree
-            .scan_prefix(keys::REPO)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.read_err(keys::REPO, e))?;
+        let id_of =
+            |item: Option<sled::Result<(sled::IVec, sled::IVec)>>| -> Result<Option<u64>> {
+                match item {
+                    None => Ok(None),
+                    Some(Err(e)) => Err(self.read_err(keys::REPO, e)),
+                    Some(Ok((k, _))) => keys::tail_u64(&k, keys::REPO).map(Some).ok_or_else(|| {
+                        StoreError::Corrupt {
+                            key: String::from_utf8_lossy(&k).into_owned(),
+                            detail: "bad key".into(),
+                        }
+                    }),
+                }
+            };
+        let (Some(lo), Some(hi)) = (
+            id_of(self.tree.scan_prefix(keys::REPO).next())?,
+            id_of(self.tree.scan_prefix(keys::REPO).next_back())?,
+        ) else {
+            return Ok(Vec::new());
+        };
         let threads = std::thread::available_parallelism()
             .map_or(1, usize::from)
-            .clamp(1, 8);
-        let chunk = raw.len().div_ceil(threads).max(512);
-        let decoded: Vec<Result<Vec<TrackedRepo>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = raw
-                .chunks(chunk)
-                .map(|part| {
+            .clamp(1, 8) as u64;
+        let threads = if hi - lo < 1024 { 1 } else { threads };
+        // Bounds from `lo` to just past `hi` (the last one exclusive, so `hi` is read).
+        let span = u128::from(hi - lo) + 1;
+        let bounds: Vec<u128> = (0..=u128::from(threads))
+            .map(|i| u128::from(lo) + span * i / u128::from(threads))
+            .collect();
+        let parts: Vec<Result<Vec<TrackedRepo>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .map(|w| {
+                    let key = |b: u128| u64::try_from(b).ok().map(|b| keys::repo(LocalId(b)));
+                    let (from, to) = (key(w[0]), key(w[1]));
                     s.spawn(move || {
-                        part.iter()
-                            .map(|(k, v)| decode::<TrackedRepo>(k, v))
-                            .collect::<Result<Vec<_>>>()
+                        let mut out = Vec::new();
+                        let range = match (from, to) {
+                            (Some(f), Some(t)) => self.tree.range(f..t),
+                            // Past u64::MAX: to the end of the repo records.
+                            (Some(f), None) => self.tree.range(f..keys::REPO_END.to_vec()),
+                            _ => return Ok(out),
+                        };
+                        for item in range {
+                            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
+                            out.push(decode::<TrackedRepo>(&k, &v)?);
+                        }
+                        Ok(out)
                     })
                 })
                 .collect();
@@ -607,14 +663,14 @@ impl Store {
                     h.join().unwrap_or_else(|_| {
                         Err(StoreError::Corrupt {
                             key: "repo/".into(),
-                            detail: "decoding a record panicked".into(),
+                            detail: "reading the records panicked".into(),
                         })
                     })
                 })
                 .collect()
         });
-        let mut out = Vec::with_capacity(raw.len());
-        for part in decoded {
+        let mut out = Vec::new();
+        for part in parts {
             out.extend(part?);
         }
         out.sort_by_cached_key(|r| r.key.lower());
@@ -628,7 +684,29 @@ impl Store {
         self.tree.scan_prefix(keys::REPO).count()
     }
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        if let Some(repos) = self.warm_slot().as_ref() {
+            return repos.is_empty();
+        }
+        self.tree.scan_prefix(keys::REPO).next().is_none()
+    }
+
+    /// The first `n` tracked repos by name, read through the name index: what the TUI's first
+    /// frame shows before the whole list is read.
+    pub fn first_by_name(&self, n: usize) -> Result<Vec<TrackedRepo>> {
+        let mut out = Vec::with_capacity(n);
+        for item in self.tree.scan_prefix(keys::NAME).take(n) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::NAME, e))?;
+            let Ok(id) = <[u8; 8]>::try_from(v.as_ref()) else {
+                return Err(StoreError::Corrupt {
+                    key: String::from_utf8_lossy(&k).into_owned(),
+                    detail: "bad id".into(),
+                });
+            };
+            if let Some(r) = self.get(LocalId(u64::from_be_bytes(id)))? {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
     pub fn get(&self, local: LocalId) -> Result<Option<TrackedRepo>> {
@@ -983,6 +1061,43 @@ mod tests {
     }
 
     #[test]
+    fn a_large_list_is_read_whole_across_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<RepoKey> = (0..3000)
+            .map(|i| key(&format!("org-{}/repo-{i:04}", i % 7)))
+            .collect();
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store.add_many(&keys).unwrap();
+            // Holes in the id range, at the ends too.
+            for k in [&keys[0], &keys[1500], &keys[2999]] {
+                assert!(store.remove(k).unwrap());
+            }
+        }
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let mut want: Vec<String> = keys.iter().map(RepoKey::lower).collect();
+        want.retain(|k| {
+            !["org-0/repo-0000", "org-2/repo-1500", "org-3/repo-2999"].contains(&k.as_str())
+        });
+        want.sort();
+        let warm: Vec<String> = store
+            .list()
+            .unwrap()
+            .iter()
+            .map(|r| r.key.lower())
+            .collect();
+        assert_eq!(warm, want);
+        // And the cold path (no list kept from open).
+        let cold: Vec<String> = store
+            .list()
+            .unwrap()
+            .iter()
+            .map(|r| r.key.lower())
+            .collect();
+        assert_eq!(cold, want);
+    }
+
+    #[test]
     fn second_open_is_refused_with_the_pid() {
         let dir = tempfile::tempdir().unwrap();
         let (_store, _) = Store::open(dir.path()).unwrap();
@@ -1064,6 +1179,46 @@ mod tests {
             dir.path().join("store").exists(),
             "the newer store must not be quarantined"
         );
+    }
+
+    #[test]
+    fn a_quick_open_finds_damage_later_and_the_next_start_rebuilds() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store
+                .add_many(&[key("a/one"), key("a/two"), key("b/three")])
+                .unwrap();
+            let local = store.find(&key("a/two")).unwrap().unwrap().local;
+            store
+                .tree
+                .insert(keys::repo(local), &[0, 2, 0xff, 0xff, 0xff])
+                .unwrap();
+            store.flush().unwrap();
+        }
+        // The quick open reads only what the first screen needs; the full read finds the damage.
+        {
+            let (store, report) = Store::open_quick(dir.path()).unwrap();
+            assert_eq!(report, OpenReport::Opened);
+            let first = store.first_by_name(1).unwrap();
+            assert_eq!(first[0].key.to_string(), "a/one");
+            assert!(matches!(store.list(), Err(StoreError::Corrupt { .. })));
+            store.request_check();
+        }
+        // The next quick start checks everything, moves the damaged store aside and rebuilds it.
+        let (store, report) = Store::open_quick(dir.path()).unwrap();
+        assert!(
+            matches!(
+                report,
+                OpenReport::Recovered {
+                    restored_repos: 3,
+                    ..
+                }
+            ),
+            "{report:?}"
+        );
+        assert_eq!(store.len(), 3);
+        assert!(!dir.path().join(CHECK_MARKER).exists());
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub enum Action {
     },
     #[serde(skip)]
     ReposLoaded(Vec<TrackedRepo>),
+    /// The first screenful by name, read before the whole list: shown while the list loads.
+    #[serde(skip)]
+    ReposPreview(Vec<TrackedRepo>),
     #[serde(skip)]
     DetailsLoaded {
         local: LocalId,

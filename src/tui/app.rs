@@ -604,6 +604,11 @@ impl App {
                 self.loading = false;
                 self.set_repos(repos);
             }
+            Action::ReposPreview(repos) => {
+                if self.loading {
+                    self.set_repos(repos);
+                }
+            }
             Action::DetailsLoaded { local, details } => {
                 if self.detail.local == Some(local) {
                     self.detail.details = *details;

@@ -81,6 +81,11 @@ pub async fn event_loop(
         width: size.width,
         height: size.height,
     });
+    // The first screenful straight from the name index (a few records), then the whole list
+    // in the background: the first frame does not wait for 10,000 records.
+    if let Ok(first) = ctx.store.first_by_name(size.height as usize) {
+        app.update(Action::ReposPreview(first));
+    }
     run_effects(&ctx, app, terminal, mouse, vec![Effect::LoadRepos])?;
     if locked {
         app.update(Action::Engine(Box::new(SyncEvent::PassphraseNeeded {
@@ -232,7 +237,14 @@ fn run_effects(
             },
             Effect::LoadRepos => blocking(ctx, |s| match s.list() {
                 Ok(repos) => Action::ReposLoaded(repos),
-                Err(e) => failed("cannot read the tracked repositories", e),
+                Err(e) => {
+                    // The next start checks every record and rebuilds a damaged store.
+                    s.request_check();
+                    failed(
+                        "cannot read the tracked repositories (quit and start repodeck again: it checks the store and rebuilds it from its backup)",
+                        e,
+                    )
+                }
             }),
             Effect::LoadDetails(local) => blocking(ctx, move |s| match s.details(local) {
                 Ok(d) => Action::DetailsLoaded {

@@ -1412,3 +1412,26 @@ fn action_names_round_trip_for_keymaps() {
     assert_eq!(Action::from_name("page_down"), Some(Action::PageDown));
     assert_eq!(Action::Tick { now: now() }.name(), None);
 }
+
+#[test]
+fn update_preview_shows_first_rows_until_the_whole_list_arrives() {
+    let all = repos();
+    let mut app = base_app();
+    app.update(Action::ReposPreview(all[..2].to_vec()));
+    assert!(app.loading, "still loading the rest");
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains(&all[0].key.to_string()), "{text}");
+    assert!(!text.contains(&all[3].key.to_string()), "{text}");
+    assert!(
+        text.contains("loading"),
+        "the header says the list is loading: {text}"
+    );
+    app.update(Action::ReposLoaded(all.clone()));
+    assert!(!app.loading);
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains(&all[3].key.to_string()), "{text}");
+    assert!(text.contains(&format!("{} repos", all.len())), "{text}");
+    // A preview arriving after the list changes nothing.
+    app.update(Action::ReposPreview(all[..1].to_vec()));
+    assert_eq!(app.repos.len(), all.len());
+}

@@ -137,7 +137,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         height: area.height.saturating_sub(1),
         ..area
     };
-    if app.loading {
+    if app.loading && app.repos.is_empty() {
         let text = format!("Loading the store{}", t.glyphs.more);
         message(buf, body, &[(&text, t.dim)]);
         return;
