@@ -1000,11 +1000,6 @@ impl Store {
     }
 }
 
-/// Status as the list shows it (`never`, `synced`, ...).
-pub fn status_str(s: SyncStatus) -> &'static str {
-    s.as_str()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
