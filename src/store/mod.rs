@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::{
-    ActivityEntry, Change, LocalId, RepoDetails, RepoId, RepoKey, SyncStatus, TrackedRepo,
-};
+use crate::domain::{ActivityEntry, Change, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo};
 
 /// The schema this build writes. Bump it when a stored type changes shape, and add a migration.
 pub const SCHEMA_VERSION: u16 = 2;
@@ -1003,6 +1001,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::SyncStatus;
 
     fn key(s: &str) -> RepoKey {
         RepoKey::parse(s).unwrap()
