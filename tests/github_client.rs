@@ -150,9 +150,17 @@ async fn secondary_limit_pauses_every_request_for_retry_after() {
         rx.borrow().concurrency < 4,
         "concurrency halved after a secondary limit"
     );
-    // Requests already on the wire may still arrive; after a short settle nothing new leaves.
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    let during = h.stats();
+    // Requests that passed the gate before the pause may still arrive (late on a loaded
+    // machine): wait until the count holds still for 100 ms, then nothing new may leave.
+    let mut during = h.stats();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = h.stats();
+        if now.requests == during.requests {
+            break;
+        }
+        during = now;
+    }
     let left = (pause.until - chrono::Utc::now())
         .to_std()
         .unwrap_or_default();
