@@ -8,6 +8,10 @@ use std::time::Duration;
 use async_graphql_parser::types::{ServiceDocument, TypeKind, TypeSystemDefinition};
 use fakehub_support::*;
 use repodeck::fakehub::{FakehubConfig, Mutation, MutationKind, graphql};
+// The fragments and rate-limit selection the client sends: fakehub is tested on exactly those.
+use repodeck::github::graphql::{
+    DETAIL_FRAGMENT as DETAIL, PROBE_FRAGMENT as PROBE, RATE_LIMIT as RATE,
+};
 use serde_json::{Value, json};
 
 #[derive(Debug, Default)]
@@ -163,51 +167,6 @@ fn our_schema_is_a_strict_subset_of_githubs() {
     }
     assert!(ours["Repository"].fields.len() >= 30);
 }
-
-const PROBE: &str = "fragment Probe on Repository { id databaseId nameWithOwner pushedAt updatedAt stargazerCount forkCount isArchived isPrivate isDisabled issues(states: OPEN) { totalCount } pullRequests(states: OPEN) { totalCount } defaultBranchRef { name target { oid } } latestRelease { tagName } }";
-
-const DETAIL: &str = r#"fragment Detail on Repository {
-  id databaseId name nameWithOwner owner { login } description homepageUrl url sshUrl
-  isPrivate isFork isArchived isDisabled stargazerCount forkCount diskUsage
-  createdAt updatedAt pushedAt
-  watchers { totalCount }
-  licenseInfo { key name spdxId }
-  primaryLanguage { name }
-  languages(first: 20, orderBy: {field: SIZE, direction: DESC}) { totalSize edges { size node { name } } }
-  repositoryTopics(first: 20) { nodes { topic { name } } }
-  defaultBranchRef {
-    name
-    target {
-      ... on Commit {
-        oid message messageHeadline committedDate authoredDate additions deletions changedFilesIfAvailable
-        author { name email date user { login } }
-        committer { name email date user { login } }
-        parents(first: 5) { nodes { oid } }
-        history(first: 30) {
-          nodes { oid messageHeadline committedDate author { name email date user { login } } }
-        }
-      }
-    }
-  }
-  refs(refPrefix: "refs/heads/", first: 100) {
-    totalCount
-    nodes { name target { oid } branchProtectionRule { pattern } }
-  }
-  pullRequests(states: OPEN, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) {
-    totalCount
-    nodes { number title isDraft createdAt updatedAt url author { login } }
-  }
-  issues(states: OPEN, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) {
-    totalCount
-    nodes { number title createdAt updatedAt url author { login } }
-  }
-  releases(first: 10, orderBy: {field: CREATED_AT, direction: DESC}) {
-    nodes { tagName name publishedAt createdAt isPrerelease isDraft url }
-  }
-  latestRelease { tagName }
-}"#;
-
-const RATE: &str = "rateLimit { cost limit remaining used resetAt nodeCount }";
 
 fn probe_query(names: &[&str]) -> String {
     let mut q = String::from("query {");
