@@ -12,9 +12,8 @@ use repodeck::commands::{self, CliError, Context, Status, token};
 use repodeck::config::Config;
 use repodeck::secrets::{self, KeySource, PassphraseSource};
 use repodeck::store::{OpenReport, Store};
-use repodeck::tui::{EngineStart, UnlockError};
-
 use repodeck::sync::{ImportOptions, ImportSource};
+use repodeck::tui::{EngineStart, UnlockError};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap itself.

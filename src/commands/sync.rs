@@ -13,7 +13,6 @@ use crate::domain::{Change, LocalId};
 use crate::github::Accounting;
 use crate::sanitize;
 use crate::store::Store;
-
 use crate::sync::{Outcome, Priority, SyncCommand, SyncEvent};
 
 #[derive(Debug, Clone, Default)]
@@ -164,11 +163,8 @@ async fn drive(
     err: &mut dyn Write,
 ) -> Result<Summary, CliError> {
     let started = Instant::now();
-    let remote::Clients {
-        client,
-        etags,
-        per_repo,
-    } = remote::clients(ctx, &store)?;
+    let clients = remote::clients(ctx, &store)?;
+    let client = clients.client.clone();
     let before = client.accounting();
     if !client.is_authenticated() {
         let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
@@ -186,12 +182,7 @@ async fn drive(
     }
     let mut config = ctx.config.clone();
     config.sync.interval = None;
-    let mut engine = remote::Clients {
-        client: client.clone(),
-        etags,
-        per_repo,
-    }
-    .start_engine(store, config, args.rest);
+    let mut engine = clients.start_engine(store, config, args.rest);
     let send = |c: SyncCommand| {
         engine
             .commands

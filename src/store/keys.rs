@@ -6,8 +6,6 @@ use crate::domain::{LocalId, RepoId};
 pub const SCHEMA: &[u8] = b"meta/schema";
 /// `repo/<local u64 BE>` -> TrackedRepo
 pub const REPO: &[u8] = b"repo/";
-/// Just past every `repo/` key.
-pub const REPO_END: &[u8] = b"repo0";
 /// `detail/<local u64 BE>` -> RepoDetails
 pub const DETAIL: &[u8] = b"detail/";
 /// `name/<lower owner/name>` -> local id

@@ -601,75 +601,12 @@ impl Store {
         self.read_all()
     }
 
-    /// Reads and decodes every repo record, sorted by name. The id range is split over the cores,
-    /// each scanning and decoding its part (a start with 10,000 repos waits on this), and the
-    /// sort moves keys, not records.
+    /// Reads and decodes every repo record, sorted by name (the sort moves keys, not records).
     fn read_all(&self) -> Result<Vec<TrackedRepo>> {
-        let id_of =
-            |item: Option<sled::Result<(sled::IVec, sled::IVec)>>| -> Result<Option<u64>> {
-                match item {
-                    None => Ok(None),
-                    Some(Err(e)) => Err(self.read_err(keys::REPO, e)),
-                    Some(Ok((k, _))) => keys::tail_u64(&k, keys::REPO).map(Some).ok_or_else(|| {
-                        StoreError::Corrupt {
-                            key: String::from_utf8_lossy(&k).into_owned(),
-                            detail: "bad key".into(),
-                        }
-                    }),
-                }
-            };
-        let (Some(lo), Some(hi)) = (
-            id_of(self.tree.scan_prefix(keys::REPO).next())?,
-            id_of(self.tree.scan_prefix(keys::REPO).next_back())?,
-        ) else {
-            return Ok(Vec::new());
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, 8) as u64;
-        let threads = if hi - lo < 1024 { 1 } else { threads };
-        // Bounds from `lo` to just past `hi` (the last one exclusive, so `hi` is read).
-        let span = u128::from(hi - lo) + 1;
-        let bounds: Vec<u128> = (0..=u128::from(threads))
-            .map(|i| u128::from(lo) + span * i / u128::from(threads))
-            .collect();
-        let parts: Vec<Result<Vec<TrackedRepo>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = bounds
-                .windows(2)
-                .map(|w| {
-                    let key = |b: u128| u64::try_from(b).ok().map(|b| keys::repo(LocalId(b)));
-                    let (from, to) = (key(w[0]), key(w[1]));
-                    s.spawn(move || {
-                        let mut out = Vec::new();
-                        let range = match (from, to) {
-                            (Some(f), Some(t)) => self.tree.range(f..t),
-                            // Past u64::MAX: to the end of the repo records.
-                            (Some(f), None) => self.tree.range(f..keys::REPO_END.to_vec()),
-                            _ => return Ok(out),
-                        };
-                        for item in range {
-                            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
-                            out.push(decode::<TrackedRepo>(&k, &v)?);
-                        }
-                        Ok(out)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(StoreError::Corrupt {
-                            key: "repo/".into(),
-                            detail: "reading the records panicked".into(),
-                        })
-                    })
-                })
-                .collect()
-        });
         let mut out = Vec::new();
-        for part in parts {
-            out.extend(part?);
+        for item in self.tree.scan_prefix(keys::REPO) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
+            out.push(decode::<TrackedRepo>(&k, &v)?);
         }
         out.sort_by_cached_key(|r| r.key.lower());
         Ok(out)
@@ -1055,7 +992,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_list_is_read_whole_across_threads() {
+    fn a_large_list_with_holes_is_read_whole_and_sorted() {
         let dir = tempfile::tempdir().unwrap();
         let keys: Vec<RepoKey> = (0..3000)
             .map(|i| key(&format!("org-{}/repo-{i:04}", i % 7)))

@@ -319,26 +319,21 @@ async fn worker(shared: Arc<Shared>) {
         let ids: Vec<LocalId> = jobs.iter().map(|j| j.id).collect();
         // A panic in a pass ends its jobs as failed (the pass's own drop reports them) and the
         // engine keeps serving; the panic hook has logged it.
-        let (t, end) = match std::panic::AssertUnwindSafe(job::run_pass(
+        let end = match std::panic::AssertUnwindSafe(job::run_pass(
             &shared.ctx,
             jobs,
             &shared.events,
+            &mut tally,
         ))
         .catch_unwind()
         .await
         {
-            Ok(r) => r,
+            Ok(end) => end,
             Err(_) => {
                 shared.emit(SyncEvent::Error {
-                        message: "repodeck hit an internal error during a sync pass; the affected repositories are marked failed and the log file has the details".into(),
-                    });
-                (
-                    Tally {
-                        failed: ids.len(),
-                        ..Tally::default()
-                    },
-                    PassEnd::Completed,
-                )
+                    message: "repodeck hit an internal error during a sync pass; the affected repositories are marked failed and the log file has the details".into(),
+                });
+                PassEnd::Completed
             }
         };
         {
@@ -350,10 +345,6 @@ async fn worker(shared: Arc<Shared>) {
         if let Err(e) = shared.ctx.store.write_deferred_backup() {
             tracing::warn!(error = %e, "writing the tracked-list backup failed; it is retried after the next pass");
         }
-        tally.synced += t.synced;
-        tally.unchanged += t.unchanged;
-        tally.failed += t.failed;
-        tally.skipped += t.skipped;
         if let PassEnd::Unauthorized(message) = end {
             // A rejected token fails everything that waits too: no point asking GitHub again.
             let ids = shared.sched().cancel_all();

@@ -72,17 +72,19 @@ struct Work {
     cost: JobCost,
 }
 
-/// Runs one pass over `jobs`, sending `Started` and exactly one `Finished` per job on `events`.
-/// Returns the totals and how the pass ended.
+/// Runs one pass over `jobs`, sending `Started` and exactly one `Finished` per job on `events`
+/// and counting each outcome into `tally` (also when a panic cuts the pass short). Returns how
+/// the pass ended.
 pub async fn run_pass(
     ctx: &Ctx,
     jobs: Vec<Job>,
     events: &UnboundedSender<SyncEvent>,
-) -> (Tally, PassEnd) {
+    tally: &mut Tally,
+) -> PassEnd {
     let mut pass = Pass {
         ctx,
         events,
-        tally: Tally::default(),
+        tally,
         pending: jobs.iter().map(|j| j.id).collect(),
     };
     let now = Utc::now();
@@ -138,7 +140,7 @@ pub async fn run_pass(
         let client = ctx.client_for_name(&k).clone();
         let _ = pass.group(&client, works).await;
     }
-    (pass.tally, end)
+    end
 }
 
 impl Ctx {
@@ -242,7 +244,7 @@ fn target_of(repo: &TrackedRepo) -> RepoTarget {
 struct Pass<'a> {
     ctx: &'a Ctx,
     events: &'a UnboundedSender<SyncEvent>,
-    tally: Tally,
+    tally: &'a mut Tally,
     /// Jobs of this pass without their `Finished` yet.
     pending: std::collections::HashSet<LocalId>,
 }

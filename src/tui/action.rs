@@ -123,11 +123,9 @@ pub enum Action {
     Failed {
         message: String,
     },
-    /// Something the runtime did, said in the status line.
+    /// The vault was unlocked from the passphrase dialog and the sync engine runs now.
     #[serde(skip)]
-    Notify {
-        message: String,
-    },
+    Unlocked,
 }
 
 impl Action {

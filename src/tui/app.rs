@@ -647,11 +647,9 @@ impl App {
             Action::Failed { message } => {
                 self.notice("Something went wrong", &message, Level::Error, None)
             }
-            Action::Notify { message } => {
-                if matches!(self.dialog, Some(Dialog::Passphrase { .. })) {
-                    self.dialog = None;
-                }
-                self.say(message, Level::Info);
+            Action::Unlocked => {
+                self.env.engine = true;
+                self.say("vault unlocked: syncing with its tokens", Level::Info);
                 self.dirty = true;
             }
             Action::Edit(e) => self.edit(e, &mut fx),
@@ -1823,6 +1821,7 @@ impl App {
             (Dialog::Passphrase { input, .. }, Action::Submit) => {
                 let pass = input.value().to_string();
                 fx.push(Effect::Engine(SyncCommand::Unlock(Passphrase(pass.into()))));
+                self.say("unlocking the vault…", Level::Info);
             }
             (Dialog::Command { input, .. }, Action::Submit) => {
                 let line = input.value().trim().to_string();

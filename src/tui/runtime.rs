@@ -122,10 +122,7 @@ pub async fn event_loop(
                     ctx.engine = Some(h.commands);
                     engine_events = Some(h.events);
                     ctx.unlocker = None;
-                    app.env.engine = true;
-                    Some(Input::Action(Action::Notify {
-                        message: "vault unlocked: syncing with its tokens".into(),
-                    }))
+                    Some(Input::Action(Action::Unlocked))
                 }
                 Err(super::UnlockError::WrongPassphrase) => Some(Input::Action(Action::Engine(
                     Box::new(SyncEvent::PassphraseNeeded { retry: true }),

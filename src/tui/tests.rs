@@ -1118,6 +1118,24 @@ fn update_import_search_and_passphrase() {
         !format!("{fx:?}").contains("pw"),
         "the passphrase never shows in Debug"
     );
+    assert!(
+        app.dialog.is_none(),
+        "the dialog closes while the key is derived"
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("unlocking"))
+    );
+    // The runtime reports the engine started: the app knows it can sync now.
+    app.env.engine = false;
+    app.update(Action::Unlocked);
+    assert!(app.env.engine);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("vault unlocked"))
+    );
 }
 
 #[test]
