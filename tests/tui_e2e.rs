@@ -35,11 +35,15 @@ impl Term {
     }
 
     fn spawn(cmd: CommandBuilder) -> Term {
+        Term::spawn_sized(cmd, ROWS, COLS)
+    }
+
+    fn spawn_sized(cmd: CommandBuilder, rows: u16, cols: u16) -> Term {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -48,7 +52,7 @@ impl Term {
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let p = parser.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
@@ -473,57 +477,17 @@ fn too_small_terminal_says_so_and_quits() {
     let data = tmp.path().join("data");
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 5,
-            cols: 20,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
     let mut cmd = CommandBuilder::new(BIN);
     cmd.arg("--data-dir");
     cmd.arg(&data);
-    cmd.env("HOME", &home);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("GITHUB_API_URL", hub.url());
-    cmd.env("GITHUB_TOKEN", TOKEN);
+    env(&mut cmd, &home, hub.url());
     cmd.env_remove("REPODECK_CONFIG");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(5, 20, 0)));
-    let p = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !parser
-        .lock()
-        .unwrap()
-        .screen()
-        .contents()
-        .contains("too small")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            parser.lock().unwrap().screen().contents()
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    let mut t = Term::spawn_sized(cmd, 5, 20);
+    t.wait_for("too small");
     // Grow it: the real UI appears. The parser grows first, so no frame drawn for the new size is
     // read at the old one.
-    parser.lock().unwrap().screen_mut().set_size(24, 80);
-    pair.master
+    t.parser.lock().unwrap().screen_mut().set_size(24, 80);
+    t.master
         .resize(PtySize {
             rows: 24,
             cols: 80,
@@ -531,32 +495,10 @@ fn too_small_terminal_says_so_and_quits() {
             pixel_height: 0,
         })
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !parser
-        .lock()
-        .unwrap()
-        .screen()
-        .contents()
-        .contains("No repositories tracked yet")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            parser.lock().unwrap().screen().contents()
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    writer.write_all(b"\x03").unwrap();
-    writer.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            assert!(st.success());
-            break;
-        }
-        assert!(Instant::now() < deadline, "ctrl+c did not quit");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    t.wait_for("No repositories tracked yet");
+    t.send("\x03");
+    let status = t.wait_exit();
+    assert!(status.success(), "ctrl+c: {status:?}");
 }
 
 #[test]
