@@ -432,6 +432,22 @@ impl Pass<'_> {
         self.write(w, repo, None, Vec::new(), now, Outcome::Unchanged);
     }
 
+    /// Ends a whole batch whose request failed (a rejected token is handled by the caller):
+    /// cancelled jobs as cancelled, the rest failed, each with its share of the cost.
+    fn batch_failed(&mut self, batch: Vec<Work>, cost: JobCost, e: &GithubError) {
+        if *e == GithubError::Cancelled {
+            for w in batch {
+                self.finish(w, Outcome::Cancelled, None);
+            }
+            return;
+        }
+        let n = batch.len();
+        for (i, mut w) in batch.into_iter().enumerate() {
+            add_cost(&mut w.cost, share(cost, n, i));
+            self.fail(w, e);
+        }
+    }
+
     /// Syncs `works` through `client`: GraphQL batches with a token, REST with ETags without
     /// one (or when asked).
     async fn group(&mut self, client: &GithubClient, works: Vec<Work>) -> PassEnd {
@@ -514,17 +530,7 @@ impl Pass<'_> {
                     rest.extend(probe);
                     return self.stop_unauthorized(rest, &e);
                 }
-                Err(GithubError::Cancelled) => {
-                    for w in batch {
-                        self.finish(w, Outcome::Cancelled, None);
-                    }
-                }
-                Err(e) => {
-                    for (i, mut w) in batch.into_iter().enumerate() {
-                        add_cost(&mut w.cost, share(cost, n, i));
-                        self.fail(w, &e);
-                    }
-                }
+                Err(e) => self.batch_failed(batch, cost, &e),
             }
         }
 
@@ -579,17 +585,7 @@ impl Pass<'_> {
                     rest.extend(fetch);
                     return self.stop_unauthorized(rest, &e);
                 }
-                Err(GithubError::Cancelled) => {
-                    for w in batch {
-                        self.finish(w, Outcome::Cancelled, None);
-                    }
-                }
-                Err(e) => {
-                    for (i, mut w) in batch.into_iter().enumerate() {
-                        add_cost(&mut w.cost, share(cost, n, i));
-                        self.fail(w, &e);
-                    }
-                }
+                Err(e) => self.batch_failed(batch, cost, &e),
             }
         }
         PassEnd::Completed
