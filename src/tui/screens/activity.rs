@@ -10,36 +10,27 @@ use crate::sanitize::line as clean;
 use crate::tui::app::App;
 use crate::tui::widgets::table::{self, Col};
 
-use super::{message, title};
+use super::{loading_or_empty, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let unread = app.activity.rows.iter().filter(|e| !e.read).count();
-    title(
+    let body = title(
         buf,
         area,
         "Activity",
         &format!("{} entries · {unread} unread", app.activity.rows.len()),
         t,
     );
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    if app.activity.loading && app.activity.rows.is_empty() {
-        let text = format!("Loading activity{}", t.glyphs.more);
-        return message(buf, body, &[(&text, t.dim)]);
-    }
-    if app.activity.rows.is_empty() {
-        return message(
-            buf,
-            body,
-            &[(
-                "No activity yet: changes (new commits, PRs, issues, releases, stars) appear here after syncs.",
-                t.dim,
-            )],
-        );
+    if loading_or_empty(
+        buf,
+        body,
+        t,
+        (app.activity.loading, app.activity.rows.is_empty()),
+        "activity",
+        "No activity yet: changes (new commits, PRs, issues, releases, stars) appear here after syncs.",
+    ) {
+        return;
     }
     let cols = [
         Col::left("", 1, u8::MAX),

@@ -27,11 +27,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     tabs(app, repo, area, buf);
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
+    let body = super::below_first_row(area);
     if app.detail.commit.is_some() {
         return commit_view(app, repo, body, buf);
     }

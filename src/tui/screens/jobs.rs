@@ -32,12 +32,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         c[3],
         c[4] + c[5]
     );
-    title(buf, area, "Sync jobs", &info, t);
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
+    let body = title(buf, area, "Sync jobs", &info, t);
     if app.jobs.is_empty() {
         let text = if app.env.engine {
             "No sync jobs this session. Press s on a repository to sync it, or R to sync all."

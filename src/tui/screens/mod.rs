@@ -37,8 +37,42 @@ pub fn message(buf: &mut Buffer, area: Rect, lines: &[(&str, Style)]) {
     }
 }
 
-/// The screen's title row: bold title and dim info after it.
-pub fn title(buf: &mut Buffer, area: Rect, title: &str, info: &str, t: &crate::tui::theme::Theme) {
+/// The area below a screen's first row (its title or tabs).
+pub fn below_first_row(area: Rect) -> Rect {
+    Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    }
+}
+
+/// While a list loads, or when it is empty, says so in `body` and returns true (nothing else to
+/// draw); `what` names the list ("activity"), `none` explains its emptiness.
+pub fn loading_or_empty(
+    buf: &mut Buffer,
+    body: Rect,
+    t: &crate::tui::theme::Theme,
+    (loading, empty): (bool, bool),
+    what: &str,
+    none: &str,
+) -> bool {
+    if loading && empty {
+        let text = format!("Loading {what}{}", t.glyphs.more);
+        message(buf, body, &[(&text, t.dim)]);
+    } else if empty {
+        message(buf, body, &[(none, t.dim)]);
+    }
+    empty
+}
+
+/// The screen's title row: bold title and dim info after it. Returns the body below it.
+pub fn title(
+    buf: &mut Buffer,
+    area: Rect,
+    title: &str,
+    info: &str,
+    t: &crate::tui::theme::Theme,
+) -> Rect {
     let x = area.x
         + put(
             buf,
@@ -58,4 +92,5 @@ pub fn title(buf: &mut Buffer, area: Rect, title: &str, info: &str, t: &crate::t
         area.width as usize,
         t.dim,
     );
+    below_first_row(area)
 }

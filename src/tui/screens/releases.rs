@@ -9,11 +9,11 @@ use crate::sanitize::line as clean;
 use crate::tui::app::App;
 use crate::tui::widgets::table::{self, Col};
 
-use super::{message, title};
+use super::{loading_or_empty, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    title(
+    let body = title(
         buf,
         area,
         "Releases",
@@ -23,24 +23,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         t,
     );
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    if app.releases.loading && app.releases.rows.is_empty() {
-        let text = format!("Loading releases{}", t.glyphs.more);
-        return message(buf, body, &[(&text, t.dim)]);
-    }
-    if app.releases.rows.is_empty() {
-        return message(
-            buf,
-            body,
-            &[(
-                "No releases stored yet: they appear after repositories are synced.",
-                t.dim,
-            )],
-        );
+    if loading_or_empty(
+        buf,
+        body,
+        t,
+        (app.releases.loading, app.releases.rows.is_empty()),
+        "releases",
+        "No releases stored yet: they appear after repositories are synced.",
+    ) {
+        return;
     }
     let cols = [
         Col::left("PUBLISHED", 9, u8::MAX),

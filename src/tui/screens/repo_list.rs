@@ -131,12 +131,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if !app.marked.is_empty() {
         info.push_str(&format!("   {} marked", app.marked.len()));
     }
-    title(buf, area, "Repositories", &info, t);
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
+    let body = title(buf, area, "Repositories", &info, t);
     if app.loading && app.repos.is_empty() {
         let text = format!("Loading the store{}", t.glyphs.more);
         message(buf, body, &[(&text, t.dim)]);
