@@ -198,6 +198,31 @@ pub fn private_dir(dir: &Path) {
     let _ = dir;
 }
 
+thread_local! {
+    /// Set while this thread runs [`quietly`].
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic without printing it: sled panics on some damaged files, and that is
+/// reported as a damaged store instead. The hook that skips printing is installed once, around
+/// whatever hook was there, and is silent only on the thread inside `quietly` (swapping the
+/// process-wide hook per call would race other threads and could silence them for good).
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    result
+}
+
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename), mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -368,9 +393,7 @@ impl Store {
     /// Opens sled, turning both its errors and its panics on damaged files into an error string.
     fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), String> {
         let path = path.to_path_buf();
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(
+        let result = quietly(
             move || -> std::result::Result<(sled::Db, sled::Tree), String> {
                 let db = sled::Config::new()
                     .path(&path)
@@ -381,7 +404,6 @@ impl Store {
                 Ok((db, tree))
             },
         );
-        std::panic::set_hook(previous);
         match result {
             Ok(r) => r,
             Err(p) => Err(p
@@ -1026,6 +1048,18 @@ mod tests {
             .map(|r| r.key.lower())
             .collect();
         assert_eq!(cold, want);
+    }
+
+    #[test]
+    fn quietly_catches_a_panic_and_silences_only_while_it_runs() {
+        let r = quietly(|| -> u8 { panic!("damaged") });
+        let payload = r.unwrap_err();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"damaged"));
+        assert!(
+            !QUIET.with(std::cell::Cell::get),
+            "later panics print again"
+        );
+        assert_eq!(quietly(|| 7).unwrap(), 7);
     }
 
     #[test]
