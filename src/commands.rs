@@ -1,21 +1,21 @@
 //! The CLI commands: each takes resolved options and the store, prints to stdout/stderr, and
-//! returns an exit status. No TUI here; the TUI is started from `main.rs`.
+//! returns an exit status. Clients and the engine come from `session`; the TUI and the demo are
+//! started from `main.rs`.
 
-pub mod demo;
 pub mod import;
-pub mod remote;
 pub mod show;
 pub mod sync;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::config::Config;
 use crate::domain::{RepoKey, TrackedRepo};
+use crate::fmt::{relative, rfc3339, thousands};
+use crate::github::GithubError;
 use crate::sanitize;
+use crate::session::SessionError;
 use crate::store::{Added, Store, StoreError};
 
 pub mod token;
@@ -50,13 +50,24 @@ impl CliError {
     }
 }
 
-/// Everything a command needs from the environment, resolved once by `main.rs`.
-#[derive(Debug, Clone)]
-pub struct Context {
-    pub config: Config,
-    pub data_dir: PathBuf,
-    /// `--identity FILE` / `REPODECK_IDENTITY`: the token vault's age identity file.
-    pub identity: Option<PathBuf>,
+impl From<SessionError> for CliError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Store(s) => CliError::Store(s),
+            SessionError::Vault(v) => v.into(),
+            SessionError::Input(m) => CliError::Input(m),
+            SessionError::Failed(m) => CliError::Failed(m),
+        }
+    }
+}
+
+/// Maps a GitHub failure of a whole command to the exit codes: auth is 2, the rest 1.
+pub fn github_error(context: &str, e: &GithubError) -> CliError {
+    if e.is_auth() {
+        CliError::Input(format!("{context}: {e}"))
+    } else {
+        CliError::Failed(format!("{context}: {e}"))
+    }
 }
 
 /// Parses every argument first, so one bad name leaves the store untouched.
@@ -146,9 +157,6 @@ pub fn repo_json(r: &TrackedRepo) -> serde_json::Value {
     })
 }
 
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 pub fn list(
     store: &Store,
@@ -199,47 +207,4 @@ pub fn list(
     Ok(Status::Ok)
 }
 
-/// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
-/// "now", "5m ago", "3h ago", "2d ago", "4mo ago", "1y ago".
-pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - t).num_seconds();
-    if secs < 0 {
-        return "soon".into();
-    }
-    match secs {
-        0..60 => "now".into(),
-        60..3600 => format!("{}m ago", secs / 60),
-        3600..86_400 => format!("{}h ago", secs / 3600),
-        86_400..2_592_000 => format!("{}d ago", secs / 86_400),
-        2_592_000..31_536_000 => format!("{}mo ago", secs / 2_592_000),
-        _ => format!("{}y ago", secs / 31_536_000),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_numbers_and_times() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        let now = Utc::now();
-        assert_eq!(relative(now - chrono::Duration::seconds(30), now), "now");
-        assert_eq!(relative(now - chrono::Duration::minutes(5), now), "5m ago");
-        assert_eq!(relative(now - chrono::Duration::days(3), now), "3d ago");
-    }
-}

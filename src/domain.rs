@@ -662,6 +662,73 @@ impl RateBucket {
     }
 }
 
+// ---- Sync requests: shared by the engine (`sync`) and the GitHub layer that schedules them ----
+
+/// Who asked: user-triggered work runs before background work and may use the rate-limit reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    Background,
+    User,
+}
+
+/// Where `Import` lists repositories from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportSource {
+    Org(String),
+    User(String),
+    /// The authenticated user's own repositories.
+    Mine,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub source: ImportSource,
+    pub include_forks: bool,
+    pub include_archived: bool,
+}
+
+/// Why work is waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitReason {
+    /// GitHub's secondary rate limit: every request is paused.
+    SecondaryLimit,
+    /// A bucket ran out; its requests wait for the reset.
+    Exhausted { bucket: String },
+    /// Background work stops below `github.reserve`.
+    Reserve { bucket: String },
+    /// Too many consecutive failures: the circuit breaker is open.
+    CircuitOpen,
+    /// Waiting before a retry after a server or network error.
+    Retry { attempt: u32 },
+}
+
+impl std::fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitReason::SecondaryLimit => write!(f, "secondary rate limit: all requests paused"),
+            WaitReason::Exhausted { bucket } => {
+                write!(f, "{bucket} rate limit used up: waiting for the reset")
+            }
+            WaitReason::Reserve { bucket } => {
+                write!(f, "{bucket} budget at the reserve: background sync paused")
+            }
+            WaitReason::CircuitOpen => {
+                write!(f, "GitHub is failing: requests paused (circuit open)")
+            }
+            WaitReason::Retry { attempt } => write!(f, "retrying (attempt {attempt})"),
+        }
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub key: RepoKey,
+    pub description: Option<String>,
+    pub stars: u64,
+    pub language: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,11 +4,14 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dirs;
 pub mod domain;
+pub mod fmt;
 pub mod fakehub;
 pub mod github;
 pub mod logging;
 pub mod sanitize;
+pub mod session;
 pub mod secrets;
 pub mod store;
 pub mod sync;

@@ -46,8 +46,8 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
             path: None,
         });
     }
-    crate::store::private_dir(data_dir);
-    crate::store::private_dir(&dir);
+    crate::dirs::private_dir(data_dir);
+    crate::dirs::private_dir(&dir);
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("repodeck")

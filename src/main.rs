@@ -8,12 +8,12 @@ use clap::Parser;
 use directories::ProjectDirs;
 
 use repodeck::cli::{Cli, Command};
-use repodeck::commands::{self, CliError, Context, Status, token};
+use repodeck::commands::{self, CliError, Status, token};
 use repodeck::config::Config;
-use repodeck::secrets::{self, KeySource, PassphraseSource};
+use repodeck::domain::{ImportOptions, ImportSource};
+use repodeck::secrets::{KeySource, PassphraseSource};
+use repodeck::session::{self, Context, demo};
 use repodeck::store::{OpenReport, Store};
-use repodeck::sync::{ImportOptions, ImportSource};
-use repodeck::tui::{EngineStart, UnlockError};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap itself.
@@ -110,29 +110,14 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     let mut err = std::io::stderr();
     match cli.command {
         None => {
-            let store = open_store_with(&ctx, Store::open_quick)?;
-            let store = std::sync::Arc::new(store);
-            let rt = commands::remote::runtime()?;
+            let store = std::sync::Arc::new(open_store_with(&ctx, Store::open_quick)?);
+            let rt = session::runtime()?;
             rt.block_on(async {
                 // The UI starts from the store even when the engine cannot: it then browses offline.
-                let engine = if vault_needs_passphrase(&ctx, &store) {
-                    EngineStart::Locked(unlocker(&ctx, &store))
-                } else {
-                    match commands::remote::clients(&ctx, &store) {
-                        Ok(clients) => EngineStart::Running(clients.start_engine(
-                            store.clone(),
-                            ctx.config.clone(),
-                            false,
-                        )),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "sync engine not started; browsing offline");
-                            EngineStart::Offline
-                        }
-                    }
-                };
-                repodeck::tui::run_async(&ctx, store, engine).await
+                let engine = session::interactive_engine(&ctx, &store);
+                repodeck::tui::run(&ctx, store, engine).await
             })
-            .map_err(|e| CliError::Failed(format!("the terminal UI failed: {e}")))?;
+            .map_err(ui_failed)?;
             Ok(Status::Ok)
         }
         Some(Command::Add { repos }) => {
@@ -237,9 +222,9 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             repos,
             seed,
             mutate_every,
-        }) => commands::demo::run(
+        }) => run_demo(
             &ctx,
-            commands::demo::DemoOptions {
+            demo::DemoOptions {
                 repos,
                 seed,
                 mutate_every,
@@ -248,31 +233,23 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     }
 }
 
-/// The vault holds tokens and neither `--identity` / `REPODECK_IDENTITY` nor
-/// `REPODECK_PASSPHRASE` unlocks it: the TUI asks in its passphrase dialog.
-fn vault_needs_passphrase(ctx: &commands::Context, store: &Store) -> bool {
-    ctx.identity.is_none()
-        && std::env::var_os("REPODECK_PASSPHRASE").is_none()
-        && secrets::list_tokens(store).is_ok_and(|t| !t.is_empty())
+fn ui_failed(e: std::io::Error) -> CliError {
+    CliError::Failed(format!("the terminal UI failed: {e}"))
 }
 
-/// Unlocks the vault with the dialog's passphrase and starts the engine over its tokens.
-fn unlocker(ctx: &commands::Context, store: &std::sync::Arc<Store>) -> repodeck::tui::Unlocker {
-    let config = ctx.config.clone();
-    let store = store.clone();
-    std::sync::Arc::new(move |pass| {
-        let keys = secrets::KeySource::Passphrase(secrets::PassphraseSource::Given(pass));
-        let tokens = match secrets::Tokens::load(&store, &keys, &|name| std::env::var(name).ok()) {
-            Ok(t) => t,
-            Err(
-                secrets::VaultError::WrongPassphrase { .. } | secrets::VaultError::EmptyPassphrase,
-            ) => {
-                return Err(UnlockError::WrongPassphrase);
-            }
-            Err(e) => return Err(UnlockError::Failed(e.to_string())),
-        };
-        let clients = commands::remote::clients_from(&config, &store, &tokens)
-            .map_err(|e| UnlockError::Failed(e.to_string()))?;
-        Ok(clients.start_engine(store.clone(), config.clone(), false))
-    })
+/// `repodeck demo`: an offline tour on fakehub at 127.0.0.1 with a throwaway data directory,
+/// removed afterwards.
+fn run_demo(ctx: &Context, opts: demo::DemoOptions) -> Result<Status, CliError> {
+    let dir = demo::data_dir();
+    let rt = session::runtime()?;
+    let result = rt.block_on(async {
+        let (demo, engine) = demo::Demo::start(ctx, opts, &dir).await?;
+        let ui = repodeck::tui::run(&demo.ctx, demo.store.clone(), session::EngineStart::Running(engine)).await;
+        demo.finish().await;
+        ui.map_err(ui_failed)?;
+        Ok::<_, CliError>(Status::Ok)
+    });
+    // Best effort: a leftover directory in the temp dir is harmless.
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{CliError, Context, Status, remote};
+use super::{CliError, Status, github_error};
 use crate::sanitize;
+use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::{Added, Store};
 use crate::sync::engine;
 use crate::sync::{ImportOptions, ImportSource};
@@ -20,11 +21,11 @@ pub fn import(
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
     let store = Arc::new(store);
-    let rt = remote::runtime()?;
+    let rt = session::runtime()?;
     let result = rt.block_on(async {
-        let (client, _) = remote::client(ctx, &store)?;
+        let client = Clients::from_env(ctx, &store)?.client;
         if !client.is_authenticated() {
-            let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
+            let _ = writeln!(err, "{}", ANONYMOUS_NOTICE);
             if opts.source == ImportSource::Mine {
                 return Err(CliError::Input(
                     "--mine needs a token: set GITHUB_TOKEN or GH_TOKEN".into(),
@@ -34,7 +35,7 @@ pub fn import(
         engine::import(&client, &store, opts)
             .await
             .map_err(|e| match e {
-                engine::ImportError::Github(g) => remote::github_error("import failed", &g),
+                engine::ImportError::Github(g) => github_error("import failed", &g),
                 engine::ImportError::Store(s) => CliError::Store(s),
             })
     })?;
@@ -69,13 +70,13 @@ pub fn search(
         ));
     }
     let store = Arc::new(store);
-    let rt = remote::runtime()?;
+    let rt = session::runtime()?;
     let hits = rt.block_on(async {
-        let (client, _) = remote::client(ctx, &store)?;
+        let client = Clients::from_env(ctx, &store)?.client;
         client
             .search_repos(query, limit)
             .await
-            .map_err(|e| remote::github_error("search failed", &e))
+            .map_err(|e| github_error("search failed", &e))
     })?;
     if let Some(bad) = add.iter().find(|n| **n == 0 || **n > hits.len()) {
         return Err(CliError::Input(format!(
@@ -119,7 +120,7 @@ pub fn search(
             "{:>3}. {:<40} {:>8}  {:<12} {}",
             i + 1,
             sanitize::truncate_chars(&sanitize::line(&h.key.to_string()), 40),
-            super::thousands(h.stars),
+            crate::fmt::thousands(h.stars),
             sanitize::truncate_chars(&sanitize::line(h.language.as_deref().unwrap_or("-")), 12),
             sanitize::truncate_chars(&sanitize::line(h.description.as_deref().unwrap_or("")), 60),
         );

@@ -5,7 +5,8 @@ use std::io::Write;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::{CliError, Status, relative, rfc3339};
+use super::{CliError, Status};
+use crate::fmt::{relative, rfc3339};
 use crate::domain::{ActivityEntry, RepoKey, TrackedRepo};
 use crate::sanitize;
 use crate::store::Store;
@@ -177,10 +178,10 @@ pub fn show(
     let _ = writeln!(
         out,
         "stars {} ({:+})  forks {}  watchers {}  open PRs {}  open issues {}  size {} KiB{}",
-        super::thousands(m.stars),
+        crate::fmt::thousands(m.stars),
         repo.stars_delta,
-        super::thousands(m.forks),
-        super::thousands(m.watchers),
+        crate::fmt::thousands(m.forks),
+        crate::fmt::thousands(m.watchers),
         m.open_prs,
         m.open_issues,
         m.size_kb,

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::{CliError, Context, Status, parse_keys, remote};
+use super::{CliError, Status, github_error, parse_keys};
 use crate::domain::{Change, LocalId};
 use crate::github::Accounting;
 use crate::sanitize;
+use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::Store;
 use crate::sync::{Outcome, Priority, SyncCommand, SyncEvent};
 
@@ -134,7 +135,7 @@ pub fn run(
         return Ok(Status::Ok);
     }
     let names: HashMap<LocalId, String> = targets.iter().cloned().collect();
-    let rt = remote::runtime()?;
+    let rt = session::runtime()?;
     let summary = rt.block_on(drive(ctx, store, args, &targets, &names, err))?;
 
     if args.json {
@@ -163,17 +164,17 @@ async fn drive(
     err: &mut dyn Write,
 ) -> Result<Summary, CliError> {
     let started = Instant::now();
-    let clients = remote::clients(ctx, &store)?;
+    let clients = Clients::from_env(ctx, &store)?;
     let client = clients.client.clone();
     let before = client.accounting();
     if !client.is_authenticated() {
-        let _ = writeln!(err, "{}", remote::ANONYMOUS_NOTICE);
+        let _ = writeln!(err, "{}", ANONYMOUS_NOTICE);
     }
     // The free `GET /rate_limit` first: it tells the scheduler the budget before the first batch.
     match client.refresh_rate_limit().await {
         Ok(()) => {}
         Err(e) if e == crate::github::GithubError::Unauthorized => {
-            return Err(remote::github_error(
+            return Err(github_error(
                 "GitHub rejected the token before syncing",
                 &e,
             ));

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::json;
 
-use super::{CliError, Status, relative, rfc3339};
+use super::{CliError, Status};
+use crate::fmt::{relative, rfc3339};
 use crate::cli::TokenCommand;
 use crate::domain::RepoKey;
 use crate::github::{ClientOptions, GithubClient, GithubError};
@@ -457,18 +458,6 @@ pub fn rotate_identity(
     Ok(Status::Ok)
 }
 
-/// The token for GitHub-facing commands (sync, import, search, show) that are not tied to one
-/// repository: per the precedence, the vault's global token, else GITHUB_TOKEN / GH_TOKEN, else
-/// anonymous. The vault is unlocked (REPODECK_PASSPHRASE, a prompt, or `ctx.identity`) only when
-/// it holds tokens. For per-repo tokens, load [`secrets::Tokens`] once and ask it per repo.
-pub fn resolve_default(
-    store: &Store,
-    ctx: &super::Context,
-) -> Result<Option<ResolvedToken>, CliError> {
-    let keys = KeySource::from_env(ctx.identity.clone());
-    let tokens = secrets::Tokens::load(store, &keys, &|name| std::env::var(name).ok())?;
-    Ok(tokens.for_repo(None).cloned())
-}
 
 /// A checker for when no live check is possible (no GitHub client wired): every token is
 /// "unreachable", so `token set` stores with a warning.

@@ -18,7 +18,7 @@ use super::error::GithubError;
 use super::rate_limit::{Limited, RateState, bucket_from_headers, classify_limit};
 use super::scheduler::{Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
 use crate::config::{Config, Reserve};
-use crate::sync::{Priority, WaitReason};
+use crate::domain::{Priority, WaitReason};
 
 /// Everything needed to build a client.
 #[derive(Clone)]

@@ -11,7 +11,7 @@ use crate::domain::{
     Branch, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest, RateBucket,
     Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
 };
-use crate::sync::SearchHit;
+use crate::domain::SearchHit;
 
 use super::{GithubError, ListedRepo};
 

@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::Value;
 
 use crate::domain::{Probe, RateBucket, RepoSnapshot};
-use crate::sync::Priority;
+use crate::domain::Priority;
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
 use super::convert::{self, GDetail, GProbe};
@@ -325,7 +325,7 @@ impl GithubClient {
                         self.sched()
                             .wait(
                                 tokio::time::Instant::now() + delay,
-                                crate::sync::WaitReason::Retry {
+                                crate::domain::WaitReason::Retry {
                                     attempt: failures + 1,
                                 },
                             )

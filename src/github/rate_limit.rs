@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use http::HeaderMap;
 
 use crate::domain::RateBucket;
-use crate::sync::WaitReason;
+use crate::domain::WaitReason;
 
 /// What the UI shows about GitHub access: buckets, the current pause, the breaker, concurrency.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use http::Method;
 
 use crate::domain::{Branch, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
-use crate::sync::{ImportSource, Priority, SearchHit};
+use crate::domain::{ImportSource, Priority, SearchHit};
 
 use super::client::{Endpoint, Req};
 use super::convert::{

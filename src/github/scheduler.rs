@@ -16,7 +16,7 @@ use super::error::GithubError;
 use super::rate_limit::{CircuitState, Pause, RateState};
 use crate::config::Reserve;
 use crate::domain::RateBucket;
-use crate::sync::{Priority, WaitReason};
+use crate::domain::{Priority, WaitReason};
 
 /// Every delay the scheduler uses. `scale` multiplies all waits (server-given ones included) so
 /// tests can run GitHub's minutes in milliseconds; production uses `Timing::default()`.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use crate::dirs::private_dir;
 use crate::domain::{ActivityEntry, Change, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo};
 
 /// The schema this build writes. Bump it when a stored type changes shape, and add a migration.
@@ -180,22 +181,6 @@ fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     bincode::serde::decode_from_slice(rest, bincode::config::standard())
         .ok()
         .map(|(v, _)| v)
-}
-
-/// Makes `dir` readable by its owner only (0700): the store, logs and vault below it are private.
-/// Best effort: a directory we cannot chmod (not ours, a read-only mount) is left as it is.
-pub fn private_dir(dir: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(dir)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 thread_local! {

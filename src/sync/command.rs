@@ -1,29 +1,6 @@
 //! `SyncCommand`: what callers (CLI, TUI, `serve`) may ask of the sync engine (imperative names).
 
-use crate::domain::{LocalId, RepoKey};
-
-/// Who asked: user-triggered work runs before background work and may use the rate-limit reserve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Priority {
-    Background,
-    User,
-}
-
-/// Where `Import` lists repositories from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportSource {
-    Org(String),
-    User(String),
-    /// The authenticated user's own repositories.
-    Mine,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportOptions {
-    pub source: ImportSource,
-    pub include_forks: bool,
-    pub include_archived: bool,
-}
+use crate::domain::{ImportOptions, LocalId, Priority, RepoKey};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncCommand {

@@ -2,40 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{ActivityEntry, Change, Commit, LocalId, RateBucket, RepoKey, TrackedRepo};
-
-/// Why work is waiting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WaitReason {
-    /// GitHub's secondary rate limit: every request is paused.
-    SecondaryLimit,
-    /// A bucket ran out; its requests wait for the reset.
-    Exhausted { bucket: String },
-    /// Background work stops below `github.reserve`.
-    Reserve { bucket: String },
-    /// Too many consecutive failures: the circuit breaker is open.
-    CircuitOpen,
-    /// Waiting before a retry after a server or network error.
-    Retry { attempt: u32 },
-}
-
-impl std::fmt::Display for WaitReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WaitReason::SecondaryLimit => write!(f, "secondary rate limit: all requests paused"),
-            WaitReason::Exhausted { bucket } => {
-                write!(f, "{bucket} rate limit used up: waiting for the reset")
-            }
-            WaitReason::Reserve { bucket } => {
-                write!(f, "{bucket} budget at the reserve: background sync paused")
-            }
-            WaitReason::CircuitOpen => {
-                write!(f, "GitHub is failing: requests paused (circuit open)")
-            }
-            WaitReason::Retry { attempt } => write!(f, "retrying (attempt {attempt})"),
-        }
-    }
-}
+use crate::domain::{
+    ActivityEntry, Change, Commit, LocalId, RateBucket, SearchHit, TrackedRepo, WaitReason,
+};
 
 /// How one repo's sync ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,15 +28,6 @@ pub struct JobCost {
     pub requests: u64,
     pub not_modified: u64,
     pub points: u64,
-}
-
-/// One search result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchHit {
-    pub key: RepoKey,
-    pub description: Option<String>,
-    pub stars: u64,
-    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

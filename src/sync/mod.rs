@@ -9,8 +9,9 @@ pub mod event;
 pub mod job;
 pub mod scheduler;
 
-pub use command::{ImportOptions, ImportSource, Passphrase, Priority, SyncCommand};
-pub use event::{JobCost, Outcome, SearchHit, SyncEvent, WaitReason};
+pub use crate::domain::{ImportOptions, ImportSource, Priority, SearchHit, WaitReason};
+pub use command::{Passphrase, SyncCommand};
+pub use event::{JobCost, Outcome, SyncEvent};
 
 use tokio::sync::mpsc;
 

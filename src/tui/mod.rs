@@ -21,9 +21,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use crate::commands::Context;
+use crate::session::{Context, EngineStart};
 use crate::store::Store;
-use crate::sync::EngineHandle;
 
 use app::{App, Env};
 use keymap::Keymap;
@@ -97,46 +96,10 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
     Ok(app)
 }
 
-/// What unlocking the vault from the TUI's passphrase dialog gave.
-pub enum UnlockError {
-    /// Ask again.
-    WrongPassphrase,
-    /// Say this and browse offline.
-    Failed(String),
-}
-
-/// Starts the sync engine with the vault unlocked by a passphrase; runs on a blocking thread
-/// inside the runtime (the key derivation is slow on purpose).
-pub type Unlocker =
-    Arc<dyn Fn(secrecy::SecretString) -> Result<EngineHandle, UnlockError> + Send + Sync>;
-
-/// How the TUI gets its sync engine.
-pub enum EngineStart {
-    Running(EngineHandle),
-    /// Browse the store offline (adding and removing still work).
-    Offline,
-    /// The token vault needs a passphrase: the TUI asks for it in a dialog.
-    Locked(Unlocker),
-}
-
-impl From<Option<EngineHandle>> for EngineStart {
-    fn from(e: Option<EngineHandle>) -> Self {
-        e.map_or(EngineStart::Offline, EngineStart::Running)
-    }
-}
-
-/// Runs the TUI until the user quits, on its own tokio runtime. `engine` is the running sync
-/// engine, or `None` to browse the store offline (adding and removing still work).
-pub fn run(ctx: &Context, store: Arc<Store>, engine: Option<EngineHandle>) -> io::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(run_async(ctx, store, engine.into()))
-}
-
-/// Like [`run`], inside the caller's tokio runtime (so the engine can share it).
-pub async fn run_async(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::Result<()> {
+/// Runs the TUI until the user quits, inside the caller's tokio runtime (so the engine shares
+/// it). `engine` says whether a sync engine runs, the vault waits for a passphrase, or the store
+/// is browsed offline (adding and removing still work).
+pub async fn run(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::Result<()> {
     let mut app = build_app(ctx, matches!(engine, EngineStart::Running(_)))?;
     let mouse = ctx.config.ui.mouse;
     TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -18,6 +18,7 @@ use super::action::{Action, Effect};
 use super::app::App;
 use super::view;
 use crate::domain::{LocalId, RepoKey};
+use crate::session::EngineStart;
 use crate::store::Store;
 use crate::sync::{EngineHandle, SyncCommand, SyncEvent};
 
@@ -46,8 +47,8 @@ struct Ctx {
     engine: Option<mpsc::UnboundedSender<SyncCommand>>,
     loads: mpsc::UnboundedSender<Action>,
     /// Set while the vault is locked: the passphrase dialog's answer goes here.
-    unlocker: Option<super::Unlocker>,
-    unlocked: mpsc::UnboundedSender<Result<EngineHandle, super::UnlockError>>,
+    unlocker: Option<crate::session::Unlocker>,
+    unlocked: mpsc::UnboundedSender<Result<EngineHandle, crate::session::UnlockError>>,
 }
 
 /// Runs the loop until the user quits.
@@ -55,15 +56,15 @@ pub async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     store: Arc<Store>,
-    engine: super::EngineStart,
+    engine: EngineStart,
     mouse: bool,
 ) -> io::Result<()> {
     let (loads_tx, mut loads) = mpsc::unbounded_channel::<Action>();
     let (unlocked_tx, mut unlocked) = mpsc::unbounded_channel();
     let (commands, mut engine_events, unlocker) = match engine {
-        super::EngineStart::Running(h) => (Some(h.commands), Some(h.events), None),
-        super::EngineStart::Offline => (None, None, None),
-        super::EngineStart::Locked(u) => (None, None, Some(u)),
+        EngineStart::Running(h) => (Some(h.commands), Some(h.events), None),
+        EngineStart::Offline => (None, None, None),
+        EngineStart::Locked(u) => (None, None, Some(u)),
     };
     let locked = unlocker.is_some();
     let mut ctx = Ctx {
@@ -124,10 +125,10 @@ pub async fn event_loop(
                     ctx.unlocker = None;
                     Some(Input::Action(Action::Unlocked))
                 }
-                Err(super::UnlockError::WrongPassphrase) => Some(Input::Action(Action::Engine(
+                Err(crate::session::UnlockError::WrongPassphrase) => Some(Input::Action(Action::Engine(
                     Box::new(SyncEvent::PassphraseNeeded { retry: true }),
                 ))),
-                Err(super::UnlockError::Failed(message)) => {
+                Err(crate::session::UnlockError::Failed(message)) => {
                     ctx.unlocker = None;
                     Some(Input::Action(Action::Failed { message }))
                 }

@@ -15,7 +15,7 @@ use super::screens;
 use super::widgets::{
     self, countdown, fill_row, fit, hints, line_width, put, put_line, rate_limit_bar,
 };
-use crate::commands::thousands;
+use crate::fmt::thousands;
 use crate::sanitize;
 
 /// Draws the whole UI into the frame and places the cursor for input lines.

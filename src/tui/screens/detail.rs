@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::commands::{relative, thousands};
+use crate::fmt::{relative, thousands};
 use crate::domain::{Commit, TrackedRepo, short_sha};
 use crate::sanitize::{line as clean, multiline};
 use crate::tui::app::{App, Tab};

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use tui_input::Input;
 
-use crate::commands::thousands;
+use crate::fmt::thousands;
 use crate::domain::RepoKey;
 use crate::sanitize::line as clean;
 use crate::tui::app::{App, Dialog, Level};

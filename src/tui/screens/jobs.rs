@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::commands::thousands;
+use crate::fmt::thousands;
 use crate::tui::app::{App, JobState};
 use crate::tui::widgets::countdown;
 use crate::tui::widgets::table::{self, Col};

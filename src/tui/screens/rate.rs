@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::commands::thousands;
+use crate::fmt::thousands;
 use crate::tui::app::App;
 use crate::tui::widgets::rate_limit_bar::{gauge, low_mark};
 use crate::tui::widgets::{countdown, put_line, wrap};

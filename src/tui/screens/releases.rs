@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::commands::relative;
+use crate::fmt::relative;
 use crate::sanitize::line as clean;
 use crate::tui::app::App;
 use crate::tui::widgets::table::{self, Col};

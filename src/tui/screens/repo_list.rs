@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::commands::{relative, thousands};
+use crate::fmt::{relative, thousands};
 use crate::domain::{SyncStatus, TrackedRepo};
 use crate::sanitize;
 use crate::tui::app::{App, JobState};

@@ -160,7 +160,7 @@ pub fn countdown(
 
 /// "2m", "3h", "4d" since `at` (the relative time without " ago").
 pub fn ago_short(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
-    let r = crate::commands::relative(at, now);
+    let r = crate::fmt::relative(at, now);
     r.strip_suffix(" ago").map(str::to_string).unwrap_or(r)
 }
 

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{countdown, line_width};
-use crate::commands::thousands;
+use crate::fmt::thousands;
 use crate::domain::RateBucket;
 use crate::tui::theme::Theme;
 
