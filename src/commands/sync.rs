@@ -174,10 +174,7 @@ async fn drive(
     match client.refresh_rate_limit().await {
         Ok(()) => {}
         Err(e) if e == crate::github::GithubError::Unauthorized => {
-            return Err(github_error(
-                "GitHub rejected the token before syncing",
-                &e,
-            ));
+            return Err(github_error("GitHub rejected the token before syncing", &e));
         }
         Err(e) => tracing::warn!(error = %e, "reading the rate limit failed; syncing anyway"),
     }
