@@ -102,69 +102,24 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         cli.global.log_level.as_deref(),
         cli.global.log_format,
     )
-    .map_err(CliError::Input)?;
+    .map_err(|e| CliError::Input(e.to_string()))?;
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
     // Not locked for the whole command: a panic on another thread must be able to reach the
     // terminal (the panic hook restores it) instead of waiting for this thread forever.
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    match cli.command {
-        None => {
-            let store = std::sync::Arc::new(open_store_with(&ctx, Store::open_quick)?);
-            let rt = session::runtime()?;
-            rt.block_on(async {
-                // The UI starts from the store even when the engine cannot: it then browses offline.
-                let engine = session::interactive_engine(&ctx, &store);
-                repodeck::tui::run(&ctx, store, engine).await
-            })
-            .map_err(ui_failed)?;
-            Ok(Status::Ok)
-        }
-        Some(Command::Add { repos }) => {
-            // Validate before touching the store, so bad input never waits on a lock.
-            commands::parse_keys(&repos)?;
-            let store = open_store(&ctx)?;
-            commands::add(&store, &repos, &mut out, &mut err)
-        }
-        Some(Command::Remove { repos }) => {
-            commands::parse_keys(&repos)?;
-            let store = open_store(&ctx)?;
-            commands::remove(&store, &repos, &mut out, &mut err)
-        }
-        Some(Command::List { json }) => {
-            let store = open_store(&ctx)?;
-            commands::list(&store, json, chrono::Utc::now(), &mut out)
-        }
-        Some(Command::Token(cmd)) => {
-            let store = open_store(&ctx)?;
-            let checker = token::GithubChecker {
-                api_url: ctx.config.github.api_url.clone(),
-                graphql_url: ctx.config.github.graphql_url.clone(),
-            };
-            let env = |name: &str| std::env::var(name).ok();
-            let tctx = token::TokenContext {
-                keys: KeySource::from_env(ctx.identity.clone()),
-                new_passphrase: PassphraseSource::from_env("REPODECK_NEW_PASSPHRASE"),
-                checker: &checker,
-                env: &env,
-                now: chrono::Utc::now(),
-            };
-            token::run(
-                &store,
-                cmd,
-                &tctx,
-                &mut token::read_token,
-                &mut out,
-                &mut err,
-            )
-        }
-        Some(Command::Sync {
+    let Some(command) = cli.command else {
+        return run_tui(&ctx);
+    };
+    match command {
+        Command::Token(cmd) => run_token(&ctx, cmd, &mut out, &mut err),
+        Command::Sync {
             repos,
             all,
             force,
             rest,
             json,
-        }) => {
+        } => {
             commands::parse_keys(&repos)?;
             let args = commands::sync::SyncArgs {
                 repos,
@@ -175,54 +130,37 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             };
             commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
         }
-        Some(Command::Import {
+        Command::Import {
             org,
             user,
-            mine,
+            mine: _,
             include_forks,
             include_archived,
             skip_archived,
-        }) => {
-            let source = match (org, user, mine) {
-                (Some(o), _, _) => ImportSource::Org(o),
-                (None, Some(u), _) => ImportSource::User(u),
-                _ => ImportSource::Mine,
-            };
+        } => {
             // Archived repos are tracked unless --skip-archived (see the sync notes on this choice).
             let opts = ImportOptions {
-                source,
+                source: import_source(org, user),
                 include_forks,
                 include_archived: include_archived || !skip_archived,
             };
             commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
         }
-        Some(Command::Search {
+        Command::Search {
             query,
             add,
             limit,
             json,
-        }) => commands::import::search(
-            &ctx,
-            open_store(&ctx)?,
-            &query,
-            &add,
-            usize::from(limit),
-            json,
-            &mut out,
-        ),
-        Some(Command::Activity { since, repo, json }) => {
+        } => {
             let store = open_store(&ctx)?;
-            commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, &mut out)
+            let limit = usize::from(limit);
+            commands::import::search(&ctx, store, &query, &add, limit, json, &mut out)
         }
-        Some(Command::Show { repo, json }) => {
-            let store = open_store(&ctx)?;
-            commands::show::show(&store, &repo, json, &mut out)
-        }
-        Some(Command::Demo {
+        Command::Demo {
             repos,
             seed,
             mutate_every,
-        }) => run_demo(
+        } => run_demo(
             &ctx,
             demo::DemoOptions {
                 repos,
@@ -230,7 +168,82 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 mutate_every,
             },
         ),
+        local => run_local(&ctx, local, &mut out, &mut err),
     }
+}
+
+/// `--org`, `--user` or `--mine`: clap requires exactly one of them.
+fn import_source(org: Option<String>, user: Option<String>) -> ImportSource {
+    match (org, user) {
+        (Some(o), _) => ImportSource::Org(o),
+        (None, Some(u)) => ImportSource::User(u),
+        (None, None) => ImportSource::Mine,
+    }
+}
+
+/// The commands that only read or change the local store.
+fn run_local(
+    ctx: &Context,
+    command: Command,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<Status, CliError> {
+    match command {
+        Command::Add { repos } => {
+            // Validate before touching the store, so bad input never waits on a lock.
+            commands::parse_keys(&repos)?;
+            commands::add(&open_store(ctx)?, &repos, out, err)
+        }
+        Command::Remove { repos } => {
+            commands::parse_keys(&repos)?;
+            commands::remove(&open_store(ctx)?, &repos, out, err)
+        }
+        Command::List { json } => commands::list(&open_store(ctx)?, json, chrono::Utc::now(), out),
+        Command::Activity { since, repo, json } => {
+            let store = open_store(ctx)?;
+            commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, out)
+        }
+        Command::Show { repo, json } => commands::show::show(&open_store(ctx)?, &repo, json, out),
+        other => Err(CliError::Failed(format!(
+            "internal: {other:?} is not a local command"
+        ))),
+    }
+}
+
+/// No command: the TUI over the store, with the engine the session can start.
+fn run_tui(ctx: &Context) -> Result<Status, CliError> {
+    let store = std::sync::Arc::new(open_store_with(ctx, Store::open_quick)?);
+    let rt = session::runtime()?;
+    rt.block_on(async {
+        // The UI starts from the store even when the engine cannot: it then browses offline.
+        let engine = session::interactive_engine(ctx, &store);
+        repodeck::tui::run(ctx, store, engine).await
+    })
+    .map_err(ui_failed)?;
+    Ok(Status::Ok)
+}
+
+/// `repodeck token ...`, with the live check against the configured GitHub.
+fn run_token(
+    ctx: &Context,
+    cmd: repodeck::cli::TokenCommand,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<Status, CliError> {
+    let store = open_store(ctx)?;
+    let checker = token::GithubChecker {
+        api_url: ctx.config.github.api_url.clone(),
+        graphql_url: ctx.config.github.graphql_url.clone(),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let tctx = token::TokenContext {
+        keys: KeySource::from_env(ctx.identity.clone()),
+        new_passphrase: PassphraseSource::from_env("REPODECK_NEW_PASSPHRASE"),
+        checker: &checker,
+        env: &env,
+        now: chrono::Utc::now(),
+    };
+    token::run(&store, cmd, &tctx, &mut token::read_token, out, err)
 }
 
 fn ui_failed(e: std::io::Error) -> CliError {
