@@ -102,7 +102,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         cli.global.log_level.as_deref(),
         cli.global.log_format,
     )
-    .map_err(CliError::Input)?;
+    .map_err(|e| CliError::Input(e.to_string()))?;
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
     // Not locked for the whole command: a panic on another thread must be able to reach the
     // terminal (the panic hook restores it) instead of waiting for this thread forever.

@@ -144,8 +144,11 @@ fn build_client(
     repo: Option<&str>,
 ) -> Result<GithubClient, SessionError> {
     let cache: Arc<dyn EtagCache> = etags.clone();
-    let secret = token.map(|t| t.secret.clone());
-    GithubClient::new(ClientOptions::from_config(config, secret, Some(cache))).map_err(|e| {
+    let opts = ClientOptions {
+        token_source: token.map(|t| t.source.clone()),
+        ..ClientOptions::from_config(config, token.map(|t| t.secret.clone()), Some(cache))
+    };
+    GithubClient::new(opts).map_err(|e| {
         let whose = repo.map(|r| format!(" for {r}")).unwrap_or_default();
         SessionError::Input(format!("cannot set up the GitHub client{whose}: {e}"))
     })
