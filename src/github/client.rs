@@ -668,6 +668,9 @@ mod tests {
         let tok = SecretString::from("ghp_abcdefghijklmnopqrstuvwxyz0123456789\n".to_string());
         let (t, id) = prepare_token(&tok).unwrap();
         let fp = id.to_string();
+        // The same id `repodeck token list` shows, computed by `secrets` from the trimmed token.
+        assert_eq!(fp, "ghp_…6789");
+        assert_eq!(id, TokenId::of(&t));
         assert_eq!(
             t.expose_secret(),
             "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
