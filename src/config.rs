@@ -22,6 +22,10 @@ pub enum ConfigError {
     },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A URL given outside the file (`--api-url`, `GITHUB_API_URL`, the demo's server): the
+    /// message says how to write it; the caller says where it came from.
+    #[error("{0}")]
+    Url(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,8 +235,8 @@ impl Config {
 
     /// Applies an API URL given on the command line or in `GITHUB_API_URL` (these beat the file).
     /// The GraphQL URL follows unless the file set it explicitly... it is re-derived from the new base.
-    pub fn with_api_url(mut self, url: &str) -> Result<Self, String> {
-        let url = validate_url(url)?;
+    pub fn with_api_url(mut self, url: &str) -> Result<Self, ConfigError> {
+        let url = validate_url(url).map_err(ConfigError::Url)?;
         self.github.graphql_url = derive_graphql_url(&url);
         self.github.api_url = url;
         Ok(self)

@@ -7,6 +7,21 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogFormat;
 
+/// Why logging could not be set up. Each message names the setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("RUST_LOG is invalid: {0}; fix it (e.g. RUST_LOG=repodeck=debug) or unset it")]
+    RustLog(String),
+    #[error(
+        "--log-level \"{0}\" is invalid; use trace, debug, info, warn, error or off (or a filter like repodeck=debug)"
+    )]
+    Level(String),
+    #[error("--log-level \"{level}\" is invalid ({detail}); use trace, debug, info, warn or error")]
+    Filter { level: String, detail: String },
+    #[error("cannot open a log file in {dir}: {detail}; check that the data directory is writable")]
+    File { dir: PathBuf, detail: String },
+}
+
 /// Keeps the background log writer alive; drop it last to flush.
 pub struct LogGuard {
     _guard: Option<tracing_appender::non_blocking::WorkerGuard>,
@@ -20,25 +35,8 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 
 /// Installs the global subscriber writing to `<data_dir>/logs/repodeck.log`. If the directory
 /// cannot be created, logging is off (and a later store error will say why).
-pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<LogGuard, String> {
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.trim().is_empty() => {
-            EnvFilter::try_new(v.trim()).map_err(|e| format!("RUST_LOG is invalid: {e}"))?
-        }
-        _ => {
-            let level = level.unwrap_or("info");
-            let plain_level = ["trace", "debug", "info", "warn", "error", "off"]
-                .contains(&level.to_ascii_lowercase().as_str());
-            if !plain_level && !level.contains('=') {
-                return Err(format!(
-                    "--log-level \"{level}\" is invalid; use trace, debug, info, warn, error or off (or a filter like repodeck=debug)"
-                ));
-            }
-            EnvFilter::try_new(level).map_err(|e| {
-                format!("--log-level \"{level}\" is invalid ({e}); use trace, debug, info, warn or error")
-            })?
-        }
-    };
+pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<LogGuard, LogError> {
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref(), level)?;
     let dir = log_dir(data_dir);
     if std::fs::create_dir_all(&dir).is_err() {
         return Ok(LogGuard {
@@ -54,7 +52,10 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
         .filename_suffix("log")
         .max_log_files(7)
         .build(&dir)
-        .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))?;
+        .map_err(|e| LogError::File {
+            dir: dir.clone(),
+            detail: e.to_string(),
+        })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -72,6 +73,23 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
     })
 }
 
+/// The filter: `RUST_LOG` when set and not blank, else `--log-level` (default `info`).
+fn filter(rust_log: Option<&str>, level: Option<&str>) -> Result<EnvFilter, LogError> {
+    if let Some(v) = rust_log.map(str::trim).filter(|v| !v.is_empty()) {
+        return EnvFilter::try_new(v).map_err(|e| LogError::RustLog(e.to_string()));
+    }
+    let level = level.unwrap_or("info");
+    let plain_level = ["trace", "debug", "info", "warn", "error", "off"]
+        .contains(&level.to_ascii_lowercase().as_str());
+    if !plain_level && !level.contains('=') {
+        return Err(LogError::Level(level.to_string()));
+    }
+    EnvFilter::try_new(level).map_err(|e| LogError::Filter {
+        level: level.to_string(),
+        detail: e.to_string(),
+    })
+}
+
 /// A test hook in debug builds: panics when `REPODECK_DEBUG_PANIC` names `point`, so end-to-end
 /// tests can prove the terminal is restored and no secret leaks when something panics. Release
 /// builds compile it to nothing.
@@ -85,3 +103,21 @@ pub fn panic_point(point: &str) {
 /// Release builds: nothing.
 #[cfg(not(debug_assertions))]
 pub fn panic_point(_point: &str) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_levels_name_the_setting_to_fix() {
+        let e = filter(None, Some("loud!")).unwrap_err().to_string();
+        assert!(
+            e.contains("--log-level \"loud!\"") && e.contains("debug"),
+            "{e}"
+        );
+        assert!(filter(None, Some("repodeck=debug")).is_ok());
+        assert!(filter(Some("  "), Some("warn")).is_ok());
+        let e = filter(Some("repodeck=loud"), None).unwrap_err().to_string();
+        assert!(e.starts_with("RUST_LOG is invalid"), "{e}");
+    }
+}

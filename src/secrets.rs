@@ -1,8 +1,9 @@
 //! The token vault: the ONLY module that names `age`. GitHub tokens are age-encrypted to an x25519
 //! identity and kept in the store; the identity is either wrapped once with a passphrase
 //! (`<data_dir>/identity.age`, scrypt with a pinned work factor) or an age identity file given by
-//! `--identity` / `REPODECK_IDENTITY`. Tokens are `SecretString` end to end; only fingerprints are
-//! ever shown. Precedence: per-repo > vault global > `GITHUB_TOKEN` / `GH_TOKEN` > anonymous.
+//! `--identity` / `REPODECK_IDENTITY`. Tokens are `SecretString` end to end; only a [`TokenId`]
+//! (`ghp_…a1f3`) is ever shown, and where a token came from is a [`TokenSource`]. Precedence:
+//! per-repo > vault global > `GITHUB_TOKEN` / `GH_TOKEN` > anonymous.
 //!
 //! Everything here is blocking (scrypt takes ~0.1 s): the TUI must call it off its UI task
 //! (`tokio::task::spawn_blocking`).
@@ -101,7 +102,7 @@ pub enum VaultError {
 pub type Result<T> = std::result::Result<T, VaultError>;
 
 // ---------------------------------------------------------------------------------------------
-// Token shape, fingerprints
+// Token shape, ids
 
 /// The kind of token a shape check recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +120,7 @@ const CLASSIC_PREFIXES: [&str; 5] = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
 const FINE_GRAINED_PREFIX: &str = "github_pat_";
 
 /// The one place in repodeck where a secret's characters are read: a token for its shape check,
-/// display fingerprint, key id, trimming, encryption and the client's auth header; a passphrase or
+/// [`TokenId`], trimming, encryption and the client's auth header; a passphrase or
 /// identity for age. The text is lent to `f` only. `tests/architecture.rs` fails if any other code
 /// calls `expose_secret`.
 pub fn expose<R>(secret: &SecretString, f: impl FnOnce(&str) -> R) -> R {
@@ -165,10 +166,48 @@ fn shape_of(t: &str, any_format: bool) -> Result<TokenKind> {
     )))
 }
 
-/// A display fingerprint: the prefix (`ghp_`, `github_pat_`) and the last 4 characters, e.g.
-/// `ghp_…a1f3`. Short or unknown tokens show only `…` and the last 4 (or nothing).
-pub fn display_fingerprint(token: &SecretString) -> String {
-    expose(token, fingerprint_of)
+/// Which token, never the token itself: the one form repodeck shows for a token everywhere
+/// (`repodeck token list`, the TUI's rate panel, logs, errors), and the key per-token caches use.
+///
+/// Shown as the prefix (`ghp_`, `github_pat_`) and the last 4 characters, e.g. `ghp_…a1f3`, as
+/// `token list` always has; short or unknown tokens show only `…` and at most those 4 (none when
+/// the token is shorter than 16 or they are not plain ASCII). The key is the first 16 hex digits
+/// of SHA-256(token): ETags are stored under it, so a new token never reuses another token's
+/// entries, and the vault checks a decrypted token against it. Neither part can be turned back
+/// into the token. Computed only here, by [`TokenId::of`].
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TokenId {
+    /// `ghp_…a1f3`, what people see (serialized as `fingerprint`, the vault record's field).
+    fingerprint: String,
+    /// 16 hex digits of SHA-256(token), for keying caches (the record's `key_id`).
+    key_id: String,
+}
+
+impl TokenId {
+    /// The id of `token` (as given: callers trim first, see [`trimmed`]).
+    pub fn of(token: &SecretString) -> Self {
+        expose(token, |t| TokenId {
+            fingerprint: fingerprint_of(t),
+            key_id: hex::encode(&Sha256::digest(t.as_bytes())[..8]),
+        })
+    }
+
+    /// The key per-token caches (ETags) are stored under; shown only by `token list --json`.
+    pub fn key(&self) -> &str {
+        &self.key_id
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.fingerprint)
+    }
+}
+
+impl fmt::Debug for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenId({})", self.fingerprint)
+    }
 }
 
 fn fingerprint_of(t: &str) -> String {
@@ -179,17 +218,16 @@ fn fingerprint_of(t: &str) -> String {
         .copied()
         .unwrap_or("");
     let n = t.chars().count();
-    // Reveal at most 4 characters, and never more than a quarter of an unknown token.
+    // Reveal at most 4 characters, never more than a quarter of an unknown token, and only plain
+    // ASCII (a token from the environment is not shape-checked; this text reaches terminals).
     let tail = if n >= 16 { 4 } else { 0 };
     let last: String = t.chars().skip(n - tail).collect();
+    let last = if last.bytes().all(|b| b.is_ascii_graphic()) {
+        last
+    } else {
+        String::new()
+    };
     format!("{prefix}…{last}")
-}
-
-/// A stable, non-reversible key id: the first 16 hex digits of SHA-256(token). ETags and caches are
-/// keyed by it, so a new token never reuses another token's entries.
-pub fn key_id(token: &SecretString) -> String {
-    let digest = expose(token, |t| Sha256::digest(t.as_bytes()));
-    hex::encode(&digest[..8])
 }
 
 /// Trims whitespace (a trailing newline from `echo` or a file) without leaving copies around.
@@ -330,10 +368,9 @@ impl fmt::Display for TokenScope {
 /// Non-secret facts about a stored token, readable without unlocking the vault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenMeta {
-    /// `ghp_…a1f3`.
-    pub fingerprint: String,
-    /// First 16 hex digits of SHA-256(token).
-    pub key_id: String,
+    /// Stored as the record's `fingerprint` and `key_id` fields.
+    #[serde(flatten)]
+    pub id: TokenId,
     pub kind: TokenKind,
     /// The repo as the user spelled it (for per-repo tokens).
     pub repo: Option<String>,
@@ -449,7 +486,7 @@ pub fn update_meta(store: &Store, updates: Vec<(TokenScope, TokenMeta)>) -> Resu
             continue;
         };
         let mut record = read_record(&entry, &bytes)?;
-        if record.meta.key_id != meta.key_id {
+        if record.meta.id != meta.id {
             // The token changed meanwhile: keep the newer record.
             continue;
         }
@@ -740,7 +777,7 @@ impl TokenVault {
                 return Err(damaged(entry, "the decrypted token is not text"));
             }
         };
-        if key_id(&token) != record.meta.key_id {
+        if TokenId::of(&token).key() != record.meta.id.key() {
             return Err(damaged(entry, "it does not match its recorded fingerprint"));
         }
         Ok(token)
@@ -909,12 +946,37 @@ impl TokenVault {
 // ---------------------------------------------------------------------------------------------
 // Resolution: which token a request uses
 
-/// Where a resolved token came from.
+/// Where a resolved token came from; clients carry it so a rejection can say which token to
+/// replace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenSource {
+    /// The vault's token for one repo.
     Repo(RepoKey),
+    /// The vault's global token.
     Global,
+    /// `GITHUB_TOKEN` or `GH_TOKEN`.
     Env(&'static str),
+}
+
+impl TokenSource {
+    /// The token in words, for messages: "the vault's global token", "the vault's token for
+    /// OWNER/NAME", "the token in GITHUB_TOKEN".
+    pub fn describe(&self) -> String {
+        match self {
+            TokenSource::Repo(k) => format!("the vault's token for {k}"),
+            TokenSource::Global => "the vault's global token".into(),
+            TokenSource::Env(v) => format!("the token in {v}"),
+        }
+    }
+
+    /// The command that replaces this token. A vault token beats the environment's, so
+    /// `repodeck token set` also replaces a rejected `GITHUB_TOKEN` / `GH_TOKEN`.
+    pub fn set_command(&self) -> String {
+        match self {
+            TokenSource::Repo(k) => format!("repodeck token set --repo {k}"),
+            TokenSource::Global | TokenSource::Env(_) => "repodeck token set".into(),
+        }
+    }
 }
 
 impl fmt::Display for TokenSource {
@@ -927,27 +989,18 @@ impl fmt::Display for TokenSource {
     }
 }
 
-/// A token ready for use, with where it came from and its fingerprints. Debug shows no secret.
+/// A token ready for use, with where it came from and its id. Debug shows no secret.
 #[derive(Clone)]
 pub struct ResolvedToken {
     pub secret: SecretString,
     pub source: TokenSource,
-    /// `ghp_…a1f3`, for display.
-    pub fingerprint: String,
-    /// SHA-256 prefix, for keying ETags.
-    pub key_id: String,
+    pub id: TokenId,
 }
 
 impl ResolvedToken {
     pub fn new(secret: SecretString, source: TokenSource) -> Self {
-        let fingerprint = display_fingerprint(&secret);
-        let key_id = key_id(&secret);
-        ResolvedToken {
-            secret,
-            source,
-            fingerprint,
-            key_id,
-        }
+        let id = TokenId::of(&secret);
+        ResolvedToken { secret, source, id }
     }
 }
 
@@ -956,8 +1009,7 @@ impl fmt::Debug for ResolvedToken {
         f.debug_struct("ResolvedToken")
             .field("secret", &"[REDACTED]")
             .field("source", &self.source)
-            .field("fingerprint", &self.fingerprint)
-            .field("key_id", &self.key_id)
+            .field("id", &self.id)
             .finish()
     }
 }
@@ -1136,8 +1188,7 @@ mod tests {
     }
     fn meta(token: &SecretString) -> TokenMeta {
         TokenMeta {
-            fingerprint: display_fingerprint(token),
-            key_id: key_id(token),
+            id: TokenId::of(token),
             kind: TokenKind::Classic,
             repo: None,
             login: Some("octocat".into()),
@@ -1246,16 +1297,50 @@ mod tests {
 
     #[test]
     fn fingerprints_reveal_only_prefix_and_last_four() {
-        assert_eq!(display_fingerprint(&secret(CLASSIC)), "ghp_…a1f3");
+        let shown = |t: &str| TokenId::of(&secret(t)).to_string();
+        assert_eq!(shown(CLASSIC), "ghp_…a1f3");
         let fg = format!("github_pat_{}wxyz", "b".repeat(78));
-        assert_eq!(display_fingerprint(&secret(&fg)), "github_pat_…wxyz");
-        assert_eq!(display_fingerprint(&secret("short")), "…");
+        assert_eq!(shown(&fg), "github_pat_…wxyz");
+        assert_eq!(shown("short"), "…");
+        // A token from the environment is not shape-checked: no escape reaches a terminal.
+        assert_eq!(shown("0123456789abcdef\u{1b}[2J"), "…");
+        let key_id = |t: &SecretString| TokenId::of(t).key().to_string();
         let id = key_id(&secret(CLASSIC));
         assert_eq!(id.len(), 16);
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(id, key_id(&secret(CLASSIC)));
         assert_ne!(id, key_id(&token(b'b')));
         assert!(!CLASSIC.contains(&id));
+        assert_eq!(
+            format!("{:?}", TokenId::of(&secret(CLASSIC))),
+            "TokenId(ghp_…a1f3)"
+        );
+    }
+
+    #[test]
+    fn token_meta_keeps_the_record_fields() {
+        let t = secret(CLASSIC);
+        let v = serde_json::to_value(meta(&t)).unwrap();
+        assert_eq!(v["fingerprint"], "ghp_…a1f3");
+        assert_eq!(v["key_id"].as_str(), Some(TokenId::of(&t).key()));
+        let back: TokenMeta = serde_json::from_value(v).unwrap();
+        assert_eq!(back.id, TokenId::of(&t));
+    }
+
+    #[test]
+    fn sources_name_the_token_and_the_command_that_replaces_it() {
+        let r = TokenSource::Repo(repo("Octo/Hello"));
+        assert_eq!(r.describe(), "the vault's token for Octo/Hello");
+        assert_eq!(r.set_command(), "repodeck token set --repo Octo/Hello");
+        assert_eq!(TokenSource::Global.describe(), "the vault's global token");
+        assert_eq!(
+            TokenSource::Env("GH_TOKEN").describe(),
+            "the token in GH_TOKEN"
+        );
+        assert_eq!(
+            TokenSource::Env("GH_TOKEN").set_command(),
+            "repodeck token set"
+        );
     }
 
     #[test]
@@ -1295,7 +1380,7 @@ mod tests {
         assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].scope, TokenScope::Global);
         assert_eq!(listed[1].scope, TokenScope::Repo(repo("octo/hello")));
-        assert_eq!(listed[1].meta.fingerprint, "ghp_…rrrr");
+        assert_eq!(listed[1].meta.id.to_string(), "ghp_…rrrr");
 
         #[cfg(unix)]
         {
@@ -1418,7 +1503,7 @@ mod tests {
         assert!(e.to_string().contains("repodeck token set"), "{e}");
 
         record.ciphertext = original;
-        record.meta.key_id = "0000000000000000".into();
+        record.meta.id.key_id = "0000000000000000".into();
         store
             .vault_apply(vec![(entry.clone(), Some(write_record(&record)))])
             .unwrap();
@@ -1557,7 +1642,7 @@ mod tests {
         let for_a = t.for_repo(Some(&repo("O/A"))).unwrap();
         assert_eq!(for_a.source, TokenSource::Repo(a.clone()));
         assert_eq!(for_a.secret.expose_secret(), ra.expose_secret());
-        assert_eq!(for_a.key_id, key_id(&ra));
+        assert_eq!(for_a.id, TokenId::of(&ra));
         assert_eq!(t.for_repo(Some(&b)).unwrap().source, TokenSource::Global);
         assert_eq!(t.for_repo(None).unwrap().source, TokenSource::Global);
         assert_eq!(t.per_repo().count(), 1);

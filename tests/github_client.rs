@@ -76,6 +76,7 @@ fn client_with(
         api_url: h.url().to_string(),
         graphql_url: format!("{}/graphql", h.url()),
         token: Some(SecretString::from(format!("{TOKEN}\n"))),
+        token_source: None,
         max_concurrency: 4,
         reserve: Reserve::Absolute(0),
         etags: etags.map(|e| e as Arc<dyn EtagCache>),
@@ -399,7 +400,8 @@ async fn unauthorized_mid_run_is_surfaced_once_without_a_retry_storm() {
         })
         .collect();
     for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap_err(), GithubError::Unauthorized);
+        let e = t.await.unwrap().unwrap_err();
+        assert!(matches!(e, GithubError::Unauthorized { .. }), "{e:?}");
     }
     let sent = h.stats().requests - before;
     assert!(

@@ -9,6 +9,7 @@ use repodeck::config::Reserve;
 use repodeck::domain::RepoKey;
 use repodeck::fakehub::{self, FakehubConfig, FaultRule};
 use repodeck::github::{ClientOptions, GithubClient, RepoTarget, Timing};
+use repodeck::secrets::TokenSource;
 use repodeck::sync::{ImportSource, Priority};
 use secrecy::SecretString;
 use serde_json::json;
@@ -49,6 +50,7 @@ async fn the_token_is_absent_from_every_error_and_log_line() {
         api_url: h.url().to_string(),
         graphql_url: format!("{}/graphql", h.url()),
         token: Some(SecretString::from(format!("  {TOKEN}\n"))),
+        token_source: Some(TokenSource::Env("GITHUB_TOKEN")),
         max_concurrency: 4,
         reserve: Reserve::Absolute(0),
         etags: None,

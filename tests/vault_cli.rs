@@ -603,3 +603,68 @@ fn no_token_leaks_from_syncs_through_5xx_401_and_a_panic() {
     }
     rt.block_on(hub.shutdown());
 }
+
+/// A token GitHub rejects (fakehub accepts only `OTHER`): `repodeck sync` exits 2 and its error
+/// names where the rejected token came from, by its id, and `repodeck token set` to replace it.
+#[test]
+fn a_rejected_token_is_named_by_its_source_with_the_command_that_replaces_it() {
+    use repodeck::fakehub::{self, FakehubConfig};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hub = rt
+        .block_on(fakehub::spawn(FakehubConfig {
+            repos: 2,
+            tokens: vec![OTHER.into()],
+            ..FakehubConfig::default()
+        }))
+        .expect("fakehub on loopback");
+    let api = hub.url().to_string();
+    let env = Env::new();
+    env.cmd_at(&api, None, &["add", "octo-org/repo-0000"])
+        .assert()
+        .success();
+    let sync = |pass: Option<&str>, var: Option<(&str, &str)>| {
+        let mut c = env.cmd_at(&api, pass, &["sync", "--all", "--force"]);
+        if let Some((k, v)) = var {
+            c.env(k, v);
+        }
+        let a = c
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(2);
+        let out = outputs(&a);
+        assert_no_leak("sync output", &out, TOKEN);
+        text(&out)
+    };
+
+    for var in ["GITHUB_TOKEN", "GH_TOKEN"] {
+        let s = sync(None, Some((var, TOKEN)));
+        assert!(
+            s.contains(&format!(
+                "GitHub rejected the token in {var} ghp_…aaaa (401"
+            )) && s.contains("`repodeck token set`"),
+            "{s}"
+        );
+    }
+
+    // Stored while GitHub could not be asked (the default API is a closed port), then rejected.
+    env.set(Some(PASS), TOKEN, &[]).success();
+    let s = sync(Some(PASS), Some(("GITHUB_TOKEN", OTHER)));
+    assert!(
+        s.contains("GitHub rejected the vault's global token ghp_…aaaa (401")
+            && s.contains("`repodeck token set`")
+            && !s.contains("repodeck auth"),
+        "{s}"
+    );
+
+    // A per-repo token rejected while the global one works.
+    env.set(Some(PASS), OTHER, &[]).success();
+    env.set(Some(PASS), TOKEN, &["--repo", "octo-org/repo-0000"])
+        .success();
+    let s = sync(Some(PASS), None);
+    assert!(
+        s.contains("GitHub rejected the vault's token for octo-org/repo-0000 ghp_…aaaa (401")
+            && s.contains("`repodeck token set --repo octo-org/repo-0000`"),
+        "{s}"
+    );
+    rt.block_on(hub.shutdown());
+}

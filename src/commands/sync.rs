@@ -173,7 +173,7 @@ async fn drive(
     // The free `GET /rate_limit` first: it tells the scheduler the budget before the first batch.
     match client.refresh_rate_limit().await {
         Ok(()) => {}
-        Err(e) if e == crate::github::GithubError::Unauthorized => {
+        Err(e) if e.is_unauthorized() => {
             return Err(github_error("GitHub rejected the token before syncing", &e));
         }
         Err(e) => tracing::warn!(error = %e, "reading the rate limit failed; syncing anyway"),

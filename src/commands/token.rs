@@ -1,5 +1,6 @@
 //! `repodeck token ...`: set, list, rm, check, rotate-passphrase, rotate-identity over the vault in
-//! `crate::secrets`. Tokens only ever appear here as `SecretString`; output shows fingerprints.
+//! `crate::secrets`. Tokens only ever appear here as `SecretString`; output shows each token's
+//! `TokenId` (`ghp_…a1f3`), the same form the TUI's rate panel, logs and errors use.
 
 use std::io::{IsTerminal, Read, Write};
 
@@ -15,12 +16,44 @@ use crate::github::{ClientOptions, GithubClient, GithubError};
 use crate::sanitize;
 use crate::secrets::{
     self, KeySource, LiveCheck, LiveInfo, PassphraseSource, ResolvedToken, StoredToken,
-    TokenChecker, TokenMeta, TokenScope, TokenSource, TokenVault, VaultError,
+    TokenChecker, TokenId, TokenMeta, TokenScope, TokenSource, TokenVault, VaultError,
 };
 use crate::store::Store;
 
 /// The largest token input read from stdin.
 const MAX_INPUT: u64 = 64 * 1024;
+
+/// Why a token command stopped, besides the vault's own errors. Each message says what to do
+/// next; none holds a token (a rejected one is named by its [`TokenId`]).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenCmdError {
+    #[error("--repo: {0}. Nothing was changed.")]
+    BadRepo(String),
+    #[error("cannot read the token from the terminal: {0}")]
+    Terminal(std::io::Error),
+    #[error("cannot read the token from stdin ({0}); pipe it as text")]
+    Stdin(std::io::Error),
+    #[error(
+        "GitHub rejected the token {id} (401): it is wrong, expired or revoked. Create a new one and run `repodeck token set{hint}` again; nothing was stored"
+    )]
+    Rejected { id: TokenId, hint: String },
+    #[error(
+        "the vault uses an identity file (--identity / REPODECK_IDENTITY), which has no repodeck passphrase; protect that file yourself"
+    )]
+    NoPassphraseToRotate,
+    #[error("there is no vault yet: store a token with `repodeck token set` first")]
+    NoVault,
+    #[error(
+        "no new passphrase: set REPODECK_NEW_PASSPHRASE, or run in a terminal to be asked for it; nothing was changed"
+    )]
+    NoNewPassphrase,
+}
+
+impl From<TokenCmdError> for CliError {
+    fn from(e: TokenCmdError) -> Self {
+        CliError::Input(e.to_string())
+    }
+}
 
 impl From<VaultError> for CliError {
     fn from(e: VaultError) -> Self {
@@ -48,7 +81,7 @@ pub fn parse_scope(repo: Option<&str>) -> Result<TokenScope, CliError> {
         None => Ok(TokenScope::Global),
         Some(r) => RepoKey::parse(r)
             .map(TokenScope::Repo)
-            .map_err(|e| CliError::Input(format!("--repo: {e}. Nothing was changed."))),
+            .map_err(|e| TokenCmdError::BadRepo(e.to_string()).into()),
     }
 }
 
@@ -57,18 +90,14 @@ pub fn read_token() -> Result<SecretString, CliError> {
     let stdin = std::io::stdin();
     let raw = if stdin.is_terminal() {
         rpassword::prompt_password("GitHub token (input is hidden): ")
-            .map_err(|e| CliError::Input(format!("cannot read the token from the terminal: {e}")))?
+            .map_err(TokenCmdError::Terminal)?
     } else {
         let mut s = String::new();
         stdin
             .lock()
             .take(MAX_INPUT)
             .read_to_string(&mut s)
-            .map_err(|e| {
-                CliError::Input(format!(
-                    "cannot read the token from stdin ({e}); pipe it as text"
-                ))
-            })?;
+            .map_err(TokenCmdError::Stdin)?;
         s
     };
     Ok(secrets::trimmed(SecretString::from(raw)))
@@ -117,10 +146,9 @@ pub fn set(
     let kind = secrets::validate_shape(&token, any_format)?;
     // Unlock first when a vault exists, so a wrong passphrase fails before any network call.
     let existing = TokenVault::open(store, &ctx.keys, false)?;
-    let fingerprint = secrets::display_fingerprint(&token);
+    let id = TokenId::of(&token);
     let mut meta = TokenMeta {
-        fingerprint: fingerprint.clone(),
-        key_id: secrets::key_id(&token),
+        id: id.clone(),
         kind,
         repo: match scope {
             TokenScope::Repo(k) => Some(k.to_string()),
@@ -141,10 +169,11 @@ pub fn set(
             meta.checked_at = Some(ctx.now);
         }
         LiveCheck::Rejected => {
-            return Err(CliError::Input(format!(
-                "GitHub rejected the token {fingerprint} (401): it is wrong, expired or revoked. Create a new one and run `repodeck token set{}` again; nothing was stored",
-                scope.cli_hint()
-            )));
+            return Err(TokenCmdError::Rejected {
+                id,
+                hint: scope.cli_hint(),
+            }
+            .into());
         }
         LiveCheck::Unreachable(why) => {
             let _ = writeln!(
@@ -165,11 +194,7 @@ pub fn set(
         .as_deref()
         .map(|l| format!(" (login {})", sanitize::line(l)))
         .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "stored the {} token {fingerprint}{who}",
-        scope_label(scope)
-    );
+    let _ = writeln!(out, "stored the {} token {id}{who}", scope_label(scope));
     Ok(Status::Ok)
 }
 
@@ -195,8 +220,8 @@ fn stored_json(t: &StoredToken, active: bool) -> serde_json::Value {
         "scope": match t.scope { TokenScope::Global => "global", TokenScope::Repo(_) => "repo" },
         "repo": match &t.scope { TokenScope::Repo(k) => Some(k.to_string()), TokenScope::Global => None },
         "source": "vault",
-        "fingerprint": m.fingerprint,
-        "key_id": m.key_id,
+        "fingerprint": m.id.to_string(),
+        "key_id": m.id.key(),
         "kind": m.kind,
         "login": m.login,
         "scopes": m.scopes,
@@ -204,6 +229,22 @@ fn stored_json(t: &StoredToken, active: bool) -> serde_json::Value {
         "added_at": rfc3339(m.added_at),
         "checked_at": m.checked_at.map(rfc3339),
         "recipient": t.recipient,
+        "default": active,
+    })
+}
+
+fn env_json(e: &ResolvedToken, active: bool) -> serde_json::Value {
+    let var = match e.source {
+        TokenSource::Env(v) => Some(v),
+        _ => None,
+    };
+    json!({
+        "scope": "global",
+        "repo": null,
+        "source": "env",
+        "env_var": var,
+        "fingerprint": e.id.to_string(),
+        "key_id": e.id.key(),
         "default": active,
     })
 }
@@ -222,21 +263,7 @@ pub fn list(
             .iter()
             .map(|t| stored_json(t, t.scope == TokenScope::Global))
             .collect();
-        if let Some(e) = &env {
-            let var = match e.source {
-                TokenSource::Env(v) => Some(v),
-                _ => None,
-            };
-            rows.push(json!({
-                "scope": "global",
-                "repo": null,
-                "source": "env",
-                "env_var": var,
-                "fingerprint": e.fingerprint,
-                "key_id": e.key_id,
-                "default": !has_global,
-            }));
-        }
+        rows.extend(env.iter().map(|e| env_json(e, !has_global)));
         let text =
             serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
         let _ = writeln!(out, "{text}");
@@ -249,57 +276,67 @@ pub fn list(
         );
         return Ok(Status::Ok);
     }
+    list_table(&stored, env.as_ref(), ctx.now, out);
+    Ok(Status::Ok)
+}
+
+/// The human table: one row per stored token, the environment's token, and which token
+/// repositories without their own use.
+fn list_table(
+    stored: &[StoredToken],
+    env: Option<&ResolvedToken>,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) {
     let _ = writeln!(
         out,
         "{:<32} {:<18} {:<16} {:<24} {:<10} {:<9} CHECKED",
         "FOR", "FINGERPRINT", "LOGIN", "SCOPES", "EXPIRES", "ADDED"
     );
-    let dash = || "-".to_string();
-    for t in &stored {
-        let m = &t.meta;
-        let _ = writeln!(
-            out,
-            "{:<32} {:<18} {:<16} {:<24} {:<10} {:<9} {}",
-            sanitize::truncate_chars(&scope_label(&t.scope), 32),
-            m.fingerprint,
-            sanitize::truncate_chars(&sanitize::line(m.login.as_deref().unwrap_or("-")), 16),
-            sanitize::truncate_chars(
-                &sanitize::line(&m.scopes.as_ref().map(|s| s.join(",")).unwrap_or_else(dash)),
-                24
-            ),
-            m.expires_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(dash),
-            relative(m.added_at, ctx.now),
-            m.checked_at
-                .map(|t| relative(t, ctx.now))
-                .unwrap_or_else(|| "never".into()),
-        );
+    for t in stored {
+        let _ = writeln!(out, "{}", stored_row(t, now));
     }
-    if let Some(e) = &env {
+    let global = stored.iter().find(|t| t.scope == TokenScope::Global);
+    if let Some(e) = env {
         let _ = writeln!(
             out,
             "{:<32} {:<18} {}",
             e.source.to_string(),
-            e.fingerprint,
-            if has_global {
+            e.id.to_string(),
+            if global.is_some() {
                 "(not used: the vault's global token wins)"
             } else {
                 "(from the environment, not stored)"
             }
         );
     }
-    let default = stored
-        .iter()
-        .find(|t| t.scope == TokenScope::Global)
-        .map(|t| format!("vault global token {}", t.meta.fingerprint))
-        .or_else(|| {
-            env.as_ref()
-                .map(|e| format!("{} {}", e.source, e.fingerprint))
-        })
+    let default = global
+        .map(|t| format!("vault global token {}", t.meta.id))
+        .or_else(|| env.map(|e| format!("{} {}", e.source, e.id)))
         .unwrap_or_else(|| "anonymous".into());
     let _ = writeln!(out, "\nRepositories without their own token use: {default}");
-    Ok(Status::Ok)
+}
+
+fn stored_row(t: &StoredToken, now: DateTime<Utc>) -> String {
+    let m = &t.meta;
+    let dash = || "-".to_string();
+    format!(
+        "{:<32} {:<18} {:<16} {:<24} {:<10} {:<9} {}",
+        sanitize::truncate_chars(&scope_label(&t.scope), 32),
+        m.id.to_string(),
+        sanitize::truncate_chars(&sanitize::line(m.login.as_deref().unwrap_or("-")), 16),
+        sanitize::truncate_chars(
+            &sanitize::line(&m.scopes.as_ref().map(|s| s.join(",")).unwrap_or_else(dash)),
+            24
+        ),
+        m.expires_at
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(dash),
+        relative(m.added_at, now),
+        m.checked_at
+            .map(|t| relative(t, now))
+            .unwrap_or_else(|| "never".into()),
+    )
 }
 
 pub fn rm(
@@ -321,28 +358,21 @@ pub fn rm(
     }
 }
 
+/// One token `token check` asks GitHub about: its label, the vault entry (none for the
+/// environment's token) and the secret.
+struct CheckItem {
+    label: String,
+    stored: Option<StoredToken>,
+    secret: SecretString,
+}
+
 pub fn check(
     store: &Store,
     ctx: &TokenContext<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
-    let vault = TokenVault::open(store, &ctx.keys, false)?;
-    let mut items: Vec<(String, Option<StoredToken>, SecretString)> = Vec::new();
-    if let Some(vault) = &vault {
-        for (stored, secret) in vault.decrypt_all(store)? {
-            items.push((scope_label(&stored.scope), Some(stored), secret));
-        }
-    } else if !secrets::list_tokens(store)?.is_empty() {
-        return Err(VaultError::IdentityDamaged {
-            path: store.dir().join(secrets::IDENTITY_FILE),
-            detail: "tokens are stored but the identity file is missing".into(),
-        }
-        .into());
-    }
-    if let Some(e) = env_token(ctx) {
-        items.push((e.source.to_string(), None, e.secret));
-    }
+    let items = check_items(store, ctx)?;
     if items.is_empty() {
         let _ = writeln!(
             out,
@@ -352,63 +382,112 @@ pub fn check(
     }
     let mut bad = 0;
     let mut updates = Vec::new();
-    for (label, stored, secret) in items {
-        let fp = secrets::display_fingerprint(&secret);
-        match ctx.checker.check(&secret) {
-            LiveCheck::Valid(info) => {
-                let scopes = info
-                    .scopes
-                    .as_ref()
-                    .map(|s| s.join(", "))
-                    .unwrap_or_else(|| "not reported".into());
-                let expiry = info
-                    .expires_at
-                    .map(rfc3339)
-                    .unwrap_or_else(|| "none".into());
-                let _ = writeln!(
-                    out,
-                    "{label}: {fp} valid, login {}, scopes: {}, expires: {expiry}",
-                    sanitize::line(&info.login),
-                    sanitize::line(&scopes)
-                );
-                warn_all(err, &info, ctx.now);
-                if let Some(stored) = stored {
-                    let mut meta = stored.meta;
-                    meta.login = Some(info.login);
-                    meta.scopes = info.scopes;
-                    meta.expires_at = info.expires_at;
-                    meta.checked_at = Some(ctx.now);
-                    updates.push((stored.scope, meta));
-                }
-            }
-            LiveCheck::Rejected => {
-                bad += 1;
-                let expired = stored
-                    .as_ref()
-                    .and_then(|s| s.meta.expires_at)
-                    .is_some_and(|t| t <= ctx.now);
-                let hint = stored
-                    .as_ref()
-                    .map(|s| s.scope.cli_hint())
-                    .unwrap_or_default();
-                let what = if expired {
-                    "expired"
-                } else {
-                    "revoked or invalid (401)"
-                };
-                let _ = writeln!(
-                    out,
-                    "{label}: {fp} {what}: create a new token and run `repodeck token set{hint}`"
-                );
-            }
-            LiveCheck::Unreachable(why) => {
-                bad += 1;
-                let _ = writeln!(out, "{label}: {fp} not checked: {}", sanitize::line(&why));
-            }
+    for item in items {
+        if !check_one(item, ctx, &mut updates, out, err) {
+            bad += 1;
         }
     }
     secrets::update_meta(store, updates)?;
     Ok(if bad > 0 { Status::Partial } else { Status::Ok })
+}
+
+/// Every stored token (decrypted) and the environment's.
+fn check_items(store: &Store, ctx: &TokenContext<'_>) -> Result<Vec<CheckItem>, CliError> {
+    let vault = TokenVault::open(store, &ctx.keys, false)?;
+    let mut items = Vec::new();
+    if let Some(vault) = &vault {
+        for (stored, secret) in vault.decrypt_all(store)? {
+            items.push(CheckItem {
+                label: scope_label(&stored.scope),
+                stored: Some(stored),
+                secret,
+            });
+        }
+    } else if !secrets::list_tokens(store)?.is_empty() {
+        return Err(VaultError::IdentityDamaged {
+            path: store.dir().join(secrets::IDENTITY_FILE),
+            detail: "tokens are stored but the identity file is missing".into(),
+        }
+        .into());
+    }
+    if let Some(e) = env_token(ctx) {
+        items.push(CheckItem {
+            label: e.source.to_string(),
+            stored: None,
+            secret: e.secret,
+        });
+    }
+    Ok(items)
+}
+
+/// Checks one token and prints the outcome; a valid stored token's new facts go to `updates`.
+/// False when the token was rejected or could not be checked.
+fn check_one(
+    item: CheckItem,
+    ctx: &TokenContext<'_>,
+    updates: &mut Vec<(TokenScope, TokenMeta)>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> bool {
+    let CheckItem {
+        label,
+        stored,
+        secret,
+    } = item;
+    let id = TokenId::of(&secret);
+    match ctx.checker.check(&secret) {
+        LiveCheck::Valid(info) => {
+            let scopes = info
+                .scopes
+                .as_ref()
+                .map(|s| s.join(", "))
+                .unwrap_or_else(|| "not reported".into());
+            let expiry = info
+                .expires_at
+                .map(rfc3339)
+                .unwrap_or_else(|| "none".into());
+            let _ = writeln!(
+                out,
+                "{label}: {id} valid, login {}, scopes: {}, expires: {expiry}",
+                sanitize::line(&info.login),
+                sanitize::line(&scopes)
+            );
+            warn_all(err, &info, ctx.now);
+            if let Some(stored) = stored {
+                let mut meta = stored.meta;
+                meta.login = Some(info.login);
+                meta.scopes = info.scopes;
+                meta.expires_at = info.expires_at;
+                meta.checked_at = Some(ctx.now);
+                updates.push((stored.scope, meta));
+            }
+            true
+        }
+        LiveCheck::Rejected => {
+            let expired = stored
+                .as_ref()
+                .and_then(|s| s.meta.expires_at)
+                .is_some_and(|t| t <= ctx.now);
+            let hint = stored
+                .as_ref()
+                .map(|s| s.scope.cli_hint())
+                .unwrap_or_default();
+            let what = if expired {
+                "expired"
+            } else {
+                "revoked or invalid (401)"
+            };
+            let _ = writeln!(
+                out,
+                "{label}: {id} {what}: create a new token and run `repodeck token set{hint}`"
+            );
+            false
+        }
+        LiveCheck::Unreachable(why) => {
+            let _ = writeln!(out, "{label}: {id} not checked: {}", sanitize::line(&why));
+            false
+        }
+    }
 }
 
 pub fn rotate_passphrase(
@@ -417,19 +496,13 @@ pub fn rotate_passphrase(
     out: &mut dyn Write,
 ) -> Result<Status, CliError> {
     if let KeySource::IdentityFile(_) = ctx.keys {
-        return Err(CliError::Input(
-            "the vault uses an identity file (--identity / REPODECK_IDENTITY), which has no repodeck passphrase; protect that file yourself".into(),
-        ));
+        return Err(TokenCmdError::NoPassphraseToRotate.into());
     }
     let Some(mut vault) = TokenVault::open(store, &ctx.keys, false)? else {
-        return Err(CliError::Input(
-            "there is no vault yet: store a token with `repodeck token set` first".into(),
-        ));
+        return Err(TokenCmdError::NoVault.into());
     };
     if let PassphraseSource::Unavailable = ctx.new_passphrase {
-        return Err(CliError::Input(
-            "no new passphrase: set REPODECK_NEW_PASSPHRASE, or run in a terminal to be asked for it; nothing was changed".into(),
-        ));
+        return Err(TokenCmdError::NoNewPassphrase.into());
     }
     vault.rotate_passphrase(&ctx.new_passphrase)?;
     let _ = writeln!(
@@ -445,9 +518,7 @@ pub fn rotate_identity(
     out: &mut dyn Write,
 ) -> Result<Status, CliError> {
     let Some(mut vault) = TokenVault::open(store, &ctx.keys, false)? else {
-        return Err(CliError::Input(
-            "there is no vault yet: store a token with `repodeck token set` first".into(),
-        ));
+        return Err(TokenCmdError::NoVault.into());
     };
     let n = vault.rotate_identity(store)?;
     let _ = writeln!(
@@ -501,7 +572,7 @@ impl TokenChecker for GithubChecker {
                 scopes: info.scopes,
                 expires_at: info.expires_at,
             }),
-            Err(GithubError::Unauthorized) => LiveCheck::Rejected,
+            Err(GithubError::Unauthorized { .. }) => LiveCheck::Rejected,
             Err(e) => LiveCheck::Unreachable(e.to_string()),
         }
     }

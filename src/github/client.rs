@@ -10,7 +10,6 @@ use http::{HeaderMap, HeaderValue, Method};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use secrecy::SecretString;
-use sha2::Digest;
 use tokio::sync::watch;
 
 use super::EtagCache;
@@ -19,6 +18,7 @@ use super::rate_limit::{Limited, RateState, bucket_from_headers, classify_limit}
 use super::scheduler::{Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
 use crate::config::{Config, Reserve};
 use crate::domain::{Priority, WaitReason};
+use crate::secrets::{TokenId, TokenSource};
 
 /// Everything needed to build a client.
 #[derive(Clone)]
@@ -27,6 +27,8 @@ pub struct ClientOptions {
     pub graphql_url: String,
     /// Trimmed inside; `None` = anonymous.
     pub token: Option<SecretString>,
+    /// Where `token` came from, named when GitHub rejects it; `None` for a token given directly.
+    pub token_source: Option<TokenSource>,
     pub max_concurrency: usize,
     pub reserve: Reserve,
     pub etags: Option<Arc<dyn EtagCache>>,
@@ -42,6 +44,7 @@ impl Default for ClientOptions {
             api_url: "https://api.github.com".to_string(),
             graphql_url: "https://api.github.com/graphql".to_string(),
             token: None,
+            token_source: None,
             max_concurrency: 4,
             reserve: Reserve::Fraction(0.10),
             etags: None,
@@ -76,6 +79,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("api_url", &self.api_url)
             .field("graphql_url", &self.graphql_url)
             .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("token_source", &self.token_source)
             .field("max_concurrency", &self.max_concurrency)
             .field("reserve", &self.reserve)
             .field("max_pages", &self.max_pages)
@@ -168,7 +172,8 @@ pub(crate) struct Inner {
     pub gql: Octocrab,
     pub api: Endpoint,
     pub graphql: Endpoint,
-    pub fingerprint: Option<String>,
+    pub token_id: Option<TokenId>,
+    pub token_source: Option<TokenSource>,
     pub etags: Option<Arc<dyn EtagCache>>,
     pub max_pages: usize,
     pub sched: Arc<Scheduler>,
@@ -189,7 +194,7 @@ impl std::fmt::Debug for GithubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GithubClient")
             .field("api", &self.inner.api.origin)
-            .field("token", &self.inner.fingerprint)
+            .field("token", &self.inner.token_id)
             .finish_non_exhaustive()
     }
 }
@@ -197,25 +202,16 @@ impl std::fmt::Debug for GithubClient {
 pub(crate) const PROBE_MAX: usize = 100;
 pub(crate) const DETAIL_MAX: usize = 25;
 
-/// The single place the token is exposed: trimmed, checked, fingerprinted.
-fn prepare_token(token: &SecretString) -> Result<(SecretString, String), GithubError> {
-    crate::secrets::expose(token, prepare_raw)
-}
-
-fn prepare_raw(raw: &str) -> Result<(SecretString, String), GithubError> {
-    let raw = raw.trim();
-    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(GithubError::Unauthorized);
-    }
-    let digest = sha2::Sha256::digest(raw.as_bytes());
-    let kind = match raw.split_once('_') {
-        Some((p, _)) if p.len() <= 10 && p.bytes().all(|b| b.is_ascii_lowercase()) => {
-            format!("{p}_")
-        }
-        _ => String::new(),
-    };
-    let fp = format!("{kind}…{}", &hex::encode(digest)[..8]);
-    Ok((SecretString::from(raw.to_string()), fp))
+/// The single place the token is exposed: trimmed, checked, and given its [`TokenId`]. `None`
+/// when it is empty or not printable ASCII (it cannot go in a header).
+fn prepare_token(token: &SecretString) -> Option<(SecretString, TokenId)> {
+    let trimmed = crate::secrets::expose(token, |raw| {
+        let raw = raw.trim();
+        let usable = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_graphic());
+        usable.then(|| SecretString::from(raw.to_string()))
+    })?;
+    let id = TokenId::of(&trimmed);
+    Some((trimmed, id))
 }
 
 fn build_octocrab(
@@ -248,10 +244,13 @@ impl GithubClient {
         }
         let api = Endpoint::parse(&opts.api_url)?;
         let graphql = Endpoint::parse(&opts.graphql_url)?;
-        let (token, fingerprint) = match &opts.token {
+        let (token, token_id) = match &opts.token {
             Some(t) => {
-                let (t, fp) = prepare_token(t)?;
-                (Some(t), Some(fp))
+                let (t, id) = prepare_token(t).ok_or_else(|| GithubError::Unauthorized {
+                    origin: opts.token_source.clone(),
+                    id: None,
+                })?;
+                (Some(t), Some(id))
             }
             None => (None, None),
         };
@@ -268,7 +267,8 @@ impl GithubClient {
                 gql,
                 api,
                 graphql,
-                fingerprint,
+                token_id,
+                token_source: opts.token_source,
                 etags: opts.etags,
                 max_pages: opts.max_pages.max(1),
                 sched,
@@ -281,13 +281,22 @@ impl GithubClient {
         })
     }
 
-    /// A short, non-reversible label of the token (`ghp_…1a2b3c4d`); `None` when anonymous.
-    pub fn token_fingerprint(&self) -> Option<String> {
-        self.inner.fingerprint.clone()
+    /// Which token this client sends (`ghp_…a1f3`, as `repodeck token list` shows it); `None`
+    /// when anonymous.
+    pub fn token_id(&self) -> Option<TokenId> {
+        self.inner.token_id.clone()
     }
 
     pub fn is_authenticated(&self) -> bool {
-        self.inner.fingerprint.is_some()
+        self.inner.token_id.is_some()
+    }
+
+    /// The 401 answer for this client's token: names where the token came from.
+    fn unauthorized(&self) -> GithubError {
+        GithubError::Unauthorized {
+            origin: self.inner.token_source.clone(),
+            id: self.inner.token_id.clone(),
+        }
     }
 
     /// Buckets, the current pause and the circuit breaker, updated after every response.
@@ -316,9 +325,12 @@ impl GithubClient {
         )
     }
 
-    /// The key ETags are stored under for this token.
+    /// The key ETags are stored under for this token: its [`TokenId::key`].
     pub(crate) fn etag_key(&self) -> &str {
-        self.inner.fingerprint.as_deref().unwrap_or("anonymous")
+        self.inner
+            .token_id
+            .as_ref()
+            .map_or("anonymous", TokenId::key)
     }
 
     pub(crate) fn account(&self, f: impl FnOnce(&mut Accounting)) {
@@ -391,7 +403,7 @@ impl GithubClient {
     /// The pipeline: permit, send, rate headers, classification, retries. Returns 2xx and 304.
     pub(crate) async fn execute(&self, req: &Req) -> Result<Resp, GithubError> {
         if self.inner.auth_failed.load(Ordering::Relaxed) {
-            return Err(GithubError::Unauthorized);
+            return Err(self.unauthorized());
         }
         let sched = &self.inner.sched;
         let host = if req.graphql {
@@ -412,7 +424,7 @@ impl GithubClient {
             attempt += 1;
             let permit = sched.acquire(req.lane, req.prio, mutating, &host).await?;
             if self.inner.auth_failed.load(Ordering::Relaxed) {
-                return Err(GithubError::Unauthorized);
+                return Err(self.unauthorized());
             }
             let result = self.send_once(req).await;
             drop(permit);
@@ -443,7 +455,7 @@ impl GithubClient {
                                     "github: token rejected (401); no further requests"
                                 );
                             }
-                            return Err(GithubError::Unauthorized);
+                            return Err(self.unauthorized());
                         }
                         403 | 429 => {
                             sched.success(&host);
@@ -654,15 +666,19 @@ mod tests {
     #[test]
     fn fingerprint_hides_the_token() {
         let tok = SecretString::from("ghp_abcdefghijklmnopqrstuvwxyz0123456789\n".to_string());
-        let (t, fp) = prepare_token(&tok).unwrap();
+        let (t, id) = prepare_token(&tok).unwrap();
+        let fp = id.to_string();
+        // The same id `repodeck token list` shows, computed by `secrets` from the trimmed token.
+        assert_eq!(fp, "ghp_…6789");
+        assert_eq!(id, TokenId::of(&t));
         assert_eq!(
             t.expose_secret(),
             "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
         );
         assert!(fp.starts_with("ghp_…") && fp.len() < 20, "{fp}");
         assert!(!fp.contains("abcdef"));
-        assert!(prepare_token(&SecretString::from("a b".to_string())).is_err());
-        assert!(prepare_token(&SecretString::from("  ".to_string())).is_err());
+        assert!(prepare_token(&SecretString::from("a b".to_string())).is_none());
+        assert!(prepare_token(&SecretString::from("  ".to_string())).is_none());
     }
 
     #[test]

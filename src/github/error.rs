@@ -1,16 +1,22 @@
 //! `GithubError`: every way a GitHub request can fail, each message saying what to do next.
-//! No variant ever carries a token: only statuses, routes, bucket names and GitHub's own short texts.
+//! No variant ever carries a token: only statuses, routes, bucket names, GitHub's own short texts
+//! and, for a rejected token, its [`TokenId`] and [`TokenSource`] from `crate::secrets`.
 
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
+use crate::secrets::{TokenId, TokenSource};
+
 /// A failed GitHub request, classified so callers can decide (retry, pause, ask for a token).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GithubError {
-    #[error(
-        "GitHub rejected the token (401: bad, expired or revoked): create a new token and store it with `repodeck auth`"
-    )]
-    Unauthorized,
+    /// The token was rejected (401). `origin`: where the client's token came from (`None` when
+    /// given directly, or for no token). `id`: its id (`None` when anonymous, or unusable).
+    #[error("{}", unauthorized_message(origin.as_ref(), id.as_ref()))]
+    Unauthorized {
+        origin: Option<TokenSource>,
+        id: Option<TokenId>,
+    },
     #[error("{}", forbidden_message(scope))]
     Forbidden { scope: Option<String> },
     #[error(
@@ -46,6 +52,20 @@ pub enum GithubError {
     Budget { bucket: String },
 }
 
+fn unauthorized_message(origin: Option<&TokenSource>, id: Option<&TokenId>) -> String {
+    let id = id.map(|i| format!(" {i}")).unwrap_or_default();
+    match origin {
+        Some(source) => format!(
+            "GitHub rejected {}{id} (401: bad, expired or revoked): create a new token and store it with `{}`",
+            source.describe(),
+            source.set_command()
+        ),
+        None => format!(
+            "GitHub rejected the token{id} (401: bad, expired or revoked): create a new token and store it with `repodeck token set`"
+        ),
+    }
+}
+
 fn forbidden_message(scope: &Option<String>) -> String {
     match scope {
         Some(s) if !s.is_empty() => format!(
@@ -59,7 +79,7 @@ impl GithubError {
     /// Short machine-readable kind, stored with failed repos.
     pub fn kind(&self) -> &'static str {
         match self {
-            GithubError::Unauthorized => "unauthorized",
+            GithubError::Unauthorized { .. } => "unauthorized",
             GithubError::Forbidden { .. } => "forbidden",
             GithubError::NotFound { .. } => "not_found",
             GithubError::PrimaryRateLimited { .. } => "rate_limited",
@@ -82,11 +102,16 @@ impl GithubError {
         )
     }
 
+    /// GitHub rejected the token (401), whichever token it was.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, GithubError::Unauthorized { .. })
+    }
+
     /// The token is the problem: retrying will not help, the user must act.
     pub fn is_auth(&self) -> bool {
         matches!(
             self,
-            GithubError::Unauthorized | GithubError::Forbidden { .. }
+            GithubError::Unauthorized { .. } | GithubError::Forbidden { .. }
         )
     }
 }
@@ -101,10 +126,64 @@ mod tests {
             scope: Some("repo".into()),
         };
         assert!(e.to_string().contains("`repo` scope"), "{e}");
-        assert!(GithubError::Unauthorized.to_string().contains("new token"));
+        let unauthorized = GithubError::Unauthorized {
+            origin: None,
+            id: None,
+        };
+        assert!(unauthorized.to_string().contains("new token"));
         assert!(GithubError::Server { status: 502 }.is_retryable());
         assert!(!GithubError::NotFound { what: "x".into() }.is_retryable());
-        assert!(GithubError::Unauthorized.is_auth());
+        assert!(unauthorized.is_auth() && unauthorized.is_unauthorized());
         assert_eq!(GithubError::Timeout.kind(), "timeout");
+    }
+
+    fn unauthorized(origin: Option<TokenSource>) -> String {
+        let token = secrecy::SecretString::from("ghp_0123456789abcdefghijABCDEFGHIJ01a1f3");
+        GithubError::Unauthorized {
+            origin,
+            id: Some(TokenId::of(&token)),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_rejected_token_names_its_source_and_the_command_that_replaces_it() {
+        let repo = crate::domain::RepoKey::parse("Octo/Hello").unwrap();
+        let cases = [
+            (
+                Some(TokenSource::Global),
+                "GitHub rejected the vault's global token ghp_…a1f3 (401",
+                "`repodeck token set`",
+            ),
+            (
+                Some(TokenSource::Repo(repo)),
+                "GitHub rejected the vault's token for Octo/Hello ghp_…a1f3 (401",
+                "`repodeck token set --repo Octo/Hello`",
+            ),
+            (
+                Some(TokenSource::Env("GITHUB_TOKEN")),
+                "GitHub rejected the token in GITHUB_TOKEN ghp_…a1f3 (401",
+                "`repodeck token set`",
+            ),
+            (
+                Some(TokenSource::Env("GH_TOKEN")),
+                "GitHub rejected the token in GH_TOKEN ghp_…a1f3 (401",
+                "`repodeck token set`",
+            ),
+            (
+                None,
+                "GitHub rejected the token ghp_…a1f3 (401",
+                "`repodeck token set`",
+            ),
+        ];
+        for (origin, starts, command) in cases {
+            let msg = unauthorized(origin);
+            assert!(msg.starts_with(starts), "{msg}");
+            assert!(
+                msg.contains(command) && !msg.contains("repodeck auth"),
+                "{msg}"
+            );
+            assert!(!msg.contains("0123456789abcdef"), "{msg}");
+        }
     }
 }

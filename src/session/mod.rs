@@ -1,6 +1,7 @@
 //! Assembles a running repodeck for every front end (the CLI commands, the TUI, the demo and, next,
 //! `serve`): the resolved [`Context`], the async runtime, the vault's tokens unlocked, one GitHub
-//! client per token over the store's ETag cache, and the sync engine started over them.
+//! client per token over the store's ETag cache (each told where its token came from, so a 401
+//! names it), and the sync engine started over them.
 //!
 //! Neighbours: below it `sync` (the engine), `github` (clients), `secrets` (the vault) and `store`;
 //! above it `tui` and `commands`, which only ask it for a running engine. Unlocking the vault from
@@ -144,11 +145,20 @@ fn build_client(
     repo: Option<&str>,
 ) -> Result<GithubClient, SessionError> {
     let cache: Arc<dyn EtagCache> = etags.clone();
-    let secret = token.map(|t| t.secret.clone());
-    GithubClient::new(ClientOptions::from_config(config, secret, Some(cache))).map_err(|e| {
+    let opts = ClientOptions {
+        token_source: token.map(|t| t.source.clone()),
+        ..ClientOptions::from_config(config, token.map(|t| t.secret.clone()), Some(cache))
+    };
+    let client = GithubClient::new(opts).map_err(|e| {
         let whose = repo.map(|r| format!(" for {r}")).unwrap_or_default();
         SessionError::Input(format!("cannot set up the GitHub client{whose}: {e}"))
-    })
+    })?;
+    // The token by its id, as `repodeck token list` and the rate panel show it.
+    match token {
+        Some(t) => tracing::debug!(token = %t.id, source = %t.source, repo, "GitHub client ready"),
+        None => tracing::debug!(repo, "GitHub client ready, anonymous"),
+    }
+    Ok(client)
 }
 
 /// What unlocking the vault from the TUI's passphrase dialog gave.

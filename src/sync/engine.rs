@@ -47,7 +47,7 @@ pub fn start_with(
     let (ctx_tx, ctx_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let _ = ev_tx.send(SyncEvent::TokenInUse {
-        fingerprint: client.token_fingerprint(),
+        token: client.token_id(),
         per_repo: opts.repo_clients.len(),
     });
     let shared = Arc::new(Shared {

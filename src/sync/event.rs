@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     ActivityEntry, Change, Commit, LocalId, RateBucket, SearchHit, TrackedRepo, WaitReason,
 };
+use crate::secrets::TokenId;
 
 /// How one repo's sync ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,10 +92,10 @@ pub enum SyncEvent {
     },
     Resumed,
     RateLimits(Vec<RateBucket>),
-    /// Which token the engine's requests use, as a fingerprint (never the token); `None` is
-    /// anonymous. `per_repo` repos use a token of their own.
+    /// Which token the engine's requests use, by its id (never the token); `None` is anonymous.
+    /// `per_repo` repos use a token of their own.
     TokenInUse {
-        fingerprint: Option<String>,
+        token: Option<TokenId>,
         per_repo: usize,
     },
     /// The token vault is locked: the UI asks for the passphrase and answers `SyncCommand::Unlock`.

@@ -507,7 +507,7 @@ impl Pass<'_> {
                                     fetch.push(w);
                                 }
                             }
-                            Some(Err(e)) if e == GithubError::Unauthorized => {
+                            Some(Err(e)) if e.is_unauthorized() => {
                                 let mut rest: Vec<Work> = vec![w];
                                 rest.extend(fetch);
                                 rest.extend(probe);
@@ -524,7 +524,7 @@ impl Pass<'_> {
                         }
                     }
                 }
-                Err(e) if e == GithubError::Unauthorized => {
+                Err(e) if e.is_unauthorized() => {
                     let mut rest = batch;
                     rest.extend(fetch);
                     rest.extend(probe);
@@ -564,7 +564,7 @@ impl Pass<'_> {
                         add_cost(&mut w.cost, share(cost, n, i));
                         match results.next() {
                             Some(Ok(snap)) => self.apply_snapshot(w, snap),
-                            Some(Err(e)) if e == GithubError::Unauthorized => {
+                            Some(Err(e)) if e.is_unauthorized() => {
                                 let mut rest = vec![w];
                                 rest.extend(fetch);
                                 return self.stop_unauthorized(rest, &e);
@@ -580,7 +580,7 @@ impl Pass<'_> {
                         }
                     }
                 }
-                Err(e) if e == GithubError::Unauthorized => {
+                Err(e) if e.is_unauthorized() => {
                     let mut rest = batch;
                     rest.extend(fetch);
                     return self.stop_unauthorized(rest, &e);
@@ -623,7 +623,7 @@ impl Pass<'_> {
                     self.drop_etags(&w.repo.key);
                     self.finish(w, Outcome::Cancelled, None);
                 }
-                Some(Err(e)) if e == GithubError::Unauthorized => {
+                Some(Err(e)) if e.is_unauthorized() => {
                     stop = Some(e);
                     left.push(w);
                 }

@@ -375,7 +375,7 @@ pub struct App {
     pub env: Env,
     pub no_color: bool,
     pub ascii: bool,
-    /// The token the engine uses, as its fingerprint text (for the rate panel).
+    /// The token the engine uses, as its id's text (for the rate panel).
     pub token: Option<String>,
 
     pub repos: Vec<TrackedRepo>,
@@ -1052,14 +1052,11 @@ impl App {
                     level,
                 );
             }
-            SyncEvent::TokenInUse {
-                fingerprint,
-                per_repo,
-            } => {
-                let mut text = match fingerprint {
-                    Some(fp) => format!(
+            SyncEvent::TokenInUse { token, per_repo } => {
+                let mut text = match token {
+                    Some(id) => format!(
                         "{} (key id as in `repodeck token list`)",
-                        sanitize::line(&fp)
+                        sanitize::line(&id.to_string())
                     ),
                     None => "none: anonymous, 60 REST requests an hour".into(),
                 };

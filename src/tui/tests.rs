@@ -284,7 +284,9 @@ fn ev(e: SyncEvent) -> Action {
 
 fn syncing(mut app: App) -> App {
     app.update(ev(SyncEvent::TokenInUse {
-        fingerprint: Some("ghp_…3f9a".into()),
+        token: Some(crate::secrets::TokenId::of(&secrecy::SecretString::from(
+            "ghp_0123456789abcdefghijABCDEFGH3f9a",
+        ))),
         per_repo: 1,
     }));
     app.update(ev(SyncEvent::Queued { id: LocalId(2) }));
