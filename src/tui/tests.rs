@@ -381,7 +381,7 @@ fn fixture_chars() -> std::collections::HashSet<char> {
 /// text from the fixtures: our own glyphs, borders, ellipses and bars must all be ASCII.
 fn assert_ascii_mode(name: &str, mut app: App, w: u16, h: u16) {
     app.ascii = true;
-    app.theme = Theme::new("default", false, true);
+    app.set_theme(Theme::new("default", false, true));
     let text = render(&mut app, w, h);
     let allowed = fixture_chars();
     let bad: Vec<char> = text
@@ -441,7 +441,7 @@ fn snapshot_list_states() {
     });
     snap!("list_offline", {
         let mut a = base_app();
-        a.env.engine = false;
+        a.env_mut().engine = false;
         a.with_repos(repos())
     });
 }
@@ -576,7 +576,7 @@ fn snapshot_other_screens() {
     });
     snap!("jobs_waiting", {
         let mut a = errored(waiting(loaded()));
-        a.dialog = None;
+        a.update(Action::Back);
         a.update(Action::Jobs);
         a
     });
@@ -680,7 +680,7 @@ fn snapshot_dialogs() {
     });
     snap!("passphrase", {
         let mut a = loaded();
-        a.update(ev(SyncEvent::PassphraseNeeded { retry: true }));
+        a.update(Action::PassphraseNeeded { retry: true });
         for c in "secret".chars() {
             a.update(Action::Edit(Edit::Insert(c)));
         }
@@ -699,7 +699,7 @@ fn snapshot_dialogs() {
 fn snapshot_ascii_and_tiny() {
     snap!("list_ascii", {
         let mut a = waiting(loaded());
-        a.theme = Theme::new("default", true, true);
+        a.set_theme(Theme::new("default", true, true));
         a
     });
     for (w, h) in [(1u16, 1u16), (10, 3), (29, 8), (30, 7)] {
@@ -738,7 +738,7 @@ fn rate_bar_colour_thresholds() {
 #[test]
 fn no_color_draws_no_colour_anywhere() {
     let mut app = waiting(loaded());
-    app.theme = Theme::new("default", true, false);
+    app.set_theme(Theme::new("default", true, false));
     app.update(ev(SyncEvent::RateLimits(rate(100))));
     let mut hl = Headless::new(80, 24);
     hl.draw(&app);
@@ -837,43 +837,43 @@ fn update_moves() {
     assert_eq!(sel_name(&app), "octo-org/beta");
     app.update(Action::Up);
     app.update(Action::Up);
-    assert_eq!(app.list.sel, 0);
+    assert_eq!(app.list().sel, 0);
     app.update(Action::Bottom);
     assert_eq!(sel_name(&app), "someone/stale-repo");
     assert!(
-        app.list.offset > 0,
+        app.list().offset > 0,
         "scrolled to keep the selection visible"
     );
     app.update(Action::Top);
-    assert_eq!((app.list.sel, app.list.offset), (0, 0));
+    assert_eq!((app.list().sel, app.list().offset), (0, 0));
     app.update(Action::PageDown);
-    assert_eq!(app.list.sel, 2);
+    assert_eq!(app.list().sel, 2);
     app.update(Action::PageUp);
-    assert_eq!(app.list.sel, 0);
+    assert_eq!(app.list().sel, 0);
     app.update(Action::NextMatch);
-    assert_eq!(app.list.sel, 1);
+    assert_eq!(app.list().sel, 1);
     app.update(Action::PrevMatch);
-    assert_eq!(app.list.sel, 0);
+    assert_eq!(app.list().sel, 0);
     app.update(Action::ScrollDown(3));
-    assert_eq!(app.list.sel, 3);
+    assert_eq!(app.list().sel, 3);
     app.update(Action::ScrollUp(1));
-    assert_eq!(app.list.sel, 2);
+    assert_eq!(app.list().sel, 2);
     app.update(Action::Click { row: 3 });
-    assert_eq!(app.list.sel, app.list.offset);
+    assert_eq!(app.list().sel, app.list().offset);
 }
 
 #[test]
 fn update_open_back_and_tabs() {
     let mut app = loaded();
     let fx = app.update(Action::Open);
-    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(app.screen(), Screen::Detail);
     assert!(fx.contains(&Effect::LoadDetails(LocalId(1))));
     assert!(fx.contains(&Effect::LoadActivity(Some(RepoId(1001)))));
     app.update(Action::NextTab);
-    assert_eq!(app.detail.tab(), Tab::Commits);
+    assert_eq!(app.detail().tab(), Tab::Commits);
     app.update(Action::PrevTab);
     app.update(Action::PrevTab);
-    assert_eq!(app.detail.tab(), Tab::Activity);
+    assert_eq!(app.detail().tab(), Tab::Activity);
     for (a, t) in [
         (Action::Tab1, Tab::Overview),
         (Action::Tab3, Tab::Branches),
@@ -884,14 +884,14 @@ fn update_open_back_and_tabs() {
         (Action::Tab2, Tab::Commits),
     ] {
         app.update(a);
-        assert_eq!(app.detail.tab(), t);
+        assert_eq!(app.detail().tab(), t);
     }
     app.update(Action::DetailsLoaded {
         local: LocalId(1),
         details: Box::new(Some(details())),
     });
     app.update(Action::Down);
-    assert_eq!(app.detail.cursors[1].sel, 1);
+    assert_eq!(app.detail().cursors[1].sel, 1);
     let fx = app.update(Action::Open);
     assert_eq!(app.mode(), super::keymap::Mode::Commit);
     assert!(matches!(
@@ -902,9 +902,9 @@ fn update_open_back_and_tabs() {
         })]
     ));
     app.update(Action::Back);
-    assert_eq!(app.detail.commit, None);
+    assert_eq!(app.detail().commit, None);
     app.update(Action::Back);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen(), Screen::List);
 }
 
 #[test]
@@ -915,27 +915,27 @@ fn update_filter() {
     for c in "gam".chars() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
-    assert_eq!(app.view.len(), 1);
+    assert_eq!(app.view().len(), 1);
     assert_eq!(sel_name(&app), "octo-org/gamma");
     app.update(Action::Edit(Edit::Backspace));
     app.update(Action::Edit(Edit::Backspace));
     app.update(Action::Edit(Edit::Backspace));
-    assert_eq!(app.view.len(), 6);
+    assert_eq!(app.view().len(), 6);
     app.update(Action::Edit(Edit::Insert('r')));
     app.update(Action::Edit(Edit::Insert('u')));
     app.update(Action::Edit(Edit::Insert('s')));
     app.update(Action::Edit(Edit::Insert('t')));
     assert_eq!(sel_name(&app), "octo-org/alpha", "matches the language too");
     app.update(Action::Submit);
-    assert!(!app.filtering);
-    assert_eq!(app.filter.value(), "rust");
+    assert!(!app.filtering());
+    assert_eq!(app.filter().value(), "rust");
     app.update(Action::Back);
-    assert_eq!(app.filter.value(), "");
-    assert_eq!(app.view.len(), 6);
+    assert_eq!(app.filter().value(), "");
+    assert_eq!(app.view().len(), 6);
     app.update(Action::Filter);
     app.update(Action::Edit(Edit::Insert('q')));
     app.update(Action::Back);
-    assert!(!app.filtering && app.filter.value().is_empty());
+    assert!(!app.filtering() && app.filter().value().is_empty());
 }
 
 #[test]
@@ -955,13 +955,7 @@ fn update_sync_actions_and_throttle() {
         app.update(Action::Sync).is_empty(),
         "a pending job is not queued twice"
     );
-    assert!(
-        app.status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("already syncing")
-    );
+    assert!(app.status().unwrap().text.contains("already syncing"));
     let fx = app.update(Action::ForceSync);
     assert_eq!(
         fx,
@@ -983,30 +977,30 @@ fn update_sync_actions_and_throttle() {
     app.update(Action::Down);
     app.update(Action::Mark);
     app.update(Action::Mark);
-    assert_eq!(app.marked.len(), 2);
+    assert_eq!(app.marked().len(), 2);
     let fx = app.update(Action::Sync);
     assert_eq!(fx.len(), 2);
-    assert!(app.marked.is_empty());
+    assert!(app.marked().is_empty());
     // No engine: says so instead.
-    app.env.engine = false;
+    app.env_mut().engine = false;
     assert!(app.update(Action::Sync).is_empty());
-    assert!(app.status.as_ref().unwrap().text.contains("not running"));
+    assert!(app.status().unwrap().text.contains("not running"));
 }
 
 #[test]
 fn update_mark_and_remove() {
     let mut app = loaded();
     app.update(Action::Mark);
-    assert!(app.marked.contains(&LocalId(1)));
-    assert_eq!(app.list.sel, 1, "mark moves down");
+    assert!(app.marked().contains(&LocalId(1)));
+    assert_eq!(app.list().sel, 1, "mark moves down");
     app.update(Action::Mark);
     app.update(Action::Remove);
-    let Some(Dialog::ConfirmRemove { ids, .. }) = &app.dialog else {
+    let Some(Dialog::ConfirmRemove { ids, .. }) = app.dialog() else {
         panic!("confirm")
     };
     assert_eq!(ids.len(), 2);
     assert!(app.update(Action::Back).is_empty());
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     app.update(Action::Remove);
     let fx = app.update(Action::Confirm);
     assert_eq!(
@@ -1017,7 +1011,7 @@ fn update_mark_and_remove() {
         ]
     );
     app.update(ev(SyncEvent::Untracked { id: LocalId(1) }));
-    assert_eq!(app.repos.len(), 5);
+    assert_eq!(app.repos().len(), 5);
     assert!(app.repo(LocalId(1)).is_none());
 }
 
@@ -1028,7 +1022,7 @@ fn update_add_dialog_validates_and_tracks() {
     for c in "bad--x/y".chars() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
-    let Some(Dialog::Add { error: Some(e), .. }) = &app.dialog else {
+    let Some(Dialog::Add { error: Some(e), .. }) = app.dialog() else {
         panic!("error shown")
     };
     assert!(e.contains("owner"), "{e}");
@@ -1044,7 +1038,7 @@ fn update_add_dialog_validates_and_tracks() {
             "rust-lang/rust"
         )]))]
     );
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     let mut r = TrackedRepo::new(LocalId(9), key("rust-lang/rust"), now());
     r.status = SyncStatus::Never;
     app.update(ev(SyncEvent::Tracked { repos: vec![r] }));
@@ -1106,34 +1100,29 @@ fn update_import_search_and_passphrase() {
     );
     app.update(Action::Back);
 
-    app.update(ev(SyncEvent::PassphraseNeeded { retry: false }));
+    app.update(Action::PassphraseNeeded { retry: false });
     for c in "pw".chars() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
     let fx = app.update(Action::Submit);
     assert!(
-        matches!(&fx[..], [Effect::Engine(SyncCommand::Unlock(p))] if p == &crate::sync::Passphrase("pw".to_string().into()))
+        matches!(&fx[..], [Effect::Unlock(p)] if p == &super::action::Passphrase("pw".to_string().into()))
     );
     assert!(
         !format!("{fx:?}").contains("pw"),
         "the passphrase never shows in Debug"
     );
     assert!(
-        app.dialog.is_none(),
+        app.dialog().is_none(),
         "the dialog closes while the key is derived"
     );
-    assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.text.contains("unlocking"))
-    );
+    assert!(app.status().is_some_and(|s| s.text.contains("unlocking")));
     // The runtime reports the engine started: the app knows it can sync now.
-    app.env.engine = false;
+    app.env_mut().engine = false;
     app.update(Action::Unlocked);
-    assert!(app.env.engine);
+    assert!(app.env().engine);
     assert!(
-        app.status
-            .as_ref()
+        app.status()
             .is_some_and(|s| s.text.contains("vault unlocked"))
     );
 }
@@ -1143,7 +1132,7 @@ fn update_open_browser_copy_and_screens() {
     let mut app = loaded();
     app.update(Action::OpenBrowser);
     assert!(
-        matches!(&app.dialog, Some(Dialog::Notice { url: Some(u), .. }) if u == "https://github.com/octo-org/alpha")
+        matches!(app.dialog(), Some(Dialog::Notice { url: Some(u), .. }) if u == "https://github.com/octo-org/alpha")
     );
     let fx = app.update(Action::CopyUrl);
     assert_eq!(
@@ -1151,7 +1140,7 @@ fn update_open_browser_copy_and_screens() {
         vec![Effect::Copy("https://github.com/octo-org/alpha".into())]
     );
     app.update(Action::Back);
-    app.env.can_browse = true;
+    app.env_mut().can_browse = true;
     assert_eq!(
         app.update(Action::OpenBrowser),
         vec![Effect::OpenUrl("https://github.com/octo-org/alpha".into())]
@@ -1160,13 +1149,13 @@ fn update_open_browser_copy_and_screens() {
         app.update(Action::CopyUrl),
         vec![Effect::Copy("https://github.com/octo-org/alpha".into())]
     );
-    assert!(app.status.as_ref().unwrap().text.contains("OSC 52"));
+    assert!(app.status().unwrap().text.contains("OSC 52"));
 
     assert_eq!(
         app.update(Action::Activity),
         vec![Effect::LoadActivity(None)]
     );
-    assert_eq!(app.screen, Screen::Activity);
+    assert_eq!(app.screen(), Screen::Activity);
     app.update(Action::ActivityLoaded {
         repo: None,
         entries: activity(),
@@ -1175,24 +1164,24 @@ fn update_open_browser_copy_and_screens() {
     let fx = app.update(Action::Open);
     assert!(fx.contains(&Effect::MarkRead(Some(RepoId(1001)))));
     assert_eq!(
-        (app.screen, app.detail.tab()),
+        (app.screen(), app.detail().tab()),
         (Screen::Detail, Tab::Pulls),
         "jumps to the PR tab"
     );
     assert_eq!(app.repo(LocalId(1)).unwrap().unread, 0);
     app.update(Action::Back);
-    assert_eq!(app.screen, Screen::Activity);
+    assert_eq!(app.screen(), Screen::Activity);
     assert_eq!(app.update(Action::Releases), vec![Effect::LoadReleases]);
     app.update(Action::Jobs);
-    assert_eq!(app.screen, Screen::Jobs);
+    assert_eq!(app.screen(), Screen::Jobs);
     app.update(Action::RateLimits);
-    assert_eq!(app.screen, Screen::Rate);
+    assert_eq!(app.screen(), Screen::Rate);
     for _ in 0..4 {
         app.update(Action::Back);
     }
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen(), Screen::List);
     assert_eq!(app.update(Action::Quit), vec![Effect::Quit]);
-    assert!(app.quit);
+    assert!(app.quit());
     assert_eq!(app.update(Action::Suspend), vec![Effect::Suspend]);
 }
 
@@ -1200,7 +1189,7 @@ fn update_open_browser_copy_and_screens() {
 fn update_sort_cycles_and_reverses() {
     let mut app = loaded();
     app.update(Action::Sort);
-    assert_eq!(app.sort, Sort::Stars);
+    assert_eq!(app.sort(), Sort::Stars);
     assert_eq!(
         sel_name(&app),
         "octo-org/alpha",
@@ -1214,7 +1203,7 @@ fn update_sort_cycles_and_reverses() {
     for _ in 0..6 {
         app.update(Action::Sort);
     }
-    assert_eq!(app.sort, Sort::Name);
+    assert_eq!(app.sort(), Sort::Name);
 }
 
 #[test]
@@ -1238,13 +1227,13 @@ fn update_jobs_cancel() {
 #[test]
 fn update_sync_events_update_rows_jobs_and_pause() {
     let mut app = waiting(loaded());
-    assert!(app.pause.is_some());
+    assert!(app.pause().is_some());
     assert!(matches!(
         app.job(LocalId(4)).unwrap().state,
         JobState::Waiting { .. }
     ));
     app.update(ev(SyncEvent::Resumed));
-    assert!(app.pause.is_none());
+    assert!(app.pause().is_none());
     let mut r = app.repo(LocalId(2)).unwrap().clone();
     r.meta.as_mut().unwrap().stars = 999;
     app.update(ev(SyncEvent::Finished {
@@ -1264,8 +1253,8 @@ fn update_sync_events_update_rows_jobs_and_pause() {
         app.repo(LocalId(2)).unwrap().meta.as_ref().unwrap().stars,
         999
     );
-    assert_eq!(app.session.requests, 4);
-    assert_eq!(app.session.not_modified, 2);
+    assert_eq!(app.session().requests, 4);
+    assert_eq!(app.session().not_modified, 2);
     assert!(
         matches!(&app.job(LocalId(2)).unwrap().state, JobState::Done { note } if note == "1 change")
     );
@@ -1275,36 +1264,36 @@ fn update_sync_events_update_rows_jobs_and_pause() {
         failed: 0,
         skipped: 0,
     }));
-    assert!(app.status.as_ref().unwrap().text.contains("sync pass done"));
+    assert!(app.status().unwrap().text.contains("sync pass done"));
     app.update(ev(SyncEvent::Imported { added: 3, total: 5 }));
-    assert!(app.status.as_ref().unwrap().text.contains("imported 3"));
+    assert!(app.status().unwrap().text.contains("imported 3"));
 }
 
 #[test]
 fn update_tick_redraws_only_when_needed() {
     let mut app = loaded();
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Tick {
         now: now() + Duration::milliseconds(500),
     });
     assert!(
-        !app.dirty,
+        !app.dirty(),
         "idle: nothing on screen changes within the minute"
     );
     app.update(Action::Tick {
         now: now() + Duration::seconds(61),
     });
-    assert!(app.dirty, "relative times change each minute");
+    assert!(app.dirty(), "relative times change each minute");
     let mut app = waiting(loaded());
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Tick {
         now: now() + Duration::seconds(1),
     });
-    assert!(app.dirty, "a countdown is visible");
+    assert!(app.dirty(), "a countdown is visible");
     app.update(Action::Tick {
         now: now() + Duration::seconds(STATUS),
     });
-    assert!(app.status.is_none(), "status messages expire");
+    assert!(app.status().is_none(), "status messages expire");
 }
 const STATUS: i64 = super::app::STATUS_SECS + 1;
 
@@ -1316,13 +1305,13 @@ fn update_command_mode() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
     app.update(Action::Complete);
-    let Some(Dialog::Command { input, .. }) = &app.dialog else {
+    let Some(Dialog::Command { input, .. }) = app.dialog() else {
         panic!()
     };
     assert_eq!(input.value(), "sort ");
     app.update(Action::Edit(Edit::Insert('s')));
     app.update(Action::Complete);
-    let Some(Dialog::Command { input, hint, .. }) = &app.dialog else {
+    let Some(Dialog::Command { input, hint, .. }) = app.dialog() else {
         panic!()
     };
     assert_eq!(input.value(), "sort s");
@@ -1332,12 +1321,12 @@ fn update_command_mode() {
     }
     app.update(Action::Complete);
     app.update(Action::Submit);
-    assert_eq!(app.sort, Sort::Stars);
-    assert!(app.dialog.is_none());
+    assert_eq!(app.sort(), Sort::Stars);
+    assert!(app.dialog().is_none());
     // History.
     app.update(Action::Command);
     app.update(Action::HistoryPrev);
-    let Some(Dialog::Command { input, .. }) = &app.dialog else {
+    let Some(Dialog::Command { input, .. }) = app.dialog() else {
         panic!()
     };
     assert_eq!(input.value(), "sort stars");
@@ -1372,22 +1361,16 @@ fn update_command_mode() {
         ]))]
     );
     assert!(run(&mut app, "rm octo-org/beta").is_empty());
-    assert!(matches!(app.dialog, Some(Dialog::ConfirmRemove { .. })));
+    assert!(matches!(app.dialog(), Some(Dialog::ConfirmRemove { .. })));
     app.update(Action::Back);
     run(&mut app, "filter gam");
-    assert_eq!(app.view.len(), 1);
+    assert_eq!(app.view().len(), 1);
     run(&mut app, "theme mono");
-    assert_eq!(app.theme.name, "mono");
+    assert_eq!(app.theme().name, "mono");
     run(&mut app, "jobs");
-    assert_eq!(app.screen, Screen::Jobs);
+    assert_eq!(app.screen(), Screen::Jobs);
     run(&mut app, "bogus");
-    assert!(
-        app.status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("unknown command")
-    );
+    assert!(app.status().unwrap().text.contains("unknown command"));
     assert_eq!(run(&mut app, "q"), vec![Effect::Quit]);
 }
 
@@ -1396,28 +1379,30 @@ fn update_help_and_notice() {
     let mut app = loaded();
     app.update(Action::Help);
     assert!(matches!(
-        app.dialog,
+        app.dialog(),
         Some(Dialog::Help {
             mode: super::keymap::Mode::List,
             ..
         })
     ));
     app.update(Action::Down);
-    assert!(matches!(app.dialog, Some(Dialog::Help { scroll: 1, .. })));
+    assert!(matches!(app.dialog(), Some(Dialog::Help { scroll: 1, .. })));
     app.update(Action::Back);
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     let mut app = errored(loaded());
     assert!(
-        matches!(&app.dialog, Some(Dialog::Notice { body, .. }) if body.contains("repodeck token set"))
+        matches!(app.dialog(), Some(Dialog::Notice { body, .. }) if body.contains("repodeck token set"))
     );
     app.update(Action::Down);
-    assert!(app.dialog.is_some(), "a notice waits to be dismissed");
+    assert!(app.dialog().is_some(), "a notice waits to be dismissed");
     app.update(Action::Back);
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     app.update(Action::Failed {
         message: "disk full".into(),
     });
-    assert!(matches!(&app.dialog, Some(Dialog::Notice { body, .. }) if body.contains("disk full")));
+    assert!(
+        matches!(app.dialog(), Some(Dialog::Notice { body, .. }) if body.contains("disk full"))
+    );
 }
 
 #[test]
@@ -1436,7 +1421,7 @@ fn update_preview_shows_first_rows_until_the_whole_list_arrives() {
     let all = repos();
     let mut app = base_app();
     app.update(Action::ReposPreview(all[..2].to_vec()));
-    assert!(app.loading, "still loading the rest");
+    assert!(app.loading(), "still loading the rest");
     let text = render(&mut app, 80, 24);
     assert!(text.contains(&all[0].key.to_string()), "{text}");
     assert!(!text.contains(&all[3].key.to_string()), "{text}");
@@ -1445,11 +1430,11 @@ fn update_preview_shows_first_rows_until_the_whole_list_arrives() {
         "the header says the list is loading: {text}"
     );
     app.update(Action::ReposLoaded(all.clone()));
-    assert!(!app.loading);
+    assert!(!app.loading());
     let text = render(&mut app, 80, 24);
     assert!(text.contains(&all[3].key.to_string()), "{text}");
     assert!(text.contains(&format!("{} repos", all.len())), "{text}");
     // A preview arriving after the list changes nothing.
     app.update(Action::ReposPreview(all[..1].to_vec()));
-    assert_eq!(app.repos.len(), all.len());
+    assert_eq!(app.repos().len(), all.len());
 }
