@@ -1438,3 +1438,164 @@ fn update_preview_shows_first_rows_until_the_whole_list_arrives() {
     app.update(Action::ReposPreview(all[..1].to_vec()));
     assert_eq!(app.repos().len(), all.len());
 }
+
+/// Types `line` into the command line and runs it.
+fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    app.update(Action::Command);
+    for c in line.chars() {
+        app.update(Action::Edit(Edit::Insert(c)));
+    }
+    app.update(Action::Submit)
+}
+
+#[test]
+fn command_rm_asks_like_d() {
+    let mut keyed = loaded();
+    keyed.update(Action::Down);
+    keyed.update(Action::Remove);
+    let mut typed = loaded();
+    assert!(command(&mut typed, "rm octo-org/beta").is_empty());
+    for app in [&keyed, &typed] {
+        let Some(Dialog::ConfirmRemove { ids, names }) = app.dialog() else {
+            panic!("`:rm` asks as `d` does")
+        };
+        assert_eq!(
+            (ids.as_slice(), names.as_slice()),
+            (&[LocalId(2)][..], &["octo-org/beta".to_string()][..])
+        );
+    }
+    assert_eq!(
+        typed.update(Action::Confirm),
+        keyed.update(Action::Confirm),
+        "confirming removes the same way"
+    );
+    let mut app = loaded();
+    command(&mut app, "rm octo-org/beta");
+    assert!(app.update(Action::Back).is_empty(), "no removes nothing");
+    assert!(app.dialog().is_none());
+    assert_eq!(app.repos().len(), 6);
+}
+
+#[test]
+fn command_add_leaves_out_tracked_repos_like_the_dialog() {
+    let mut app = loaded();
+    assert!(command(&mut app, "add octo-org/alpha").is_empty());
+    assert!(app.status().unwrap().text.contains("already tracked"));
+    assert_eq!(
+        command(&mut app, "add octo-org/alpha a/b"),
+        vec![Effect::Engine(SyncCommand::Track(vec![key("a/b")]))]
+    );
+    let mut dialog = loaded();
+    dialog.update(Action::Add);
+    for c in "octo-org/alpha a/b".chars() {
+        dialog.update(Action::Edit(Edit::Insert(c)));
+    }
+    assert_eq!(
+        dialog.update(Action::Submit),
+        vec![Effect::Engine(SyncCommand::Track(vec![key("a/b")]))]
+    );
+    assert_eq!(
+        dialog.status().map(|s| &s.text),
+        app.status().map(|s| &s.text)
+    );
+}
+
+#[test]
+fn command_sync_is_the_keyed_sync() {
+    for (line, key) in [
+        ("sync all", Action::SyncAll),
+        ("sync", Action::Sync),
+        ("sync --force", Action::ForceSync),
+    ] {
+        let (mut typed, mut keyed) = (loaded(), loaded());
+        assert_eq!(command(&mut typed, line), keyed.update(key), ":{line}");
+        assert_eq!(typed.status(), keyed.status(), ":{line}");
+    }
+    // Without an engine every way of syncing says the same thing.
+    let mut said = std::collections::HashSet::new();
+    for line in ["sync all", "sync", "sync octo-org/beta", "sync all --force"] {
+        let mut app = loaded();
+        app.env_mut().engine = false;
+        assert!(command(&mut app, line).is_empty());
+        said.insert(app.status().unwrap().text.clone());
+    }
+    for key in [Action::SyncAll, Action::Sync, Action::ForceSync] {
+        let mut app = loaded();
+        app.env_mut().engine = false;
+        assert!(app.update(key).is_empty());
+        said.insert(app.status().unwrap().text.clone());
+    }
+    assert_eq!(said.len(), 1, "{said:?}");
+}
+
+#[test]
+fn command_line_effects_come_back_from_update() {
+    let mut app = loaded();
+    assert_eq!(
+        command(&mut app, "activity"),
+        vec![Effect::LoadActivity(None)]
+    );
+    assert_eq!(app.screen(), Screen::Activity);
+    assert_eq!(
+        command(&mut app, "search tui"),
+        vec![Effect::Engine(SyncCommand::Search {
+            query: "tui".into(),
+            limit: super::app::SEARCH_LIMIT
+        })]
+    );
+}
+
+/// Plays the runtime: records every effect and answers the sync engine's commands the way the
+/// engine would, with events that go back through `update`.
+#[derive(Default)]
+struct Recorder {
+    ran: Vec<Effect>,
+}
+
+impl super::runtime::Runner for Recorder {
+    fn run(&mut self, effect: Effect) -> std::io::Result<Option<Action>> {
+        self.ran.push(effect.clone());
+        Ok(match effect {
+            Effect::Engine(SyncCommand::SyncRepo { id, .. }) => Some(ev(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Unchanged,
+                cost: JobCost::default(),
+                duration_ms: 1,
+                repo: None,
+            })),
+            Effect::Unlock(_) => Some(Action::PassphraseNeeded { retry: true }),
+            _ => None,
+        })
+    }
+}
+
+#[test]
+fn runtime_runs_the_effects_of_nested_updates() {
+    // On the repo screen, `s` sends a sync; the engine's answer (through `update` again) asks to
+    // read the details anew: that effect reaches the runtime too.
+    let mut app = with_detail(loaded());
+    let mut rt = Recorder::default();
+    super::runtime::apply(&mut app, Action::Sync, &mut rt).unwrap();
+    assert_eq!(
+        rt.ran,
+        vec![
+            Effect::Engine(SyncCommand::SyncRepo {
+                id: LocalId(1),
+                force: false,
+                priority: Priority::User
+            }),
+            Effect::LoadDetails(LocalId(1)),
+        ]
+    );
+    // A wrong passphrase: the runtime answers with an action that asks again.
+    let mut app = loaded();
+    app.update(Action::PassphraseNeeded { retry: false });
+    app.update(Action::Edit(Edit::Insert('x')));
+    let mut rt = Recorder::default();
+    super::runtime::apply(&mut app, Action::Submit, &mut rt).unwrap();
+    assert!(matches!(rt.ran[..], [Effect::Unlock(_)]));
+    assert!(matches!(
+        app.dialog(),
+        Some(Dialog::Passphrase { retry: true, .. })
+    ));
+}

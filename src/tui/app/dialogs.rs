@@ -55,28 +55,8 @@ impl App {
             (Dialog::Add { input, .. }, Action::Submit) => self.submit_add(input, fx),
             (Dialog::Import { input, .. }, Action::Submit) => self.submit_import(input, fx),
             (d @ Dialog::Search { .. }, Action::Submit) => self.submit_search(d, fx),
-            (
-                Dialog::Search {
-                    input,
-                    sent,
-                    hits,
-                    cursor,
-                    searching,
-                },
-                a @ (Action::HistoryNext | Action::HistoryPrev),
-            ) => {
-                let cursor = if a == Action::HistoryNext {
-                    (cursor + 1).min(hits.len().saturating_sub(1))
-                } else {
-                    cursor.saturating_sub(1)
-                };
-                self.dialog = Some(Dialog::Search {
-                    input,
-                    sent,
-                    hits,
-                    cursor,
-                    searching,
-                });
+            (d @ Dialog::Search { .. }, a @ (Action::HistoryNext | Action::HistoryPrev)) => {
+                self.dialog = Some(move_hit(d, a == Action::HistoryNext))
             }
             (Dialog::Passphrase { input, .. }, Action::Submit) => {
                 let pass = input.value().to_string();
@@ -281,26 +261,36 @@ impl App {
             sent,
             hits,
             cursor,
-            searching,
-        } = dialog
+            ..
+        } = &dialog
         else {
             return;
         };
         let q = input.value().trim().to_string();
+        let hit = hits.get(*cursor).map(|h| h.key.clone());
         if !q.is_empty() && sent.as_deref() != Some(q.as_str()) {
-            return self.search_for(input, q, fx);
+            if let Dialog::Search { input, .. } = dialog {
+                self.search_for(input, q, fx);
+            }
+            return;
         }
-        if let Some(hit) = hits.get(cursor) {
-            self.nested(Action::AddRepos(vec![hit.key.clone()]), fx);
+        if let Some(key) = hit {
+            self.nested(Action::AddRepos(vec![key]), fx);
         }
-        self.dialog = Some(Dialog::Search {
-            input,
-            sent,
-            hits,
-            cursor,
-            searching,
-        });
+        self.dialog = Some(dialog);
     }
+}
+
+/// Up/Down in the search dialog: the previous or next hit.
+fn move_hit(mut dialog: Dialog, down: bool) -> Dialog {
+    if let Dialog::Search { hits, cursor, .. } = &mut dialog {
+        *cursor = if down {
+            (*cursor + 1).min(hits.len().saturating_sub(1))
+        } else {
+            cursor.saturating_sub(1)
+        };
+    }
+    dialog
 }
 
 fn help_scroll(scroll: usize, action: &Action) -> usize {
