@@ -28,23 +28,4 @@ pub enum SyncCommand {
     CancelAll,
     /// Stop the engine.
     Shutdown,
-    /// The answer to `SyncEvent::PassphraseNeeded`: unlock the token vault with it.
-    Unlock(Passphrase),
 }
-
-/// A passphrase typed into the TUI; never printed (Debug shows `***`).
-#[derive(Clone)]
-pub struct Passphrase(pub secrecy::SecretString);
-
-impl std::fmt::Debug for Passphrase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Passphrase(***)")
-    }
-}
-
-impl PartialEq for Passphrase {
-    fn eq(&self, other: &Self) -> bool {
-        crate::secrets::expose(&self.0, |a| crate::secrets::expose(&other.0, |b| a == b))
-    }
-}
-impl Eq for Passphrase {}

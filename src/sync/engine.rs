@@ -14,11 +14,12 @@ use tokio_util::sync::CancellationToken;
 use super::etags::StoreEtags;
 use super::job::{self, Ctx, PassEnd, Tally};
 use super::scheduler::{Enqueued, Scheduler, limits};
+use super::tracking;
 use super::{EngineHandle, ImportOptions, JobCost, Outcome, Priority, SyncCommand, SyncEvent};
 use crate::config::Config;
 use crate::domain::{LocalId, RepoKey};
 use crate::github::{GithubClient, GithubError};
-use crate::store::{Added, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Engine settings beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -198,22 +199,7 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 });
             }
             SyncCommand::Track(keys) => {
-                let mut tracked = Vec::new();
-                for key in keys {
-                    match shared.ctx.store.add(&key) {
-                        Ok(Added::New(local)) => {
-                            if let Ok(Some(r)) = shared.ctx.store.get(local) {
-                                tracked.push(r);
-                            }
-                        }
-                        Ok(Added::Exists(_)) => {}
-                        Err(e) => shared.emit(SyncEvent::Error {
-                            message: e.to_string(),
-                        }),
-                    }
-                }
-                let ids: Vec<LocalId> = tracked.iter().map(|r| r.local).collect();
-                shared.emit(SyncEvent::Tracked { repos: tracked });
+                let ids = tracking::track(&shared.ctx.store, &keys, |ev| shared.emit(ev));
                 shared.enqueue(&ids, false, Priority::User);
             }
             SyncCommand::Untrack(id) => {
@@ -221,18 +207,7 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 if found.pending {
                     shared.cancelled_pending(vec![id]);
                 }
-                match shared.ctx.store.get(id) {
-                    Ok(Some(r)) => match shared.ctx.store.remove(&r.key) {
-                        Ok(_) => shared.emit(SyncEvent::Untracked { id }),
-                        Err(e) => shared.emit(SyncEvent::Error {
-                            message: e.to_string(),
-                        }),
-                    },
-                    Ok(None) => shared.emit(SyncEvent::Untracked { id }),
-                    Err(e) => shared.emit(SyncEvent::Error {
-                        message: e.to_string(),
-                    }),
-                }
+                shared.emit(tracking::untrack(&shared.ctx.store, id));
             }
             SyncCommand::Import(opts) => {
                 let s = shared.clone();
@@ -265,12 +240,6 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                             message: format!("search failed: {e}"),
                         }),
                     }
-                });
-            }
-            SyncCommand::Unlock(_) => {
-                // The TUI unlocks the vault before it starts the engine (see `tui::EngineStart`).
-                shared.emit(SyncEvent::Error {
-                    message: "the token vault is already unlocked".into(),
                 });
             }
             SyncCommand::Shutdown => {

@@ -98,11 +98,6 @@ pub enum SyncEvent {
         token: Option<TokenId>,
         per_repo: usize,
     },
-    /// The token vault is locked: the UI asks for the passphrase and answers `SyncCommand::Unlock`.
-    /// `retry` is true after a wrong passphrase.
-    PassphraseNeeded {
-        retry: bool,
-    },
     /// A full pass over the tracked repos finished.
     PassFinished {
         synced: usize,

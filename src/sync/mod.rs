@@ -8,9 +8,10 @@ pub mod etags;
 pub mod event;
 pub mod job;
 pub mod scheduler;
+pub mod tracking;
 
 pub use crate::domain::{ImportOptions, ImportSource, Priority, SearchHit, WaitReason};
-pub use command::{Passphrase, SyncCommand};
+pub use command::SyncCommand;
 pub use event::{JobCost, Outcome, SyncEvent};
 
 use tokio::sync::mpsc;

@@ -1,11 +1,16 @@
 //! `Action`: everything the UI can do, and `Effect`: everything `App::update` asks the runtime to
-//! do in return (send a command to the sync engine, read the store, open a URL, copy, quit).
-//! Bindable actions serialize to snake_case names, so config `[keys]` and `?` help can name them.
+//! do in return (send a command to the sync engine, unlock the vault, read the store, open a URL,
+//! copy, quit). Bindable actions serialize to snake_case names, so config `[keys]` and `?` help
+//! can name them; the `:` command line parses into these same actions. `Passphrase` is the
+//! dialog's answer on its way to `crate::session::Unlocker`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ActivityEntry, LocalId, Release, RepoDetails, RepoId, TrackedRepo};
+use super::app::Sort;
+use crate::domain::{
+    ActivityEntry, ImportSource, LocalId, Release, RepoDetails, RepoId, RepoKey, TrackedRepo,
+};
 use crate::sync::{SyncCommand, SyncEvent};
 
 /// One text-editing step inside an input line (filter, dialogs, command mode).
@@ -126,6 +131,46 @@ pub enum Action {
     /// The vault was unlocked from the passphrase dialog and the sync engine runs now.
     #[serde(skip)]
     Unlocked,
+    /// The token vault is locked: ask for its passphrase (`retry` after a wrong one).
+    #[serde(skip)]
+    PassphraseNeeded {
+        retry: bool,
+    },
+    /// The sync engine's event stream ended: browse what was last synced.
+    #[serde(skip)]
+    EngineStopped,
+
+    // Not bindable: what the `:` command line and the dialogs ask for by name.
+    /// Sync every tracked repo, ignoring `sync.min_interval` (`:sync all --force`).
+    #[serde(skip)]
+    ForceSyncAll,
+    /// Sync these repos (`:sync NAME`); the keyed `s`/`S` sync the marked or selected ones.
+    #[serde(skip)]
+    SyncRepos {
+        ids: Vec<LocalId>,
+        force: bool,
+    },
+    /// Track these repos; the ones already tracked are left out.
+    #[serde(skip)]
+    AddRepos(Vec<RepoKey>),
+    /// Ask to stop tracking these repos (the same confirmation `d` asks).
+    #[serde(skip)]
+    RemoveRepos(Vec<LocalId>),
+    #[serde(skip)]
+    ImportFrom(ImportSource),
+    /// Search GitHub for this query in the search dialog.
+    #[serde(skip)]
+    SearchFor(String),
+    #[serde(skip)]
+    SortBy {
+        sort: Sort,
+        reverse: bool,
+    },
+    /// Filter the list by this text (the keyed `/` types it instead).
+    #[serde(skip)]
+    FilterBy(String),
+    #[serde(skip)]
+    SetTheme(String),
 }
 
 impl Action {
@@ -202,6 +247,9 @@ impl Action {
 pub enum Effect {
     /// Send a command to the sync engine.
     Engine(SyncCommand),
+    /// Unlock the token vault with this passphrase and start the sync engine; the runtime
+    /// answers `Action::Unlocked`, `Action::PassphraseNeeded { retry: true }` or `Action::Failed`.
+    Unlock(Passphrase),
     /// Re-read the tracked list from the store.
     LoadRepos,
     LoadDetails(LocalId),
@@ -215,3 +263,20 @@ pub enum Effect {
     Suspend,
     Quit,
 }
+
+/// A passphrase typed into the TUI; never printed (Debug shows `***`).
+#[derive(Clone)]
+pub struct Passphrase(pub secrecy::SecretString);
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(***)")
+    }
+}
+
+impl PartialEq for Passphrase {
+    fn eq(&self, other: &Self) -> bool {
+        crate::secrets::expose(&self.0, |a| crate::secrets::expose(&other.0, |b| a == b))
+    }
+}
+impl Eq for Passphrase {}

@@ -1,7 +1,8 @@
 //! The terminal UI: the ONLY module that names `ratatui`, `crossterm` or `tui_input`.
-//! `runtime` runs the loop, `app` holds the state and the pure `update`, `view` and `screens/`
+//! `runtime` runs the loop, `app/` holds the state and the pure `update`, `view` and `screens/`
 //! render it, `keymap` maps keys to `action`s, `theme` holds every style. It talks to the sync
-//! engine only through `crate::sync`'s commands and events, and reads the local store.
+//! engine only through `crate::sync`'s commands and events, unlocks the vault through
+//! `crate::session::Unlocker`, and reads the local store.
 
 pub mod action;
 pub mod app;

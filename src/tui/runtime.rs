@@ -1,8 +1,10 @@
 //! The runtime: one `select!` loop over crossterm's `EventStream`, a tick, the sync engine's
-//! events and store reads finished in the background. Each input becomes an `Action` for
-//! `App::update`; the returned effects are carried out here (engine commands, store reads on a
-//! blocking thread, browser, OSC 52, suspend). Draws only when something changed; bursts (resize
-//! storms, a thousand sync events) are drained before one draw.
+//! events, store reads finished in the background and the vault's unlock result. It only feeds
+//! actions in and carries effects out: each input becomes an `Action` for `App::update`, and the
+//! returned effects are carried out here (engine commands, unlocking through
+//! `crate::session::Unlocker`, store reads on a blocking thread, browser, OSC 52, suspend); an
+//! effect that answers with an action goes through `update` again (`apply`). Draws only when
+//! something changed; bursts (resize storms, a thousand sync events) are drained before one draw.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -14,13 +16,12 @@ use futures::{FutureExt, StreamExt};
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use super::action::{Action, Effect};
+use super::action::{Action, Effect, Passphrase};
 use super::app::App;
 use super::view;
-use crate::domain::{LocalId, RepoKey};
-use crate::session::EngineStart;
+use crate::session::{EngineStart, UnlockError, Unlocker};
 use crate::store::Store;
-use crate::sync::{EngineHandle, SyncCommand, SyncEvent};
+use crate::sync::{EngineHandle, SyncCommand, SyncEvent, tracking};
 
 /// Tick period: the clock the UI sees (countdowns, relative times).
 pub const TICK: Duration = Duration::from_millis(500);
@@ -30,7 +31,7 @@ pub const BURST: usize = 512;
 /// Turns a terminal event into an action (key presses only; releases are ignored).
 pub fn map_event(app: &App, ev: Event) -> Option<Action> {
     match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => app.keymap.action_for(app.mode(), &k),
+        Event::Key(k) if k.kind != KeyEventKind::Release => app.keymap().action_for(app.mode(), &k),
         Event::Resize(width, height) => Some(Action::Resize { width, height }),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown => Some(Action::ScrollDown(3)),
@@ -42,13 +43,58 @@ pub fn map_event(app: &App, ev: Event) -> Option<Action> {
     }
 }
 
-struct Ctx {
+/// Carries out effects. `apply` hands each effect of an update here; an effect may answer with an
+/// action (a failure to report, the terminal's size after a suspend), which goes back through
+/// `update`, and the effects of that update are carried out in turn: none is dropped.
+pub trait Runner {
+    fn run(&mut self, effect: Effect) -> io::Result<Option<Action>>;
+}
+
+/// Applies `action` to `app` and carries out what it returns with `runner`.
+pub fn apply(app: &mut App, action: Action, runner: &mut impl Runner) -> io::Result<()> {
+    let fx = app.update(action);
+    run_all(app, fx, runner)
+}
+
+/// Carries out `fx` in order; an action an effect answers with is applied before the next effect.
+pub fn run_all(app: &mut App, fx: Vec<Effect>, runner: &mut impl Runner) -> io::Result<()> {
+    for effect in fx {
+        if let Some(next) = runner.run(effect)? {
+            apply(app, next, runner)?;
+        }
+    }
+    Ok(())
+}
+
+/// What the loop holds to carry effects out: the terminal, the store, the engine's command
+/// sender (none offline or while locked), the unlocker while the vault is locked, and the senders
+/// background work answers on.
+struct Runtime<'t> {
+    terminal: &'t mut DefaultTerminal,
+    mouse: bool,
     store: Arc<Store>,
     engine: Option<mpsc::UnboundedSender<SyncCommand>>,
     loads: mpsc::UnboundedSender<Action>,
     /// Set while the vault is locked: the passphrase dialog's answer goes here.
-    unlocker: Option<crate::session::Unlocker>,
-    unlocked: mpsc::UnboundedSender<Result<EngineHandle, crate::session::UnlockError>>,
+    unlocker: Option<Unlocker>,
+    unlocked: mpsc::UnboundedSender<Result<EngineHandle, UnlockError>>,
+    /// `Effect::Quit` was carried out.
+    quit: bool,
+}
+
+/// Everything the loop waits on.
+struct Inputs {
+    term: EventStream,
+    tick: tokio::time::Interval,
+    engine: Option<mpsc::UnboundedReceiver<SyncEvent>>,
+    loads: mpsc::UnboundedReceiver<Action>,
+    unlocked: mpsc::UnboundedReceiver<Result<EngineHandle, UnlockError>>,
+}
+
+/// One thing that arrived: a terminal event (mapped late) or a ready action.
+enum Input {
+    Term(Event),
+    Action(Action),
 }
 
 /// Runs the loop until the user quits.
@@ -59,103 +105,49 @@ pub async fn event_loop(
     engine: EngineStart,
     mouse: bool,
 ) -> io::Result<()> {
-    let (loads_tx, mut loads) = mpsc::unbounded_channel::<Action>();
-    let (unlocked_tx, mut unlocked) = mpsc::unbounded_channel();
-    let (commands, mut engine_events, unlocker) = match engine {
+    let (loads_tx, loads) = mpsc::unbounded_channel::<Action>();
+    let (unlocked_tx, unlocked) = mpsc::unbounded_channel();
+    let (commands, events, unlocker) = match engine {
         EngineStart::Running(h) => (Some(h.commands), Some(h.events), None),
         EngineStart::Offline => (None, None, None),
         EngineStart::Locked(u) => (None, None, Some(u)),
     };
     let locked = unlocker.is_some();
-    let mut ctx = Ctx {
+    let mut rt = Runtime {
+        terminal,
+        mouse,
         store,
         engine: commands,
         loads: loads_tx,
         unlocker,
         unlocked: unlocked_tx,
+        quit: false,
     };
-    let mut input = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let size = terminal.size()?;
-    app.update(Action::Resize {
-        width: size.width,
-        height: size.height,
-    });
-    // The first screenful straight from the name index (a few records), then the whole list
-    // in the background: the first frame does not wait for 10,000 records.
-    if let Ok(first) = ctx.store.first_by_name(size.height as usize) {
-        app.update(Action::ReposPreview(first));
-    }
-    run_effects(&ctx, app, terminal, mouse, vec![Effect::LoadRepos])?;
-    if locked {
-        app.update(Action::Engine(Box::new(SyncEvent::PassphraseNeeded {
-            retry: false,
-        })));
-    }
+    let mut inputs = Inputs {
+        term: EventStream::new(),
+        tick: tokio::time::interval(TICK),
+        engine: events,
+        loads,
+        unlocked,
+    };
+    inputs
+        .tick
+        .set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    rt.start(app, locked)?;
     loop {
-        if app.dirty {
-            terminal.draw(|f| view::render(app, f))?;
-            app.dirty = false;
+        if app.take_dirty() {
+            rt.terminal.draw(|f| view::render(app, f))?;
             crate::logging::panic_point("tui-frame");
         }
-        if app.quit {
+        if rt.quit {
             return Ok(());
         }
-        let first = tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => Some(Input::Term(ev)),
-                Some(Err(e)) => return Err(e),
-                None => return Ok(()),
-            },
-            _ = tick.tick() => Some(Input::Action(Action::Tick { now: Utc::now() })),
-            ev = next_engine_event(&mut engine_events) => match ev {
-                Some(ev) => Some(Input::Action(Action::Engine(Box::new(ev)))),
-                None => {
-                    engine_events = None;
-                    app.env.engine = false;
-                    Some(Input::Action(Action::Failed { message: "The sync engine stopped; the data shown is what was last synced. Restart repodeck to sync again (the log file says why).".into() }))
-                }
-            },
-            Some(a) = loads.recv() => Some(Input::Action(a)),
-            Some(r) = unlocked.recv() => match r {
-                Ok(h) => {
-                    ctx.engine = Some(h.commands);
-                    engine_events = Some(h.events);
-                    ctx.unlocker = None;
-                    Some(Input::Action(Action::Unlocked))
-                }
-                Err(crate::session::UnlockError::WrongPassphrase) => Some(Input::Action(Action::Engine(
-                    Box::new(SyncEvent::PassphraseNeeded { retry: true }),
-                ))),
-                Err(crate::session::UnlockError::Failed(message)) => {
-                    ctx.unlocker = None;
-                    Some(Input::Action(Action::Failed { message }))
-                }
-            },
+        let Some(first) = inputs.next(&mut rt).await? else {
+            return Ok(());
         };
-        let mut batch: Vec<Input> = first.into_iter().collect();
-        // Drain what is already waiting, so bursts cost one draw.
-        while batch.len() < BURST {
-            if let Some(Some(Ok(ev))) = input.next().now_or_never() {
-                batch.push(Input::Term(ev));
-                continue;
-            }
-            if let Some(rx) = engine_events.as_mut()
-                && let Ok(ev) = rx.try_recv()
-            {
-                batch.push(Input::Action(Action::Engine(Box::new(ev))));
-                continue;
-            }
-            if let Ok(a) = loads.try_recv() {
-                batch.push(Input::Action(a));
-                continue;
-            }
-            break;
-        }
-        for item in batch {
+        for item in inputs.drain(first) {
             // A key typed after q must not act.
-            if app.quit {
+            if rt.quit {
                 break;
             }
             // Keys are mapped one by one, in the mode the previous key left the app in.
@@ -164,17 +156,78 @@ pub async fn event_loop(
                 Input::Action(a) => Some(a),
             };
             if let Some(action) = action {
-                let fx = app.update(action);
-                run_effects(&ctx, app, terminal, mouse, fx)?;
+                apply(app, action, &mut rt)?;
             }
         }
     }
 }
 
-/// One thing that arrived: a terminal event (mapped late) or a ready action.
-enum Input {
-    Term(Event),
-    Action(Action),
+impl Inputs {
+    /// Waits for the next input; `None` when the terminal's event stream ended.
+    async fn next(&mut self, rt: &mut Runtime<'_>) -> io::Result<Option<Input>> {
+        let input = tokio::select! {
+            ev = self.term.next() => match ev {
+                Some(Ok(ev)) => Input::Term(ev),
+                Some(Err(e)) => return Err(e),
+                None => return Ok(None),
+            },
+            _ = self.tick.tick() => Input::Action(Action::Tick { now: Utc::now() }),
+            ev = next_engine_event(&mut self.engine) => match ev {
+                Some(ev) => Input::Action(Action::Engine(Box::new(ev))),
+                None => {
+                    self.engine = None;
+                    Input::Action(Action::EngineStopped)
+                }
+            },
+            Some(a) = self.loads.recv() => Input::Action(a),
+            Some(r) = self.unlocked.recv() => Input::Action(self.unlock_result(rt, r)),
+        };
+        Ok(Some(input))
+    }
+
+    /// What unlocking gave: a running engine is attached; a wrong passphrase asks again.
+    fn unlock_result(
+        &mut self,
+        rt: &mut Runtime<'_>,
+        result: Result<EngineHandle, UnlockError>,
+    ) -> Action {
+        match result {
+            Ok(h) => {
+                rt.engine = Some(h.commands);
+                self.engine = Some(h.events);
+                rt.unlocker = None;
+                Action::Unlocked
+            }
+            Err(UnlockError::WrongPassphrase) => Action::PassphraseNeeded { retry: true },
+            Err(UnlockError::Failed(message)) => {
+                rt.unlocker = None;
+                Action::Failed { message }
+            }
+        }
+    }
+
+    /// `first` and what is already waiting behind it, so bursts cost one draw.
+    fn drain(&mut self, first: Input) -> Vec<Input> {
+        let mut batch = vec![first];
+        while batch.len() < BURST {
+            if let Some(Some(Ok(ev))) = self.term.next().now_or_never() {
+                batch.push(Input::Term(ev));
+                continue;
+            }
+            if let Some(rx) = self.engine.as_mut()
+                && let Ok(ev) = rx.try_recv()
+            {
+                batch.push(Input::Action(Action::Engine(Box::new(ev))));
+                continue;
+            }
+            if let Ok(a) = self.loads.try_recv() {
+                batch.push(Input::Action(a));
+                continue;
+            }
+            break;
+        }
+        batch
+    }
 }
 
 async fn next_engine_event(
@@ -186,54 +239,101 @@ async fn next_engine_event(
     }
 }
 
-fn blocking<F>(ctx: &Ctx, f: F)
-where
-    F: FnOnce(&Store) -> Action + Send + 'static,
-{
-    let store = ctx.store.clone();
-    let tx = ctx.loads.clone();
-    tokio::task::spawn_blocking(move || {
-        let _ = tx.send(f(&store));
-    });
-}
-
 fn failed(what: &str, e: impl std::fmt::Display) -> Action {
     Action::Failed {
         message: format!("{what}: {e}"),
     }
 }
 
-fn run_effects(
-    ctx: &Ctx,
-    app: &mut App,
-    terminal: &mut DefaultTerminal,
-    mouse: bool,
-    fx: Vec<Effect>,
-) -> io::Result<()> {
-    for effect in fx {
-        match effect {
-            Effect::Quit => app.quit = true,
-            Effect::Engine(SyncCommand::Unlock(pass)) if ctx.unlocker.is_some() => {
-                if let Some(unlock) = ctx.unlocker.clone() {
-                    let tx = ctx.unlocked.clone();
-                    // The key derivation takes a while on purpose: off the UI task.
-                    tokio::task::spawn_blocking(move || {
-                        let _ = tx.send(unlock(pass.0));
-                    });
-                }
+impl Runtime<'_> {
+    /// The first frame's state: the terminal's size, the first screenful straight from the name
+    /// index (a few records), then the whole list in the background, so the first frame does not
+    /// wait for 10,000 records; and the passphrase dialog when the vault is locked.
+    fn start(&mut self, app: &mut App, locked: bool) -> io::Result<()> {
+        let size = self.terminal.size()?;
+        let resize = Action::Resize {
+            width: size.width,
+            height: size.height,
+        };
+        apply(app, resize, self)?;
+        if let Ok(first) = self.store.first_by_name(size.height as usize) {
+            apply(app, Action::ReposPreview(first), self)?;
+        }
+        run_all(app, vec![Effect::LoadRepos], self)?;
+        if locked {
+            apply(app, Action::PassphraseNeeded { retry: false }, self)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` over the store on a blocking thread; its actions come back through `loads`.
+    fn blocking_many<F>(&self, f: F)
+    where
+        F: FnOnce(&Store) -> Vec<Action> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let tx = self.loads.clone();
+        tokio::task::spawn_blocking(move || {
+            for a in f(&store) {
+                let _ = tx.send(a);
             }
-            Effect::Engine(cmd) => match &ctx.engine {
-                Some(tx) => {
-                    if tx.send(cmd).is_err() {
-                        app.update(Action::Failed {
-                            message: "The sync engine is not running; restart repodeck to sync."
-                                .into(),
-                        });
-                    }
-                }
-                None => offline_command(ctx, app, cmd),
-            },
-            Effect::LoadRepos => blocking(ctx, |s| match s.list() {
+        });
+    }
+
+    fn blocking<F>(&self, f: F)
+    where
+        F: FnOnce(&Store) -> Action + Send + 'static,
+    {
+        self.blocking_many(move |s| vec![f(s)]);
+    }
+
+    fn send(&self, cmd: SyncCommand) -> Option<Action> {
+        match &self.engine {
+            Some(tx) => tx.send(cmd).is_err().then(|| Action::Failed {
+                message: "The sync engine is not running; restart repodeck to sync.".into(),
+            }),
+            None => self.offline(cmd),
+        }
+    }
+
+    /// Without an engine, adding and removing still work on the local store, through the same
+    /// functions the engine runs.
+    fn offline(&self, cmd: SyncCommand) -> Option<Action> {
+        let event = |ev| Action::Engine(Box::new(ev));
+        match cmd {
+            SyncCommand::Track(keys) => self.blocking_many(move |s| {
+                let mut out = Vec::new();
+                tracking::track(s, &keys, |ev| out.push(event(ev)));
+                out
+            }),
+            SyncCommand::Untrack(id) => self.blocking(move |s| event(tracking::untrack(s, id))),
+            _ => {
+                return Some(Action::Failed {
+                    message: "The sync engine is not running, so nothing can be fetched from GitHub right now.".into(),
+                });
+            }
+        }
+        None
+    }
+
+    /// The passphrase dialog's answer: unlocking runs off the UI task (the key derivation takes
+    /// a while on purpose) and answers through `unlocked`.
+    fn unlock(&self, pass: Passphrase) -> Option<Action> {
+        let Some(unlock) = self.unlocker.clone() else {
+            return Some(Action::Failed {
+                message: "the token vault is already unlocked".into(),
+            });
+        };
+        let tx = self.unlocked.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(unlock(pass.0));
+        });
+        None
+    }
+
+    fn load(&self, effect: Effect) {
+        match effect {
+            Effect::LoadRepos => self.blocking(|s| match s.list() {
                 Ok(repos) => Action::ReposLoaded(repos),
                 Err(e) => {
                     // The next start checks every record and rebuilds a damaged store.
@@ -244,7 +344,7 @@ fn run_effects(
                     )
                 }
             }),
-            Effect::LoadDetails(local) => blocking(ctx, move |s| match s.details(local) {
+            Effect::LoadDetails(local) => self.blocking(move |s| match s.details(local) {
                 Ok(d) => Action::DetailsLoaded {
                     local,
                     details: Box::new(d),
@@ -252,81 +352,56 @@ fn run_effects(
                 Err(e) => failed("cannot read this repository's details", e),
             }),
             Effect::LoadActivity(repo) => {
-                blocking(ctx, move |s| match s.activity(repo, None, 1000) {
+                self.blocking(move |s| match s.activity(repo, None, 1000) {
                     Ok(entries) => Action::ActivityLoaded { repo, entries },
                     Err(e) => failed("cannot read the activity feed", e),
                 })
             }
-            Effect::LoadReleases => blocking(ctx, |s| match all_releases(s) {
+            Effect::LoadReleases => self.blocking(|s| match all_releases(s) {
                 Ok(rows) => Action::ReleasesLoaded(rows),
                 Err(e) => failed("cannot read releases", e),
             }),
-            Effect::MarkRead(repo) => {
-                let store = ctx.store.clone();
-                let tx = ctx.loads.clone();
-                tokio::task::spawn_blocking(move || {
-                    if let Err(e) = store.mark_read(repo) {
-                        let _ = tx.send(failed("cannot mark activity read", e));
-                    }
-                });
+            Effect::MarkRead(repo) => self.blocking_many(move |s| match s.mark_read(repo) {
+                Ok(_) => Vec::new(),
+                Err(e) => vec![failed("cannot mark activity read", e)],
+            }),
+            _ => {}
+        }
+    }
+}
+
+impl Runner for Runtime<'_> {
+    fn run(&mut self, effect: Effect) -> io::Result<Option<Action>> {
+        let answer = match effect {
+            Effect::Quit => {
+                self.quit = true;
+                None
             }
-            Effect::OpenUrl(url) => {
-                if let Err(e) = open_url(&url) {
-                    app.update(Action::Failed {
-                        message: format!("could not open a browser ({e}). The URL: {url}"),
-                    });
-                }
-            }
+            Effect::Unlock(pass) => self.unlock(pass),
+            Effect::Engine(cmd) => self.send(cmd),
+            Effect::OpenUrl(url) => open_url(&url).err().map(|e| Action::Failed {
+                message: format!("could not open a browser ({e}). The URL: {url}"),
+            }),
             Effect::Copy(text) => {
                 let mut out = io::stdout();
                 out.write_all(osc52(&text).as_bytes())?;
                 out.flush()?;
+                None
             }
             Effect::Suspend => {
-                let size = suspend(terminal, mouse)?;
                 // The terminal may have been resized while stopped; everything is drawn anew.
-                app.update(Action::Resize {
+                let size = suspend(self.terminal, self.mouse)?;
+                Some(Action::Resize {
                     width: size.width,
                     height: size.height,
-                });
-                app.dirty = true;
+                })
             }
-        }
-    }
-    Ok(())
-}
-
-/// Without an engine, adding and removing still work on the local store.
-fn offline_command(ctx: &Ctx, app: &mut App, cmd: SyncCommand) {
-    match cmd {
-        SyncCommand::Track(keys) => blocking(ctx, move |s| track_locally(s, &keys)),
-        SyncCommand::Untrack(local) => blocking(ctx, move |s| untrack_locally(s, local)),
-        _ => {
-            app.update(Action::Failed { message: "The sync engine is not running, so nothing can be fetched from GitHub right now.".into() });
-        }
-    }
-}
-
-fn track_locally(s: &Store, keys: &[RepoKey]) -> Action {
-    let mut repos = Vec::new();
-    for k in keys {
-        match s.add(k).and_then(|_| s.find(k)) {
-            Ok(Some(r)) => repos.push(r),
-            Ok(None) => {}
-            Err(e) => return failed(&format!("cannot add {k}"), e),
-        }
-    }
-    Action::Engine(Box::new(SyncEvent::Tracked { repos }))
-}
-
-fn untrack_locally(s: &Store, local: LocalId) -> Action {
-    match s.get(local) {
-        Ok(Some(r)) => match s.remove(&r.key) {
-            Ok(_) => Action::Engine(Box::new(SyncEvent::Untracked { id: local })),
-            Err(e) => failed(&format!("cannot remove {}", r.key), e),
-        },
-        Ok(None) => Action::Engine(Box::new(SyncEvent::Untracked { id: local })),
-        Err(e) => failed("cannot remove the repository", e),
+            load => {
+                self.load(load);
+                None
+            }
+        };
+        Ok(answer)
     }
 }
 

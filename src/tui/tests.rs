@@ -383,7 +383,7 @@ fn fixture_chars() -> std::collections::HashSet<char> {
 /// text from the fixtures: our own glyphs, borders, ellipses and bars must all be ASCII.
 fn assert_ascii_mode(name: &str, mut app: App, w: u16, h: u16) {
     app.ascii = true;
-    app.theme = Theme::new("default", false, true);
+    app.set_theme(Theme::new("default", false, true));
     let text = render(&mut app, w, h);
     let allowed = fixture_chars();
     let bad: Vec<char> = text
@@ -443,7 +443,7 @@ fn snapshot_list_states() {
     });
     snap!("list_offline", {
         let mut a = base_app();
-        a.env.engine = false;
+        a.env_mut().engine = false;
         a.with_repos(repos())
     });
 }
@@ -578,7 +578,7 @@ fn snapshot_other_screens() {
     });
     snap!("jobs_waiting", {
         let mut a = errored(waiting(loaded()));
-        a.dialog = None;
+        a.update(Action::Back);
         a.update(Action::Jobs);
         a
     });
@@ -682,7 +682,7 @@ fn snapshot_dialogs() {
     });
     snap!("passphrase", {
         let mut a = loaded();
-        a.update(ev(SyncEvent::PassphraseNeeded { retry: true }));
+        a.update(Action::PassphraseNeeded { retry: true });
         for c in "secret".chars() {
             a.update(Action::Edit(Edit::Insert(c)));
         }
@@ -701,7 +701,7 @@ fn snapshot_dialogs() {
 fn snapshot_ascii_and_tiny() {
     snap!("list_ascii", {
         let mut a = waiting(loaded());
-        a.theme = Theme::new("default", true, true);
+        a.set_theme(Theme::new("default", true, true));
         a
     });
     for (w, h) in [(1u16, 1u16), (10, 3), (29, 8), (30, 7)] {
@@ -740,7 +740,7 @@ fn rate_bar_colour_thresholds() {
 #[test]
 fn no_color_draws_no_colour_anywhere() {
     let mut app = waiting(loaded());
-    app.theme = Theme::new("default", true, false);
+    app.set_theme(Theme::new("default", true, false));
     app.update(ev(SyncEvent::RateLimits(rate(100))));
     let mut hl = Headless::new(80, 24);
     hl.draw(&app);
@@ -839,43 +839,43 @@ fn update_moves() {
     assert_eq!(sel_name(&app), "octo-org/beta");
     app.update(Action::Up);
     app.update(Action::Up);
-    assert_eq!(app.list.sel, 0);
+    assert_eq!(app.list().sel, 0);
     app.update(Action::Bottom);
     assert_eq!(sel_name(&app), "someone/stale-repo");
     assert!(
-        app.list.offset > 0,
+        app.list().offset > 0,
         "scrolled to keep the selection visible"
     );
     app.update(Action::Top);
-    assert_eq!((app.list.sel, app.list.offset), (0, 0));
+    assert_eq!((app.list().sel, app.list().offset), (0, 0));
     app.update(Action::PageDown);
-    assert_eq!(app.list.sel, 2);
+    assert_eq!(app.list().sel, 2);
     app.update(Action::PageUp);
-    assert_eq!(app.list.sel, 0);
+    assert_eq!(app.list().sel, 0);
     app.update(Action::NextMatch);
-    assert_eq!(app.list.sel, 1);
+    assert_eq!(app.list().sel, 1);
     app.update(Action::PrevMatch);
-    assert_eq!(app.list.sel, 0);
+    assert_eq!(app.list().sel, 0);
     app.update(Action::ScrollDown(3));
-    assert_eq!(app.list.sel, 3);
+    assert_eq!(app.list().sel, 3);
     app.update(Action::ScrollUp(1));
-    assert_eq!(app.list.sel, 2);
+    assert_eq!(app.list().sel, 2);
     app.update(Action::Click { row: 3 });
-    assert_eq!(app.list.sel, app.list.offset);
+    assert_eq!(app.list().sel, app.list().offset);
 }
 
 #[test]
 fn update_open_back_and_tabs() {
     let mut app = loaded();
     let fx = app.update(Action::Open);
-    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(app.screen(), Screen::Detail);
     assert!(fx.contains(&Effect::LoadDetails(LocalId(1))));
     assert!(fx.contains(&Effect::LoadActivity(Some(RepoId(1001)))));
     app.update(Action::NextTab);
-    assert_eq!(app.detail.tab(), Tab::Commits);
+    assert_eq!(app.detail().tab(), Tab::Commits);
     app.update(Action::PrevTab);
     app.update(Action::PrevTab);
-    assert_eq!(app.detail.tab(), Tab::Activity);
+    assert_eq!(app.detail().tab(), Tab::Activity);
     for (a, t) in [
         (Action::Tab1, Tab::Overview),
         (Action::Tab3, Tab::Branches),
@@ -886,14 +886,14 @@ fn update_open_back_and_tabs() {
         (Action::Tab2, Tab::Commits),
     ] {
         app.update(a);
-        assert_eq!(app.detail.tab(), t);
+        assert_eq!(app.detail().tab(), t);
     }
     app.update(Action::DetailsLoaded {
         local: LocalId(1),
         details: Box::new(Some(details())),
     });
     app.update(Action::Down);
-    assert_eq!(app.detail.cursors[1].sel, 1);
+    assert_eq!(app.detail().cursors[1].sel, 1);
     let fx = app.update(Action::Open);
     assert_eq!(app.mode(), super::keymap::Mode::Commit);
     assert!(matches!(
@@ -904,9 +904,9 @@ fn update_open_back_and_tabs() {
         })]
     ));
     app.update(Action::Back);
-    assert_eq!(app.detail.commit, None);
+    assert_eq!(app.detail().commit, None);
     app.update(Action::Back);
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen(), Screen::List);
 }
 
 #[test]
@@ -917,27 +917,27 @@ fn update_filter() {
     for c in "gam".chars() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
-    assert_eq!(app.view.len(), 1);
+    assert_eq!(app.view().len(), 1);
     assert_eq!(sel_name(&app), "octo-org/gamma");
     app.update(Action::Edit(Edit::Backspace));
     app.update(Action::Edit(Edit::Backspace));
     app.update(Action::Edit(Edit::Backspace));
-    assert_eq!(app.view.len(), 6);
+    assert_eq!(app.view().len(), 6);
     app.update(Action::Edit(Edit::Insert('r')));
     app.update(Action::Edit(Edit::Insert('u')));
     app.update(Action::Edit(Edit::Insert('s')));
     app.update(Action::Edit(Edit::Insert('t')));
     assert_eq!(sel_name(&app), "octo-org/alpha", "matches the language too");
     app.update(Action::Submit);
-    assert!(!app.filtering);
-    assert_eq!(app.filter.value(), "rust");
+    assert!(!app.filtering());
+    assert_eq!(app.filter().value(), "rust");
     app.update(Action::Back);
-    assert_eq!(app.filter.value(), "");
-    assert_eq!(app.view.len(), 6);
+    assert_eq!(app.filter().value(), "");
+    assert_eq!(app.view().len(), 6);
     app.update(Action::Filter);
     app.update(Action::Edit(Edit::Insert('q')));
     app.update(Action::Back);
-    assert!(!app.filtering && app.filter.value().is_empty());
+    assert!(!app.filtering() && app.filter().value().is_empty());
 }
 
 #[test]
@@ -957,13 +957,7 @@ fn update_sync_actions_and_throttle() {
         app.update(Action::Sync).is_empty(),
         "a pending job is not queued twice"
     );
-    assert!(
-        app.status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("already syncing")
-    );
+    assert!(app.status().unwrap().text.contains("already syncing"));
     let fx = app.update(Action::ForceSync);
     assert_eq!(
         fx,
@@ -985,30 +979,30 @@ fn update_sync_actions_and_throttle() {
     app.update(Action::Down);
     app.update(Action::Mark);
     app.update(Action::Mark);
-    assert_eq!(app.marked.len(), 2);
+    assert_eq!(app.marked().len(), 2);
     let fx = app.update(Action::Sync);
     assert_eq!(fx.len(), 2);
-    assert!(app.marked.is_empty());
+    assert!(app.marked().is_empty());
     // No engine: says so instead.
-    app.env.engine = false;
+    app.env_mut().engine = false;
     assert!(app.update(Action::Sync).is_empty());
-    assert!(app.status.as_ref().unwrap().text.contains("not running"));
+    assert!(app.status().unwrap().text.contains("not running"));
 }
 
 #[test]
 fn update_mark_and_remove() {
     let mut app = loaded();
     app.update(Action::Mark);
-    assert!(app.marked.contains(&LocalId(1)));
-    assert_eq!(app.list.sel, 1, "mark moves down");
+    assert!(app.marked().contains(&LocalId(1)));
+    assert_eq!(app.list().sel, 1, "mark moves down");
     app.update(Action::Mark);
     app.update(Action::Remove);
-    let Some(Dialog::ConfirmRemove { ids, .. }) = &app.dialog else {
+    let Some(Dialog::ConfirmRemove { ids, .. }) = app.dialog() else {
         panic!("confirm")
     };
     assert_eq!(ids.len(), 2);
     assert!(app.update(Action::Back).is_empty());
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     app.update(Action::Remove);
     let fx = app.update(Action::Confirm);
     assert_eq!(
@@ -1019,7 +1013,7 @@ fn update_mark_and_remove() {
         ]
     );
     app.update(ev(SyncEvent::Untracked { id: LocalId(1) }));
-    assert_eq!(app.repos.len(), 5);
+    assert_eq!(app.repos().len(), 5);
     assert!(app.repo(LocalId(1)).is_none());
 }
 
@@ -1030,7 +1024,7 @@ fn update_add_dialog_validates_and_tracks() {
     for c in "bad--x/y".chars() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
-    let Some(Dialog::Add { error: Some(e), .. }) = &app.dialog else {
+    let Some(Dialog::Add { error: Some(e), .. }) = app.dialog() else {
         panic!("error shown")
     };
     assert!(e.contains("owner"), "{e}");
@@ -1046,7 +1040,7 @@ fn update_add_dialog_validates_and_tracks() {
             "rust-lang/rust"
         )]))]
     );
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     let mut r = TrackedRepo::new(LocalId(9), key("rust-lang/rust"), now());
     r.status = SyncStatus::Never;
     app.update(ev(SyncEvent::Tracked { repos: vec![r] }));
@@ -1108,34 +1102,29 @@ fn update_import_search_and_passphrase() {
     );
     app.update(Action::Back);
 
-    app.update(ev(SyncEvent::PassphraseNeeded { retry: false }));
+    app.update(Action::PassphraseNeeded { retry: false });
     for c in "pw".chars() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
     let fx = app.update(Action::Submit);
     assert!(
-        matches!(&fx[..], [Effect::Engine(SyncCommand::Unlock(p))] if p == &crate::sync::Passphrase("pw".to_string().into()))
+        matches!(&fx[..], [Effect::Unlock(p)] if p == &super::action::Passphrase("pw".to_string().into()))
     );
     assert!(
         !format!("{fx:?}").contains("pw"),
         "the passphrase never shows in Debug"
     );
     assert!(
-        app.dialog.is_none(),
+        app.dialog().is_none(),
         "the dialog closes while the key is derived"
     );
-    assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.text.contains("unlocking"))
-    );
+    assert!(app.status().is_some_and(|s| s.text.contains("unlocking")));
     // The runtime reports the engine started: the app knows it can sync now.
-    app.env.engine = false;
+    app.env_mut().engine = false;
     app.update(Action::Unlocked);
-    assert!(app.env.engine);
+    assert!(app.env().engine);
     assert!(
-        app.status
-            .as_ref()
+        app.status()
             .is_some_and(|s| s.text.contains("vault unlocked"))
     );
 }
@@ -1145,7 +1134,7 @@ fn update_open_browser_copy_and_screens() {
     let mut app = loaded();
     app.update(Action::OpenBrowser);
     assert!(
-        matches!(&app.dialog, Some(Dialog::Notice { url: Some(u), .. }) if u == "https://github.com/octo-org/alpha")
+        matches!(app.dialog(), Some(Dialog::Notice { url: Some(u), .. }) if u == "https://github.com/octo-org/alpha")
     );
     let fx = app.update(Action::CopyUrl);
     assert_eq!(
@@ -1153,7 +1142,7 @@ fn update_open_browser_copy_and_screens() {
         vec![Effect::Copy("https://github.com/octo-org/alpha".into())]
     );
     app.update(Action::Back);
-    app.env.can_browse = true;
+    app.env_mut().can_browse = true;
     assert_eq!(
         app.update(Action::OpenBrowser),
         vec![Effect::OpenUrl("https://github.com/octo-org/alpha".into())]
@@ -1162,13 +1151,13 @@ fn update_open_browser_copy_and_screens() {
         app.update(Action::CopyUrl),
         vec![Effect::Copy("https://github.com/octo-org/alpha".into())]
     );
-    assert!(app.status.as_ref().unwrap().text.contains("OSC 52"));
+    assert!(app.status().unwrap().text.contains("OSC 52"));
 
     assert_eq!(
         app.update(Action::Activity),
         vec![Effect::LoadActivity(None)]
     );
-    assert_eq!(app.screen, Screen::Activity);
+    assert_eq!(app.screen(), Screen::Activity);
     app.update(Action::ActivityLoaded {
         repo: None,
         entries: activity(),
@@ -1177,24 +1166,24 @@ fn update_open_browser_copy_and_screens() {
     let fx = app.update(Action::Open);
     assert!(fx.contains(&Effect::MarkRead(Some(RepoId(1001)))));
     assert_eq!(
-        (app.screen, app.detail.tab()),
+        (app.screen(), app.detail().tab()),
         (Screen::Detail, Tab::Pulls),
         "jumps to the PR tab"
     );
     assert_eq!(app.repo(LocalId(1)).unwrap().unread, 0);
     app.update(Action::Back);
-    assert_eq!(app.screen, Screen::Activity);
+    assert_eq!(app.screen(), Screen::Activity);
     assert_eq!(app.update(Action::Releases), vec![Effect::LoadReleases]);
     app.update(Action::Jobs);
-    assert_eq!(app.screen, Screen::Jobs);
+    assert_eq!(app.screen(), Screen::Jobs);
     app.update(Action::RateLimits);
-    assert_eq!(app.screen, Screen::Rate);
+    assert_eq!(app.screen(), Screen::Rate);
     for _ in 0..4 {
         app.update(Action::Back);
     }
-    assert_eq!(app.screen, Screen::List);
+    assert_eq!(app.screen(), Screen::List);
     assert_eq!(app.update(Action::Quit), vec![Effect::Quit]);
-    assert!(app.quit);
+    assert!(app.quit());
     assert_eq!(app.update(Action::Suspend), vec![Effect::Suspend]);
 }
 
@@ -1202,7 +1191,7 @@ fn update_open_browser_copy_and_screens() {
 fn update_sort_cycles_and_reverses() {
     let mut app = loaded();
     app.update(Action::Sort);
-    assert_eq!(app.sort, Sort::Stars);
+    assert_eq!(app.sort(), Sort::Stars);
     assert_eq!(
         sel_name(&app),
         "octo-org/alpha",
@@ -1216,7 +1205,7 @@ fn update_sort_cycles_and_reverses() {
     for _ in 0..6 {
         app.update(Action::Sort);
     }
-    assert_eq!(app.sort, Sort::Name);
+    assert_eq!(app.sort(), Sort::Name);
 }
 
 #[test]
@@ -1240,13 +1229,13 @@ fn update_jobs_cancel() {
 #[test]
 fn update_sync_events_update_rows_jobs_and_pause() {
     let mut app = waiting(loaded());
-    assert!(app.pause.is_some());
+    assert!(app.pause().is_some());
     assert!(matches!(
         app.job(LocalId(4)).unwrap().state,
         JobState::Waiting { .. }
     ));
     app.update(ev(SyncEvent::Resumed));
-    assert!(app.pause.is_none());
+    assert!(app.pause().is_none());
     let mut r = app.repo(LocalId(2)).unwrap().clone();
     r.meta.as_mut().unwrap().stars = 999;
     app.update(ev(SyncEvent::Finished {
@@ -1266,8 +1255,8 @@ fn update_sync_events_update_rows_jobs_and_pause() {
         app.repo(LocalId(2)).unwrap().meta.as_ref().unwrap().stars,
         999
     );
-    assert_eq!(app.session.requests, 4);
-    assert_eq!(app.session.not_modified, 2);
+    assert_eq!(app.session().requests, 4);
+    assert_eq!(app.session().not_modified, 2);
     assert!(
         matches!(&app.job(LocalId(2)).unwrap().state, JobState::Done { note } if note == "1 change")
     );
@@ -1277,36 +1266,36 @@ fn update_sync_events_update_rows_jobs_and_pause() {
         failed: 0,
         skipped: 0,
     }));
-    assert!(app.status.as_ref().unwrap().text.contains("sync pass done"));
+    assert!(app.status().unwrap().text.contains("sync pass done"));
     app.update(ev(SyncEvent::Imported { added: 3, total: 5 }));
-    assert!(app.status.as_ref().unwrap().text.contains("imported 3"));
+    assert!(app.status().unwrap().text.contains("imported 3"));
 }
 
 #[test]
 fn update_tick_redraws_only_when_needed() {
     let mut app = loaded();
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Tick {
         now: now() + Duration::milliseconds(500),
     });
     assert!(
-        !app.dirty,
+        !app.dirty(),
         "idle: nothing on screen changes within the minute"
     );
     app.update(Action::Tick {
         now: now() + Duration::seconds(61),
     });
-    assert!(app.dirty, "relative times change each minute");
+    assert!(app.dirty(), "relative times change each minute");
     let mut app = waiting(loaded());
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Tick {
         now: now() + Duration::seconds(1),
     });
-    assert!(app.dirty, "a countdown is visible");
+    assert!(app.dirty(), "a countdown is visible");
     app.update(Action::Tick {
         now: now() + Duration::seconds(STATUS),
     });
-    assert!(app.status.is_none(), "status messages expire");
+    assert!(app.status().is_none(), "status messages expire");
 }
 const STATUS: i64 = super::app::STATUS_SECS + 1;
 
@@ -1318,13 +1307,13 @@ fn update_command_mode() {
         app.update(Action::Edit(Edit::Insert(c)));
     }
     app.update(Action::Complete);
-    let Some(Dialog::Command { input, .. }) = &app.dialog else {
+    let Some(Dialog::Command { input, .. }) = app.dialog() else {
         panic!()
     };
     assert_eq!(input.value(), "sort ");
     app.update(Action::Edit(Edit::Insert('s')));
     app.update(Action::Complete);
-    let Some(Dialog::Command { input, hint, .. }) = &app.dialog else {
+    let Some(Dialog::Command { input, hint, .. }) = app.dialog() else {
         panic!()
     };
     assert_eq!(input.value(), "sort s");
@@ -1334,12 +1323,12 @@ fn update_command_mode() {
     }
     app.update(Action::Complete);
     app.update(Action::Submit);
-    assert_eq!(app.sort, Sort::Stars);
-    assert!(app.dialog.is_none());
+    assert_eq!(app.sort(), Sort::Stars);
+    assert!(app.dialog().is_none());
     // History.
     app.update(Action::Command);
     app.update(Action::HistoryPrev);
-    let Some(Dialog::Command { input, .. }) = &app.dialog else {
+    let Some(Dialog::Command { input, .. }) = app.dialog() else {
         panic!()
     };
     assert_eq!(input.value(), "sort stars");
@@ -1374,22 +1363,16 @@ fn update_command_mode() {
         ]))]
     );
     assert!(run(&mut app, "rm octo-org/beta").is_empty());
-    assert!(matches!(app.dialog, Some(Dialog::ConfirmRemove { .. })));
+    assert!(matches!(app.dialog(), Some(Dialog::ConfirmRemove { .. })));
     app.update(Action::Back);
     run(&mut app, "filter gam");
-    assert_eq!(app.view.len(), 1);
+    assert_eq!(app.view().len(), 1);
     run(&mut app, "theme mono");
-    assert_eq!(app.theme.name, "mono");
+    assert_eq!(app.theme().name, "mono");
     run(&mut app, "jobs");
-    assert_eq!(app.screen, Screen::Jobs);
+    assert_eq!(app.screen(), Screen::Jobs);
     run(&mut app, "bogus");
-    assert!(
-        app.status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("unknown command")
-    );
+    assert!(app.status().unwrap().text.contains("unknown command"));
     assert_eq!(run(&mut app, "q"), vec![Effect::Quit]);
 }
 
@@ -1398,28 +1381,30 @@ fn update_help_and_notice() {
     let mut app = loaded();
     app.update(Action::Help);
     assert!(matches!(
-        app.dialog,
+        app.dialog(),
         Some(Dialog::Help {
             mode: super::keymap::Mode::List,
             ..
         })
     ));
     app.update(Action::Down);
-    assert!(matches!(app.dialog, Some(Dialog::Help { scroll: 1, .. })));
+    assert!(matches!(app.dialog(), Some(Dialog::Help { scroll: 1, .. })));
     app.update(Action::Back);
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     let mut app = errored(loaded());
     assert!(
-        matches!(&app.dialog, Some(Dialog::Notice { body, .. }) if body.contains("repodeck token set"))
+        matches!(app.dialog(), Some(Dialog::Notice { body, .. }) if body.contains("repodeck token set"))
     );
     app.update(Action::Down);
-    assert!(app.dialog.is_some(), "a notice waits to be dismissed");
+    assert!(app.dialog().is_some(), "a notice waits to be dismissed");
     app.update(Action::Back);
-    assert!(app.dialog.is_none());
+    assert!(app.dialog().is_none());
     app.update(Action::Failed {
         message: "disk full".into(),
     });
-    assert!(matches!(&app.dialog, Some(Dialog::Notice { body, .. }) if body.contains("disk full")));
+    assert!(
+        matches!(app.dialog(), Some(Dialog::Notice { body, .. }) if body.contains("disk full"))
+    );
 }
 
 #[test]
@@ -1438,7 +1423,7 @@ fn update_preview_shows_first_rows_until_the_whole_list_arrives() {
     let all = repos();
     let mut app = base_app();
     app.update(Action::ReposPreview(all[..2].to_vec()));
-    assert!(app.loading, "still loading the rest");
+    assert!(app.loading(), "still loading the rest");
     let text = render(&mut app, 80, 24);
     assert!(text.contains(&all[0].key.to_string()), "{text}");
     assert!(!text.contains(&all[3].key.to_string()), "{text}");
@@ -1447,11 +1432,172 @@ fn update_preview_shows_first_rows_until_the_whole_list_arrives() {
         "the header says the list is loading: {text}"
     );
     app.update(Action::ReposLoaded(all.clone()));
-    assert!(!app.loading);
+    assert!(!app.loading());
     let text = render(&mut app, 80, 24);
     assert!(text.contains(&all[3].key.to_string()), "{text}");
     assert!(text.contains(&format!("{} repos", all.len())), "{text}");
     // A preview arriving after the list changes nothing.
     app.update(Action::ReposPreview(all[..1].to_vec()));
-    assert_eq!(app.repos.len(), all.len());
+    assert_eq!(app.repos().len(), all.len());
+}
+
+/// Types `line` into the command line and runs it.
+fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    app.update(Action::Command);
+    for c in line.chars() {
+        app.update(Action::Edit(Edit::Insert(c)));
+    }
+    app.update(Action::Submit)
+}
+
+#[test]
+fn command_rm_asks_like_d() {
+    let mut keyed = loaded();
+    keyed.update(Action::Down);
+    keyed.update(Action::Remove);
+    let mut typed = loaded();
+    assert!(command(&mut typed, "rm octo-org/beta").is_empty());
+    for app in [&keyed, &typed] {
+        let Some(Dialog::ConfirmRemove { ids, names }) = app.dialog() else {
+            panic!("`:rm` asks as `d` does")
+        };
+        assert_eq!(
+            (ids.as_slice(), names.as_slice()),
+            (&[LocalId(2)][..], &["octo-org/beta".to_string()][..])
+        );
+    }
+    assert_eq!(
+        typed.update(Action::Confirm),
+        keyed.update(Action::Confirm),
+        "confirming removes the same way"
+    );
+    let mut app = loaded();
+    command(&mut app, "rm octo-org/beta");
+    assert!(app.update(Action::Back).is_empty(), "no removes nothing");
+    assert!(app.dialog().is_none());
+    assert_eq!(app.repos().len(), 6);
+}
+
+#[test]
+fn command_add_leaves_out_tracked_repos_like_the_dialog() {
+    let mut app = loaded();
+    assert!(command(&mut app, "add octo-org/alpha").is_empty());
+    assert!(app.status().unwrap().text.contains("already tracked"));
+    assert_eq!(
+        command(&mut app, "add octo-org/alpha a/b"),
+        vec![Effect::Engine(SyncCommand::Track(vec![key("a/b")]))]
+    );
+    let mut dialog = loaded();
+    dialog.update(Action::Add);
+    for c in "octo-org/alpha a/b".chars() {
+        dialog.update(Action::Edit(Edit::Insert(c)));
+    }
+    assert_eq!(
+        dialog.update(Action::Submit),
+        vec![Effect::Engine(SyncCommand::Track(vec![key("a/b")]))]
+    );
+    assert_eq!(
+        dialog.status().map(|s| &s.text),
+        app.status().map(|s| &s.text)
+    );
+}
+
+#[test]
+fn command_sync_is_the_keyed_sync() {
+    for (line, key) in [
+        ("sync all", Action::SyncAll),
+        ("sync", Action::Sync),
+        ("sync --force", Action::ForceSync),
+    ] {
+        let (mut typed, mut keyed) = (loaded(), loaded());
+        assert_eq!(command(&mut typed, line), keyed.update(key), ":{line}");
+        assert_eq!(typed.status(), keyed.status(), ":{line}");
+    }
+    // Without an engine every way of syncing says the same thing.
+    let mut said = std::collections::HashSet::new();
+    for line in ["sync all", "sync", "sync octo-org/beta", "sync all --force"] {
+        let mut app = loaded();
+        app.env_mut().engine = false;
+        assert!(command(&mut app, line).is_empty());
+        said.insert(app.status().unwrap().text.clone());
+    }
+    for key in [Action::SyncAll, Action::Sync, Action::ForceSync] {
+        let mut app = loaded();
+        app.env_mut().engine = false;
+        assert!(app.update(key).is_empty());
+        said.insert(app.status().unwrap().text.clone());
+    }
+    assert_eq!(said.len(), 1, "{said:?}");
+}
+
+#[test]
+fn command_line_effects_come_back_from_update() {
+    let mut app = loaded();
+    assert_eq!(
+        command(&mut app, "activity"),
+        vec![Effect::LoadActivity(None)]
+    );
+    assert_eq!(app.screen(), Screen::Activity);
+    assert_eq!(
+        command(&mut app, "search tui"),
+        vec![Effect::Engine(SyncCommand::Search {
+            query: "tui".into(),
+            limit: super::app::SEARCH_LIMIT
+        })]
+    );
+}
+
+/// Plays the runtime: records every effect and answers the sync engine's commands the way the
+/// engine would, with events that go back through `update`.
+#[derive(Default)]
+struct Recorder {
+    ran: Vec<Effect>,
+}
+
+impl super::runtime::Runner for Recorder {
+    fn run(&mut self, effect: Effect) -> std::io::Result<Option<Action>> {
+        self.ran.push(effect.clone());
+        Ok(match effect {
+            Effect::Engine(SyncCommand::SyncRepo { id, .. }) => Some(ev(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Unchanged,
+                cost: JobCost::default(),
+                duration_ms: 1,
+                repo: None,
+            })),
+            Effect::Unlock(_) => Some(Action::PassphraseNeeded { retry: true }),
+            _ => None,
+        })
+    }
+}
+
+#[test]
+fn runtime_runs_the_effects_of_nested_updates() {
+    // On the repo screen, `s` sends a sync; the engine's answer (through `update` again) asks to
+    // read the details anew: that effect reaches the runtime too.
+    let mut app = with_detail(loaded());
+    let mut rt = Recorder::default();
+    super::runtime::apply(&mut app, Action::Sync, &mut rt).unwrap();
+    assert_eq!(
+        rt.ran,
+        vec![
+            Effect::Engine(SyncCommand::SyncRepo {
+                id: LocalId(1),
+                force: false,
+                priority: Priority::User
+            }),
+            Effect::LoadDetails(LocalId(1)),
+        ]
+    );
+    // A wrong passphrase: the runtime answers with an action that asks again.
+    let mut app = loaded();
+    app.update(Action::PassphraseNeeded { retry: false });
+    app.update(Action::Edit(Edit::Insert('x')));
+    let mut rt = Recorder::default();
+    super::runtime::apply(&mut app, Action::Submit, &mut rt).unwrap();
+    assert!(matches!(rt.ran[..], [Effect::Unlock(_)]));
+    assert!(matches!(
+        app.dialog(),
+        Some(Dialog::Passphrase { retry: true, .. })
+    ));
 }

@@ -33,14 +33,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         too_small(area, buf);
         return None;
     }
-    buf.set_style(area, app.theme.base);
+    buf.set_style(area, app.theme().base);
     header(app, Rect { height: 1, ..area }, buf);
     let body = Rect {
         y: area.y + 1,
         height: area.height - 2,
         ..area
     };
-    match app.screen {
+    match app.screen() {
         Screen::List => screens::repo_list::render(app, body, buf),
         Screen::Detail => screens::detail::render(app, body, buf),
         Screen::Activity => screens::activity::render(app, body, buf),
@@ -54,7 +54,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         ..area
     };
     let mut cursor = footer(app, foot, buf);
-    if let Some(d) = &app.dialog {
+    if let Some(d) = app.dialog() {
         cursor = screens::dialogs::render(app, d, area, buf);
     }
     if app.ascii {
@@ -126,14 +126,14 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 }
 
 fn header(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     fill_row(buf, area, area.y, t.header);
     let mut spans = vec![Span::styled(" repodeck", t.title)];
     let mut info = Vec::new();
-    if app.loading {
+    if app.loading() {
         info.push(format!("loading{}", t.glyphs.more));
     } else {
-        let n = app.repos.len();
+        let n = app.repos().len();
         info.push(format!(
             "{} repo{}",
             thousands(n as u64),
@@ -150,7 +150,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         if c[2] > 0 {
             info.push(format!("queued {}", c[2]));
         }
-        if !app.env.engine {
+        if !app.env().engine {
             info.push("offline".into());
         }
     }
@@ -163,13 +163,18 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let full = area.width as usize;
     let mut bar = rate_limit_bar::bar(
         t,
-        &app.rate,
-        app.now,
+        app.rate(),
+        app.now(),
         full.saturating_sub(widgets::width(&text) + 2),
     );
     if line_width(&bar) < 14 {
         let reserve_left = 10usize.min(full / 3);
-        bar = rate_limit_bar::bar(t, &app.rate, app.now, full.saturating_sub(reserve_left + 1));
+        bar = rate_limit_bar::bar(
+            t,
+            app.rate(),
+            app.now(),
+            full.saturating_sub(reserve_left + 1),
+        );
     }
     let bw = line_width(&bar) as u16;
     put_line(buf, area, area.right().saturating_sub(bw + 1), area.y, &bar);
@@ -249,7 +254,7 @@ pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
     actions
         .iter()
         .filter_map(|a| {
-            app.keymap
+            app.keymap()
                 .key_for(mode, a)
                 .map(|k| (k.to_string(), short_label(a)))
         })
@@ -275,16 +280,16 @@ fn short_label(a: &Action) -> &'static str {
 }
 
 fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let t = &app.theme;
+    let t = app.theme();
     let y = area.y;
     let w = area.width as usize;
     // A pause is the most important thing on screen.
-    if let Some((reason, until)) = &app.pause {
+    if let Some((reason, until)) = app.pause() {
         fill_row(buf, area, y, t.pause);
         let msg = format!(
             " {} {reason}, resuming in {}",
             t.glyphs.waiting,
-            countdown(*until, app.now)
+            countdown(*until, app.now())
         );
         put(
             buf,
@@ -297,14 +302,16 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         );
         return None;
     }
-    if app.filtering
-        || (!app.filter.value().is_empty() && app.screen == Screen::List && app.status.is_none())
+    if app.filtering()
+        || (!app.filter().value().is_empty()
+            && app.screen() == Screen::List
+            && app.status().is_none())
     {
         let label = " / ";
         put(buf, area, area.x, y, label, w, t.key);
-        let value = sanitize::line(app.filter.value()).into_owned();
+        let value = sanitize::line(app.filter().value()).into_owned();
         let room = w.saturating_sub(label.len() + 1);
-        let scroll = app.filter.visual_scroll(room);
+        let scroll = app.filter().visual_scroll(room);
         let shown: String = value.chars().skip(scroll).collect();
         put(
             buf,
@@ -315,10 +322,10 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             room,
             t.input,
         );
-        if app.filtering {
+        if app.filtering() {
             let hint = format!(
                 "{} matches · enter keep · esc clear",
-                thousands(app.view.len() as u64)
+                thousands(app.view().len() as u64)
             );
             let hw = widgets::width(&hint) as u16;
             let used = label.len() + widgets::width(&shown);
@@ -327,17 +334,17 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             }
             let cx = area.x
                 + label.len() as u16
-                + (app.filter.visual_cursor().saturating_sub(scroll)) as u16;
+                + (app.filter().visual_cursor().saturating_sub(scroll)) as u16;
             return Some((cx.min(area.right().saturating_sub(1)), y));
         }
         return None;
     }
-    if let Some(Dialog::Command { .. }) = &app.dialog {
+    if let Some(Dialog::Command { .. }) = app.dialog() {
         return None;
     }
     let hints_line = hints(&footer_hints(app, app.mode()), t.key, t.dim, w);
     let hw = line_width(&hints_line) as u16;
-    if let Some(s) = &app.status {
+    if let Some(s) = app.status() {
         let style = match s.level {
             Level::Info => t.base,
             Level::Warn => t.warn,

@@ -13,20 +13,20 @@ use crate::tui::widgets::table::{self, Col};
 use super::{loading_or_empty, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let unread = app.activity.rows.iter().filter(|e| !e.read).count();
+    let t = app.theme();
+    let unread = app.activity().rows.iter().filter(|e| !e.read).count();
     let body = title(
         buf,
         area,
         "Activity",
-        &format!("{} entries · {unread} unread", app.activity.rows.len()),
+        &format!("{} entries · {unread} unread", app.activity().rows.len()),
         t,
     );
     if loading_or_empty(
         buf,
         body,
         t,
-        (app.activity.loading, app.activity.rows.is_empty()),
+        (app.activity().loading, app.activity().rows.is_empty()),
         "activity",
         "No activity yet: changes (new commits, PRs, issues, releases, stars) appear here after syncs.",
     ) {
@@ -39,9 +39,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Col::flex("CHANGE", 12, u8::MAX),
     ];
     let rows_h = body.height.saturating_sub(1) as usize;
-    let cur = app.activity.cursor;
-    let off = cur.visible_offset(app.activity.rows.len(), rows_h);
-    let rows = app.activity.rows.iter().skip(off).take(rows_h).map(|e| {
+    let cur = app.activity().cursor;
+    let off = cur.visible_offset(app.activity().rows.len(), rows_h);
+    let rows = app.activity().rows.iter().skip(off).take(rows_h).map(|e| {
         let style = if e.read { Style::default() } else { t.unread };
         (
             vec![
@@ -53,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     },
                     t.accent,
                 ),
-                (relative(e.at, app.now), t.dim),
+                (relative(e.at, app.now()), t.dim),
                 (clean(&e.full_name).into_owned(), Style::default()),
                 (clean(&e.change.to_string()).into_owned(), Style::default()),
             ],

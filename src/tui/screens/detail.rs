@@ -17,8 +17,8 @@ use crate::tui::widgets::{fit, put, put_line, wrap};
 use super::message;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let Some(repo) = app.detail.local.and_then(|l| app.repo(l)) else {
+    let t = app.theme();
+    let Some(repo) = app.detail().local.and_then(|l| app.repo(l)) else {
         message(
             buf,
             area,
@@ -28,18 +28,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     tabs(app, repo, area, buf);
     let body = super::below_first_row(area);
-    if app.detail.commit.is_some() {
+    if app.detail().commit.is_some() {
         return commit_view(app, repo, body, buf);
     }
-    let tab = app.detail.tab();
+    let tab = app.detail().tab();
     if tab == Tab::Overview {
         return overview(app, repo, body, buf);
     }
-    if tab != Tab::Activity && app.detail.details.is_none() {
-        let text = if app.detail.loading {
+    if tab != Tab::Activity && app.detail().details.is_none() {
+        let text = if app.detail().loading {
             format!("Loading{}", t.glyphs.more)
         } else if repo.details_at.is_none() {
-            let sync = app.keymap.key_for(
+            let sync = app.keymap().key_for(
                 crate::tui::keymap::Mode::Detail,
                 &crate::tui::action::Action::Sync,
             );
@@ -54,12 +54,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         message(buf, body, &[(&text, t.dim)]);
         return;
     }
-    let d = app.detail.details.clone().unwrap_or_default();
-    let cur = app.detail.cursors[tab.index()];
+    let d = app.detail().details.clone().unwrap_or_default();
+    let cur = app.detail().cursors[tab.index()];
     let rows_h = body.height.saturating_sub(1) as usize;
     let dash = t.glyphs.dash;
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|a| relative(a, app.now))
+        at.map(|a| relative(a, app.now()))
             .unwrap_or_else(|| dash.into())
     };
     let (cols, rows): (Vec<Col>, Vec<Vec<table::Cell>>) = match tab {
@@ -199,12 +199,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Col::left("WHEN", 8, u8::MAX),
                 Col::flex("CHANGE", 10, u8::MAX),
             ],
-            app.detail
+            app.detail()
                 .activity
                 .iter()
                 .map(|e| {
                     vec![
-                        (relative(e.at, app.now), t.dim),
+                        (relative(e.at, app.now()), t.dim),
                         (clean(&e.change.to_string()).into_owned(), Style::default()),
                     ]
                 })
@@ -246,8 +246,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let counts = app.detail.details.as_ref();
+    let t = app.theme();
+    let counts = app.detail().details.as_ref();
     let build = |level: u8| {
         let mut spans = Vec::new();
         for (i, tab) in Tab::ALL.iter().enumerate() {
@@ -261,7 +261,7 @@ fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             } else {
                 format!(" {} {}{count} ", i + 1, tab.title())
             };
-            let style = if i == app.detail.tab {
+            let style = if i == app.detail().tab {
                 t.tab_active
             } else {
                 t.tab
@@ -279,7 +279,7 @@ fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     let narrow = level == 2;
     let w = put_line(buf, area, area.x, area.y, &line);
     if narrow {
-        let name = app.detail.tab().title();
+        let name = app.detail().tab().title();
         put(
             buf,
             area,
@@ -293,7 +293,7 @@ fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
 }
 
 fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let g = &t.glyphs;
     let w = area.width.saturating_sub(1) as usize;
     let mut lines: Vec<Line> = Vec::new();
@@ -347,7 +347,7 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
                 lines.push(Line::styled(format!(" {l}"), t.error));
             }
         }
-        return draw_lines(buf, area, &lines, app.detail.scroll);
+        return draw_lines(buf, area, &lines, app.detail().scroll);
     };
     if let Some(desc) = m.description.as_deref().filter(|d| !d.is_empty()) {
         for l in wrap(&clean(desc), w.saturating_sub(1)) {
@@ -385,7 +385,7 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             .author
             .date
             .or(c.committer.date)
-            .map(|d| format!(", {}", relative(d, app.now)))
+            .map(|d| format!(", {}", relative(d, app.now())))
             .unwrap_or_default();
         lines.push(Line::from(vec![
             label("Head"),
@@ -446,11 +446,11 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     }
     let synced = repo
         .last_synced_at
-        .map(|s| relative(s, app.now))
+        .map(|s| relative(s, app.now()))
         .unwrap_or_else(|| "never".into());
     let details = repo
         .details_at
-        .map(|s| format!(" {} details {}", g.dot, relative(s, app.now)))
+        .map(|s| format!(" {} details {}", g.dot, relative(s, app.now())))
         .unwrap_or_default();
     let stale = if app.is_stale(repo) { " (stale)" } else { "" };
     lines.push(Line::from(vec![
@@ -469,14 +469,14 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             "{} Last error ({}, {}): {}",
             g.failed,
             clean(&e.kind),
-            relative(e.at, app.now),
+            relative(e.at, app.now()),
             clean(&e.message)
         );
         for l in wrap(&text, w.saturating_sub(1)) {
             lines.push(Line::styled(format!(" {l}"), t.error));
         }
     }
-    draw_lines(buf, area, &lines, app.detail.scroll);
+    draw_lines(buf, area, &lines, app.detail().scroll);
 }
 
 fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line], scroll: u16) {
@@ -491,7 +491,7 @@ fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line], scroll: u16) {
 }
 
 fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let w = area.width.saturating_sub(2) as usize;
     let Some(c): Option<Commit> = app.open_commit() else {
         message(
@@ -513,7 +513,7 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
                 format!(
                     "  {} ({})",
                     d.format("%Y-%m-%d %H:%M UTC"),
-                    relative(d, app.now)
+                    relative(d, app.now())
                 )
             })
             .unwrap_or_default();
@@ -553,8 +553,8 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     lines.push(Line::default());
     match (
         &c.files,
-        app.detail.fetching.contains(&c.sha),
-        &app.detail.commit_error,
+        app.detail().fetching.contains(&c.sha),
+        &app.detail().commit_error,
     ) {
         (Some(files), _, _) => {
             lines.push(Line::styled(
@@ -588,5 +588,5 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             t.dim,
         )),
     }
-    draw_lines(buf, area, &lines, app.detail.scroll);
+    draw_lines(buf, area, &lines, app.detail().scroll);
 }

@@ -17,7 +17,7 @@ use crate::tui::widgets::{fill_row, fit, put, put_line, width, wrap};
 
 /// Draws the dialog; returns the text cursor position when it has an input.
 pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let t = &app.theme;
+    let t = app.theme();
     let ascii = t.glyphs.bar_full == "#";
     let dw = area.width.saturating_sub(4).min(64);
     match d {
@@ -39,7 +39,7 @@ pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Option<(u1
                     let tracked = keys
                         .iter()
                         .filter(|k| {
-                            app.repos
+                            app.repos()
                                 .iter()
                                 .any(|r| r.key.to_string().eq_ignore_ascii_case(k))
                         })
@@ -222,7 +222,7 @@ pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Option<(u1
             let off = cursor.saturating_sub(rows.saturating_sub(1));
             for (i, hit) in hits.iter().enumerate().skip(off).take(rows) {
                 let y = list_top + (i - off) as u16;
-                let tracked = app.repos.iter().any(|r| r.key == hit.key);
+                let tracked = app.repos().iter().any(|r| r.key == hit.key);
                 let line = format!(
                     "{}{} {} {}  {}",
                     if tracked { "✓ " } else { "  " },
@@ -459,8 +459,8 @@ fn help(
     buf: &mut Buffer,
     ascii: bool,
 ) {
-    let t = &app.theme;
-    let sections = app.keymap.help(mode);
+    let t = app.theme();
+    let sections = app.keymap().help(mode);
     let mut lines: Vec<Line> = Vec::new();
     let key_w = sections
         .iter()

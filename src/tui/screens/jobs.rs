@@ -21,7 +21,7 @@ fn secs(ms: u64) -> String {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let g = &t.glyphs;
     let c = app.job_counts();
     let info = format!(
@@ -33,8 +33,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         c[4] + c[5]
     );
     let body = title(buf, area, "Sync jobs", &info, t);
-    if app.jobs.is_empty() {
-        let text = if app.env.engine {
+    if app.jobs().is_empty() {
+        let text = if app.env().engine {
             "No sync jobs this session. Press s on a repository to sync it, or R to sync all."
         } else {
             "The sync engine is not running: nothing is syncing."
@@ -52,10 +52,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ];
     let jobs = app.sorted_jobs();
     let rows_h = body.height.saturating_sub(1) as usize;
-    let cur = app.jobs_cursor;
+    let cur = app.jobs_cursor();
     let off = cur.visible_offset(jobs.len(), rows_h);
     let rows = jobs.iter().skip(off).take(rows_h).map(|j| {
-        let since_ms = (app.now - j.since).num_milliseconds().max(0) as u64;
+        let since_ms = (app.now() - j.since).num_milliseconds().max(0) as u64;
         let (glyph, state, style, note, dur) = match &j.state {
             JobState::Queued => (g.queued, "queued", t.dim, String::new(), secs(since_ms)),
             JobState::Running { step } => {
@@ -65,7 +65,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 g.waiting,
                 "waiting",
                 t.warn,
-                format!("{reason}, retry in {}", countdown(*until, app.now)),
+                format!("{reason}, retry in {}", countdown(*until, app.now())),
                 secs(since_ms),
             ),
             JobState::Done { note } => (

@@ -13,18 +13,18 @@ use crate::tui::widgets::{countdown, put_line, wrap};
 use super::title;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     title(buf, area, "Rate limits", "remaining / limit · resets in", t);
     let mut lines: Vec<Line> = Vec::new();
     lines.push(Line::default());
     let cells = ((area.width as usize).saturating_sub(36)).clamp(4, 24);
-    if app.rate.is_empty() {
+    if app.rate().is_empty() {
         lines.push(Line::styled(
             " Not known yet: the first request to GitHub reports them.",
             t.dim,
         ));
     }
-    for b in &app.rate {
+    for b in app.rate() {
         let f = b.fraction();
         let style = t.rate_style(f);
         let mut spans = vec![Span::styled(format!(" {:<8} ", b.name), t.header)];
@@ -39,17 +39,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             style,
         ));
         spans.push(Span::styled(
-            format!(" {}", countdown(b.reset, app.now)),
+            format!(" {}", countdown(b.reset, app.now())),
             t.dim,
         ));
         lines.push(Line::from(spans));
     }
     lines.push(Line::default());
-    let s = app.session;
+    let s = app.session();
     let text_w = (area.width as usize).saturating_sub(12).max(10);
     let token = app
-        .token
-        .clone()
+        .token()
+        .map(str::to_string)
         .unwrap_or_else(|| "not known (no sync engine)".into());
     for (label, text) in [
         ("token", token),
@@ -57,7 +57,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             "reserve",
             format!(
                 "{} kept for what you ask for; background syncs stop below it",
-                app.env.reserve
+                app.env().reserve
             ),
         ),
         (
@@ -82,7 +82,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // A pause is shown by the footer banner on every screen, this one included.
     for (i, l) in lines
         .iter()
-        .skip(app.rate_scroll)
+        .skip(app.rate_scroll())
         .take(area.height.saturating_sub(1) as usize)
         .enumerate()
     {

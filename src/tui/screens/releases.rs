@@ -12,14 +12,14 @@ use crate::tui::widgets::table::{self, Col};
 use super::{loading_or_empty, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let body = title(
         buf,
         area,
         "Releases",
         &format!(
             "{} across all repositories, newest first",
-            app.releases.rows.len()
+            app.releases().rows.len()
         ),
         t,
     );
@@ -27,7 +27,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf,
         body,
         t,
-        (app.releases.loading, app.releases.rows.is_empty()),
+        (app.releases().loading, app.releases().rows.is_empty()),
         "releases",
         "No releases stored yet: they appear after repositories are synced.",
     ) {
@@ -41,11 +41,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Col::left("", 11, 1),
     ];
     let rows_h = body.height.saturating_sub(1) as usize;
-    let cur = app.releases.cursor;
-    let off = cur.visible_offset(app.releases.rows.len(), rows_h);
+    let cur = app.releases().cursor;
+    let off = cur.visible_offset(app.releases().rows.len(), rows_h);
     let dash = t.glyphs.dash;
     let rows = app
-        .releases
+        .releases()
         .rows
         .iter()
         .skip(off)
@@ -62,7 +62,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 vec![
                     (
                         r.published_at
-                            .map(|p| relative(p, app.now))
+                            .map(|p| relative(p, app.now()))
                             .unwrap_or_else(|| dash.into()),
                         t.dim,
                     ),

@@ -32,7 +32,7 @@ pub const COLS: [Col; 11] = [
 
 /// The status glyph, its word for the SYNCED column, and its style.
 pub fn status(app: &App, r: &TrackedRepo) -> (&'static str, String, Style) {
-    let t = &app.theme;
+    let t = app.theme();
     let g = &t.glyphs;
     if let Some(job) = app.job(r.local) {
         match &job.state {
@@ -49,14 +49,14 @@ pub fn status(app: &App, r: &TrackedRepo) -> (&'static str, String, Style) {
         SyncStatus::Synced if app.is_stale(r) => (
             g.stale,
             r.last_synced_at
-                .map(|at| ago_short(at, app.now))
+                .map(|at| ago_short(at, app.now()))
                 .unwrap_or_default(),
             t.warn,
         ),
         SyncStatus::Synced => (
             g.synced,
             r.last_synced_at
-                .map(|at| ago_short(at, app.now))
+                .map(|at| ago_short(at, app.now()))
                 .unwrap_or_default(),
             t.ok,
         ),
@@ -64,10 +64,10 @@ pub fn status(app: &App, r: &TrackedRepo) -> (&'static str, String, Style) {
 }
 
 fn row(app: &App, r: &TrackedRepo) -> (Vec<table::Cell>, Style) {
-    let t = &app.theme;
+    let t = app.theme();
     let dash = t.glyphs.dash;
     let (glyph, synced, st) = status(app, r);
-    let marked = app.marked.contains(&r.local);
+    let marked = app.marked().contains(&r.local);
     let lead = format!("{}{}", if marked { t.glyphs.mark } else { " " }, glyph);
     let m = r.meta.as_ref();
     let num = |v: Option<u64>| v.map(thousands).unwrap_or_else(|| dash.to_string());
@@ -92,7 +92,7 @@ fn row(app: &App, r: &TrackedRepo) -> (Vec<table::Cell>, Style) {
         ),
         (
             m.and_then(|m| m.pushed_at)
-                .map(|p| relative(p, app.now))
+                .map(|p| relative(p, app.now()))
                 .unwrap_or_else(|| dash.into()),
             t.dim,
         ),
@@ -114,31 +114,31 @@ fn row(app: &App, r: &TrackedRepo) -> (Vec<table::Cell>, Style) {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let g = &t.glyphs;
-    let arrow = if app.sort_rev {
+    let arrow = if app.sort_rev() {
         g.arrow_up
     } else {
         g.arrow_down
     };
-    let mut info = format!("sort: {} {arrow}", app.sort.name());
-    if !app.filter.value().is_empty() {
+    let mut info = format!("sort: {} {arrow}", app.sort().name());
+    if !app.filter().value().is_empty() {
         info.push_str(&format!(
             "   filter: {}",
-            sanitize::line(app.filter.value())
+            sanitize::line(app.filter().value())
         ));
     }
-    if !app.marked.is_empty() {
-        info.push_str(&format!("   {} marked", app.marked.len()));
+    if !app.marked().is_empty() {
+        info.push_str(&format!("   {} marked", app.marked().len()));
     }
     let body = title(buf, area, "Repositories", &info, t);
-    if app.loading && app.repos.is_empty() {
+    if app.loading() && app.repos().is_empty() {
         let text = format!("Loading the store{}", t.glyphs.more);
         message(buf, body, &[(&text, t.dim)]);
         return;
     }
-    if app.repos.is_empty() {
-        let add = app.keymap.key_for(
+    if app.repos().is_empty() {
+        let add = app.keymap().key_for(
             crate::tui::keymap::Mode::List,
             &crate::tui::action::Action::Add,
         );
@@ -159,14 +159,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    if app.view.is_empty() {
+    if app.view().is_empty() {
         message(
             buf,
             body,
             &[(
                 &format!(
                     "No repository matches \"{}\". Press esc to clear the filter.",
-                    sanitize::line(app.filter.value())
+                    sanitize::line(app.filter().value())
                 ),
                 t.base,
             )],
@@ -174,10 +174,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let rows = body.height.saturating_sub(1) as usize;
-    let off = app.list.visible_offset(app.view.len(), rows);
-    let visible = app.view[off..(off + rows).min(app.view.len())]
+    let off = app.list().visible_offset(app.view().len(), rows);
+    let visible = app.view()[off..(off + rows).min(app.view().len())]
         .iter()
-        .map(|i| row(app, &app.repos[*i]));
+        .map(|i| row(app, &app.repos()[*i]));
     let mut cols = COLS.clone();
     cols[2].title = g.star;
     if g.star.is_ascii() {
@@ -190,6 +190,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         t.dim,
         t.selected,
         visible,
-        Some(app.list.sel - off),
+        Some(app.list().sel - off),
     );
 }

@@ -1,0 +1,153 @@
+//! The sync engine's events applied to `App`: one arm per `SyncEvent`, each handing its data to
+//! the part that owns it (`jobs`, `list`, `detail`, the search dialog) or to a small handler here
+//! (rate limits, pause, token, pass summaries).
+
+use super::{App, Dialog, JobState, Level, Screen};
+use crate::domain::{ActivityEntry, RateBucket, SearchHit};
+use crate::sanitize;
+use crate::secrets::TokenId;
+use crate::sync::SyncEvent;
+use crate::tui::action::Effect;
+
+impl App {
+    pub(super) fn on_sync(&mut self, ev: SyncEvent, fx: &mut Vec<Effect>) {
+        match ev {
+            SyncEvent::Queued { id } => self.on_queued(id),
+            SyncEvent::Started { id } => self.set_job(
+                id,
+                JobState::Running {
+                    step: String::new(),
+                },
+            ),
+            SyncEvent::Progress { id, step } => self.set_job(
+                id,
+                JobState::Running {
+                    step: sanitize::line(&step).into_owned(),
+                },
+            ),
+            SyncEvent::Waiting {
+                id: Some(id),
+                reason,
+                until,
+            } => self.on_waiting(id, reason, until),
+            SyncEvent::Waiting {
+                id: None,
+                reason,
+                until,
+            }
+            | SyncEvent::Paused { reason, until } => self.pause = Some((reason, until)),
+            SyncEvent::Resumed => self.pause = None,
+            SyncEvent::Finished {
+                id,
+                outcome,
+                cost,
+                duration_ms,
+                repo,
+            } => {
+                self.on_finished(id, &outcome, cost, duration_ms);
+                if let Some(repo) = repo {
+                    self.upsert_repo(*repo);
+                }
+                self.reload_detail_of(id, fx);
+            }
+            SyncEvent::Activity(entries) => self.on_activity(entries),
+            SyncEvent::CommitFetched { id, commit } => self.on_commit_fetched(id, *commit),
+            SyncEvent::CommitFailed { id, sha, message } => {
+                self.on_commit_failed(id, &sha, &message)
+            }
+            SyncEvent::Tracked { repos } => self.on_tracked(repos),
+            SyncEvent::Untracked { id } => self.on_untracked(id),
+            SyncEvent::Imported { added, total } => self.say(
+                format!("imported {added} new of {total} repositories; syncing them"),
+                Level::Info,
+            ),
+            SyncEvent::SearchResults { query, hits } => self.on_search_results(&query, hits),
+            SyncEvent::Error { message } => {
+                self.notice("Sync problem", &message, Level::Error, None)
+            }
+            SyncEvent::RateLimits(buckets) => self.on_rate_limits(buckets),
+            SyncEvent::PassFinished {
+                synced,
+                unchanged,
+                failed,
+                skipped,
+            } => {
+                let level = if failed > 0 { Level::Warn } else { Level::Info };
+                self.say(
+                    format!("sync pass done: {synced} synced, {unchanged} unchanged, {failed} failed, {skipped} skipped"),
+                    level,
+                );
+            }
+            SyncEvent::TokenInUse { token, per_repo } => self.on_token(token, per_repo),
+        }
+    }
+
+    /// New activity goes on top of the open repo's feed and of the activity screen's.
+    fn on_activity(&mut self, entries: Vec<ActivityEntry>) {
+        let open = self
+            .detail
+            .local
+            .and_then(|l| self.repo(l))
+            .and_then(|r| r.id);
+        for e in entries.iter().rev() {
+            if Some(e.repo) == open {
+                self.detail.activity.insert(0, e.clone());
+            }
+        }
+        if !self.activity.loading && self.screen == Screen::Activity {
+            for e in entries.into_iter().rev() {
+                self.activity.rows.insert(0, e);
+            }
+        }
+    }
+
+    fn on_search_results(&mut self, query: &str, found: Vec<SearchHit>) {
+        if let Some(Dialog::Search {
+            sent,
+            hits,
+            searching,
+            cursor,
+            ..
+        }) = &mut self.dialog
+            && sent.as_deref() == Some(query)
+        {
+            *hits = found;
+            *searching = false;
+            *cursor = 0;
+        }
+    }
+
+    fn on_rate_limits(&mut self, buckets: Vec<RateBucket>) {
+        for b in buckets {
+            match self.rate.iter_mut().find(|x| x.name == b.name) {
+                Some(x) => *x = b,
+                None => self.rate.push(b),
+            }
+        }
+        let order = |n: &str| {
+            ["core", "graphql", "search"]
+                .iter()
+                .position(|x| *x == n)
+                .unwrap_or(9)
+        };
+        self.rate.sort_by(|a, b| {
+            order(&a.name)
+                .cmp(&order(&b.name))
+                .then(a.name.cmp(&b.name))
+        });
+    }
+
+    fn on_token(&mut self, token: Option<TokenId>, per_repo: usize) {
+        let mut text = match token {
+            Some(id) => format!(
+                "{} (key id as in `repodeck token list`)",
+                sanitize::line(&id.to_string())
+            ),
+            None => "none: anonymous, 60 REST requests an hour".into(),
+        };
+        if per_repo > 0 {
+            text.push_str(&format!("; {per_repo} repo(s) use a token of their own"));
+        }
+        self.token = Some(text);
+    }
+}

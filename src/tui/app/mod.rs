@@ -1,0 +1,446 @@
+//! `App`: the whole UI state and `App::update(Action) -> Vec<Effect>`, synchronous and free of I/O,
+//! so every behaviour is a unit test. The runtime feeds it key actions, ticks (the only clock),
+//! sync events and store reads, and carries out the effects it returns. Rendering (`view.rs`,
+//! `screens/`) only reads it, through the accessors here; nothing outside `app/` writes a field.
+//!
+//! The parts: `state` (the plain types), `list` (repos, filter, sort, marks), `detail` (the repo
+//! screen and URLs), `jobs` (sync jobs and sync requests), `screen` (keyed actions outside
+//! dialogs), `dialogs` (every dialog and the named actions they share with the command line),
+//! `command` (the `:` line, parsed into the same actions), `events` (sync events).
+
+mod command;
+mod detail;
+mod dialogs;
+mod events;
+mod jobs;
+mod list;
+mod screen;
+mod state;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use tui_input::Input;
+
+use super::action::{Action, Effect};
+use super::keymap::{Keymap, Mode};
+use super::theme::Theme;
+use crate::domain::{ActivityEntry, LocalId, RateBucket, Release, TrackedRepo};
+use crate::sanitize;
+use crate::sync::WaitReason;
+
+pub use command::{COMMANDS, parse_import, validate_keys};
+pub use state::{
+    Cursor, DONE_JOBS_KEPT, Detail, Dialog, Env, Job, JobState, LIST_TOP, Level, Loaded,
+    MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab,
+};
+
+pub struct App {
+    now: DateTime<Utc>,
+    width: u16,
+    height: u16,
+    theme: Theme,
+    keymap: Keymap,
+    env: Env,
+    pub no_color: bool,
+    pub ascii: bool,
+    /// The token the engine uses, as its id's text (for the rate panel).
+    token: Option<String>,
+
+    repos: Vec<TrackedRepo>,
+    index: HashMap<LocalId, usize>,
+    /// Indices into `repos` in display order (filtered and sorted).
+    view: Vec<usize>,
+    list: Cursor,
+    sort: Sort,
+    sort_rev: bool,
+    filter: Input,
+    filtering: bool,
+    marked: BTreeSet<LocalId>,
+    /// True until the first read of the store arrives.
+    loading: bool,
+
+    jobs: HashMap<LocalId, Job>,
+    job_seq: u64,
+    jobs_cursor: Cursor,
+    rate: Vec<RateBucket>,
+    pause: Option<(WaitReason, DateTime<Utc>)>,
+    session: SessionCost,
+
+    screen: Screen,
+    back: Vec<Screen>,
+    detail: Detail,
+    activity: Loaded<ActivityEntry>,
+    releases: Loaded<(String, Release)>,
+    rate_scroll: usize,
+
+    dialog: Option<Dialog>,
+    status: Option<StatusMsg>,
+    history: Vec<String>,
+    quit: bool,
+    /// Something visible changed since the last draw.
+    dirty: bool,
+}
+
+impl App {
+    pub fn new(now: DateTime<Utc>, theme: Theme, keymap: Keymap, env: Env) -> App {
+        App {
+            now,
+            width: 80,
+            height: 24,
+            theme,
+            keymap,
+            env,
+            no_color: false,
+            ascii: false,
+            token: None,
+            repos: Vec::new(),
+            index: HashMap::new(),
+            view: Vec::new(),
+            list: Cursor::default(),
+            sort: Sort::Name,
+            sort_rev: false,
+            filter: Input::default(),
+            filtering: false,
+            marked: BTreeSet::new(),
+            loading: true,
+            jobs: HashMap::new(),
+            job_seq: 0,
+            jobs_cursor: Cursor::default(),
+            rate: Vec::new(),
+            pause: None,
+            session: SessionCost::default(),
+            screen: Screen::List,
+            back: Vec::new(),
+            detail: Detail::default(),
+            activity: Loaded::default(),
+            releases: Loaded::default(),
+            rate_scroll: 0,
+            dialog: None,
+            status: None,
+            history: Vec::new(),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// Convenience for tests and the bench: a loaded app.
+    pub fn with_repos(mut self, repos: Vec<TrackedRepo>) -> App {
+        let _ = self.update(Action::ReposLoaded(repos));
+        self
+    }
+
+    /// Tests change the surroundings mid-scenario (a browser appears, the engine goes away).
+    #[cfg(test)]
+    pub(crate) fn env_mut(&mut self) -> &mut Env {
+        &mut self.env
+    }
+
+    /// Tests draw one scenario with several themes.
+    #[cfg(test)]
+    pub(crate) fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme;
+        self.dirty = true;
+    }
+
+    // ----- read access for rendering, the runtime and tests -----
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+    pub fn width(&self) -> u16 {
+        self.width
+    }
+    pub fn height(&self) -> u16 {
+        self.height
+    }
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+    /// The token the engine uses, as its id's text (for the rate panel).
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+    pub fn repos(&self) -> &[TrackedRepo] {
+        &self.repos
+    }
+    /// Indices into `repos()` in display order (filtered and sorted).
+    pub fn view(&self) -> &[usize] {
+        &self.view
+    }
+    pub fn list(&self) -> Cursor {
+        self.list
+    }
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+    pub fn sort_rev(&self) -> bool {
+        self.sort_rev
+    }
+    pub fn filter(&self) -> &Input {
+        &self.filter
+    }
+    /// The filter line has the keyboard.
+    pub fn filtering(&self) -> bool {
+        self.filtering
+    }
+    pub fn marked(&self) -> &BTreeSet<LocalId> {
+        &self.marked
+    }
+    /// True until the first read of the store arrives.
+    pub fn loading(&self) -> bool {
+        self.loading
+    }
+    pub fn jobs(&self) -> &HashMap<LocalId, Job> {
+        &self.jobs
+    }
+    pub fn jobs_cursor(&self) -> Cursor {
+        self.jobs_cursor
+    }
+    pub fn rate(&self) -> &[RateBucket] {
+        &self.rate
+    }
+    pub fn pause(&self) -> Option<&(WaitReason, DateTime<Utc>)> {
+        self.pause.as_ref()
+    }
+    pub fn session(&self) -> SessionCost {
+        self.session
+    }
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+    pub fn detail(&self) -> &Detail {
+        &self.detail
+    }
+    pub fn activity(&self) -> &Loaded<ActivityEntry> {
+        &self.activity
+    }
+    pub fn releases(&self) -> &Loaded<(String, Release)> {
+        &self.releases
+    }
+    pub fn rate_scroll(&self) -> usize {
+        self.rate_scroll
+    }
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.dialog.as_ref()
+    }
+    pub fn status(&self) -> Option<&StatusMsg> {
+        self.status.as_ref()
+    }
+    /// Lines run in command mode, oldest first.
+    pub fn history(&self) -> &[String] {
+        &self.history
+    }
+    /// The user asked to quit.
+    pub fn quit(&self) -> bool {
+        self.quit
+    }
+    /// Something visible changed since the last draw.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+    /// Whether a draw is due; the runtime calls it once per frame it considers, and draws when
+    /// it says so.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    // ----- queries used by rendering -----
+
+    pub fn mode(&self) -> Mode {
+        match &self.dialog {
+            Some(Dialog::Help { .. }) => return Mode::Help,
+            Some(Dialog::ConfirmRemove { .. }) => return Mode::Confirm,
+            Some(Dialog::Notice { .. }) => return Mode::Notice,
+            Some(_) => return Mode::Input,
+            None => {}
+        }
+        if self.filtering {
+            return Mode::Input;
+        }
+        match self.screen {
+            Screen::List => Mode::List,
+            Screen::Detail if self.detail.commit.is_some() => Mode::Commit,
+            Screen::Detail => Mode::Detail,
+            Screen::Activity => Mode::Activity,
+            Screen::Releases => Mode::Releases,
+            Screen::Jobs => Mode::Jobs,
+            Screen::Rate => Mode::Rate,
+        }
+    }
+
+    pub fn repo(&self, local: LocalId) -> Option<&TrackedRepo> {
+        self.index.get(&local).and_then(|i| self.repos.get(*i))
+    }
+
+    pub fn selected_repo(&self) -> Option<&TrackedRepo> {
+        self.view
+            .get(self.list.sel)
+            .and_then(|i| self.repos.get(*i))
+    }
+
+    /// The repo the current screen is about.
+    pub fn current_repo(&self) -> Option<&TrackedRepo> {
+        match self.screen {
+            Screen::Detail => self.detail.local.and_then(|l| self.repo(l)),
+            Screen::Activity => {
+                let e = self.activity.rows.get(self.activity.cursor.sel)?;
+                self.repos.iter().find(|r| r.id == Some(e.repo))
+            }
+            Screen::Jobs => self
+                .sorted_jobs()
+                .get(self.jobs_cursor.sel)
+                .and_then(|j| self.repo(j.local)),
+            _ => self.selected_repo(),
+        }
+    }
+
+    pub fn changed_count(&self) -> usize {
+        self.repos.iter().filter(|r| r.unread > 0).count()
+    }
+
+    pub fn is_stale(&self, r: &TrackedRepo) -> bool {
+        match (self.env.stale_after, r.last_synced_at) {
+            (Some(after), Some(at)) => self.now - at > after,
+            _ => false,
+        }
+    }
+
+    /// Rows a list body has at the current height (header, title, column header and footer excluded).
+    pub fn page(&self) -> usize {
+        (self.height.saturating_sub(LIST_TOP + 1) as usize).max(1)
+    }
+
+    // ----- update -----
+
+    /// Applies one action; returns what the runtime must do. No I/O happens here.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match action {
+            Action::Tick { now } => {
+                self.tick(now);
+                return fx;
+            }
+            Action::Resize { width, height } => self.resize(width, height),
+            Action::Engine(ev) => self.on_sync(*ev, &mut fx),
+            Action::ReposLoaded(repos) => self.repos_loaded(repos),
+            Action::ReposPreview(repos) => self.repos_preview(repos),
+            Action::DetailsLoaded { local, details } => self.details_loaded(local, *details),
+            Action::ActivityLoaded { repo, entries } => self.activity_loaded(repo, entries),
+            Action::ReleasesLoaded(rows) => {
+                self.releases.rows = rows;
+                self.releases.loading = false;
+            }
+            Action::Failed { message } => {
+                self.notice("Something went wrong", &message, Level::Error, None)
+            }
+            Action::Unlocked => {
+                self.env.engine = true;
+                self.say("vault unlocked: syncing with its tokens", Level::Info);
+            }
+            Action::PassphraseNeeded { retry } => self.ask_passphrase(retry),
+            Action::EngineStopped => {
+                self.env.engine = false;
+                self.notice(
+                    "Something went wrong",
+                    "The sync engine stopped; the data shown is what was last synced. Restart repodeck to sync again (the log file says why).",
+                    Level::Error,
+                    None,
+                );
+            }
+            Action::Edit(e) => self.edit(e),
+            named @ (Action::ForceSyncAll
+            | Action::SyncRepos { .. }
+            | Action::AddRepos(_)
+            | Action::RemoveRepos(_)
+            | Action::ImportFrom(_)
+            | Action::SearchFor(_)
+            | Action::SortBy { .. }
+            | Action::FilterBy(_)
+            | Action::SetTheme(_)) => self.named_action(named, &mut fx),
+            other if self.dialog.is_some() => self.dialog_action(other, &mut fx),
+            other if self.filtering => self.filter_action(other),
+            other => self.screen_action(other, &mut fx),
+        }
+        self.dirty = true;
+        fx
+    }
+
+    /// Applies an action from inside `update` (the command line, a dialog's submit): its effects
+    /// join the caller's, so none is lost.
+    fn nested(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        fx.extend(self.update(action));
+    }
+
+    fn tick(&mut self, now: DateTime<Utc>) {
+        let before = self.now;
+        self.now = now;
+        if self.status.as_ref().is_some_and(|s| s.until <= now) {
+            self.status = None;
+            self.dirty = true;
+        }
+        if self
+            .pause
+            .as_ref()
+            .is_some_and(|(_, until)| *until <= now - chrono::Duration::seconds(5))
+        {
+            // The engine says Resumed; this only cleans up if that event was lost.
+            self.pause = None;
+            self.dirty = true;
+        }
+        let second = before.timestamp() != now.timestamp();
+        let minute = before.timestamp() / 60 != now.timestamp() / 60;
+        let countdown = self.pause.is_some()
+            || self.jobs.values().any(|j| j.state.active())
+            || matches!(self.screen, Screen::Rate | Screen::Jobs);
+        if minute || (second && countdown) {
+            self.dirty = true;
+        }
+    }
+
+    fn resize(&mut self, width: u16, height: u16) {
+        self.width = width;
+        self.height = height;
+        let (len, page) = (self.view.len(), self.page());
+        let sel = self.list.sel;
+        self.list.to(sel, len, page);
+    }
+
+    fn say(&mut self, text: impl Into<String>, level: Level) {
+        self.status = Some(StatusMsg {
+            text: text.into(),
+            level,
+            until: self.now + chrono::Duration::seconds(STATUS_SECS),
+        });
+    }
+
+    fn notice(&mut self, title: &str, body: &str, level: Level, url: Option<String>) {
+        if self.dialog.is_none() {
+            self.dialog = Some(Dialog::Notice {
+                title: title.into(),
+                body: sanitize::multiline(body).into_owned(),
+                level,
+                url,
+            });
+        } else {
+            self.say(format!("{title}: {}", sanitize::line(body)), level);
+        }
+    }
+
+    fn go(&mut self, screen: Screen) {
+        if self.screen != screen {
+            self.back.push(self.screen);
+            self.screen = screen;
+        }
+    }
+
+    fn go_back(&mut self) {
+        self.screen = self.back.pop().unwrap_or(Screen::List);
+    }
+}
