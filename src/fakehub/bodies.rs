@@ -1,7 +1,7 @@
 //! JSON bodies shaped key-for-key like GitHub's REST responses (see tests/fixtures/github); rest.rs and webhooks.rs build on them.
 
 use chrono::{TimeZone, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::data::{
     Account, AccountKind, Commit, Detail, Item, LABELS, LICENSES, Release, Repo, World, node_id,
@@ -37,21 +37,18 @@ impl Ctx<'_> {
             AccountKind::User => "User",
             AccountKind::Organization => "Organization",
         };
-        json!({
+        let url = format!("{b}/users/{l}");
+        let mut v = json!({
             "login": l, "id": a.id, "node_id": a.node_id(),
             "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", a.id),
-            "gravatar_id": "", "url": format!("{b}/users/{l}"), "html_url": format!("{HTML}/{l}"),
-            "followers_url": format!("{b}/users/{l}/followers"),
-            "following_url": format!("{b}/users/{l}/following{{/other_user}}"),
-            "gists_url": format!("{b}/users/{l}/gists{{/gist_id}}"),
-            "starred_url": format!("{b}/users/{l}/starred{{/owner}}{{/repo}}"),
-            "subscriptions_url": format!("{b}/users/{l}/subscriptions"),
-            "organizations_url": format!("{b}/users/{l}/orgs"),
-            "repos_url": format!("{b}/users/{l}/repos"),
-            "events_url": format!("{b}/users/{l}/events{{/privacy}}"),
-            "received_events_url": format!("{b}/users/{l}/received_events"),
+            "gravatar_id": "", "html_url": format!("{HTML}/{l}"),
             "type": kind, "site_admin": false,
-        })
+        });
+        for &(k, suffix) in ACCOUNT_URLS {
+            v[k] = json!(format!("{url}{suffix}"));
+        }
+        v["url"] = json!(url);
+        v
     }
 
     pub fn full_name(&self, r: &Repo) -> String {
@@ -82,177 +79,89 @@ impl Ctx<'_> {
     }
 
     fn repo_with(&self, r: &Repo, detail: &Detail, full: bool, depth: u8) -> Value {
-        let b = self.base;
-        let fullname = self.full_name(r);
-        let api = format!("{b}/repos/{fullname}");
-        let html = format!("{HTML}/{fullname}");
-        let open_issues = r.open_issues_count(detail);
-        let mut m = Map::new();
-        let mut put = |k: &str, v: Value| {
-            m.insert(k.to_string(), v);
-        };
-        put("id", json!(r.id));
-        put("node_id", json!(r.node_id()));
-        put("name", json!(r.name));
-        put("full_name", json!(fullname));
-        put("private", json!(r.private));
-        put("owner", self.user(r.owner));
-        put("html_url", json!(html));
-        put("description", json!(r.description));
-        put("fork", json!(r.parent.is_some()));
-        put("url", json!(api));
-        for (k, suffix) in [
-            ("forks_url", "/forks"),
-            ("keys_url", "/keys{/key_id}"),
-            ("collaborators_url", "/collaborators{/collaborator}"),
-            ("teams_url", "/teams"),
-            ("hooks_url", "/hooks"),
-            ("issue_events_url", "/issues/events{/number}"),
-            ("events_url", "/events"),
-            ("assignees_url", "/assignees{/user}"),
-            ("branches_url", "/branches{/branch}"),
-            ("tags_url", "/tags"),
-            ("blobs_url", "/git/blobs{/sha}"),
-            ("git_tags_url", "/git/tags{/sha}"),
-            ("git_refs_url", "/git/refs{/sha}"),
-            ("trees_url", "/git/trees{/sha}"),
-            ("statuses_url", "/statuses/{sha}"),
-            ("languages_url", "/languages"),
-            ("stargazers_url", "/stargazers"),
-            ("contributors_url", "/contributors"),
-            ("subscribers_url", "/subscribers"),
-            ("subscription_url", "/subscription"),
-            ("commits_url", "/commits{/sha}"),
-            ("git_commits_url", "/git/commits{/sha}"),
-            ("comments_url", "/comments{/number}"),
-            ("issue_comment_url", "/issues/comments{/number}"),
-            ("contents_url", "/contents/{+path}"),
-            ("compare_url", "/compare/{base}...{head}"),
-            ("merges_url", "/merges"),
-            ("archive_url", "/{archive_format}{/ref}"),
-            ("downloads_url", "/downloads"),
-            ("issues_url", "/issues{/number}"),
-            ("pulls_url", "/pulls{/number}"),
-            ("milestones_url", "/milestones{/number}"),
-            (
-                "notifications_url",
-                "/notifications{?since,all,participating}",
-            ),
-            ("labels_url", "/labels{/name}"),
-            ("releases_url", "/releases{/id}"),
-            ("deployments_url", "/deployments"),
-        ] {
-            put(k, json!(format!("{api}{suffix}")));
+        let mut v = self.repo_common(r, detail);
+        if !full {
+            return v;
         }
-        put("created_at", json!(iso(r.created_at)));
-        put("updated_at", json!(iso(r.updated_at)));
-        put("pushed_at", json!(iso(r.pushed_at)));
-        put("git_url", json!(format!("git://github.com/{fullname}.git")));
-        put("ssh_url", json!(format!("git@github.com:{fullname}.git")));
-        put("clone_url", json!(format!("{HTML}/{fullname}.git")));
-        put("svn_url", json!(html));
-        put("homepage", json!(r.homepage));
-        put("size", json!(r.size_kb));
-        put("stargazers_count", json!(r.stars));
-        put("watchers_count", json!(r.stars));
-        put("language", json!(r.language));
-        put("has_issues", json!(true));
-        put("has_projects", json!(true));
-        put("has_downloads", json!(true));
-        put("has_wiki", json!(true));
-        put("has_pages", json!(false));
-        put("has_discussions", json!(false));
-        put("forks_count", json!(r.forks));
-        put("mirror_url", Value::Null);
-        put("archived", json!(r.archived));
-        put("disabled", json!(r.disabled));
-        put("open_issues_count", json!(open_issues));
-        put("license", self.license(r));
-        put("allow_forking", json!(true));
-        put("is_template", json!(r.is_template));
-        put("web_commit_signoff_required", json!(false));
-        put("topics", json!(r.topics));
-        put(
-            "visibility",
-            json!(if r.private { "private" } else { "public" }),
-        );
-        put("forks", json!(r.forks));
-        put("open_issues", json!(open_issues));
-        put("watchers", json!(r.stars));
-        put("default_branch", json!(r.default_branch));
-        if self.authed {
-            put(
-                "permissions",
-                json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true}),
-            );
-        }
-        put(
-            "security_and_analysis",
+        merge(&mut v, listed_settings(r));
+        merge(
+            &mut v,
             json!({
-                "advanced_security": {"status": "disabled"},
-                "secret_scanning": {"status": "enabled"},
-                "secret_scanning_push_protection": {"status": "enabled"},
-                "secret_scanning_non_provider_patterns": {"status": "disabled"},
-                "secret_scanning_delegated_bypass": {"status": "disabled"},
-                "secret_scanning_delegated_alert_dismissal": {"status": "disabled"},
+                "allow_update_branch": false, "use_squash_pr_title_as_default": false,
+                "squash_merge_commit_message": "COMMIT_MESSAGES",
+                "squash_merge_commit_title": "COMMIT_OR_PR_TITLE",
+                "merge_commit_message": "PR_TITLE", "merge_commit_title": "MERGE_MESSAGE",
             }),
         );
-        if full {
-            put("temp_clone_token", json!(""));
-            put("allow_squash_merge", json!(true));
-            put("allow_merge_commit", json!(true));
-            put("allow_rebase_merge", json!(true));
-            put("allow_auto_merge", json!(false));
-            put("delete_branch_on_merge", json!(false));
-            put("allow_update_branch", json!(false));
-            put("use_squash_pr_title_as_default", json!(false));
-            put("squash_merge_commit_message", json!("COMMIT_MESSAGES"));
-            put("squash_merge_commit_title", json!("COMMIT_OR_PR_TITLE"));
-            put("merge_commit_message", json!("PR_TITLE"));
-            put("merge_commit_title", json!("MERGE_MESSAGE"));
-            put("template_repository", Value::Null);
-            if self.world.accounts[r.owner].kind == AccountKind::Organization {
-                put("organization", self.user(r.owner));
-            }
-            put("network_count", json!(r.forks));
-            put("subscribers_count", json!(r.watchers));
-            if let (Some(p), true) = (r.parent, depth == 0)
-                && let Some(parent) = self.world.repos.get(p)
-            {
-                let pd = self.world.detail(parent);
-                let pv = self.repo_with(parent, &pd, true, 1);
-                let mut root = parent.clone();
-                while let Some(pp) = root.parent.and_then(|i| self.world.repos.get(i)) {
-                    root = pp.clone();
-                }
-                let sd = self.world.detail(&root);
-                let sv = self.repo_with(&root, &sd, true, 1);
-                put("parent", pv);
-                put("source", sv);
-            }
+        if self.world.accounts[r.owner].kind == AccountKind::Organization {
+            v["organization"] = self.user(r.owner);
         }
-        Value::Object(m)
+        if let (Some(p), true) = (r.parent, depth == 0)
+            && let Some(parent) = self.world.repos.get(p)
+        {
+            let mut root = parent.clone();
+            while let Some(pp) = root.parent.and_then(|i| self.world.repos.get(i)) {
+                root = pp.clone();
+            }
+            v["parent"] = self.repo_with(parent, &self.world.detail(parent), true, 1);
+            v["source"] = self.repo_with(&root, &self.world.detail(&root), true, 1);
+        }
+        v
+    }
+
+    /// The fields every repository object has (lists, single GETs, webhooks).
+    fn repo_common(&self, r: &Repo, detail: &Detail) -> Value {
+        let fullname = self.full_name(r);
+        let api = format!("{}/repos/{fullname}", self.base);
+        let html = format!("{HTML}/{fullname}");
+        let open_issues = r.open_issues_count(detail);
+        let mut v = json!({
+            "id": r.id, "node_id": r.node_id(), "name": r.name, "full_name": fullname,
+            "private": r.private, "owner": self.user(r.owner), "html_url": html,
+            "description": r.description, "fork": r.parent.is_some(), "url": api,
+            "git_url": format!("git://github.com/{fullname}.git"),
+            "ssh_url": format!("git@github.com:{fullname}.git"),
+            "clone_url": format!("{HTML}/{fullname}.git"), "svn_url": html, "homepage": r.homepage,
+            "created_at": iso(r.created_at), "updated_at": iso(r.updated_at),
+            "pushed_at": iso(r.pushed_at),
+        });
+        for &(k, suffix) in REPO_URLS {
+            v[k] = json!(format!("{api}{suffix}"));
+        }
+        merge(
+            &mut v,
+            json!({
+                "size": r.size_kb, "stargazers_count": r.stars, "watchers_count": r.stars,
+                "watchers": r.stars, "forks_count": r.forks, "forks": r.forks,
+                "open_issues_count": open_issues, "open_issues": open_issues,
+                "language": r.language, "license": self.license(r), "topics": r.topics,
+                "has_issues": true, "has_projects": true, "has_downloads": true, "has_wiki": true,
+                "has_pages": false, "has_discussions": false, "mirror_url": null,
+                "archived": r.archived, "disabled": r.disabled, "allow_forking": true,
+                "is_template": r.is_template, "web_commit_signoff_required": false,
+                "visibility": if r.private { "private" } else { "public" },
+                "default_branch": r.default_branch,
+                "security_and_analysis": {
+                    "advanced_security": {"status": "disabled"},
+                    "secret_scanning": {"status": "enabled"},
+                    "secret_scanning_push_protection": {"status": "enabled"},
+                    "secret_scanning_non_provider_patterns": {"status": "disabled"},
+                    "secret_scanning_delegated_bypass": {"status": "disabled"},
+                    "secret_scanning_delegated_alert_dismissal": {"status": "disabled"},
+                },
+            }),
+        );
+        if self.authed {
+            v["permissions"] = json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true});
+        }
+        v
     }
 
     /// A repository as lists (and PR heads/bases) carry it.
     pub fn repo_listed(&self, r: &Repo) -> Value {
         let detail = self.world.detail(r);
-        let mut v = self.repo_with(r, &detail, false, 1);
-        if let Value::Object(m) = &mut v {
-            for (k, val) in [
-                ("temp_clone_token", json!("")),
-                ("allow_rebase_merge", json!(true)),
-                ("allow_squash_merge", json!(true)),
-                ("allow_auto_merge", json!(false)),
-                ("delete_branch_on_merge", json!(false)),
-                ("allow_merge_commit", json!(true)),
-                ("template_repository", Value::Null),
-                ("subscribers_count", json!(r.watchers)),
-                ("network_count", json!(r.forks)),
-            ] {
-                m.insert(k.into(), val);
-            }
-        }
+        let mut v = self.repo_common(r, &detail);
+        merge(&mut v, listed_settings(r));
         v
     }
 
@@ -413,8 +322,10 @@ impl Ctx<'_> {
         v
     }
 
-    /// A pull request as `GET /repos/{o}/{r}/pulls` lists it.
-    pub fn pull(&self, r: &Repo, it: &Item, head_sha: &str, base_sha: &str) -> Value {
+    /// A pull request as `GET /repos/{o}/{r}/pulls` lists it (based on the mainline tip).
+    pub fn pull(&self, r: &Repo, it: &Item) -> Value {
+        let head_sha = r.pr_head_sha(self.world.seed, it.number);
+        let base_sha = r.tip_sha(self.world.seed);
         let api = self.repo_api(r);
         let n = it.number;
         let fullname = self.full_name(r);
@@ -562,16 +473,7 @@ impl Ctx<'_> {
             }
             "PullRequestEvent" => {
                 if let Some(it) = item {
-                    let head = super::data::commit_sha(
-                        self.world.seed,
-                        r.id ^ 0x5052,
-                        it.number,
-                        it.number,
-                    );
-                    let base = r
-                        .sha_at(self.world.seed, r.total_commits().saturating_sub(1))
-                        .unwrap_or_default();
-                    p["pull_request"] = self.pull(r, it, &head, &base);
+                    p["pull_request"] = self.pull(r, it);
                 }
             }
             "ReleaseEvent" => {
@@ -638,3 +540,75 @@ impl Ctx<'_> {
         v
     }
 }
+
+/// Adds the keys of the object `extra` to the object `v`.
+pub(crate) fn merge(v: &mut Value, extra: Value) {
+    if let (Value::Object(m), Value::Object(e)) = (v, extra) {
+        m.extend(e);
+    }
+}
+
+/// The merge settings and counts that lists carry beyond the common shape (the single GET too).
+fn listed_settings(r: &Repo) -> Value {
+    json!({
+        "temp_clone_token": "", "allow_rebase_merge": true, "allow_squash_merge": true,
+        "allow_auto_merge": false, "delete_branch_on_merge": false, "allow_merge_commit": true,
+        "template_repository": null, "subscribers_count": r.watchers, "network_count": r.forks,
+    })
+}
+
+/// The `*_url` fields of an account: key and path below its API URL.
+const ACCOUNT_URLS: &[(&str, &str)] = &[
+    ("followers_url", "/followers"),
+    ("following_url", "/following{/other_user}"),
+    ("gists_url", "/gists{/gist_id}"),
+    ("starred_url", "/starred{/owner}{/repo}"),
+    ("subscriptions_url", "/subscriptions"),
+    ("organizations_url", "/orgs"),
+    ("repos_url", "/repos"),
+    ("events_url", "/events{/privacy}"),
+    ("received_events_url", "/received_events"),
+];
+
+/// The `*_url` fields of a repository: key and path below its API URL.
+const REPO_URLS: &[(&str, &str)] = &[
+    ("forks_url", "/forks"),
+    ("keys_url", "/keys{/key_id}"),
+    ("collaborators_url", "/collaborators{/collaborator}"),
+    ("teams_url", "/teams"),
+    ("hooks_url", "/hooks"),
+    ("issue_events_url", "/issues/events{/number}"),
+    ("events_url", "/events"),
+    ("assignees_url", "/assignees{/user}"),
+    ("branches_url", "/branches{/branch}"),
+    ("tags_url", "/tags"),
+    ("blobs_url", "/git/blobs{/sha}"),
+    ("git_tags_url", "/git/tags{/sha}"),
+    ("git_refs_url", "/git/refs{/sha}"),
+    ("trees_url", "/git/trees{/sha}"),
+    ("statuses_url", "/statuses/{sha}"),
+    ("languages_url", "/languages"),
+    ("stargazers_url", "/stargazers"),
+    ("contributors_url", "/contributors"),
+    ("subscribers_url", "/subscribers"),
+    ("subscription_url", "/subscription"),
+    ("commits_url", "/commits{/sha}"),
+    ("git_commits_url", "/git/commits{/sha}"),
+    ("comments_url", "/comments{/number}"),
+    ("issue_comment_url", "/issues/comments{/number}"),
+    ("contents_url", "/contents/{+path}"),
+    ("compare_url", "/compare/{base}...{head}"),
+    ("merges_url", "/merges"),
+    ("archive_url", "/{archive_format}{/ref}"),
+    ("downloads_url", "/downloads"),
+    ("issues_url", "/issues{/number}"),
+    ("pulls_url", "/pulls{/number}"),
+    ("milestones_url", "/milestones{/number}"),
+    (
+        "notifications_url",
+        "/notifications{?since,all,participating}",
+    ),
+    ("labels_url", "/labels{/name}"),
+    ("releases_url", "/releases{/id}"),
+    ("deployments_url", "/deployments"),
+];

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// "Now" of the generated world (2025-01-01T00:00:00Z): initial timestamps lie before it,
@@ -447,6 +448,17 @@ impl Repo {
         node_id("R_kgDO", self.id)
     }
 
+    /// The sha of the mainline tip (empty for an empty repo).
+    pub fn tip_sha(&self, seed: u64) -> String {
+        self.sha_at(seed, self.total_commits().saturating_sub(1))
+            .unwrap_or_default()
+    }
+
+    /// The head sha of pull request `number` (its branch is not on the mainline).
+    pub fn pr_head_sha(&self, seed: u64, number: u32) -> String {
+        commit_sha(seed, self.id ^ 0x5052, number, number)
+    }
+
     pub fn open_issues_count(&self, detail: &Detail) -> u32 {
         detail.items.iter().filter(|i| i.open).count() as u32
     }
@@ -540,131 +552,33 @@ impl World {
             org_repo_digits: digits,
         };
         for i in 0..n_repos {
-            let name = format!("repo-{i:0digits$}");
-            world.add_generated(ORG, name, false, None, false);
+            world.add_generated(RepoSpec::new(ORG, format!("repo-{i:0digits$}")));
         }
-        world.add_generated(ORG, "hostile".into(), true, None, false);
-        let hello = world.add_generated(OCTOCAT, "Hello-World".into(), false, None, false);
-        world.add_generated(OCTOCAT, "Spoon-Knife".into(), false, None, false);
-        world.add_generated(OCTOCAT, "secret-plans".into(), false, None, true);
+        world.add_generated(RepoSpec {
+            hostile: true,
+            ..RepoSpec::new(ORG, "hostile")
+        });
+        let hello = world.add_generated(RepoSpec::new(OCTOCAT, "Hello-World"));
+        world.add_generated(RepoSpec::new(OCTOCAT, "Spoon-Knife"));
+        world.add_generated(RepoSpec {
+            private: true,
+            ..RepoSpec::new(OCTOCAT, "secret-plans")
+        });
         let parent = if n_repos > 0 { 0 } else { hello };
-        world.add_generated(OCTOCAT, "repo-fork".into(), false, Some(parent), false);
+        world.add_generated(RepoSpec {
+            parent: Some(parent),
+            ..RepoSpec::new(OCTOCAT, "repo-fork")
+        });
         world
     }
 
-    fn add_generated(
-        &mut self,
-        owner: usize,
-        name: String,
-        hostile: bool,
-        parent: Option<usize>,
-        private: bool,
-    ) -> usize {
+    /// Adds a seed-derived repo and indexes it by name and id; returns its index.
+    fn add_generated(&mut self, spec: RepoSpec) -> usize {
         let idx = self.repos.len();
-        let id = 100_000 + idx as u64;
-        let mut rng = Rng::new(self.seed, id, 1);
-        let created_at =
-            WORLD_NOW - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
-        let pushed_target =
-            WORLD_NOW - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
-        let n0 = rng.range(12, 90) as u32;
-        let step = ((pushed_target - created_at) / i64::from(n0 + 1)).max(1);
-        let history = vec![Segment {
-            epoch: 0,
-            start: 0,
-            len: n0,
-            t0: created_at,
-            step,
-        }];
-        let pushed_at = created_at + i64::from(n0) * step;
-        let updated_at = pushed_at + rng.below(3 * DAY as u64) as i64;
-        let stars = if rng.chance(10) {
-            rng.range(500, 60_000)
-        } else {
-            rng.range(0, 300)
-        } as u32;
-        let hs = hostile_strings();
-        let description = if hostile {
-            Some(hs.join(" "))
-        } else if rng.chance(90) {
-            Some((*rng.pick(DESCRIPTIONS)).to_string())
-        } else {
-            None
-        };
-        let mut topics: Vec<String> = Vec::new();
-        if hostile {
-            topics = vec![
-                "hostile".into(),
-                "\u{1b}[5mblink".into(),
-                "bidi\u{202e}txet".into(),
-            ];
-        } else {
-            let n = if owner == OCTOCAT {
-                rng.range(1, 5)
-            } else {
-                rng.below(5)
-            };
-            for _ in 0..n {
-                let t = (*rng.pick(TOPICS)).to_string();
-                if !topics.contains(&t) {
-                    topics.push(t);
-                }
-            }
-        }
-        let language = if rng.chance(92) {
-            Some(*rng.pick(LANGUAGES))
-        } else {
-            None
-        };
-        let license = if rng.chance(80) {
-            Some(rng.below(LICENSES.len() as u64) as usize)
-        } else {
-            None
-        };
-        let repo = Repo {
-            idx,
-            id,
-            owner,
-            name: name.clone(),
-            description,
-            homepage: if rng.chance(30) {
-                Some(format!("https://{}.example.com", name.to_ascii_lowercase()))
-            } else {
-                None
-            },
-            created_at,
-            updated_at,
-            pushed_at,
-            stars,
-            forks: (u64::from(stars) / rng.range(3, 20)) as u32,
-            watchers: (u64::from(stars) / rng.range(5, 30)) as u32 + 1,
-            size_kb: rng.range(20, 90_000) as u32,
-            language,
-            license,
-            topics,
-            archived: !hostile && rng.chance(4),
-            disabled: false,
-            private,
-            is_template: rng.chance(3),
-            parent,
-            default_branch: if rng.chance(80) {
-                "main".into()
-            } else {
-                "master".into()
-            },
-            history,
-            epoch: 0,
-            deleted: false,
-            version: 0,
-            detail: None,
-            derived: OnceLock::new(),
-            body_cache: Default::default(),
-            hooks: Vec::new(),
-            hostile,
-        };
-        let k = key(&self.accounts[owner].login, &name);
-        self.by_name.insert(k, idx);
-        self.by_id.insert(id, idx);
+        let repo = Repo::generated(self.seed, idx, spec);
+        self.by_name
+            .insert(key(&self.accounts[repo.owner].login, &repo.name), idx);
+        self.by_id.insert(repo.id, idx);
         self.repos.push(Arc::new(repo));
         idx
     }
@@ -711,148 +625,17 @@ impl World {
     }
 
     fn generate_detail(&self, repo: &Repo) -> Detail {
-        let seed = self.seed;
-        let mut rng = Rng::new(seed, repo.id, 2);
+        let mut rng = Rng::new(self.seed, repo.id, 2);
         let people = self.accounts.len();
-        let person = |rng: &mut Rng| 1 + rng.below((people - 1) as u64) as usize;
-        let total = repo.total_commits();
-        let mut branches = vec![Branch {
-            name: repo.default_branch.clone(),
-            head: None,
-            protected: rng.chance(50),
-        }];
-        for b in 0..rng.range(1, 6) {
-            let name = match b {
-                0 => "develop".to_string(),
-                1 => "release-1.x".to_string(),
-                _ => format!("feature-{}-{b}", rng.pick(WORDS)),
-            };
-            branches.push(Branch {
-                protected: name.starts_with("release"),
-                head: Some(total.saturating_sub(1 + rng.below(u64::from(total.min(10))) as u32)),
-                name,
-            });
-        }
-        let hs = hostile_strings();
-        let mut items = Vec::new();
-        let n_items = rng.range(3, 45) as u32;
-        for number in 1..=n_items {
-            let is_pr = rng.chance(35);
-            let created_at = repo.created_at
-                + rng.below((WORLD_NOW - DAY - repo.created_at).max(1) as u64) as i64;
-            let open = rng.chance(40);
-            let updated_at = created_at + rng.below(30 * DAY as u64) as i64;
-            let updated_at = updated_at.min(WORLD_NOW);
-            let closed_at = (!open).then_some(updated_at);
-            let merged = is_pr && !open && rng.chance(70);
-            let mut labels = Vec::new();
-            if rng.chance(50) {
-                labels.push(rng.below(LABELS.len() as u64) as usize);
-            }
-            let title = if repo.hostile {
-                rng.pick(&hs).clone()
-            } else {
-                format!("{} (#{number})", rng.pick(TITLES))
-            };
-            items.push(Item {
-                number,
-                is_pr,
-                title,
-                body: rng
-                    .chance(70)
-                    .then(|| "Steps to reproduce:\n1. run it\n2. 💥".to_string()),
-                user: person(&mut rng),
-                open,
-                merged,
-                draft: is_pr && open && rng.chance(20),
-                created_at,
-                updated_at,
-                closed_at,
-                merged_at: merged.then_some(updated_at),
-                labels,
-                assignee: rng.chance(40).then(|| person(&mut rng)),
-                comments: rng.below(25) as u32,
-                head_branch: format!("patch-{number}"),
-            });
-        }
-        items.sort_by_key(|i| i.number);
-        let mut releases = Vec::new();
-        let n_rel = rng.below(7);
-        for r in 0..n_rel {
-            let created_at = repo.created_at
-                + (r as i64 + 1) * ((repo.pushed_at - repo.created_at) / (n_rel as i64 + 1)).max(1);
-            let draft = r == n_rel - 1 && rng.chance(10);
-            let prerelease = !draft && rng.chance(15);
-            let tag = format!("v{}.{}.{}", r / 3, r % 3, rng.below(4));
-            releases.push(Release {
-                id: repo.id * 1000 + r,
-                name: if repo.hostile {
-                    Some(rng.pick(&hs).clone())
-                } else {
-                    Some(format!("{tag} 🎉"))
-                },
-                tag,
-                body: "## Changes\n- faster ⚡\n- 修复".into(),
-                draft,
-                prerelease,
-                created_at,
-                published_at: (!draft).then_some(created_at + 60),
-                author: person(&mut rng),
-            });
-        }
-        let mut contributors = Vec::new();
-        for _ in 0..rng.range(1, 7) {
-            let p = person(&mut rng);
-            if !contributors.iter().any(|(q, _)| *q == p) {
-                contributors.push((p, rng.range(1, 400) as u32));
-            }
-        }
-        contributors.sort_by_key(|c| std::cmp::Reverse(c.1));
-        let mut languages = Vec::new();
-        if let Some(l) = repo.language {
-            languages.push((l, rng.range(50_000, 900_000)));
-            for _ in 0..rng.below(3) {
-                let other = *rng.pick(LANGUAGES);
-                if !languages.iter().any(|(n, _)| *n == other) {
-                    languages.push((other, rng.range(100, 40_000)));
-                }
-            }
-        }
+        // The draws happen in this order; changing it changes every seed's world.
+        let branches = seeded_branches(&mut rng, repo);
+        let items = seeded_items(&mut rng, repo, people);
+        let releases = seeded_releases(&mut rng, repo, people);
+        let contributors = seeded_contributors(&mut rng, people);
+        let languages = seeded_languages(&mut rng, repo.language);
         let participation_all: Vec<u32> = (0..52).map(|_| rng.below(30) as u32).collect();
         let participation_owner = participation_all.iter().map(|v| v / 2).collect();
-        let mut events = Vec::new();
-        let mut eid = 20_000_000_000 + repo.id * 100;
-        if let Some(sha) = repo.sha_at(seed, total.saturating_sub(1)) {
-            let before = repo
-                .sha_at(seed, total.saturating_sub(2))
-                .unwrap_or_else(|| sha.clone());
-            events.push(Event {
-                id: eid,
-                kind: "PushEvent",
-                actor: person(&mut rng),
-                created_at: repo.pushed_at,
-                payload: serde_json::json!({
-                    "repository_id": repo.id, "push_id": eid, "ref": format!("refs/heads/{}", repo.default_branch),
-                    "head": sha, "before": before
-                }),
-            });
-            eid += 1;
-        }
-        for it in items.iter().rev().take(3) {
-            events.push(Event {
-                id: eid,
-                kind: if it.is_pr {
-                    "PullRequestEvent"
-                } else {
-                    "IssuesEvent"
-                },
-                actor: it.user,
-                created_at: it.created_at,
-                payload: serde_json::json!({"action": "opened", "number": it.number}),
-            });
-            eid += 1;
-        }
-        events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
+        let events = seeded_events(&mut rng, self.seed, repo, &items, people);
         Detail {
             branches,
             items,
@@ -864,6 +647,327 @@ impl World {
             participation_owner,
         }
     }
+}
+
+/// What a generated repo is before the seed fills in the rest.
+struct RepoSpec {
+    owner: usize,
+    name: String,
+    hostile: bool,
+    parent: Option<usize>,
+    private: bool,
+}
+
+impl RepoSpec {
+    fn new(owner: usize, name: impl Into<String>) -> Self {
+        RepoSpec {
+            owner,
+            name: name.into(),
+            hostile: false,
+            parent: None,
+            private: false,
+        }
+    }
+}
+
+/// When a generated repo was created, last pushed and updated, and its mainline.
+struct Timeline {
+    created_at: i64,
+    pushed_at: i64,
+    updated_at: i64,
+    history: Vec<Segment>,
+}
+
+fn seeded_timeline(rng: &mut Rng) -> Timeline {
+    let created_at = WORLD_NOW - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
+    let pushed_target = WORLD_NOW - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
+    let n0 = rng.range(12, 90) as u32;
+    let step = ((pushed_target - created_at) / i64::from(n0 + 1)).max(1);
+    let history = vec![Segment {
+        epoch: 0,
+        start: 0,
+        len: n0,
+        t0: created_at,
+        step,
+    }];
+    let pushed_at = created_at + i64::from(n0) * step;
+    let updated_at = pushed_at + rng.below(3 * DAY as u64) as i64;
+    Timeline {
+        created_at,
+        pushed_at,
+        updated_at,
+        history,
+    }
+}
+
+fn seeded_description(rng: &mut Rng, hostile: bool) -> Option<String> {
+    if hostile {
+        Some(hostile_strings().join(" "))
+    } else if rng.chance(90) {
+        Some((*rng.pick(DESCRIPTIONS)).to_string())
+    } else {
+        None
+    }
+}
+
+fn seeded_topics(rng: &mut Rng, hostile: bool, owner: usize) -> Vec<String> {
+    if hostile {
+        return vec![
+            "hostile".into(),
+            "\u{1b}[5mblink".into(),
+            "bidi\u{202e}txet".into(),
+        ];
+    }
+    let n = if owner == OCTOCAT {
+        rng.range(1, 5)
+    } else {
+        rng.below(5)
+    };
+    let mut topics: Vec<String> = Vec::new();
+    for _ in 0..n {
+        let t = (*rng.pick(TOPICS)).to_string();
+        if !topics.contains(&t) {
+            topics.push(t);
+        }
+    }
+    topics
+}
+
+impl Repo {
+    /// The repo at index `idx` of a freshly generated world, derived from the seed.
+    fn generated(seed: u64, idx: usize, spec: RepoSpec) -> Repo {
+        let RepoSpec {
+            owner,
+            name,
+            hostile,
+            parent,
+            private,
+        } = spec;
+        let id = 100_000 + idx as u64;
+        let mut rng = Rng::new(seed, id, 1);
+        // The draws happen in this order (struct fields included); changing it changes every world.
+        let t = seeded_timeline(&mut rng);
+        let stars = if rng.chance(10) {
+            rng.range(500, 60_000)
+        } else {
+            rng.range(0, 300)
+        } as u32;
+        let description = seeded_description(&mut rng, hostile);
+        let topics = seeded_topics(&mut rng, hostile, owner);
+        let language = rng.chance(92).then(|| *rng.pick(LANGUAGES));
+        let license = rng
+            .chance(80)
+            .then(|| rng.below(LICENSES.len() as u64) as usize);
+        Repo {
+            idx,
+            id,
+            owner,
+            homepage: rng
+                .chance(30)
+                .then(|| format!("https://{}.example.com", name.to_ascii_lowercase())),
+            name,
+            description,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            pushed_at: t.pushed_at,
+            stars,
+            forks: (u64::from(stars) / rng.range(3, 20)) as u32,
+            watchers: (u64::from(stars) / rng.range(5, 30)) as u32 + 1,
+            size_kb: rng.range(20, 90_000) as u32,
+            language,
+            license,
+            topics,
+            archived: !hostile && rng.chance(4),
+            disabled: false,
+            private,
+            is_template: rng.chance(3),
+            parent,
+            default_branch: if rng.chance(80) { "main" } else { "master" }.into(),
+            history: t.history,
+            epoch: 0,
+            deleted: false,
+            version: 0,
+            detail: None,
+            derived: OnceLock::new(),
+            body_cache: Default::default(),
+            hooks: Vec::new(),
+            hostile,
+        }
+    }
+}
+
+/// Someone other than the org: a random user account.
+fn person(rng: &mut Rng, people: usize) -> usize {
+    1 + rng.below((people - 1) as u64) as usize
+}
+
+fn seeded_branches(rng: &mut Rng, repo: &Repo) -> Vec<Branch> {
+    let total = repo.total_commits();
+    let mut branches = vec![Branch {
+        name: repo.default_branch.clone(),
+        head: None,
+        protected: rng.chance(50),
+    }];
+    for b in 0..rng.range(1, 6) {
+        let name = match b {
+            0 => "develop".to_string(),
+            1 => "release-1.x".to_string(),
+            _ => format!("feature-{}-{b}", rng.pick(WORDS)),
+        };
+        branches.push(Branch {
+            protected: name.starts_with("release"),
+            head: Some(total.saturating_sub(1 + rng.below(u64::from(total.min(10))) as u32)),
+            name,
+        });
+    }
+    branches
+}
+
+fn seeded_items(rng: &mut Rng, repo: &Repo, people: usize) -> Vec<Item> {
+    let hs = hostile_strings();
+    let mut items = Vec::new();
+    let n_items = rng.range(3, 45) as u32;
+    for number in 1..=n_items {
+        let is_pr = rng.chance(35);
+        let created_at =
+            repo.created_at + rng.below((WORLD_NOW - DAY - repo.created_at).max(1) as u64) as i64;
+        let open = rng.chance(40);
+        let updated_at = created_at + rng.below(30 * DAY as u64) as i64;
+        let updated_at = updated_at.min(WORLD_NOW);
+        let closed_at = (!open).then_some(updated_at);
+        let merged = is_pr && !open && rng.chance(70);
+        let mut labels = Vec::new();
+        if rng.chance(50) {
+            labels.push(rng.below(LABELS.len() as u64) as usize);
+        }
+        let title = if repo.hostile {
+            rng.pick(&hs).clone()
+        } else {
+            format!("{} (#{number})", rng.pick(TITLES))
+        };
+        items.push(Item {
+            number,
+            is_pr,
+            title,
+            body: rng
+                .chance(70)
+                .then(|| "Steps to reproduce:\n1. run it\n2. 💥".to_string()),
+            user: person(rng, people),
+            open,
+            merged,
+            draft: is_pr && open && rng.chance(20),
+            created_at,
+            updated_at,
+            closed_at,
+            merged_at: merged.then_some(updated_at),
+            labels,
+            assignee: rng.chance(40).then(|| person(rng, people)),
+            comments: rng.below(25) as u32,
+            head_branch: format!("patch-{number}"),
+        });
+    }
+    items.sort_by_key(|i| i.number);
+    items
+}
+
+fn seeded_releases(rng: &mut Rng, repo: &Repo, people: usize) -> Vec<Release> {
+    let hs = hostile_strings();
+    let mut releases = Vec::new();
+    let n_rel = rng.below(7);
+    for r in 0..n_rel {
+        let created_at = repo.created_at
+            + (r as i64 + 1) * ((repo.pushed_at - repo.created_at) / (n_rel as i64 + 1)).max(1);
+        let draft = r == n_rel - 1 && rng.chance(10);
+        let prerelease = !draft && rng.chance(15);
+        let tag = format!("v{}.{}.{}", r / 3, r % 3, rng.below(4));
+        releases.push(Release {
+            id: repo.id * 1000 + r,
+            name: if repo.hostile {
+                Some(rng.pick(&hs).clone())
+            } else {
+                Some(format!("{tag} 🎉"))
+            },
+            tag,
+            body: "## Changes\n- faster ⚡\n- 修复".into(),
+            draft,
+            prerelease,
+            created_at,
+            published_at: (!draft).then_some(created_at + 60),
+            author: person(rng, people),
+        });
+    }
+    releases
+}
+
+fn seeded_contributors(rng: &mut Rng, people: usize) -> Vec<(usize, u32)> {
+    let mut contributors = Vec::new();
+    for _ in 0..rng.range(1, 7) {
+        let p = person(rng, people);
+        if !contributors.iter().any(|(q, _)| *q == p) {
+            contributors.push((p, rng.range(1, 400) as u32));
+        }
+    }
+    contributors.sort_by_key(|c| std::cmp::Reverse(c.1));
+    contributors
+}
+
+fn seeded_languages(rng: &mut Rng, main: Option<&'static str>) -> Vec<(&'static str, u64)> {
+    let mut languages = Vec::new();
+    if let Some(l) = main {
+        languages.push((l, rng.range(50_000, 900_000)));
+        for _ in 0..rng.below(3) {
+            let other = *rng.pick(LANGUAGES);
+            if !languages.iter().any(|(n, _)| *n == other) {
+                languages.push((other, rng.range(100, 40_000)));
+            }
+        }
+    }
+    languages
+}
+
+/// The initial events: the last push and the three newest issues or pull requests.
+fn seeded_events(
+    rng: &mut Rng,
+    seed: u64,
+    repo: &Repo,
+    items: &[Item],
+    people: usize,
+) -> Vec<Event> {
+    let total = repo.total_commits();
+    let mut events = Vec::new();
+    let mut eid = 20_000_000_000 + repo.id * 100;
+    if let Some(sha) = repo.sha_at(seed, total.saturating_sub(1)) {
+        let before = repo
+            .sha_at(seed, total.saturating_sub(2))
+            .unwrap_or_else(|| sha.clone());
+        events.push(Event {
+            id: eid,
+            kind: "PushEvent",
+            actor: person(rng, people),
+            created_at: repo.pushed_at,
+            payload: json!({
+                "repository_id": repo.id, "push_id": eid, "ref": format!("refs/heads/{}", repo.default_branch),
+                "head": sha, "before": before
+            }),
+        });
+        eid += 1;
+    }
+    for it in items.iter().rev().take(3) {
+        events.push(Event {
+            id: eid,
+            kind: if it.is_pr {
+                "PullRequestEvent"
+            } else {
+                "IssuesEvent"
+            },
+            actor: it.user,
+            created_at: it.created_at,
+            payload: json!({"action": "opened", "number": it.number}),
+        });
+        eid += 1;
+    }
+    events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
+    events
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -958,13 +1062,7 @@ pub struct Delivery {
 
 #[derive(Clone, Debug)]
 pub enum PayloadKind {
-    Push {
-        before: String,
-        after: String,
-        forced: bool,
-        from: u32,
-        to: u32,
-    },
+    Push(Pushed),
     Release {
         action: &'static str,
         index: usize,
@@ -989,6 +1087,16 @@ pub enum PayloadKind {
         action: &'static str,
         old_name: Option<String>,
     },
+}
+
+/// What a push did: the tip before and after, and the new mainline positions `from..to`.
+#[derive(Clone, Debug)]
+pub struct Pushed {
+    pub before: String,
+    pub after: String,
+    pub forced: bool,
+    pub from: u32,
+    pub to: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -1031,406 +1139,26 @@ impl World {
             .find(owner, name)
             .map(|r| r.idx)
             .ok_or_else(|| MutateError::NoRepo(m.repo.clone()))?;
-        let seed = self.seed;
-        let count = m.count.unwrap_or(1).clamp(1, 1000);
-        let mut repo: Repo = (*self.repos[idx]).clone();
-        let mut detail: Detail = (*self.detail(&repo)).clone();
-        let mut deliveries = Vec::new();
-        let actor = OCTOCAT;
+        let repo: Repo = (*self.repos[idx]).clone();
+        let detail: Detail = (*self.detail(&repo)).clone();
         // Timestamps never go backwards, even when the wall clock is behind the generated world.
         let now = now.max(repo.pushed_at + 1).max(repo.updated_at + 1);
         let full = self.full_name(&repo);
-        let push_commits = |repo: &mut Repo, n: u32, at: i64| {
-            let start = repo.total_commits();
-            repo.history.push(Segment {
-                epoch: repo.epoch,
-                start,
-                len: n,
-                t0: at - i64::from(n),
-                step: 1,
-            });
-            repo.pushed_at = at;
-            repo.updated_at = at;
-            repo.size_kb = repo.size_kb.saturating_add(n);
+        let mut draft = Draft {
+            idx,
+            repo,
+            detail,
+            deliveries: Vec::new(),
+            now,
+            count: m.count.unwrap_or(1).clamp(1, 1000),
         };
-        match m.kind {
-            MutationKind::Push | MutationKind::ForcePush => {
-                let before_pos = repo.total_commits().saturating_sub(1);
-                let before = repo.sha_at(seed, before_pos).unwrap_or_default();
-                let forced = m.kind == MutationKind::ForcePush;
-                if forced {
-                    // Rewrite the last commit: drop it, new epoch, new commits.
-                    let keep = repo.total_commits().saturating_sub(1).max(1);
-                    truncate_history(&mut repo, keep);
-                    repo.epoch += 1;
-                }
-                let from = repo.total_commits();
-                push_commits(&mut repo, count, now);
-                let after = repo
-                    .sha_at(seed, repo.total_commits() - 1)
-                    .unwrap_or_default();
-                if let Some(w) = detail.participation_all.last_mut() {
-                    *w += count;
-                }
-                let payload = serde_json::json!({
-                    "repository_id": repo.id, "push_id": self.next_event_id + 1,
-                    "ref": format!("refs/heads/{}", repo.default_branch), "head": after, "before": before,
-                });
-                self.push_event(&mut detail, "PushEvent", actor, now, payload);
-                deliveries.push(Delivery {
-                    event: "push",
-                    payload_kind: PayloadKind::Push {
-                        before,
-                        after,
-                        forced,
-                        from,
-                        to: repo.total_commits(),
-                    },
-                });
-            }
-            MutationKind::Star => {
-                repo.stars += count;
-                repo.updated_at = now;
-                for _ in 0..count {
-                    self.push_event(
-                        &mut detail,
-                        "WatchEvent",
-                        actor,
-                        now,
-                        serde_json::json!({"action": "started"}),
-                    );
-                    deliveries.push(Delivery {
-                        event: "star",
-                        payload_kind: PayloadKind::Star {
-                            action: "created",
-                            at: now,
-                        },
-                    });
-                    deliveries.push(Delivery {
-                        event: "watch",
-                        payload_kind: PayloadKind::Watch,
-                    });
-                }
-            }
-            MutationKind::Unstar => {
-                repo.stars = repo.stars.saturating_sub(count);
-                repo.updated_at = now;
-                for _ in 0..count {
-                    deliveries.push(Delivery {
-                        event: "star",
-                        payload_kind: PayloadKind::Star {
-                            action: "deleted",
-                            at: now,
-                        },
-                    });
-                }
-            }
-            MutationKind::Fork => {
-                repo.forks += count;
-                repo.updated_at = now;
-                for n in 0..count {
-                    let forker = 2 + (n as usize + repo.forks as usize) % (self.accounts.len() - 2);
-                    let mut fname = repo.name.clone();
-                    let mut suffix = 1;
-                    while self
-                        .by_name
-                        .contains_key(&key(&self.accounts[forker].login, &fname))
-                    {
-                        fname = format!("{}-{suffix}", repo.name);
-                        suffix += 1;
-                    }
-                    let fidx = self.add_generated(forker, fname, false, Some(idx), false);
-                    let mut f = (*self.repos[fidx]).clone();
-                    f.created_at = now;
-                    f.updated_at = now;
-                    f.pushed_at = repo.pushed_at;
-                    f.stars = 0;
-                    f.forks = 0;
-                    f.history = repo.history.clone();
-                    f.epoch = repo.epoch;
-                    f.description = repo.description.clone();
-                    f.default_branch = repo.default_branch.clone();
-                    // Forks share the parent's commits: same shas.
-                    f.id = self.repos[fidx].id;
-                    self.repos[fidx] = Arc::new(f);
-                    let payload = serde_json::json!({"forkee": {"id": self.repos[fidx].id}});
-                    self.push_event(&mut detail, "ForkEvent", forker, now, payload);
-                    deliveries.push(Delivery {
-                        event: "fork",
-                        payload_kind: PayloadKind::Fork { forkee: fidx },
-                    });
-                }
-            }
-            MutationKind::Release => {
-                for _ in 0..count {
-                    let n = detail.releases.len() as u64;
-                    let tag = format!("v{}.{}.{}", 1 + n / 10, n % 10, now % 7);
-                    let tag = if detail.releases.iter().any(|r| r.tag == tag) {
-                        format!("{tag}-{n}")
-                    } else {
-                        tag
-                    };
-                    detail.releases.push(Release {
-                        id: repo.id * 1000 + 500 + n,
-                        name: Some(format!("{tag} 🚀")),
-                        tag,
-                        body: "Released by fakehub".into(),
-                        draft: false,
-                        prerelease: false,
-                        created_at: now,
-                        published_at: Some(now),
-                        author: actor,
-                    });
-                    let index = detail.releases.len() - 1;
-                    let release_id = detail.releases[index].id;
-                    self.push_event(
-                        &mut detail,
-                        "ReleaseEvent",
-                        actor,
-                        now,
-                        serde_json::json!({"action": "published", "release_id": release_id}),
-                    );
-                    deliveries.push(Delivery {
-                        event: "release",
-                        payload_kind: PayloadKind::Release {
-                            action: "published",
-                            index,
-                        },
-                    });
-                }
-            }
-            MutationKind::OpenPr | MutationKind::OpenIssue => {
-                let is_pr = m.kind == MutationKind::OpenPr;
-                for _ in 0..count {
-                    let number = detail.items.last().map(|i| i.number + 1).unwrap_or(1);
-                    detail.items.push(Item {
-                        number,
-                        is_pr,
-                        title: if is_pr {
-                            format!("Add feature #{number} ✨")
-                        } else {
-                            format!("Bug report #{number}: 表示が崩れる")
-                        },
-                        body: Some("Opened by fakehub".into()),
-                        user: actor,
-                        open: true,
-                        merged: false,
-                        draft: false,
-                        created_at: now,
-                        updated_at: now,
-                        closed_at: None,
-                        merged_at: None,
-                        labels: vec![usize::from(is_pr)],
-                        assignee: None,
-                        comments: 0,
-                        head_branch: format!("patch-{number}"),
-                    });
-                    let (kind, event) = if is_pr {
-                        ("PullRequestEvent", "pull_request")
-                    } else {
-                        ("IssuesEvent", "issues")
-                    };
-                    self.push_event(
-                        &mut detail,
-                        kind,
-                        actor,
-                        now,
-                        serde_json::json!({"action": "opened", "number": number}),
-                    );
-                    deliveries.push(Delivery {
-                        event,
-                        payload_kind: if is_pr {
-                            PayloadKind::PullRequest {
-                                action: "opened",
-                                number,
-                            }
-                        } else {
-                            PayloadKind::Issues {
-                                action: "opened",
-                                number,
-                            }
-                        },
-                    });
-                }
-            }
-            MutationKind::MergePr | MutationKind::ClosePr | MutationKind::CloseIssue => {
-                let want_pr = m.kind != MutationKind::CloseIssue;
-                for _ in 0..count {
-                    let Some(it) = detail
-                        .items
-                        .iter_mut()
-                        .find(|i| i.open && i.is_pr == want_pr)
-                    else {
-                        if deliveries.is_empty() {
-                            return Err(MutateError::Invalid(format!(
-                                "{} has no open {}",
-                                m.repo,
-                                if want_pr { "pull request" } else { "issue" }
-                            )));
-                        }
-                        break;
-                    };
-                    it.open = false;
-                    it.updated_at = now;
-                    it.closed_at = Some(now);
-                    it.draft = false;
-                    let number = it.number;
-                    let head_branch = it.head_branch.clone();
-                    if m.kind == MutationKind::MergePr {
-                        it.merged = true;
-                        it.merged_at = Some(now);
-                        push_commits(&mut repo, 1, now);
-                        let _ = head_branch;
-                    }
-                    let (kind, event) = if want_pr {
-                        ("PullRequestEvent", "pull_request")
-                    } else {
-                        ("IssuesEvent", "issues")
-                    };
-                    self.push_event(
-                        &mut detail,
-                        kind,
-                        actor,
-                        now,
-                        serde_json::json!({"action": "closed", "number": number}),
-                    );
-                    deliveries.push(Delivery {
-                        event,
-                        payload_kind: if want_pr {
-                            PayloadKind::PullRequest {
-                                action: "closed",
-                                number,
-                            }
-                        } else {
-                            PayloadKind::Issues {
-                                action: "closed",
-                                number,
-                            }
-                        },
-                    });
-                }
-            }
-            MutationKind::EditDescription => {
-                repo.description = Some(
-                    m.to.clone()
-                        .unwrap_or_else(|| format!("Edited at {now} ✏\u{fe0f} 更新")),
-                );
-                repo.updated_at = now;
-                deliveries.push(Delivery {
-                    event: "repository",
-                    payload_kind: PayloadKind::Repository {
-                        action: "edited",
-                        old_name: None,
-                    },
-                });
-            }
-            MutationKind::EditTopics => {
-                let mut rng = Rng::new(seed, repo.id, now as u64);
-                let mut topics = vec![format!("topic-{}", now % 1000)];
-                topics.push((*rng.pick(TOPICS)).to_string());
-                topics.dedup();
-                repo.topics = topics;
-                repo.updated_at = now;
-                deliveries.push(Delivery {
-                    event: "repository",
-                    payload_kind: PayloadKind::Repository {
-                        action: "edited",
-                        old_name: None,
-                    },
-                });
-            }
-            MutationKind::Archive | MutationKind::Unarchive => {
-                repo.archived = m.kind == MutationKind::Archive;
-                repo.updated_at = now;
-                let action = if repo.archived {
-                    "archived"
-                } else {
-                    "unarchived"
-                };
-                deliveries.push(Delivery {
-                    event: "repository",
-                    payload_kind: PayloadKind::Repository {
-                        action,
-                        old_name: None,
-                    },
-                });
-            }
-            MutationKind::Rename => {
-                let new_name =
-                    m.to.clone()
-                        .unwrap_or_else(|| format!("{}-renamed", repo.name));
-                if new_name.is_empty()
-                    || !new_name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-                {
-                    return Err(MutateError::Invalid(format!(
-                        "invalid repository name {new_name:?}"
-                    )));
-                }
-                let owner_login = self.accounts[repo.owner].login.clone();
-                if self.by_name.contains_key(&key(&owner_login, &new_name)) {
-                    return Err(MutateError::Invalid(format!(
-                        "{owner_login}/{new_name} already exists"
-                    )));
-                }
-                let old_key = key(&owner_login, &repo.name);
-                self.by_name.remove(&old_key);
-                self.renamed.insert(old_key, idx);
-                self.renamed.remove(&key(&owner_login, &new_name));
-                self.by_name.insert(key(&owner_login, &new_name), idx);
-                let old_name = std::mem::replace(&mut repo.name, new_name);
-                repo.updated_at = now;
-                deliveries.push(Delivery {
-                    event: "repository",
-                    payload_kind: PayloadKind::Repository {
-                        action: "renamed",
-                        old_name: Some(old_name),
-                    },
-                });
-            }
-            MutationKind::Delete => {
-                repo.deleted = true;
-                deliveries.push(Delivery {
-                    event: "repository",
-                    payload_kind: PayloadKind::Repository {
-                        action: "deleted",
-                        old_name: None,
-                    },
-                });
-            }
-            MutationKind::DefaultBranch => {
-                let target = match &m.to {
-                    Some(t) => t.clone(),
-                    None => detail
-                        .branches
-                        .iter()
-                        .find(|b| b.name != repo.default_branch)
-                        .map(|b| b.name.clone())
-                        .ok_or_else(|| MutateError::Invalid("no other branch".into()))?,
-                };
-                let tip = repo.total_commits().saturating_sub(1);
-                let Some(bi) = detail.branches.iter().position(|b| b.name == target) else {
-                    return Err(MutateError::Invalid(format!("no branch {target:?}")));
-                };
-                for b in detail.branches.iter_mut() {
-                    if b.name == repo.default_branch {
-                        b.head = Some(tip);
-                    }
-                }
-                // The new default branch is fast-forwarded to the mainline tip and tracks it.
-                detail.branches[bi].head = None;
-                repo.default_branch = target;
-                repo.updated_at = now;
-                deliveries.push(Delivery {
-                    event: "repository",
-                    payload_kind: PayloadKind::Repository {
-                        action: "edited",
-                        old_name: None,
-                    },
-                });
-            }
-        }
+        self.apply_kind(&mut draft, m)?;
+        let Draft {
+            mut repo,
+            detail,
+            deliveries,
+            ..
+        } = draft;
         repo.version += 1;
         repo.detail = Some(Arc::new(detail));
         repo.derived = OnceLock::new();
@@ -1443,6 +1171,398 @@ impl World {
             kind: m.kind,
             deliveries,
         })
+    }
+
+    /// One helper per kind of mutation; only the world-wide ones (events, names, forks) need `self`.
+    fn apply_kind(&mut self, d: &mut Draft, m: &Mutation) -> Result<(), MutateError> {
+        match m.kind {
+            MutationKind::Push => self.push(d, false),
+            MutationKind::ForcePush => self.push(d, true),
+            MutationKind::Star => self.star(d),
+            MutationKind::Unstar => d.unstar(),
+            MutationKind::Fork => self.fork(d),
+            MutationKind::Release => self.release(d),
+            MutationKind::OpenPr => self.open_items(d, true),
+            MutationKind::OpenIssue => self.open_items(d, false),
+            MutationKind::MergePr => self.close_items(d, &m.repo, true, true)?,
+            MutationKind::ClosePr => self.close_items(d, &m.repo, true, false)?,
+            MutationKind::CloseIssue => self.close_items(d, &m.repo, false, false)?,
+            MutationKind::EditDescription => d.edit_description(m.to.clone()),
+            MutationKind::EditTopics => d.edit_topics(self.seed),
+            MutationKind::Archive => d.set_archived(true),
+            MutationKind::Unarchive => d.set_archived(false),
+            MutationKind::Rename => self.rename(d, m.to.clone())?,
+            MutationKind::Delete => d.delete(),
+            MutationKind::DefaultBranch => d.set_default_branch(m.to.clone())?,
+        }
+        Ok(())
+    }
+
+    /// `push` and `force_push`: new commits on the mainline (a force push first rewrites the tip).
+    fn push(&mut self, d: &mut Draft, forced: bool) {
+        let seed = self.seed;
+        let before_pos = d.repo.total_commits().saturating_sub(1);
+        let before = d.repo.sha_at(seed, before_pos).unwrap_or_default();
+        if forced {
+            // Rewrite the last commit: drop it, new epoch, new commits.
+            let keep = d.repo.total_commits().saturating_sub(1).max(1);
+            truncate_history(&mut d.repo, keep);
+            d.repo.epoch += 1;
+        }
+        let from = d.repo.total_commits();
+        push_commits(&mut d.repo, d.count, d.now);
+        let after = d
+            .repo
+            .sha_at(seed, d.repo.total_commits() - 1)
+            .unwrap_or_default();
+        if let Some(w) = d.detail.participation_all.last_mut() {
+            *w += d.count;
+        }
+        let payload = json!({
+            "repository_id": d.repo.id, "push_id": self.next_event_id + 1,
+            "ref": format!("refs/heads/{}", d.repo.default_branch), "head": after, "before": before,
+        });
+        self.push_event(&mut d.detail, "PushEvent", ACTOR, d.now, payload);
+        let to = d.repo.total_commits();
+        let pushed = Pushed {
+            before,
+            after,
+            forced,
+            from,
+            to,
+        };
+        d.deliver("push", PayloadKind::Push(pushed));
+    }
+
+    fn star(&mut self, d: &mut Draft) {
+        d.repo.stars += d.count;
+        d.repo.updated_at = d.now;
+        for _ in 0..d.count {
+            let payload = json!({"action": "started"});
+            self.push_event(&mut d.detail, "WatchEvent", ACTOR, d.now, payload);
+            let at = d.now;
+            d.deliver(
+                "star",
+                PayloadKind::Star {
+                    action: "created",
+                    at,
+                },
+            );
+            d.deliver("watch", PayloadKind::Watch);
+        }
+    }
+
+    fn fork(&mut self, d: &mut Draft) {
+        d.repo.forks += d.count;
+        d.repo.updated_at = d.now;
+        for n in 0..d.count {
+            let forker = 2 + (n as usize + d.repo.forks as usize) % (self.accounts.len() - 2);
+            let fidx = self.add_fork(&d.repo, d.idx, forker, d.now);
+            let payload = json!({"forkee": {"id": self.repos[fidx].id}});
+            self.push_event(&mut d.detail, "ForkEvent", forker, d.now, payload);
+            d.deliver("fork", PayloadKind::Fork { forkee: fidx });
+        }
+    }
+
+    /// Adds `forker`'s fork of `parent` (index `parent_idx`) under a free name; returns its index.
+    fn add_fork(&mut self, parent: &Repo, parent_idx: usize, forker: usize, now: i64) -> usize {
+        let mut fname = parent.name.clone();
+        let mut suffix = 1;
+        while self
+            .by_name
+            .contains_key(&key(&self.accounts[forker].login, &fname))
+        {
+            fname = format!("{}-{suffix}", parent.name);
+            suffix += 1;
+        }
+        let fidx = self.add_generated(RepoSpec {
+            parent: Some(parent_idx),
+            ..RepoSpec::new(forker, fname)
+        });
+        let mut f = (*self.repos[fidx]).clone();
+        f.created_at = now;
+        f.updated_at = now;
+        f.pushed_at = parent.pushed_at;
+        f.stars = 0;
+        f.forks = 0;
+        // A fork starts from the parent's history (same positions and epoch).
+        f.history = parent.history.clone();
+        f.epoch = parent.epoch;
+        f.description = parent.description.clone();
+        f.default_branch = parent.default_branch.clone();
+        self.repos[fidx] = Arc::new(f);
+        fidx
+    }
+
+    fn release(&mut self, d: &mut Draft) {
+        for _ in 0..d.count {
+            let n = d.detail.releases.len() as u64;
+            let tag = format!("v{}.{}.{}", 1 + n / 10, n % 10, d.now % 7);
+            let tag = if d.detail.releases.iter().any(|r| r.tag == tag) {
+                format!("{tag}-{n}")
+            } else {
+                tag
+            };
+            let release_id = d.repo.id * 1000 + 500 + n;
+            d.detail.releases.push(Release {
+                id: release_id,
+                name: Some(format!("{tag} 🚀")),
+                tag,
+                body: "Released by fakehub".into(),
+                draft: false,
+                prerelease: false,
+                created_at: d.now,
+                published_at: Some(d.now),
+                author: ACTOR,
+            });
+            let index = d.detail.releases.len() - 1;
+            let payload = json!({"action": "published", "release_id": release_id});
+            self.push_event(&mut d.detail, "ReleaseEvent", ACTOR, d.now, payload);
+            d.deliver(
+                "release",
+                PayloadKind::Release {
+                    action: "published",
+                    index,
+                },
+            );
+        }
+    }
+
+    /// `open_pr` / `open_issue`: new items numbered after the last one.
+    fn open_items(&mut self, d: &mut Draft, is_pr: bool) {
+        for _ in 0..d.count {
+            let number = d.detail.items.last().map(|i| i.number + 1).unwrap_or(1);
+            d.detail.items.push(opened_item(number, is_pr, d.now));
+            self.item_event(d, is_pr, "opened", number);
+        }
+    }
+
+    /// `merge_pr`, `close_pr`, `close_issue`: closes the first open items of the kind (a merge also
+    /// pushes a commit); an error only when there is none to close at all.
+    fn close_items(
+        &mut self,
+        d: &mut Draft,
+        repo_name: &str,
+        is_pr: bool,
+        merge: bool,
+    ) -> Result<(), MutateError> {
+        let now = d.now;
+        for _ in 0..d.count {
+            let Some(it) = d
+                .detail
+                .items
+                .iter_mut()
+                .find(|i| i.open && i.is_pr == is_pr)
+            else {
+                if d.deliveries.is_empty() {
+                    return Err(MutateError::Invalid(format!(
+                        "{repo_name} has no open {}",
+                        if is_pr { "pull request" } else { "issue" }
+                    )));
+                }
+                break;
+            };
+            it.open = false;
+            it.updated_at = now;
+            it.closed_at = Some(now);
+            it.draft = false;
+            let number = it.number;
+            if merge {
+                it.merged = true;
+                it.merged_at = Some(now);
+                push_commits(&mut d.repo, 1, now);
+            }
+            self.item_event(d, is_pr, "closed", number);
+        }
+        Ok(())
+    }
+
+    /// The event and webhook of an issue or pull request that was opened or closed.
+    fn item_event(&mut self, d: &mut Draft, is_pr: bool, action: &'static str, number: u32) {
+        let payload = json!({"action": action, "number": number});
+        if is_pr {
+            self.push_event(&mut d.detail, "PullRequestEvent", ACTOR, d.now, payload);
+            d.deliver("pull_request", PayloadKind::PullRequest { action, number });
+        } else {
+            self.push_event(&mut d.detail, "IssuesEvent", ACTOR, d.now, payload);
+            d.deliver("issues", PayloadKind::Issues { action, number });
+        }
+    }
+
+    /// Renames the repo and remembers the old name for redirects.
+    fn rename(&mut self, d: &mut Draft, to: Option<String>) -> Result<(), MutateError> {
+        let new_name = to.unwrap_or_else(|| format!("{}-renamed", d.repo.name));
+        if new_name.is_empty()
+            || !new_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return Err(MutateError::Invalid(format!(
+                "invalid repository name {new_name:?}"
+            )));
+        }
+        let owner_login = self.accounts[d.repo.owner].login.clone();
+        if self.by_name.contains_key(&key(&owner_login, &new_name)) {
+            return Err(MutateError::Invalid(format!(
+                "{owner_login}/{new_name} already exists"
+            )));
+        }
+        let old_key = key(&owner_login, &d.repo.name);
+        self.by_name.remove(&old_key);
+        self.renamed.insert(old_key, d.idx);
+        self.renamed.remove(&key(&owner_login, &new_name));
+        self.by_name.insert(key(&owner_login, &new_name), d.idx);
+        let old_name = std::mem::replace(&mut d.repo.name, new_name);
+        d.repo.updated_at = d.now;
+        d.repository_changed("renamed", Some(old_name));
+        Ok(())
+    }
+}
+
+/// Who makes the mutations: every accepted token acts as octocat.
+const ACTOR: usize = OCTOCAT;
+
+/// A mutation in progress: copies of the repo and its detail, changed in place and stored back
+/// by [`World::mutate`] once the change has succeeded.
+struct Draft {
+    idx: usize,
+    repo: Repo,
+    detail: Detail,
+    deliveries: Vec<Delivery>,
+    /// The time of the change (never before the repo's last push or update).
+    now: i64,
+    /// How many times to repeat the change (1..=1000).
+    count: u32,
+}
+
+impl Draft {
+    fn deliver(&mut self, event: &'static str, payload_kind: PayloadKind) {
+        self.deliveries.push(Delivery {
+            event,
+            payload_kind,
+        });
+    }
+
+    /// A `repository` webhook: edited, archived, unarchived, renamed or deleted.
+    fn repository_changed(&mut self, action: &'static str, old_name: Option<String>) {
+        self.deliver("repository", PayloadKind::Repository { action, old_name });
+    }
+
+    fn unstar(&mut self) {
+        self.repo.stars = self.repo.stars.saturating_sub(self.count);
+        self.repo.updated_at = self.now;
+        for _ in 0..self.count {
+            let at = self.now;
+            self.deliver(
+                "star",
+                PayloadKind::Star {
+                    action: "deleted",
+                    at,
+                },
+            );
+        }
+    }
+
+    fn edit_description(&mut self, to: Option<String>) {
+        let now = self.now;
+        self.repo.description =
+            Some(to.unwrap_or_else(|| format!("Edited at {now} ✏\u{fe0f} 更新")));
+        self.repo.updated_at = now;
+        self.repository_changed("edited", None);
+    }
+
+    fn edit_topics(&mut self, seed: u64) {
+        let now = self.now;
+        let mut rng = Rng::new(seed, self.repo.id, now as u64);
+        let mut topics = vec![format!("topic-{}", now % 1000)];
+        topics.push((*rng.pick(TOPICS)).to_string());
+        topics.dedup();
+        self.repo.topics = topics;
+        self.repo.updated_at = now;
+        self.repository_changed("edited", None);
+    }
+
+    fn set_archived(&mut self, archived: bool) {
+        self.repo.archived = archived;
+        self.repo.updated_at = self.now;
+        let action = if archived { "archived" } else { "unarchived" };
+        self.repository_changed(action, None);
+    }
+
+    fn delete(&mut self) {
+        self.repo.deleted = true;
+        self.repository_changed("deleted", None);
+    }
+
+    /// Makes `to` (default: the first other branch) the default branch; the old default branch
+    /// stays at the current tip.
+    fn set_default_branch(&mut self, to: Option<String>) -> Result<(), MutateError> {
+        let target = match to {
+            Some(t) => t,
+            None => self
+                .detail
+                .branches
+                .iter()
+                .find(|b| b.name != self.repo.default_branch)
+                .map(|b| b.name.clone())
+                .ok_or_else(|| MutateError::Invalid("no other branch".into()))?,
+        };
+        let tip = self.repo.total_commits().saturating_sub(1);
+        let Some(bi) = self.detail.branches.iter().position(|b| b.name == target) else {
+            return Err(MutateError::Invalid(format!("no branch {target:?}")));
+        };
+        for b in self.detail.branches.iter_mut() {
+            if b.name == self.repo.default_branch {
+                b.head = Some(tip);
+            }
+        }
+        // The new default branch is fast-forwarded to the mainline tip and tracks it.
+        self.detail.branches[bi].head = None;
+        self.repo.default_branch = target;
+        self.repo.updated_at = self.now;
+        self.repository_changed("edited", None);
+        Ok(())
+    }
+}
+
+/// Appends `n` new commits to the mainline, the last one at `at`.
+fn push_commits(repo: &mut Repo, n: u32, at: i64) {
+    let start = repo.total_commits();
+    repo.history.push(Segment {
+        epoch: repo.epoch,
+        start,
+        len: n,
+        t0: at - i64::from(n),
+        step: 1,
+    });
+    repo.pushed_at = at;
+    repo.updated_at = at;
+    repo.size_kb = repo.size_kb.saturating_add(n);
+}
+
+/// An issue or pull request as `open_issue` / `open_pr` creates it.
+fn opened_item(number: u32, is_pr: bool, now: i64) -> Item {
+    Item {
+        number,
+        is_pr,
+        title: if is_pr {
+            format!("Add feature #{number} ✨")
+        } else {
+            format!("Bug report #{number}: 表示が崩れる")
+        },
+        body: Some("Opened by fakehub".into()),
+        user: ACTOR,
+        open: true,
+        merged: false,
+        draft: false,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        merged_at: None,
+        labels: vec![usize::from(is_pr)],
+        assignee: None,
+        comments: 0,
+        head_branch: format!("patch-{number}"),
     }
 }
 

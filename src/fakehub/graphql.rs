@@ -103,6 +103,15 @@ fn soft_error(ctx: &Context<'_>, err: Error, index: Option<usize>) {
     ctx.add_error(e);
 }
 
+/// GitHub's error for an id that names no node (in `node`, or slot `index` of `nodes`).
+fn node_not_found(ctx: &Context<'_>, id: &ID, index: Option<usize>) {
+    let message = format!(
+        "Could not resolve to a node with the global id of '{}'",
+        id.0
+    );
+    soft_error(ctx, typed("NOT_FOUND", message), index);
+}
+
 const HTML: &str = "https://github.com";
 
 // ---------- enums and inputs (names and values as in GitHub's schema) ----------
@@ -205,11 +214,28 @@ fn decode_cursor(c: &str) -> Option<usize> {
         .ok()
 }
 
+/// The arguments of every connection field.
 struct Args {
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
+}
+
+impl Args {
+    fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Args {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
 }
 
 /// GitHub's connection rules: `first`/`last` in 0..=100, required when nodes or edges are asked for.
@@ -282,6 +308,58 @@ fn paginate<T>(
     Ok((items, page_info))
 }
 
+/// A connection's `edges` and `nodes`.
+type EdgesAndNodes<E, N> = (Option<Vec<Option<E>>>, Option<Vec<Option<N>>>);
+
+/// The `edges` (built by `edge` from the cursor and the item) and `nodes` of a page.
+fn edges_and_nodes<T, E, N>(
+    items: Vec<(String, T)>,
+    edge: impl Fn(String, &T) -> E,
+    node: impl Fn(T) -> N,
+) -> EdgesAndNodes<E, N> {
+    let edges = items
+        .iter()
+        .map(|(c, t)| Some(edge(c.clone(), t)))
+        .collect();
+    let nodes = items.into_iter().map(|(_, t)| Some(node(t))).collect();
+    (Some(edges), Some(nodes))
+}
+
+/// A connection type with `edges`, `nodes`, `pageInfo` and `totalCount`.
+trait Connection: Sized {
+    type Node;
+    fn from_page(items: Vec<(String, Self::Node)>, page_info: PageInfo, total: usize) -> Self;
+}
+
+/// The page of `all` that `a` asks for, as the connection `conn` (its `totalCount` is `all.len()`).
+fn connect<C: Connection>(
+    ctx: &Context<'_>,
+    conn: &str,
+    all: Vec<C::Node>,
+    a: Args,
+) -> async_graphql::Result<C> {
+    let total = all.len();
+    connect_with(ctx, conn, all, total, a, Some)
+}
+
+/// Like [`connect`], but the items become nodes only once paged (`node` may drop one) and
+/// `totalCount` is `total`.
+fn connect_with<C: Connection, T>(
+    ctx: &Context<'_>,
+    conn: &str,
+    all: Vec<T>,
+    total: usize,
+    a: Args,
+    node: impl Fn(T) -> Option<C::Node>,
+) -> async_graphql::Result<C> {
+    let (items, page_info) = paginate(ctx, conn, all, a)?;
+    let items = items
+        .into_iter()
+        .filter_map(|(c, t)| node(t).map(|n| (c, n)))
+        .collect();
+    Ok(C::from_page(items, page_info, total))
+}
+
 macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty) => {
         #[derive(SimpleObject)]
@@ -290,6 +368,10 @@ macro_rules! connection {
             pub node: Option<$node>,
         }
 
+        connection!(@conn $conn, $edge, $node);
+    };
+    (@conn $(#[$attr:meta])* $conn:ident, $edge:ident, $node:ty) => {
+        $(#[$attr])*
         #[derive(SimpleObject)]
         pub struct $conn {
             pub edges: Option<Vec<Option<$edge>>>,
@@ -298,24 +380,20 @@ macro_rules! connection {
             pub total_count: i32,
         }
 
-        impl $conn {
-            fn build(items: Vec<(String, $node)>, page_info: PageInfo, total: usize) -> Self
-            where
-                $node: Clone,
-            {
+        impl Connection for $conn {
+            type Node = $node;
+            fn from_page(items: Vec<(String, $node)>, page_info: PageInfo, total: usize) -> Self {
+                let (edges, nodes) = edges_and_nodes(
+                    items,
+                    |cursor, n: &$node| $edge {
+                        cursor,
+                        node: Some(n.clone()),
+                    },
+                    |n| n,
+                );
                 $conn {
-                    edges: Some(
-                        items
-                            .iter()
-                            .map(|(c, n)| {
-                                Some($edge {
-                                    cursor: c.clone(),
-                                    node: Some(n.clone()),
-                                })
-                            })
-                            .collect(),
-                    ),
-                    nodes: Some(items.into_iter().map(|(_, n)| Some(n)).collect()),
+                    edges,
+                    nodes,
                     page_info,
                     total_count: total as i32,
                 }
@@ -335,15 +413,13 @@ connection!(
     RepositoryTopicEdge,
     RepositoryTopic
 );
-
-/// `Commit.parents` is a `CommitConnection` sharing `CommitEdge` with the history.
-#[derive(SimpleObject)]
-pub struct CommitConnection {
-    pub edges: Option<Vec<Option<CommitEdge>>>,
-    pub nodes: Option<Vec<Option<Commit>>>,
-    pub page_info: PageInfo,
-    pub total_count: i32,
-}
+connection!(
+    @conn
+    /// `Commit.parents` is a `CommitConnection` sharing `CommitEdge` with the history.
+    CommitConnection,
+    CommitEdge,
+    Commit
+);
 
 // ---------- leaf objects ----------
 
@@ -387,6 +463,29 @@ pub struct LanguageConnection {
     pub page_info: PageInfo,
     pub total_count: i32,
     pub total_size: i32,
+}
+
+/// Languages page as (name, bytes); `totalSize` is filled in by the resolver.
+impl Connection for LanguageConnection {
+    type Node = (&'static str, u64);
+    fn from_page(items: Vec<(String, Self::Node)>, page_info: PageInfo, total: usize) -> Self {
+        let (edges, nodes) = edges_and_nodes(
+            items,
+            |cursor, (n, s)| LanguageEdge {
+                cursor,
+                node: language(n),
+                size: *s as i32,
+            },
+            |(n, _)| language(n),
+        );
+        LanguageConnection {
+            edges,
+            nodes,
+            page_info,
+            total_count: total as i32,
+            total_size: 0,
+        }
+    }
 }
 
 #[derive(SimpleObject, Clone)]
@@ -567,6 +666,37 @@ impl Repository {
     }
 }
 
+impl Repository {
+    /// The repo's issues or pull requests (`prs`) with one of `labels` (if given) that `keep`
+    /// accepts, in `order`.
+    fn items_where(
+        &self,
+        prs: bool,
+        labels: Option<&[String]>,
+        order: Option<IssueOrder>,
+        keep: impl Fn(&data::Item) -> bool,
+    ) -> Vec<data::Item> {
+        let mut items: Vec<data::Item> = self
+            .d()
+            .items
+            .iter()
+            .filter(|i| i.is_pr == prs && has_label(i, labels) && keep(i))
+            .cloned()
+            .collect();
+        issue_sort(&mut items, order);
+        items
+    }
+}
+
+fn has_label(it: &data::Item, labels: Option<&[String]>) -> bool {
+    labels.is_none_or(|ls| {
+        it.labels.iter().any(|l| {
+            ls.iter()
+                .any(|x| x == data::LABELS[*l % data::LABELS.len()].0)
+        })
+    })
+}
+
 fn issue_sort(items: &mut [data::Item], order: Option<IssueOrder>) {
     let o = order.unwrap_or(IssueOrder {
         field: IssueOrderField::CreatedAt,
@@ -672,18 +802,8 @@ impl Repository {
                 idx: 1 + i % people,
             })
             .collect();
-        let (items, pi) = paginate(
-            ctx,
-            "watchers",
-            all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(UserConnection::build(items, pi, total))
+        let args = Args::new(first, after, last, before);
+        connect_with(ctx, "watchers", all, total, args, Some)
     }
     async fn license_info(&self) -> Option<License> {
         let l = LICENSES.get(self.r.license?)?;
@@ -719,36 +839,14 @@ impl Repository {
             langs.reverse();
         }
         let total_size: u64 = langs.iter().map(|l| l.1).sum();
-        let total = langs.len();
-        let (items, pi) = paginate(
+        let mut conn: LanguageConnection = connect(
             ctx,
             "languages",
             langs,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
+            Args::new(first, after, last, before),
         )?;
-        Ok(Some(LanguageConnection {
-            edges: Some(
-                items
-                    .iter()
-                    .map(|(c, (n, s))| {
-                        Some(LanguageEdge {
-                            cursor: c.clone(),
-                            node: language(n),
-                            size: *s as i32,
-                        })
-                    })
-                    .collect(),
-            ),
-            nodes: Some(items.iter().map(|(_, (n, _))| Some(language(n))).collect()),
-            page_info: pi,
-            total_count: total as i32,
-            total_size: total_size as i32,
-        }))
+        conn.total_size = total_size as i32;
+        Ok(Some(conn))
     }
     async fn repository_topics(
         &self,
@@ -773,19 +871,12 @@ impl Repository {
                 url: Uri(format!("{HTML}/topics/{t}")),
             })
             .collect();
-        let total = all.len();
-        let (items, pi) = paginate(
+        connect(
             ctx,
             "repositoryTopics",
             all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(RepositoryTopicConnection::build(items, pi, total))
+            Args::new(first, after, last, before),
+        )
     }
     async fn default_branch_ref(&self) -> Option<Ref> {
         let total = self.r.total_commits();
@@ -845,19 +936,7 @@ impl Repository {
         if desc {
             all.reverse();
         }
-        let total = all.len();
-        let (items, pi) = paginate(
-            ctx,
-            "refs",
-            all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(Some(RefConnection::build(items, pi, total)))
+        connect(ctx, "refs", all, Args::new(first, after, last, before)).map(Some)
     }
     #[expect(clippy::too_many_arguments, reason = "GitHub's argument list")]
     async fn pull_requests(
@@ -873,54 +952,25 @@ impl Repository {
         head_ref_name: Option<String>,
         base_ref_name: Option<String>,
     ) -> async_graphql::Result<PullRequestConnection> {
-        let mut items: Vec<data::Item> = self
-            .d()
-            .items
-            .iter()
-            .filter(|i| i.is_pr)
-            .filter(|i| {
-                states.as_ref().is_none_or(|s| {
-                    s.iter().any(|st| match st {
-                        PullRequestState::Open => i.open,
-                        PullRequestState::Closed => !i.open && !i.merged,
-                        PullRequestState::Merged => i.merged,
-                    })
+        let items = self.items_where(true, labels.as_deref(), order_by, |i| {
+            states.as_ref().is_none_or(|s| {
+                s.iter().any(|st| match st {
+                    PullRequestState::Open => i.open,
+                    PullRequestState::Closed => !i.open && !i.merged,
+                    PullRequestState::Merged => i.merged,
                 })
-            })
-            .filter(|i| {
-                labels.as_ref().is_none_or(|ls| {
-                    i.labels.iter().any(|l| {
-                        ls.iter()
-                            .any(|x| x == data::LABELS[*l % data::LABELS.len()].0)
-                    })
-                })
-            })
-            .filter(|i| head_ref_name.as_ref().is_none_or(|h| *h == i.head_branch))
-            .filter(|_| {
-                base_ref_name
+            }) && head_ref_name.as_ref().is_none_or(|h| *h == i.head_branch)
+                && base_ref_name
                     .as_ref()
                     .is_none_or(|b| *b == self.r.default_branch)
-            })
-            .cloned()
-            .collect();
-        issue_sort(&mut items, order_by);
-        let total = items.len();
-        let all: Vec<PullRequest> = items
-            .into_iter()
-            .map(|it| PullRequest(self.item(&it)))
-            .collect();
-        let (page, pi) = paginate(
+        });
+        let all = items.iter().map(|it| PullRequest(self.item(it))).collect();
+        connect(
             ctx,
             "pullRequests",
             all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(PullRequestConnection::build(page, pi, total))
+            Args::new(first, after, last, before),
+        )
     }
     #[expect(clippy::too_many_arguments, reason = "GitHub's argument list")]
     async fn issues(
@@ -934,41 +984,13 @@ impl Repository {
         order_by: Option<IssueOrder>,
         labels: Option<Vec<String>>,
     ) -> async_graphql::Result<IssueConnection> {
-        let mut items: Vec<data::Item> = self
-            .d()
-            .items
-            .iter()
-            .filter(|i| !i.is_pr)
-            .filter(|i| {
-                states
-                    .as_ref()
-                    .is_none_or(|s| s.iter().any(|st| (*st == IssueState::Open) == i.open))
-            })
-            .filter(|i| {
-                labels.as_ref().is_none_or(|ls| {
-                    i.labels.iter().any(|l| {
-                        ls.iter()
-                            .any(|x| x == data::LABELS[*l % data::LABELS.len()].0)
-                    })
-                })
-            })
-            .cloned()
-            .collect();
-        issue_sort(&mut items, order_by);
-        let total = items.len();
-        let all: Vec<Issue> = items.iter().map(|it| self.item(it)).collect();
-        let (page, pi) = paginate(
-            ctx,
-            "issues",
-            all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(IssueConnection::build(page, pi, total))
+        let items = self.items_where(false, labels.as_deref(), order_by, |i| {
+            states
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|st| (*st == IssueState::Open) == i.open))
+        });
+        let all = items.iter().map(|it| self.item(it)).collect();
+        connect(ctx, "issues", all, Args::new(first, after, last, before))
     }
     async fn releases(
         &self,
@@ -992,7 +1014,6 @@ impl Repository {
         if o.direction == OrderDirection::Desc {
             rels.reverse();
         }
-        let total = rels.len();
         let all: Vec<Release> = rels
             .into_iter()
             .map(|rel| Release {
@@ -1001,18 +1022,7 @@ impl Repository {
                 rel,
             })
             .collect();
-        let (page, pi) = paginate(
-            ctx,
-            "releases",
-            all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(ReleaseConnection::build(page, pi, total))
+        connect(ctx, "releases", all, Args::new(first, after, last, before))
     }
     async fn latest_release(&self) -> Option<Release> {
         let rel = super::rest::latest_release(self.d())?.clone();
@@ -1118,34 +1128,7 @@ impl Commit {
             .and_then(|p| self.repo.commit(p))
             .into_iter()
             .collect();
-        let total = all.len();
-        let (items, pi) = paginate(
-            ctx,
-            "parents",
-            all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(CommitConnection {
-            edges: Some(
-                items
-                    .iter()
-                    .map(|(c, n)| {
-                        Some(CommitEdge {
-                            cursor: c.clone(),
-                            node: Some(n.clone()),
-                        })
-                    })
-                    .collect(),
-            ),
-            nodes: Some(items.into_iter().map(|(_, n)| Some(n)).collect()),
-            page_info: pi,
-            total_count: total as i32,
-        })
+        connect(ctx, "parents", all, Args::new(first, after, last, before))
     }
     #[expect(clippy::too_many_arguments, reason = "GitHub's argument list")]
     async fn history(
@@ -1177,22 +1160,10 @@ impl Commit {
             })
             .collect();
         let total = positions.len();
-        let (items, pi) = paginate(
-            ctx,
-            "history",
-            positions,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        let items: Vec<(String, Commit)> = items
-            .into_iter()
-            .filter_map(|(c, p)| self.repo.commit(p).map(|x| (c, x)))
-            .collect();
-        Ok(CommitHistoryConnection::build(items, pi, total))
+        let args = Args::new(first, after, last, before);
+        connect_with(ctx, "history", positions, total, args, |p| {
+            self.repo.commit(p)
+        })
     }
 }
 
@@ -1466,6 +1437,32 @@ pub struct SearchResultItemConnection {
     pub page_info: PageInfo,
 }
 
+/// Only repositories are searched: the total is `repositoryCount`.
+impl Connection for SearchResultItemConnection {
+    type Node = SearchResultItem;
+    fn from_page(items: Vec<(String, Self::Node)>, page_info: PageInfo, total: usize) -> Self {
+        let (edges, nodes) = edges_and_nodes(
+            items,
+            |cursor, n| SearchResultItemEdge {
+                cursor,
+                node: Some(n.clone()),
+            },
+            |n| n,
+        );
+        SearchResultItemConnection {
+            code_count: 0,
+            discussion_count: 0,
+            issue_count: 0,
+            repository_count: total as i32,
+            user_count: 0,
+            wiki_count: 0,
+            edges,
+            nodes,
+            page_info,
+        }
+    }
+}
+
 // ---------- root ----------
 
 pub struct Query;
@@ -1547,23 +1544,11 @@ impl Query {
     }
 
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        match resolve_node(&gd(ctx).world, &id) {
-            Some(n) => Ok(Some(n)),
-            None => {
-                soft_error(
-                    ctx,
-                    typed(
-                        "NOT_FOUND",
-                        format!(
-                            "Could not resolve to a node with the global id of '{}'",
-                            id.0
-                        ),
-                    ),
-                    None,
-                );
-                Ok(None)
-            }
+        let n = resolve_node(&gd(ctx).world, &id);
+        if n.is_none() {
+            node_not_found(ctx, &id, None);
         }
+        Ok(n)
     }
 
     async fn nodes(
@@ -1585,17 +1570,7 @@ impl Query {
         for (i, id) in ids.iter().enumerate() {
             let n = resolve_node(&data.world, id);
             if n.is_none() {
-                soft_error(
-                    ctx,
-                    typed(
-                        "NOT_FOUND",
-                        format!(
-                            "Could not resolve to a node with the global id of '{}'",
-                            id.0
-                        ),
-                    ),
-                    Some(i),
-                );
+                node_not_found(ctx, id, Some(i));
             }
             out.push(n);
         }
@@ -1625,38 +1600,8 @@ impl Query {
             .take(1000)
             .map(|r| SearchResultItem::Repository(Repository::new(w, r)))
             .collect();
-        let (items, pi) = paginate(
-            ctx,
-            "search",
-            all,
-            Args {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        Ok(SearchResultItemConnection {
-            code_count: 0,
-            discussion_count: 0,
-            issue_count: 0,
-            repository_count: count as i32,
-            user_count: 0,
-            wiki_count: 0,
-            edges: Some(
-                items
-                    .iter()
-                    .map(|(c, n)| {
-                        Some(SearchResultItemEdge {
-                            cursor: c.clone(),
-                            node: Some(n.clone()),
-                        })
-                    })
-                    .collect(),
-            ),
-            nodes: Some(items.into_iter().map(|(_, n)| Some(n)).collect()),
-            page_info: pi,
-        })
+        let args = Args::new(first, after, last, before);
+        connect_with(ctx, "search", all, count, args, Some)
     }
 
     async fn viewer(&self, ctx: &Context<'_>) -> User {
@@ -1842,14 +1787,12 @@ pub(crate) async fn execute(
     body: &Bytes,
     out: &mut Outcome,
 ) -> Reply {
-    let req: async_graphql::Request = match serde_json::from_slice(body) {
-        Ok(r) => r,
-        Err(_) => {
-            return Reply::json(
-                StatusCode::BAD_REQUEST,
-                &json!({"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql", "status": "400"}),
-            );
-        }
+    let Ok(req) = serde_json::from_slice::<async_graphql::Request>(body) else {
+        return Reply::documented(
+            StatusCode::BAD_REQUEST,
+            "Problems parsing JSON",
+            "https://docs.github.com/graphql",
+        );
     };
     let (requests, node_count) = match async_graphql::parser::parse_query(&req.query) {
         Ok(doc) => estimate(&doc, &req.variables, req.operation_name.as_deref()),
@@ -1861,8 +1804,8 @@ pub(crate) async fn execute(
         );
     }
     let cost = cost_of(requests);
-    let now = now_epoch();
-    let charged = lock(&shared.limiter).charge(&caller.key, Bucket::Graphql, true, cost, now);
+    let charged =
+        lock(&shared.limiter).charge(&caller.key, Bucket::Graphql, true, cost, now_epoch());
     let snap = match charged {
         Ok(s) => s,
         Err(s) => {
@@ -1879,16 +1822,35 @@ pub(crate) async fn execute(
     out.graphql_cost = Some(cost);
     let data = GqlData {
         world: shared.world(),
-        rate: RateLimit {
+        rate: RateLimit::charged(cost, node_count, &snap),
+    };
+    let resp = shared.schema.execute(req.data(data)).await;
+    let (body, data_v) = response_body(&resp);
+    let mut r = match server_time(shared, count_objects(&data_v, true)).await {
+        Some(timed_out) => timed_out,
+        None => Reply::ok(&Value::Object(body)),
+    };
+    r.snapshot = Some(snap);
+    r
+}
+
+impl RateLimit {
+    /// The `rateLimit` object of a query that cost `cost`, as the bucket is after charging it.
+    fn charged(cost: u64, node_count: u64, snap: &super::ratelimit::Snapshot) -> RateLimit {
+        RateLimit {
             cost: cost as i32,
             limit: snap.limit as i32,
             node_count: node_count.min(i32::MAX as u64) as i32,
             remaining: snap.remaining as i32,
             reset_at: dt(snap.reset),
             used: snap.used as i32,
-        },
-    };
-    let resp = shared.schema.execute(req.data(data)).await;
+        }
+    }
+}
+
+/// The body GitHub answers with, and the `data` alone: `data` is null rather than absent when a
+/// typed error stopped the query; errors are reshaped like GitHub's.
+fn response_body(resp: &async_graphql::Response) -> (serde_json::Map<String, Value>, Value) {
     let errors: Vec<Value> = resp.errors.iter().map(reshape_error).collect();
     let data_v = serde_json::to_value(&resp.data).unwrap_or(Value::Null);
     let mut body = serde_json::Map::new();
@@ -1900,7 +1862,11 @@ pub(crate) async fn execute(
     if !errors.is_empty() {
         body.insert("errors".into(), Value::Array(errors));
     }
-    let touched = count_objects(&data_v, true);
+    (body, data_v)
+}
+
+/// Simulates the server time for `touched` objects; past the time-out, GitHub's 502 instead.
+async fn server_time(shared: &Shared, touched: u64) -> Option<Reply> {
     let ms = touched as f64 * shared.config.graphql_ms_per_node;
     let limit = shared.config.graphql_timeout;
     if ms > 0.0 {
@@ -1908,18 +1874,14 @@ pub(crate) async fn execute(
         if wanted > limit {
             tokio::time::sleep(limit).await;
             let rid = shared.request_id();
-            let mut r = Reply::json(
+            return Some(Reply::json(
                 StatusCode::BAD_GATEWAY,
                 &json!({"data": null, "errors": [{"message": format!("Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `{rid}` when reporting this issue.")}]}),
-            );
-            r.snapshot = Some(snap);
-            return r;
+            ));
         }
         tokio::time::sleep(wanted).await;
     }
-    let mut r = Reply::ok(&Value::Object(body));
-    r.snapshot = Some(snap);
-    r
+    None
 }
 
 /// The `graphql_partial` fault: nulls a deterministic `fraction` of the top-level results.

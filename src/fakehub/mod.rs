@@ -441,6 +441,13 @@ impl Reply {
     pub fn not_found() -> Reply {
         Reply::error(StatusCode::NOT_FOUND, "Not Found")
     }
+    /// An error body that links the endpoint's own documentation.
+    pub fn documented(status: StatusCode, message: &str, documentation_url: &str) -> Reply {
+        Reply::json(
+            status,
+            &json!({"message": message, "documentation_url": documentation_url, "status": status.as_str()}),
+        )
+    }
 }
 
 pub(crate) fn error_body(status: StatusCode, message: &str) -> Value {
@@ -517,42 +524,90 @@ async fn handle(
     api(shared, peer, parts, body).await
 }
 
+/// A request taken apart once, for every stage of the pipeline.
+pub(crate) struct Req {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    /// Route template, for stats.
+    pub template: String,
+    pub bucket: Bucket,
+    pub is_graphql: bool,
+    pub rid: String,
+    pub caller: Caller,
+    pub peer: SocketAddr,
+}
+
+impl Req {
+    fn new(
+        shared: &Shared,
+        peer: SocketAddr,
+        parts: &axum::http::request::Parts,
+        auth: &Auth,
+    ) -> Req {
+        let method = parts.method.clone();
+        let path = parts.uri.path().to_string();
+        let (template, bucket) = classify(&method, &path);
+        let caller = match auth {
+            Auth::Token(t) => Caller {
+                key: fingerprint(t),
+                fingerprint: fingerprint(t),
+                authed: true,
+            },
+            _ => Caller {
+                key: format!("anon:{}", peer.ip()),
+                fingerprint: "anonymous".into(),
+                authed: false,
+            },
+        };
+        Req {
+            is_graphql: bucket == Bucket::Graphql && method == Method::POST,
+            query: parts.uri.query().unwrap_or("").to_string(),
+            rid: shared.request_id(),
+            method,
+            path,
+            template,
+            bucket,
+            caller,
+            peer,
+        }
+    }
+}
+
 async fn api(
     shared: Arc<Shared>,
     peer: SocketAddr,
     parts: axum::http::request::Parts,
     body: Bytes,
 ) -> Result<Response<Body>, ResetConnection> {
-    let method = parts.method.clone();
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let (template, bucket) = classify(&method, &path);
-    let is_graphql = bucket == Bucket::Graphql && method == Method::POST;
-    let rid = shared.request_id();
-    let n = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     let auth = parse_auth(&parts.headers);
-    let caller = match &auth {
-        Auth::Token(t) => Caller {
-            key: fingerprint(t),
-            fingerprint: fingerprint(t),
-            authed: true,
-        },
-        _ => Caller {
-            key: format!("anon:{}", peer.ip()),
-            fingerprint: "anonymous".into(),
-            authed: false,
-        },
-    };
+    let req = Req::new(&shared, peer, &parts, &auth);
+    let n = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     // Concurrency counts from arrival, so slow (latency, hang) requests hold their slot.
-    let within_concurrency = lock(&shared.limiter).begin(&caller.key);
+    let within_concurrency = lock(&shared.limiter).begin(&req.caller.key);
     let _guard = InFlight {
         shared: shared.clone(),
-        key: caller.key.clone(),
+        key: req.caller.key.clone(),
     };
     {
         let mut st = lock(&shared.stats);
         st.max_in_flight = st.max_in_flight.max(n);
     }
+    simulate_latency(&shared).await;
+    let now = now_epoch();
+    let mut out = Outcome::default();
+    let reply = match early_faults(&shared, &req, now, &mut out).await? {
+        Some(r) => r,
+        None => admit(&shared, &req, &auth, within_concurrency, &body, &mut out).await,
+    };
+    let response = finish(&shared, &req, &parts.headers, reply, &mut out, now);
+    let status = response.status().as_u16();
+    record(&shared, &req.template, status, &req.caller, &out);
+    Ok(response)
+}
+
+/// The configured latency plus a seeded jitter.
+async fn simulate_latency(shared: &Shared) {
     let cfg = &shared.config;
     if cfg.latency_ms > 0 || cfg.jitter_ms > 0 {
         let jitter = if cfg.jitter_ms > 0 {
@@ -562,13 +617,21 @@ async fn api(
         };
         tokio::time::sleep(Duration::from_millis(cfg.latency_ms + jitter)).await;
     }
-    let now = now_epoch();
-    let selected = lock(&shared.faults).select(method.as_str(), &path);
-    let mut out = Outcome::default();
+}
+
+/// Applies the faults selected for the request before it is served: some wait or drop the
+/// connection, some only mark `out` for later stages, the others answer in the server's place
+/// (the first of those wins, but each still counts and charges).
+async fn early_faults(
+    shared: &Shared,
+    req: &Req,
+    now: i64,
+    out: &mut Outcome,
+) -> Result<Option<Reply>, ResetConnection> {
+    let selected = lock(&shared.faults).select(req.method.as_str(), &req.path);
     if !selected.is_empty() {
         lock(&shared.stats).faults_applied += selected.len() as u64;
     }
-    // Faults that act before the request is served.
     let mut early: Option<Reply> = None;
     for f in &selected {
         match f {
@@ -578,120 +641,127 @@ async fn api(
                 return Err(ResetConnection);
             }
             FaultKind::Reset => {
-                record(&shared, &template, 0, &caller, &out);
+                record(shared, &req.template, 0, &req.caller, out);
                 return Err(ResetConnection);
-            }
-            FaultKind::Status { status } => {
-                let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let msg = match s.as_u16() {
-                    500 => "Server Error",
-                    502 => "Server Error",
-                    _ => s.canonical_reason().unwrap_or("Error"),
-                };
-                early.get_or_insert(Reply::error(s, msg));
-            }
-            FaultKind::PrimaryLimit { bucket: b } => {
-                let b = b.unwrap_or(bucket);
-                let snap = lock(&shared.limiter).exhaust(&caller.key, b, caller.authed, now);
-                lock(&shared.stats).primary_limit_hits += 1;
-                let mut r = Reply::json(StatusCode::FORBIDDEN, &primary_body(&caller, &peer, &rid));
-                r.snapshot = Some(snap);
-                early.get_or_insert(r);
-            }
-            FaultKind::SecondaryLimit { retry_after } => {
-                lock(&shared.stats).secondary_limit_hits += 1;
-                let mut r = Reply::json(StatusCode::FORBIDDEN, &secondary_body(&rid));
-                if let Some(secs) = retry_after.or(cfg.secondary_retry_after) {
-                    r.headers.push((header::RETRY_AFTER, secs.to_string()));
-                }
-                early.get_or_insert(r);
-            }
-            FaultKind::BadCredentials => {
-                early.get_or_insert(Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials"));
-            }
-            FaultKind::GraphqlResourceLimits if is_graphql => {
-                early.get_or_insert(Reply::ok(&json!({
-                    "data": null,
-                    "errors": [{"type": "RESOURCE_LIMITS_EXCEEDED", "message": "Resource limits for this query exceeded."}]
-                })));
             }
             FaultKind::SlowBody { .. } | FaultKind::Truncate => out.body_fault = Some(f.clone()),
             FaultKind::LinkForeign | FaultKind::LinkLoop | FaultKind::LinkMalformed => {
                 out.link_fault = Some(f.clone())
             }
             FaultKind::GraphqlPartial { fraction } => out.partial = Some(*fraction),
-            FaultKind::GraphqlResourceLimits => {}
+            _ => {
+                if let Some(r) = fault_reply(shared, req, f, now) {
+                    early.get_or_insert(r);
+                }
+            }
         }
     }
-    let bad_token = match &auth {
+    Ok(early)
+}
+
+/// The answer a fault gives in place of the server's, for the faults that answer.
+fn fault_reply(shared: &Shared, req: &Req, f: &FaultKind, now: i64) -> Option<Reply> {
+    match f {
+        FaultKind::Status { status } => {
+            let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let msg = match s.as_u16() {
+                500 | 502 => "Server Error",
+                _ => s.canonical_reason().unwrap_or("Error"),
+            };
+            Some(Reply::error(s, msg))
+        }
+        FaultKind::PrimaryLimit { bucket } => {
+            let b = bucket.unwrap_or(req.bucket);
+            let caller = &req.caller;
+            let snap = lock(&shared.limiter).exhaust(&caller.key, b, caller.authed, now);
+            Some(primary_limited(shared, req, snap))
+        }
+        FaultKind::SecondaryLimit { retry_after } => {
+            let retry_after = retry_after.or(shared.config.secondary_retry_after);
+            Some(secondary_limited(shared, &req.rid, retry_after))
+        }
+        FaultKind::BadCredentials => Some(Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials")),
+        FaultKind::GraphqlResourceLimits => req.is_graphql.then(|| {
+            Reply::ok(&json!({
+                "data": null,
+                "errors": [{"type": "RESOURCE_LIMITS_EXCEEDED", "message": "Resource limits for this query exceeded."}]
+            }))
+        }),
+        FaultKind::Latency { .. }
+        | FaultKind::Hang
+        | FaultKind::Reset
+        | FaultKind::SlowBody { .. }
+        | FaultKind::Truncate
+        | FaultKind::LinkForeign
+        | FaultKind::LinkLoop
+        | FaultKind::LinkMalformed
+        | FaultKind::GraphqlPartial { .. } => None,
+    }
+}
+
+/// A primary rate limit answer (403 with GitHub's message) carrying the exhausted bucket's state.
+fn primary_limited(shared: &Shared, req: &Req, snap: ratelimit::Snapshot) -> Reply {
+    lock(&shared.stats).primary_limit_hits += 1;
+    let mut r = Reply::json(
+        StatusCode::FORBIDDEN,
+        &primary_body(&req.caller, &req.peer, &req.rid),
+    );
+    r.snapshot = Some(snap);
+    r
+}
+
+/// A secondary rate limit answer (403), with `retry-after` when given.
+fn secondary_limited(shared: &Shared, rid: &str, retry_after: Option<u64>) -> Reply {
+    lock(&shared.stats).secondary_limit_hits += 1;
+    let mut r = Reply::json(StatusCode::FORBIDDEN, &secondary_body(rid));
+    if let Some(secs) = retry_after {
+        r.headers.push((header::RETRY_AFTER, secs.to_string()));
+    }
+    r
+}
+
+/// Past the faults: the token, then the secondary limits, then the server.
+async fn admit(
+    shared: &Arc<Shared>,
+    req: &Req,
+    auth: &Auth,
+    within_concurrency: bool,
+    body: &Bytes,
+    out: &mut Outcome,
+) -> Reply {
+    let cfg = &shared.config;
+    let bad_token = match auth {
         Auth::Bad => true,
         Auth::Token(t) => !cfg.tokens.is_empty() && !cfg.tokens.iter().any(|x| x == t),
         Auth::Anonymous => false,
     };
-    let reply = if let Some(r) = early {
-        r
-    } else if bad_token {
-        Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials")
-    } else if is_graphql && !caller.authed {
-        Reply::json(
+    if bad_token {
+        return Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials");
+    }
+    if req.is_graphql && !req.caller.authed {
+        return Reply::documented(
             StatusCode::UNAUTHORIZED,
-            &json!({
-                "message": "This endpoint requires you to be authenticated.",
-                "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
-                "status": "401",
-            }),
-        )
+            "This endpoint requires you to be authenticated.",
+            "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+        );
+    }
+    // Secondary limits: concurrency and points per minute (GET 1, other methods 5; GraphQL 1 per query).
+    let points = if req.is_graphql || req.method == Method::GET || req.method == Method::HEAD {
+        1
     } else {
-        // Secondary limits: concurrency and points per minute (GET 1, other methods 5; GraphQL 1 per query).
-        let points = if is_graphql || method == Method::GET || method == Method::HEAD {
-            1
-        } else {
-            5
-        };
-        let verdict = if within_concurrency {
-            lock(&shared.limiter).points(&caller.key, points, is_graphql, Instant::now())
-        } else {
-            ratelimit::Secondary::PointsPerMinute
-        };
-        match verdict {
-            ratelimit::Secondary::Ok => {
-                serve(
-                    &shared, &caller, &peer, &rid, &method, &path, &query, &body, bucket,
-                    is_graphql, &mut out,
-                )
-                .await
-            }
-            _ => {
-                lock(&shared.stats).secondary_limit_hits += 1;
-                let mut r = Reply::json(StatusCode::FORBIDDEN, &secondary_body(&rid));
-                if let Some(secs) = cfg.secondary_retry_after {
-                    r.headers.push((header::RETRY_AFTER, secs.to_string()));
-                }
-                r
-            }
-        }
+        5
     };
-    let response = finish(
-        &shared,
-        &caller,
-        bucket,
-        &rid,
-        &method,
-        &path,
-        &query,
-        &parts.headers,
-        reply,
-        &mut out,
-        now,
-    );
-    record(
-        &shared,
-        &template,
-        response.status().as_u16(),
-        &caller,
-        &out,
-    );
-    Ok(response)
+    let verdict = if within_concurrency {
+        lock(&shared.limiter).points(&req.caller.key, points, req.is_graphql, Instant::now())
+    } else {
+        ratelimit::Secondary::PointsPerMinute
+    };
+    match verdict {
+        ratelimit::Secondary::Ok => serve(shared, req, body, out).await,
+        ratelimit::Secondary::PointsPerMinute => {
+            secondary_limited(shared, &req.rid, cfg.secondary_retry_after)
+        }
+    }
 }
 
 /// Per-request bookkeeping threaded through the pipeline.
@@ -705,104 +775,43 @@ pub(crate) struct Outcome {
     pub partial: Option<f64>,
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the pipeline stage takes the request apart once"
-)]
-async fn serve(
-    shared: &Arc<Shared>,
-    caller: &Caller,
-    peer: &SocketAddr,
-    rid: &str,
-    method: &Method,
-    path: &str,
-    query: &str,
-    body: &Bytes,
-    bucket: Bucket,
-    is_graphql: bool,
-    out: &mut Outcome,
-) -> Reply {
-    let now = now_epoch();
-    if is_graphql {
-        return graphql::execute(shared, caller, body, out).await;
+async fn serve(shared: &Arc<Shared>, req: &Req, body: &Bytes, out: &mut Outcome) -> Reply {
+    if req.is_graphql {
+        return graphql::execute(shared, &req.caller, body, out).await;
     }
+    let now = now_epoch();
+    let caller = &req.caller;
     // Primary limit: refuse when the bucket is already empty (charging happens once we know about 304s).
-    let snap = lock(&shared.limiter).snapshot(&caller.key, bucket, caller.authed, now);
-    if snap.remaining == 0 && path != "/rate_limit" {
-        lock(&shared.stats).primary_limit_hits += 1;
-        let mut r = Reply::json(StatusCode::FORBIDDEN, &primary_body(caller, peer, rid));
-        r.snapshot = Some(snap);
-        return r;
+    let snap = lock(&shared.limiter).snapshot(&caller.key, req.bucket, caller.authed, now);
+    if snap.remaining == 0 && req.path != "/rate_limit" {
+        return primary_limited(shared, req, snap);
     }
     let world = shared.world();
     let ctx = rest::RestCtx {
         shared,
         world: &world,
         caller,
-        method,
-        path,
-        query,
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
         body,
     };
     rest::route(&ctx)
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the pipeline stage takes the request apart once"
-)]
+/// Turns a reply into the response: ETag and 304, rate charge and headers, link and body faults.
 fn finish(
     shared: &Arc<Shared>,
-    caller: &Caller,
-    bucket: Bucket,
-    rid: &str,
-    method: &Method,
-    path: &str,
-    query: &str,
+    req: &Req,
     headers: &HeaderMap,
     reply: Reply,
     out: &mut Outcome,
     now: i64,
 ) -> Response<Body> {
-    let mut etag = None;
-    let ok = reply.status.is_success();
-    if *method == Method::GET && ok {
-        let tag = match &reply.digest {
-            Some(d) => etag::compute(&caller.fingerprint, d),
-            None => etag::compute(&caller.fingerprint, &Sha256::digest(&reply.body)),
-        };
-        if let Some(inm) = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            && etag::matches(inm, &tag)
-        {
-            out.not_modified = true;
-        }
-        etag = Some(tag);
-    }
-    let limiter_free = reply.status == StatusCode::UNAUTHORIZED
-        || (reply.status == StatusCode::FORBIDDEN && reply.snapshot.is_some())
-        || secondary_hit(&reply);
+    let etag = etag_for(req, headers, &reply, out);
     let snap = match reply.snapshot {
         Some(s) => s,
-        None => {
-            let mut lim = lock(&shared.limiter);
-            let free = (out.not_modified && caller.authed)
-                || reply.cost == 0
-                || limiter_free
-                || reply.status.is_server_error();
-            if free {
-                lim.snapshot(&caller.key, bucket, caller.authed, now)
-            } else {
-                match lim.charge(&caller.key, bucket, caller.authed, reply.cost, now) {
-                    Ok(s) => {
-                        out.charged = Some((bucket, reply.cost));
-                        s
-                    }
-                    Err(s) => s,
-                }
-            }
-        }
+        None => charge(shared, req, &reply, out, now),
     };
     let status = if out.not_modified {
         StatusCode::NOT_MODIFIED
@@ -810,58 +819,14 @@ fn finish(
         reply.status
     };
     let mut builder = Response::builder().status(status);
-    let hm = builder.headers_mut();
-    if let Some(hm) = hm {
+    if let Some(hm) = builder.headers_mut() {
         let mut put = |k: HeaderName, v: &str| {
             if let Ok(v) = HeaderValue::from_str(v) {
                 hm.insert(k, v);
             }
         };
-        if !out.not_modified {
-            put(header::CONTENT_TYPE, "application/json; charset=utf-8");
-        }
-        put(
-            HeaderName::from_static("x-github-media-type"),
-            "github.v3; format=json",
-        );
-        put(HeaderName::from_static("x-github-request-id"), rid);
-        put(
-            HeaderName::from_static("x-ratelimit-limit"),
-            &snap.limit.to_string(),
-        );
-        put(
-            HeaderName::from_static("x-ratelimit-remaining"),
-            &snap.remaining.to_string(),
-        );
-        put(
-            HeaderName::from_static("x-ratelimit-used"),
-            &snap.used.to_string(),
-        );
-        put(
-            HeaderName::from_static("x-ratelimit-reset"),
-            &snap.reset.to_string(),
-        );
-        put(
-            HeaderName::from_static("x-ratelimit-resource"),
-            snap.bucket.name(),
-        );
-        put(
-            HeaderName::from_static("access-control-expose-headers"),
-            "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset",
-        );
-        put(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-        put(HeaderName::from_static("x-content-type-options"), "nosniff");
-        if caller.authed {
-            put(
-                HeaderName::from_static("x-oauth-scopes"),
-                "repo, read:org, admin:repo_hook",
-            );
-            put(HeaderName::from_static("x-accepted-oauth-scopes"), "repo");
-        }
-        if let Some(tag) = &etag {
-            put(header::ETAG, tag);
-            put(header::CACHE_CONTROL, "private, max-age=60, s-maxage=60");
-            put(header::VARY, "Accept, Authorization, Cookie, X-GitHub-OTP");
+        for (k, v) in standard_headers(req, &snap, etag.as_deref(), out.not_modified) {
+            put(k, &v);
         }
         for (k, v) in &reply.headers {
             if *k == header::LINK && out.link_fault.is_some() {
@@ -872,31 +837,7 @@ fn finish(
         if reply.paginated
             && let Some(f) = &out.link_fault
         {
-            let own = format!(
-                "{}{}{}{}",
-                shared.base,
-                path,
-                if query.is_empty() { "" } else { "?" },
-                query
-            );
-            let v = match f {
-                FaultKind::LinkForeign => {
-                    let existing = reply
-                        .headers
-                        .iter()
-                        .find(|(k, _)| *k == header::LINK)
-                        .map(|(_, v)| v.clone());
-                    match existing {
-                        Some(l) => l.replace(&shared.base, "https://api.github.com.evil.example"),
-                        None => format!(
-                            "<https://api.github.com.evil.example{path}?page=2>; rel=\"next\""
-                        ),
-                    }
-                }
-                FaultKind::LinkLoop => format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\""),
-                _ => format!("<{}{path}?page=2; rel=next, <<>>; rel=\"last", shared.base),
-            };
-            put(header::LINK, &v);
+            put(header::LINK, &faulty_link(shared, req, &reply, f));
         }
     }
     if out.not_modified {
@@ -908,45 +849,191 @@ fn finish(
     }
     match out.body_fault.take() {
         Some(FaultKind::Truncate) if !body.is_empty() => {
-            let full = body.len();
-            let half = body.slice(..full / 2);
-            // Send the head and half the body, let it reach the client, then abort the connection.
-            let stream = futures::stream::unfold(0u8, move |step| {
-                let half = half.clone();
-                async move {
-                    match step {
-                        0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
-                        1 => {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            Some((
-                                Err(std::io::Error::new(
-                                    std::io::ErrorKind::ConnectionAborted,
-                                    "truncated by fault injection",
-                                )),
-                                2,
-                            ))
-                        }
-                        _ => None,
-                    }
-                }
-            });
-            builder = builder.header(header::CONTENT_LENGTH, full.to_string());
-            builder.body(Body::from_stream(stream)).unwrap_or_default()
+            builder = builder.header(header::CONTENT_LENGTH, body.len().to_string());
+            builder.body(truncated(body)).unwrap_or_default()
         }
         Some(FaultKind::SlowBody { bytes_per_sec }) => {
-            let chunk = (bytes_per_sec / 10).max(1) as usize;
-            let stream = futures::stream::unfold(body, move |b| async move {
-                if b.is_empty() {
-                    return None;
-                }
-                let n = chunk.min(b.len());
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                Some((Ok::<Bytes, Infallible>(b.slice(..n)), b.slice(n..)))
-            });
-            builder.body(Body::from_stream(stream)).unwrap_or_default()
+            builder.body(slow(body, bytes_per_sec)).unwrap_or_default()
         }
         _ => builder.body(Body::from(body)).unwrap_or_default(),
     }
+}
+
+/// The ETag of a successful GET; marks `out.not_modified` when `If-None-Match` matches it.
+fn etag_for(req: &Req, headers: &HeaderMap, reply: &Reply, out: &mut Outcome) -> Option<String> {
+    if req.method != Method::GET || !reply.status.is_success() {
+        return None;
+    }
+    let fp = &req.caller.fingerprint;
+    let tag = match &reply.digest {
+        Some(d) => etag::compute(fp, d),
+        None => etag::compute(fp, &Sha256::digest(&reply.body)),
+    };
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        && etag::matches(inm, &tag)
+    {
+        out.not_modified = true;
+    }
+    Some(tag)
+}
+
+/// Charges a reply that did not charge itself, unless it is free: authenticated 304s, cost 0,
+/// 401s, secondary limits and server errors. Returns the bucket's state after.
+fn charge(
+    shared: &Shared,
+    req: &Req,
+    reply: &Reply,
+    out: &mut Outcome,
+    now: i64,
+) -> ratelimit::Snapshot {
+    let (caller, bucket) = (&req.caller, req.bucket);
+    let mut lim = lock(&shared.limiter);
+    let free = (out.not_modified && caller.authed)
+        || reply.cost == 0
+        || reply.status == StatusCode::UNAUTHORIZED
+        || secondary_hit(reply)
+        || reply.status.is_server_error();
+    if free {
+        return lim.snapshot(&caller.key, bucket, caller.authed, now);
+    }
+    match lim.charge(&caller.key, bucket, caller.authed, reply.cost, now) {
+        Ok(s) => {
+            out.charged = Some((bucket, reply.cost));
+            s
+        }
+        Err(s) => s,
+    }
+}
+
+/// The headers GitHub sends with every answer: media type, request id, rate state, CORS,
+/// OAuth scopes for token callers and the caching headers when there is an ETag.
+fn standard_headers(
+    req: &Req,
+    snap: &ratelimit::Snapshot,
+    etag: Option<&str>,
+    not_modified: bool,
+) -> Vec<(HeaderName, String)> {
+    let named = HeaderName::from_static;
+    let mut v = Vec::with_capacity(18);
+    if !not_modified {
+        v.push((
+            header::CONTENT_TYPE,
+            "application/json; charset=utf-8".into(),
+        ));
+    }
+    v.extend([
+        (
+            named("x-github-media-type"),
+            "github.v3; format=json".into(),
+        ),
+        (named("x-github-request-id"), req.rid.clone()),
+        (named("x-ratelimit-limit"), snap.limit.to_string()),
+        (named("x-ratelimit-remaining"), snap.remaining.to_string()),
+        (named("x-ratelimit-used"), snap.used.to_string()),
+        (named("x-ratelimit-reset"), snap.reset.to_string()),
+        (named("x-ratelimit-resource"), snap.bucket.name().into()),
+        (
+            named("access-control-expose-headers"),
+            EXPOSED_HEADERS.into(),
+        ),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".into()),
+        (named("x-content-type-options"), "nosniff".into()),
+    ]);
+    if req.caller.authed {
+        v.extend([
+            (
+                named("x-oauth-scopes"),
+                "repo, read:org, admin:repo_hook".into(),
+            ),
+            (named("x-accepted-oauth-scopes"), "repo".into()),
+        ]);
+    }
+    if let Some(tag) = etag {
+        v.extend([
+            (header::ETAG, tag.to_string()),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=60, s-maxage=60".into(),
+            ),
+            (
+                header::VARY,
+                "Accept, Authorization, Cookie, X-GitHub-OTP".into(),
+            ),
+        ]);
+    }
+    v
+}
+
+const EXPOSED_HEADERS: &str = "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset";
+
+/// The `Link` header a `link_*` fault sends instead of the real one.
+fn faulty_link(shared: &Shared, req: &Req, reply: &Reply, f: &FaultKind) -> String {
+    let (base, path, query) = (&shared.base, &req.path, &req.query);
+    match f {
+        FaultKind::LinkForeign => {
+            let existing = reply
+                .headers
+                .iter()
+                .find(|(k, _)| *k == header::LINK)
+                .map(|(_, v)| v.clone());
+            match existing {
+                Some(l) => l.replace(base.as_str(), "https://api.github.com.evil.example"),
+                None => {
+                    format!("<https://api.github.com.evil.example{path}?page=2>; rel=\"next\"")
+                }
+            }
+        }
+        FaultKind::LinkLoop => {
+            let own = format!(
+                "{base}{path}{}{query}",
+                if query.is_empty() { "" } else { "?" }
+            );
+            format!("<{own}>; rel=\"next\", <{own}>; rel=\"last\"")
+        }
+        _ => format!("<{base}{path}?page=2; rel=next, <<>>; rel=\"last"),
+    }
+}
+
+/// The `truncate` fault's body: the head and half the body reach the client, then the
+/// connection is aborted.
+fn truncated(body: Bytes) -> Body {
+    let half = body.slice(..body.len() / 2);
+    let stream = futures::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                1 => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Some((
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::ConnectionAborted,
+                            "truncated by fault injection",
+                        )),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// The `slow_body` fault's body: a tenth of `bytes_per_sec` every 100 ms.
+fn slow(body: Bytes, bytes_per_sec: u64) -> Body {
+    let chunk = (bytes_per_sec / 10).max(1) as usize;
+    let stream = futures::stream::unfold(body, move |b| async move {
+        if b.is_empty() {
+            return None;
+        }
+        let n = chunk.min(b.len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Some((Ok::<Bytes, Infallible>(b.slice(..n)), b.slice(n..)))
+    });
+    Body::from_stream(stream)
 }
 
 fn secondary_hit(reply: &Reply) -> bool {
@@ -1022,40 +1109,47 @@ async fn admin(
             Err(e) => json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": e})),
         },
         ("POST", "mutate") => {
-            let parsed: Result<Vec<Mutation>, _> = match serde_json::from_slice::<Value>(&body) {
-                Ok(v @ Value::Array(_)) => serde_json::from_value(v),
-                Ok(v) => serde_json::from_value(v).map(|m| vec![m]),
-                Err(e) => Err(e),
-            };
-            let ms = match parsed {
-                Ok(ms) => ms,
-                Err(e) => {
-                    return json_resp(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        json!({"message": format!("bad mutation: {e}")}),
-                    );
-                }
-            };
-            let mut applied = Vec::new();
-            for m in &ms {
-                match shared.apply(m) {
-                    Ok(a) => applied.push(serde_json::to_value(&a).unwrap_or_default()),
-                    Err(e @ MutateError::NoRepo(_)) => {
-                        return json_resp(StatusCode::NOT_FOUND, json!({"message": e.to_string()}));
-                    }
-                    Err(e) => {
-                        return json_resp(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            json!({"message": e.to_string()}),
-                        );
-                    }
-                }
-            }
-            json_resp(StatusCode::OK, json!({"ok": true, "applied": applied}))
+            let (status, v) = admin_mutate(shared, &body);
+            json_resp(status, v)
         }
         _ => json_resp(
             StatusCode::NOT_FOUND,
             json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults"]}),
         ),
     }
+}
+
+/// `POST /_fakehub/mutate`: one mutation or a list, applied in order until one fails.
+fn admin_mutate(shared: &Arc<Shared>, body: &[u8]) -> (StatusCode, Value) {
+    let parsed: Result<Vec<Mutation>, _> = match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Array(_)) => serde_json::from_value(v),
+        Ok(v) => serde_json::from_value(v).map(|m| vec![m]),
+        Err(e) => Err(e),
+    };
+    let ms = match parsed {
+        Ok(ms) => ms,
+        Err(e) => {
+            let message = format!("bad mutation: {e}");
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"message": message}),
+            );
+        }
+    };
+    let mut applied = Vec::new();
+    for m in &ms {
+        match shared.apply(m) {
+            Ok(a) => applied.push(serde_json::to_value(&a).unwrap_or_default()),
+            Err(e @ MutateError::NoRepo(_)) => {
+                return (StatusCode::NOT_FOUND, json!({"message": e.to_string()}));
+            }
+            Err(e) => {
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    json!({"message": e.to_string()}),
+                );
+            }
+        }
+    }
+    (StatusCode::OK, json!({"ok": true, "applied": applied}))
 }

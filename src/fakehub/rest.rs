@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use sha2::Digest;
 
 use super::bodies::Ctx;
-use super::data::{AccountKind, Detail, Hook, OCTOCAT, Repo, World};
+use super::data::{AccountKind, Commit, Detail, Hook, OCTOCAT, ORG, Repo, World};
 use super::{Caller, Reply, Shared, now_epoch};
 
 pub(crate) struct RestCtx<'a> {
@@ -150,6 +150,12 @@ impl RestCtx<'_> {
         (start..end, Some(links.join(", ")))
     }
 
+    /// One page of `items` as a JSON list with its `Link` header, each rendered by `render`.
+    fn paged<T>(&self, items: &[T], link_path: &str, render: impl FnMut(&T) -> Value) -> Reply {
+        let (range, link) = self.page(items.len(), link_path);
+        self.list(items[range].iter().map(render).collect(), link)
+    }
+
     fn list(&self, items: Vec<Value>, link: Option<String>) -> Reply {
         let mut r = Reply::ok(&Value::Array(items));
         r.paginated = true;
@@ -157,6 +163,15 @@ impl RestCtx<'_> {
             r.headers.push((header::LINK, l));
         }
         r
+    }
+
+    /// Runs `serve` for authenticated callers; anonymous ones get GitHub's 401.
+    fn authed_only(&self, serve: impl FnOnce() -> Reply) -> Reply {
+        if self.caller.authed {
+            serve()
+        } else {
+            Reply::error(StatusCode::UNAUTHORIZED, "Requires authentication")
+        }
     }
 
     fn visible(&self, r: &Repo) -> bool {
@@ -175,112 +190,95 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let get = *ctx.method == Method::GET || *ctx.method == Method::HEAD;
     let w = ctx.world;
+    let of_kind = |a: Option<usize>, kind: AccountKind| a.filter(|a| w.accounts[*a].kind == kind);
+    let (user, org) = (AccountKind::User, AccountKind::Organization);
     match segs.as_slice() {
-        ["user"] if get => {
-            if !ctx.caller.authed {
-                return Reply::error(StatusCode::UNAUTHORIZED, "Requires authentication");
-            }
-            Reply::ok(&ctx.bodies().authenticated_user())
+        ["user"] if get => ctx.authed_only(|| Reply::ok(&ctx.bodies().authenticated_user())),
+        ["user", "repos"] if get => ctx.authed_only(|| own_repos(ctx)),
+        ["users", login, "repos"] if get => {
+            of_kind(w.account(login), user).map_or_else(Reply::not_found, |a| user_repos(ctx, a))
         }
-        ["user", "repos"] if get => {
-            if !ctx.caller.authed {
-                return Reply::error(StatusCode::UNAUTHORIZED, "Requires authentication");
-            }
-            let repos: Vec<&Arc<Repo>> = w
-                .repos
-                .iter()
-                .filter(|r| !r.deleted && (r.owner == OCTOCAT || r.owner == 0))
-                .collect();
-            repo_list(ctx, repos, "full_name", "/user/repos".into())
+        ["user", id, "repos"] if get => {
+            account_by_id(w, id).map_or_else(Reply::not_found, |a| user_repos(ctx, a))
         }
-        ["users", login, "repos"] if get => match w.account(login) {
-            Some(a) if w.accounts[a].kind == AccountKind::User => {
-                let repos = w
-                    .repos
-                    .iter()
-                    .filter(|r| r.owner == a && !r.deleted && !r.private)
-                    .collect();
-                repo_list(
-                    ctx,
-                    repos,
-                    "full_name",
-                    format!("/user/{}/repos", w.accounts[a].id),
-                )
-            }
-            _ => Reply::not_found(),
-        },
-        ["user", id, "repos"] if get => match id
-            .parse::<u64>()
-            .ok()
-            .and_then(|id| w.accounts.iter().position(|a| a.id == id))
-        {
-            Some(a) => {
-                let repos = w
-                    .repos
-                    .iter()
-                    .filter(|r| r.owner == a && !r.deleted && !r.private)
-                    .collect();
-                repo_list(
-                    ctx,
-                    repos,
-                    "full_name",
-                    format!("/user/{}/repos", w.accounts[a].id),
-                )
-            }
-            None => Reply::not_found(),
-        },
-        ["orgs", login, "repos"] if get => match w.account(login) {
-            Some(a) if w.accounts[a].kind == AccountKind::Organization => org_repos(ctx, a),
-            _ => Reply::not_found(),
-        },
+        ["orgs", login, "repos"] if get => {
+            of_kind(w.account(login), org).map_or_else(Reply::not_found, |a| org_repos(ctx, a))
+        }
         ["organizations", id, "repos"] if get => {
-            match id
-                .parse::<u64>()
-                .ok()
-                .and_then(|id| w.accounts.iter().position(|a| a.id == id))
-            {
-                Some(a) if w.accounts[a].kind == AccountKind::Organization => org_repos(ctx, a),
-                _ => Reply::not_found(),
-            }
+            of_kind(account_by_id(w, id), org).map_or_else(Reply::not_found, |a| org_repos(ctx, a))
         }
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
-        ["repos", owner, name, rest @ ..] => match w.find(owner, name).filter(|r| ctx.visible(r)) {
+        ["repos", owner, name, rest @ ..] => repo_by_name(ctx, owner, name, rest),
+        ["repositories", id, rest @ ..] => match id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| w.find_id(id))
+            .filter(|r| ctx.visible(r))
+        {
             Some(r) => repo_route(ctx, &r, rest),
-            None => match w.find_renamed(owner, name).filter(|r| ctx.visible(r)) {
-                Some(r) => {
-                    let mut loc = format!("{}/repositories/{}", ctx.shared.base, r.id);
-                    for s in rest {
-                        loc.push('/');
-                        loc.push_str(s);
-                    }
-                    if !ctx.query.is_empty() {
-                        loc.push('?');
-                        loc.push_str(ctx.query);
-                    }
-                    let mut reply = Reply::json(
-                        StatusCode::MOVED_PERMANENTLY,
-                        &json!({"message": "Moved Permanently", "url": loc, "documentation_url": "https://docs.github.com/v3/#http-redirects"}),
-                    );
-                    reply.headers.push((header::LOCATION, loc));
-                    reply
-                }
-                None => Reply::not_found(),
-            },
+            None => Reply::not_found(),
         },
-        ["repositories", id, rest @ ..] => {
-            match id
-                .parse::<u64>()
-                .ok()
-                .and_then(|id| w.find_id(id))
-                .filter(|r| ctx.visible(r))
-            {
-                Some(r) => repo_route(ctx, &r, rest),
-                None => Reply::not_found(),
-            }
-        }
         _ => Reply::not_found(),
     }
+}
+
+fn account_by_id(w: &World, id: &str) -> Option<usize> {
+    let id = id.parse::<u64>().ok()?;
+    w.accounts.iter().position(|a| a.id == id)
+}
+
+/// `/repos/{owner}/{name}/...`: the repo, or a 301 to `/repositories/{id}/...` if it was renamed.
+fn repo_by_name(ctx: &RestCtx<'_>, owner: &str, name: &str, rest: &[&str]) -> Reply {
+    let w = ctx.world;
+    if let Some(r) = w.find(owner, name).filter(|r| ctx.visible(r)) {
+        return repo_route(ctx, &r, rest);
+    }
+    let Some(r) = w.find_renamed(owner, name).filter(|r| ctx.visible(r)) else {
+        return Reply::not_found();
+    };
+    let mut loc = format!("{}/repositories/{}", ctx.shared.base, r.id);
+    for s in rest {
+        loc.push('/');
+        loc.push_str(s);
+    }
+    if !ctx.query.is_empty() {
+        loc.push('?');
+        loc.push_str(ctx.query);
+    }
+    let mut reply = Reply::json(
+        StatusCode::MOVED_PERMANENTLY,
+        &json!({"message": "Moved Permanently", "url": loc, "documentation_url": "https://docs.github.com/v3/#http-redirects"}),
+    );
+    reply.headers.push((header::LOCATION, loc));
+    reply
+}
+
+/// `GET /user/repos`: the authenticated user's repos, octocat's and the org's.
+fn own_repos(ctx: &RestCtx<'_>) -> Reply {
+    let repos: Vec<&Arc<Repo>> = ctx
+        .world
+        .repos
+        .iter()
+        .filter(|r| !r.deleted && (r.owner == OCTOCAT || r.owner == ORG))
+        .collect();
+    repo_list(ctx, repos, "full_name", "/user/repos".into())
+}
+
+/// A user's public repos (`/users/{login}/repos`, `/user/{id}/repos`); links use the id.
+fn user_repos(ctx: &RestCtx<'_>, user: usize) -> Reply {
+    let w = ctx.world;
+    let repos = w
+        .repos
+        .iter()
+        .filter(|r| r.owner == user && !r.deleted && !r.private)
+        .collect();
+    repo_list(
+        ctx,
+        repos,
+        "full_name",
+        format!("/user/{}/repos", w.accounts[user].id),
+    )
 }
 
 fn sort_repos(ctx: &RestCtx<'_>, repos: &mut [&Arc<Repo>], default_sort: &str) {
@@ -320,15 +318,8 @@ fn repo_list(
     link_path: String,
 ) -> Reply {
     sort_repos(ctx, &mut repos, default_sort);
-    let (range, link) = ctx.page(repos.len(), &link_path);
     let b = ctx.bodies();
-    let items = repos[range].iter().map(|r| list_repo(&b, r)).collect();
-    ctx.list(items, link)
-}
-
-/// Repos in lists carry the full shape minus what only the single-repo GET has.
-fn list_repo(b: &Ctx<'_>, r: &Repo) -> Value {
-    b.repo_listed(r)
+    ctx.paged(&repos, &link_path, |r| b.repo_listed(r))
 }
 
 fn org_repos(ctx: &RestCtx<'_>, org: usize) -> Reply {
@@ -483,205 +474,226 @@ fn rate_limit(ctx: &RestCtx<'_>) -> Reply {
 }
 
 fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
-    let w = ctx.world;
-    let seed = w.seed;
-    let b = ctx.bodies();
+    let q = RepoReq {
+        ctx,
+        r,
+        detail: ctx.world.detail(r),
+        b: ctx.bodies(),
+    };
+    let (b, d) = (&q.b, &q.detail);
     let get = *ctx.method == Method::GET || *ctx.method == Method::HEAD;
-    let detail = w.detail(r);
-    let sub_base = format!("/repositories/{}", r.id);
-    let total = r.total_commits();
     match rest {
-        [] if get && r.parent.is_none() => {
-            // The hot path of every poller: serialize once per repo version and caller kind.
-            // (Forks embed their parent, which can change on its own, so they are not cached.)
-            let slot = &r.body_cache[usize::from(ctx.caller.authed)];
-            let (body, digest) = slot
-                .get_or_init(|| {
-                    let bytes =
-                        Bytes::from(serde_json::to_vec(&b.repo(r, true)).unwrap_or_default());
-                    let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-                    (bytes, digest)
-                })
-                .clone();
-            let mut reply = Reply::ok(&Value::Null);
-            reply.body = body;
-            reply.digest = Some(digest);
-            reply
-        }
+        [] if get && r.parent.is_none() => q.cached_repo(),
         [] if get => Reply::ok(&b.repo(r, true)),
-        ["branches"] if get => {
-            let protected_only = ctx.param("protected").as_deref() == Some("true");
-            let mut branches: Vec<_> = detail
-                .branches
+        ["branches"] if get => q.branches(),
+        ["branches", name] if get => q.branch(name),
+        ["commits"] if get => q.commits(),
+        ["commits", reference] if get => q.commit(reference),
+        ["pulls"] if get => q.pulls(),
+        ["issues"] if get => q.issues(),
+        ["releases"] if get => q.paged(&releases_newest_first(d), "releases", |rel| {
+            b.release(r, rel)
+        }),
+        ["releases", "latest"] if get => q.latest_release(),
+        ["tags"] if get => q.tags(),
+        ["languages"] if get => Reply::ok(&Value::Object(
+            d.languages
                 .iter()
-                .filter(|x| !protected_only || x.protected)
-                .collect();
-            branches.sort_by(|a, b| a.name.cmp(&b.name));
-            let (range, link) = ctx.page(branches.len(), &format!("{sub_base}/branches"));
-            let items = branches[range]
-                .iter()
-                .map(|br| {
-                    let sha = r.sha_at(seed, r.branch_head(br)).unwrap_or_default();
-                    b.branch_short(r, &br.name, &sha, br.protected)
-                })
-                .collect();
-            ctx.list(items, link)
-        }
-        ["branches", name] if get => match detail.branches.iter().find(|x| x.name == *name) {
-            Some(br) => match r.commit_at(seed, w.accounts.len(), r.branch_head(br)) {
-                Some(c) => Reply::ok(&b.branch_full(r, &br.name, &c, br.protected)),
-                None => Reply::not_found(),
-            },
-            None => Reply::json(
-                StatusCode::NOT_FOUND,
-                &json!({"message": "Branch not found", "documentation_url": "https://docs.github.com/rest/branches/branches#get-a-branch", "status": "404"}),
-            ),
-        },
-        ["commits"] if get => {
-            let head = match ctx.param("sha") {
-                Some(s) => match r.resolve_ref(seed, &detail, &s) {
-                    Some(p) => p,
-                    None => {
-                        return Reply::json(
-                            StatusCode::NOT_FOUND,
-                            &json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#list-commits", "status": "404"}),
-                        );
-                    }
-                },
-                None => total.saturating_sub(1),
-            };
-            let since = ctx.param("since").and_then(|s| parse_time(&s));
-            let until = ctx.param("until").and_then(|s| parse_time(&s));
-            let positions: Vec<u32> = (0..=head)
-                .rev()
-                .filter(|p| {
-                    let c_time = commit_time(r, *p);
-                    since.is_none_or(|s| c_time >= s) && until.is_none_or(|u| c_time <= u)
-                })
-                .collect();
-            let (range, link) = ctx.page(positions.len(), &format!("{sub_base}/commits"));
-            let items = positions[range]
-                .iter()
-                .filter_map(|p| r.commit_at(seed, w.accounts.len(), *p))
-                .map(|c| b.commit(r, &c, false))
-                .collect();
-            ctx.list(items, link)
-        }
-        ["commits", reference] if get => match r
-            .resolve_ref(seed, &detail, reference)
-            .and_then(|p| r.commit_at(seed, w.accounts.len(), p))
-        {
-            Some(c) => Reply::ok(&b.commit(r, &c, true)),
-            None => Reply::json(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &json!({"message": format!("No commit found for SHA: {reference}"), "documentation_url": "https://docs.github.com/rest/commits/commits#get-a-commit", "status": "422"}),
-            ),
-        },
-        ["pulls"] if get => {
-            let state = ctx.param("state").unwrap_or_else(|| "open".into());
-            let mut items: Vec<_> = detail
-                .items
-                .iter()
-                .filter(|i| i.is_pr && state_ok(&state, i.open))
-                .collect();
-            sort_items(ctx, &mut items);
-            let (range, link) = ctx.page(items.len(), &format!("{sub_base}/pulls"));
-            let base_sha = r.sha_at(seed, total.saturating_sub(1)).unwrap_or_default();
-            let out = items[range]
-                .iter()
-                .map(|it| {
-                    let head_sha =
-                        super::data::commit_sha(seed, r.id ^ 0x5052, it.number, it.number);
-                    b.pull(r, it, &head_sha, &base_sha)
-                })
-                .collect();
-            ctx.list(out, link)
-        }
-        ["issues"] if get => {
-            let state = ctx.param("state").unwrap_or_else(|| "open".into());
-            let since = ctx.param("since").and_then(|s| parse_time(&s));
-            let mut items: Vec<_> = detail
-                .items
-                .iter()
-                .filter(|i| state_ok(&state, i.open) && since.is_none_or(|s| i.updated_at >= s))
-                .collect();
-            sort_items(ctx, &mut items);
-            let (range, link) = ctx.page(items.len(), &format!("{sub_base}/issues"));
-            let out = items[range].iter().map(|it| b.issue(r, it)).collect();
-            ctx.list(out, link)
-        }
-        ["releases"] if get => {
-            let rels = releases_newest_first(&detail);
-            let (range, link) = ctx.page(rels.len(), &format!("{sub_base}/releases"));
-            let out = rels[range].iter().map(|rel| b.release(r, rel)).collect();
-            ctx.list(out, link)
-        }
-        ["releases", "latest"] if get => match latest_release(&detail) {
-            Some(rel) => Reply::ok(&b.release(r, rel)),
-            None => Reply::json(
-                StatusCode::NOT_FOUND,
-                &json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/releases/releases#get-the-latest-release", "status": "404"}),
-            ),
-        },
-        ["tags"] if get => {
-            let rels = releases_newest_first(&detail);
-            let (range, link) = ctx.page(rels.len(), &format!("{sub_base}/tags"));
-            let api = b.repo_api(r);
-            let out = rels[range]
-                .iter()
-                .map(|rel| {
-                    let sha = r.sha_at(seed, total.saturating_sub(1)).unwrap_or_default();
-                    json!({
-                        "name": rel.tag, "commit": {"sha": sha, "url": format!("{api}/commits/{sha}")},
-                        "zipball_url": format!("{api}/zipball/refs/tags/{}", rel.tag),
-                        "tarball_url": format!("{api}/tarball/refs/tags/{}", rel.tag),
-                        "node_id": super::data::node_id("REF_kwDO", rel.id),
-                    })
-                })
-                .collect();
-            ctx.list(out, link)
-        }
-        ["languages"] if get => {
-            let mut m = Map::new();
-            for (name, bytes) in &detail.languages {
-                m.insert((*name).into(), json!(bytes));
-            }
-            Reply::ok(&Value::Object(m))
-        }
+                .map(|(name, bytes)| ((*name).to_string(), json!(bytes)))
+                .collect(),
+        )),
         ["topics"] if get => Reply::ok(&json!({"names": r.topics})),
-        ["contributors"] if get => {
-            let (range, link) = ctx.page(
-                detail.contributors.len(),
-                &format!("{sub_base}/contributors"),
-            );
-            let out = detail.contributors[range]
-                .iter()
-                .map(|(u, n)| {
-                    let mut v = b.user(*u);
-                    v["contributions"] = json!(n);
-                    v
-                })
-                .collect();
-            ctx.list(out, link)
+        ["contributors"] if get => q.paged(&d.contributors, "contributors", |(u, n)| {
+            let mut v = b.user(*u);
+            v["contributions"] = json!(n);
+            v
+        }),
+        ["stats", "participation"] if get => {
+            Reply::ok(&json!({"all": d.participation_all, "owner": d.participation_owner}))
         }
-        ["stats", "participation"] if get => Reply::ok(
-            &json!({"all": detail.participation_all, "owner": detail.participation_owner}),
-        ),
-        ["events"] if get => {
-            let (range, link) = ctx.page(detail.events.len(), &format!("{sub_base}/events"));
-            let out = detail.events[range].iter().map(|e| b.event(r, e)).collect();
-            ctx.list(out, link)
-        }
-        ["hooks"] if get => {
-            if !ctx.caller.authed {
-                return Reply::error(StatusCode::UNAUTHORIZED, "Requires authentication");
-            }
-            let (range, link) = ctx.page(r.hooks.len(), &format!("{sub_base}/hooks"));
-            let out = r.hooks[range].iter().map(|h| b.hook(r, h)).collect();
-            ctx.list(out, link)
-        }
-        ["hooks"] if *ctx.method == Method::POST => create_hook(ctx, r),
+        ["events"] if get => q.paged(&d.events, "events", |e| b.event(r, e)),
+        ["hooks"] if get => ctx.authed_only(|| q.paged(&r.hooks, "hooks", |h| b.hook(r, h))),
+        ["hooks"] if *ctx.method == Method::POST => ctx.authed_only(|| create_hook(ctx, r)),
         _ => Reply::not_found(),
+    }
+}
+
+/// One request on one repository: what the `/repos/{owner}/{repo}/...` handlers share.
+struct RepoReq<'a> {
+    ctx: &'a RestCtx<'a>,
+    r: &'a Arc<Repo>,
+    detail: Arc<Detail>,
+    b: Ctx<'a>,
+}
+
+impl RepoReq<'_> {
+    fn seed(&self) -> u64 {
+        self.ctx.world.seed
+    }
+
+    fn commit_at(&self, pos: u32) -> Option<Commit> {
+        self.r
+            .commit_at(self.seed(), self.ctx.world.accounts.len(), pos)
+    }
+
+    /// Where a sub-list links to: `/repositories/{id}/{sub}`, as GitHub does.
+    fn link_path(&self, sub: &str) -> String {
+        format!("/repositories/{}/{sub}", self.r.id)
+    }
+
+    fn paged<T>(&self, items: &[T], sub: &str, render: impl FnMut(&T) -> Value) -> Reply {
+        self.ctx.paged(items, &self.link_path(sub), render)
+    }
+
+    /// `GET /repos/{o}/{r}`, the hot path of every poller: serialized once per repo version and
+    /// caller kind. (Forks embed their parent, which can change on its own, so they are not cached.)
+    fn cached_repo(&self) -> Reply {
+        let slot = &self.r.body_cache[usize::from(self.ctx.caller.authed)];
+        let (body, digest) = slot
+            .get_or_init(|| {
+                let bytes =
+                    Bytes::from(serde_json::to_vec(&self.b.repo(self.r, true)).unwrap_or_default());
+                let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+                (bytes, digest)
+            })
+            .clone();
+        let mut reply = Reply::ok(&Value::Null);
+        reply.body = body;
+        reply.digest = Some(digest);
+        reply
+    }
+
+    fn branches(&self) -> Reply {
+        let protected_only = self.ctx.param("protected").as_deref() == Some("true");
+        let mut branches: Vec<_> = self
+            .detail
+            .branches
+            .iter()
+            .filter(|x| !protected_only || x.protected)
+            .collect();
+        branches.sort_by(|a, b| a.name.cmp(&b.name));
+        self.paged(&branches, "branches", |br| {
+            let sha = self
+                .r
+                .sha_at(self.seed(), self.r.branch_head(br))
+                .unwrap_or_default();
+            self.b.branch_short(self.r, &br.name, &sha, br.protected)
+        })
+    }
+
+    fn branch(&self, name: &str) -> Reply {
+        let Some(br) = self.detail.branches.iter().find(|x| x.name == name) else {
+            return Reply::documented(
+                StatusCode::NOT_FOUND,
+                "Branch not found",
+                "https://docs.github.com/rest/branches/branches#get-a-branch",
+            );
+        };
+        match self.commit_at(self.r.branch_head(br)) {
+            Some(c) => Reply::ok(&self.b.branch_full(self.r, &br.name, &c, br.protected)),
+            None => Reply::not_found(),
+        }
+    }
+
+    /// `GET /commits`: newest first from `sha` (default: the tip), within `since`..`until`.
+    fn commits(&self) -> Reply {
+        let r = self.r;
+        let head = match self.ctx.param("sha") {
+            Some(s) => match r.resolve_ref(self.seed(), &self.detail, &s) {
+                Some(p) => p,
+                None => {
+                    return Reply::documented(
+                        StatusCode::NOT_FOUND,
+                        "Not Found",
+                        "https://docs.github.com/rest/commits/commits#list-commits",
+                    );
+                }
+            },
+            None => r.total_commits().saturating_sub(1),
+        };
+        let since = self.ctx.param("since").and_then(|s| parse_time(&s));
+        let until = self.ctx.param("until").and_then(|s| parse_time(&s));
+        let positions: Vec<u32> = (0..=head)
+            .rev()
+            .filter(|p| {
+                let c_time = commit_time(r, *p);
+                since.is_none_or(|s| c_time >= s) && until.is_none_or(|u| c_time <= u)
+            })
+            .collect();
+        let (range, link) = self.ctx.page(positions.len(), &self.link_path("commits"));
+        let items = positions[range]
+            .iter()
+            .filter_map(|p| self.commit_at(*p))
+            .map(|c| self.b.commit(r, &c, false))
+            .collect();
+        self.ctx.list(items, link)
+    }
+
+    fn commit(&self, reference: &str) -> Reply {
+        match self
+            .r
+            .resolve_ref(self.seed(), &self.detail, reference)
+            .and_then(|p| self.commit_at(p))
+        {
+            Some(c) => Reply::ok(&self.b.commit(self.r, &c, true)),
+            None => Reply::documented(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("No commit found for SHA: {reference}"),
+                "https://docs.github.com/rest/commits/commits#get-a-commit",
+            ),
+        }
+    }
+
+    fn pulls(&self) -> Reply {
+        let state = self.ctx.param("state").unwrap_or_else(|| "open".into());
+        let mut items: Vec<_> = self
+            .detail
+            .items
+            .iter()
+            .filter(|i| i.is_pr && state_ok(&state, i.open))
+            .collect();
+        sort_items(self.ctx, &mut items);
+        self.paged(&items, "pulls", |it| self.b.pull(self.r, it))
+    }
+
+    /// `GET /issues`: issues and pull requests alike, as GitHub lists them.
+    fn issues(&self) -> Reply {
+        let state = self.ctx.param("state").unwrap_or_else(|| "open".into());
+        let since = self.ctx.param("since").and_then(|s| parse_time(&s));
+        let mut items: Vec<_> = self
+            .detail
+            .items
+            .iter()
+            .filter(|i| state_ok(&state, i.open) && since.is_none_or(|s| i.updated_at >= s))
+            .collect();
+        sort_items(self.ctx, &mut items);
+        self.paged(&items, "issues", |it| self.b.issue(self.r, it))
+    }
+
+    fn latest_release(&self) -> Reply {
+        match latest_release(&self.detail) {
+            Some(rel) => Reply::ok(&self.b.release(self.r, rel)),
+            None => Reply::documented(
+                StatusCode::NOT_FOUND,
+                "Not Found",
+                "https://docs.github.com/rest/releases/releases#get-the-latest-release",
+            ),
+        }
+    }
+
+    /// `GET /tags`: one tag per release, all on the mainline tip.
+    fn tags(&self) -> Reply {
+        let rels = releases_newest_first(&self.detail);
+        let api = self.b.repo_api(self.r);
+        let sha = self.r.tip_sha(self.seed());
+        self.paged(&rels, "tags", |rel| {
+            json!({
+                "name": rel.tag, "commit": {"sha": sha, "url": format!("{api}/commits/{sha}")},
+                "zipball_url": format!("{api}/zipball/refs/tags/{}", rel.tag),
+                "tarball_url": format!("{api}/tarball/refs/tags/{}", rel.tag),
+                "node_id": super::data::node_id("REF_kwDO", rel.id),
+            })
+        })
     }
 }
 
@@ -738,9 +750,6 @@ pub fn latest_release(d: &Detail) -> Option<&super::data::Release> {
 }
 
 fn create_hook(ctx: &RestCtx<'_>, r: &Arc<Repo>) -> Reply {
-    if !ctx.caller.authed {
-        return Reply::error(StatusCode::UNAUTHORIZED, "Requires authentication");
-    }
     let invalid = |message: &str| {
         Reply::json(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -748,9 +757,10 @@ fn create_hook(ctx: &RestCtx<'_>, r: &Arc<Repo>) -> Reply {
         )
     };
     let Ok(v) = serde_json::from_slice::<Value>(ctx.body) else {
-        return Reply::json(
+        return Reply::documented(
             StatusCode::BAD_REQUEST,
-            &json!({"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook", "status": "400"}),
+            "Problems parsing JSON",
+            "https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook",
         );
     };
     let Some(url) = v.pointer("/config/url").and_then(Value::as_str) else {

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::bodies::{Ctx, iso};
-use super::data::{AccountKind, Applied, Hook, OCTOCAT, PayloadKind, Repo, World};
+use super::bodies::{Ctx, iso, merge};
+use super::data::{AccountKind, Applied, Hook, Item, OCTOCAT, PayloadKind, Pushed, Repo, World};
 use super::{Shared, lock};
 
 /// `sha256=<hex HMAC-SHA256(secret, body)>`, GitHub's `X-Hub-Signature-256`.
@@ -124,128 +124,104 @@ pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value
         world,
         authed: true,
     };
-    let detail = world.detail(r);
-    match kind {
-        PayloadKind::Push {
-            before,
-            after,
-            forced,
-            from,
-            to,
-        } => {
-            let commits: Vec<Value> = (*from..*to)
-                .filter_map(|p| commit_entry(&ctx, r, p))
-                .collect();
-            let head = to.checked_sub(1).and_then(|p| commit_entry(&ctx, r, p));
-            let fullname = ctx.full_name(r);
-            let me = &world.accounts[OCTOCAT];
-            envelope(
-                &ctx,
-                r,
-                json!({
-                    "ref": format!("refs/heads/{}", r.default_branch), "before": before, "after": after,
-                    "created": false, "deleted": false, "forced": forced, "base_ref": null,
-                    "compare": format!("https://github.com/{fullname}/compare/{}...{}", &before.get(..12).unwrap_or(""), &after.get(..12).unwrap_or("")),
-                    "commits": commits, "head_commit": head,
-                    "pusher": {"name": me.login, "email": me.email},
-                }),
-                true,
-            )
-        }
+    let v = match kind {
+        PayloadKind::Push(pushed) => return push_payload(&ctx, r, pushed),
         PayloadKind::Release { action, index } => {
-            let rel = detail
+            let rel = world
+                .detail(r)
                 .releases
                 .get(*index)
-                .map(|rel| ctx.release(r, rel))
-                .unwrap_or(Value::Null);
-            envelope(&ctx, r, json!({"action": action, "release": rel}), false)
+                .map(|rel| ctx.release(r, rel));
+            json!({"action": action, "release": rel})
         }
         PayloadKind::PullRequest { action, number } => {
-            let it = detail.items.iter().find(|i| i.number == *number);
-            let pr = it
-                .map(|it| {
-                    let head =
-                        super::data::commit_sha(world.seed, r.id ^ 0x5052, it.number, it.number);
-                    let base_sha = r
-                        .sha_at(world.seed, r.total_commits().saturating_sub(1))
-                        .unwrap_or_default();
-                    let mut v = ctx.pull(r, it, &head, &base_sha);
-                    for (k, val) in [
-                        ("merged", json!(it.merged)),
-                        ("mergeable", Value::Null),
-                        ("rebaseable", Value::Null),
-                        ("mergeable_state", json!("unknown")),
-                        (
-                            "merged_by",
-                            if it.merged {
-                                ctx.user(OCTOCAT)
-                            } else {
-                                Value::Null
-                            },
-                        ),
-                        ("comments", json!(it.comments)),
-                        ("review_comments", json!(0)),
-                        ("maintainer_can_modify", json!(false)),
-                        ("commits", json!(1)),
-                        ("additions", json!(10)),
-                        ("deletions", json!(2)),
-                        ("changed_files", json!(1)),
-                    ] {
-                        v[k] = val;
-                    }
-                    v
-                })
-                .unwrap_or(Value::Null);
-            envelope(
-                &ctx,
-                r,
-                json!({"action": action, "number": number, "pull_request": pr}),
-                false,
-            )
+            let pr = find_item(world, r, *number).map(|it| webhook_pull(&ctx, r, &it));
+            json!({"action": action, "number": number, "pull_request": pr})
         }
         PayloadKind::Issues { action, number } => {
-            let issue = detail
-                .items
-                .iter()
-                .find(|i| i.number == *number)
-                .map(|it| {
-                    let mut v = ctx.issue(r, it);
-                    v["draft"] = json!(false);
-                    v
-                })
-                .unwrap_or(Value::Null);
-            envelope(&ctx, r, json!({"action": action, "issue": issue}), false)
+            let issue = find_item(world, r, *number).map(|it| {
+                let mut v = ctx.issue(r, &it);
+                v["draft"] = json!(false);
+                v
+            });
+            json!({"action": action, "issue": issue})
         }
         PayloadKind::Star { action, at } => {
-            let starred = if *action == "created" {
-                json!(iso(*at))
-            } else {
-                Value::Null
-            };
-            envelope(
-                &ctx,
-                r,
-                json!({"action": action, "starred_at": starred}),
-                false,
-            )
+            let starred = (*action == "created").then(|| iso(*at));
+            json!({"action": action, "starred_at": starred})
         }
-        PayloadKind::Watch => envelope(&ctx, r, json!({"action": "started"}), false),
+        PayloadKind::Watch => json!({"action": "started"}),
         PayloadKind::Fork { forkee } => {
             let f = world.repos.get(*forkee).map(|f| {
                 let mut v = webhook_repo(&ctx, f, false);
                 v["public"] = json!(!f.private);
                 v
             });
-            envelope(&ctx, r, json!({"forkee": f}), false)
+            json!({"forkee": f})
         }
         PayloadKind::Repository { action, old_name } => {
             let mut v = json!({"action": action});
             if let Some(old) = old_name {
                 v["changes"] = json!({"repository": {"name": {"from": old}}});
             }
-            envelope(&ctx, r, v, false)
+            v
         }
-    }
+    };
+    envelope(&ctx, r, v, false)
+}
+
+fn find_item(world: &World, r: &Repo, number: u32) -> Option<Item> {
+    let detail = world.detail(r);
+    detail.items.iter().find(|i| i.number == number).cloned()
+}
+
+/// A `push` payload: the new commits on the default branch, in the legacy repository shape.
+fn push_payload(ctx: &Ctx<'_>, r: &Repo, p: &Pushed) -> Value {
+    let commits: Vec<Value> = (p.from..p.to)
+        .filter_map(|pos| commit_entry(ctx, r, pos))
+        .collect();
+    let head =
+        p.to.checked_sub(1)
+            .and_then(|pos| commit_entry(ctx, r, pos));
+    let fullname = ctx.full_name(r);
+    let me = &ctx.world.accounts[OCTOCAT];
+    let (before, after) = (&p.before, &p.after);
+    let compare = format!(
+        "https://github.com/{fullname}/compare/{}...{}",
+        before.get(..12).unwrap_or(""),
+        after.get(..12).unwrap_or("")
+    );
+    envelope(
+        ctx,
+        r,
+        json!({
+            "ref": format!("refs/heads/{}", r.default_branch), "before": before, "after": after,
+            "created": false, "deleted": false, "forced": p.forced, "base_ref": null,
+            "compare": compare, "commits": commits, "head_commit": head,
+            "pusher": {"name": me.login, "email": me.email},
+        }),
+        true,
+    )
+}
+
+/// A pull request as webhooks send it: the listed shape plus merge state and diff counts.
+fn webhook_pull(ctx: &Ctx<'_>, r: &Repo, it: &Item) -> Value {
+    let mut v = ctx.pull(r, it);
+    let merged_by = if it.merged {
+        ctx.user(OCTOCAT)
+    } else {
+        Value::Null
+    };
+    merge(
+        &mut v,
+        json!({
+            "merged": it.merged, "mergeable": null, "rebaseable": null,
+            "mergeable_state": "unknown", "merged_by": merged_by, "comments": it.comments,
+            "review_comments": 0, "maintainer_can_modify": false, "commits": 1,
+            "additions": 10, "deletions": 2, "changed_files": 1,
+        }),
+    );
+    v
 }
 
 fn guid(seed: u64, n: u64) -> String {
