@@ -1,4 +1,8 @@
 //! fakehub benchmark (harness = false): simple GETs per second with 1,000 repos and startup time with 10,000 repos, printed as a table.
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark harness: a failed setup aborts the run with its message"
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

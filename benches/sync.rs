@@ -4,6 +4,10 @@
 //!
 //! `cargo bench --bench sync` (`BENCH_SECONDARY_ONLY=1` runs only the 10,000-repo part; set `BENCH_QUICK=1` to skip the 10,000-repo run and REST at 100 ms
 //! for 1,000 repos, which takes minutes by design: that is the point of the GraphQL path).
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark harness: a failed setup aborts the run with its message"
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -129,6 +129,10 @@ pub struct Config {
 pub const THEMES: &[&str] = &["default", "light", "mono"];
 
 impl Default for Config {
+    #[expect(
+        clippy::expect_used,
+        reason = "the built-in defaults always validate (tests build them); a failure is a bug, not input"
+    )]
     fn default() -> Self {
         Config::from_raw(RawConfig::default(), Path::new("<defaults>")).expect("defaults are valid")
     }

@@ -2,6 +2,10 @@
 //! `src/` goes down the layer table (never sideways, never up, no cycles), each outside crate is
 //! named only in the module that owns it, the TUI never reaches into the GitHub layer, and a
 //! secret's characters are read in one place only (`secrets::expose`).
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,8 @@
 //! The CLI as a user runs it: the real binary, a throwaway data dir, exit codes and messages.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::Path;
 use std::process::Command;

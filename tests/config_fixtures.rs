@@ -1,5 +1,9 @@
 //! Config fixtures: every file under tests/fixtures/config/valid parses; every file under
 //! tests/fixtures/config/invalid fails with the message its `# expect:` line names, plus the path.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,4 +1,8 @@
 //! fakehub's GraphQL against GitHub's schema and the contract queries: schema subset, aliases with NOT_FOUND, nodes, cost, rate limiting, timeouts and mutations.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 mod fakehub_support;
 

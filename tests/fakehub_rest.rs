@@ -1,4 +1,8 @@
 //! fakehub's REST side against real GitHub material: body shapes, octocrab decoding, pagination, ETags, rate headers, errors, redirects and mutations.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 mod fakehub_support;
 

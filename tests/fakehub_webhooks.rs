@@ -1,4 +1,8 @@
 //! fakehub's webhooks: deliveries reach a loopback receiver with GitHub's headers, verifiable signatures and GitHub-shaped payloads.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 mod fakehub_support;
 

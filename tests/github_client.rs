@@ -1,6 +1,11 @@
 //! The GitHub layer against fakehub (in-process, 127.0.0.1 only): ETags and 304s, the pause gate,
 //! concurrency, GraphQL batches and partial errors, retries, timeouts, auth failures, renames and
 //! hostile `Link` headers. Waits are scaled (`Timing::scale`) so the suite stays fast.
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,9 @@
 //! The token never leaks: absent from every error string (Display and Debug) and every log line
 //! (tracing at TRACE, octocrab's own spans included), across failure paths against fakehub.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,11 @@
 //! Every GraphQL query repodeck sends validates against GitHub's public schema
 //! (tests/fixtures/github/graphql/schema.graphql): fields, arguments, enum values, input fields,
 //! fragment type conditions and leaf/object selections.
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,5 +1,9 @@
 //! The store from outside: one process at a time, corruption quarantined with the tracked list
 //! kept, and a store written by the previous schema opened and migrated.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,11 @@
 //! The headless CLI, run as the real binary against an in-process fakehub: every `--json` output
 //! parses with its documented keys, a revoked token exits 2 naming the token, and kill -9 at random
 //! points of a sync leaves every repo either all old or all new.
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,11 @@
 //! The sync engine against an in-process fakehub: what the first sync stores, what a re-sync
 //! costs, which Change each mutation yields, throttle and force, cancel, a 401 mid-sync, renames
 //! followed by id and deleted repos marked inaccessible.
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,6 +3,12 @@
 //! tracked repos, move, open the detail, switch tabs, filter, add a repo from the dialog, sync it,
 //! see the rate bar change, quit cleanly with the terminal restored; ctrl+z under a job-control
 //! shell and `fg`; a panic restoring the terminal.
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    unsafe_code,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup; the pty tests call libc directly"
+)]
 
 use std::io::{Read, Write};
 use std::path::Path;

@@ -3,6 +3,10 @@
 //! closed local port, so it is "unreachable" and `token set` stores with a warning. The leak test
 //! syncs against fakehub through 5xx answers, a 401 and a forced panic, at trace level, and then
 //! searches every output and every file for the tokens.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -471,6 +471,13 @@ fn open_url(url: &str) -> io::Result<()> {
 }
 
 /// ctrl+z: give the terminal back, stop, and take it again when resumed; returns the size then.
+#[cfg_attr(
+    unix,
+    expect(
+        unsafe_code,
+        reason = "raise(SIGTSTP) is the one FFI call: ctrl+z stops the process"
+    )
+)]
 fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> io::Result<ratatui::layout::Size> {
     super::restore_terminal();
     #[cfg(unix)]

@@ -1,5 +1,8 @@
 //! Shared helpers for the fakehub integration tests: a tiny loopback HTTP/1.1 client and a fixture shape comparison.
-
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
+)]
 #![allow(
     dead_code,
     reason = "each test crate uses a different subset of these helpers"
