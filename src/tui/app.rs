@@ -373,8 +373,6 @@ pub struct App {
     pub theme: Theme,
     pub keymap: Keymap,
     pub env: Env,
-    pub no_color: bool,
-    pub ascii: bool,
     /// The token the engine uses, as its fingerprint text (for the rate panel).
     pub token: Option<String>,
 
@@ -422,8 +420,6 @@ impl App {
             theme,
             keymap,
             env,
-            no_color: false,
-            ascii: false,
             token: None,
             repos: Vec::new(),
             index: HashMap::new(),
@@ -2079,7 +2075,7 @@ impl App {
             "help" => self.screen_action(Action::Help, fx),
             "theme" => match args.first() {
                 Some(name) if crate::config::THEMES.contains(name) => {
-                    self.theme = Theme::new(name, self.no_color, self.ascii);
+                    self.theme = self.theme.switched_to(name);
                     self.say(format!("theme {name}"), Level::Info);
                 }
                 _ => self.say(format!("usage: {}", usage("theme")), Level::Warn),
