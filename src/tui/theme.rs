@@ -152,10 +152,10 @@ pub const ASCII: Glyphs = Glyphs {
 };
 
 impl Glyphs {
-    /// Text the rest of repodeck spells with Unicode symbols, drawn in this set: the keymap's
-    /// key names ("j ↓", "ctrl-←") and the `…` of a cut text (a token's fingerprint `ghp_…3f9a`,
-    /// "unlocking the vault…").
-    pub fn ours<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    /// `text` with the symbols the rest of repodeck writes into its own text swapped for this
+    /// set's: the arrows of the keymap's key names ("j ↓", "ctrl-←") and the `…` of a cut text (a
+    /// token's fingerprint `ghp_…3f9a`, "unlocking the vault…"). GitHub's text is left as it is.
+    pub fn swap_symbols<'a>(&self, text: &'a str) -> Cow<'a, str> {
         const SYMBOLS: [char; 5] = ['↑', '↓', '←', '→', '…'];
         if !text.contains(SYMBOLS) {
             return Cow::Borrowed(text);
@@ -397,10 +397,10 @@ mod tests {
             assert!(s.is_ascii(), "{s}");
         }
         assert_eq!(
-            g.ours("j ↓ · ctrl-← → ghp_…3f9a"),
+            g.swap_symbols("j ↓ · ctrl-← → ghp_…3f9a"),
             "j v · ctrl-< > ghp_~3f9a"
         );
-        assert_eq!(UNICODE.ours("j ↓ ghp_…3f9a"), "j ↓ ghp_…3f9a");
+        assert_eq!(UNICODE.swap_symbols("j ↓ ghp_…3f9a"), "j ↓ ghp_…3f9a");
         assert!(
             g.bar_eighths
                 .iter()

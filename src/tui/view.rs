@@ -319,7 +319,7 @@ fn status_line(app: &App, s: &StatusMsg, hints_line: &Line<'_>, area: Rect, buf:
         Level::Warn => t.warn,
         Level::Error => t.error,
     };
-    let text = format!(" {}", t.glyphs.ours(&sanitize::line(&s.text)));
+    let text = format!(" {}", t.glyphs.swap_symbols(&sanitize::line(&s.text)));
     if widgets::width(&text) + hw + 2 <= w {
         put(buf, area, area.x, y, &text, w, style);
         put_line(buf, area, area.right() - hw as u16, y, hints_line);

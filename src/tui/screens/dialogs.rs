@@ -488,7 +488,7 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
         lines.push(Line::styled(m.title().to_string(), t.title));
         for e in entries {
             let ks = if e.remapped { t.key_remapped } else { t.key };
-            let keys = t.glyphs.ours(&e.keys);
+            let keys = t.glyphs.swap_symbols(&e.keys);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<key_w$}"), ks),
                 Span::raw(format!("  {}", e.what)),

@@ -50,7 +50,7 @@ pub fn message(buf: &mut Buffer, area: Rect, lines: &[(&str, Style)]) {
 /// The name of the first key bound to `action` in `mode`, in the theme's glyphs.
 pub fn key_name(app: &App, mode: Mode, action: &Action) -> Option<String> {
     let key = app.keymap.key_for(mode, action)?.to_string();
-    Some(app.theme.glyphs.ours(&key).into_owned())
+    Some(app.theme.glyphs.swap_symbols(&key).into_owned())
 }
 
 /// "3h ago" for a time, the theme's dash when there is none.

@@ -66,7 +66,7 @@ fn spending(app: &App, text_w: usize) -> Vec<Line<'static>> {
     let s = app.session;
     let token = app.token.as_deref().map_or_else(
         || "not known (no sync engine)".into(),
-        |text| t.glyphs.ours(text).into_owned(),
+        |text| t.glyphs.swap_symbols(text).into_owned(),
     );
     let reserve = format!(
         "{} kept for what you ask for; background syncs stop below it",
