@@ -78,9 +78,8 @@ pub fn install_hooks() -> color_eyre::Result<()> {
 /// taken).
 pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
     let keymap = Keymap::with_overrides(&ctx.config.keys).map_err(io::Error::other)?;
-    let no_color = Theme::no_color_from_env();
     let ui = &ctx.config.ui;
-    let theme = Theme::new(&ui.theme, no_color, ui.ascii);
+    let theme = Theme::new(&ui.theme, Theme::no_color_from_env(), ui.ascii);
     let env = Env {
         can_browse: runtime::can_open_browser(),
         stale_after: ctx
@@ -91,10 +90,7 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
         engine,
         reserve: ctx.config.github.reserve.to_string(),
     };
-    let mut app = App::new(Utc::now(), theme, keymap, env);
-    app.no_color = no_color;
-    app.ascii = ui.ascii;
-    Ok(app)
+    Ok(App::new(Utc::now(), theme, keymap, env))
 }
 
 /// Runs the TUI until the user quits, inside the caller's tokio runtime (so the engine shares

@@ -382,7 +382,6 @@ fn fixture_chars() -> std::collections::HashSet<char> {
 /// Renders `app` with `ui.ascii = true` and fails on any non-ASCII character that is not GitHub
 /// text from the fixtures: our own glyphs, borders, ellipses and bars must all be ASCII.
 fn assert_ascii_mode(name: &str, mut app: App, w: u16, h: u16) {
-    app.ascii = true;
     app.set_theme(Theme::new("default", false, true));
     let text = render(&mut app, w, h);
     let allowed = fixture_chars();

@@ -1,8 +1,13 @@
 //! Every `Style` and glyph the TUI draws with, in one place: the built-in themes ("default",
 //! "light", "mono"), `NO_COLOR` (modifiers only, never colour) and `ui.ascii` (plain ASCII glyphs).
 //! Colour is never the only carrier of meaning: every coloured state also has a glyph or a word.
+//! The glyph set is the one ASCII mechanism: `view`, `screens/` and `widgets/` draw every symbol,
+//! separator, bar and border from it, so `ui.ascii` needs no pass over the drawn cells.
+
+use std::borrow::Cow;
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
 
 /// The styles of one theme.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +33,8 @@ pub struct Theme {
     pub input: Style,
     pub gauge_empty: Style,
     pub glyphs: Glyphs,
+    /// Built without colour because `NO_COLOR` asked (kept when the theme is switched).
+    pub no_color: bool,
 }
 
 /// Glyphs: Unicode that needs no Nerd Font by default, ASCII with `ui.ascii = true`.
@@ -59,6 +66,16 @@ pub struct Glyphs {
     pub bar_eighths: [&'static str; 8],
     pub bar_empty: &'static str,
     pub spark: [&'static str; 8],
+    /// Marks what is already tracked (search results).
+    pub check: &'static str,
+    /// Stands for each character of a hidden input (the passphrase).
+    pub secret: &'static str,
+    pub arrow_left: &'static str,
+    pub arrow_right: &'static str,
+    /// Heading of the stars-delta column.
+    pub star_delta: &'static str,
+    /// Dialog borders.
+    pub border: border::Set<'static>,
 }
 
 pub const UNICODE: Glyphs = Glyphs {
@@ -85,6 +102,12 @@ pub const UNICODE: Glyphs = Glyphs {
     bar_eighths: [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"],
     bar_empty: " ",
     spark: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
+    check: "✓",
+    secret: "•",
+    arrow_left: "←",
+    arrow_right: "→",
+    star_delta: "Δ★",
+    border: border::ROUNDED,
 };
 
 pub const ASCII: Glyphs = Glyphs {
@@ -111,13 +134,65 @@ pub const ASCII: Glyphs = Glyphs {
     bar_eighths: [" ", " ", " ", " ", "=", "=", "=", "="],
     bar_empty: ".",
     spark: ["_", "_", ".", ".", "-", "-", "^", "^"],
+    check: "+",
+    secret: "*",
+    arrow_left: "<",
+    arrow_right: ">",
+    star_delta: "+*",
+    border: border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    },
 };
+
+impl Glyphs {
+    /// `text` with the symbols the rest of repodeck writes into its own text swapped for this
+    /// set's: the arrows of the keymap's key names ("j ↓", "ctrl-←") and the `…` of a cut text (a
+    /// token's fingerprint `ghp_…3f9a`, "unlocking the vault…"). GitHub's text is left as it is.
+    pub fn swap_symbols<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        const SYMBOLS: [char; 5] = ['↑', '↓', '←', '→', '…'];
+        if !text.contains(SYMBOLS) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '↑' => out.push_str(self.arrow_up),
+                '↓' => out.push_str(self.arrow_down),
+                '←' => out.push_str(self.arrow_left),
+                '→' => out.push_str(self.arrow_right),
+                '…' => out.push_str(self.ellipsis),
+                other => out.push(other),
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// " · " between items of a list (the dot with a space each side).
+    pub fn sep(&self) -> String {
+        format!(" {} ", self.dot)
+    }
+}
 
 impl Theme {
     /// Builds a theme by name (unknown names fall back to "default"); `no_color` strips every
     /// colour and keeps only modifiers; `ascii` swaps the glyphs.
     pub fn new(name: &str, no_color: bool, ascii: bool) -> Self {
-        let glyphs = if ascii { ASCII } else { UNICODE };
+        Self::build(name, no_color, if ascii { ASCII } else { UNICODE })
+    }
+
+    /// The theme called `name` with this theme's `NO_COLOR` setting and glyphs (`:theme NAME`).
+    pub fn switched_to(&self, name: &str) -> Self {
+        Self::build(name, self.no_color, self.glyphs)
+    }
+
+    fn build(name: &str, no_color: bool, glyphs: Glyphs) -> Self {
         let mut theme = match name {
             "light" => Self::light(),
             "mono" => Self::mono(),
@@ -127,6 +202,7 @@ impl Theme {
         if no_color {
             theme = theme.without_colour();
         }
+        theme.no_color = no_color;
         theme
     }
 
@@ -166,6 +242,7 @@ impl Theme {
             input: s.add_modifier(Modifier::UNDERLINED),
             gauge_empty: s.fg(Color::DarkGray),
             glyphs: UNICODE,
+            no_color: false,
         }
     }
 
@@ -280,16 +357,70 @@ mod tests {
     #[test]
     fn ascii_glyphs_are_ascii() {
         let g = Theme::new("default", false, true).glyphs;
+        let b = g.border;
         for s in [
-            g.synced, g.syncing, g.waiting, g.failed, g.never, g.star, g.bar_full, g.bar_left,
+            g.synced,
+            g.syncing,
+            g.queued,
+            g.waiting,
+            g.failed,
+            g.never,
+            g.stale,
+            g.unread,
+            g.mark,
+            g.star,
+            g.fork,
+            g.dot,
+            g.ellipsis,
+            g.more,
+            g.dash,
+            g.arrow_down,
+            g.arrow_up,
+            g.arrow_left,
+            g.arrow_right,
+            g.bar_left,
+            g.bar_right,
+            g.bar_full,
+            g.bar_empty,
+            g.check,
+            g.secret,
+            g.star_delta,
+            b.top_left,
+            b.top_right,
+            b.bottom_left,
+            b.bottom_right,
+            b.vertical_left,
+            b.vertical_right,
+            b.horizontal_top,
+            b.horizontal_bottom,
         ] {
             assert!(s.is_ascii(), "{s}");
         }
+        assert_eq!(
+            g.swap_symbols("j ↓ · ctrl-← → ghp_…3f9a"),
+            "j v · ctrl-< > ghp_~3f9a"
+        );
+        assert_eq!(UNICODE.swap_symbols("j ↓ ghp_…3f9a"), "j ↓ ghp_…3f9a");
         assert!(
             g.bar_eighths
                 .iter()
                 .chain(g.spark.iter())
                 .all(|s| s.is_ascii())
+        );
+    }
+
+    #[test]
+    fn switching_keeps_no_color_and_glyphs() {
+        let t = Theme::new("light", true, true).switched_to("default");
+        assert_eq!(t.name, "default");
+        assert!(t.no_color && t.ok.fg.is_none());
+        assert_eq!(t.glyphs, ASCII);
+        assert_eq!(
+            Theme::new("mono", false, false)
+                .switched_to("default")
+                .ok
+                .fg,
+            Some(Color::Green)
         );
     }
 

@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::action::Action;
-use super::app::{App, Dialog, Level, MIN_HEIGHT, MIN_WIDTH, Screen};
+use super::app::{App, Dialog, Level, MIN_HEIGHT, MIN_WIDTH, Screen, StatusMsg};
 use super::keymap::Mode;
 use super::screens;
 use super::widgets::{
@@ -57,56 +57,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     if let Some(d) = app.dialog() {
         cursor = screens::dialogs::render(app, d, area, buf);
     }
-    if app.ascii {
-        asciify(area, buf);
-    }
     cursor
-}
-
-/// `ui.ascii = true` is for terminals and fonts without these symbols: every one-column symbol
-/// the UI draws (separators, arrows, checks, bars, borders, the ellipsis) becomes its ASCII
-/// stand-in, wherever it came from. Letters of any script are left alone.
-fn asciify(area: Rect, buf: &mut Buffer) {
-    for y in area.top()..area.bottom() {
-        for x in area.left()..area.right() {
-            let Some(cell) = buf.cell_mut(Position { x, y }) else {
-                continue;
-            };
-            let mut chars = cell.symbol().chars();
-            let (Some(c), None) = (chars.next(), chars.next()) else {
-                continue;
-            };
-            if let Some(a) = ascii_stand_in(c) {
-                cell.set_char(a);
-            }
-        }
-    }
-}
-
-/// The ASCII stand-in for one of the UI's symbols; `None` for everything else.
-pub fn ascii_stand_in(c: char) -> Option<char> {
-    Some(match c {
-        '·' | '─' | '━' | '┄' | '—' | '–' => '-',
-        '│' | '┃' | '┆' => '|',
-        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' => {
-            '+'
-        }
-        '↑' | '▲' => '^',
-        '↓' | '▼' => 'v',
-        '←' | '◀' => '<',
-        '→' | '▶' => '>',
-        '✓' | '✔' => '+',
-        '✖' | '✗' => 'x',
-        '•' | '●' | '★' => '*',
-        'Δ' => '+',
-        '…' => '~',
-        '█' | '▉' | '▊' | '▋' | '▌' => '#',
-        '▍' | '▎' | '▏' | '▕' | '▁' | '▂' | '▃' | '▄' | '▅' | '▆' | '▇' => {
-            '='
-        }
-        '◐' | '◔' | '◌' | '⏸' | '⑂' => '~',
-        _ => return None,
-    })
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -154,8 +105,10 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
             info.push("offline".into());
         }
     }
-    let sep = format!(" {} ", t.glyphs.dot);
-    spans.push(Span::styled(format!("  {}", info.join(&sep)), t.header));
+    spans.push(Span::styled(
+        format!("  {}", info.join(&t.glyphs.sep())),
+        t.header,
+    ));
     let line = Line::from(spans);
     let text: String = line.spans.iter().map(|s| s.content.to_string()).collect();
     // The rate bar must always be visible: it shrinks to leave the left side whole, and only
@@ -253,11 +206,7 @@ pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
     };
     actions
         .iter()
-        .filter_map(|a| {
-            app.keymap()
-                .key_for(mode, a)
-                .map(|k| (k.to_string(), short_label(a)))
-        })
+        .filter_map(|a| screens::key_name(app, mode, a).map(|k| (k, short_label(a))))
         .collect()
 }
 
@@ -279,23 +228,24 @@ fn short_label(a: &Action) -> &'static str {
     }
 }
 
+/// The bottom row: the pause banner, else the filter line, else the status message and the key
+/// hints (none under the `:` line, which takes this row).
 fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let t = app.theme();
-    let y = area.y;
-    let w = area.width as usize;
     // A pause is the most important thing on screen.
     if let Some((reason, until)) = app.pause() {
-        fill_row(buf, area, y, t.pause);
         let msg = format!(
             " {} {reason}, resuming in {}",
             t.glyphs.waiting,
             countdown(*until, app.now())
         );
+        fill_row(buf, area, area.y, t.pause);
+        let w = area.width as usize;
         put(
             buf,
             area,
             area.x,
-            y,
+            area.y,
             &fit(&msg, w, t.glyphs.ellipsis),
             w,
             t.pause,
@@ -307,68 +257,88 @@ fn footer(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             && app.screen() == Screen::List
             && app.status().is_none())
     {
-        let label = " / ";
-        put(buf, area, area.x, y, label, w, t.key);
-        let value = sanitize::line(app.filter().value()).into_owned();
-        let room = w.saturating_sub(label.len() + 1);
-        let scroll = app.filter().visual_scroll(room);
-        let shown: String = value.chars().skip(scroll).collect();
-        put(
-            buf,
-            area,
-            area.x + label.len() as u16,
-            y,
-            &shown,
-            room,
-            t.input,
-        );
-        if app.filtering() {
-            let hint = format!(
-                "{} matches · enter keep · esc clear",
-                thousands(app.view().len() as u64)
-            );
-            let hw = widgets::width(&hint) as u16;
-            let used = label.len() + widgets::width(&shown);
-            if (hw as usize) + used + 2 < w {
-                put(buf, area, area.right() - hw - 1, y, &hint, w, t.dim);
-            }
-            let cx = area.x
-                + label.len() as u16
-                + (app.filter().visual_cursor().saturating_sub(scroll)) as u16;
-            return Some((cx.min(area.right().saturating_sub(1)), y));
-        }
-        return None;
+        return filter_line(app, area, buf);
     }
     if let Some(Dialog::Command { .. }) = app.dialog() {
         return None;
     }
-    let hints_line = hints(&footer_hints(app, app.mode()), t.key, t.dim, w);
+    let hints_line = hints(
+        &footer_hints(app, app.mode()),
+        t.key,
+        t.dim,
+        area.width as usize,
+    );
     let hw = line_width(&hints_line) as u16;
-    if let Some(s) = app.status() {
-        let style = match s.level {
-            Level::Info => t.base,
-            Level::Warn => t.warn,
-            Level::Error => t.error,
-        };
-        let text = format!(" {}", sanitize::line(&s.text));
-        let tw = widgets::width(&text);
-        // Hints stay when both fit; otherwise the message wins.
-        if tw + hw as usize + 2 <= w {
-            put(buf, area, area.x, y, &text, w, style);
-            put_line(buf, area, area.right() - hw, y, &hints_line);
-        } else {
-            put(
+    match app.status() {
+        Some(s) => status_line(app, s, &hints_line, area, buf),
+        None => {
+            put_line(
                 buf,
                 area,
-                area.x,
-                y,
-                &fit(&text, w, t.glyphs.ellipsis),
-                w,
-                style,
+                area.right().saturating_sub(hw),
+                area.y,
+                &hints_line,
             );
         }
+    }
+    None
+}
+
+/// "/ text" while filtering (with the match count and keys), or the filter kept on the list;
+/// returns the cursor while typing.
+fn filter_line(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let t = app.theme();
+    let (y, w) = (area.y, area.width as usize);
+    let label = " / ";
+    put(buf, area, area.x, y, label, w, t.key);
+    let value = sanitize::line(app.filter().value()).into_owned();
+    let room = w.saturating_sub(label.len() + 1);
+    let scroll = app.filter().visual_scroll(room);
+    let shown: String = value.chars().skip(scroll).collect();
+    let x = area.x + label.len() as u16;
+    put(buf, area, x, y, &shown, room, t.input);
+    if !app.filtering() {
         return None;
     }
-    put_line(buf, area, area.right().saturating_sub(hw), y, &hints_line);
-    None
+    let hint = [
+        format!("{} matches", thousands(app.view().len() as u64)),
+        "enter keep".into(),
+        "esc clear".into(),
+    ]
+    .join(&t.glyphs.sep());
+    let hw = widgets::width(&hint) as u16;
+    let used = label.len() + widgets::width(&shown);
+    if (hw as usize) + used + 2 < w {
+        put(buf, area, area.right() - hw - 1, y, &hint, w, t.dim);
+    }
+    let cx = x + (app.filter().visual_cursor().saturating_sub(scroll)) as u16;
+    Some((cx.min(area.right().saturating_sub(1)), y))
+}
+
+/// The status message on the left and the key hints on the right when both fit; otherwise the
+/// message alone.
+fn status_line(app: &App, s: &StatusMsg, hints_line: &Line<'_>, area: Rect, buf: &mut Buffer) {
+    let t = app.theme();
+    let (y, w) = (area.y, area.width as usize);
+    let hw = line_width(hints_line);
+    let style = match s.level {
+        Level::Info => t.base,
+        Level::Warn => t.warn,
+        Level::Error => t.error,
+    };
+    let text = format!(" {}", t.glyphs.swap_symbols(&sanitize::line(&s.text)));
+    if widgets::width(&text) + hw + 2 <= w {
+        put(buf, area, area.x, y, &text, w, style);
+        put_line(buf, area, area.right() - hw as u16, y, hints_line);
+    } else {
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &fit(&text, w, t.glyphs.ellipsis),
+            w,
+            style,
+        );
+    }
 }

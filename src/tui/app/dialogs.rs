@@ -10,7 +10,6 @@ use super::{App, Dialog, Level, SEARCH_LIMIT};
 use crate::domain::{ImportOptions, ImportSource, LocalId, RepoKey};
 use crate::sync::SyncCommand;
 use crate::tui::action::{Action, Edit, Effect, Passphrase};
-use crate::tui::theme::Theme;
 
 impl App {
     /// The actions the command line and the dialogs ask for by name.
@@ -25,7 +24,7 @@ impl App {
             Action::SortBy { sort, reverse } => self.sort_by(sort, reverse),
             Action::FilterBy(text) => self.filter_by(text),
             Action::SetTheme(name) => {
-                self.theme = Theme::new(&name, self.no_color, self.ascii);
+                self.theme = self.theme.switched_to(&name);
                 self.say(format!("theme {name}"), Level::Info);
             }
             _ => {}

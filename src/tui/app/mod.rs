@@ -42,8 +42,6 @@ pub struct App {
     theme: Theme,
     keymap: Keymap,
     env: Env,
-    pub no_color: bool,
-    pub ascii: bool,
     /// The token the engine uses, as its id's text (for the rate panel).
     token: Option<String>,
 
@@ -91,8 +89,6 @@ impl App {
             theme,
             keymap,
             env,
-            no_color: false,
-            ascii: false,
             token: None,
             repos: Vec::new(),
             index: HashMap::new(),

@@ -8,9 +8,9 @@ use ratatui::style::Style;
 use crate::fmt::relative;
 use crate::sanitize::line as clean;
 use crate::tui::app::App;
-use crate::tui::widgets::table::{self, Col};
+use crate::tui::widgets::table::Col;
 
-use super::{loading_or_empty, title};
+use super::{cursor_table, loading_or_empty, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
@@ -19,7 +19,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf,
         area,
         "Activity",
-        &format!("{} entries · {unread} unread", app.activity().rows.len()),
+        &format!(
+            "{} entries{}{unread} unread",
+            app.activity().rows.len(),
+            t.glyphs.sep()
+        ),
         t,
     );
     if loading_or_empty(
@@ -38,10 +42,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Col::left("REPO", 22, 2),
         Col::flex("CHANGE", 12, u8::MAX),
     ];
-    let rows_h = body.height.saturating_sub(1) as usize;
-    let cur = app.activity().cursor;
-    let off = cur.visible_offset(app.activity().rows.len(), rows_h);
-    let rows = app.activity().rows.iter().skip(off).take(rows_h).map(|e| {
+    let a = app.activity();
+    cursor_table(buf, body, (t, &cols), a.cursor, &a.rows, |e| {
         let style = if e.read { Style::default() } else { t.unread };
         (
             vec![
@@ -60,18 +62,4 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             style,
         )
     });
-    let body = Rect {
-        x: body.x + 1,
-        width: body.width.saturating_sub(1),
-        ..body
-    };
-    table::draw(
-        buf,
-        body,
-        &cols,
-        t.dim,
-        t.selected,
-        rows,
-        Some(cur.sel.saturating_sub(off)),
-    );
 }

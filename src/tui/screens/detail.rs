@@ -6,15 +6,18 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::domain::{Commit, TrackedRepo, short_sha};
+use crate::domain::{Commit, RepoDetails, RepoMeta, Signature, TrackedRepo, short_sha};
 use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
+use crate::tui::action::Action;
 use crate::tui::app::{App, Tab};
+use crate::tui::keymap::Mode;
+use crate::tui::theme::Theme;
 use crate::tui::widgets::rate_limit_bar::gauge;
-use crate::tui::widgets::table::{self, Col};
+use crate::tui::widgets::table::{Cell, Col};
 use crate::tui::widgets::{fit, put, put_line, wrap};
 
-use super::message;
+use super::{ago_or_dash, clean_or_empty, cursor_table, key_name, message, release_kind};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
@@ -36,213 +39,205 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return overview(app, repo, body, buf);
     }
     if tab != Tab::Activity && app.detail().details.is_none() {
-        let text = if app.detail().loading {
-            format!("Loading{}", t.glyphs.more)
-        } else if repo.details_at.is_none() {
-            let sync = app.keymap().key_for(
-                crate::tui::keymap::Mode::Detail,
-                &crate::tui::action::Action::Sync,
-            );
-            format!(
-                "Not synced yet: press {} to fetch it.",
-                sync.map(|k| k.to_string())
-                    .unwrap_or_else(|| ":sync".into())
-            )
-        } else {
-            "Nothing stored for this repository yet.".to_string()
-        };
-        message(buf, body, &[(&text, t.dim)]);
-        return;
+        return not_loaded(app, repo, body, buf);
     }
-    let d = app.detail().details.clone().unwrap_or_default();
-    let cur = app.detail().cursors[tab.index()];
-    let rows_h = body.height.saturating_sub(1) as usize;
-    let dash = t.glyphs.dash;
-    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|a| relative(a, app.now()))
-            .unwrap_or_else(|| dash.into())
-    };
-    let (cols, rows): (Vec<Col>, Vec<Vec<table::Cell>>) = match tab {
-        Tab::Commits => (
-            vec![
-                Col::left("SHA", 7, u8::MAX),
-                Col::flex("MESSAGE", 10, u8::MAX),
-                Col::left("AUTHOR", 14, 2),
-                Col::left("WHEN", 8, 3),
-            ],
-            d.commits
-                .iter()
-                .map(|c| {
-                    vec![
-                        (short_sha(&c.sha).to_string(), t.accent),
-                        (clean(c.headline()).into_owned(), Style::default()),
-                        (clean(&c.author.name).into_owned(), t.dim),
-                        (when(c.author.date.or(c.committer.date)), t.dim),
-                    ]
-                })
-                .collect(),
-        ),
-        Tab::Branches => (
-            vec![
-                Col::flex("BRANCH", 10, u8::MAX),
-                Col::left("HEAD", 7, 2),
-                Col::left("", 17, 1),
-            ],
-            d.branches
-                .iter()
-                .map(|b| {
-                    let default = repo
-                        .meta
-                        .as_ref()
-                        .is_some_and(|m| m.default_branch == b.name);
-                    let mut tags = Vec::new();
-                    if b.protected {
-                        tags.push("protected");
-                    }
-                    if default {
-                        tags.push("default");
-                    }
-                    vec![
-                        (
-                            clean(&b.name).into_owned(),
-                            if default { t.header } else { Style::default() },
-                        ),
-                        (short_sha(&b.head_sha).to_string(), t.accent),
-                        (tags.join(" "), t.warn),
-                    ]
-                })
-                .collect(),
-        ),
-        Tab::Pulls => (
-            vec![
-                Col::right("#", 6, u8::MAX),
-                Col::flex("TITLE", 10, u8::MAX),
-                Col::left("AUTHOR", 12, 2),
-                Col::left("UPDATED", 8, 3),
-            ],
-            d.pulls
-                .iter()
-                .map(|p| {
-                    let title = if p.draft {
-                        format!("[draft] {}", clean(&p.title))
-                    } else {
-                        clean(&p.title).into_owned()
-                    };
-                    vec![
-                        (format!("#{}", p.number), t.accent),
-                        (title, if p.draft { t.dim } else { Style::default() }),
-                        (
-                            p.author
-                                .as_deref()
-                                .map(|a| clean(a).into_owned())
-                                .unwrap_or_default(),
-                            t.dim,
-                        ),
-                        (when(p.updated_at.or(p.created_at)), t.dim),
-                    ]
-                })
-                .collect(),
-        ),
-        Tab::Issues => (
-            vec![
-                Col::right("#", 6, u8::MAX),
-                Col::flex("TITLE", 10, u8::MAX),
-                Col::left("LABELS", 14, 1),
-                Col::left("UPDATED", 8, 3),
-            ],
-            d.issues
-                .iter()
-                .map(|i| {
-                    vec![
-                        (format!("#{}", i.number), t.accent),
-                        (clean(&i.title).into_owned(), Style::default()),
-                        (clean(&i.labels.join(", ")).into_owned(), t.dim),
-                        (when(i.updated_at.or(i.created_at)), t.dim),
-                    ]
-                })
-                .collect(),
-        ),
-        Tab::Releases => (
-            vec![
-                Col::left("TAG", 12, u8::MAX),
-                Col::flex("NAME", 10, 2),
-                Col::left("", 10, 1),
-                Col::left("PUBLISHED", 9, u8::MAX),
-            ],
-            d.releases
-                .iter()
-                .map(|r| {
-                    let kind = if r.draft {
-                        "draft"
-                    } else if r.prerelease {
-                        "pre-release"
-                    } else {
-                        ""
-                    };
-                    vec![
-                        (clean(&r.tag).into_owned(), t.accent),
-                        (
-                            r.name
-                                .as_deref()
-                                .map(|n| clean(n).into_owned())
-                                .unwrap_or_default(),
-                            Style::default(),
-                        ),
-                        (kind.into(), t.warn),
-                        (when(r.published_at), t.dim),
-                    ]
-                })
-                .collect(),
-        ),
-        Tab::Activity | Tab::Overview => (
-            vec![
-                Col::left("WHEN", 8, u8::MAX),
-                Col::flex("CHANGE", 10, u8::MAX),
-            ],
-            app.detail()
-                .activity
-                .iter()
-                .map(|e| {
-                    vec![
-                        (relative(e.at, app.now()), t.dim),
-                        (clean(&e.change.to_string()).into_owned(), Style::default()),
-                    ]
-                })
-                .collect(),
-        ),
+    let none = RepoDetails::default();
+    let d = app.detail().details.as_ref().unwrap_or(&none);
+    let (cols, rows) = match tab {
+        Tab::Commits => commits(app, d),
+        Tab::Branches => branches(t, repo, d),
+        Tab::Pulls => pulls(app, d),
+        Tab::Issues => issues(app, d),
+        Tab::Releases => releases(app, d),
+        Tab::Activity | Tab::Overview => activity(app),
     };
     if rows.is_empty() {
-        let what = match tab {
-            Tab::Commits => "No commits stored.",
-            Tab::Branches => "No branches stored.",
-            Tab::Pulls => "No open pull requests.",
-            Tab::Issues => "No open issues.",
-            Tab::Releases => "No releases.",
-            _ => "No activity recorded yet: changes appear here after syncs.",
-        };
-        message(buf, body, &[(what, t.dim)]);
-        return;
+        return message(buf, body, &[(empty_text(tab), t.dim)]);
     }
-    let off = cur.visible_offset(rows.len(), rows_h);
-    let visible = rows
-        .into_iter()
-        .skip(off)
-        .take(rows_h)
-        .map(|r| (r, Style::default()));
-    let inset = Rect {
-        x: body.x + 1,
-        width: body.width.saturating_sub(1),
-        ..body
+    let cursor = app.detail().cursors[tab.index()];
+    cursor_table(buf, body, (t, &cols), cursor, &rows, |r| {
+        (r.clone(), Style::default())
+    });
+}
+
+/// A tab's columns and all its rows.
+type TabTable = (Vec<Col>, Vec<Vec<Cell>>);
+
+/// What an empty tab says.
+fn empty_text(tab: Tab) -> &'static str {
+    match tab {
+        Tab::Commits => "No commits stored.",
+        Tab::Branches => "No branches stored.",
+        Tab::Pulls => "No open pull requests.",
+        Tab::Issues => "No open issues.",
+        Tab::Releases => "No releases.",
+        Tab::Activity | Tab::Overview => {
+            "No activity recorded yet: changes appear here after syncs."
+        }
+    }
+}
+
+/// The tab's details are not here: loading, never fetched, or nothing stored.
+fn not_loaded(app: &App, repo: &TrackedRepo, body: Rect, buf: &mut Buffer) {
+    let t = app.theme();
+    let text = if app.detail().loading {
+        format!("Loading{}", t.glyphs.more)
+    } else if repo.details_at.is_none() {
+        let sync = key_name(app, Mode::Detail, &Action::Sync).unwrap_or_else(|| ":sync".into());
+        format!("Not synced yet: press {sync} to fetch it.")
+    } else {
+        "Nothing stored for this repository yet.".to_string()
     };
-    table::draw(
-        buf,
-        inset,
-        &cols,
-        t.dim,
-        t.selected,
-        visible,
-        Some(cur.sel.saturating_sub(off)),
-    );
+    message(buf, body, &[(&text, t.dim)]);
+}
+
+fn commits(app: &App, d: &RepoDetails) -> TabTable {
+    let t = app.theme();
+    let cols = vec![
+        Col::left("SHA", 7, u8::MAX),
+        Col::flex("MESSAGE", 10, u8::MAX),
+        Col::left("AUTHOR", 14, 2),
+        Col::left("WHEN", 8, 3),
+    ];
+    let rows = d
+        .commits
+        .iter()
+        .map(|c| {
+            vec![
+                (short_sha(&c.sha).to_string(), t.accent),
+                (clean(c.headline()).into_owned(), Style::default()),
+                (clean(&c.author.name).into_owned(), t.dim),
+                (ago_or_dash(app, c.author.date.or(c.committer.date)), t.dim),
+            ]
+        })
+        .collect();
+    (cols, rows)
+}
+
+fn branches(t: &Theme, repo: &TrackedRepo, d: &RepoDetails) -> TabTable {
+    let cols = vec![
+        Col::flex("BRANCH", 10, u8::MAX),
+        Col::left("HEAD", 7, 2),
+        Col::left("", 17, 1),
+    ];
+    let rows = d
+        .branches
+        .iter()
+        .map(|b| {
+            let default = repo
+                .meta
+                .as_ref()
+                .is_some_and(|m| m.default_branch == b.name);
+            let mut tags = Vec::new();
+            if b.protected {
+                tags.push("protected");
+            }
+            if default {
+                tags.push("default");
+            }
+            vec![
+                (
+                    clean(&b.name).into_owned(),
+                    if default { t.header } else { Style::default() },
+                ),
+                (short_sha(&b.head_sha).to_string(), t.accent),
+                (tags.join(" "), t.warn),
+            ]
+        })
+        .collect();
+    (cols, rows)
+}
+
+/// Columns of the pull request and issue tabs: number, title, `third`, updated.
+fn numbered_cols(third: Col) -> Vec<Col> {
+    vec![
+        Col::right("#", 6, u8::MAX),
+        Col::flex("TITLE", 10, u8::MAX),
+        third,
+        Col::left("UPDATED", 8, 3),
+    ]
+}
+
+fn pulls(app: &App, d: &RepoDetails) -> TabTable {
+    let t = app.theme();
+    let rows = d
+        .pulls
+        .iter()
+        .map(|p| {
+            let title = if p.draft {
+                format!("[draft] {}", clean(&p.title))
+            } else {
+                clean(&p.title).into_owned()
+            };
+            vec![
+                (format!("#{}", p.number), t.accent),
+                (title, if p.draft { t.dim } else { Style::default() }),
+                (clean_or_empty(p.author.as_deref()), t.dim),
+                (ago_or_dash(app, p.updated_at.or(p.created_at)), t.dim),
+            ]
+        })
+        .collect();
+    (numbered_cols(Col::left("AUTHOR", 12, 2)), rows)
+}
+
+fn issues(app: &App, d: &RepoDetails) -> TabTable {
+    let t = app.theme();
+    let rows = d
+        .issues
+        .iter()
+        .map(|i| {
+            vec![
+                (format!("#{}", i.number), t.accent),
+                (clean(&i.title).into_owned(), Style::default()),
+                (clean(&i.labels.join(", ")).into_owned(), t.dim),
+                (ago_or_dash(app, i.updated_at.or(i.created_at)), t.dim),
+            ]
+        })
+        .collect();
+    (numbered_cols(Col::left("LABELS", 14, 1)), rows)
+}
+
+fn releases(app: &App, d: &RepoDetails) -> TabTable {
+    let t = app.theme();
+    let cols = vec![
+        Col::left("TAG", 12, u8::MAX),
+        Col::flex("NAME", 10, 2),
+        Col::left("", 10, 1),
+        Col::left("PUBLISHED", 9, u8::MAX),
+    ];
+    let rows = d
+        .releases
+        .iter()
+        .map(|r| {
+            vec![
+                (clean(&r.tag).into_owned(), t.accent),
+                (clean_or_empty(r.name.as_deref()), Style::default()),
+                (release_kind(r).into(), t.warn),
+                (ago_or_dash(app, r.published_at), t.dim),
+            ]
+        })
+        .collect();
+    (cols, rows)
+}
+
+fn activity(app: &App) -> TabTable {
+    let t = app.theme();
+    let cols = vec![
+        Col::left("WHEN", 8, u8::MAX),
+        Col::flex("CHANGE", 10, u8::MAX),
+    ];
+    let rows = app
+        .detail()
+        .activity
+        .iter()
+        .map(|e| {
+            vec![
+                (relative(e.at, app.now()), t.dim),
+                (clean(&e.change.to_string()).into_owned(), Style::default()),
+            ]
+        })
+        .collect();
+    (cols, rows)
 }
 
 fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
@@ -294,44 +289,8 @@ fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
 
 fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
-    let g = &t.glyphs;
     let w = area.width.saturating_sub(1) as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    let label = |s: &str| Span::styled(format!(" {:<10} ", s), t.dim);
-    let mut head = vec![Span::styled(format!(" {}", repo.key), t.title)];
-    if let Some(m) = &repo.meta {
-        let delta = if repo.stars_delta != 0 {
-            format!(" ({:+})", repo.stars_delta)
-        } else {
-            String::new()
-        };
-        head.push(Span::raw(format!(
-            "  {} {}{delta}  {} {}",
-            g.star,
-            thousands(m.stars),
-            g.fork,
-            thousands(m.forks)
-        )));
-        let mut badges = vec![if m.private { "private" } else { "public" }];
-        if m.fork {
-            badges.push("fork");
-        }
-        if m.archived {
-            badges.push("archived");
-        }
-        if m.disabled {
-            badges.push("disabled");
-        }
-        for b in badges {
-            let style = if b == "archived" || b == "disabled" {
-                t.warn
-            } else {
-                t.accent
-            };
-            head.push(Span::styled(format!("  [{b}]"), style));
-        }
-    }
-    lines.push(Line::from(head));
+    let mut lines = vec![overview_head(t, repo)];
     let Some(m) = &repo.meta else {
         lines.push(Line::default());
         lines.push(Line::styled(
@@ -340,110 +299,169 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         ));
         if let Some(e) = &repo.last_error {
             lines.push(Line::default());
-            for l in wrap(
-                &format!("Last error ({}): {}", clean(&e.kind), clean(&e.message)),
-                w.saturating_sub(1),
-            ) {
-                lines.push(Line::styled(format!(" {l}"), t.error));
-            }
+            let text = format!("Last error ({}): {}", clean(&e.kind), clean(&e.message));
+            lines.extend(wrapped(&text, w, t.error));
         }
         return draw_lines(buf, area, &lines, app.detail().scroll);
     };
     if let Some(desc) = m.description.as_deref().filter(|d| !d.is_empty()) {
-        for l in wrap(&clean(desc), w.saturating_sub(1)) {
-            lines.push(Line::from(format!(" {l}")));
-        }
+        lines.extend(wrapped(&clean(desc), w, Style::default()));
     }
     lines.push(Line::default());
-    if let Some(h) = m.homepage.as_deref().filter(|h| !h.is_empty()) {
-        lines.push(Line::from(vec![
-            label("Homepage"),
-            Span::styled(clean(h).into_owned(), t.accent),
-        ]));
+    lines.extend(facts(app, repo, m, w));
+    if let Some(e) = &repo.last_error {
+        lines.push(Line::default());
+        let text = format!(
+            "{} Last error ({}, {}): {}",
+            t.glyphs.failed,
+            clean(&e.kind),
+            relative(e.at, app.now()),
+            clean(&e.message)
+        );
+        lines.extend(wrapped(&text, w, t.error));
     }
-    lines.push(Line::from(vec![
-        label("License"),
-        Span::raw(
-            m.license
-                .as_deref()
-                .map(|l| clean(l).into_owned())
-                .unwrap_or_else(|| g.dash.into()),
-        ),
-        Span::styled("   default branch ", t.dim),
-        Span::raw(clean(&m.default_branch).into_owned()),
-    ]));
+    draw_lines(buf, area, &lines, app.detail().scroll);
+}
+
+/// `text` wrapped to `w` columns less the one-column indent each line gets.
+fn wrapped(text: &str, w: usize, style: Style) -> Vec<Line<'static>> {
+    wrap(text, w.saturating_sub(1))
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), style))
+        .collect()
+}
+
+/// The overview's first line: name, stars (and their change), forks, and badges.
+fn overview_head(t: &Theme, repo: &TrackedRepo) -> Line<'static> {
+    let g = &t.glyphs;
+    let mut head = vec![Span::styled(format!(" {}", repo.key), t.title)];
+    let Some(m) = &repo.meta else {
+        return Line::from(head);
+    };
+    let delta = if repo.stars_delta != 0 {
+        format!(" ({:+})", repo.stars_delta)
+    } else {
+        String::new()
+    };
+    head.push(Span::raw(format!(
+        "  {} {}{delta}  {} {}",
+        g.star,
+        thousands(m.stars),
+        g.fork,
+        thousands(m.forks)
+    )));
+    let badges = [
+        (true, if m.private { "private" } else { "public" }, t.accent),
+        (m.fork, "fork", t.accent),
+        (m.archived, "archived", t.warn),
+        (m.disabled, "disabled", t.warn),
+    ];
+    for (_, b, style) in badges.into_iter().filter(|(on, _, _)| *on) {
+        head.push(Span::styled(format!("  [{b}]"), style));
+    }
+    Line::from(head)
+}
+
+/// A labelled overview line.
+fn fact(t: &Theme, label: &str, mut value: Vec<Span<'static>>) -> Line<'static> {
+    value.insert(0, Span::styled(format!(" {label:<10} "), t.dim));
+    Line::from(value)
+}
+
+/// The overview's labelled lines, from the homepage down to the latest release.
+fn facts(app: &App, repo: &TrackedRepo, m: &RepoMeta, w: usize) -> Vec<Line<'static>> {
+    let t = app.theme();
+    let g = &t.glyphs;
+    let mut lines = Vec::new();
+    if let Some(h) = m.homepage.as_deref().filter(|h| !h.is_empty()) {
+        let homepage = Span::styled(clean(h).into_owned(), t.accent);
+        lines.push(fact(t, "Homepage", vec![homepage]));
+    }
+    let license = m
+        .license
+        .as_deref()
+        .map(|l| clean(l).into_owned())
+        .unwrap_or_else(|| g.dash.into());
+    lines.push(fact(
+        t,
+        "License",
+        vec![
+            Span::raw(license),
+            Span::styled("   default branch ", t.dim),
+            Span::raw(clean(&m.default_branch).into_owned()),
+        ],
+    ));
     if !m.topics.is_empty() {
-        let sep = format!(" {} ", g.dot);
-        lines.push(Line::from(vec![
-            label("Topics"),
-            Span::raw(clean(&m.topics.join(&sep)).into_owned()),
-        ]));
+        let topics = clean(&m.topics.join(&g.sep())).into_owned();
+        lines.push(fact(t, "Topics", vec![Span::raw(topics)]));
     }
     if let Some(c) = &repo.head {
-        let who = clean(&c.author.name).into_owned();
-        let when = c
-            .author
-            .date
-            .or(c.committer.date)
-            .map(|d| format!(", {}", relative(d, app.now())))
-            .unwrap_or_default();
-        lines.push(Line::from(vec![
-            label("Head"),
-            Span::styled(short_sha(&c.sha).to_string(), t.accent),
-            Span::raw(format!("  {}", clean(c.headline()))),
-            Span::styled(format!(" {} {who}{when}", g.dash), t.dim),
-        ]));
+        lines.push(fact(t, "Head", head_commit(app, c)));
     }
-    lines.push(Line::from(vec![
-        label("Open"),
-        Span::raw(format!(
-            "{} PRs {} {} issues {} {} watchers {} {} KiB",
-            thousands(m.open_prs),
-            g.dot,
-            thousands(m.open_issues),
-            g.dot,
-            thousands(m.watchers),
-            g.dot,
-            thousands(m.size_kb)
-        )),
-    ]));
+    let open = [
+        format!("{} PRs", thousands(m.open_prs)),
+        format!("{} issues", thousands(m.open_issues)),
+        format!("{} watchers", thousands(m.watchers)),
+        format!("{} KiB", thousands(m.size_kb)),
+    ];
+    lines.push(fact(t, "Open", vec![Span::raw(open.join(&g.sep()))]));
     if !m.languages.is_empty() {
-        let total: u64 = m.languages.iter().map(|l| l.bytes).sum::<u64>().max(1);
-        let top = &m.languages[0];
-        let frac = top.bytes as f64 / total as f64;
-        let mut spans = vec![label("Languages")];
-        let cells = (w / 4).clamp(6, 30);
-        spans.extend(gauge(t, frac, cells, t.accent));
-        let parts: Vec<String> = m
-            .languages
-            .iter()
-            .take(3)
-            .map(|l| {
-                format!(
-                    "{} {:.0}%",
-                    clean(&l.name),
-                    l.bytes as f64 * 100.0 / total as f64
-                )
-            })
-            .collect();
-        let other = 1.0
-            - m.languages
-                .iter()
-                .take(3)
-                .map(|l| l.bytes as f64 / total as f64)
-                .sum::<f64>();
-        let mut text = parts.join(&format!(" {} ", g.dot));
-        if other > 0.005 {
-            text.push_str(&format!(" {} Other {:.0}%", g.dot, other * 100.0));
-        }
-        spans.push(Span::raw(format!(" {text}")));
-        lines.push(Line::from(spans));
+        lines.push(fact(t, "Languages", languages(t, m, w)));
     } else if let Some(l) = &m.language {
-        lines.push(Line::from(vec![
-            label("Language"),
-            Span::raw(clean(l).into_owned()),
-        ]));
+        lines.push(fact(t, "Language", vec![Span::raw(clean(l).into_owned())]));
     }
+    lines.push(fact(t, "Synced", vec![Span::raw(synced(app, repo))]));
+    if let Some(r) = &repo.latest_release {
+        lines.push(fact(t, "Release", vec![Span::raw(clean(r).into_owned())]));
+    }
+    lines
+}
+/// The head commit: short SHA, headline, author and when.
+fn head_commit(app: &App, c: &Commit) -> Vec<Span<'static>> {
+    let t = app.theme();
+    let who = clean(&c.author.name).into_owned();
+    let when = c
+        .author
+        .date
+        .or(c.committer.date)
+        .map(|d| format!(", {}", relative(d, app.now())))
+        .unwrap_or_default();
+    vec![
+        Span::styled(short_sha(&c.sha).to_string(), t.accent),
+        Span::raw(format!("  {}", clean(c.headline()))),
+        Span::styled(format!(" {} {who}{when}", t.glyphs.dash), t.dim),
+    ]
+}
+
+/// A gauge of the main language's share, then the top three and the rest in percent.
+fn languages(t: &Theme, m: &RepoMeta, w: usize) -> Vec<Span<'static>> {
+    let total: u64 = m.languages.iter().map(|l| l.bytes).sum::<u64>().max(1);
+    let share = |bytes: u64| bytes as f64 / total as f64;
+    let mut spans = gauge(
+        t,
+        share(m.languages[0].bytes),
+        (w / 4).clamp(6, 30),
+        t.accent,
+    );
+    let top = &m.languages[..m.languages.len().min(3)];
+    let mut parts: Vec<String> = top
+        .iter()
+        .map(|l| {
+            let percent = l.bytes as f64 * 100.0 / total as f64;
+            format!("{} {percent:.0}%", clean(&l.name))
+        })
+        .collect();
+    let other = 1.0 - top.iter().map(|l| share(l.bytes)).sum::<f64>();
+    if other > 0.005 {
+        parts.push(format!("Other {:.0}%", other * 100.0));
+    }
+    spans.push(Span::raw(format!(" {}", parts.join(&t.glyphs.sep()))));
+    spans
+}
+
+/// When the repo was last synced (and its details fetched), and whether that is stale.
+fn synced(app: &App, repo: &TrackedRepo) -> String {
+    let g = &app.theme().glyphs;
     let synced = repo
         .last_synced_at
         .map(|s| relative(s, app.now()))
@@ -453,33 +471,10 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         .map(|s| format!(" {} details {}", g.dot, relative(s, app.now())))
         .unwrap_or_default();
     let stale = if app.is_stale(repo) { " (stale)" } else { "" };
-    lines.push(Line::from(vec![
-        label("Synced"),
-        Span::raw(format!("{synced}{details}{stale}")),
-    ]));
-    if let Some(r) = &repo.latest_release {
-        lines.push(Line::from(vec![
-            label("Release"),
-            Span::raw(clean(r).into_owned()),
-        ]));
-    }
-    if let Some(e) = &repo.last_error {
-        lines.push(Line::default());
-        let text = format!(
-            "{} Last error ({}, {}): {}",
-            g.failed,
-            clean(&e.kind),
-            relative(e.at, app.now()),
-            clean(&e.message)
-        );
-        for l in wrap(&text, w.saturating_sub(1)) {
-            lines.push(Line::styled(format!(" {l}"), t.error));
-        }
-    }
-    draw_lines(buf, area, &lines, app.detail().scroll);
+    format!("{synced}{details}{stale}")
 }
 
-fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line], scroll: u16) {
+fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line<'_>], scroll: u16) {
     for (i, l) in lines
         .iter()
         .skip(scroll as usize)
@@ -501,49 +496,7 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let mut lines: Vec<Line> = Vec::new();
-    lines.push(Line::from(vec![
-        Span::styled(format!(" commit {}", c.sha), t.accent),
-        Span::styled(format!("  {}", repo.key), t.dim),
-    ]));
-    let sig = |s: &crate::domain::Signature| {
-        let when = s
-            .date
-            .map(|d| {
-                format!(
-                    "  {} ({})",
-                    d.format("%Y-%m-%d %H:%M UTC"),
-                    relative(d, app.now())
-                )
-            })
-            .unwrap_or_default();
-        format!("{} <{}>{when}", clean(&s.name), clean(&s.email))
-    };
-    lines.push(Line::from(vec![
-        Span::styled(" Author     ", t.dim),
-        Span::raw(sig(&c.author)),
-    ]));
-    if c.committer.name != c.author.name || c.committer.date != c.author.date {
-        lines.push(Line::from(vec![
-            Span::styled(" Committer  ", t.dim),
-            Span::raw(sig(&c.committer)),
-        ]));
-    }
-    if !c.parents.is_empty() {
-        let p: Vec<&str> = c.parents.iter().map(|p| short_sha(p)).collect();
-        lines.push(Line::from(vec![
-            Span::styled(" Parents    ", t.dim),
-            Span::raw(p.join(" ")),
-        ]));
-    }
-    if let Some(s) = &c.stats {
-        lines.push(Line::from(vec![
-            Span::styled(" Stats      ", t.dim),
-            Span::styled(format!("+{}", thousands(s.additions)), t.ok),
-            Span::raw(" "),
-            Span::styled(format!("-{}", thousands(s.deletions)), t.error),
-        ]));
-    }
+    let mut lines = commit_header(app, repo, &c);
     lines.push(Line::default());
     for l in multiline(&c.message).lines() {
         for part in wrap(l, w.saturating_sub(3)) {
@@ -551,42 +504,95 @@ fn commit_view(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         }
     }
     lines.push(Line::default());
-    match (
-        &c.files,
-        app.detail().fetching.contains(&c.sha),
-        &app.detail().commit_error,
-    ) {
+    lines.extend(commit_files(app, &c, w));
+    draw_lines(buf, area, &lines, app.detail().scroll);
+}
+
+/// The commit's SHA, author, committer (when another), parents and stats.
+fn commit_header(app: &App, repo: &TrackedRepo, c: &Commit) -> Vec<Line<'static>> {
+    let t = app.theme();
+    let field = |label: &str, value: Vec<Span<'static>>| {
+        let mut spans = vec![Span::styled(format!(" {label:<10} "), t.dim)];
+        spans.extend(value);
+        Line::from(spans)
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!(" commit {}", c.sha), t.accent),
+        Span::styled(format!("  {}", repo.key), t.dim),
+    ])];
+    lines.push(field("Author", vec![Span::raw(signature(app, &c.author))]));
+    if c.committer.name != c.author.name || c.committer.date != c.author.date {
+        let committer = signature(app, &c.committer);
+        lines.push(field("Committer", vec![Span::raw(committer)]));
+    }
+    if !c.parents.is_empty() {
+        let p: Vec<&str> = c.parents.iter().map(|p| short_sha(p)).collect();
+        lines.push(field("Parents", vec![Span::raw(p.join(" "))]));
+    }
+    if let Some(s) = &c.stats {
+        lines.push(field(
+            "Stats",
+            plus_minus(t, s.additions, s.deletions, thousands),
+        ));
+    }
+    lines
+}
+
+/// "+12 -3" in the ok and error styles.
+fn plus_minus(t: &Theme, plus: u64, minus: u64, num: impl Fn(u64) -> String) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(format!("+{}", num(plus)), t.ok),
+        Span::raw(" "),
+        Span::styled(format!("-{}", num(minus)), t.error),
+    ]
+}
+
+/// "Name <email>  2026-01-15 11:00 UTC (1h ago)".
+fn signature(app: &App, s: &Signature) -> String {
+    let when = s
+        .date
+        .map(|d| {
+            format!(
+                "  {} ({})",
+                d.format("%Y-%m-%d %H:%M UTC"),
+                relative(d, app.now())
+            )
+        })
+        .unwrap_or_default();
+    format!("{} <{}>{when}", clean(&s.name), clean(&s.email))
+}
+
+/// The changed files with their counts, or why they are not here.
+fn commit_files(app: &App, c: &Commit, w: usize) -> Vec<Line<'static>> {
+    let t = app.theme();
+    let ell = t.glyphs.ellipsis;
+    let fetching = app.detail().fetching.contains(&c.sha);
+    match (&c.files, fetching, &app.detail().commit_error) {
         (Some(files), _, _) => {
-            lines.push(Line::styled(
+            let mut lines = vec![Line::styled(
                 format!(" {} files changed", files.len()),
                 t.header,
-            ));
+            )];
             for f in files {
-                let name = fit(&clean(&f.filename), w.saturating_sub(22), t.glyphs.ellipsis);
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        format!(" {:<9}", fit(&clean(&f.status), 9, t.glyphs.ellipsis)),
-                        t.dim,
-                    ),
-                    Span::raw(format!("{name} ")),
-                    Span::styled(format!("+{}", f.additions), t.ok),
-                    Span::raw(" "),
-                    Span::styled(format!("-{}", f.deletions), t.error),
-                ]));
+                let name = fit(&clean(&f.filename), w.saturating_sub(22), ell);
+                let status = format!(" {:<9}", fit(&clean(&f.status), 9, ell));
+                let mut spans = vec![Span::styled(status, t.dim), Span::raw(format!("{name} "))];
+                spans.extend(plus_minus(t, f.additions, f.deletions, |n| n.to_string()));
+                lines.push(Line::from(spans));
             }
+            lines
         }
-        (None, true, _) => lines.push(Line::styled(
+        (None, true, _) => vec![Line::styled(
             format!(" Fetching files and stats{}", t.glyphs.more),
             t.dim,
-        )),
-        (None, false, Some(e)) => lines.push(Line::styled(
+        )],
+        (None, false, Some(e)) => vec![Line::styled(
             format!(" Could not fetch the files: {e}"),
             t.error,
-        )),
-        (None, false, None) => lines.push(Line::styled(
+        )],
+        (None, false, None) => vec![Line::styled(
             " Files are fetched when the sync engine runs.",
             t.dim,
-        )),
+        )],
     }
-    draw_lines(buf, area, &lines, app.detail().scroll);
 }

@@ -6,11 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use crate::fmt::thousands;
-use crate::tui::app::{App, JobState};
+use crate::tui::app::{App, Job, JobState};
 use crate::tui::widgets::countdown;
-use crate::tui::widgets::table::{self, Col};
+use crate::tui::widgets::table::{Cell, Col};
 
-use super::{message, title};
+use super::{cursor_table, message, title};
 
 fn secs(ms: u64) -> String {
     if ms < 10_000 {
@@ -22,16 +22,15 @@ fn secs(ms: u64) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
-    let g = &t.glyphs;
     let c = app.job_counts();
-    let info = format!(
-        "running {} · waiting {} · queued {} · failed {} · done {}",
-        c[0],
-        c[1],
-        c[2],
-        c[3],
-        c[4] + c[5]
-    );
+    let info = [
+        format!("running {}", c[0]),
+        format!("waiting {}", c[1]),
+        format!("queued {}", c[2]),
+        format!("failed {}", c[3]),
+        format!("done {}", c[4] + c[5]),
+    ]
+    .join(&t.glyphs.sep());
     let body = title(buf, area, "Sync jobs", &info, t);
     if app.jobs().is_empty() {
         let text = if app.env().engine {
@@ -51,77 +50,50 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Col::flex("NOTE", 12, 4),
     ];
     let jobs = app.sorted_jobs();
-    let rows_h = body.height.saturating_sub(1) as usize;
-    let cur = app.jobs_cursor();
-    let off = cur.visible_offset(jobs.len(), rows_h);
-    let rows = jobs.iter().skip(off).take(rows_h).map(|j| {
-        let since_ms = (app.now() - j.since).num_milliseconds().max(0) as u64;
-        let (glyph, state, style, note, dur) = match &j.state {
-            JobState::Queued => (g.queued, "queued", t.dim, String::new(), secs(since_ms)),
-            JobState::Running { step } => {
-                (g.syncing, "running", t.accent, step.clone(), secs(since_ms))
-            }
-            JobState::Waiting { reason, until } => (
-                g.waiting,
-                "waiting",
-                t.warn,
-                format!("{reason}, retry in {}", countdown(*until, app.now())),
-                secs(since_ms),
-            ),
-            JobState::Done { note } => (
-                g.synced,
-                "done",
-                t.ok,
-                note.clone(),
-                j.duration_ms.map(secs).unwrap_or_default(),
-            ),
-            JobState::Failed { message } => (
-                g.failed,
-                "failed",
-                t.error,
-                format!("{message}: press s to retry"),
-                j.duration_ms.map(secs).unwrap_or_default(),
-            ),
-            JobState::Cancelled => (
-                g.never,
-                "cancelled",
-                t.dim,
-                String::new(),
-                j.duration_ms.map(secs).unwrap_or_default(),
-            ),
-        };
-        (
-            vec![
-                (glyph.to_string(), style),
-                (j.name.clone(), Style::default()),
-                (state.to_string(), style),
-                (dur, t.dim),
-                (thousands(j.cost.requests), Style::default()),
-                (thousands(j.cost.points), Style::default()),
-                (
-                    note,
-                    if matches!(j.state, JobState::Failed { .. }) {
-                        t.error
-                    } else {
-                        t.dim
-                    },
-                ),
-            ],
-            Style::default(),
-        )
+    cursor_table(buf, body, (t, &cols), app.jobs_cursor(), &jobs, |j| {
+        row(app, j)
     });
-    let body = Rect {
-        x: body.x + 1,
-        width: body.width.saturating_sub(1),
-        ..body
+}
+
+/// One job's row: glyph, repo, state, time in it (or the run's duration), cost and note.
+fn row(app: &App, j: &Job) -> (Vec<Cell>, Style) {
+    let t = app.theme();
+    let g = &t.glyphs;
+    let since = secs((app.now() - j.since).num_milliseconds().max(0) as u64);
+    let took = || j.duration_ms.map(secs).unwrap_or_default();
+    let (glyph, state, style, note, dur) = match &j.state {
+        JobState::Queued => (g.queued, "queued", t.dim, String::new(), since),
+        JobState::Running { step } => (g.syncing, "running", t.accent, step.clone(), since),
+        JobState::Waiting { reason, until } => (
+            g.waiting,
+            "waiting",
+            t.warn,
+            format!("{reason}, retry in {}", countdown(*until, app.now())),
+            since,
+        ),
+        JobState::Done { note } => (g.synced, "done", t.ok, note.clone(), took()),
+        JobState::Failed { message } => (
+            g.failed,
+            "failed",
+            t.error,
+            format!("{message}: press s to retry"),
+            took(),
+        ),
+        JobState::Cancelled => (g.never, "cancelled", t.dim, String::new(), took()),
     };
-    table::draw(
-        buf,
-        body,
-        &cols,
-        t.dim,
-        t.selected,
-        rows,
-        Some(cur.sel.saturating_sub(off)),
-    );
+    let note_style = if matches!(j.state, JobState::Failed { .. }) {
+        t.error
+    } else {
+        t.dim
+    };
+    let cells = vec![
+        (glyph.to_string(), style),
+        (j.name.clone(), Style::default()),
+        (state.to_string(), style),
+        (dur, t.dim),
+        (thousands(j.cost.requests), Style::default()),
+        (thousands(j.cost.points), Style::default()),
+        (note, note_style),
+    ];
+    (cells, Style::default())
 }

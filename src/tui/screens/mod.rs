@@ -1,5 +1,6 @@
 //! One file per screen: each draws its part of `App` into the body area. Screen state lives in
-//! `app.rs` (one owner, one `update`); these are pure renderers.
+//! `app.rs` (one owner, one `update`); these are pure renderers. Shared here: messages, title
+//! rows and the cursor-scrolled table the list screens draw with.
 
 pub mod activity;
 pub mod detail;
@@ -13,6 +14,15 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
+use crate::domain::Release;
+use crate::fmt::relative;
+use crate::sanitize::line as clean;
+
+use super::action::Action;
+use super::app::{App, Cursor};
+use super::keymap::Mode;
+use super::theme::Theme;
+use super::widgets::table::{self, Cell, Col};
 use super::widgets::{put, wrap};
 
 /// Writes a centered, wrapped message (empty, loading and error states).
@@ -37,6 +47,34 @@ pub fn message(buf: &mut Buffer, area: Rect, lines: &[(&str, Style)]) {
     }
 }
 
+/// The name of the first key bound to `action` in `mode`, in the theme's glyphs.
+pub fn key_name(app: &App, mode: Mode, action: &Action) -> Option<String> {
+    let key = app.keymap().key_for(mode, action)?.to_string();
+    Some(app.theme().glyphs.swap_symbols(&key).into_owned())
+}
+
+/// "3h ago" for a time, the theme's dash when there is none.
+pub fn ago_or_dash(app: &App, at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|a| relative(a, app.now()))
+        .unwrap_or_else(|| app.theme().glyphs.dash.into())
+}
+
+/// GitHub text made safe to draw, empty when there is none.
+pub fn clean_or_empty(text: Option<&str>) -> String {
+    text.map(|s| clean(s).into_owned()).unwrap_or_default()
+}
+
+/// "draft", "pre-release" or nothing.
+pub fn release_kind(r: &Release) -> &'static str {
+    if r.draft {
+        "draft"
+    } else if r.prerelease {
+        "pre-release"
+    } else {
+        ""
+    }
+}
+
 /// The area below a screen's first row (its title or tabs).
 pub fn below_first_row(area: Rect) -> Rect {
     Rect {
@@ -51,7 +89,7 @@ pub fn below_first_row(area: Rect) -> Rect {
 pub fn loading_or_empty(
     buf: &mut Buffer,
     body: Rect,
-    t: &crate::tui::theme::Theme,
+    t: &Theme,
     (loading, empty): (bool, bool),
     what: &str,
     none: &str,
@@ -66,13 +104,7 @@ pub fn loading_or_empty(
 }
 
 /// The screen's title row: bold title and dim info after it. Returns the body below it.
-pub fn title(
-    buf: &mut Buffer,
-    area: Rect,
-    title: &str,
-    info: &str,
-    t: &crate::tui::theme::Theme,
-) -> Rect {
+pub fn title(buf: &mut Buffer, area: Rect, title: &str, info: &str, t: &Theme) -> Rect {
     let x = area.x
         + put(
             buf,
@@ -93,4 +125,32 @@ pub fn title(
         t.dim,
     );
     below_first_row(area)
+}
+
+/// Draws `items` as a table one column in from `body`'s left edge, scrolled so that `cursor`'s
+/// selection shows; only the rows on screen are built.
+pub fn cursor_table<T>(
+    buf: &mut Buffer,
+    body: Rect,
+    (t, cols): (&Theme, &[Col]),
+    cursor: Cursor,
+    items: &[T],
+    row: impl Fn(&T) -> (Vec<Cell>, Style),
+) {
+    let rows_h = body.height.saturating_sub(1) as usize;
+    let off = cursor.visible_offset(items.len(), rows_h);
+    let rows = items.iter().skip(off).take(rows_h).map(row);
+    let inset = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(1),
+        ..body
+    };
+    table::draw(
+        buf,
+        inset,
+        cols,
+        t,
+        rows,
+        Some(cursor.sel.saturating_sub(off)),
+    );
 }

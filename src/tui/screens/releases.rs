@@ -4,12 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::fmt::relative;
 use crate::sanitize::line as clean;
 use crate::tui::app::App;
-use crate::tui::widgets::table::{self, Col};
+use crate::tui::widgets::table::Col;
 
-use super::{loading_or_empty, title};
+use super::{ago_or_dash, clean_or_empty, cursor_table, loading_or_empty, release_kind, title};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
@@ -40,58 +39,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Col::flex("NAME", 8, 2),
         Col::left("", 11, 1),
     ];
-    let rows_h = body.height.saturating_sub(1) as usize;
-    let cur = app.releases().cursor;
-    let off = cur.visible_offset(app.releases().rows.len(), rows_h);
-    let dash = t.glyphs.dash;
-    let rows = app
-        .releases()
-        .rows
-        .iter()
-        .skip(off)
-        .take(rows_h)
-        .map(|(repo, r)| {
-            let kind = if r.draft {
-                "draft"
-            } else if r.prerelease {
-                "pre-release"
-            } else {
-                ""
-            };
-            (
-                vec![
-                    (
-                        r.published_at
-                            .map(|p| relative(p, app.now()))
-                            .unwrap_or_else(|| dash.into()),
-                        t.dim,
-                    ),
-                    (clean(repo).into_owned(), Style::default()),
-                    (clean(&r.tag).into_owned(), t.accent),
-                    (
-                        r.name
-                            .as_deref()
-                            .map(|n| clean(n).into_owned())
-                            .unwrap_or_default(),
-                        Style::default(),
-                    ),
-                    (kind.into(), t.warn),
-                ],
-                Style::default(),
-            )
-        });
-    let body = Rect {
-        x: body.x + 1,
-        width: body.width.saturating_sub(1),
-        ..body
-    };
-    table::draw(
-        buf,
-        body,
-        &cols,
-        t.dim,
-        t.selected,
-        rows,
-        Some(cur.sel.saturating_sub(off)),
-    );
+    let r = app.releases();
+    cursor_table(buf, body, (t, &cols), r.cursor, &r.rows, |(repo, r)| {
+        (
+            vec![
+                (ago_or_dash(app, r.published_at), t.dim),
+                (clean(repo).into_owned(), Style::default()),
+                (clean(&r.tag).into_owned(), t.accent),
+                (clean_or_empty(r.name.as_deref()), Style::default()),
+                (release_kind(r).into(), t.warn),
+            ],
+            Style::default(),
+        )
+    });
 }

@@ -13,14 +13,17 @@ use crate::tui::app::{App, JobState};
 use crate::tui::widgets::ago_short;
 use crate::tui::widgets::table::{self, Col};
 
-use super::{message, title};
+use super::{key_name, message, title};
+use crate::tui::action::Action;
+use crate::tui::keymap::Mode;
 
-/// Columns; `keep` orders what survives narrow widths.
+/// Columns; `keep` orders what survives narrow widths. The stars columns take their titles from
+/// the theme's glyphs (set in `render`).
 pub const COLS: [Col; 11] = [
     Col::left("", 2, u8::MAX),
     Col::flex("REPO", 18, u8::MAX),
-    Col::right("★", 7, u8::MAX),
-    Col::right("Δ★", 5, 4),
+    Col::right("", 7, u8::MAX),
+    Col::right("", 5, 4),
     Col::right("FORKS", 6, 3),
     Col::right("PRS", 4, 6),
     Col::right("ISSUES", 6, 7),
@@ -138,11 +141,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     if app.repos().is_empty() {
-        let add = app.keymap().key_for(
-            crate::tui::keymap::Mode::List,
-            &crate::tui::action::Action::Add,
-        );
-        let add = add.map(|k| k.to_string()).unwrap_or_else(|| ":add".into());
+        let add = key_name(app, Mode::List, &Action::Add).unwrap_or_else(|| ":add".into());
         message(
             buf,
             body,
@@ -180,16 +179,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|i| row(app, &app.repos()[*i]));
     let mut cols = COLS.clone();
     cols[2].title = g.star;
-    if g.star.is_ascii() {
-        cols[3].title = "+*";
-    }
-    table::draw(
-        buf,
-        body,
-        &cols,
-        t.dim,
-        t.selected,
-        visible,
-        Some(app.list().sel - off),
-    );
+    cols[3].title = g.star_delta;
+    table::draw(buf, body, &cols, t, visible, Some(app.list().sel - off));
 }

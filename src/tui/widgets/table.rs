@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::{fill_row, fit, put, right};
+use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -95,19 +96,18 @@ pub fn layout(cols: &[Col], width: u16) -> Vec<(usize, u16)> {
         .collect()
 }
 
-/// Draws the header row at `area.y` and rows below it; `rows` yields only visible rows.
-/// `selected` is the index among the yielded rows to highlight.
+/// Draws the header row (dim) at `area.y` and rows below it; `rows` yields only visible rows.
+/// `selected` is the index among the yielded rows to highlight. Cut cells end with the theme's
+/// ellipsis.
 pub fn draw(
     buf: &mut Buffer,
     area: Rect,
     cols: &[Col],
-    header: Style,
-    selected_style: Style,
+    theme: &Theme,
     rows: impl Iterator<Item = (Vec<Cell>, Style)>,
     selected: Option<usize>,
 ) {
-    // ASCII mode turns the ellipsis into `~` with every other symbol (view::asciify).
-    let ell = "…";
+    let (header, selected_style, ell) = (theme.dim, theme.selected, theme.glyphs.ellipsis);
     if area.height == 0 || area.width == 0 {
         return;
     }
