@@ -157,7 +157,6 @@ pub fn repo_json(r: &TrackedRepo) -> serde_json::Value {
     })
 }
 
-
 pub fn list(
     store: &Store,
     json_out: bool,
@@ -206,5 +205,3 @@ pub fn list(
     }
     Ok(Status::Ok)
 }
-
-

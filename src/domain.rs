@@ -464,11 +464,125 @@ pub struct RepoDetails {
     pub releases: Vec<Release>,
 }
 
+/// Why a repository's sync failed: from the GitHub error taxonomy, or from the engine itself.
+/// The CLI's JSON, the store and the UI all use its snake_case name ([`FailureKind::as_str`]);
+/// it is stored as that string, so stores written when the kind was a plain string stay readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum FailureKind {
+    /// GitHub rejected the token (401).
+    Unauthorized,
+    /// GitHub refused access (403 without a rate limit, GraphQL `FORBIDDEN`).
+    Forbidden,
+    NotFound,
+    /// A primary rate limit was used up.
+    RateLimited,
+    SecondaryRateLimited,
+    /// GitHub answered 5xx.
+    Server,
+    Network,
+    Timeout,
+    /// GitHub's answer could not be read.
+    Decode,
+    Moved,
+    Cancelled,
+    /// Background work stopped at the rate-limit reserve.
+    Budget,
+    /// The repository was untracked while its job waited.
+    Untracked,
+    /// The store could not be read or written.
+    Store,
+    /// The sync queue was full.
+    QueueFull,
+    /// A bug (a panic during the pass).
+    Internal,
+}
+
+impl FailureKind {
+    /// Every kind, for exhaustive checks.
+    pub const ALL: [FailureKind; 16] = [
+        FailureKind::Unauthorized,
+        FailureKind::Forbidden,
+        FailureKind::NotFound,
+        FailureKind::RateLimited,
+        FailureKind::SecondaryRateLimited,
+        FailureKind::Server,
+        FailureKind::Network,
+        FailureKind::Timeout,
+        FailureKind::Decode,
+        FailureKind::Moved,
+        FailureKind::Cancelled,
+        FailureKind::Budget,
+        FailureKind::Untracked,
+        FailureKind::Store,
+        FailureKind::QueueFull,
+        FailureKind::Internal,
+    ];
+
+    /// The stable snake_case name printed by `--json` outputs and kept in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Unauthorized => "unauthorized",
+            FailureKind::Forbidden => "forbidden",
+            FailureKind::NotFound => "not_found",
+            FailureKind::RateLimited => "rate_limited",
+            FailureKind::SecondaryRateLimited => "secondary_rate_limited",
+            FailureKind::Server => "server",
+            FailureKind::Network => "network",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Decode => "decode",
+            FailureKind::Moved => "moved",
+            FailureKind::Cancelled => "cancelled",
+            FailureKind::Budget => "budget",
+            FailureKind::Untracked => "untracked",
+            FailureKind::Store => "store",
+            FailureKind::QueueFull => "queue_full",
+            FailureKind::Internal => "internal",
+        }
+    }
+
+    /// The kind with this name; `None` for a name no build of repodeck wrote.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FailureKind> for String {
+    fn from(k: FailureKind) -> Self {
+        k.as_str().to_string()
+    }
+}
+
+impl From<String> for FailureKind {
+    /// Reading a stored kind never fails: a name this build does not know (only a newer build
+    /// could have written one) reads as `Internal` rather than making the record unreadable.
+    fn from(name: String) -> Self {
+        Self::parse(&name).unwrap_or(FailureKind::Internal)
+    }
+}
+
+impl PartialEq<str> for FailureKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for FailureKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// A failure kept with the repo so the UI can explain it later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncError {
-    /// Short machine-readable kind: `unauthorized`, `not_found`, `server`, ...
-    pub kind: String,
+    pub kind: FailureKind,
     /// What happened and what to do, never containing a token.
     pub message: String,
     pub at: DateTime<Utc>,
@@ -783,6 +897,18 @@ mod tests {
         assert_eq!(j["count"], 2);
         assert_eq!(j["summary"], "2 new commits (head abcdef1)");
         assert_eq!(Change::Archived.to_json()["kind"], "archived");
+    }
+
+    #[test]
+    fn failure_kind_names_round_trip_and_compare_with_strings() {
+        let mut names = std::collections::HashSet::new();
+        for k in FailureKind::ALL {
+            assert!(names.insert(k.as_str()), "duplicate name {k}");
+            assert_eq!(FailureKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert!(FailureKind::Unauthorized == "unauthorized");
+        assert_eq!(FailureKind::parse("nope"), None);
     }
 
     #[test]

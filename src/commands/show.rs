@@ -6,8 +6,8 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::{CliError, Status};
-use crate::fmt::{relative, rfc3339};
 use crate::domain::{ActivityEntry, RepoKey, TrackedRepo};
+use crate::fmt::{relative, rfc3339};
 use crate::sanitize;
 use crate::store::Store;
 use crate::sync::scheduler::limits;

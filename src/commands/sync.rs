@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::{CliError, Status, github_error, parse_keys};
-use crate::domain::{Change, LocalId};
+use crate::domain::{Change, FailureKind, LocalId};
 use crate::github::Accounting;
 use crate::sanitize;
 use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
@@ -39,7 +39,7 @@ pub struct Summary {
     pub points: [u64; 3],
     pub duration_ms: u64,
     pub changes: Vec<(String, Change)>,
-    pub failures: Vec<(String, String, String)>,
+    pub failures: Vec<(String, FailureKind, String)>,
     pub unauthorized: Option<String>,
 }
 
@@ -174,10 +174,7 @@ async fn drive(
     match client.refresh_rate_limit().await {
         Ok(()) => {}
         Err(e) if e == crate::github::GithubError::Unauthorized => {
-            return Err(github_error(
-                "GitHub rejected the token before syncing",
-                &e,
-            ));
+            return Err(github_error("GitHub rejected the token before syncing", &e));
         }
         Err(e) => tracing::warn!(error = %e, "reading the rate limit failed; syncing anyway"),
     }
@@ -244,13 +241,13 @@ async fn drive(
                         summary.failed += 1;
                         summary.failures.push((
                             name,
-                            "cancelled".into(),
+                            FailureKind::Cancelled,
                             "the sync was cancelled".into(),
                         ));
                     }
                     Outcome::Failed { kind, message } => {
                         summary.failed += 1;
-                        if kind == "unauthorized" && summary.unauthorized.is_none() {
+                        if kind == FailureKind::Unauthorized && summary.unauthorized.is_none() {
                             summary.unauthorized = Some(message.clone());
                         }
                         summary.failures.push((name, kind, message));
@@ -330,7 +327,7 @@ mod tests {
         let s = Summary {
             repos: 2,
             changes: vec![("o/r".into(), Change::Stars { delta: 2 })],
-            failures: vec![("o/x".into(), "not_found".into(), "gone".into())],
+            failures: vec![("o/x".into(), FailureKind::NotFound, "gone".into())],
             ..Summary::default()
         };
         let v = s.to_json();

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
+use crate::domain::SearchHit;
 use crate::domain::{
     Branch, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest, RateBucket,
     Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
 };
-use crate::domain::SearchHit;
 
 use super::{GithubError, ListedRepo};
 

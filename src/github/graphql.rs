@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use http::Method;
 use serde_json::Value;
 
-use crate::domain::{Probe, RateBucket, RepoSnapshot};
 use crate::domain::Priority;
+use crate::domain::{Probe, RateBucket, RepoSnapshot};
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
 use super::convert::{self, GDetail, GProbe};

@@ -1172,6 +1172,40 @@ mod tests {
     }
 
     #[test]
+    fn failure_kinds_are_stored_as_the_strings_older_builds_wrote() {
+        use crate::domain::{FailureKind, SyncError};
+        #[derive(Serialize, Deserialize)]
+        struct StringKind {
+            kind: String,
+            message: String,
+            at: DateTime<Utc>,
+        }
+        let at = Utc::now();
+        for kind in FailureKind::ALL {
+            let old = encode(&StringKind {
+                kind: kind.as_str().into(),
+                message: "m".into(),
+                at,
+            });
+            let read: SyncError = decode(b"k", &old).unwrap();
+            assert_eq!((read.kind, read.at), (kind, at));
+            let new = encode(&SyncError {
+                kind,
+                message: "m".into(),
+                at,
+            });
+            assert_eq!(new, old, "same bytes as the string form");
+        }
+        let unknown = encode(&StringKind {
+            kind: "from_the_future".into(),
+            message: "m".into(),
+            at,
+        });
+        let read: SyncError = decode(b"k", &unknown).unwrap();
+        assert_eq!(read.kind, FailureKind::Internal);
+    }
+
+    #[test]
     fn an_undecodable_record_is_reported_as_corrupt() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();

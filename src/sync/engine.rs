@@ -16,7 +16,7 @@ use super::job::{self, Ctx, PassEnd, Tally};
 use super::scheduler::{Enqueued, Scheduler, limits};
 use super::{EngineHandle, ImportOptions, JobCost, Outcome, Priority, SyncCommand, SyncEvent};
 use crate::config::Config;
-use crate::domain::{LocalId, RepoKey};
+use crate::domain::{FailureKind, LocalId, RepoKey};
 use crate::github::{GithubClient, GithubError};
 use crate::store::{Added, Store, StoreError};
 
@@ -117,7 +117,7 @@ impl Shared {
             self.emit(SyncEvent::Finished {
                 id,
                 outcome: Outcome::Failed {
-                    kind: "queue_full".into(),
+                    kind: FailureKind::QueueFull,
                     message: format!(
                         "the sync queue is full ({} jobs); try again when it drains",
                         limits::MAX_PENDING
@@ -353,7 +353,7 @@ async fn worker(shared: Arc<Shared>) {
                 shared.emit(SyncEvent::Finished {
                     id,
                     outcome: Outcome::Failed {
-                        kind: "unauthorized".into(),
+                        kind: FailureKind::Unauthorized,
                         message: message.clone(),
                     },
                     cost: JobCost::default(),

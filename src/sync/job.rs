@@ -17,7 +17,7 @@ use super::etags::StoreEtags;
 use super::scheduler::{Job, limits};
 use super::{JobCost, Outcome, Priority, SyncEvent, diff};
 use crate::domain::{
-    Change, LocalId, Probe, RepoKey, RepoSnapshot, SyncError, SyncStatus, TrackedRepo,
+    Change, FailureKind, LocalId, Probe, RepoKey, RepoSnapshot, SyncError, SyncStatus, TrackedRepo,
 };
 use crate::github::{Accounting, Conditional, GithubClient, GithubError, RepoTarget};
 use crate::store::{Store, SyncWrite};
@@ -110,14 +110,17 @@ pub async fn run_pass(
                 job.id,
                 started,
                 JobCost::default(),
-                failed("untracked", "the repository is no longer tracked"),
+                failed(
+                    FailureKind::Untracked,
+                    "the repository is no longer tracked",
+                ),
                 None,
             ),
             Err(e) => pass.finish_job(
                 job.id,
                 started,
                 JobCost::default(),
-                failed("store", &e.to_string()),
+                failed(FailureKind::Store, &e.to_string()),
                 None,
             ),
         }
@@ -163,9 +166,9 @@ pub fn throttled(repo: &TrackedRepo, min_interval: Duration, now: DateTime<Utc>)
     now - last < min
 }
 
-fn failed(kind: &str, message: &str) -> Outcome {
+fn failed(kind: FailureKind, message: &str) -> Outcome {
     Outcome::Failed {
-        kind: kind.to_string(),
+        kind,
         message: message.to_string(),
     }
 }
@@ -259,7 +262,7 @@ impl Drop for Pass<'_> {
                 Instant::now(),
                 JobCost::default(),
                 failed(
-                    "internal",
+                    FailureKind::Internal,
                     "repodeck hit an internal error while syncing this repository (see the log file); the stored data was kept. Please report it",
                 ),
                 None,
@@ -321,7 +324,7 @@ impl Pass<'_> {
             repo.status = SyncStatus::Inaccessible;
             repo.last_synced_at = Some(now);
             repo.last_error = Some(SyncError {
-                kind: e.kind().into(),
+                kind: e.kind(),
                 message: e.to_string(),
                 at: now,
             });
@@ -338,7 +341,7 @@ impl Pass<'_> {
         }
         repo.status = SyncStatus::Failed;
         repo.last_error = Some(SyncError {
-            kind: e.kind().into(),
+            kind: e.kind(),
             message: e.to_string(),
             at: now,
         });
@@ -394,7 +397,7 @@ impl Pass<'_> {
                     .unwrap_or(repo);
                 self.finish(w, outcome, Some(stored));
             }
-            Err(e) => self.finish(w, failed("store", &e.to_string()), None),
+            Err(e) => self.finish(w, failed(FailureKind::Store, &e.to_string()), None),
         }
     }
 

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::fmt::{relative, thousands};
 use crate::domain::{Commit, TrackedRepo, short_sha};
+use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
 use crate::tui::app::{App, Tab};
 use crate::tui::widgets::rate_limit_bar::gauge;
@@ -341,7 +341,11 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         if let Some(e) = &repo.last_error {
             lines.push(Line::default());
             for l in wrap(
-                &format!("Last error ({}): {}", clean(&e.kind), clean(&e.message)),
+                &format!(
+                    "Last error ({}): {}",
+                    clean(e.kind.as_str()),
+                    clean(&e.message)
+                ),
                 w.saturating_sub(1),
             ) {
                 lines.push(Line::styled(format!(" {l}"), t.error));
@@ -468,7 +472,7 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         let text = format!(
             "{} Last error ({}, {}): {}",
             g.failed,
-            clean(&e.kind),
+            clean(e.kind.as_str()),
             relative(e.at, app.now),
             clean(&e.message)
         );
