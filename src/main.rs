@@ -244,12 +244,7 @@ fn run_demo(ctx: &Context, opts: demo::DemoOptions) -> Result<Status, CliError> 
     let rt = session::runtime()?;
     let result = rt.block_on(async {
         let (demo, engine) = demo::Demo::start(ctx, opts, &dir).await?;
-        let ui = repodeck::tui::run(
-            &demo.ctx,
-            demo.store.clone(),
-            session::EngineStart::Running(engine),
-        )
-        .await;
+        let ui = repodeck::tui::run(&demo.ctx, demo.store.clone(), session::EngineStart::Running(engine)).await;
         demo.finish().await;
         ui.map_err(ui_failed)?;
         Ok::<_, CliError>(Status::Ok)

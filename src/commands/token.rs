@@ -8,9 +8,9 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::{CliError, Status};
+use crate::fmt::{relative, rfc3339};
 use crate::cli::TokenCommand;
 use crate::domain::RepoKey;
-use crate::fmt::{relative, rfc3339};
 use crate::github::{ClientOptions, GithubClient, GithubError};
 use crate::sanitize;
 use crate::secrets::{
@@ -457,6 +457,7 @@ pub fn rotate_identity(
     );
     Ok(Status::Ok)
 }
+
 
 /// A checker for when no live check is possible (no GitHub client wired): every token is
 /// "unreachable", so `token set` stores with a warning.

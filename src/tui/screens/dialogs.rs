@@ -8,8 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use tui_input::Input;
 
-use crate::domain::RepoKey;
 use crate::fmt::thousands;
+use crate::domain::RepoKey;
 use crate::sanitize::line as clean;
 use crate::tui::app::{App, Dialog, Level};
 use crate::tui::widgets::dialog::frame;

@@ -6,8 +6,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::domain::{SyncStatus, TrackedRepo};
 use crate::fmt::{relative, thousands};
+use crate::domain::{SyncStatus, TrackedRepo};
 use crate::sanitize;
 use crate::tui::app::{App, JobState};
 use crate::tui::widgets::ago_short;

@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{countdown, line_width};
-use crate::domain::RateBucket;
 use crate::fmt::thousands;
+use crate::domain::RateBucket;
 use crate::tui::theme::Theme;
 
 /// A gauge of `cells` cells (plus end caps) filled to `fraction`, with eighth-cell precision.
