@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::domain::{Commit, TrackedRepo, short_sha};
 use crate::fmt::{relative, thousands};
+use crate::domain::{Commit, TrackedRepo, short_sha};
 use crate::sanitize::{line as clean, multiline};
 use crate::tui::app::{App, Tab};
 use crate::tui::widgets::rate_limit_bar::gauge;
