@@ -307,6 +307,29 @@ pub struct Probe {
     pub latest_release: Option<String>,
 }
 
+impl Probe {
+    /// What a probe answers for a repository with this metadata, head commit and latest release.
+    pub fn of(meta: &RepoMeta, head: Option<&Commit>, latest_release: Option<&str>) -> Probe {
+        Probe {
+            id: Some(meta.id),
+            node_id: meta.node_id.clone(),
+            full_name: meta.full_name.clone(),
+            pushed_at: meta.pushed_at,
+            updated_at: meta.updated_at,
+            stars: meta.stars,
+            forks: meta.forks,
+            archived: meta.archived,
+            private: meta.private,
+            disabled: meta.disabled,
+            open_issues: meta.open_issues,
+            open_prs: meta.open_prs,
+            default_branch: Some(meta.default_branch.clone()),
+            head_sha: head.map(|c| c.sha.clone()),
+            latest_release: latest_release.map(str::to_string),
+        }
+    }
+}
+
 /// Repository metadata as the store keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoMeta {
@@ -347,6 +370,17 @@ pub struct RepoSnapshot {
     pub head: Option<Commit>,
     pub latest_release: Option<String>,
     pub details: RepoDetails,
+}
+
+impl RepoSnapshot {
+    /// What a cheap probe of this snapshot would say.
+    pub fn probe(&self) -> Probe {
+        Probe::of(
+            &self.meta,
+            self.head.as_ref(),
+            self.latest_release.as_deref(),
+        )
+    }
 }
 
 /// Where a repo stands with the sync engine, as persisted.
@@ -430,30 +464,31 @@ impl TrackedRepo {
     /// The probe our stored copy would answer; `None` before the first sync.
     pub fn probe(&self) -> Option<Probe> {
         let meta = self.meta.as_ref()?;
-        Some(Probe {
-            id: Some(meta.id),
-            node_id: meta.node_id.clone(),
-            full_name: meta.full_name.clone(),
-            pushed_at: meta.pushed_at,
-            updated_at: meta.updated_at,
-            stars: meta.stars,
-            forks: meta.forks,
-            archived: meta.archived,
-            private: meta.private,
-            disabled: meta.disabled,
-            open_issues: meta.open_issues,
-            open_prs: meta.open_prs,
-            default_branch: Some(meta.default_branch.clone()),
-            head_sha: self.head.as_ref().map(|c| c.sha.clone()),
-            latest_release: self.latest_release.clone(),
-        })
+        Some(Probe::of(
+            meta,
+            self.head.as_ref(),
+            self.latest_release.as_deref(),
+        ))
     }
 }
+
+/// The commit window as a literal, for query text built with `concat!` (see [`COMMIT_WINDOW`]).
+macro_rules! commit_window {
+    () => {
+        30
+    };
+}
+pub(crate) use commit_window;
+
+/// How many recent commits of the default branch a sync fetches and keeps: the GraphQL detail
+/// query's `history(first: ..)`, the REST path's `per_page` and the stored list all use it, and
+/// change detection knows a list this long may not reach back to the last head it saw.
+pub const COMMIT_WINDOW: usize = commit_window!();
 
 /// The lists fetched with a repository's details, stored apart from the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoDetails {
-    /// Newest first, at most 30.
+    /// Newest first, at most [`COMMIT_WINDOW`].
     pub commits: Vec<Commit>,
     pub branches: Vec<Branch>,
     /// Open pull requests.
@@ -589,8 +624,8 @@ pub struct SyncError {
 }
 
 /// One detected difference between two snapshots of a repository.
-/// Stored externally tagged (bincode cannot read internally tagged enums); [`Change::to_json`]
-/// gives the flat `{"kind": ..., fields}` form the CLI prints.
+/// Stored externally tagged (bincode cannot read internally tagged enums); the CLI builds its flat
+/// `{"kind": ..., fields}` form (`commands::sync::change_json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
@@ -656,21 +691,7 @@ pub enum Change {
 }
 
 impl Change {
-    /// `{"kind": "new_commits", "count": 3, "head": "..."}`: the shape of `--json` outputs.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut obj = serde_json::Map::new();
-        obj.insert("kind".into(), self.kind().into());
-        if let Ok(serde_json::Value::Object(outer)) = serde_json::to_value(self) {
-            for (_, inner) in outer {
-                if let serde_json::Value::Object(fields) = inner {
-                    obj.extend(fields);
-                }
-            }
-        }
-        obj.insert("summary".into(), self.to_string().into());
-        serde_json::Value::Object(obj)
-    }
-
+    /// The snake_case name of the variant, as `--json` outputs print it.
     pub fn kind(&self) -> &'static str {
         match self {
             Change::NewCommits { .. } => "new_commits",
@@ -884,19 +905,6 @@ mod tests {
         }
         assert!(RepoKey::parse(&format!("{}/{}", "a".repeat(39), "b".repeat(100))).is_ok());
         assert!(RepoKey::parse("o/a.b_c-d").is_ok());
-    }
-
-    #[test]
-    fn change_json_is_flat_and_tagged() {
-        let j = Change::NewCommits {
-            count: 2,
-            head: "abcdef123".into(),
-        }
-        .to_json();
-        assert_eq!(j["kind"], "new_commits");
-        assert_eq!(j["count"], 2);
-        assert_eq!(j["summary"], "2 new commits (head abcdef1)");
-        assert_eq!(Change::Archived.to_json()["kind"], "archived");
     }
 
     #[test]

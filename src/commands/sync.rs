@@ -353,4 +353,19 @@ mod tests {
         assert_eq!(v["changes"][0]["delta"], 2);
         assert_eq!(v["failures"][0]["kind"], "not_found");
     }
+
+    #[test]
+    fn change_json_is_flat_and_tagged() {
+        let j = change_json(
+            "o/r",
+            &Change::NewCommits {
+                count: 2,
+                head: "abcdef123".into(),
+            },
+        );
+        assert_eq!(j["kind"], "new_commits");
+        assert_eq!(j["count"], 2);
+        assert_eq!(j["text"], "2 new commits (head abcdef1)");
+        assert_eq!(change_json("o/r", &Change::Archived)["kind"], "archived");
+    }
 }

@@ -78,8 +78,10 @@ impl std::fmt::Debug for ClientOptions {
             .field("token", &self.token.as_ref().map(|_| "[redacted]"))
             .field("max_concurrency", &self.max_concurrency)
             .field("reserve", &self.reserve)
+            .field("etags", &self.etags.as_ref().map(|_| "EtagCache"))
             .field("max_pages", &self.max_pages)
-            .finish_non_exhaustive()
+            .field("timing", &self.timing)
+            .finish()
     }
 }
 

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::domain::SearchHit;
 use crate::domain::{
-    Branch, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest, RateBucket,
-    Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
+    Branch, COMMIT_WINDOW, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest,
+    RateBucket, Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
 };
 
 use super::{GithubError, ListedRepo};
@@ -979,7 +979,7 @@ impl From<GDetail> for RepoSnapshot {
                 .filter(|t| !t.is_empty()),
             details: RepoDetails {
                 commits: {
-                    commits.truncate(30);
+                    commits.truncate(COMMIT_WINDOW);
                     commits
                 },
                 branches: refs

@@ -30,8 +30,9 @@ pub const PROBE_FRAGMENT: &str = "fragment Probe on Repository {
 }";
 
 /// The detail fetch. Nested connections multiply the bill, so only the head commit's parents are
-/// fetched, and no labels.
-pub const DETAIL_FRAGMENT: &str = "fragment Detail on Repository {
+/// fetched, and no labels. The history is the commit window ([`crate::domain::COMMIT_WINDOW`]).
+pub const DETAIL_FRAGMENT: &str = concat!(
+    "fragment Detail on Repository {
   id databaseId name nameWithOwner owner { login } description homepageUrl url sshUrl
   isPrivate isFork isArchived isDisabled stargazerCount forkCount diskUsage
   createdAt updatedAt pushedAt
@@ -48,7 +49,9 @@ pub const DETAIL_FRAGMENT: &str = "fragment Detail on Repository {
         author { name email date user { login } }
         committer { name email date user { login } }
         parents(first: 5) { nodes { oid } }
-        history(first: 30) {
+        history(first: ",
+    crate::domain::commit_window!(),
+    ") {
           nodes { oid messageHeadline committedDate author { name email date user { login } } }
         }
       }
@@ -70,7 +73,8 @@ pub const DETAIL_FRAGMENT: &str = "fragment Detail on Repository {
     nodes { tagName name publishedAt createdAt isPrerelease isDraft url }
   }
   latestRelease { tagName }
-}";
+}"
+);
 
 /// Which query shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,6 +456,12 @@ mod tests {
             q.contains(r#"nodes(ids: ["R_kgDO\"x"]) { ... on Repository { ...Detail } }"#),
             "{q}"
         );
+    }
+
+    #[test]
+    fn the_detail_history_is_the_commit_window() {
+        let window = format!("history(first: {})", crate::domain::COMMIT_WINDOW);
+        assert!(DETAIL_FRAGMENT.contains(&window), "{DETAIL_FRAGMENT}");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use http::Method;
 
-use crate::domain::{Branch, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
+use crate::domain::{
+    Branch, COMMIT_WINDOW, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot,
+};
 use crate::domain::{ImportSource, Priority, SearchHit};
 
 use super::client::{Endpoint, Req};
@@ -340,7 +342,7 @@ impl GithubClient {
             }
             _ => base,
         };
-        let commits_path = format!("{base}/commits?per_page=30");
+        let commits_path = format!("{base}/commits?per_page={COMMIT_WINDOW}");
         let branches_path = format!("{base}/branches?per_page=100");
         let pulls_path = format!("{base}/pulls?state=open&per_page=100");
         let issues_path = format!("{base}/issues?state=open&per_page=100");

@@ -2,8 +2,9 @@
 //! of GitHub plus the user's own data (tracked list, encrypted tokens). Every per-repo sync result
 //! is written in one atomic batch; a corrupt store is quarantined and rebuilt; one process at a time.
 //!
-//! Neighbours: `domain` (the types it stores), `sync` (writes), `tui` and the CLI (read).
-//! `github` never sees it: `main.rs` adapts [`Store`]'s ETag methods to the client's cache trait.
+//! Neighbours: `domain` (the types it stores), `secrets` (keeps the encrypted vault here), `sync`
+//! (writes), `tui` and the CLI (read). `github` never sees it: `sync::etags` adapts [`Store`]'s
+//! ETag methods to the client's cache trait.
 
 pub mod keys;
 
@@ -267,14 +268,7 @@ impl Store {
         let existed = db_path.exists();
         match Self::open_db(&db_path) {
             Ok((db, tree)) => {
-                let mut store = Store {
-                    db,
-                    tree,
-                    dir: dir.to_path_buf(),
-                    _lock: lock,
-                    backup_dirty: Default::default(),
-                    warm: Default::default(),
-                };
+                let mut store = Store::new(db, tree, dir, lock);
                 match store.check_schema(verify) {
                     Ok(report) => {
                         if existed && store.is_empty() && Self::backup_count(dir) > 0 {
@@ -305,6 +299,18 @@ impl Store {
                 dir: dir.to_path_buf(),
                 source: std::io::Error::other(reason),
             }),
+        }
+    }
+
+    /// The one constructor: an opened database and the lock held for it.
+    fn new(db: sled::Db, tree: sled::Tree, dir: &Path, lock: File) -> Store {
+        Store {
+            db,
+            tree,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            backup_dirty: Default::default(),
+            warm: Default::default(),
         }
     }
 
@@ -497,14 +503,7 @@ impl Store {
             dir: dir.to_path_buf(),
             source: std::io::Error::other(e),
         })?;
-        let mut store = Store {
-            db,
-            tree,
-            dir: dir.to_path_buf(),
-            _lock: lock,
-            backup_dirty: Default::default(),
-            warm: Default::default(),
-        };
+        let mut store = Store::new(db, tree, dir, lock);
         store.check_schema(true)?;
         let _ = std::fs::remove_file(dir.join(CHECK_MARKER));
         let backup: Backup = std::fs::read(dir.join("tracked.json"))

@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::domain::{Change, Issue, PullRequest, RepoDetails, RepoSnapshot, TrackedRepo};
+use crate::domain::{
+    COMMIT_WINDOW, Change, Issue, PullRequest, RepoDetails, RepoSnapshot, TrackedRepo,
+};
 
 /// Every change between `old` (as stored, with its detail lists) and `new` (just fetched).
 pub fn diff(
@@ -175,7 +177,7 @@ fn commit_change(old: &TrackedRepo, new: &RepoSnapshot) -> Option<Change> {
     // Not in the window we see. If the window is the whole history, or it reaches back past the old
     // head's date, the old head was rewritten away; otherwise there are simply more new commits than
     // the window holds.
-    let full_window = list.len() >= RECENT_COMMITS;
+    let full_window = list.len() >= COMMIT_WINDOW;
     let oldest = list.last().and_then(|c| c.committer.date.or(c.author.date));
     let old_date = old_head.committer.date.or(old_head.author.date);
     let beyond_window = match (oldest, old_date) {
@@ -194,9 +196,6 @@ fn commit_change(old: &TrackedRepo, new: &RepoSnapshot) -> Option<Change> {
         })
     }
 }
-
-/// How many recent commits a detail fetch returns.
-pub const RECENT_COMMITS: usize = 30;
 
 /// Releases present now and not before, oldest first. Drafts are not announced.
 fn new_releases(
@@ -466,7 +465,7 @@ mod tests {
     fn more_new_commits_than_the_window_are_not_a_force_push() {
         let mut new = base();
         new.details.commits.clear();
-        for i in 0..RECENT_COMMITS {
+        for i in 0..COMMIT_WINDOW {
             new.details
                 .commits
                 .insert(0, commit(&format!("n{i}"), 100 + i as i64, "n"));
@@ -476,7 +475,7 @@ mod tests {
         assert_eq!(
             got,
             vec![Change::NewCommits {
-                count: RECENT_COMMITS as u64,
+                count: COMMIT_WINDOW as u64,
                 head: "n29".into()
             }]
         );

@@ -1,6 +1,7 @@
 //! The running engine: a command task (SyncCommand in), a worker that runs passes of jobs from the
 //! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
-//! `SyncEvent`. Started by the CLI, the TUI or `serve` through [`start`]; driven by [`EngineHandle`].
+//! `SyncEvent`. Started through [`start_with`] (by `session`, for the CLI and the TUI); driven by
+//! [`EngineHandle`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,12 +33,8 @@ pub struct EngineOptions {
     pub repo_clients: HashMap<String, GithubClient>,
 }
 
-/// Starts the engine with default options. Must be called inside a tokio runtime.
-pub fn start(store: Arc<Store>, client: GithubClient, config: Config) -> EngineHandle {
-    start_with(store, client, config, EngineOptions::default())
-}
-
 /// Starts the engine: commands are read until `Shutdown` or until the handle's sender is dropped.
+/// Must be called inside a tokio runtime.
 pub fn start_with(
     store: Arc<Store>,
     client: GithubClient,

@@ -186,28 +186,6 @@ pub fn probe_differs(stored: &Probe, fresh: &Probe) -> bool {
     a != b
 }
 
-/// What a cheap probe of this snapshot would say (for the REST path's unchanged test).
-fn probe_of(s: &RepoSnapshot) -> Probe {
-    let m = &s.meta;
-    Probe {
-        id: Some(m.id),
-        node_id: m.node_id.clone(),
-        full_name: m.full_name.clone(),
-        pushed_at: m.pushed_at,
-        updated_at: m.updated_at,
-        stars: m.stars,
-        forks: m.forks,
-        archived: m.archived,
-        private: m.private,
-        disabled: m.disabled,
-        open_issues: m.open_issues,
-        open_prs: m.open_prs,
-        default_branch: Some(m.default_branch.clone()),
-        head_sha: s.head.as_ref().map(|c| c.sha.clone()),
-        latest_release: s.latest_release.clone(),
-    }
-}
-
 fn delta(before: &Accounting, after: &Accounting) -> JobCost {
     JobCost {
         requests: after.requests.saturating_sub(before.requests),
@@ -637,7 +615,7 @@ impl Pass<'_> {
                     let same = w
                         .repo
                         .probe()
-                        .is_some_and(|p| !probe_differs(&p, &probe_of(&snap)));
+                        .is_some_and(|p| !probe_differs(&p, &snap.probe()));
                     // A 304 everywhere with the same summary is unchanged; anything else is diffed
                     // (new bodies may carry list changes the summary does not show).
                     if !w.job.force
