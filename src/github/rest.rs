@@ -43,24 +43,43 @@ impl<T> Conditional<T> {
     }
 }
 
+/// Why a `Link` header, or the next page it names, was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("a Link entry does not start with '<'")]
+    NoOpening,
+    #[error("a Link URL is not closed by '>'")]
+    NotClosed,
+    #[error("junk after a Link URL")]
+    Junk,
+    #[error("a Link entry has no rel")]
+    NoRel,
+    #[error("a Link entry has an empty URL")]
+    EmptyUrl,
+    #[error("the next-page URL is invalid ({0})")]
+    InvalidUrl(url::ParseError),
+    #[error("refused to follow a next-page Link to another host")]
+    OtherHost,
+    #[error("refused to follow a next-page Link outside the API")]
+    OutsideApi,
+    #[error("the next-page Link points back to a page already read (pagination loop)")]
+    Loop,
+}
+
 /// Parses a `Link` header into (url, rel) pairs. Malformed input is an error, never a print.
-pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, String> {
+pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, LinkError> {
     let mut out = Vec::new();
     let mut rest = header.trim();
     while !rest.is_empty() {
-        let r = rest
-            .strip_prefix('<')
-            .ok_or_else(|| "a Link entry does not start with '<'".to_string())?;
-        let end = r
-            .find('>')
-            .ok_or_else(|| "a Link URL is not closed by '>'".to_string())?;
+        let r = rest.strip_prefix('<').ok_or(LinkError::NoOpening)?;
+        let end = r.find('>').ok_or(LinkError::NotClosed)?;
         let url = r[..end].trim().to_string();
         let after = &r[end + 1..];
         let next = after.find(',').unwrap_or(after.len());
         let params = &after[..next];
         rest = after.get(next + 1..).unwrap_or("").trim_start();
         if !params.trim().is_empty() && !params.trim_start().starts_with(';') {
-            return Err("junk after a Link URL".to_string());
+            return Err(LinkError::Junk);
         }
         let mut rel = None;
         for p in params.split(';').map(str::trim).filter(|p| !p.is_empty()) {
@@ -68,9 +87,9 @@ pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, String> {
                 rel = Some(v.trim_matches('"').to_string());
             }
         }
-        let rel = rel.ok_or_else(|| "a Link entry has no rel".to_string())?;
+        let rel = rel.ok_or(LinkError::NoRel)?;
         if url.is_empty() {
-            return Err("a Link entry has an empty URL".to_string());
+            return Err(LinkError::EmptyUrl);
         }
         out.push((url, rel));
     }
@@ -82,7 +101,7 @@ pub(crate) fn next_path(
     link: Option<&str>,
     api: &Endpoint,
     seen: &HashSet<String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, LinkError> {
     let Some(link) = link.filter(|l| !l.trim().is_empty()) else {
         return Ok(None);
     };
@@ -93,7 +112,7 @@ pub(crate) fn next_path(
     else {
         return Ok(None);
     };
-    let parsed = url::Url::parse(url).map_err(|e| format!("the next-page URL is invalid ({e})"))?;
+    let parsed = url::Url::parse(url).map_err(LinkError::InvalidUrl)?;
     let origin = match parsed.port() {
         Some(p) => format!(
             "{}://{}:{p}",
@@ -107,23 +126,21 @@ pub(crate) fn next_path(
         ),
     };
     if !origin.eq_ignore_ascii_case(&api.origin) {
-        return Err("refused to follow a next-page Link to another host".to_string());
+        return Err(LinkError::OtherHost);
     }
     let path = parsed.path();
     let Some(below) = path
         .strip_prefix(api.prefix.as_str())
         .filter(|b| b.starts_with('/'))
     else {
-        return Err("refused to follow a next-page Link outside the API".to_string());
+        return Err(LinkError::OutsideApi);
     };
     let full = match parsed.query() {
         Some(q) => format!("{below}?{q}"),
         None => below.to_string(),
     };
     if seen.contains(&full) {
-        return Err(
-            "the next-page Link points back to a page already read (pagination loop)".to_string(),
-        );
+        return Err(LinkError::Loop);
     }
     Ok(Some(full))
 }
@@ -237,12 +254,11 @@ impl GithubClient {
             let (body, link) = self.get_cond(&p, route, lane, prio).await?;
             changed.push(body.is_changed());
             pages.push(body.into_inner());
-            next = next_path(link.as_deref(), self.api(), &seen).map_err(|detail| {
-                GithubError::Decode {
+            next =
+                next_path(link.as_deref(), self.api(), &seen).map_err(|e| GithubError::Decode {
                     endpoint: route.to_string(),
-                    detail,
-                }
-            })?;
+                    detail: e.to_string(),
+                })?;
         }
         Ok(combine(&changed, pages))
     }
@@ -589,6 +605,7 @@ mod tests {
         assert!(
             next_path(Some(foreign), &api(), &seen)
                 .unwrap_err()
+                .to_string()
                 .contains("another host")
         );
         let other_port = r#"<http://127.0.0.1:9999/orgs/o/repos?page=2>; rel="next""#;
@@ -597,6 +614,7 @@ mod tests {
         assert!(
             next_path(Some(looped), &api(), &seen)
                 .unwrap_err()
+                .to_string()
                 .contains("loop")
         );
         assert!(next_path(Some("<<>>"), &api(), &seen).is_err());

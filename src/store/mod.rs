@@ -54,6 +54,16 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Why sled could not open the database files (the store then recovers, or reports the directory).
+#[derive(Debug, thiserror::Error)]
+enum OpenDbError {
+    #[error("{0}")]
+    Sled(#[from] sled::Error),
+    /// sled panicked on damaged files: the panic's message.
+    #[error("{0}")]
+    Damaged(String),
+}
+
 /// What happened when the store was opened, for the user to be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenReport {
@@ -294,10 +304,10 @@ impl Store {
                     }
                 }
             }
-            Err(reason) if existed => Self::recover(dir, &db_path, lock, reason),
-            Err(reason) => Err(StoreError::Dir {
+            Err(e) if existed => Self::recover(dir, &db_path, lock, e.to_string()),
+            Err(e) => Err(StoreError::Dir {
                 dir: dir.to_path_buf(),
-                source: std::io::Error::other(reason),
+                source: std::io::Error::other(e),
             }),
         }
     }
@@ -381,27 +391,25 @@ impl Store {
         }
     }
 
-    /// Opens sled, turning both its errors and its panics on damaged files into an error string.
-    fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), String> {
+    /// Opens sled, turning both its errors and its panics on damaged files into an error.
+    fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), OpenDbError> {
         let path = path.to_path_buf();
-        let result = quietly(
-            move || -> std::result::Result<(sled::Db, sled::Tree), String> {
-                let db = sled::Config::new()
-                    .path(&path)
-                    .cache_capacity(CACHE_CAPACITY)
-                    .open()
-                    .map_err(|e| e.to_string())?;
-                let tree = db.open_tree("repodeck").map_err(|e| e.to_string())?;
-                Ok((db, tree))
-            },
-        );
+        let result = quietly(move || -> std::result::Result<_, OpenDbError> {
+            let db = sled::Config::new()
+                .path(&path)
+                .cache_capacity(CACHE_CAPACITY)
+                .open()?;
+            let tree = db.open_tree("repodeck")?;
+            Ok((db, tree))
+        });
         match result {
             Ok(r) => r,
-            Err(p) => Err(p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the store's files are damaged".into())),
+            Err(p) => Err(OpenDbError::Damaged(
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the store's files are damaged".into()),
+            )),
         }
     }
 
@@ -927,16 +935,20 @@ impl Store {
 
     /// Writes a schema-1 store, as an older repodeck did, for migration tests.
     #[doc(hidden)]
-    pub fn write_schema_v1(dir: &Path, repos: &[TrackedRepoV1]) -> std::result::Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        let (db, tree) = Self::open_db(&dir.join("store"))?;
+    pub fn write_schema_v1(dir: &Path, repos: &[TrackedRepoV1]) -> Result<()> {
+        let failed = |e: &dyn std::fmt::Display| StoreError::Write {
+            dir: dir.to_path_buf(),
+            detail: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;
+        let (db, tree) = Self::open_db(&dir.join("store")).map_err(|e| failed(&e))?;
         tree.insert(keys::SCHEMA, &1u16.to_be_bytes())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         for (i, r) in repos.iter().enumerate() {
             tree.insert(keys::repo(LocalId(1000 + i as u64)), encode_versioned(r, 1))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(&e))?;
         }
-        db.flush().map_err(|e| e.to_string())?;
+        db.flush().map_err(|e| failed(&e))?;
         Ok(())
     }
 }

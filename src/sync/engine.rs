@@ -171,98 +171,18 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 let ids = shared.all_ids();
                 shared.enqueue(&ids, force, priority);
             }
-            SyncCommand::Cancel(id) => {
-                let found = shared.sched().cancel(id);
-                if found.pending {
-                    shared.cancelled_pending(vec![id]);
-                }
-            }
-            SyncCommand::CancelAll => {
-                let ids = shared.sched().cancel_all();
-                shared.ctx.client.cancel_waits();
-                shared.cancelled_pending(ids);
-            }
+            SyncCommand::Cancel(id) => shared.cancel(id),
+            SyncCommand::CancelAll => shared.cancel_all(),
             SyncCommand::FetchCommit { id, sha } => {
-                let s = shared.clone();
-                tokio::spawn(async move {
-                    match job::fetch_commit(&s.ctx, id, &sha).await {
-                        Ok(commit) => s.emit(SyncEvent::CommitFetched {
-                            id,
-                            commit: Box::new(commit),
-                        }),
-                        Err(message) => s.emit(SyncEvent::CommitFailed { id, sha, message }),
-                    }
-                });
+                tokio::spawn(shared.clone().fetch_commit(id, sha));
             }
-            SyncCommand::Track(keys) => {
-                let mut tracked = Vec::new();
-                for key in keys {
-                    match shared.ctx.store.add(&key) {
-                        Ok(Added::New(local)) => {
-                            if let Ok(Some(r)) = shared.ctx.store.get(local) {
-                                tracked.push(r);
-                            }
-                        }
-                        Ok(Added::Exists(_)) => {}
-                        Err(e) => shared.emit(SyncEvent::Error {
-                            message: e.to_string(),
-                        }),
-                    }
-                }
-                let ids: Vec<LocalId> = tracked.iter().map(|r| r.local).collect();
-                shared.emit(SyncEvent::Tracked { repos: tracked });
-                shared.enqueue(&ids, false, Priority::User);
-            }
-            SyncCommand::Untrack(id) => {
-                let found = shared.sched().cancel(id);
-                if found.pending {
-                    shared.cancelled_pending(vec![id]);
-                }
-                match shared.ctx.store.get(id) {
-                    Ok(Some(r)) => match shared.ctx.store.remove(&r.key) {
-                        Ok(_) => shared.emit(SyncEvent::Untracked { id }),
-                        Err(e) => shared.emit(SyncEvent::Error {
-                            message: e.to_string(),
-                        }),
-                    },
-                    Ok(None) => shared.emit(SyncEvent::Untracked { id }),
-                    Err(e) => shared.emit(SyncEvent::Error {
-                        message: e.to_string(),
-                    }),
-                }
-            }
+            SyncCommand::Track(keys) => shared.track(keys),
+            SyncCommand::Untrack(id) => shared.untrack(id),
             SyncCommand::Import(opts) => {
-                let s = shared.clone();
-                tokio::spawn(async move {
-                    match import(&s.ctx.client, &s.ctx.store, &opts).await {
-                        Ok(r) => {
-                            s.emit(SyncEvent::Imported {
-                                added: r.added,
-                                total: r.listed,
-                            });
-                            let ids: Vec<LocalId> = r
-                                .keys
-                                .iter()
-                                .filter_map(|k| s.ctx.store.find(k).ok().flatten().map(|t| t.local))
-                                .collect();
-                            s.enqueue(&ids, false, Priority::User);
-                        }
-                        Err(e) => s.emit(SyncEvent::Error {
-                            message: e.to_string(),
-                        }),
-                    }
-                });
+                tokio::spawn(shared.clone().import(opts));
             }
             SyncCommand::Search { query, limit } => {
-                let s = shared.clone();
-                tokio::spawn(async move {
-                    match s.ctx.client.search_repos(&query, limit).await {
-                        Ok(hits) => s.emit(SyncEvent::SearchResults { query, hits }),
-                        Err(e) => s.emit(SyncEvent::Error {
-                            message: format!("search failed: {e}"),
-                        }),
-                    }
-                });
+                tokio::spawn(shared.clone().search(query, limit));
             }
             SyncCommand::Unlock(_) => {
                 // The TUI unlocks the vault before it starts the engine (see `tui::EngineStart`).
@@ -271,15 +191,124 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 });
             }
             SyncCommand::Shutdown => {
-                let ids = shared.sched().cancel_all();
-                shared.ctx.client.cancel_waits();
-                shared.cancelled_pending(ids);
+                shared.cancel_all();
                 break;
             }
         }
     }
     shared.stop.cancel();
     shared.wake.notify_one();
+}
+
+/// The commands' work, one method per command that does more than queue jobs.
+impl Shared {
+    fn emit_error(&self, message: impl std::fmt::Display) {
+        self.emit(SyncEvent::Error {
+            message: message.to_string(),
+        });
+    }
+
+    fn cancel(&self, id: LocalId) {
+        let found = self.sched().cancel(id);
+        if found.pending {
+            self.cancelled_pending(vec![id]);
+        }
+    }
+
+    /// Cancels every job and any rate-limit wait.
+    fn cancel_all(&self) {
+        let ids = self.sched().cancel_all();
+        self.ctx.client.cancel_waits();
+        self.cancelled_pending(ids);
+    }
+
+    async fn fetch_commit(self: Arc<Self>, id: LocalId, sha: String) {
+        match job::fetch_commit(&self.ctx, id, &sha).await {
+            Ok(commit) => self.emit(SyncEvent::CommitFetched {
+                id,
+                commit: Box::new(commit),
+            }),
+            Err(e) => self.emit(SyncEvent::CommitFailed {
+                id,
+                sha,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn track(&self, keys: Vec<RepoKey>) {
+        let mut tracked = Vec::new();
+        for key in keys {
+            match self.ctx.store.add(&key) {
+                Ok(Added::New(local)) => {
+                    if let Ok(Some(r)) = self.ctx.store.get(local) {
+                        tracked.push(r);
+                    }
+                }
+                Ok(Added::Exists(_)) => {}
+                Err(e) => self.emit_error(e),
+            }
+        }
+        let ids: Vec<LocalId> = tracked.iter().map(|r| r.local).collect();
+        self.emit(SyncEvent::Tracked { repos: tracked });
+        self.enqueue(&ids, false, Priority::User);
+    }
+
+    fn untrack(&self, id: LocalId) {
+        self.cancel(id);
+        match self.ctx.store.get(id) {
+            Ok(Some(r)) => match self.ctx.store.remove(&r.key) {
+                Ok(_) => self.emit(SyncEvent::Untracked { id }),
+                Err(e) => self.emit_error(e),
+            },
+            Ok(None) => self.emit(SyncEvent::Untracked { id }),
+            Err(e) => self.emit_error(e),
+        }
+    }
+
+    async fn import(self: Arc<Self>, opts: ImportOptions) {
+        match import(&self.ctx.client, &self.ctx.store, &opts).await {
+            Ok(r) => {
+                self.emit(SyncEvent::Imported {
+                    added: r.added,
+                    total: r.listed,
+                });
+                let ids: Vec<LocalId> = r
+                    .keys
+                    .iter()
+                    .filter_map(|k| self.ctx.store.find(k).ok().flatten().map(|t| t.local))
+                    .collect();
+                self.enqueue(&ids, false, Priority::User);
+            }
+            Err(e) => self.emit_error(e),
+        }
+    }
+
+    async fn search(self: Arc<Self>, query: String, limit: usize) {
+        match self.ctx.client.search_repos(&query, limit).await {
+            Ok(hits) => self.emit(SyncEvent::SearchResults { query, hits }),
+            Err(e) => self.emit_error(format!("search failed: {e}")),
+        }
+    }
+
+    /// After a rejected token: fails every job still waiting (no point asking GitHub again).
+    fn fail_waiting(&self, tally: &mut Tally, message: String) {
+        let ids = self.sched().cancel_all();
+        tally.failed += ids.len();
+        for id in ids {
+            self.emit(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Failed {
+                    kind: FailureKind::Unauthorized,
+                    message: message.clone(),
+                },
+                cost: JobCost::default(),
+                duration_ms: 0,
+                repo: None,
+            });
+        }
+        self.emit(SyncEvent::Error { message });
+    }
 }
 
 async fn worker(shared: Arc<Shared>) {
@@ -343,22 +372,7 @@ async fn worker(shared: Arc<Shared>) {
             tracing::warn!(error = %e, "writing the tracked-list backup failed; it is retried after the next pass");
         }
         if let PassEnd::Unauthorized(message) = end {
-            // A rejected token fails everything that waits too: no point asking GitHub again.
-            let ids = shared.sched().cancel_all();
-            tally.failed += ids.len();
-            for id in ids {
-                shared.emit(SyncEvent::Finished {
-                    id,
-                    outcome: Outcome::Failed {
-                        kind: FailureKind::Unauthorized,
-                        message: message.clone(),
-                    },
-                    cost: JobCost::default(),
-                    duration_ms: 0,
-                    repo: None,
-                });
-            }
-            shared.emit(SyncEvent::Error { message });
+            shared.fail_waiting(&mut tally, message);
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::domain::{
     Change, FailureKind, LocalId, Probe, RepoKey, RepoSnapshot, SyncError, SyncStatus, TrackedRepo,
 };
 use crate::github::{Accounting, Conditional, GithubClient, GithubError, RepoTarget};
-use crate::store::{Store, SyncWrite};
+use crate::store::{Store, StoreError, SyncWrite};
 
 /// What a pass needs.
 #[derive(Clone)]
@@ -726,23 +726,26 @@ fn merged_repo(old: &TrackedRepo, snap: &RepoSnapshot, now: DateTime<Utc>) -> Tr
     repo
 }
 
+/// Why an on-demand commit fetch failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchCommitError {
+    #[error("the repository is no longer tracked")]
+    Untracked,
+    #[error(transparent)]
+    Github(#[from] GithubError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Fetches one commit's stats and files (REST) and stores them with the repo.
 pub async fn fetch_commit(
     ctx: &Ctx,
     id: LocalId,
     sha: &str,
-) -> Result<crate::domain::Commit, String> {
-    let repo = ctx
-        .store
-        .get(id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "the repository is no longer tracked".to_string())?;
-    let commit = ctx
-        .client_for(&repo.key)
-        .commit(&repo.key, sha)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut details = ctx.store.details(id).map_err(|e| e.to_string())?;
+) -> Result<crate::domain::Commit, FetchCommitError> {
+    let repo = ctx.store.get(id)?.ok_or(FetchCommitError::Untracked)?;
+    let commit = ctx.client_for(&repo.key).commit(&repo.key, sha).await?;
+    let mut details = ctx.store.details(id)?;
     if let Some(d) = details.as_mut() {
         for c in d.commits.iter_mut().filter(|c| c.sha == commit.sha) {
             c.stats = commit.stats.clone();
@@ -754,13 +757,11 @@ pub async fn fetch_commit(
         h.stats = commit.stats.clone();
         h.files = commit.files.clone();
     }
-    ctx.store
-        .apply_sync(SyncWrite {
-            repo: Some(updated),
-            details,
-            ..SyncWrite::default()
-        })
-        .map_err(|e| e.to_string())?;
+    ctx.store.apply_sync(SyncWrite {
+        repo: Some(updated),
+        details,
+        ..SyncWrite::default()
+    })?;
     Ok(commit)
 }
 
