@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use http::Method;
 
-use crate::domain::{
-    Branch, COMMIT_WINDOW, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot,
-};
+use crate::domain::{COMMIT_WINDOW, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
 use crate::domain::{ImportSource, Priority, SearchHit};
 
 use super::client::{Endpoint, Req};
@@ -180,6 +178,68 @@ fn combine<T>(parts: &[bool], value: T) -> Conditional<T> {
     } else {
         Conditional::Changed(value)
     }
+}
+
+/// The REST lists of one repository, as fetched.
+struct RestLists {
+    commits: Conditional<Vec<WireCommit>>,
+    branches: Conditional<Vec<WireBranch>>,
+    pulls: Conditional<Vec<WireIssue>>,
+    issues: Conditional<Vec<WireIssue>>,
+    releases: Conditional<Vec<WireRelease>>,
+    langs: Conditional<Vec<u8>>,
+}
+
+impl RestLists {
+    fn changed(&self) -> [bool; 6] {
+        [
+            self.commits.is_changed(),
+            self.branches.is_changed(),
+            self.pulls.is_changed(),
+            self.issues.is_changed(),
+            self.releases.is_changed(),
+            self.langs.is_changed(),
+        ]
+    }
+
+    /// The snapshot of `repo` with these lists (the `/issues` listing's pull requests dropped).
+    fn into_snapshot(self, repo: WireRepo) -> Result<RepoSnapshot, GithubError> {
+        let langs: BTreeMap<String, serde_json::Value> =
+            convert::decode("/repos/{o}/{r}/languages", &self.langs.into_inner())?;
+        let commits: Vec<Commit> = into_all(self.commits);
+        let pulls: Vec<PullRequest> = self
+            .pulls
+            .into_inner()
+            .into_iter()
+            .map(WireIssue::into_pull)
+            .collect();
+        let issues: Vec<Issue> = self
+            .issues
+            .into_inner()
+            .into_iter()
+            .filter(|i| !i.is_pull())
+            .map(WireIssue::into_issue)
+            .collect();
+        let releases: Vec<Release> = into_all(self.releases);
+        let meta = repo.into_meta(pulls.len() as u64, convert::languages(langs));
+        Ok(RepoSnapshot {
+            head: commits.first().cloned(),
+            latest_release: convert::latest_release(&releases),
+            meta,
+            details: crate::domain::RepoDetails {
+                commits,
+                branches: into_all(self.branches),
+                pulls,
+                issues,
+                releases,
+            },
+        })
+    }
+}
+
+/// Every item of a listing converted.
+fn into_all<W, T: From<W>>(list: Conditional<Vec<W>>) -> Vec<T> {
+    list.into_inner().into_iter().map(T::from).collect()
 }
 
 impl GithubClient {
@@ -358,97 +418,42 @@ impl GithubClient {
             }
             _ => base,
         };
+        let lists = self.rest_lists(&base, prio).await?;
+        let mut changed = vec![repo_changed];
+        changed.extend(lists.changed());
+        Ok(combine(&changed, lists.into_snapshot(repo)?))
+    }
+
+    /// A repository's lists (commit window, branches, open pulls and issues, releases,
+    /// languages), fetched together, each conditional.
+    async fn rest_lists(&self, base: &str, prio: Priority) -> Result<RestLists, GithubError> {
         let commits_path = format!("{base}/commits?per_page={COMMIT_WINDOW}");
         let branches_path = format!("{base}/branches?per_page=100");
         let pulls_path = format!("{base}/pulls?state=open&per_page=100");
         let issues_path = format!("{base}/issues?state=open&per_page=100");
         let releases_path = format!("{base}/releases?per_page=10");
         let langs_path = format!("{base}/languages");
+        let core = Lane::Core;
         let (commits, branches, pulls, issues, releases, langs) = tokio::join!(
-            self.list_items::<WireCommit>(
-                &commits_path,
-                "/repos/{o}/{r}/commits",
-                Lane::Core,
-                prio,
-                1
-            ),
-            self.list_items::<WireBranch>(
-                &branches_path,
-                "/repos/{o}/{r}/branches",
-                Lane::Core,
-                prio,
-                10
-            ),
-            self.list_items::<WireIssue>(&pulls_path, "/repos/{o}/{r}/pulls", Lane::Core, prio, 10),
-            self.list_items::<WireIssue>(
-                &issues_path,
-                "/repos/{o}/{r}/issues",
-                Lane::Core,
-                prio,
-                10
-            ),
-            self.list_items::<WireRelease>(
-                &releases_path,
-                "/repos/{o}/{r}/releases",
-                Lane::Core,
-                prio,
-                1
-            ),
-            self.get_cond(&langs_path, "/repos/{o}/{r}/languages", Lane::Core, prio),
+            self.list_items(&commits_path, "/repos/{o}/{r}/commits", core, prio, 1),
+            self.list_items(&branches_path, "/repos/{o}/{r}/branches", core, prio, 10),
+            self.list_items(&pulls_path, "/repos/{o}/{r}/pulls", core, prio, 10),
+            self.list_items(&issues_path, "/repos/{o}/{r}/issues", core, prio, 10),
+            self.list_items(&releases_path, "/repos/{o}/{r}/releases", core, prio, 1),
+            self.get_cond(&langs_path, "/repos/{o}/{r}/languages", core, prio),
         );
         let commits = match commits {
             Err(e) if is_empty_repo(&e) => Conditional::Changed(Vec::new()),
             other => other?,
         };
-        let (branches, pulls, issues, releases) = (branches?, pulls?, issues?, releases?);
-        let (langs, _) = langs?;
-        let changed = [
-            repo_changed,
-            commits.is_changed(),
-            branches.is_changed(),
-            pulls.is_changed(),
-            issues.is_changed(),
-            releases.is_changed(),
-            langs.is_changed(),
-        ];
-        let langs: BTreeMap<String, serde_json::Value> =
-            convert::decode("/repos/{o}/{r}/languages", &langs.into_inner())?;
-        let commits: Vec<Commit> = commits.into_inner().into_iter().map(Commit::from).collect();
-        let pulls: Vec<PullRequest> = pulls
-            .into_inner()
-            .into_iter()
-            .map(WireIssue::into_pull)
-            .collect();
-        let issues: Vec<Issue> = issues
-            .into_inner()
-            .into_iter()
-            .filter(|i| !i.is_pull())
-            .map(WireIssue::into_issue)
-            .collect();
-        let releases: Vec<Release> = releases
-            .into_inner()
-            .into_iter()
-            .map(Release::from)
-            .collect();
-        let branches: Vec<Branch> = branches
-            .into_inner()
-            .into_iter()
-            .map(Branch::from)
-            .collect();
-        let meta = repo.into_meta(pulls.len() as u64, convert::languages(langs));
-        let snapshot = RepoSnapshot {
-            head: commits.first().cloned(),
-            latest_release: convert::latest_release(&releases),
-            meta,
-            details: crate::domain::RepoDetails {
-                commits,
-                branches,
-                pulls,
-                issues,
-                releases,
-            },
-        };
-        Ok(combine(&changed, snapshot))
+        Ok(RestLists {
+            commits,
+            branches: branches?,
+            pulls: pulls?,
+            issues: issues?,
+            releases: releases?,
+            langs: langs?.0,
+        })
     }
 
     /// `GET /repos/{o}/{r}/commits/{sha}` with stats and files (ETag-cached: commits never change).
