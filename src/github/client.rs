@@ -1,6 +1,7 @@
-//! `GithubClient`: octocrab configured for trust (retries off, timeouts, our user agent, the token
-//! as a secret exposed in one place) and the request pipeline every call goes through:
-//! scheduler permit -> send -> rate headers -> classify -> retry with full-jitter backoff.
+//! `GithubClient`: octocrab configured for trust (retries off, timeouts, the token as a secret
+//! exposed in one place) and the request pipeline every call goes through: scheduler permit ->
+//! send (`User-Agent: repodeck/<version>`, which octocrab follows with its own `octocrab`) ->
+//! rate headers -> classify -> retry with full-jitter backoff.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
