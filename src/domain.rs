@@ -1,5 +1,7 @@
-//! Our own plain data types (repos, commits, branches, PRs, issues, releases, changes, rate limits),
-//! shared by `github/` (which converts wire JSON into them), `sync/`, `store/` and `tui/`.
+//! Our own plain data types (repos, commits, branches, PRs, issues, releases, changes, failure
+//! kinds, rate limits, and the sync requests' priority, wait reasons, search hits and import
+//! sources), shared by every layer above: `github/` converts wire JSON into them, `store/` keeps
+//! them, `sync/` moves them, the front ends show them.
 //!
 //! Nothing here knows about HTTP, sled or the terminal. Times are UTC.
 

@@ -344,16 +344,15 @@ impl GithubClient {
         })
     }
 
+    /// A plain GET the user is waiting for, of a fixed path that is also its route label.
+    async fn get_now(&self, path: &'static str) -> Result<super::client::Resp, GithubError> {
+        self.execute(&Req::get(path.into(), path, Lane::Core, Priority::User))
+            .await
+    }
+
     /// `GET /rate_limit` (free): refreshes every bucket.
     pub async fn refresh_rate_limit(&self) -> Result<(), GithubError> {
-        let resp = self
-            .execute(&Req::get(
-                "/rate_limit".into(),
-                "/rate_limit",
-                Lane::Core,
-                Priority::User,
-            ))
-            .await?;
+        let resp = self.get_now("/rate_limit").await?;
         let rl: WireRateLimit = convert::decode("/rate_limit", &resp.body)?;
         for b in rl.buckets() {
             self.sched().update_bucket(b);
@@ -363,14 +362,7 @@ impl GithubClient {
 
     /// `GET /user`: login, scopes and token expiry.
     pub async fn viewer(&self) -> Result<TokenInfo, GithubError> {
-        let resp = self
-            .execute(&Req::get(
-                "/user".into(),
-                "/user",
-                Lane::Core,
-                Priority::User,
-            ))
-            .await?;
+        let resp = self.get_now("/user").await?;
         #[derive(serde::Deserialize)]
         struct User {
             #[serde(default)]
