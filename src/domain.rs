@@ -1,5 +1,7 @@
-//! Our own plain data types (repos, commits, branches, PRs, issues, releases, changes, rate limits),
-//! shared by `github/` (which converts wire JSON into them), `sync/`, `store/` and `tui/`.
+//! Our own plain data types (repos, commits, branches, PRs, issues, releases, changes, failure
+//! kinds, rate limits, and the sync requests' priority, wait reasons, search hits and import
+//! sources), shared by every layer above: `github/` converts wire JSON into them, `store/` keeps
+//! them, `sync/` moves them, the front ends show them.
 //!
 //! Nothing here knows about HTTP, sled or the terminal. Times are UTC.
 
@@ -307,6 +309,29 @@ pub struct Probe {
     pub latest_release: Option<String>,
 }
 
+impl Probe {
+    /// What a probe answers for a repository with this metadata, head commit and latest release.
+    pub fn of(meta: &RepoMeta, head: Option<&Commit>, latest_release: Option<&str>) -> Probe {
+        Probe {
+            id: Some(meta.id),
+            node_id: meta.node_id.clone(),
+            full_name: meta.full_name.clone(),
+            pushed_at: meta.pushed_at,
+            updated_at: meta.updated_at,
+            stars: meta.stars,
+            forks: meta.forks,
+            archived: meta.archived,
+            private: meta.private,
+            disabled: meta.disabled,
+            open_issues: meta.open_issues,
+            open_prs: meta.open_prs,
+            default_branch: Some(meta.default_branch.clone()),
+            head_sha: head.map(|c| c.sha.clone()),
+            latest_release: latest_release.map(str::to_string),
+        }
+    }
+}
+
 /// Repository metadata as the store keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoMeta {
@@ -347,6 +372,17 @@ pub struct RepoSnapshot {
     pub head: Option<Commit>,
     pub latest_release: Option<String>,
     pub details: RepoDetails,
+}
+
+impl RepoSnapshot {
+    /// What a cheap probe of this snapshot would say.
+    pub fn probe(&self) -> Probe {
+        Probe::of(
+            &self.meta,
+            self.head.as_ref(),
+            self.latest_release.as_deref(),
+        )
+    }
 }
 
 /// Where a repo stands with the sync engine, as persisted.
@@ -430,30 +466,31 @@ impl TrackedRepo {
     /// The probe our stored copy would answer; `None` before the first sync.
     pub fn probe(&self) -> Option<Probe> {
         let meta = self.meta.as_ref()?;
-        Some(Probe {
-            id: Some(meta.id),
-            node_id: meta.node_id.clone(),
-            full_name: meta.full_name.clone(),
-            pushed_at: meta.pushed_at,
-            updated_at: meta.updated_at,
-            stars: meta.stars,
-            forks: meta.forks,
-            archived: meta.archived,
-            private: meta.private,
-            disabled: meta.disabled,
-            open_issues: meta.open_issues,
-            open_prs: meta.open_prs,
-            default_branch: Some(meta.default_branch.clone()),
-            head_sha: self.head.as_ref().map(|c| c.sha.clone()),
-            latest_release: self.latest_release.clone(),
-        })
+        Some(Probe::of(
+            meta,
+            self.head.as_ref(),
+            self.latest_release.as_deref(),
+        ))
     }
 }
+
+/// The commit window as a literal, for query text built with `concat!` (see [`COMMIT_WINDOW`]).
+macro_rules! commit_window {
+    () => {
+        30
+    };
+}
+pub(crate) use commit_window;
+
+/// How many recent commits of the default branch a sync fetches and keeps: the GraphQL detail
+/// query's `history(first: ..)`, the REST path's `per_page` and the stored list all use it, and
+/// change detection knows a list this long may not reach back to the last head it saw.
+pub const COMMIT_WINDOW: usize = commit_window!();
 
 /// The lists fetched with a repository's details, stored apart from the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoDetails {
-    /// Newest first, at most 30.
+    /// Newest first, at most [`COMMIT_WINDOW`].
     pub commits: Vec<Commit>,
     pub branches: Vec<Branch>,
     /// Open pull requests.
@@ -464,19 +501,133 @@ pub struct RepoDetails {
     pub releases: Vec<Release>,
 }
 
+/// Why a repository's sync failed: from the GitHub error taxonomy, or from the engine itself.
+/// The CLI's JSON, the store and the UI all use its snake_case name ([`FailureKind::as_str`]);
+/// it is stored as that string, so stores written when the kind was a plain string stay readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum FailureKind {
+    /// GitHub rejected the token (401).
+    Unauthorized,
+    /// GitHub refused access (403 without a rate limit, GraphQL `FORBIDDEN`).
+    Forbidden,
+    NotFound,
+    /// A primary rate limit was used up.
+    RateLimited,
+    SecondaryRateLimited,
+    /// GitHub answered 5xx.
+    Server,
+    Network,
+    Timeout,
+    /// GitHub's answer could not be read.
+    Decode,
+    Moved,
+    Cancelled,
+    /// Background work stopped at the rate-limit reserve.
+    Budget,
+    /// The repository was untracked while its job waited.
+    Untracked,
+    /// The store could not be read or written.
+    Store,
+    /// The sync queue was full.
+    QueueFull,
+    /// A bug (a panic during the pass).
+    Internal,
+}
+
+impl FailureKind {
+    /// Every kind, for exhaustive checks.
+    pub const ALL: [FailureKind; 16] = [
+        FailureKind::Unauthorized,
+        FailureKind::Forbidden,
+        FailureKind::NotFound,
+        FailureKind::RateLimited,
+        FailureKind::SecondaryRateLimited,
+        FailureKind::Server,
+        FailureKind::Network,
+        FailureKind::Timeout,
+        FailureKind::Decode,
+        FailureKind::Moved,
+        FailureKind::Cancelled,
+        FailureKind::Budget,
+        FailureKind::Untracked,
+        FailureKind::Store,
+        FailureKind::QueueFull,
+        FailureKind::Internal,
+    ];
+
+    /// The stable snake_case name printed by `--json` outputs and kept in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Unauthorized => "unauthorized",
+            FailureKind::Forbidden => "forbidden",
+            FailureKind::NotFound => "not_found",
+            FailureKind::RateLimited => "rate_limited",
+            FailureKind::SecondaryRateLimited => "secondary_rate_limited",
+            FailureKind::Server => "server",
+            FailureKind::Network => "network",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Decode => "decode",
+            FailureKind::Moved => "moved",
+            FailureKind::Cancelled => "cancelled",
+            FailureKind::Budget => "budget",
+            FailureKind::Untracked => "untracked",
+            FailureKind::Store => "store",
+            FailureKind::QueueFull => "queue_full",
+            FailureKind::Internal => "internal",
+        }
+    }
+
+    /// The kind with this name; `None` for a name no build of repodeck wrote.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FailureKind> for String {
+    fn from(k: FailureKind) -> Self {
+        k.as_str().to_string()
+    }
+}
+
+impl From<String> for FailureKind {
+    /// Reading a stored kind never fails: a name this build does not know (only a newer build
+    /// could have written one) reads as `Internal` rather than making the record unreadable.
+    fn from(name: String) -> Self {
+        Self::parse(&name).unwrap_or(FailureKind::Internal)
+    }
+}
+
+impl PartialEq<str> for FailureKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for FailureKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// A failure kept with the repo so the UI can explain it later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncError {
-    /// Short machine-readable kind: `unauthorized`, `not_found`, `server`, ...
-    pub kind: String,
+    pub kind: FailureKind,
     /// What happened and what to do, never containing a token.
     pub message: String,
     pub at: DateTime<Utc>,
 }
 
 /// One detected difference between two snapshots of a repository.
-/// Stored externally tagged (bincode cannot read internally tagged enums); [`Change::to_json`]
-/// gives the flat `{"kind": ..., fields}` form the CLI prints.
+/// Stored externally tagged (bincode cannot read internally tagged enums); the CLI builds its flat
+/// `{"kind": ..., fields}` form (`commands::sync::change_json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
@@ -542,21 +693,7 @@ pub enum Change {
 }
 
 impl Change {
-    /// `{"kind": "new_commits", "count": 3, "head": "..."}`: the shape of `--json` outputs.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut obj = serde_json::Map::new();
-        obj.insert("kind".into(), self.kind().into());
-        if let Ok(serde_json::Value::Object(outer)) = serde_json::to_value(self) {
-            for (_, inner) in outer {
-                if let serde_json::Value::Object(fields) = inner {
-                    obj.extend(fields);
-                }
-            }
-        }
-        obj.insert("summary".into(), self.to_string().into());
-        serde_json::Value::Object(obj)
-    }
-
+    /// The snake_case name of the variant, as `--json` outputs print it.
     pub fn kind(&self) -> &'static str {
         match self {
             Change::NewCommits { .. } => "new_commits",
@@ -773,16 +910,15 @@ mod tests {
     }
 
     #[test]
-    fn change_json_is_flat_and_tagged() {
-        let j = Change::NewCommits {
-            count: 2,
-            head: "abcdef123".into(),
+    fn failure_kind_names_round_trip_and_compare_with_strings() {
+        let mut names = std::collections::HashSet::new();
+        for k in FailureKind::ALL {
+            assert!(names.insert(k.as_str()), "duplicate name {k}");
+            assert_eq!(FailureKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
-        .to_json();
-        assert_eq!(j["kind"], "new_commits");
-        assert_eq!(j["count"], 2);
-        assert_eq!(j["summary"], "2 new commits (head abcdef1)");
-        assert_eq!(Change::Archived.to_json()["kind"], "archived");
+        assert!(FailureKind::Unauthorized == "unauthorized");
+        assert_eq!(FailureKind::parse("nope"), None);
     }
 
     #[test]

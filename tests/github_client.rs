@@ -459,3 +459,30 @@ async fn hostile_link_headers_are_refused() {
     }
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_names_repodeck_as_its_user_agent() {
+    let h = hub(|_| {}).await;
+    let c = client(&h, 0.001, Some(Arc::new(MemEtags::default())));
+    c.refresh_rate_limit().await.unwrap();
+    c.rest_snapshot(&key(1), Priority::User).await.unwrap();
+    let targets = vec![RepoTarget::Name(key(2))];
+    c.probe(&targets, Priority::User).await.unwrap();
+    c.details(&targets, Priority::User).await.unwrap();
+    let stats = h.stats();
+    let want = format!("repodeck/{}", env!("CARGO_PKG_VERSION"));
+    // Ours is the first value. octocrab appends its own `octocrab` after it on every request and
+    // has no setting to leave it out; the test accepts that second value, never a missing first.
+    for agents in stats.user_agents.keys() {
+        assert!(
+            *agents == want || agents.starts_with(&format!("{want}, ")),
+            "{agents:?}"
+        );
+    }
+    assert_eq!(
+        stats.user_agents.values().sum::<u64>(),
+        stats.requests,
+        "every REST and GraphQL request names repodeck"
+    );
+    assert!(stats.graphql_queries >= 2 && stats.requests > stats.graphql_queries);
+}

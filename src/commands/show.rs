@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::{CliError, Status};
-use crate::domain::{ActivityEntry, RepoKey, TrackedRepo};
+use crate::domain::{ActivityEntry, RepoDetails, RepoKey, RepoMeta, TrackedRepo};
 use crate::fmt::{relative, rfc3339};
 use crate::sanitize;
 use crate::store::Store;
@@ -159,6 +159,16 @@ pub fn show(
         );
         return Ok(Status::Ok);
     };
+    print_meta(&repo, m, out);
+    if let Some(d) = &details {
+        print_details(d, out);
+    }
+    Ok(Status::Ok)
+}
+
+/// The stored metadata and head commit, one fact per line.
+fn print_meta(repo: &TrackedRepo, m: &RepoMeta, out: &mut dyn Write) {
+    let l = |s: &str| sanitize::line(s).into_owned();
     if let Some(d) = &m.description {
         let _ = writeln!(out, "{}", l(d));
     }
@@ -217,50 +227,52 @@ pub fn show(
                 .unwrap_or_default()
         );
     }
-    if let Some(d) = &details {
-        let _ = writeln!(out, "\nrecent commits ({}):", d.commits.len());
-        for c in d.commits.iter().take(10) {
-            let _ = writeln!(
-                out,
-                "  {} {}",
-                crate::domain::short_sha(&c.sha),
-                l(c.headline())
-            );
-        }
-        let _ = writeln!(out, "branches ({}):", d.branches.len());
-        for b in d.branches.iter().take(10) {
-            let _ = writeln!(
-                out,
-                "  {}{} {}",
-                l(&b.name),
-                if b.protected { " (protected)" } else { "" },
-                crate::domain::short_sha(&b.head_sha)
-            );
-        }
-        let _ = writeln!(out, "open pull requests ({}):", d.pulls.len());
-        for p in d.pulls.iter().take(10) {
-            let _ = writeln!(
-                out,
-                "  #{} {}{}",
-                p.number,
-                l(&p.title),
-                if p.draft { " (draft)" } else { "" }
-            );
-        }
-        let _ = writeln!(out, "open issues ({}):", d.issues.len());
-        for i in d.issues.iter().take(10) {
-            let _ = writeln!(out, "  #{} {}", i.number, l(&i.title));
-        }
-        let _ = writeln!(out, "releases ({}):", d.releases.len());
-        for r in &d.releases {
-            let _ = writeln!(
-                out,
-                "  {} {}{}",
-                l(&r.tag),
-                l(r.name.as_deref().unwrap_or("")),
-                if r.prerelease { " (pre-release)" } else { "" }
-            );
-        }
+}
+
+/// The first entries of each stored list.
+fn print_details(d: &RepoDetails, out: &mut dyn Write) {
+    let l = |s: &str| sanitize::line(s).into_owned();
+    let _ = writeln!(out, "\nrecent commits ({}):", d.commits.len());
+    for c in d.commits.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            crate::domain::short_sha(&c.sha),
+            l(c.headline())
+        );
     }
-    Ok(Status::Ok)
+    let _ = writeln!(out, "branches ({}):", d.branches.len());
+    for b in d.branches.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {}{} {}",
+            l(&b.name),
+            if b.protected { " (protected)" } else { "" },
+            crate::domain::short_sha(&b.head_sha)
+        );
+    }
+    let _ = writeln!(out, "open pull requests ({}):", d.pulls.len());
+    for p in d.pulls.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  #{} {}{}",
+            p.number,
+            l(&p.title),
+            if p.draft { " (draft)" } else { "" }
+        );
+    }
+    let _ = writeln!(out, "open issues ({}):", d.issues.len());
+    for i in d.issues.iter().take(10) {
+        let _ = writeln!(out, "  #{} {}", i.number, l(&i.title));
+    }
+    let _ = writeln!(out, "releases ({}):", d.releases.len());
+    for r in &d.releases {
+        let _ = writeln!(
+            out,
+            "  {} {}{}",
+            l(&r.tag),
+            l(r.name.as_deref().unwrap_or("")),
+            if r.prerelease { " (pre-release)" } else { "" }
+        );
+    }
 }

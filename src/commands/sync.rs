@@ -9,12 +9,12 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::{CliError, Status, github_error, parse_keys};
-use crate::domain::{Change, LocalId};
+use crate::domain::{Change, FailureKind, LocalId};
 use crate::github::Accounting;
 use crate::sanitize;
 use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::Store;
-use crate::sync::{Outcome, Priority, SyncCommand, SyncEvent};
+use crate::sync::{EngineHandle, Outcome, Priority, SyncCommand, SyncEvent};
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncArgs {
@@ -39,7 +39,7 @@ pub struct Summary {
     pub points: [u64; 3],
     pub duration_ms: u64,
     pub changes: Vec<(String, Change)>,
-    pub failures: Vec<(String, String, String)>,
+    pub failures: Vec<(String, FailureKind, String)>,
     pub unauthorized: Option<String>,
 }
 
@@ -59,6 +59,37 @@ impl Summary {
             "changes": self.changes.iter().map(|(repo, c)| change_json(repo, c)).collect::<Vec<_>>(),
             "failures": self.failures.iter().map(|(repo, kind, message)| json!({"repo": repo, "kind": kind, "message": message})).collect::<Vec<_>>(),
         })
+    }
+
+    /// Counts how one repo's sync ended.
+    fn record(&mut self, name: String, outcome: Outcome) {
+        match outcome {
+            Outcome::Synced { changes } => {
+                self.synced += 1;
+                if !changes.is_empty() {
+                    self.changed += 1;
+                }
+                self.changes
+                    .extend(changes.into_iter().map(|c| (name.clone(), c)));
+            }
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Cancelled => {
+                self.failed += 1;
+                self.failures.push((
+                    name,
+                    FailureKind::Cancelled,
+                    "the sync was cancelled".into(),
+                ));
+            }
+            Outcome::Failed { kind, message } => {
+                self.failed += 1;
+                if kind == FailureKind::Unauthorized && self.unauthorized.is_none() {
+                    self.unauthorized = Some(message.clone());
+                }
+                self.failures.push((name, kind, message));
+            }
+        }
     }
 
     fn cost(&mut self, before: &Accounting, after: &Accounting) {
@@ -181,33 +212,48 @@ async fn drive(
     let mut config = ctx.config.clone();
     config.sync.interval = None;
     let mut engine = clients.start_engine(store, config, args.rest);
-    let send = |c: SyncCommand| {
-        engine
-            .commands
-            .send(c)
-            .map_err(|_| CliError::Failed("the sync engine stopped unexpectedly".into()))
-    };
-    if args.all {
-        send(SyncCommand::SyncAll {
+    let commands: Vec<SyncCommand> = if args.all {
+        vec![SyncCommand::SyncAll {
             force: args.force,
             priority: Priority::User,
-        })?;
+        }]
     } else {
-        for (id, _) in targets {
-            send(SyncCommand::SyncRepo {
+        targets
+            .iter()
+            .map(|(id, _)| SyncCommand::SyncRepo {
                 id: *id,
                 force: args.force,
                 priority: Priority::User,
-            })?;
-        }
+            })
+            .collect()
+    };
+    for c in commands {
+        engine
+            .commands
+            .send(c)
+            .map_err(|_| CliError::Failed("the sync engine stopped unexpectedly".into()))?;
     }
-
-    let progress = std::io::stderr().is_terminal();
-    let total = targets.len();
     let mut summary = Summary {
-        repos: total,
+        repos: targets.len(),
         ..Summary::default()
     };
+    collect(&mut engine, names, &mut summary, err).await;
+    let _ = engine.commands.send(SyncCommand::Shutdown);
+    summary.cost(&before, &client.accounting());
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// Reads the engine's events until every repo of the summary has finished, drawing progress on
+/// stderr when it is a terminal.
+async fn collect(
+    engine: &mut EngineHandle,
+    names: &HashMap<LocalId, String>,
+    summary: &mut Summary,
+    err: &mut dyn Write,
+) {
+    let progress = std::io::stderr().is_terminal();
+    let total = summary.repos;
     let mut done = 0usize;
     let mut last_draw = Instant::now();
     while done < total {
@@ -225,34 +271,7 @@ async fn drive(
                     .or_else(|| names.get(&id).cloned())
                     .unwrap_or_else(|| id.to_string());
                 done += 1;
-                match outcome {
-                    Outcome::Synced { changes } => {
-                        summary.synced += 1;
-                        if !changes.is_empty() {
-                            summary.changed += 1;
-                        }
-                        summary
-                            .changes
-                            .extend(changes.into_iter().map(|c| (name.clone(), c)));
-                    }
-                    Outcome::Unchanged => summary.unchanged += 1,
-                    Outcome::Skipped => summary.skipped += 1,
-                    Outcome::Cancelled => {
-                        summary.failed += 1;
-                        summary.failures.push((
-                            name,
-                            "cancelled".into(),
-                            "the sync was cancelled".into(),
-                        ));
-                    }
-                    Outcome::Failed { kind, message } => {
-                        summary.failed += 1;
-                        if kind == "unauthorized" && summary.unauthorized.is_none() {
-                            summary.unauthorized = Some(message.clone());
-                        }
-                        summary.failures.push((name, kind, message));
-                    }
-                }
+                summary.record(name, outcome);
                 if progress && (last_draw.elapsed().as_millis() >= 100 || done == total) {
                     last_draw = Instant::now();
                     let _ = write!(
@@ -275,10 +294,6 @@ async fn drive(
     if progress {
         let _ = writeln!(err);
     }
-    let _ = engine.commands.send(SyncCommand::Shutdown);
-    summary.cost(&before, &client.accounting());
-    summary.duration_ms = started.elapsed().as_millis() as u64;
-    Ok(summary)
 }
 
 fn print_human(s: &Summary, out: &mut dyn Write, err: &mut dyn Write) {
@@ -327,7 +342,7 @@ mod tests {
         let s = Summary {
             repos: 2,
             changes: vec![("o/r".into(), Change::Stars { delta: 2 })],
-            failures: vec![("o/x".into(), "not_found".into(), "gone".into())],
+            failures: vec![("o/x".into(), FailureKind::NotFound, "gone".into())],
             ..Summary::default()
         };
         let v = s.to_json();
@@ -352,5 +367,20 @@ mod tests {
         assert_eq!(v["changes"][0]["kind"], "stars");
         assert_eq!(v["changes"][0]["delta"], 2);
         assert_eq!(v["failures"][0]["kind"], "not_found");
+    }
+
+    #[test]
+    fn change_json_is_flat_and_tagged() {
+        let j = change_json(
+            "o/r",
+            &Change::NewCommits {
+                count: 2,
+                head: "abcdef123".into(),
+            },
+        );
+        assert_eq!(j["kind"], "new_commits");
+        assert_eq!(j["count"], 2);
+        assert_eq!(j["text"], "2 new commits (head abcdef1)");
+        assert_eq!(change_json("o/r", &Change::Archived)["kind"], "archived");
     }
 }

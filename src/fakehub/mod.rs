@@ -592,6 +592,13 @@ async fn api(
     {
         let mut st = lock(&shared.stats);
         st.max_in_flight = st.max_in_flight.max(n);
+        let agents: Vec<_> = parts
+            .headers
+            .get_all(axum::http::header::USER_AGENT)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        *st.user_agents.entry(agents.join(", ")).or_default() += 1;
     }
     simulate_latency(&shared).await;
     let now = now_epoch();

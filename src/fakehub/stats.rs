@@ -46,6 +46,9 @@ pub struct Stats {
     pub webhook_deliveries: u64,
     pub webhook_failures: u64,
     pub faults_applied: u64,
+    /// Each request's `User-Agent` values (joined by ", " when a client sends several) -> count.
+    #[serde(default)]
+    pub user_agents: BTreeMap<String, u64>,
 }
 
 impl Stats {

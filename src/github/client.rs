@@ -1,6 +1,7 @@
-//! `GithubClient`: octocrab configured for trust (retries off, timeouts, our user agent, the token
-//! as a secret exposed in one place) and the request pipeline every call goes through:
-//! scheduler permit -> send -> rate headers -> classify -> retry with full-jitter backoff.
+//! `GithubClient`: octocrab configured for trust (retries off, timeouts, the token as a secret
+//! exposed in one place) and the request pipeline every call goes through: scheduler permit ->
+//! send (`User-Agent: repodeck/<version>`, which octocrab follows with its own `octocrab`) ->
+//! rate headers -> classify -> retry with full-jitter backoff.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -82,8 +83,10 @@ impl std::fmt::Debug for ClientOptions {
             .field("token_source", &self.token_source)
             .field("max_concurrency", &self.max_concurrency)
             .field("reserve", &self.reserve)
+            .field("etags", &self.etags.as_ref().map(|_| "EtagCache"))
             .field("max_pages", &self.max_pages)
-            .finish_non_exhaustive()
+            .field("timing", &self.timing)
+            .finish()
     }
 }
 
@@ -165,6 +168,16 @@ pub(crate) struct Resp {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+/// What the pipeline does after one answer.
+enum Next {
+    /// Hand this to the caller.
+    Done(Result<Resp, GithubError>),
+    /// A rate limit paused the gate: send again once it opens (not counted as an attempt).
+    AfterPause,
+    /// May succeed when tried again (a server error).
+    Retry(GithubError),
 }
 
 pub(crate) struct Inner {
@@ -429,99 +442,14 @@ impl GithubClient {
             let result = self.send_once(req).await;
             drop(permit);
             let err = match result {
-                Ok(resp) => {
-                    self.account(|a| {
-                        a.requests += 1;
-                        *a.by_route.entry(req.route.to_string()).or_default() += 1;
-                        *a.by_status.entry(resp.status).or_default() += 1;
-                        if resp.status == 304 {
-                            a.not_modified += 1;
-                        } else if !req.graphql {
-                            *a.points.entry(req.lane.bucket().to_string()).or_default() += 1;
-                        }
-                    });
-                    if let Some(bucket) = bucket_from_headers(&resp.headers, req.lane.bucket()) {
-                        sched.update_bucket(bucket);
+                Ok(resp) => match self.answer(req, resp, &host, &mut limit_hits) {
+                    Next::Done(r) => return r,
+                    Next::AfterPause => {
+                        attempt -= 1;
+                        continue;
                     }
-                    match resp.status {
-                        200..=299 | 304 => {
-                            sched.success(&host);
-                            return Ok(resp);
-                        }
-                        401 => {
-                            if !self.inner.auth_failed.swap(true, Ordering::Relaxed) {
-                                tracing::warn!(
-                                    route = req.route,
-                                    "github: token rejected (401); no further requests"
-                                );
-                            }
-                            return Err(self.unauthorized());
-                        }
-                        403 | 429 => {
-                            sched.success(&host);
-                            match classify_limit(
-                                resp.status,
-                                &resp.headers,
-                                &resp.body,
-                                req.lane.bucket(),
-                            ) {
-                                Some(Limited::Secondary { retry_after }) => {
-                                    let wait = sched.secondary(retry_after);
-                                    limit_hits += 1;
-                                    if limit_hits > 3 {
-                                        return Err(GithubError::SecondaryRateLimited {
-                                            retry_after: wait,
-                                        });
-                                    }
-                                    attempt -= 1;
-                                    continue;
-                                }
-                                Some(Limited::Primary { bucket, reset }) => {
-                                    sched.exhausted(&bucket, reset);
-                                    limit_hits += 1;
-                                    if limit_hits > 2 {
-                                        return Err(GithubError::PrimaryRateLimited {
-                                            bucket,
-                                            reset,
-                                        });
-                                    }
-                                    attempt -= 1;
-                                    continue;
-                                }
-                                None => return Err(forbidden(&resp.headers)),
-                            }
-                        }
-                        404 | 410 => {
-                            sched.success(&host);
-                            return Err(GithubError::NotFound {
-                                what: describe(req),
-                            });
-                        }
-                        301 | 302 | 307 | 308 => {
-                            let new_url = resp
-                                .headers
-                                .get(http::header::LOCATION)
-                                .and_then(|v| v.to_str().ok())
-                                .map(|l| clean(l, 300))
-                                .unwrap_or_default();
-                            return Err(GithubError::Moved { new_url });
-                        }
-                        s @ 500..=599 => {
-                            sched.failure(&host);
-                            GithubError::Server { status: s }
-                        }
-                        s => {
-                            sched.success(&host);
-                            return Err(GithubError::Decode {
-                                endpoint: req.route.to_string(),
-                                detail: format!(
-                                    "unexpected HTTP status {s}: {}",
-                                    github_message(&resp.body)
-                                ),
-                            });
-                        }
-                    }
-                }
+                    Next::Retry(e) => e,
+                },
                 Err(e) => {
                     if e.is_retryable() {
                         self.account(|a| {
@@ -537,20 +465,129 @@ impl GithubClient {
                 tracing::warn!(route = req.route, error = %err, attempt, "github: request failed");
                 return Err(err);
             }
-            let ceiling =
-                backoff_ceiling(attempt, sched.timing.backoff_base, sched.timing.backoff_cap);
-            let delay = sched.scaled(full_jitter(ceiling, &mut rand::thread_rng()));
-            self.account(|a| a.retries += 1);
-            tracing::info!(route = req.route, error = %err, attempt, delay_ms = delay.as_millis() as u64, "github: retrying");
-            sched
-                .wait(
-                    tokio::time::Instant::now() + delay,
-                    WaitReason::Retry {
-                        attempt: attempt + 1,
-                    },
-                )
-                .await?;
+            self.back_off(req, &err, attempt).await?;
         }
+    }
+
+    /// Accounts one answer, publishes its rate headers and decides what the pipeline does next.
+    fn answer(&self, req: &Req, resp: Resp, host: &str, limit_hits: &mut u32) -> Next {
+        let sched = &self.inner.sched;
+        self.account(|a| {
+            a.requests += 1;
+            *a.by_route.entry(req.route.to_string()).or_default() += 1;
+            *a.by_status.entry(resp.status).or_default() += 1;
+            if resp.status == 304 {
+                a.not_modified += 1;
+            } else if !req.graphql {
+                *a.points.entry(req.lane.bucket().to_string()).or_default() += 1;
+            }
+        });
+        if let Some(bucket) = bucket_from_headers(&resp.headers, req.lane.bucket()) {
+            sched.update_bucket(bucket);
+        }
+        match resp.status {
+            200..=299 | 304 => {
+                sched.success(host);
+                Next::Done(Ok(resp))
+            }
+            401 => {
+                if !self.inner.auth_failed.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        route = req.route,
+                        "github: token rejected (401); no further requests"
+                    );
+                }
+                Next::Done(Err(self.unauthorized()))
+            }
+            403 | 429 => {
+                sched.success(host);
+                self.limited(req, &resp, limit_hits)
+            }
+            404 | 410 => {
+                sched.success(host);
+                Next::Done(Err(GithubError::NotFound {
+                    what: describe(req),
+                }))
+            }
+            301 | 302 | 307 | 308 => {
+                let new_url = resp
+                    .headers
+                    .get(http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|l| clean(l, 300))
+                    .unwrap_or_default();
+                Next::Done(Err(GithubError::Moved { new_url }))
+            }
+            s @ 500..=599 => {
+                sched.failure(host);
+                Next::Retry(GithubError::Server { status: s })
+            }
+            s => {
+                sched.success(host);
+                Next::Done(Err(GithubError::Decode {
+                    endpoint: req.route.to_string(),
+                    detail: format!("unexpected HTTP status {s}: {}", github_message(&resp.body)),
+                }))
+            }
+        }
+    }
+
+    /// A 403 or 429: a rate limit pauses the gate and the request goes again (a few times at
+    /// most); anything else is a refusal.
+    fn limited(&self, req: &Req, resp: &Resp, limit_hits: &mut u32) -> Next {
+        let sched = &self.inner.sched;
+        match classify_limit(resp.status, &resp.headers, &resp.body, req.lane.bucket()) {
+            Some(Limited::Secondary { retry_after }) => {
+                let wait = sched.secondary(retry_after);
+                *limit_hits += 1;
+                if *limit_hits > 3 {
+                    return Next::Done(Err(GithubError::SecondaryRateLimited {
+                        retry_after: wait,
+                    }));
+                }
+                Next::AfterPause
+            }
+            Some(Limited::Primary { bucket, reset }) => {
+                sched.exhausted(&bucket, reset);
+                *limit_hits += 1;
+                if *limit_hits > 2 {
+                    return Next::Done(Err(GithubError::PrimaryRateLimited { bucket, reset }));
+                }
+                Next::AfterPause
+            }
+            None => Next::Done(Err(forbidden(&resp.headers))),
+        }
+    }
+
+    /// Logs a failed attempt and waits before the next one.
+    async fn back_off(
+        &self,
+        req: &Req,
+        err: &GithubError,
+        attempt: u32,
+    ) -> Result<(), GithubError> {
+        tracing::info!(route = req.route, error = %err, attempt, "github: retrying");
+        self.wait_to_retry(attempt).await
+    }
+
+    /// Counts a retry and waits a full-jitter backoff before attempt `failed + 1` (cancellable).
+    pub(crate) async fn wait_to_retry(&self, failed: u32) -> Result<(), GithubError> {
+        let sched = &self.inner.sched;
+        let ceiling = backoff_ceiling(failed, sched.timing.backoff_base, sched.timing.backoff_cap);
+        let delay = sched.scaled(full_jitter(ceiling, &mut rand::thread_rng()));
+        self.account(|a| a.retries += 1);
+        tracing::debug!(
+            delay_ms = delay.as_millis() as u64,
+            "github: waiting to retry"
+        );
+        sched
+            .wait(
+                tokio::time::Instant::now() + delay,
+                WaitReason::Retry {
+                    attempt: failed + 1,
+                },
+            )
+            .await
     }
 
     pub(crate) fn sched(&self) -> &Arc<Scheduler> {

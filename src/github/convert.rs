@@ -1,28 +1,28 @@
-//! Wire types (GitHub's JSON, REST and GraphQL) and their conversion into domain types.
-//! Missing optional fields never fail a decode (every field defaults, nulls included, and a
-//! malformed timestamp becomes `None`); unknown enum values are kept as "other".
+//! Wire types (GitHub's JSON, REST and GraphQL) and their conversion into domain types, one
+//! `From` (or `into_*`) per type.
+//!
+//! Missing and null fields never fail a decode: [`decode`] and [`decode_value`] drop every null
+//! object member before the typed decode, and every wire struct is `#[serde(default)]`, so null
+//! and missing both mean the type's default. A malformed timestamp becomes `None`; unknown enum
+//! values are kept as "other". Always decode wire types through those two functions.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use crate::domain::SearchHit;
 use crate::domain::{
-    Branch, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest, RateBucket,
-    Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
+    Branch, COMMIT_WINDOW, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest,
+    RateBucket, Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
 };
 
 use super::{GithubError, ListedRepo};
 
-/// A field that may be missing or null: the type's default.
-fn nd<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
 /// A timestamp that may be missing, null or malformed: `None` rather than a failed decode.
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
+    let v = Option::<Value>::deserialize(d)?;
     Ok(v.and_then(|v| {
         v.as_str()
             .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -30,19 +30,33 @@ fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Err
     .map(|t| t.with_timezone(&Utc)))
 }
 
+/// Drops every null object member, recursively: to the wire types, null is the same as missing.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
 /// Decodes `bytes` as `T`, naming the endpoint on failure.
 pub fn decode<T: for<'de> Deserialize<'de>>(
     endpoint: &str,
     bytes: &[u8],
 ) -> Result<T, GithubError> {
-    serde_json::from_slice(bytes).map_err(|e| decode_err(endpoint, &e))
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| decode_err(endpoint, &e))?;
+    decode_value(endpoint, v)
 }
 
 /// Decodes a JSON value as `T`, naming the endpoint on failure.
 pub fn decode_value<T: for<'de> Deserialize<'de>>(
     endpoint: &str,
-    v: serde_json::Value,
+    mut v: Value,
 ) -> Result<T, GithubError> {
+    drop_nulls(&mut v);
     serde_json::from_value(v).map_err(|e| decode_err(endpoint, &e))
 }
 
@@ -67,87 +81,65 @@ fn file_status(s: &str) -> String {
     }
 }
 
+/// A license's label: its SPDX id, else its name, else its key.
+fn license_label(
+    spdx_id: Option<String>,
+    name: Option<String>,
+    key: Option<String>,
+) -> Option<String> {
+    non_empty(spdx_id.filter(|s| s != "NOASSERTION"))
+        .or(non_empty(name))
+        .or(non_empty(key))
+}
+
 // ---------------------------------------------------------------- REST wire types
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireLogin {
-    #[serde(default, deserialize_with = "nd")]
     pub login: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireLicense {
-    #[serde(default)]
     pub spdx_id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub key: Option<String>,
 }
 
-impl WireLicense {
-    fn label(self) -> Option<String> {
-        non_empty(self.spdx_id.filter(|s| s != "NOASSERTION"))
-            .or(non_empty(self.name))
-            .or(non_empty(self.key))
-    }
-}
-
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireRepo {
-    #[serde(default, deserialize_with = "nd")]
     pub id: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub node_id: String,
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default, deserialize_with = "nd")]
     pub full_name: String,
-    #[serde(default)]
     pub owner: Option<WireLogin>,
-    #[serde(default, deserialize_with = "nd")]
     pub private: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub fork: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub archived: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub disabled: bool,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub homepage: Option<String>,
-    #[serde(default, deserialize_with = "nd")]
     pub html_url: String,
-    #[serde(default, deserialize_with = "nd")]
     pub clone_url: String,
-    #[serde(default, deserialize_with = "nd")]
     pub ssh_url: String,
-    #[serde(default, deserialize_with = "nd")]
     pub default_branch: String,
-    #[serde(default, deserialize_with = "nd")]
     pub stargazers_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub forks_count: u64,
-    #[serde(default)]
     pub subscribers_count: Option<u64>,
-    #[serde(default, deserialize_with = "nd")]
     pub watchers_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub open_issues_count: u64,
-    #[serde(default)]
     pub language: Option<String>,
-    #[serde(default, deserialize_with = "nd")]
     pub topics: Vec<String>,
-    #[serde(default)]
     pub license: Option<WireLicense>,
-    #[serde(default, deserialize_with = "nd")]
     pub size: u64,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub pushed_at: Option<DateTime<Utc>>,
 }
 
@@ -176,7 +168,9 @@ impl WireRepo {
             language: non_empty(self.language),
             languages,
             topics: self.topics,
-            license: self.license.and_then(WireLicense::label),
+            license: self
+                .license
+                .and_then(|l| license_label(l.spdx_id, l.name, l.key)),
             size_kb: self.size,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -207,71 +201,78 @@ impl WireRepo {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireGitPerson {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default, deserialize_with = "nd")]
     pub email: String,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub date: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireGitCommit {
-    #[serde(default, deserialize_with = "nd")]
     pub message: String,
-    #[serde(default)]
     pub author: Option<WireGitPerson>,
-    #[serde(default)]
     pub committer: Option<WireGitPerson>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireSha {
-    #[serde(default, deserialize_with = "nd")]
     pub sha: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireStats {
-    #[serde(default, deserialize_with = "nd")]
     pub additions: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub deletions: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub total: u64,
 }
 
+impl From<WireStats> for CommitStats {
+    fn from(s: WireStats) -> Self {
+        CommitStats {
+            additions: s.additions,
+            deletions: s.deletions,
+            total: s.total,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireFile {
-    #[serde(default, deserialize_with = "nd")]
     pub filename: String,
-    #[serde(default, deserialize_with = "nd")]
     pub status: String,
-    #[serde(default, deserialize_with = "nd")]
     pub additions: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub deletions: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub changes: u64,
+}
+
+impl From<WireFile> for CommitFile {
+    fn from(f: WireFile) -> Self {
+        CommitFile {
+            status: file_status(&f.status),
+            filename: f.filename,
+            additions: f.additions,
+            deletions: f.deletions,
+            changes: f.changes,
+        }
+    }
 }
 
 /// A commit from `/commits` (list) or `/commits/{ref}` (with stats and files).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireCommit {
-    #[serde(default, deserialize_with = "nd")]
     pub sha: String,
-    #[serde(default)]
     pub commit: WireGitCommit,
-    #[serde(default)]
     pub author: Option<WireLogin>,
-    #[serde(default)]
     pub committer: Option<WireLogin>,
-    #[serde(default, deserialize_with = "nd")]
     pub parents: Vec<WireSha>,
-    #[serde(default)]
     pub stats: Option<WireStats>,
-    #[serde(default)]
     pub files: Option<Vec<WireFile>>,
 }
 
@@ -293,33 +294,19 @@ impl From<WireCommit> for Commit {
             author: signature(w.commit.author, w.author),
             committer: signature(w.commit.committer, w.committer),
             parents: w.parents.into_iter().map(|p| p.sha).collect(),
-            stats: w.stats.map(|s| CommitStats {
-                additions: s.additions,
-                deletions: s.deletions,
-                total: s.total,
-            }),
-            files: w.files.map(|fs| {
-                fs.into_iter()
-                    .map(|f| CommitFile {
-                        status: file_status(&f.status),
-                        filename: f.filename,
-                        additions: f.additions,
-                        deletions: f.deletions,
-                        changes: f.changes,
-                    })
-                    .collect()
-            }),
+            stats: w.stats.map(CommitStats::from),
+            files: w
+                .files
+                .map(|fs| fs.into_iter().map(CommitFile::from).collect()),
         }
     }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireBranch {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default)]
     pub commit: WireSha,
-    #[serde(default, deserialize_with = "nd")]
     pub protected: bool,
 }
 
@@ -334,32 +321,26 @@ impl From<WireBranch> for Branch {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireLabel {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
 }
 
 /// An item of `/pulls` or `/issues` (the latter includes PRs, marked by `pull_request`).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireIssue {
-    #[serde(default, deserialize_with = "nd")]
     pub number: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub title: String,
-    #[serde(default)]
     pub user: Option<WireLogin>,
-    #[serde(default, deserialize_with = "nd")]
     pub draft: bool,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "nd")]
     pub labels: Vec<WireLabel>,
-    #[serde(default, deserialize_with = "nd")]
     pub html_url: String,
-    #[serde(default)]
-    pub pull_request: Option<serde_json::Value>,
+    pub pull_request: Option<Value>,
 }
 
 impl WireIssue {
@@ -392,20 +373,16 @@ impl WireIssue {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireRelease {
-    #[serde(default, deserialize_with = "nd")]
     pub tag_name: String,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub published_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "nd")]
     pub prerelease: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub draft: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub html_url: String,
 }
 
@@ -423,7 +400,7 @@ impl From<WireRelease> for Release {
 }
 
 /// `/languages`: name -> bytes, returned largest first.
-pub fn languages(map: BTreeMap<String, serde_json::Value>) -> Vec<Language> {
+pub fn languages(map: BTreeMap<String, Value>) -> Vec<Language> {
     let mut v: Vec<Language> = map
         .into_iter()
         .map(|(name, b)| Language {
@@ -444,28 +421,24 @@ pub fn latest_release(releases: &[Release]) -> Option<String> {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireSearch {
-    #[serde(default, deserialize_with = "nd")]
     pub total_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub items: Vec<WireRepo>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireRate {
-    #[serde(default, deserialize_with = "nd")]
     pub limit: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub remaining: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub used: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub reset: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct WireRateLimit {
-    #[serde(default, deserialize_with = "nd")]
     pub resources: BTreeMap<String, WireRate>,
 }
 
@@ -487,61 +460,53 @@ impl WireRateLimit {
 // ---------------------------------------------------------------- GraphQL wire types
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct GCount {
-    #[serde(default, rename = "totalCount", deserialize_with = "nd")]
     pub total_count: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GOid {
-    #[serde(default, deserialize_with = "nd")]
     pub oid: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GRef {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default)]
     pub target: Option<GOid>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct GTag {
-    #[serde(default, rename = "tagName", deserialize_with = "nd")]
     pub tag_name: String,
 }
 
+/// The tag, when there is a non-empty one.
+fn tag(t: Option<GTag>) -> Option<String> {
+    t.map(|t| t.tag_name).filter(|t| !t.is_empty())
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GProbe {
-    #[serde(default, deserialize_with = "nd")]
     pub id: String,
-    #[serde(default)]
     pub database_id: Option<u64>,
-    #[serde(default, deserialize_with = "nd")]
     pub name_with_owner: String,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub pushed_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "nd")]
     pub stargazer_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub fork_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub is_archived: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub is_private: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub is_disabled: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub issues: GCount,
-    #[serde(default, deserialize_with = "nd")]
     pub pull_requests: GCount,
-    #[serde(default)]
     pub default_branch_ref: Option<GRef>,
-    #[serde(default)]
     pub latest_release: Option<GTag>,
 }
 
@@ -569,29 +534,24 @@ impl From<GProbe> for Probe {
             open_prs: g.pull_requests.total_count,
             default_branch,
             head_sha,
-            latest_release: g
-                .latest_release
-                .map(|t| t.tag_name)
-                .filter(|t| !t.is_empty()),
+            latest_release: tag(g.latest_release),
         }
     }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GName {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GPerson {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default, deserialize_with = "nd")]
     pub email: String,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub date: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub user: Option<WireLogin>,
 }
 
@@ -607,427 +567,370 @@ impl From<Option<GPerson>> for Signature {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de>"))]
-pub struct GNodes<T> {
-    #[serde(default = "Vec::new", deserialize_with = "nd_vec")]
+/// A connection's `nodes` (null entries skipped) and its `totalCount`, when asked for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    bound(deserialize = "T: Deserialize<'de>")
+)]
+pub struct GConn<T> {
+    pub total_count: Option<u64>,
     pub nodes: Vec<Option<T>>,
 }
 
-fn nd_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Vec<Option<T>>, D::Error> {
-    Ok(Option::<Vec<Option<T>>>::deserialize(d)?.unwrap_or_default())
+impl<T> Default for GConn<T> {
+    fn default() -> Self {
+        Self {
+            total_count: None,
+            nodes: Vec::new(),
+        }
+    }
 }
 
-impl<T> GNodes<T> {
+impl<T> GConn<T> {
     fn items(self) -> impl Iterator<Item = T> {
         self.nodes.into_iter().flatten()
+    }
+
+    /// The items converted, or none when the connection is missing.
+    fn collect<U: From<T>>(conn: Option<Self>) -> Vec<U> {
+        conn.map(|c| c.items().map(U::from).collect())
+            .unwrap_or_default()
     }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GHistoryCommit {
-    #[serde(default, deserialize_with = "nd")]
     pub oid: String,
-    #[serde(default, deserialize_with = "nd")]
     pub message_headline: String,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub committed_date: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub author: Option<GPerson>,
 }
 
+impl From<GHistoryCommit> for Commit {
+    /// A history entry: the headline only, the author standing in for the committer.
+    fn from(c: GHistoryCommit) -> Self {
+        let author = Signature::from(c.author);
+        Commit {
+            sha: c.oid,
+            message: c.message_headline,
+            committer: Signature {
+                date: c.committed_date,
+                ..author.clone()
+            },
+            author,
+            parents: Vec::new(),
+            stats: None,
+            files: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GHeadCommit {
-    #[serde(default, deserialize_with = "nd")]
     pub oid: String,
-    #[serde(default, deserialize_with = "nd")]
     pub message: String,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub committed_date: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub additions: Option<u64>,
-    #[serde(default)]
     pub deletions: Option<u64>,
-    #[serde(default)]
     pub author: Option<GPerson>,
-    #[serde(default)]
     pub committer: Option<GPerson>,
-    #[serde(default)]
-    pub parents: Option<GNodes<GOid>>,
-    #[serde(default)]
-    pub history: Option<GNodes<GHistoryCommit>>,
+    pub parents: Option<GConn<GOid>>,
+    pub history: Option<GConn<GHistoryCommit>>,
+}
+
+impl GHeadCommit {
+    /// The head commit (full message, parents, stats) and the recent history it starts.
+    fn into_commits(self) -> (Commit, Vec<Commit>) {
+        let stats = match (self.additions, self.deletions) {
+            (Some(a), Some(d)) => Some(CommitStats {
+                additions: a,
+                deletions: d,
+                total: a + d,
+            }),
+            _ => None,
+        };
+        let head = Commit {
+            sha: self.oid,
+            message: self.message,
+            author: Signature::from(self.author),
+            committer: Signature::from(self.committer),
+            parents: self
+                .parents
+                .map(|p| p.items().map(|o| o.oid).collect())
+                .unwrap_or_default(),
+            stats,
+            files: None,
+        };
+        let mut history: Vec<Commit> = GConn::collect(self.history);
+        // The head in the list carries the full message, parents and stats.
+        if let Some(first) = history.first_mut()
+            && first.sha == head.sha
+        {
+            *first = head.clone();
+        }
+        history.truncate(COMMIT_WINDOW);
+        (head, history)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GDefaultRef {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default)]
     pub target: Option<GHeadCommit>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GBranch {
-    #[serde(default, deserialize_with = "nd")]
     pub name: String,
-    #[serde(default)]
     pub target: Option<GOid>,
-    #[serde(default)]
-    pub branch_protection_rule: Option<serde_json::Value>,
+    pub branch_protection_rule: Option<Value>,
 }
 
+impl From<GBranch> for Branch {
+    fn from(b: GBranch) -> Self {
+        Branch {
+            name: b.name,
+            head_sha: b.target.map(|t| t.oid).unwrap_or_default(),
+            protected: b.branch_protection_rule.is_some_and(|r| !r.is_null()),
+        }
+    }
+}
+
+/// A pull request or an issue.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GItem {
-    #[serde(default, deserialize_with = "nd")]
     pub number: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub title: String,
-    #[serde(default, deserialize_with = "nd")]
     pub is_draft: bool,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "nd")]
     pub url: String,
-    #[serde(default)]
     pub author: Option<WireLogin>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GRelease {
-    #[serde(default, deserialize_with = "nd")]
-    pub tag_name: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "time")]
-    pub published_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
-    pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "nd")]
-    pub is_prerelease: bool,
-    #[serde(default, deserialize_with = "nd")]
-    pub is_draft: bool,
-    #[serde(default, deserialize_with = "nd")]
-    pub url: String,
+impl From<GItem> for PullRequest {
+    fn from(i: GItem) -> Self {
+        PullRequest {
+            number: i.number,
+            title: i.title,
+            author: i.author.map(|a| a.login),
+            draft: i.is_draft,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            labels: Vec::new(),
+            url: i.url,
+        }
+    }
+}
+
+impl From<GItem> for Issue {
+    fn from(i: GItem) -> Self {
+        Issue {
+            number: i.number,
+            title: i.title,
+            author: i.author.map(|a| a.login),
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            labels: Vec::new(),
+            url: i.url,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GRelease {
+    pub tag_name: String,
+    pub name: Option<String>,
+    #[serde(deserialize_with = "time")]
+    pub published_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "time")]
+    pub created_at: Option<DateTime<Utc>>,
+    pub is_prerelease: bool,
+    pub is_draft: bool,
+    pub url: String,
+}
+
+impl From<GRelease> for Release {
+    fn from(r: GRelease) -> Self {
+        Release {
+            tag: r.tag_name,
+            name: non_empty(r.name),
+            published_at: r.published_at.or(r.created_at),
+            prerelease: r.is_prerelease,
+            draft: r.is_draft,
+            url: r.url,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GLangEdge {
-    #[serde(default, deserialize_with = "nd")]
     pub size: u64,
-    #[serde(default)]
     pub node: Option<GName>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GLanguages {
-    #[serde(default, deserialize_with = "nd")]
     pub edges: Vec<Option<GLangEdge>>,
 }
 
+impl From<GLanguages> for Vec<Language> {
+    fn from(l: GLanguages) -> Self {
+        l.edges
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some(Language {
+                    name: e.node?.name,
+                    bytes: e.size,
+                })
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GTopic {
-    #[serde(default)]
     pub topic: Option<GName>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GLicense {
-    #[serde(default)]
     pub key: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub spdx_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
-pub struct GConn<T> {
-    #[serde(default)]
-    pub total_count: Option<u64>,
-    #[serde(default = "Vec::new", deserialize_with = "nd_vec")]
-    pub nodes: Vec<Option<T>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct GDetail {
-    #[serde(default, deserialize_with = "nd")]
     pub id: String,
-    #[serde(default)]
     pub database_id: Option<u64>,
-    #[serde(default, deserialize_with = "nd")]
     pub name_with_owner: String,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub homepage_url: Option<String>,
-    #[serde(default, deserialize_with = "nd")]
     pub url: String,
-    #[serde(default, deserialize_with = "nd")]
     pub ssh_url: String,
-    #[serde(default, deserialize_with = "nd")]
     pub is_private: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub is_fork: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub is_archived: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub is_disabled: bool,
-    #[serde(default, deserialize_with = "nd")]
     pub stargazer_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub fork_count: u64,
-    #[serde(default, deserialize_with = "nd")]
     pub disk_usage: u64,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "time")]
+    #[serde(deserialize_with = "time")]
     pub pushed_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "nd")]
     pub watchers: GCount,
-    #[serde(default)]
     pub license_info: Option<GLicense>,
-    #[serde(default)]
     pub primary_language: Option<GName>,
-    #[serde(default)]
     pub languages: Option<GLanguages>,
-    #[serde(default)]
-    pub repository_topics: Option<GNodes<GTopic>>,
-    #[serde(default)]
+    pub repository_topics: Option<GConn<GTopic>>,
     pub default_branch_ref: Option<GDefaultRef>,
-    #[serde(default)]
     pub refs: Option<GConn<GBranch>>,
-    #[serde(default)]
     pub pull_requests: Option<GConn<GItem>>,
-    #[serde(default)]
     pub issues: Option<GConn<GItem>>,
-    #[serde(default)]
     pub releases: Option<GConn<GRelease>>,
-    #[serde(default)]
     pub latest_release: Option<GTag>,
 }
 
+impl GDetail {
+    /// The metadata; the open counts are the connections' totals (or their lengths).
+    fn meta(&mut self, default_branch: String, open_prs: u64, open_issues: u64) -> RepoMeta {
+        let url = std::mem::take(&mut self.url);
+        RepoMeta {
+            id: RepoId(self.database_id.unwrap_or_default()),
+            node_id: std::mem::take(&mut self.id),
+            full_name: std::mem::take(&mut self.name_with_owner),
+            description: non_empty(self.description.take()),
+            homepage: non_empty(self.homepage_url.take()),
+            clone_url: if url.is_empty() {
+                String::new()
+            } else {
+                format!("{url}.git")
+            },
+            html_url: url,
+            ssh_url: std::mem::take(&mut self.ssh_url),
+            default_branch,
+            private: self.is_private,
+            fork: self.is_fork,
+            archived: self.is_archived,
+            disabled: self.is_disabled,
+            stars: self.stargazer_count,
+            forks: self.fork_count,
+            watchers: self.watchers.total_count,
+            open_issues,
+            open_prs,
+            language: self
+                .primary_language
+                .take()
+                .map(|l| l.name)
+                .filter(|n| !n.is_empty()),
+            languages: self.languages.take().map(Vec::from).unwrap_or_default(),
+            topics: self
+                .repository_topics
+                .take()
+                .map(|t| t.items().filter_map(|t| t.topic.map(|n| n.name)).collect())
+                .unwrap_or_default(),
+            license: self
+                .license_info
+                .take()
+                .and_then(|l| license_label(l.spdx_id, l.name, l.key)),
+            size_kb: self.disk_usage,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            pushed_at: self.pushed_at,
+        }
+    }
+}
+
+/// A connection's total, or how many nodes it holds when GitHub gave no total.
+fn total<T>(c: &Option<GConn<T>>) -> u64 {
+    c.as_ref()
+        .map_or(0, |c| c.total_count.unwrap_or(c.nodes.len() as u64))
+}
+
 impl From<GDetail> for RepoSnapshot {
-    fn from(g: GDetail) -> Self {
-        let (default_branch, target) = match g.default_branch_ref {
+    fn from(mut g: GDetail) -> Self {
+        let (default_branch, target) = match g.default_branch_ref.take() {
             Some(r) => (r.name, r.target),
             None => (String::new(), None),
         };
-        let (head, mut commits) = match target {
-            Some(t) => {
-                let stats = match (t.additions, t.deletions) {
-                    (Some(a), Some(d)) => Some(CommitStats {
-                        additions: a,
-                        deletions: d,
-                        total: a + d,
-                    }),
-                    _ => None,
-                };
-                let head = Commit {
-                    sha: t.oid.clone(),
-                    message: t.message,
-                    author: Signature::from(t.author),
-                    committer: Signature::from(t.committer),
-                    parents: t
-                        .parents
-                        .map(|p| p.items().map(|o| o.oid).collect())
-                        .unwrap_or_default(),
-                    stats,
-                    files: None,
-                };
-                let history: Vec<Commit> = t
-                    .history
-                    .map(|h| {
-                        h.items()
-                            .map(|c| {
-                                let author = Signature::from(c.author);
-                                Commit {
-                                    sha: c.oid,
-                                    message: c.message_headline,
-                                    committer: Signature {
-                                        date: c.committed_date,
-                                        ..author.clone()
-                                    },
-                                    author,
-                                    parents: Vec::new(),
-                                    stats: None,
-                                    files: None,
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (Some(head), history)
-            }
+        let (head, commits) = match target.map(GHeadCommit::into_commits) {
+            Some((head, history)) => (Some(head), history),
             None => (None, Vec::new()),
         };
-        // The head in the list carries the full message, parents and stats.
-        if let (Some(h), Some(first)) = (&head, commits.first_mut())
-            && first.sha == h.sha
-        {
-            *first = h.clone();
-        }
-        let refs = g.refs.unwrap_or_default();
-        let pulls = g.pull_requests.unwrap_or_default();
-        let issues = g.issues.unwrap_or_default();
-        let releases: Vec<Release> = g
-            .releases
-            .unwrap_or_default()
-            .nodes
-            .into_iter()
-            .flatten()
-            .map(|r| Release {
-                tag: r.tag_name,
-                name: non_empty(r.name),
-                published_at: r.published_at.or(r.created_at),
-                prerelease: r.is_prerelease,
-                draft: r.is_draft,
-                url: r.url,
-            })
-            .collect();
-        let open_prs = pulls.total_count.unwrap_or(pulls.nodes.len() as u64);
-        let open_issues = issues.total_count.unwrap_or(issues.nodes.len() as u64);
-        let languages = g
-            .languages
-            .map(|l| {
-                l.edges
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|e| {
-                        Some(Language {
-                            name: e.node?.name,
-                            bytes: e.size,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let topics = g
-            .repository_topics
-            .map(|t| t.items().filter_map(|t| t.topic.map(|n| n.name)).collect())
-            .unwrap_or_default();
-        let license = g.license_info.and_then(|l| {
-            WireLicense {
-                spdx_id: l.spdx_id,
-                name: l.name,
-                key: l.key,
-            }
-            .label()
-        });
-        let meta = RepoMeta {
-            id: RepoId(g.database_id.unwrap_or_default()),
-            node_id: g.id,
-            full_name: g.name_with_owner,
-            description: non_empty(g.description),
-            homepage: non_empty(g.homepage_url),
-            clone_url: if g.url.is_empty() {
-                String::new()
-            } else {
-                format!("{}.git", g.url)
-            },
-            html_url: g.url,
-            ssh_url: g.ssh_url,
-            default_branch,
-            private: g.is_private,
-            fork: g.is_fork,
-            archived: g.is_archived,
-            disabled: g.is_disabled,
-            stars: g.stargazer_count,
-            forks: g.fork_count,
-            watchers: g.watchers.total_count,
-            open_issues,
-            open_prs,
-            language: g.primary_language.map(|l| l.name).filter(|n| !n.is_empty()),
-            languages,
-            topics,
-            license,
-            size_kb: g.disk_usage,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-            pushed_at: g.pushed_at,
-        };
-        let item = |i: GItem| {
-            (
-                i.number,
-                i.title,
-                i.author.map(|a| a.login),
-                i.is_draft,
-                i.created_at,
-                i.updated_at,
-                i.url,
-            )
-        };
+        let (open_prs, open_issues) = (total(&g.pull_requests), total(&g.issues));
+        let meta = g.meta(default_branch, open_prs, open_issues);
         RepoSnapshot {
             meta,
             head,
-            latest_release: g
-                .latest_release
-                .map(|t| t.tag_name)
-                .filter(|t| !t.is_empty()),
+            latest_release: tag(g.latest_release),
             details: RepoDetails {
-                commits: {
-                    commits.truncate(30);
-                    commits
-                },
-                branches: refs
-                    .nodes
-                    .into_iter()
-                    .flatten()
-                    .map(|b| Branch {
-                        name: b.name,
-                        head_sha: b.target.map(|t| t.oid).unwrap_or_default(),
-                        protected: b.branch_protection_rule.is_some_and(|r| !r.is_null()),
-                    })
-                    .collect(),
-                pulls: pulls
-                    .nodes
-                    .into_iter()
-                    .flatten()
-                    .map(item)
-                    .map(
-                        |(number, title, author, draft, created_at, updated_at, url)| PullRequest {
-                            number,
-                            title,
-                            author,
-                            draft,
-                            created_at,
-                            updated_at,
-                            labels: Vec::new(),
-                            url,
-                        },
-                    )
-                    .collect(),
-                issues: issues
-                    .nodes
-                    .into_iter()
-                    .flatten()
-                    .map(item)
-                    .map(
-                        |(number, title, author, _, created_at, updated_at, url)| Issue {
-                            number,
-                            title,
-                            author,
-                            created_at,
-                            updated_at,
-                            labels: Vec::new(),
-                            url,
-                        },
-                    )
-                    .collect(),
-                releases,
+                commits,
+                branches: GConn::collect(g.refs),
+                pulls: GConn::collect(g.pull_requests),
+                issues: GConn::collect(g.issues),
+                releases: GConn::collect(g.releases),
             },
         }
     }
@@ -1147,6 +1050,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!((r.size, r.pushed_at), (0, None));
+        let r: WireRepo = decode(
+            "repo",
+            br#"{"full_name":"o/n","topics":null,"private":null,"owner":null,"license":{"spdx_id":null,"name":"X"}}"#,
+        )
+        .unwrap();
+        assert_eq!((r.topics.len(), r.private), (0, false));
+        assert_eq!(r.into_meta(0, Vec::new()).license.as_deref(), Some("X"));
+        let c: WireCommit =
+            decode("commit", br#"{"sha":"abc","commit":null,"stats":null}"#).unwrap();
+        assert_eq!(c.commit.message, "");
         let c: WireCommit = decode(
             "commit",
             br#"{"sha":"abc","files":[{"filename":"x","status":"teleported"}]}"#,
@@ -1172,7 +1085,7 @@ mod tests {
 
     #[test]
     fn detail_converts_every_part() {
-        let d: GDetail = serde_json::from_value(serde_json::json!({
+        let d: GDetail = decode_value("detail", serde_json::json!({
             "id": "R_1", "databaseId": 7, "nameWithOwner": "o/n", "url": "https://github.com/o/n",
             "homepageUrl": "", "watchers": {"totalCount": 3},
             "licenseInfo": {"key": "mit", "name": "MIT License", "spdxId": "MIT"},

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
+use crate::domain::FailureKind;
 use crate::secrets::{TokenId, TokenSource};
 
 /// A failed GitHub request, classified so callers can decide (retry, pause, ask for a token).
@@ -76,21 +77,21 @@ fn forbidden_message(scope: &Option<String>) -> String {
 }
 
 impl GithubError {
-    /// Short machine-readable kind, stored with failed repos.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of failure, stored with failed repos and printed by the CLI.
+    pub fn kind(&self) -> FailureKind {
         match self {
-            GithubError::Unauthorized { .. } => "unauthorized",
-            GithubError::Forbidden { .. } => "forbidden",
-            GithubError::NotFound { .. } => "not_found",
-            GithubError::PrimaryRateLimited { .. } => "rate_limited",
-            GithubError::SecondaryRateLimited { .. } => "secondary_rate_limited",
-            GithubError::Server { .. } => "server",
-            GithubError::Network(_) => "network",
-            GithubError::Timeout => "timeout",
-            GithubError::Decode { .. } => "decode",
-            GithubError::Moved { .. } => "moved",
-            GithubError::Cancelled => "cancelled",
-            GithubError::Budget { .. } => "budget",
+            GithubError::Unauthorized { .. } => FailureKind::Unauthorized,
+            GithubError::Forbidden { .. } => FailureKind::Forbidden,
+            GithubError::NotFound { .. } => FailureKind::NotFound,
+            GithubError::PrimaryRateLimited { .. } => FailureKind::RateLimited,
+            GithubError::SecondaryRateLimited { .. } => FailureKind::SecondaryRateLimited,
+            GithubError::Server { .. } => FailureKind::Server,
+            GithubError::Network(_) => FailureKind::Network,
+            GithubError::Timeout => FailureKind::Timeout,
+            GithubError::Decode { .. } => FailureKind::Decode,
+            GithubError::Moved { .. } => FailureKind::Moved,
+            GithubError::Cancelled => FailureKind::Cancelled,
+            GithubError::Budget { .. } => FailureKind::Budget,
         }
     }
 
@@ -134,7 +135,8 @@ mod tests {
         assert!(GithubError::Server { status: 502 }.is_retryable());
         assert!(!GithubError::NotFound { what: "x".into() }.is_retryable());
         assert!(unauthorized.is_auth() && unauthorized.is_unauthorized());
-        assert_eq!(GithubError::Timeout.kind(), "timeout");
+        assert_eq!(GithubError::Timeout.kind(), FailureKind::Timeout);
+        assert_eq!(GithubError::Timeout.kind().as_str(), "timeout");
     }
 
     fn unauthorized(origin: Option<TokenSource>) -> String {

@@ -13,7 +13,7 @@ use crate::domain::{Probe, RateBucket, RepoSnapshot};
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
 use super::convert::{self, GDetail, GProbe};
-use super::scheduler::{Lane, backoff_ceiling, full_jitter};
+use super::scheduler::Lane;
 use super::{GithubClient, GithubError, RepoTarget};
 
 /// Appended to every query: GitHub's own bill for it.
@@ -30,8 +30,9 @@ pub const PROBE_FRAGMENT: &str = "fragment Probe on Repository {
 }";
 
 /// The detail fetch. Nested connections multiply the bill, so only the head commit's parents are
-/// fetched, and no labels.
-pub const DETAIL_FRAGMENT: &str = "fragment Detail on Repository {
+/// fetched, and no labels. The history is the commit window ([`crate::domain::COMMIT_WINDOW`]).
+pub const DETAIL_FRAGMENT: &str = concat!(
+    "fragment Detail on Repository {
   id databaseId name nameWithOwner owner { login } description homepageUrl url sshUrl
   isPrivate isFork isArchived isDisabled stargazerCount forkCount diskUsage
   createdAt updatedAt pushedAt
@@ -48,7 +49,9 @@ pub const DETAIL_FRAGMENT: &str = "fragment Detail on Repository {
         author { name email date user { login } }
         committer { name email date user { login } }
         parents(first: 5) { nodes { oid } }
-        history(first: 30) {
+        history(first: ",
+    crate::domain::commit_window!(),
+    ") {
           nodes { oid messageHeadline committedDate author { name email date user { login } } }
         }
       }
@@ -70,7 +73,8 @@ pub const DETAIL_FRAGMENT: &str = "fragment Detail on Repository {
     nodes { tagName name publishedAt createdAt isPrerelease isDraft url }
   }
   latestRelease { tagName }
-}";
+}"
+);
 
 /// Which query shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +160,7 @@ fn error_index(e: &Value) -> Option<usize> {
 }
 
 impl GithubClient {
+    /// Posts one query; a usable answer (data, maybe with per-alias errors) or why the batch failed.
     async fn post_query(&self, query: &str, prio: Priority) -> Result<Answer, BatchFailure> {
         let body = serde_json::to_vec(&serde_json::json!({ "query": query })).map_err(|e| {
             BatchFailure::Fatal(GithubError::Decode {
@@ -184,47 +189,57 @@ impl GithubClient {
             }
             Err(e) => return Err(BatchFailure::Fatal(e)),
         };
-        let mut v: Value = match serde_json::from_slice(&resp.body) {
-            Ok(v) => v,
-            Err(e) => {
-                // An unreadable body: halve until the bad repository is alone.
-                return Err(BatchFailure::Shrink(GithubError::Decode {
-                    endpoint: "/graphql".into(),
-                    detail: clean(&e.to_string(), 200),
-                }));
-            }
-        };
+        let mut v: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+            // An unreadable body: halve until the bad repository is alone.
+            BatchFailure::Shrink(GithubError::Decode {
+                endpoint: "/graphql".into(),
+                detail: clean(&e.to_string(), 200),
+            })
+        })?;
         let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
         let errors = match v.get_mut("errors").map(Value::take) {
             Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        if let Some(rl) = data.get("rateLimit").filter(|r| r.is_object()) {
-            let cost = rl.get("cost").and_then(Value::as_u64).unwrap_or(0);
-            self.account(|a| *a.points.entry("graphql".into()).or_default() += cost);
-            let reset = rl
-                .get("resetAt")
-                .and_then(Value::as_str)
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| t.with_timezone(&Utc));
-            if let (Some(limit), Some(remaining), Some(reset)) = (
-                rl.get("limit").and_then(Value::as_u64),
-                rl.get("remaining").and_then(Value::as_u64),
+        self.bill(&data);
+        self.check_errors(&data, &errors)?;
+        Ok(Answer { data, errors })
+    }
+
+    /// Counts the query's reported cost and publishes the GraphQL bucket from `rateLimit`.
+    fn bill(&self, data: &Value) {
+        let Some(rl) = data.get("rateLimit").filter(|r| r.is_object()) else {
+            return;
+        };
+        let cost = rl.get("cost").and_then(Value::as_u64).unwrap_or(0);
+        self.account(|a| *a.points.entry("graphql".into()).or_default() += cost);
+        let reset = rl
+            .get("resetAt")
+            .and_then(Value::as_str)
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc));
+        if let (Some(limit), Some(remaining), Some(reset)) = (
+            rl.get("limit").and_then(Value::as_u64),
+            rl.get("remaining").and_then(Value::as_u64),
+            reset,
+        ) {
+            let used = rl
+                .get("used")
+                .and_then(Value::as_u64)
+                .unwrap_or(limit.saturating_sub(remaining));
+            self.sched().update_bucket(RateBucket {
+                name: "graphql".into(),
+                limit,
+                remaining,
+                used,
                 reset,
-            ) {
-                let used = rl
-                    .get("used")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(limit.saturating_sub(remaining));
-                self.sched().update_bucket(RateBucket {
-                    name: "graphql".into(),
-                    limit,
-                    remaining,
-                    used,
-                    reset,
-                });
-            }
+            });
         }
+    }
+
+    /// The errors that fail a whole batch: a rate limit (the gate closes), a query too big for
+    /// GitHub, or errors about no repository in particular with no data at all.
+    fn check_errors(&self, data: &Value, errors: &[Value]) -> Result<(), BatchFailure> {
         if let Some(e) = errors.iter().find(|e| error_type(e) == "RATE_LIMITED") {
             let reset = self
                 .rate_state()
@@ -257,7 +272,7 @@ impl GithubClient {
                 detail: clean(msg, 200),
             }));
         }
-        Ok(Answer { data, errors })
+        Ok(())
     }
 
     /// Runs `targets` in adaptive batches; one result per target, in order.
@@ -268,72 +283,19 @@ impl GithubClient {
         prio: Priority,
         convert_one: fn(Value) -> Result<T, GithubError>,
     ) -> Result<Vec<Result<T, GithubError>>, GithubError> {
-        let detail = shape == Shape::Detail;
-        let max = if detail { DETAIL_MAX } else { PROBE_MAX };
-        let k_cell = self.batch_k(detail);
         let mut results: Vec<Option<Result<T, GithubError>>> =
             targets.iter().map(|_| None).collect();
-        let by_node: Vec<usize> = (0..targets.len())
-            .filter(|&i| matches!(targets[i], RepoTarget::Node(_)))
-            .collect();
-        let by_name: Vec<usize> = (0..targets.len())
-            .filter(|&i| matches!(targets[i], RepoTarget::Name(_)))
-            .collect();
-        let max_attempts = self.sched().timing.max_attempts.max(1);
+        // Node ids and names cannot share a query: one group each.
+        let (by_node, by_name): (Vec<usize>, Vec<usize>) =
+            (0..targets.len()).partition(|&i| matches!(targets[i], RepoTarget::Node(_)));
+        let batch = Batch {
+            shape,
+            targets,
+            prio,
+            convert_one,
+        };
         for group in [by_node, by_name] {
-            let mut pos = 0;
-            let mut failures = 0u32;
-            while pos < group.len() {
-                let k = k_cell.load(Ordering::Relaxed).clamp(1, max);
-                let chunk = &group[pos..(pos + k).min(group.len())];
-                let refs: Vec<&RepoTarget> = chunk.iter().map(|&i| &targets[i]).collect();
-                let query = build_query(shape, &refs);
-                match self.post_query(&query, prio).await {
-                    Ok(answer) => {
-                        self.fill(shape, chunk, targets, answer, &mut results, convert_one);
-                        pos += chunk.len();
-                        failures = 0;
-                        let grown = (k + (k / 4).max(1)).min(max);
-                        k_cell.store(grown, Ordering::Relaxed);
-                    }
-                    Err(BatchFailure::Shrink(e)) if k > 1 => {
-                        let half = (k / 2).max(1);
-                        tracing::info!(from = k, to = half, error = %e, "github: GraphQL batch too big, halving");
-                        k_cell.store(half, Ordering::Relaxed);
-                    }
-                    Err(BatchFailure::Shrink(e)) | Err(BatchFailure::Retry(e)) => {
-                        failures += 1;
-                        if failures >= max_attempts {
-                            if k == 1 && !matches!(e, GithubError::PrimaryRateLimited { .. }) {
-                                // This one repository cannot be fetched; the others go on.
-                                results[chunk[0]] = Some(Err(e));
-                                pos += 1;
-                                failures = 0;
-                                continue;
-                            }
-                            return Err(e);
-                        }
-                        self.account(|a| a.retries += 1);
-                        let ceiling = backoff_ceiling(
-                            failures,
-                            self.sched().timing.backoff_base,
-                            self.sched().timing.backoff_cap,
-                        );
-                        let delay = self
-                            .sched()
-                            .scaled(full_jitter(ceiling, &mut rand::thread_rng()));
-                        self.sched()
-                            .wait(
-                                tokio::time::Instant::now() + delay,
-                                crate::domain::WaitReason::Retry {
-                                    attempt: failures + 1,
-                                },
-                            )
-                            .await?;
-                    }
-                    Err(BatchFailure::Fatal(e)) => return Err(e),
-                }
-            }
+            self.run_group(&batch, &group, &mut results).await?;
         }
         Ok(results
             .into_iter()
@@ -348,61 +310,56 @@ impl GithubClient {
             .collect())
     }
 
-    fn fill<T>(
+    /// One group of targets (the indexes `group` into `batch.targets`), in adaptive batches:
+    /// halve on a batch too big, grow back on success, retry with backoff, and when one repository
+    /// alone keeps failing, fail it and go on.
+    async fn run_group<T>(
         &self,
-        shape: Shape,
-        chunk: &[usize],
-        targets: &[RepoTarget],
-        mut answer: Answer,
+        batch: &Batch<'_, T>,
+        group: &[usize],
         results: &mut [Option<Result<T, GithubError>>],
-        convert_one: fn(Value) -> Result<T, GithubError>,
-    ) {
-        let endpoint = match shape {
-            Shape::Probe => "/graphql probe",
-            Shape::Detail => "/graphql detail",
-        };
-        let by_nodes = matches!(targets[chunk[0]], RepoTarget::Node(_));
-        let mut nodes = match answer.data.get_mut("nodes").map(Value::take) {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
-        };
-        for (j, &i) in chunk.iter().enumerate() {
-            let err = answer.errors.iter().find(|e| error_index(e) == Some(j));
-            let value = if by_nodes {
-                nodes.get_mut(j).map(Value::take).unwrap_or(Value::Null)
-            } else {
-                answer
-                    .data
-                    .get_mut(format!("r{j}"))
-                    .map(Value::take)
-                    .unwrap_or(Value::Null)
-            };
-            let what = targets[i].to_string();
-            let result = if !value.is_null() && value.as_object().is_some_and(|o| !o.is_empty()) {
-                convert_one(value).map_err(|e| match e {
-                    GithubError::Decode { detail, .. } => GithubError::Decode {
-                        endpoint: endpoint.into(),
-                        detail,
-                    },
-                    other => other,
-                })
-            } else {
-                match err.map(error_type) {
-                    Some("FORBIDDEN") => Err(GithubError::Forbidden { scope: None }),
-                    Some("NOT_FOUND") | None => Err(GithubError::NotFound { what }),
-                    Some(_) => Err(GithubError::Decode {
-                        endpoint: endpoint.into(),
-                        detail: clean(
-                            err.and_then(|e| e.get("message"))
-                                .and_then(Value::as_str)
-                                .unwrap_or(""),
-                            200,
-                        ),
-                    }),
+    ) -> Result<(), GithubError> {
+        let detail = batch.shape == Shape::Detail;
+        let max = if detail { DETAIL_MAX } else { PROBE_MAX };
+        let k_cell = self.batch_k(detail);
+        let max_attempts = self.sched().timing.max_attempts.max(1);
+        let mut pos = 0;
+        let mut failures = 0u32;
+        while pos < group.len() {
+            let k = k_cell.load(Ordering::Relaxed).clamp(1, max);
+            let chunk = &group[pos..(pos + k).min(group.len())];
+            let refs: Vec<&RepoTarget> = chunk.iter().map(|&i| &batch.targets[i]).collect();
+            let query = build_query(batch.shape, &refs);
+            match self.post_query(&query, batch.prio).await {
+                Ok(answer) => {
+                    fill(batch, chunk, answer, results);
+                    pos += chunk.len();
+                    failures = 0;
+                    let grown = (k + (k / 4).max(1)).min(max);
+                    k_cell.store(grown, Ordering::Relaxed);
                 }
-            };
-            results[i] = Some(result);
+                Err(BatchFailure::Shrink(e)) if k > 1 => {
+                    let half = (k / 2).max(1);
+                    tracing::info!(from = k, to = half, error = %e, "github: GraphQL batch too big, halving");
+                    k_cell.store(half, Ordering::Relaxed);
+                }
+                Err(BatchFailure::Shrink(e)) | Err(BatchFailure::Retry(e)) => {
+                    failures += 1;
+                    if failures < max_attempts {
+                        self.wait_to_retry(failures).await?;
+                    } else if k == 1 && !matches!(e, GithubError::PrimaryRateLimited { .. }) {
+                        // This one repository cannot be fetched; the others go on.
+                        results[chunk[0]] = Some(Err(e));
+                        pos += 1;
+                        failures = 0;
+                    } else {
+                        return Err(e);
+                    }
+                }
+                Err(BatchFailure::Fatal(e)) => return Err(e),
+            }
         }
+        Ok(())
     }
 
     /// Change probe, up to 100 repos per query; one result per target, in order.
@@ -430,6 +387,69 @@ impl GithubClient {
     }
 }
 
+/// What one `batched` call asks: the query shape, every target, the priority and the conversion.
+struct Batch<'a, T> {
+    shape: Shape,
+    targets: &'a [RepoTarget],
+    prio: Priority,
+    convert_one: fn(Value) -> Result<T, GithubError>,
+}
+
+/// Files one answer's results: each alias (or node) of `chunk` converted, or its error.
+fn fill<T>(
+    batch: &Batch<'_, T>,
+    chunk: &[usize],
+    mut answer: Answer,
+    results: &mut [Option<Result<T, GithubError>>],
+) {
+    let endpoint = match batch.shape {
+        Shape::Probe => "/graphql probe",
+        Shape::Detail => "/graphql detail",
+    };
+    let by_nodes = matches!(batch.targets[chunk[0]], RepoTarget::Node(_));
+    let mut nodes = match answer.data.get_mut("nodes").map(Value::take) {
+        Some(Value::Array(a)) => a,
+        _ => Vec::new(),
+    };
+    for (j, &i) in chunk.iter().enumerate() {
+        let err = answer.errors.iter().find(|e| error_index(e) == Some(j));
+        let value = if by_nodes {
+            nodes.get_mut(j).map(Value::take).unwrap_or(Value::Null)
+        } else {
+            answer
+                .data
+                .get_mut(format!("r{j}"))
+                .map(Value::take)
+                .unwrap_or(Value::Null)
+        };
+        let what = batch.targets[i].to_string();
+        let result = if value.as_object().is_some_and(|o| !o.is_empty()) {
+            (batch.convert_one)(value).map_err(|e| match e {
+                GithubError::Decode { detail, .. } => GithubError::Decode {
+                    endpoint: endpoint.into(),
+                    detail,
+                },
+                other => other,
+            })
+        } else {
+            match err.map(error_type) {
+                Some("FORBIDDEN") => Err(GithubError::Forbidden { scope: None }),
+                Some("NOT_FOUND") | None => Err(GithubError::NotFound { what }),
+                Some(_) => Err(GithubError::Decode {
+                    endpoint: endpoint.into(),
+                    detail: clean(
+                        err.and_then(|e| e.get("message"))
+                            .and_then(Value::as_str)
+                            .unwrap_or(""),
+                        200,
+                    ),
+                }),
+            }
+        };
+        results[i] = Some(result);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +472,12 @@ mod tests {
             q.contains(r#"nodes(ids: ["R_kgDO\"x"]) { ... on Repository { ...Detail } }"#),
             "{q}"
         );
+    }
+
+    #[test]
+    fn the_detail_history_is_the_commit_window() {
+        let window = format!("history(first: {})", crate::domain::COMMIT_WINDOW);
+        assert!(DETAIL_FRAGMENT.contains(&window), "{DETAIL_FRAGMENT}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use http::Method;
 
-use crate::domain::{Branch, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
+use crate::domain::{COMMIT_WINDOW, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
 use crate::domain::{ImportSource, Priority, SearchHit};
 
 use super::client::{Endpoint, Req};
@@ -41,24 +41,43 @@ impl<T> Conditional<T> {
     }
 }
 
+/// Why a `Link` header, or the next page it names, was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("a Link entry does not start with '<'")]
+    NoOpening,
+    #[error("a Link URL is not closed by '>'")]
+    NotClosed,
+    #[error("junk after a Link URL")]
+    Junk,
+    #[error("a Link entry has no rel")]
+    NoRel,
+    #[error("a Link entry has an empty URL")]
+    EmptyUrl,
+    #[error("the next-page URL is invalid ({0})")]
+    InvalidUrl(url::ParseError),
+    #[error("refused to follow a next-page Link to another host")]
+    OtherHost,
+    #[error("refused to follow a next-page Link outside the API")]
+    OutsideApi,
+    #[error("the next-page Link points back to a page already read (pagination loop)")]
+    Loop,
+}
+
 /// Parses a `Link` header into (url, rel) pairs. Malformed input is an error, never a print.
-pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, String> {
+pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, LinkError> {
     let mut out = Vec::new();
     let mut rest = header.trim();
     while !rest.is_empty() {
-        let r = rest
-            .strip_prefix('<')
-            .ok_or_else(|| "a Link entry does not start with '<'".to_string())?;
-        let end = r
-            .find('>')
-            .ok_or_else(|| "a Link URL is not closed by '>'".to_string())?;
+        let r = rest.strip_prefix('<').ok_or(LinkError::NoOpening)?;
+        let end = r.find('>').ok_or(LinkError::NotClosed)?;
         let url = r[..end].trim().to_string();
         let after = &r[end + 1..];
         let next = after.find(',').unwrap_or(after.len());
         let params = &after[..next];
         rest = after.get(next + 1..).unwrap_or("").trim_start();
         if !params.trim().is_empty() && !params.trim_start().starts_with(';') {
-            return Err("junk after a Link URL".to_string());
+            return Err(LinkError::Junk);
         }
         let mut rel = None;
         for p in params.split(';').map(str::trim).filter(|p| !p.is_empty()) {
@@ -66,9 +85,9 @@ pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, String> {
                 rel = Some(v.trim_matches('"').to_string());
             }
         }
-        let rel = rel.ok_or_else(|| "a Link entry has no rel".to_string())?;
+        let rel = rel.ok_or(LinkError::NoRel)?;
         if url.is_empty() {
-            return Err("a Link entry has an empty URL".to_string());
+            return Err(LinkError::EmptyUrl);
         }
         out.push((url, rel));
     }
@@ -80,7 +99,7 @@ pub(crate) fn next_path(
     link: Option<&str>,
     api: &Endpoint,
     seen: &HashSet<String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, LinkError> {
     let Some(link) = link.filter(|l| !l.trim().is_empty()) else {
         return Ok(None);
     };
@@ -91,7 +110,7 @@ pub(crate) fn next_path(
     else {
         return Ok(None);
     };
-    let parsed = url::Url::parse(url).map_err(|e| format!("the next-page URL is invalid ({e})"))?;
+    let parsed = url::Url::parse(url).map_err(LinkError::InvalidUrl)?;
     let origin = match parsed.port() {
         Some(p) => format!(
             "{}://{}:{p}",
@@ -105,23 +124,21 @@ pub(crate) fn next_path(
         ),
     };
     if !origin.eq_ignore_ascii_case(&api.origin) {
-        return Err("refused to follow a next-page Link to another host".to_string());
+        return Err(LinkError::OtherHost);
     }
     let path = parsed.path();
     let Some(below) = path
         .strip_prefix(api.prefix.as_str())
         .filter(|b| b.starts_with('/'))
     else {
-        return Err("refused to follow a next-page Link outside the API".to_string());
+        return Err(LinkError::OutsideApi);
     };
     let full = match parsed.query() {
         Some(q) => format!("{below}?{q}"),
         None => below.to_string(),
     };
     if seen.contains(&full) {
-        return Err(
-            "the next-page Link points back to a page already read (pagination loop)".to_string(),
-        );
+        return Err(LinkError::Loop);
     }
     Ok(Some(full))
 }
@@ -161,6 +178,68 @@ fn combine<T>(parts: &[bool], value: T) -> Conditional<T> {
     } else {
         Conditional::Changed(value)
     }
+}
+
+/// The REST lists of one repository, as fetched.
+struct RestLists {
+    commits: Conditional<Vec<WireCommit>>,
+    branches: Conditional<Vec<WireBranch>>,
+    pulls: Conditional<Vec<WireIssue>>,
+    issues: Conditional<Vec<WireIssue>>,
+    releases: Conditional<Vec<WireRelease>>,
+    langs: Conditional<Vec<u8>>,
+}
+
+impl RestLists {
+    fn changed(&self) -> [bool; 6] {
+        [
+            self.commits.is_changed(),
+            self.branches.is_changed(),
+            self.pulls.is_changed(),
+            self.issues.is_changed(),
+            self.releases.is_changed(),
+            self.langs.is_changed(),
+        ]
+    }
+
+    /// The snapshot of `repo` with these lists (the `/issues` listing's pull requests dropped).
+    fn into_snapshot(self, repo: WireRepo) -> Result<RepoSnapshot, GithubError> {
+        let langs: BTreeMap<String, serde_json::Value> =
+            convert::decode("/repos/{o}/{r}/languages", &self.langs.into_inner())?;
+        let commits: Vec<Commit> = into_all(self.commits);
+        let pulls: Vec<PullRequest> = self
+            .pulls
+            .into_inner()
+            .into_iter()
+            .map(WireIssue::into_pull)
+            .collect();
+        let issues: Vec<Issue> = self
+            .issues
+            .into_inner()
+            .into_iter()
+            .filter(|i| !i.is_pull())
+            .map(WireIssue::into_issue)
+            .collect();
+        let releases: Vec<Release> = into_all(self.releases);
+        let meta = repo.into_meta(pulls.len() as u64, convert::languages(langs));
+        Ok(RepoSnapshot {
+            head: commits.first().cloned(),
+            latest_release: convert::latest_release(&releases),
+            meta,
+            details: crate::domain::RepoDetails {
+                commits,
+                branches: into_all(self.branches),
+                pulls,
+                issues,
+                releases,
+            },
+        })
+    }
+}
+
+/// Every item of a listing converted.
+fn into_all<W, T: From<W>>(list: Conditional<Vec<W>>) -> Vec<T> {
+    list.into_inner().into_iter().map(T::from).collect()
 }
 
 impl GithubClient {
@@ -235,12 +314,11 @@ impl GithubClient {
             let (body, link) = self.get_cond(&p, route, lane, prio).await?;
             changed.push(body.is_changed());
             pages.push(body.into_inner());
-            next = next_path(link.as_deref(), self.api(), &seen).map_err(|detail| {
-                GithubError::Decode {
+            next =
+                next_path(link.as_deref(), self.api(), &seen).map_err(|e| GithubError::Decode {
                     endpoint: route.to_string(),
-                    detail,
-                }
-            })?;
+                    detail: e.to_string(),
+                })?;
         }
         Ok(combine(&changed, pages))
     }
@@ -266,16 +344,15 @@ impl GithubClient {
         })
     }
 
+    /// A plain GET the user is waiting for, of a fixed path that is also its route label.
+    async fn get_now(&self, path: &'static str) -> Result<super::client::Resp, GithubError> {
+        self.execute(&Req::get(path.into(), path, Lane::Core, Priority::User))
+            .await
+    }
+
     /// `GET /rate_limit` (free): refreshes every bucket.
     pub async fn refresh_rate_limit(&self) -> Result<(), GithubError> {
-        let resp = self
-            .execute(&Req::get(
-                "/rate_limit".into(),
-                "/rate_limit",
-                Lane::Core,
-                Priority::User,
-            ))
-            .await?;
+        let resp = self.get_now("/rate_limit").await?;
         let rl: WireRateLimit = convert::decode("/rate_limit", &resp.body)?;
         for b in rl.buckets() {
             self.sched().update_bucket(b);
@@ -285,14 +362,7 @@ impl GithubClient {
 
     /// `GET /user`: login, scopes and token expiry.
     pub async fn viewer(&self) -> Result<TokenInfo, GithubError> {
-        let resp = self
-            .execute(&Req::get(
-                "/user".into(),
-                "/user",
-                Lane::Core,
-                Priority::User,
-            ))
-            .await?;
+        let resp = self.get_now("/user").await?;
         #[derive(serde::Deserialize)]
         struct User {
             #[serde(default)]
@@ -340,97 +410,42 @@ impl GithubClient {
             }
             _ => base,
         };
-        let commits_path = format!("{base}/commits?per_page=30");
+        let lists = self.rest_lists(&base, prio).await?;
+        let mut changed = vec![repo_changed];
+        changed.extend(lists.changed());
+        Ok(combine(&changed, lists.into_snapshot(repo)?))
+    }
+
+    /// A repository's lists (commit window, branches, open pulls and issues, releases,
+    /// languages), fetched together, each conditional.
+    async fn rest_lists(&self, base: &str, prio: Priority) -> Result<RestLists, GithubError> {
+        let commits_path = format!("{base}/commits?per_page={COMMIT_WINDOW}");
         let branches_path = format!("{base}/branches?per_page=100");
         let pulls_path = format!("{base}/pulls?state=open&per_page=100");
         let issues_path = format!("{base}/issues?state=open&per_page=100");
         let releases_path = format!("{base}/releases?per_page=10");
         let langs_path = format!("{base}/languages");
+        let core = Lane::Core;
         let (commits, branches, pulls, issues, releases, langs) = tokio::join!(
-            self.list_items::<WireCommit>(
-                &commits_path,
-                "/repos/{o}/{r}/commits",
-                Lane::Core,
-                prio,
-                1
-            ),
-            self.list_items::<WireBranch>(
-                &branches_path,
-                "/repos/{o}/{r}/branches",
-                Lane::Core,
-                prio,
-                10
-            ),
-            self.list_items::<WireIssue>(&pulls_path, "/repos/{o}/{r}/pulls", Lane::Core, prio, 10),
-            self.list_items::<WireIssue>(
-                &issues_path,
-                "/repos/{o}/{r}/issues",
-                Lane::Core,
-                prio,
-                10
-            ),
-            self.list_items::<WireRelease>(
-                &releases_path,
-                "/repos/{o}/{r}/releases",
-                Lane::Core,
-                prio,
-                1
-            ),
-            self.get_cond(&langs_path, "/repos/{o}/{r}/languages", Lane::Core, prio),
+            self.list_items(&commits_path, "/repos/{o}/{r}/commits", core, prio, 1),
+            self.list_items(&branches_path, "/repos/{o}/{r}/branches", core, prio, 10),
+            self.list_items(&pulls_path, "/repos/{o}/{r}/pulls", core, prio, 10),
+            self.list_items(&issues_path, "/repos/{o}/{r}/issues", core, prio, 10),
+            self.list_items(&releases_path, "/repos/{o}/{r}/releases", core, prio, 1),
+            self.get_cond(&langs_path, "/repos/{o}/{r}/languages", core, prio),
         );
         let commits = match commits {
             Err(e) if is_empty_repo(&e) => Conditional::Changed(Vec::new()),
             other => other?,
         };
-        let (branches, pulls, issues, releases) = (branches?, pulls?, issues?, releases?);
-        let (langs, _) = langs?;
-        let changed = [
-            repo_changed,
-            commits.is_changed(),
-            branches.is_changed(),
-            pulls.is_changed(),
-            issues.is_changed(),
-            releases.is_changed(),
-            langs.is_changed(),
-        ];
-        let langs: BTreeMap<String, serde_json::Value> =
-            convert::decode("/repos/{o}/{r}/languages", &langs.into_inner())?;
-        let commits: Vec<Commit> = commits.into_inner().into_iter().map(Commit::from).collect();
-        let pulls: Vec<PullRequest> = pulls
-            .into_inner()
-            .into_iter()
-            .map(WireIssue::into_pull)
-            .collect();
-        let issues: Vec<Issue> = issues
-            .into_inner()
-            .into_iter()
-            .filter(|i| !i.is_pull())
-            .map(WireIssue::into_issue)
-            .collect();
-        let releases: Vec<Release> = releases
-            .into_inner()
-            .into_iter()
-            .map(Release::from)
-            .collect();
-        let branches: Vec<Branch> = branches
-            .into_inner()
-            .into_iter()
-            .map(Branch::from)
-            .collect();
-        let meta = repo.into_meta(pulls.len() as u64, convert::languages(langs));
-        let snapshot = RepoSnapshot {
-            head: commits.first().cloned(),
-            latest_release: convert::latest_release(&releases),
-            meta,
-            details: crate::domain::RepoDetails {
-                commits,
-                branches,
-                pulls,
-                issues,
-                releases,
-            },
-        };
-        Ok(combine(&changed, snapshot))
+        Ok(RestLists {
+            commits,
+            branches: branches?,
+            pulls: pulls?,
+            issues: issues?,
+            releases: releases?,
+            langs: langs?.0,
+        })
     }
 
     /// `GET /repos/{o}/{r}/commits/{sha}` with stats and files (ETag-cached: commits never change).
@@ -587,6 +602,7 @@ mod tests {
         assert!(
             next_path(Some(foreign), &api(), &seen)
                 .unwrap_err()
+                .to_string()
                 .contains("another host")
         );
         let other_port = r#"<http://127.0.0.1:9999/orgs/o/repos?page=2>; rel="next""#;
@@ -595,6 +611,7 @@ mod tests {
         assert!(
             next_path(Some(looped), &api(), &seen)
                 .unwrap_err()
+                .to_string()
                 .contains("loop")
         );
         assert!(next_path(Some("<<>>"), &api(), &seen).is_err());

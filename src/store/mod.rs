@@ -2,8 +2,9 @@
 //! of GitHub plus the user's own data (tracked list, encrypted tokens). Every per-repo sync result
 //! is written in one atomic batch; a corrupt store is quarantined and rebuilt; one process at a time.
 //!
-//! Neighbours: `domain` (the types it stores), `sync` (writes), `tui` and the CLI (read).
-//! `github` never sees it: `main.rs` adapts [`Store`]'s ETag methods to the client's cache trait.
+//! Neighbours: `domain` (the types it stores), `secrets` (keeps the encrypted vault here), `sync`
+//! (writes), `tui` and the CLI (read). `github` never sees it: `sync::etags` adapts [`Store`]'s
+//! ETag methods to the client's cache trait.
 
 pub mod keys;
 
@@ -52,6 +53,16 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Why sled could not open the database files (the store then recovers, or reports the directory).
+#[derive(Debug, thiserror::Error)]
+enum OpenDbError {
+    #[error("{0}")]
+    Sled(#[from] sled::Error),
+    /// sled panicked on damaged files: the panic's message.
+    #[error("{0}")]
+    Damaged(String),
+}
 
 /// What happened when the store was opened, for the user to be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,14 +278,7 @@ impl Store {
         let existed = db_path.exists();
         match Self::open_db(&db_path) {
             Ok((db, tree)) => {
-                let mut store = Store {
-                    db,
-                    tree,
-                    dir: dir.to_path_buf(),
-                    _lock: lock,
-                    backup_dirty: Default::default(),
-                    warm: Default::default(),
-                };
+                let mut store = Store::new(db, tree, dir, lock);
                 match store.check_schema(verify) {
                     Ok(report) => {
                         if existed && store.is_empty() && Self::backup_count(dir) > 0 {
@@ -300,11 +304,23 @@ impl Store {
                     }
                 }
             }
-            Err(reason) if existed => Self::recover(dir, &db_path, lock, reason),
-            Err(reason) => Err(StoreError::Dir {
+            Err(e) if existed => Self::recover(dir, &db_path, lock, e.to_string()),
+            Err(e) => Err(StoreError::Dir {
                 dir: dir.to_path_buf(),
-                source: std::io::Error::other(reason),
+                source: std::io::Error::other(e),
             }),
+        }
+    }
+
+    /// The one constructor: an opened database and the lock held for it.
+    fn new(db: sled::Db, tree: sled::Tree, dir: &Path, lock: File) -> Store {
+        Store {
+            db,
+            tree,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            backup_dirty: Default::default(),
+            warm: Default::default(),
         }
     }
 
@@ -375,27 +391,25 @@ impl Store {
         }
     }
 
-    /// Opens sled, turning both its errors and its panics on damaged files into an error string.
-    fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), String> {
+    /// Opens sled, turning both its errors and its panics on damaged files into an error.
+    fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), OpenDbError> {
         let path = path.to_path_buf();
-        let result = quietly(
-            move || -> std::result::Result<(sled::Db, sled::Tree), String> {
-                let db = sled::Config::new()
-                    .path(&path)
-                    .cache_capacity(CACHE_CAPACITY)
-                    .open()
-                    .map_err(|e| e.to_string())?;
-                let tree = db.open_tree("repodeck").map_err(|e| e.to_string())?;
-                Ok((db, tree))
-            },
-        );
+        let result = quietly(move || -> std::result::Result<_, OpenDbError> {
+            let db = sled::Config::new()
+                .path(&path)
+                .cache_capacity(CACHE_CAPACITY)
+                .open()?;
+            let tree = db.open_tree("repodeck")?;
+            Ok((db, tree))
+        });
         match result {
             Ok(r) => r,
-            Err(p) => Err(p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the store's files are damaged".into())),
+            Err(p) => Err(OpenDbError::Damaged(
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the store's files are damaged".into()),
+            )),
         }
     }
 
@@ -497,14 +511,7 @@ impl Store {
             dir: dir.to_path_buf(),
             source: std::io::Error::other(e),
         })?;
-        let mut store = Store {
-            db,
-            tree,
-            dir: dir.to_path_buf(),
-            _lock: lock,
-            backup_dirty: Default::default(),
-            warm: Default::default(),
-        };
+        let mut store = Store::new(db, tree, dir, lock);
         store.check_schema(true)?;
         let _ = std::fs::remove_file(dir.join(CHECK_MARKER));
         let backup: Backup = std::fs::read(dir.join("tracked.json"))
@@ -928,16 +935,20 @@ impl Store {
 
     /// Writes a schema-1 store, as an older repodeck did, for migration tests.
     #[doc(hidden)]
-    pub fn write_schema_v1(dir: &Path, repos: &[TrackedRepoV1]) -> std::result::Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        let (db, tree) = Self::open_db(&dir.join("store"))?;
+    pub fn write_schema_v1(dir: &Path, repos: &[TrackedRepoV1]) -> Result<()> {
+        let failed = |e: &dyn std::fmt::Display| StoreError::Write {
+            dir: dir.to_path_buf(),
+            detail: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;
+        let (db, tree) = Self::open_db(&dir.join("store")).map_err(|e| failed(&e))?;
         tree.insert(keys::SCHEMA, &1u16.to_be_bytes())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
         for (i, r) in repos.iter().enumerate() {
             tree.insert(keys::repo(LocalId(1000 + i as u64)), encode_versioned(r, 1))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(&e))?;
         }
-        db.flush().map_err(|e| e.to_string())?;
+        db.flush().map_err(|e| failed(&e))?;
         Ok(())
     }
 }
@@ -1169,6 +1180,40 @@ mod tests {
         );
         assert_eq!(store.len(), 3);
         assert!(!dir.path().join(CHECK_MARKER).exists());
+    }
+
+    #[test]
+    fn failure_kinds_are_stored_as_the_strings_older_builds_wrote() {
+        use crate::domain::{FailureKind, SyncError};
+        #[derive(Serialize, Deserialize)]
+        struct StringKind {
+            kind: String,
+            message: String,
+            at: DateTime<Utc>,
+        }
+        let at = Utc::now();
+        for kind in FailureKind::ALL {
+            let old = encode(&StringKind {
+                kind: kind.as_str().into(),
+                message: "m".into(),
+                at,
+            });
+            let read: SyncError = decode(b"k", &old).unwrap();
+            assert_eq!((read.kind, read.at), (kind, at));
+            let new = encode(&SyncError {
+                kind,
+                message: "m".into(),
+                at,
+            });
+            assert_eq!(new, old, "same bytes as the string form");
+        }
+        let unknown = encode(&StringKind {
+            kind: "from_the_future".into(),
+            message: "m".into(),
+            at,
+        });
+        let read: SyncError = decode(b"k", &unknown).unwrap();
+        assert_eq!(read.kind, FailureKind::Internal);
     }
 
     #[test]

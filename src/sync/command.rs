@@ -1,4 +1,4 @@
-//! `SyncCommand`: what callers (CLI, TUI, `serve`) may ask of the sync engine (imperative names).
+//! `SyncCommand`: what callers (the CLI and the TUI) may ask of the sync engine (imperative names).
 
 use crate::domain::{ImportOptions, LocalId, Priority, RepoKey};
 

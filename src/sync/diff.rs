@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::domain::{Change, Issue, PullRequest, RepoDetails, RepoSnapshot, TrackedRepo};
+use crate::domain::{
+    COMMIT_WINDOW, Change, Issue, PullRequest, RepoDetails, RepoMeta, RepoSnapshot, TrackedRepo,
+};
 
 /// Every change between `old` (as stored, with its detail lists) and `new` (just fetched).
 pub fn diff(
@@ -20,8 +22,40 @@ pub fn diff(
         return Vec::new();
     };
     let nm = &new.meta;
-    let mut out = Vec::new();
+    let mut out = meta_changes(om, nm);
 
+    // Commits are compared on one branch only: after a default-branch switch the head moving is
+    // the switch itself, already reported.
+    let mut new_commits = 0u64;
+    if om.default_branch == nm.default_branch {
+        let commits = commit_change(old, new);
+        if let Some(Change::NewCommits { count, .. }) = &commits {
+            new_commits = *count;
+        }
+        out.extend(commits);
+    }
+
+    out.extend(new_releases(old, old_details, new));
+
+    if let Some(od) = old_details {
+        out.extend(pull_changes(od, om.open_prs, new, new_commits));
+        out.extend(issue_changes(od, om.open_issues, new));
+    }
+
+    let stars = nm.stars as i64 - om.stars as i64;
+    if stars != 0 {
+        out.push(Change::Stars { delta: stars });
+    }
+    let forks = nm.forks as i64 - om.forks as i64;
+    if forks != 0 {
+        out.push(Change::Forks { delta: forks });
+    }
+    out
+}
+
+/// Name, visibility, archiving, default branch, description and topics.
+fn meta_changes(om: &RepoMeta, nm: &RepoMeta) -> Vec<Change> {
+    let mut out = Vec::new();
     if om.full_name != nm.full_name && !nm.full_name.is_empty() {
         out.push(Change::Renamed {
             old: om.full_name.clone(),
@@ -38,8 +72,7 @@ pub fn diff(
         (true, false) => out.push(Change::Unarchived),
         _ => {}
     }
-    let branch_changed = om.default_branch != nm.default_branch;
-    if branch_changed {
+    if om.default_branch != nm.default_branch {
         out.push(Change::DefaultBranchChanged {
             old: om.default_branch.clone(),
             new: nm.default_branch.clone(),
@@ -65,88 +98,76 @@ pub fn diff(
                 .collect(),
         });
     }
+    out
+}
 
-    // Commits are compared on one branch only: after a default-branch switch the head moving is
-    // the switch itself, already reported.
-    let mut new_commits = 0u64;
-    if !branch_changed {
-        let commits = commit_change(old, new);
-        if let Some(Change::NewCommits { count, .. }) = &commits {
-            new_commits = *count;
+/// Pull requests opened, merged and closed since the stored list (`old_open` open then).
+fn pull_changes(
+    od: &RepoDetails,
+    old_open: u64,
+    new: &RepoSnapshot,
+    new_commits: u64,
+) -> Vec<Change> {
+    let nd = &new.details;
+    let (opened, closed) = open_list_delta(
+        &od.pulls,
+        old_open,
+        &nd.pulls,
+        new.meta.open_prs,
+        |p: &PullRequest| (p.number, p.updated_at),
+    );
+    let old_by_number: HashMap<u64, &PullRequest> =
+        od.pulls.iter().map(|p| (p.number, p)).collect();
+    let new_by_number: HashMap<u64, &PullRequest> =
+        nd.pulls.iter().map(|p| (p.number, p)).collect();
+    let mut out: Vec<Change> = opened
+        .into_iter()
+        .filter_map(|n| {
+            new_by_number.get(&n).map(|p| Change::PrOpened {
+                number: n,
+                title: p.title.clone(),
+            })
+        })
+        .collect();
+    let merged = merged_prs(&closed, new_commits, new);
+    for n in closed {
+        if let Some(p) = old_by_number.get(&n) {
+            let title = p.title.clone();
+            out.push(if merged.contains(&n) {
+                Change::PrMerged { number: n, title }
+            } else {
+                Change::PrClosed { number: n, title }
+            });
         }
-        out.extend(commits);
-    }
-
-    out.extend(new_releases(old, old_details, new));
-
-    if let Some(od) = old_details {
-        let nd = &new.details;
-        let (opened, closed) = open_list_delta(
-            &od.pulls,
-            om.open_prs,
-            &nd.pulls,
-            nm.open_prs,
-            |p: &PullRequest| (p.number, p.updated_at),
-        );
-        let by_number: HashMap<u64, &PullRequest> =
-            od.pulls.iter().map(|p| (p.number, p)).collect();
-        let new_by_number: HashMap<u64, &PullRequest> =
-            nd.pulls.iter().map(|p| (p.number, p)).collect();
-        for n in opened {
-            if let Some(p) = new_by_number.get(&n) {
-                out.push(Change::PrOpened {
-                    number: n,
-                    title: p.title.clone(),
-                });
-            }
-        }
-        let merged = merged_prs(&closed, new_commits, new);
-        for n in closed {
-            if let Some(p) = by_number.get(&n) {
-                let title = p.title.clone();
-                out.push(if merged.contains(&n) {
-                    Change::PrMerged { number: n, title }
-                } else {
-                    Change::PrClosed { number: n, title }
-                });
-            }
-        }
-        let (opened, closed) = open_list_delta(
-            &od.issues,
-            om.open_issues,
-            &nd.issues,
-            nm.open_issues,
-            |i: &Issue| (i.number, i.updated_at),
-        );
-        let old_issues: HashMap<u64, &Issue> = od.issues.iter().map(|i| (i.number, i)).collect();
-        let new_issues: HashMap<u64, &Issue> = nd.issues.iter().map(|i| (i.number, i)).collect();
-        for n in opened {
-            if let Some(i) = new_issues.get(&n) {
-                out.push(Change::IssueOpened {
-                    number: n,
-                    title: i.title.clone(),
-                });
-            }
-        }
-        for n in closed {
-            if let Some(i) = old_issues.get(&n) {
-                out.push(Change::IssueClosed {
-                    number: n,
-                    title: i.title.clone(),
-                });
-            }
-        }
-    }
-
-    let stars = nm.stars as i64 - om.stars as i64;
-    if stars != 0 {
-        out.push(Change::Stars { delta: stars });
-    }
-    let forks = nm.forks as i64 - om.forks as i64;
-    if forks != 0 {
-        out.push(Change::Forks { delta: forks });
     }
     out
+}
+
+/// Issues opened and closed since the stored list (`old_open` open then).
+fn issue_changes(od: &RepoDetails, old_open: u64, new: &RepoSnapshot) -> Vec<Change> {
+    let nd = &new.details;
+    let (opened, closed) = open_list_delta(
+        &od.issues,
+        old_open,
+        &nd.issues,
+        new.meta.open_issues,
+        |i: &Issue| (i.number, i.updated_at),
+    );
+    let old_issues: HashMap<u64, &Issue> = od.issues.iter().map(|i| (i.number, i)).collect();
+    let new_issues: HashMap<u64, &Issue> = nd.issues.iter().map(|i| (i.number, i)).collect();
+    let opened = opened.into_iter().filter_map(|n| {
+        new_issues.get(&n).map(|i| Change::IssueOpened {
+            number: n,
+            title: i.title.clone(),
+        })
+    });
+    let closed = closed.into_iter().filter_map(|n| {
+        old_issues.get(&n).map(|i| Change::IssueClosed {
+            number: n,
+            title: i.title.clone(),
+        })
+    });
+    opened.chain(closed).collect()
 }
 
 /// The change a repo going missing makes: reported once, when it was still accessible before.
@@ -175,7 +196,7 @@ fn commit_change(old: &TrackedRepo, new: &RepoSnapshot) -> Option<Change> {
     // Not in the window we see. If the window is the whole history, or it reaches back past the old
     // head's date, the old head was rewritten away; otherwise there are simply more new commits than
     // the window holds.
-    let full_window = list.len() >= RECENT_COMMITS;
+    let full_window = list.len() >= COMMIT_WINDOW;
     let oldest = list.last().and_then(|c| c.committer.date.or(c.author.date));
     let old_date = old_head.committer.date.or(old_head.author.date);
     let beyond_window = match (oldest, old_date) {
@@ -194,9 +215,6 @@ fn commit_change(old: &TrackedRepo, new: &RepoSnapshot) -> Option<Change> {
         })
     }
 }
-
-/// How many recent commits a detail fetch returns.
-pub const RECENT_COMMITS: usize = 30;
 
 /// Releases present now and not before, oldest first. Drafts are not announced.
 fn new_releases(
@@ -466,7 +484,7 @@ mod tests {
     fn more_new_commits_than_the_window_are_not_a_force_push() {
         let mut new = base();
         new.details.commits.clear();
-        for i in 0..RECENT_COMMITS {
+        for i in 0..COMMIT_WINDOW {
             new.details
                 .commits
                 .insert(0, commit(&format!("n{i}"), 100 + i as i64, "n"));
@@ -476,7 +494,7 @@ mod tests {
         assert_eq!(
             got,
             vec![Change::NewCommits {
-                count: RECENT_COMMITS as u64,
+                count: COMMIT_WINDOW as u64,
                 head: "n29".into()
             }]
         );

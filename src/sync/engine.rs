@@ -1,6 +1,7 @@
 //! The running engine: a command task (SyncCommand in), a worker that runs passes of jobs from the
 //! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
-//! `SyncEvent`. Started by the CLI, the TUI or `serve` through [`start`]; driven by [`EngineHandle`].
+//! `SyncEvent`. Started through [`start_with`] (by `session`, for the CLI and the TUI); driven by
+//! [`EngineHandle`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,7 @@ use super::scheduler::{Enqueued, Scheduler, limits};
 use super::tracking;
 use super::{EngineHandle, ImportOptions, JobCost, Outcome, Priority, SyncCommand, SyncEvent};
 use crate::config::Config;
-use crate::domain::{LocalId, RepoKey};
+use crate::domain::{FailureKind, LocalId, RepoKey};
 use crate::github::{GithubClient, GithubError};
 use crate::store::{Store, StoreError};
 
@@ -33,12 +34,8 @@ pub struct EngineOptions {
     pub repo_clients: HashMap<String, GithubClient>,
 }
 
-/// Starts the engine with default options. Must be called inside a tokio runtime.
-pub fn start(store: Arc<Store>, client: GithubClient, config: Config) -> EngineHandle {
-    start_with(store, client, config, EngineOptions::default())
-}
-
 /// Starts the engine: commands are read until `Shutdown` or until the handle's sender is dropped.
+/// Must be called inside a tokio runtime.
 pub fn start_with(
     store: Arc<Store>,
     client: GithubClient,
@@ -118,7 +115,7 @@ impl Shared {
             self.emit(SyncEvent::Finished {
                 id,
                 outcome: Outcome::Failed {
-                    kind: "queue_full".into(),
+                    kind: FailureKind::QueueFull,
                     message: format!(
                         "the sync queue is full ({} jobs); try again when it drains",
                         limits::MAX_PENDING
@@ -175,83 +172,118 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 let ids = shared.all_ids();
                 shared.enqueue(&ids, force, priority);
             }
-            SyncCommand::Cancel(id) => {
-                let found = shared.sched().cancel(id);
-                if found.pending {
-                    shared.cancelled_pending(vec![id]);
-                }
-            }
-            SyncCommand::CancelAll => {
-                let ids = shared.sched().cancel_all();
-                shared.ctx.client.cancel_waits();
-                shared.cancelled_pending(ids);
-            }
+            SyncCommand::Cancel(id) => shared.cancel(id),
+            SyncCommand::CancelAll => shared.cancel_all(),
             SyncCommand::FetchCommit { id, sha } => {
-                let s = shared.clone();
-                tokio::spawn(async move {
-                    match job::fetch_commit(&s.ctx, id, &sha).await {
-                        Ok(commit) => s.emit(SyncEvent::CommitFetched {
-                            id,
-                            commit: Box::new(commit),
-                        }),
-                        Err(message) => s.emit(SyncEvent::CommitFailed { id, sha, message }),
-                    }
-                });
+                tokio::spawn(shared.clone().fetch_commit(id, sha));
             }
-            SyncCommand::Track(keys) => {
-                let ids = tracking::track(&shared.ctx.store, &keys, |ev| shared.emit(ev));
-                shared.enqueue(&ids, false, Priority::User);
-            }
-            SyncCommand::Untrack(id) => {
-                let found = shared.sched().cancel(id);
-                if found.pending {
-                    shared.cancelled_pending(vec![id]);
-                }
-                shared.emit(tracking::untrack(&shared.ctx.store, id));
-            }
+            SyncCommand::Track(keys) => shared.track(keys),
+            SyncCommand::Untrack(id) => shared.untrack(id),
             SyncCommand::Import(opts) => {
-                let s = shared.clone();
-                tokio::spawn(async move {
-                    match import(&s.ctx.client, &s.ctx.store, &opts).await {
-                        Ok(r) => {
-                            s.emit(SyncEvent::Imported {
-                                added: r.added,
-                                total: r.listed,
-                            });
-                            let ids: Vec<LocalId> = r
-                                .keys
-                                .iter()
-                                .filter_map(|k| s.ctx.store.find(k).ok().flatten().map(|t| t.local))
-                                .collect();
-                            s.enqueue(&ids, false, Priority::User);
-                        }
-                        Err(e) => s.emit(SyncEvent::Error {
-                            message: e.to_string(),
-                        }),
-                    }
-                });
+                tokio::spawn(shared.clone().import(opts));
             }
             SyncCommand::Search { query, limit } => {
-                let s = shared.clone();
-                tokio::spawn(async move {
-                    match s.ctx.client.search_repos(&query, limit).await {
-                        Ok(hits) => s.emit(SyncEvent::SearchResults { query, hits }),
-                        Err(e) => s.emit(SyncEvent::Error {
-                            message: format!("search failed: {e}"),
-                        }),
-                    }
-                });
+                tokio::spawn(shared.clone().search(query, limit));
             }
             SyncCommand::Shutdown => {
-                let ids = shared.sched().cancel_all();
-                shared.ctx.client.cancel_waits();
-                shared.cancelled_pending(ids);
+                shared.cancel_all();
                 break;
             }
         }
     }
     shared.stop.cancel();
     shared.wake.notify_one();
+}
+
+/// The commands' work, one method per command that does more than queue jobs.
+impl Shared {
+    fn emit_error(&self, message: impl std::fmt::Display) {
+        self.emit(SyncEvent::Error {
+            message: message.to_string(),
+        });
+    }
+
+    fn cancel(&self, id: LocalId) {
+        let found = self.sched().cancel(id);
+        if found.pending {
+            self.cancelled_pending(vec![id]);
+        }
+    }
+
+    /// Cancels every job and any rate-limit wait.
+    fn cancel_all(&self) {
+        let ids = self.sched().cancel_all();
+        self.ctx.client.cancel_waits();
+        self.cancelled_pending(ids);
+    }
+
+    async fn fetch_commit(self: Arc<Self>, id: LocalId, sha: String) {
+        match job::fetch_commit(&self.ctx, id, &sha).await {
+            Ok(commit) => self.emit(SyncEvent::CommitFetched {
+                id,
+                commit: Box::new(commit),
+            }),
+            Err(e) => self.emit(SyncEvent::CommitFailed {
+                id,
+                sha,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn track(&self, keys: Vec<RepoKey>) {
+        let ids = tracking::track(&self.ctx.store, &keys, |ev| self.emit(ev));
+        self.enqueue(&ids, false, Priority::User);
+    }
+
+    fn untrack(&self, id: LocalId) {
+        self.cancel(id);
+        self.emit(tracking::untrack(&self.ctx.store, id));
+    }
+
+    async fn import(self: Arc<Self>, opts: ImportOptions) {
+        match import(&self.ctx.client, &self.ctx.store, &opts).await {
+            Ok(r) => {
+                self.emit(SyncEvent::Imported {
+                    added: r.added,
+                    total: r.listed,
+                });
+                let ids: Vec<LocalId> = r
+                    .keys
+                    .iter()
+                    .filter_map(|k| self.ctx.store.find(k).ok().flatten().map(|t| t.local))
+                    .collect();
+                self.enqueue(&ids, false, Priority::User);
+            }
+            Err(e) => self.emit_error(e),
+        }
+    }
+
+    async fn search(self: Arc<Self>, query: String, limit: usize) {
+        match self.ctx.client.search_repos(&query, limit).await {
+            Ok(hits) => self.emit(SyncEvent::SearchResults { query, hits }),
+            Err(e) => self.emit_error(format!("search failed: {e}")),
+        }
+    }
+
+    /// After a rejected token: fails every job still waiting (no point asking GitHub again).
+    fn fail_waiting(&self, tally: &mut Tally, message: String) {
+        let ids = self.sched().cancel_all();
+        tally.failed += ids.len();
+        for id in ids {
+            self.emit(SyncEvent::Finished {
+                id,
+                outcome: Outcome::Failed {
+                    kind: FailureKind::Unauthorized,
+                    message: message.clone(),
+                },
+                cost: JobCost::default(),
+                duration_ms: 0,
+                repo: None,
+            });
+        }
+        self.emit(SyncEvent::Error { message });
+    }
 }
 
 async fn worker(shared: Arc<Shared>) {
@@ -315,22 +347,7 @@ async fn worker(shared: Arc<Shared>) {
             tracing::warn!(error = %e, "writing the tracked-list backup failed; it is retried after the next pass");
         }
         if let PassEnd::Unauthorized(message) = end {
-            // A rejected token fails everything that waits too: no point asking GitHub again.
-            let ids = shared.sched().cancel_all();
-            tally.failed += ids.len();
-            for id in ids {
-                shared.emit(SyncEvent::Finished {
-                    id,
-                    outcome: Outcome::Failed {
-                        kind: "unauthorized".into(),
-                        message: message.clone(),
-                    },
-                    cost: JobCost::default(),
-                    duration_ms: 0,
-                    repo: None,
-                });
-            }
-            shared.emit(SyncEvent::Error { message });
+            shared.fail_waiting(&mut tally, message);
         }
     }
 }

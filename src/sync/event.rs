@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ActivityEntry, Change, Commit, LocalId, RateBucket, SearchHit, TrackedRepo, WaitReason,
+    ActivityEntry, Change, Commit, FailureKind, LocalId, RateBucket, SearchHit, TrackedRepo,
+    WaitReason,
 };
 use crate::secrets::TokenId;
 
@@ -18,7 +19,7 @@ pub enum Outcome {
     Skipped,
     Cancelled,
     Failed {
-        kind: String,
+        kind: FailureKind,
         message: String,
     },
 }

@@ -17,10 +17,10 @@ use super::etags::StoreEtags;
 use super::scheduler::{Job, limits};
 use super::{JobCost, Outcome, Priority, SyncEvent, diff};
 use crate::domain::{
-    Change, LocalId, Probe, RepoKey, RepoSnapshot, SyncError, SyncStatus, TrackedRepo,
+    Change, FailureKind, LocalId, Probe, RepoKey, RepoSnapshot, SyncError, SyncStatus, TrackedRepo,
 };
 use crate::github::{Accounting, Conditional, GithubClient, GithubError, RepoTarget};
-use crate::store::{Store, SyncWrite};
+use crate::store::{Store, StoreError, SyncWrite};
 
 /// What a pass needs.
 #[derive(Clone)]
@@ -110,14 +110,17 @@ pub async fn run_pass(
                 job.id,
                 started,
                 JobCost::default(),
-                failed("untracked", "the repository is no longer tracked"),
+                failed(
+                    FailureKind::Untracked,
+                    "the repository is no longer tracked",
+                ),
                 None,
             ),
             Err(e) => pass.finish_job(
                 job.id,
                 started,
                 JobCost::default(),
-                failed("store", &e.to_string()),
+                failed(FailureKind::Store, &e.to_string()),
                 None,
             ),
         }
@@ -163,9 +166,9 @@ pub fn throttled(repo: &TrackedRepo, min_interval: Duration, now: DateTime<Utc>)
     now - last < min
 }
 
-fn failed(kind: &str, message: &str) -> Outcome {
+fn failed(kind: FailureKind, message: &str) -> Outcome {
     Outcome::Failed {
-        kind: kind.to_string(),
+        kind,
         message: message.to_string(),
     }
 }
@@ -181,28 +184,6 @@ pub fn probe_differs(stored: &Probe, fresh: &Probe) -> bool {
     a.id = None;
     b.id = None;
     a != b
-}
-
-/// What a cheap probe of this snapshot would say (for the REST path's unchanged test).
-fn probe_of(s: &RepoSnapshot) -> Probe {
-    let m = &s.meta;
-    Probe {
-        id: Some(m.id),
-        node_id: m.node_id.clone(),
-        full_name: m.full_name.clone(),
-        pushed_at: m.pushed_at,
-        updated_at: m.updated_at,
-        stars: m.stars,
-        forks: m.forks,
-        archived: m.archived,
-        private: m.private,
-        disabled: m.disabled,
-        open_issues: m.open_issues,
-        open_prs: m.open_prs,
-        default_branch: Some(m.default_branch.clone()),
-        head_sha: s.head.as_ref().map(|c| c.sha.clone()),
-        latest_release: s.latest_release.clone(),
-    }
 }
 
 fn delta(before: &Accounting, after: &Accounting) -> JobCost {
@@ -241,6 +222,43 @@ fn target_of(repo: &TrackedRepo) -> RepoTarget {
     }
 }
 
+/// What one GraphQL batch call returns: one result per target, or a failure of the whole call.
+type BatchResult<T> = Result<Vec<Result<T, GithubError>>, GithubError>;
+
+/// The two stages of the GraphQL path.
+#[derive(Debug, Clone, Copy)]
+enum Stage {
+    Probe,
+    Detail,
+}
+
+impl Stage {
+    /// Named in the error of a job whose result is missing from its batch's answer.
+    fn endpoint(self) -> &'static str {
+        match self {
+            Stage::Probe => "graphql probe",
+            Stage::Detail => "graphql details",
+        }
+    }
+
+    /// The progress step reported for each job of a batch before it is sent.
+    fn progress(self) -> Option<&'static str> {
+        match self {
+            Stage::Probe => None,
+            Stage::Detail => Some("fetching details"),
+        }
+    }
+}
+
+/// A stage stopped by a rejected token, with the jobs it had not ended, in order.
+struct Stopped {
+    error: GithubError,
+    /// The jobs of the batch in flight.
+    unfinished: Vec<Work>,
+    /// The batches not sent yet.
+    queued: Vec<Work>,
+}
+
 struct Pass<'a> {
     ctx: &'a Ctx,
     events: &'a UnboundedSender<SyncEvent>,
@@ -259,7 +277,7 @@ impl Drop for Pass<'_> {
                 Instant::now(),
                 JobCost::default(),
                 failed(
-                    "internal",
+                    FailureKind::Internal,
                     "repodeck hit an internal error while syncing this repository (see the log file); the stored data was kept. Please report it",
                 ),
                 None,
@@ -321,7 +339,7 @@ impl Pass<'_> {
             repo.status = SyncStatus::Inaccessible;
             repo.last_synced_at = Some(now);
             repo.last_error = Some(SyncError {
-                kind: e.kind().into(),
+                kind: e.kind(),
                 message: e.to_string(),
                 at: now,
             });
@@ -338,7 +356,7 @@ impl Pass<'_> {
         }
         repo.status = SyncStatus::Failed;
         repo.last_error = Some(SyncError {
-            kind: e.kind().into(),
+            kind: e.kind(),
             message: e.to_string(),
             at: now,
         });
@@ -394,7 +412,7 @@ impl Pass<'_> {
                     .unwrap_or(repo);
                 self.finish(w, outcome, Some(stored));
             }
-            Err(e) => self.finish(w, failed("store", &e.to_string()), None),
+            Err(e) => self.finish(w, failed(FailureKind::Store, &e.to_string()), None),
         }
     }
 
@@ -461,134 +479,154 @@ impl Pass<'_> {
         }
     }
 
+    /// The GraphQL path: a cheap probe of what was synced before, then the detail fetch of what
+    /// changed, was never synced or is forced.
     async fn graphql(&mut self, client: GithubClient, works: Vec<Work>) -> PassEnd {
         let (probe, mut fetch): (Vec<Work>, Vec<Work>) = works.into_iter().partition(|w| {
             !w.job.force && w.repo.meta.is_some() && w.repo.status != SyncStatus::Never
         });
-        let prio = |ws: &[Work]| {
-            ws.iter()
+        let sizes = super::scheduler::probe_batches(probe.len())
+            .into_iter()
+            .chain(std::iter::repeat(limits::PROBE_BATCH));
+        let probed = self
+            .batches(
+                &client,
+                Stage::Probe,
+                probe,
+                sizes,
+                |targets: Vec<RepoTarget>, prio| {
+                    let client = client.clone();
+                    async move { client.probe(&targets, prio).await }
+                },
+                |pass: &mut Self, w: Work, p: Probe| {
+                    let same = w.repo.probe().is_some_and(|s| !probe_differs(&s, &p));
+                    if same && w.repo.status == SyncStatus::Synced {
+                        pass.unchanged(w);
+                    } else {
+                        fetch.push(w);
+                    }
+                },
+            )
+            .await;
+        if let Err(stop) = probed {
+            let mut left = stop.unfinished;
+            left.extend(fetch);
+            left.extend(stop.queued);
+            return self.stop_unauthorized(left, &stop.error);
+        }
+        let fetched = self
+            .batches(
+                &client,
+                Stage::Detail,
+                fetch,
+                std::iter::repeat(limits::DETAIL_CHUNK),
+                |targets: Vec<RepoTarget>, prio| {
+                    let client = client.clone();
+                    async move { client.details(&targets, prio).await }
+                },
+                |pass: &mut Self, w: Work, snap: RepoSnapshot| pass.apply_snapshot(w, snap),
+            )
+            .await;
+        match fetched {
+            Ok(()) => PassEnd::Completed,
+            Err(stop) => {
+                let mut left = stop.unfinished;
+                left.extend(stop.queued);
+                self.stop_unauthorized(left, &stop.error)
+            }
+        }
+    }
+
+    /// Runs one stage of the GraphQL path over `queue`, in batches of the sizes `sizes` yields:
+    /// cancelled jobs end as cancelled, each batch's cost is shared by its jobs, each result goes
+    /// to `done` and each failure is recorded on its repo. A rejected token stops the stage and
+    /// hands back every job not ended yet.
+    async fn batches<T, F: Future<Output = BatchResult<T>>>(
+        &mut self,
+        client: &GithubClient,
+        stage: Stage,
+        mut queue: Vec<Work>,
+        mut sizes: impl Iterator<Item = usize>,
+        call: impl Fn(Vec<RepoTarget>, Priority) -> F,
+        mut done: impl FnMut(&mut Self, Work, T),
+    ) -> Result<(), Stopped> {
+        while !queue.is_empty() {
+            let size = sizes.next().unwrap_or(1).max(1);
+            let rest = queue.split_off(queue.len().min(size));
+            let batch = self.end_cancelled(std::mem::replace(&mut queue, rest));
+            if batch.is_empty() {
+                continue;
+            }
+            if let Some(step) = stage.progress() {
+                for w in &batch {
+                    let _ = self.events.send(SyncEvent::Progress {
+                        id: w.job.id,
+                        step: step.into(),
+                    });
+                }
+            }
+            let targets: Vec<RepoTarget> = batch.iter().map(|w| target_of(&w.repo)).collect();
+            let prio = batch
+                .iter()
                 .map(|w| w.job.priority)
                 .max()
-                .unwrap_or(Priority::Background)
-        };
-
-        let mut probe = probe;
-        let mut sizes = super::scheduler::probe_batches(probe.len()).into_iter();
-        while !probe.is_empty() {
-            let size = sizes.next().unwrap_or(limits::PROBE_BATCH);
-            let rest = probe.split_off(probe.len().min(size));
-            let batch = std::mem::replace(&mut probe, rest);
-            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
-                .into_iter()
-                .partition(|w| !w.job.cancel.is_cancelled());
-            for w in cancelled {
-                self.finish(w, Outcome::Cancelled, None);
-            }
-            if batch.is_empty() {
-                continue;
-            }
-            let targets: Vec<RepoTarget> = batch.iter().map(|w| target_of(&w.repo)).collect();
+                .unwrap_or(Priority::Background);
             let before = client.accounting();
-            let result = client.probe(&targets, prio(&batch)).await;
+            let result = call(targets, prio).await;
             let cost = delta(&before, &client.accounting());
+            let results = match result {
+                Ok(results) => results,
+                Err(error) if error.is_unauthorized() => {
+                    return Err(Stopped {
+                        error,
+                        unfinished: batch,
+                        queued: queue,
+                    });
+                }
+                Err(e) => {
+                    self.batch_failed(batch, cost, &e);
+                    continue;
+                }
+            };
             let n = batch.len();
-            match result {
-                Ok(results) => {
-                    let mut results = results.into_iter();
-                    for (i, mut w) in batch.into_iter().enumerate() {
-                        add_cost(&mut w.cost, share(cost, n, i));
-                        match results.next() {
-                            Some(Ok(p)) => {
-                                let stored = w.repo.probe();
-                                let same = stored.is_some_and(|s| !probe_differs(&s, &p));
-                                if same && w.repo.status == SyncStatus::Synced {
-                                    self.unchanged(w);
-                                } else {
-                                    fetch.push(w);
-                                }
-                            }
-                            Some(Err(e)) if e.is_unauthorized() => {
-                                let mut rest: Vec<Work> = vec![w];
-                                rest.extend(fetch);
-                                rest.extend(probe);
-                                return self.stop_unauthorized(rest, &e);
-                            }
-                            Some(Err(e)) => self.fail(w, &e),
-                            None => self.fail(
-                                w,
-                                &GithubError::Decode {
-                                    endpoint: "graphql probe".into(),
-                                    detail: "missing result".into(),
-                                },
-                            ),
-                        }
+            let mut results = results.into_iter();
+            let mut jobs = batch.into_iter().enumerate();
+            while let Some((i, mut w)) = jobs.next() {
+                add_cost(&mut w.cost, share(cost, n, i));
+                match results.next() {
+                    Some(Ok(value)) => done(self, w, value),
+                    Some(Err(error)) if error.is_unauthorized() => {
+                        let mut unfinished = vec![w];
+                        unfinished.extend(jobs.map(|(_, w)| w));
+                        return Err(Stopped {
+                            error,
+                            unfinished,
+                            queued: queue,
+                        });
                     }
+                    Some(Err(e)) => self.fail(w, &e),
+                    None => self.fail(
+                        w,
+                        &GithubError::Decode {
+                            endpoint: stage.endpoint().into(),
+                            detail: "missing result".into(),
+                        },
+                    ),
                 }
-                Err(e) if e.is_unauthorized() => {
-                    let mut rest = batch;
-                    rest.extend(fetch);
-                    rest.extend(probe);
-                    return self.stop_unauthorized(rest, &e);
-                }
-                Err(e) => self.batch_failed(batch, cost, &e),
             }
         }
+        Ok(())
+    }
 
-        while !fetch.is_empty() {
-            let rest = fetch.split_off(fetch.len().min(limits::DETAIL_CHUNK));
-            let batch = std::mem::replace(&mut fetch, rest);
-            let (batch, cancelled): (Vec<Work>, Vec<Work>) = batch
-                .into_iter()
-                .partition(|w| !w.job.cancel.is_cancelled());
-            for w in cancelled {
-                self.finish(w, Outcome::Cancelled, None);
-            }
-            if batch.is_empty() {
-                continue;
-            }
-            for w in &batch {
-                let _ = self.events.send(SyncEvent::Progress {
-                    id: w.job.id,
-                    step: "fetching details".into(),
-                });
-            }
-            let targets: Vec<RepoTarget> = batch.iter().map(|w| target_of(&w.repo)).collect();
-            let before = client.accounting();
-            let result = client.details(&targets, prio(&batch)).await;
-            let cost = delta(&before, &client.accounting());
-            let n = batch.len();
-            match result {
-                Ok(results) => {
-                    let mut results = results.into_iter();
-                    for (i, mut w) in batch.into_iter().enumerate() {
-                        add_cost(&mut w.cost, share(cost, n, i));
-                        match results.next() {
-                            Some(Ok(snap)) => self.apply_snapshot(w, snap),
-                            Some(Err(e)) if e.is_unauthorized() => {
-                                let mut rest = vec![w];
-                                rest.extend(fetch);
-                                return self.stop_unauthorized(rest, &e);
-                            }
-                            Some(Err(e)) => self.fail(w, &e),
-                            None => self.fail(
-                                w,
-                                &GithubError::Decode {
-                                    endpoint: "graphql details".into(),
-                                    detail: "missing result".into(),
-                                },
-                            ),
-                        }
-                    }
-                }
-                Err(e) if e.is_unauthorized() => {
-                    let mut rest = batch;
-                    rest.extend(fetch);
-                    return self.stop_unauthorized(rest, &e);
-                }
-                Err(e) => self.batch_failed(batch, cost, &e),
-            }
+    /// Ends the cancelled jobs of `batch` as cancelled; returns the others.
+    fn end_cancelled(&mut self, batch: Vec<Work>) -> Vec<Work> {
+        let (live, cancelled): (Vec<Work>, Vec<Work>) = batch
+            .into_iter()
+            .partition(|w| !w.job.cancel.is_cancelled());
+        for w in cancelled {
+            self.finish(w, Outcome::Cancelled, None);
         }
-        PassEnd::Completed
+        live
     }
 
     async fn rest(&mut self, client: GithubClient, works: Vec<Work>) -> PassEnd {
@@ -634,7 +672,7 @@ impl Pass<'_> {
                     let same = w
                         .repo
                         .probe()
-                        .is_some_and(|p| !probe_differs(&p, &probe_of(&snap)));
+                        .is_some_and(|p| !probe_differs(&p, &snap.probe()));
                     // A 304 everywhere with the same summary is unchanged; anything else is diffed
                     // (new bodies may carry list changes the summary does not show).
                     if !w.job.force
@@ -688,23 +726,26 @@ fn merged_repo(old: &TrackedRepo, snap: &RepoSnapshot, now: DateTime<Utc>) -> Tr
     repo
 }
 
+/// Why an on-demand commit fetch failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchCommitError {
+    #[error("the repository is no longer tracked")]
+    Untracked,
+    #[error(transparent)]
+    Github(#[from] GithubError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Fetches one commit's stats and files (REST) and stores them with the repo.
 pub async fn fetch_commit(
     ctx: &Ctx,
     id: LocalId,
     sha: &str,
-) -> Result<crate::domain::Commit, String> {
-    let repo = ctx
-        .store
-        .get(id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "the repository is no longer tracked".to_string())?;
-    let commit = ctx
-        .client_for(&repo.key)
-        .commit(&repo.key, sha)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut details = ctx.store.details(id).map_err(|e| e.to_string())?;
+) -> Result<crate::domain::Commit, FetchCommitError> {
+    let repo = ctx.store.get(id)?.ok_or(FetchCommitError::Untracked)?;
+    let commit = ctx.client_for(&repo.key).commit(&repo.key, sha).await?;
+    let mut details = ctx.store.details(id)?;
     if let Some(d) = details.as_mut() {
         for c in d.commits.iter_mut().filter(|c| c.sha == commit.sha) {
             c.stats = commit.stats.clone();
@@ -716,13 +757,11 @@ pub async fn fetch_commit(
         h.stats = commit.stats.clone();
         h.files = commit.files.clone();
     }
-    ctx.store
-        .apply_sync(SyncWrite {
-            repo: Some(updated),
-            details,
-            ..SyncWrite::default()
-        })
-        .map_err(|e| e.to_string())?;
+    ctx.store.apply_sync(SyncWrite {
+        repo: Some(updated),
+        details,
+        ..SyncWrite::default()
+    })?;
     Ok(commit)
 }
 

@@ -17,30 +17,9 @@ pub use event::{JobCost, Outcome, SyncEvent};
 use tokio::sync::mpsc;
 
 /// The two ends the UI or CLI holds of a running engine: commands in, events out.
-/// Built by the engine's start function; the TUI drives it without knowing how syncing works.
+/// Built by [`engine::start_with`]; the TUI and the CLI drive it without knowing how syncing works.
 #[derive(Debug)]
 pub struct EngineHandle {
     pub commands: mpsc::UnboundedSender<SyncCommand>,
     pub events: mpsc::UnboundedReceiver<SyncEvent>,
-}
-
-impl EngineHandle {
-    /// A handle wired to nothing but the returned ends, for tests and offline use: the caller
-    /// plays the engine.
-    pub fn detached() -> (
-        Self,
-        mpsc::UnboundedReceiver<SyncCommand>,
-        mpsc::UnboundedSender<SyncEvent>,
-    ) {
-        let (ctx, crx) = mpsc::unbounded_channel();
-        let (etx, erx) = mpsc::unbounded_channel();
-        (
-            Self {
-                commands: ctx,
-                events: erx,
-            },
-            crx,
-            etx,
-        )
-    }
 }

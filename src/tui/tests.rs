@@ -116,7 +116,7 @@ pub fn repos() -> Vec<TrackedRepo> {
     let mut c = repo(3, "octo-org/gamma", 55, 1, 1, 0, "Python", 5760, Some(20));
     c.status = SyncStatus::Failed;
     c.last_error = Some(SyncError {
-        kind: "server".into(),
+        kind: FailureKind::Server,
         message: "server error 502 after 4 tries: GitHub is having trouble; press s to retry later"
             .into(),
         at: now() - Duration::minutes(20),
@@ -331,7 +331,7 @@ fn errored(mut app: App) -> App {
     app.update(ev(SyncEvent::Finished {
         id: LocalId(3),
         outcome: Outcome::Failed {
-            kind: "server".into(),
+            kind: FailureKind::Server,
             message: "server error 502 after 4 tries".into(),
         },
         cost: JobCost {

@@ -299,7 +299,11 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         ));
         if let Some(e) = &repo.last_error {
             lines.push(Line::default());
-            let text = format!("Last error ({}): {}", clean(&e.kind), clean(&e.message));
+            let text = format!(
+                "Last error ({}): {}",
+                clean(e.kind.as_str()),
+                clean(&e.message)
+            );
             lines.extend(wrapped(&text, w, t.error));
         }
         return draw_lines(buf, area, &lines, app.detail().scroll);
@@ -314,7 +318,7 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         let text = format!(
             "{} Last error ({}, {}): {}",
             t.glyphs.failed,
-            clean(&e.kind),
+            clean(e.kind.as_str()),
             relative(e.at, app.now()),
             clean(&e.message)
         );
