@@ -64,7 +64,7 @@ fn bucket(app: &App, b: &RateBucket, cells: usize) -> Line<'static> {
 fn spending(app: &App, text_w: usize) -> Vec<Line<'static>> {
     let t = app.theme();
     let s = app.session();
-    let token = app.token().as_deref().map_or_else(
+    let token = app.token().map_or_else(
         || "not known (no sync engine)".into(),
         |text| t.glyphs.swap_symbols(text).into_owned(),
     );
