@@ -159,6 +159,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// GitHub webhooks: the secret deliveries are signed with (see `repodeck hook --help`)
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// Everything stored for one repository
     Show {
         #[arg(value_name = "OWNER/NAME")]
@@ -208,4 +211,39 @@ pub enum TokenCommand {
     RotatePassphrase,
     /// Make a new vault key and re-encrypt every token to it
     RotateIdentity,
+}
+
+pub const HOOK_HELP: &str = "\
+GitHub signs every webhook delivery with a secret you give it (HMAC-SHA256 in
+X-Hub-Signature-256); `repodeck serve` checks that signature before it reads a delivery. The secret
+is age-encrypted in the vault next to your tokens and is never printed again after `generate`.";
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = HOOK_HELP)]
+pub enum HookCommand {
+    /// The webhook secret in the vault
+    #[command(subcommand)]
+    Secret(HookSecretCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookSecretCommand {
+    /// Make a random secret (32 bytes), store it, and print it once for GitHub's webhook settings
+    Generate {
+        /// Replace a stored secret (hooks created with the old one fail until updated)
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Store a secret read from stdin (hidden input on a terminal); at least 32 characters
+    Set {
+        /// Replace a stored secret (hooks created with the old one fail until updated)
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Whether a secret is stored: its fingerprint, length and age (never the secret)
+    Show {
+        /// One JSON object, for scripts
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -18,6 +18,7 @@ use crate::sanitize;
 use crate::session::SessionError;
 use crate::store::{Added, Store, StoreError};
 
+pub mod hook;
 pub mod token;
 
 /// How a command ended; maps to the documented exit codes.

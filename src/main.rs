@@ -113,6 +113,15 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     };
     match command {
         Command::Token(cmd) => run_token(&ctx, cmd, &mut out, &mut err),
+        Command::Hook(cmd) => {
+            let store = open_store(&ctx)?;
+            let mut read = || token::read_secret("webhook secret (input is hidden): ");
+            let mut hctx = commands::hook::HookContext {
+                keys: KeySource::from_env(ctx.identity.clone()),
+                read: &mut read,
+            };
+            commands::hook::run(&store, cmd, &mut hctx, &mut out)
+        }
         Command::Sync {
             repos,
             all,

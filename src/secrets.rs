@@ -42,6 +42,13 @@ pub const EXPIRY_WARNING_DAYS: i64 = 7;
 const GLOBAL_ENTRY: &str = "token/global";
 const REPO_ENTRY_PREFIX: &str = "token/repo/";
 const RECORD_VERSION: u8 = 1;
+/// The vault entry of the webhook secret (`repodeck hook secret ...`).
+const WEBHOOK_ENTRY: &str = "webhook/secret";
+/// GitHub accepts any secret; repodeck asks for at least this many characters (32 random bytes
+/// as hex is 64).
+pub const WEBHOOK_SECRET_MIN: usize = 32;
+/// The longest webhook secret accepted.
+pub const WEBHOOK_SECRET_MAX: usize = 1024;
 
 /// Everything that can go wrong in the vault. Messages say what to do next and never contain a
 /// token or a passphrase.
@@ -760,23 +767,37 @@ impl TokenVault {
         })
     }
 
-    fn decrypt_record(&self, entry: &str, record: &Record) -> Result<SecretString> {
+    /// Decrypts one armored ciphertext as text. `Err(Ok(e))` is a vault error as is, `Err(Err(d))`
+    /// the detail of damage for the caller's own message.
+    fn decrypt_text(
+        &self,
+        entry: &str,
+        recipient: &str,
+        ciphertext: &str,
+    ) -> std::result::Result<SecretString, std::result::Result<VaultError, String>> {
         let id = std::iter::once(&self.identity)
             .chain(self.others.iter())
-            .find(|id| recipient_of(id) == record.recipient)
-            .ok_or_else(|| VaultError::WrongIdentity {
-                entry: entry.to_string(),
-                recipient: record.recipient.clone(),
+            .find(|id| recipient_of(id) == recipient)
+            .ok_or_else(|| {
+                Ok(VaultError::WrongIdentity {
+                    entry: entry.to_string(),
+                    recipient: recipient.to_string(),
+                })
             })?;
-        let plain = age::decrypt(id, record.ciphertext.as_bytes())
-            .map_err(|e| damaged(entry, e.to_string()))?;
-        let token = match String::from_utf8(plain) {
-            Ok(t) => SecretString::from(t),
+        let plain = age::decrypt(id, ciphertext.as_bytes()).map_err(|e| Err(e.to_string()))?;
+        match String::from_utf8(plain) {
+            Ok(t) => Ok(SecretString::from(t)),
             Err(e) => {
                 e.into_bytes().zeroize();
-                return Err(damaged(entry, "the decrypted token is not text"));
+                Err(Err("the decrypted value is not text".into()))
             }
-        };
+        }
+    }
+
+    fn decrypt_record(&self, entry: &str, record: &Record) -> Result<SecretString> {
+        let token = self
+            .decrypt_text(entry, &record.recipient, &record.ciphertext)
+            .map_err(|e| e.unwrap_or_else(|detail| damaged(entry, detail)))?;
         if TokenId::of(&token).key() != record.meta.id.key() {
             return Err(damaged(entry, "it does not match its recorded fingerprint"));
         }
@@ -864,6 +885,7 @@ impl TokenVault {
         let next_path = path.with_file_name(IDENTITY_NEXT_FILE);
         // Decrypt everything first: a damaged entry stops the rotation before anything changes.
         let tokens = self.decrypt_all(store)?;
+        let webhook = self.webhook_secret(store)?;
         let new_identity = x25519::Identity::generate();
         write_file(&next_path, &wrap_identity(&new_identity, &passphrase)?)?;
         if stop_after == Some(RotateStep::NextWritten) {
@@ -889,6 +911,12 @@ impl TokenVault {
             changes.push((stored.scope.entry(), Some(write_record(&record))));
         }
         let n = changes.len();
+        if let Some(secret) = &webhook {
+            changes.push((
+                WEBHOOK_ENTRY.to_string(),
+                Some(new_vault.webhook_record(secret)?),
+            ));
+        }
         if !changes.is_empty() {
             store.vault_apply(changes)?;
         }
@@ -922,7 +950,8 @@ impl TokenVault {
         let next_recipient = recipient_of(&next);
         let committed = list_tokens(store)?
             .iter()
-            .any(|t| t.recipient == next_recipient);
+            .any(|t| t.recipient == next_recipient)
+            || webhook_secret_info(store)?.is_some_and(|w| w.recipient == next_recipient);
         if committed {
             std::fs::rename(next_path, &path).map_err(|e| VaultError::Write {
                 path: path.clone(),
@@ -940,6 +969,141 @@ impl TokenVault {
             tracing::warn!("rolled back an interrupted identity rotation");
         }
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The webhook secret: one age-encrypted entry beside the tokens
+
+/// The stored webhook secret as the store holds it: facts in the clear, the secret encrypted.
+#[derive(Debug, Serialize, Deserialize)]
+struct WebhookRecord {
+    v: u8,
+    recipient: String,
+    /// First 8 hex digits of the secret's SHA-256: tells two secrets apart, reveals nothing.
+    fingerprint: String,
+    length: usize,
+    added_at: DateTime<Utc>,
+    ciphertext: String,
+}
+
+/// What is known about the stored webhook secret without unlocking the vault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSecretInfo {
+    pub fingerprint: String,
+    pub length: usize,
+    pub added_at: DateTime<Utc>,
+    pub recipient: String,
+}
+
+/// Checks a webhook secret before it is stored: long enough to resist guessing, printable, one
+/// line (GitHub's settings page takes it as typed).
+pub fn validate_webhook_secret(secret: &SecretString) -> Result<()> {
+    expose(secret, |s| {
+        let n = s.chars().count();
+        if n < WEBHOOK_SECRET_MIN {
+            return Err(VaultError::InvalidToken(format!(
+                "the webhook secret has {n} characters; use at least {WEBHOOK_SECRET_MIN} (`repodeck hook secret generate` makes one). Nothing was changed"
+            )));
+        }
+        if n > WEBHOOK_SECRET_MAX {
+            return Err(VaultError::InvalidToken(format!(
+                "the webhook secret has {n} characters; at most {WEBHOOK_SECRET_MAX} are accepted. Nothing was changed"
+            )));
+        }
+        if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(VaultError::InvalidToken(
+                "the webhook secret contains spaces or control characters; use printable characters only. Nothing was changed".into(),
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// A new random webhook secret: 32 bytes from the OS generator, as 64 hex digits.
+pub fn generate_webhook_secret() -> SecretString {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let secret = SecretString::from(hex::encode(bytes));
+    bytes.zeroize();
+    secret
+}
+
+fn webhook_fingerprint(secret: &SecretString) -> String {
+    expose(secret, |s| {
+        let digest = Sha256::digest(s.as_bytes());
+        hex::encode(&digest[..4])
+    })
+}
+
+/// The stored webhook secret's facts, without unlocking; `None` when there is none.
+pub fn webhook_secret_info(store: &Store) -> Result<Option<WebhookSecretInfo>> {
+    let Some(bytes) = store.vault_get(WEBHOOK_ENTRY)? else {
+        return Ok(None);
+    };
+    let record = read_webhook_record(&bytes)?;
+    Ok(Some(WebhookSecretInfo {
+        fingerprint: record.fingerprint,
+        length: record.length,
+        added_at: record.added_at,
+        recipient: record.recipient,
+    }))
+}
+
+fn webhook_damaged(detail: String) -> VaultError {
+    VaultError::Unsupported(format!(
+        "the stored webhook secret is damaged ({detail}); make a new one with `repodeck hook secret generate --replace` and update your GitHub hooks"
+    ))
+}
+
+fn read_webhook_record(bytes: &[u8]) -> Result<WebhookRecord> {
+    let record: WebhookRecord =
+        serde_json::from_slice(bytes).map_err(|e| webhook_damaged(e.to_string()))?;
+    if record.v != RECORD_VERSION {
+        return Err(webhook_damaged(format!(
+            "record version {} is unknown",
+            record.v
+        )));
+    }
+    Ok(record)
+}
+
+impl TokenVault {
+    fn webhook_record(&self, secret: &SecretString) -> Result<Vec<u8>> {
+        let record = WebhookRecord {
+            v: RECORD_VERSION,
+            recipient: self.recipient.clone(),
+            fingerprint: webhook_fingerprint(secret),
+            length: expose(secret, |s| s.chars().count()),
+            added_at: Utc::now(),
+            ciphertext: self.encrypt(secret)?,
+        };
+        Ok(serde_json::to_vec(&record).unwrap_or_default())
+    }
+
+    /// Validates, encrypts and stores the webhook secret (replacing any previous one).
+    pub fn set_webhook_secret(&self, store: &Store, secret: &SecretString) -> Result<()> {
+        validate_webhook_secret(secret)?;
+        let record = self.webhook_record(secret)?;
+        store.vault_apply(vec![(WEBHOOK_ENTRY.to_string(), Some(record))])?;
+        Ok(())
+    }
+
+    /// Decrypts the webhook secret; `None` when none is stored.
+    pub fn webhook_secret(&self, store: &Store) -> Result<Option<SecretString>> {
+        let Some(bytes) = store.vault_get(WEBHOOK_ENTRY)? else {
+            return Ok(None);
+        };
+        let record = read_webhook_record(&bytes)?;
+        let secret = self
+            .decrypt_text(WEBHOOK_ENTRY, &record.recipient, &record.ciphertext)
+            .map_err(|e| e.unwrap_or_else(webhook_damaged))?;
+        if webhook_fingerprint(&secret) != record.fingerprint {
+            return Err(webhook_damaged(
+                "it does not match its recorded fingerprint".into(),
+            ));
+        }
+        Ok(Some(secret))
     }
 }
 
@@ -1742,6 +1906,53 @@ mod tests {
         drop(vault); // "crash"
         assert!(store.dir().join(IDENTITY_NEXT_FILE).exists());
         assert_eq!(assert_usable(&store, &tokens), old);
+    }
+
+    #[test]
+    fn the_webhook_secret_is_encrypted_validated_and_survives_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let vault = TokenVault::open(&store, &pass("pw"), true)
+            .unwrap()
+            .unwrap();
+        assert!(vault.webhook_secret(&store).unwrap().is_none());
+        let short = secret("only-twelve!");
+        assert!(vault.set_webhook_secret(&store, &short).is_err());
+        assert!(
+            vault
+                .set_webhook_secret(&store, &secret(&"a b".repeat(20)))
+                .is_err()
+        );
+        assert!(webhook_secret_info(&store).unwrap().is_none());
+
+        let made = generate_webhook_secret();
+        assert_eq!(made.expose_secret().len(), 64);
+        assert_ne!(
+            made.expose_secret(),
+            generate_webhook_secret().expose_secret()
+        );
+        vault.set_webhook_secret(&store, &made).unwrap();
+        let info = webhook_secret_info(&store).unwrap().unwrap();
+        assert_eq!(
+            (info.length, info.recipient.as_str()),
+            (64, vault.recipient())
+        );
+        // Not a token: token listings do not see it.
+        assert!(list_tokens(&store).unwrap().is_empty());
+        let raw = store.vault_get(WEBHOOK_ENTRY).unwrap().unwrap();
+        assert!(!String::from_utf8_lossy(&raw).contains(made.expose_secret()));
+        assert!(!format!("{info:?}").contains(made.expose_secret()));
+
+        let mut vault = TokenVault::open(&store, &pass("pw"), false)
+            .unwrap()
+            .unwrap();
+        let before = vault.recipient().to_string();
+        vault.rotate_identity(&store).unwrap();
+        assert_ne!(vault.recipient(), before);
+        let after = webhook_secret_info(&store).unwrap().unwrap();
+        assert_eq!(after.recipient, vault.recipient());
+        let got = vault.webhook_secret(&store).unwrap().unwrap();
+        assert_eq!(got.expose_secret(), made.expose_secret());
     }
 
     #[test]

@@ -672,3 +672,50 @@ fn a_rejected_token_is_named_by_its_source_with_the_command_that_replaces_it() {
     );
     rt.block_on(hub.shutdown());
 }
+
+#[test]
+fn the_webhook_secret_is_set_once_never_shown_and_never_plaintext() {
+    let env = Env::new();
+    let short = env
+        .cmd(Some(PASS), &["hook", "secret", "set"])
+        .write_stdin("short-secret\n")
+        .assert()
+        .code(2);
+    assert!(text(&short.get_output().stderr).contains("at least 32"));
+    let shown = env
+        .cmd(None, &["hook", "secret", "show", "--json"])
+        .assert()
+        .success();
+    assert!(text(&shown.get_output().stdout).contains("\"stored\":false"));
+
+    let secret = "s3cr3t-".repeat(6);
+    let set = env
+        .cmd(Some(PASS), &["hook", "secret", "set"])
+        .write_stdin(format!("{secret}\n"))
+        .assert()
+        .success();
+    assert_no_leak("hook secret set", &outputs(&set), &secret);
+    // A second set without --replace is refused and changes nothing.
+    env.cmd(Some(PASS), &["hook", "secret", "set"])
+        .write_stdin(format!("{}\n", "x".repeat(40)))
+        .assert()
+        .code(2);
+    let shown = env
+        .cmd(None, &["hook", "secret", "show"])
+        .assert()
+        .success();
+    assert!(text(&shown.get_output().stdout).contains("42 characters"));
+    assert_no_leak("hook secret show", &outputs(&shown), &secret);
+
+    let made = env
+        .cmd(Some(PASS), &["hook", "secret", "generate", "--replace"])
+        .assert()
+        .success();
+    let printed = text(&made.get_output().stdout);
+    let generated = printed.lines().next().unwrap().to_string();
+    assert_eq!(generated.len(), 64, "{printed}");
+    assert!(generated.chars().all(|c| c.is_ascii_hexdigit()));
+    for t in [&secret, &generated] {
+        assert_no_leak_on_disk(&env.data(), t);
+    }
+}

@@ -87,10 +87,15 @@ pub fn parse_scope(repo: Option<&str>) -> Result<TokenScope, CliError> {
 
 /// Reads the token: hidden input on a terminal, else all of stdin (trimmed).
 pub fn read_token() -> Result<SecretString, CliError> {
+    read_secret("GitHub token (input is hidden): ")
+}
+
+/// Reads a secret: hidden input after `prompt` on a terminal, else all of stdin (at most 64 KiB,
+/// trimmed).
+pub fn read_secret(prompt: &str) -> Result<SecretString, CliError> {
     let stdin = std::io::stdin();
     let raw = if stdin.is_terminal() {
-        rpassword::prompt_password("GitHub token (input is hidden): ")
-            .map_err(TokenCmdError::Terminal)?
+        rpassword::prompt_password(prompt).map_err(TokenCmdError::Terminal)?
     } else {
         let mut s = String::new();
         stdin
