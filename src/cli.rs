@@ -224,6 +224,64 @@ pub enum HookCommand {
     /// The webhook secret in the vault
     #[command(subcommand)]
     Secret(HookSecretCommand),
+    /// Create (or update, when one exists for the URL) webhooks that send to URL, signed with
+    /// the vault's secret; needs the admin:repo_hook scope (admin:org_hook for --org)
+    Create {
+        #[command(flatten)]
+        targets: HookTargets,
+        /// Where GitHub delivers: your `repodeck serve` endpoint, e.g. https://host/webhooks/github
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// Events to subscribe to, comma-separated (default: every event repodeck acts on)
+        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// Show the webhooks of tracked repositories (or an organization's): none, active, failing
+    #[command(visible_alias = "ls")]
+    List {
+        /// Only these repositories (default: every tracked one)
+        #[arg(value_name = "REPO", conflicts_with = "org")]
+        repos: Vec<String>,
+        /// An organization's own hooks instead
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// Only hooks that deliver to this URL
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// One JSON array, for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the webhooks that deliver to URL
+    #[command(visible_alias = "rm")]
+    Delete {
+        #[command(flatten)]
+        targets: HookTargets,
+        #[arg(long, value_name = "URL")]
+        url: String,
+    },
+    /// Ask GitHub to send a `ping` delivery to the webhooks that deliver to URL
+    Ping {
+        #[command(flatten)]
+        targets: HookTargets,
+        #[arg(long, value_name = "URL")]
+        url: String,
+    },
+}
+
+/// Which hooks: repositories by name, every tracked one, or one organization's own hook.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct HookTargets {
+    /// Repositories (OWNER/NAME)
+    #[arg(value_name = "REPO")]
+    pub repos: Vec<String>,
+    /// Every tracked repository
+    #[arg(long)]
+    pub all: bool,
+    /// One organization hook, which covers all the organization's repositories
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

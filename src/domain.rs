@@ -482,6 +482,23 @@ macro_rules! commit_window {
 }
 pub(crate) use commit_window;
 
+/// The webhook events repodeck acts on (`hook create`'s default subscription; `serve` syncs the
+/// repository each one names).
+pub const WEBHOOK_EVENTS: [&str; 12] = [
+    "push",
+    "create",
+    "delete",
+    "release",
+    "pull_request",
+    "issues",
+    "repository",
+    "star",
+    "fork",
+    "public",
+    "branch_protection_rule",
+    "member",
+];
+
 /// How many recent commits of the default branch a sync fetches and keeps: the GraphQL detail
 /// query's `history(first: ..)`, the REST path's `per_page` and the stored list all use it, and
 /// change detection knows a list this long may not reach back to the last head it saw.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use directories::ProjectDirs;
 
-use repodeck::cli::{Cli, Command};
+use repodeck::cli::{Cli, Command, HookCommand};
 use repodeck::commands::{self, CliError, Status, token};
 use repodeck::config::Config;
 use repodeck::domain::{ImportOptions, ImportSource};
@@ -113,7 +113,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     };
     match command {
         Command::Token(cmd) => run_token(&ctx, cmd, &mut out, &mut err),
-        Command::Hook(cmd) => {
+        Command::Hook(HookCommand::Secret(cmd)) => {
             let store = open_store(&ctx)?;
             let mut read = || token::read_secret("webhook secret (input is hidden): ");
             let mut hctx = commands::hook::HookContext {
@@ -122,6 +122,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             };
             commands::hook::run(&store, cmd, &mut hctx, &mut out)
         }
+        Command::Hook(cmd) => run_hook(&ctx, cmd, &mut out, &mut err),
         Command::Sync {
             repos,
             all,
@@ -253,6 +254,52 @@ fn run_token(
         now: chrono::Utc::now(),
     };
     token::run(&store, cmd, &tctx, &mut token::read_token, out, err)
+}
+
+/// `hook create|list|delete|ping`: checks every argument, then talks to GitHub.
+fn run_hook(
+    ctx: &Context,
+    cmd: HookCommand,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<Status, CliError> {
+    use commands::hook::manage::{self, Op};
+    let store = open_store(ctx)?;
+    let (targets, op, json) = match cmd {
+        HookCommand::Create {
+            targets,
+            url,
+            events,
+        } => {
+            let events = manage::check_create(&url, &events)?;
+            let op = Op::Create { url, events };
+            (manage::targets(&store, &targets)?, op, false)
+        }
+        HookCommand::List {
+            repos,
+            org,
+            url,
+            json,
+        } => {
+            let which = repodeck::cli::HookTargets {
+                all: repos.is_empty() && org.is_none(),
+                repos,
+                org,
+            };
+            (manage::targets(&store, &which)?, Op::List { url }, json)
+        }
+        HookCommand::Delete { targets, url } => (
+            manage::targets(&store, &targets)?,
+            Op::Delete { url },
+            false,
+        ),
+        HookCommand::Ping { targets, url } => {
+            (manage::targets(&store, &targets)?, Op::Ping { url }, false)
+        }
+        // Dispatched to `commands::hook::run` before this function is called.
+        HookCommand::Secret(_) => return Ok(Status::Ok),
+    };
+    manage::run(ctx, store, targets, op, json, out, err)
 }
 
 fn ui_failed(e: std::io::Error) -> CliError {

@@ -420,19 +420,6 @@ impl Ctx<'_> {
         })
     }
 
-    pub fn hook(&self, r: &Repo, h: &super::data::Hook) -> Value {
-        let api = self.repo_api(r);
-        let id = h.id;
-        json!({
-            "type": "Repository", "id": id, "name": "web", "active": h.active, "events": h.events,
-            "config": {"content_type": "json", "insecure_ssl": "0", "url": h.url},
-            "updated_at": iso(h.created_at), "created_at": iso(h.created_at),
-            "url": format!("{api}/hooks/{id}"), "test_url": format!("{api}/hooks/{id}/test"),
-            "ping_url": format!("{api}/hooks/{id}/pings"), "deliveries_url": format!("{api}/hooks/{id}/deliveries"),
-            "last_response": {"code": null, "status": "unused", "message": null},
-        })
-    }
-
     pub fn event(&self, r: &Repo, e: &super::data::Event) -> Value {
         let a = &self.world.accounts[e.actor.min(self.world.accounts.len() - 1)];
         let mut v = json!({

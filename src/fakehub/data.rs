@@ -282,6 +282,9 @@ pub struct Hook {
     pub events: Vec<String>,
     pub active: bool,
     pub created_at: i64,
+    /// GitHub's `last_response`: the HTTP code of the last delivery (`None`: no answer) and
+    /// when there was one at all.
+    pub last: Option<Option<u16>>,
 }
 
 /// Per-repo collections; derived from the seed on demand and only stored once mutated.
@@ -486,6 +489,8 @@ pub struct World {
     pub next_event_id: u64,
     pub next_hook_id: u64,
     pub org_repo_digits: usize,
+    /// Organization webhooks by account index: they receive the events of all the org's repos.
+    pub org_hooks: HashMap<usize, Vec<Hook>>,
 }
 
 pub const ORG: usize = 0;
@@ -550,6 +555,7 @@ impl World {
             next_event_id: 30_000_000_000,
             next_hook_id: 500_000_000,
             org_repo_digits: digits,
+            org_hooks: HashMap::new(),
         };
         for i in 0..n_repos {
             world.add_generated(RepoSpec::new(ORG, format!("repo-{i:0digits$}")));

@@ -5,6 +5,7 @@ pub mod data;
 pub mod etag;
 pub mod faults;
 pub mod graphql;
+pub mod hooks;
 pub mod ratelimit;
 pub mod rest;
 pub mod stats;
@@ -139,14 +140,6 @@ impl Shared {
         };
         webhooks::deliver_all(self, &world, &applied);
         Ok(applied)
-    }
-
-    pub fn add_hook(&self, repo_idx: usize, hook: data::Hook) {
-        let mut guard = self.world.write().unwrap_or_else(PoisonError::into_inner);
-        let w = Arc::make_mut(&mut guard);
-        if let Some(r) = w.repos.get_mut(repo_idx) {
-            Arc::make_mut(r).hooks.push(hook);
-        }
     }
 
     pub fn next_hook_id(&self) -> u64 {

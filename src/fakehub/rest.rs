@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use sha2::Digest;
 
 use super::bodies::Ctx;
-use super::data::{AccountKind, Commit, Detail, Hook, OCTOCAT, ORG, Repo, World};
+use super::data::{AccountKind, Commit, Detail, OCTOCAT, ORG, Repo, World};
 use super::{Caller, Reply, Shared, now_epoch};
 
 pub(crate) struct RestCtx<'a> {
@@ -45,6 +45,8 @@ pub fn template(path: &str) -> String {
             ["commits", _] => "/commits/{ref}".into(),
             ["releases", "latest"] => "/releases/latest".into(),
             ["stats", "participation"] => "/stats/participation".into(),
+            ["hooks", _] => "/hooks/{id}".into(),
+            ["hooks", _, "pings"] => "/hooks/{id}/pings".into(),
             [x] if REPO_SUBROUTES.contains(x) => format!("/{x}"),
             _ => "/{unknown}".into(),
         }
@@ -55,6 +57,9 @@ pub fn template(path: &str) -> String {
         ["users", _, "repos"] => "/users/{username}/repos".into(),
         ["user", _, "repos"] => "/user/{id}/repos".into(),
         ["orgs", _, "repos"] => "/orgs/{org}/repos".into(),
+        ["orgs", _, "hooks"] => "/orgs/{org}/hooks".into(),
+        ["orgs", _, "hooks", _] => "/orgs/{org}/hooks/{id}".into(),
+        ["orgs", _, "hooks", _, "pings"] => "/orgs/{org}/hooks/{id}/pings".into(),
         ["organizations", _, "repos"] => "/organizations/{id}/repos".into(),
         ["user"] | ["user", "repos"] | ["rate_limit"] | ["search", "repositories"] | [] => {
             path.to_string()
@@ -207,6 +212,10 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
         ["organizations", id, "repos"] if get => {
             of_kind(account_by_id(w, id), org).map_or_else(Reply::not_found, |a| org_repos(ctx, a))
         }
+        ["orgs", login, "hooks", rest @ ..] => of_kind(w.account(login), org)
+            .map_or_else(Reply::not_found, |a| {
+                super::hooks::route(ctx, super::hooks::Owner::Org(a), rest)
+            }),
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
         ["repos", owner, name, rest @ ..] => repo_by_name(ctx, owner, name, rest),
@@ -512,8 +521,7 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
             Reply::ok(&json!({"all": d.participation_all, "owner": d.participation_owner}))
         }
         ["events"] if get => q.paged(&d.events, "events", |e| b.event(r, e)),
-        ["hooks"] if get => ctx.authed_only(|| q.paged(&r.hooks, "hooks", |h| b.hook(r, h))),
-        ["hooks"] if *ctx.method == Method::POST => ctx.authed_only(|| create_hook(ctx, r)),
+        ["hooks", rest @ ..] => super::hooks::route(ctx, super::hooks::Owner::Repo(r.idx), rest),
         _ => Reply::not_found(),
     }
 }
@@ -747,61 +755,6 @@ pub fn latest_release(d: &Detail) -> Option<&super::data::Release> {
     releases_newest_first(d)
         .into_iter()
         .find(|r| !r.draft && !r.prerelease)
-}
-
-fn create_hook(ctx: &RestCtx<'_>, r: &Arc<Repo>) -> Reply {
-    let invalid = |message: &str| {
-        Reply::json(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({"message": "Validation Failed", "errors": [{"resource": "Hook", "code": "custom", "message": message}], "documentation_url": "https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook", "status": "422"}),
-        )
-    };
-    let Ok(v) = serde_json::from_slice::<Value>(ctx.body) else {
-        return Reply::documented(
-            StatusCode::BAD_REQUEST,
-            "Problems parsing JSON",
-            "https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook",
-        );
-    };
-    let Some(url) = v.pointer("/config/url").and_then(Value::as_str) else {
-        return invalid("Config must contain a url");
-    };
-    if !super::webhooks::is_loopback_url(url) {
-        return invalid(
-            "fakehub delivers webhooks to loopback URLs only (127.0.0.1, ::1, localhost)",
-        );
-    }
-    let events: Vec<String> = v
-        .get("events")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .filter(|e: &Vec<String>| !e.is_empty())
-        .unwrap_or_else(|| vec!["push".into()]);
-    let hook = Hook {
-        id: ctx.shared.next_hook_id(),
-        url: url.to_string(),
-        secret: v
-            .pointer("/config/secret")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        events,
-        active: v.get("active").and_then(Value::as_bool).unwrap_or(true),
-        created_at: now_epoch(),
-    };
-    let body = ctx.bodies().hook(r, &hook);
-    ctx.shared.add_hook(r.idx, hook.clone());
-    super::webhooks::ping(ctx.shared, r.idx, &hook);
-    let mut reply = Reply::json(StatusCode::CREATED, &body);
-    reply.headers.push((
-        header::LOCATION,
-        format!("{}/hooks/{}", ctx.bodies().repo_api(r), hook.id),
-    ));
-    reply
 }
 
 #[cfg(test)]

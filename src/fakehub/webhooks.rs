@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::bodies::{Ctx, iso, merge};
 use super::data::{AccountKind, Applied, Hook, Item, OCTOCAT, PayloadKind, Pushed, Repo, World};
+use super::hooks::Owner;
 use super::{Shared, lock};
 
 /// `sha256=<hex HMAC-SHA256(secret, body)>`, GitHub's `X-Hub-Signature-256`.
@@ -246,42 +247,59 @@ pub(crate) fn deliver_all(shared: &Arc<Shared>, world: &Arc<World>, applied: &Ap
     }) else {
         return;
     };
-    if r.hooks.is_empty() {
+    let org_hooks = super::hooks::org_hooks_for(world, &r);
+    if r.hooks.is_empty() && org_hooks.is_empty() {
         return;
     }
+    let owners = [
+        (Owner::Repo(r.idx), r.hooks.as_slice()),
+        (Owner::Org(r.owner), org_hooks),
+    ];
     for d in &applied.deliveries {
         let body = payload(world, &shared.base, &r, &d.payload_kind);
-        for h in r
-            .hooks
-            .iter()
-            .filter(|h| h.active && (h.events.iter().any(|e| e == d.event || e == "*")))
-        {
-            send(shared, h, d.event, &body);
+        for (owner, hooks) in owners {
+            for h in hooks
+                .iter()
+                .filter(|h| h.active && (h.events.iter().any(|e| e == d.event || e == "*")))
+            {
+                send(shared, owner, h, d.event, &body);
+            }
         }
     }
 }
 
-/// GitHub pings a hook when it is created.
-pub(crate) fn ping(shared: &Arc<Shared>, repo_idx: usize, hook: &Hook) {
+/// GitHub pings a hook when it is created, and on `POST .../hooks/{id}/pings`.
+pub(crate) fn ping(shared: &Arc<Shared>, owner: Owner, hook: &Hook) {
     let world = shared.world();
-    let Some(r) = world.repos.get(repo_idx) else {
-        return;
-    };
     let ctx = Ctx {
         base: &shared.base,
         world: &world,
         authed: true,
     };
-    let body = envelope(
-        &ctx,
-        r,
-        json!({"zen": "Anything added dilutes everything else.", "hook_id": hook.id, "hook": ctx.hook(r, hook)}),
-        false,
-    );
-    send(shared, hook, "ping", &body);
+    let mut body = json!({"zen": "Anything added dilutes everything else.", "hook_id": hook.id});
+    match owner {
+        Owner::Repo(idx) => {
+            let Some(r) = world.repos.get(idx) else {
+                return;
+            };
+            body["hook"] = super::hooks::hook_json(&ctx.repo_api(r), "Repository", hook);
+            body = envelope(&ctx, r, body, false);
+        }
+        Owner::Org(a) => {
+            let Some(o) = world.accounts.get(a) else {
+                return;
+            };
+            let api = format!("{}/orgs/{}", shared.base, o.login);
+            body["hook"] = super::hooks::hook_json(&api, "Organization", hook);
+            body["organization"] =
+                json!({"login": o.login, "id": o.id, "node_id": o.node_id(), "url": api});
+            body["sender"] = ctx.user(OCTOCAT);
+        }
+    }
+    send(shared, owner, hook, "ping", &body);
 }
 
-fn send(shared: &Arc<Shared>, hook: &Hook, event: &'static str, body: &Value) {
+fn send(shared: &Arc<Shared>, owner: Owner, hook: &Hook, event: &'static str, body: &Value) {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let delivery = guid(
         shared.config.seed,
@@ -295,19 +313,25 @@ fn send(shared: &Arc<Shared>, hook: &Hook, event: &'static str, body: &Value) {
     let hook_id = hook.id;
     let shared2 = shared.clone();
     shared.rt.spawn(async move {
-        let ok = tokio::time::timeout(
+        let target = match owner {
+            Owner::Repo(_) => "repository",
+            Owner::Org(_) => "organization",
+        };
+        let code = tokio::time::timeout(
             Duration::from_secs(10),
             post(
                 &url,
                 event,
                 &delivery,
-                hook_id,
+                (hook_id, target),
                 signature.as_deref(),
                 &bytes,
             ),
         )
         .await
-        .unwrap_or(false);
+        .unwrap_or(None);
+        shared2.record_response(owner, hook_id, code);
+        let ok = code.is_some_and(|c| (200..300).contains(&c));
         let mut st = lock(&shared2.stats);
         if ok {
             st.webhook_deliveries += 1;
@@ -321,19 +345,15 @@ async fn post(
     url: &str,
     event: &str,
     delivery: &str,
-    hook_id: u64,
+    (hook_id, target): (u64, &str),
     signature: Option<&str>,
     body: &[u8],
-) -> bool {
+) -> Option<u16> {
     if !is_loopback_url(url) {
-        return false;
+        return None;
     }
-    let Ok(u) = url::Url::parse(url) else {
-        return false;
-    };
-    let Some(host) = u.host_str() else {
-        return false;
-    };
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?;
     let host = if host.eq_ignore_ascii_case("localhost") {
         "127.0.0.1"
     } else {
@@ -345,15 +365,13 @@ async fn post(
     } else {
         format!("{host}:{port}")
     };
-    let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
-        return false;
-    };
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.ok()?;
     let path = match u.query() {
         Some(q) => format!("{}?{q}", u.path()),
         None => u.path().to_string(),
     };
     let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: GitHub-Hookshot/fakehub\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-GitHub-Event: {event}\r\nX-GitHub-Delivery: {delivery}\r\nX-GitHub-Hook-ID: {hook_id}\r\nX-GitHub-Hook-Installation-Target-Type: repository\r\nConnection: close\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: GitHub-Hookshot/fakehub\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-GitHub-Event: {event}\r\nX-GitHub-Delivery: {delivery}\r\nX-GitHub-Hook-ID: {hook_id}\r\nX-GitHub-Hook-Installation-Target-Type: {target}\r\nConnection: close\r\n",
         body.len()
     );
     if let Some(sig) = signature {
@@ -361,13 +379,18 @@ async fn post(
     }
     head.push_str("\r\n");
     if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(body).await.is_err() {
-        return false;
+        return None;
     }
+    // `HTTP/1.1 202 ...`: the three digits after the first space, however the bytes arrive.
     let mut buf = [0u8; 64];
-    match stream.read(&mut buf).await {
-        Ok(n) if n >= 12 => buf[9] == b'2',
-        _ => false,
+    let mut got = 0;
+    while got < 12 {
+        match stream.read(&mut buf[got..]).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got += n,
+        }
     }
+    std::str::from_utf8(&buf[9..12]).ok()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -51,6 +51,15 @@ pub enum GithubError {
         "the {bucket} budget is at the reserve (github.reserve): background sync stops here; run the sync yourself to use the reserve"
     )]
     Budget { bucket: String },
+    /// The hooks API refused (404 or 403): the token may not manage hooks there.
+    #[error(
+        "GitHub refused to manage the hooks of {target} ({status}): the token needs the `{scope}` scope (fine-grained tokens: \"Webhooks\" read and write), or {target} does not exist"
+    )]
+    HookRefused {
+        target: String,
+        scope: &'static str,
+        status: u16,
+    },
 }
 
 fn unauthorized_message(origin: Option<&TokenSource>, id: Option<&TokenId>) -> String {
@@ -81,7 +90,9 @@ impl GithubError {
     pub fn kind(&self) -> FailureKind {
         match self {
             GithubError::Unauthorized { .. } => FailureKind::Unauthorized,
-            GithubError::Forbidden { .. } => FailureKind::Forbidden,
+            GithubError::Forbidden { .. } | GithubError::HookRefused { .. } => {
+                FailureKind::Forbidden
+            }
             GithubError::NotFound { .. } => FailureKind::NotFound,
             GithubError::PrimaryRateLimited { .. } => FailureKind::RateLimited,
             GithubError::SecondaryRateLimited { .. } => FailureKind::SecondaryRateLimited,
@@ -112,7 +123,9 @@ impl GithubError {
     pub fn is_auth(&self) -> bool {
         matches!(
             self,
-            GithubError::Unauthorized { .. } | GithubError::Forbidden { .. }
+            GithubError::Unauthorized { .. }
+                | GithubError::Forbidden { .. }
+                | GithubError::HookRefused { .. }
         )
     }
 }

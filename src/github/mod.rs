@@ -10,6 +10,7 @@ mod client;
 pub mod convert;
 mod error;
 pub mod graphql;
+pub mod hooks;
 pub mod rate_limit;
 pub mod rest;
 mod scheduler;

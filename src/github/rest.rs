@@ -535,10 +535,6 @@ impl GithubClient {
     }
 
     /// A non-GET REST call (mutations are spaced >= 1 s apart and never retried).
-    #[expect(
-        dead_code,
-        reason = "the mutation path of the scheduler; no mutating endpoint is used yet"
-    )]
     pub(crate) async fn send_mutation(
         &self,
         method: Method,

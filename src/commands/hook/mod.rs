@@ -1,6 +1,9 @@
 //! `repodeck hook ...`: the webhook secret GitHub signs deliveries with, kept age-encrypted in the
-//! vault (`crate::secrets`) beside the tokens. `generate` prints the secret exactly once; nothing
-//! else ever shows more than its fingerprint.
+//! vault (`crate::secrets`) beside the tokens (here; `generate` prints the secret exactly once,
+//! nothing else ever shows more than its fingerprint), and the hooks themselves on GitHub
+//! (`manage`: create, list, delete, ping).
+
+pub mod manage;
 
 use std::io::Write;
 
@@ -8,7 +11,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::{CliError, Status};
-use crate::cli::{HookCommand, HookSecretCommand};
+use crate::cli::HookSecretCommand;
 use crate::fmt::{relative, rfc3339};
 use crate::secrets::{self, KeySource, TokenVault};
 use crate::store::Store;
@@ -20,14 +23,15 @@ pub struct HookContext<'a> {
     pub read: &'a mut dyn FnMut() -> Result<SecretString, CliError>,
 }
 
+/// `hook secret generate|set|show`.
 pub fn run(
     store: &Store,
-    cmd: HookCommand,
+    cmd: HookSecretCommand,
     ctx: &mut HookContext<'_>,
     out: &mut dyn Write,
 ) -> Result<Status, CliError> {
     match cmd {
-        HookCommand::Secret(HookSecretCommand::Generate { replace }) => {
+        HookSecretCommand::Generate { replace } => {
             refuse_overwrite(store, replace)?;
             let secret = secrets::generate_webhook_secret();
             store_secret(store, &ctx.keys, &secret)?;
@@ -40,7 +44,7 @@ pub fn run(
             );
             Ok(Status::Ok)
         }
-        HookCommand::Secret(HookSecretCommand::Set { replace }) => {
+        HookSecretCommand::Set { replace } => {
             refuse_overwrite(store, replace)?;
             let secret = (ctx.read)()?;
             secrets::validate_webhook_secret(&secret)?;
@@ -50,7 +54,7 @@ pub fn run(
             let _ = writeln!(out, "stored the webhook secret (fingerprint {fp})");
             Ok(Status::Ok)
         }
-        HookCommand::Secret(HookSecretCommand::Show { json }) => show(store, json, out),
+        HookSecretCommand::Show { json } => show(store, json, out),
     }
 }
 
