@@ -29,6 +29,7 @@ const SECRET: &str = "0123456789abcdef0123456789abcdef-hooks";
 #[derive(Debug, Clone)]
 struct Seen {
     event: String,
+    guid: String,
     hook_id: String,
     target_type: String,
     signed_ok: bool,
@@ -72,6 +73,7 @@ fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Seen>>>) {
             let want = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
             log.lock().unwrap().push(Seen {
                 event: header("x-github-event"),
+                guid: header("x-github-delivery"),
                 hook_id: header("x-github-hook-id"),
                 target_type: header("x-github-hook-installation-target-type"),
                 signed_ok: header("x-hub-signature-256") == want,
@@ -230,8 +232,22 @@ async fn create_is_idempotent_signed_listed_pinged_and_deleted() {
     let mutated = fakehub_mutate(&hub, "octo-org/repo-0001");
     assert!(mutated, "fakehub mutation");
     let all = wait_for(&seen, n + 1);
-    assert!(
-        all.iter().any(|s| s.event == "push" && s.signed_ok),
+    let push = all
+        .iter()
+        .find(|s| s.event == "push" && s.signed_ok)
+        .cloned();
+    let push = push.unwrap_or_else(|| panic!("no signed push: {all:?}"));
+    // Every delivery has its own GUID; a redelivery repeats it.
+    let mut guids: Vec<&str> = all.iter().map(|s| s.guid.as_str()).collect();
+    guids.sort_unstable();
+    guids.dedup();
+    assert_eq!(guids.len(), all.len(), "{all:?}");
+    let redeliver = format!("{{\"guid\":\"{}\"}}", push.guid);
+    assert!(admin_post(&hub, "redeliver", &redeliver));
+    let all = wait_for(&seen, n + 2);
+    assert_eq!(
+        all.iter().filter(|s| s.guid == push.guid).count(),
+        2,
         "{all:?}"
     );
 
@@ -241,7 +257,7 @@ async fn create_is_idempotent_signed_listed_pinged_and_deleted() {
         &["hook", "ping", "octo-org/repo-0000", "--url", &url],
     );
     assert!(out.status.success(), "{}", text(&out));
-    let all = wait_for(&seen, n + 2);
+    let all = wait_for(&seen, n + 3);
     assert_eq!(
         all.iter().filter(|s| s.event == "ping").count(),
         n + 1,
@@ -261,11 +277,15 @@ async fn create_is_idempotent_signed_listed_pinged_and_deleted() {
 
 fn fakehub_mutate(hub: &Handle, repo: &str) -> bool {
     let body = serde_json::json!({"repo": repo, "kind": "push", "count": 1}).to_string();
+    admin_post(hub, "mutate", &body)
+}
+
+fn admin_post(hub: &Handle, path: &str, body: &str) -> bool {
     let addr = hub.url().trim_start_matches("http://").to_string();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         s,
-        "POST /_fakehub/mutate HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /_fakehub/{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

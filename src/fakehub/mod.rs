@@ -120,9 +120,16 @@ pub(crate) struct Shared {
     pub shutdown: CancellationToken,
     pub schema: graphql::FakeSchema,
     pub rt: tokio::runtime::Handle,
+    /// Recent webhook deliveries, oldest first, for `POST /_fakehub/redeliver`.
+    pub deliveries: Mutex<std::collections::VecDeque<webhooks::PastDelivery>>,
 }
 
 impl Shared {
+    /// The next number of the process-wide sequence (request ids, delivery GUIDs).
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// A consistent snapshot of the world; the lock is held only to clone the `Arc`.
     pub fn world(&self) -> Arc<World> {
         self.world
@@ -150,7 +157,7 @@ impl Shared {
     }
 
     pub fn request_id(&self) -> String {
-        let n = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let n = self.next_seq();
         let h = data::mix(n ^ self.config.seed);
         format!(
             "{:04X}:{:05X}:{:07X}:{:07X}:{:08X}",
@@ -252,6 +259,7 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         shutdown: CancellationToken::new(),
         schema: graphql::build_schema(),
         rt: tokio::runtime::Handle::current(),
+        deliveries: Mutex::new(std::collections::VecDeque::new()),
         config,
     });
     if let Some(every) = shared.config.mutate_every {
@@ -1112,9 +1120,28 @@ async fn admin(
             let (status, v) = admin_mutate(shared, &body);
             json_resp(status, v)
         }
+        ("GET", "deliveries") => {
+            let kept: Vec<Value> = lock(&shared.deliveries)
+                .iter()
+                .map(|d| json!({"guid": d.guid, "event": d.event, "hook_id": d.hook_id, "url": d.url}))
+                .collect();
+            json_resp(StatusCode::OK, Value::Array(kept))
+        }
+        ("POST", "redeliver") => {
+            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let guid = v.get("guid").and_then(Value::as_str);
+            if webhooks::redeliver(shared, guid) {
+                json_resp(StatusCode::ACCEPTED, json!({"ok": true}))
+            } else {
+                json_resp(
+                    StatusCode::NOT_FOUND,
+                    json!({"message": "no such delivery (fakehub keeps the last 1000)"}),
+                )
+            }
+        }
         _ => json_resp(
             StatusCode::NOT_FOUND,
-            json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults"]}),
+            json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults", "GET deliveries", "POST redeliver"]}),
         ),
     }
 }

@@ -299,38 +299,84 @@ pub(crate) fn ping(shared: &Arc<Shared>, owner: Owner, hook: &Hook) {
     send(shared, owner, hook, "ping", &body);
 }
 
+/// One delivery as sent, kept so the admin API can redeliver it with the same GUID.
+#[derive(Debug, Clone)]
+pub(crate) struct PastDelivery {
+    pub guid: String,
+    pub owner: Owner,
+    pub hook_id: u64,
+    pub url: String,
+    pub event: &'static str,
+    pub signature: Option<String>,
+    pub body: Arc<Vec<u8>>,
+}
+
+/// How many past deliveries are kept for redelivery.
+pub(crate) const KEPT_DELIVERIES: usize = 1000;
+
 fn send(shared: &Arc<Shared>, owner: Owner, hook: &Hook, event: &'static str, body: &Value) {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let delivery = guid(
-        shared.config.seed,
-        super::data::mix(hook.id)
-            ^ shared.request_id().len() as u64
-            ^ super::now_epoch() as u64
-            ^ bytes.len() as u64,
-    );
-    let signature = hook.secret.as_deref().map(|s| sign(s, &bytes));
-    let url = hook.url.clone();
-    let hook_id = hook.id;
+    // Unique per delivery: the process-wide request counter, mixed with the hook and the seed.
+    let n = shared.next_seq();
+    let d = PastDelivery {
+        guid: guid(shared.config.seed, super::data::mix(hook.id) ^ n),
+        owner,
+        hook_id: hook.id,
+        url: hook.url.clone(),
+        event,
+        signature: hook.secret.as_deref().map(|s| sign(s, &bytes)),
+        body: Arc::new(bytes),
+    };
+    {
+        let mut kept = lock(&shared.deliveries);
+        if kept.len() >= KEPT_DELIVERIES {
+            kept.pop_front();
+        }
+        kept.push_back(d.clone());
+    }
+    dispatch(shared, d);
+}
+
+/// Sends a past delivery again, byte for byte and with its GUID, as GitHub's "Redeliver" does.
+/// `None` redelivers the latest one. False when there is no such delivery.
+pub(crate) fn redeliver(shared: &Arc<Shared>, guid: Option<&str>) -> bool {
+    let found = {
+        let kept = lock(&shared.deliveries);
+        match guid {
+            Some(g) => kept.iter().rev().find(|d| d.guid == g).cloned(),
+            None => kept.back().cloned(),
+        }
+    };
+    match found {
+        Some(d) => {
+            dispatch(shared, d);
+            true
+        }
+        None => false,
+    }
+}
+
+fn dispatch(shared: &Arc<Shared>, d: PastDelivery) {
     let shared2 = shared.clone();
     shared.rt.spawn(async move {
-        let target = match owner {
+        let target = match d.owner {
             Owner::Repo(_) => "repository",
             Owner::Org(_) => "organization",
         };
         let code = tokio::time::timeout(
             Duration::from_secs(10),
             post(
-                &url,
-                event,
-                &delivery,
-                (hook_id, target),
-                signature.as_deref(),
-                &bytes,
+                &d.url,
+                d.event,
+                &d.guid,
+                (d.hook_id, target),
+                d.signature.as_deref(),
+                &d.body,
             ),
         )
         .await
         .unwrap_or(None);
-        shared2.record_response(owner, hook_id, code);
+        shared2.record_response(d.owner, d.hook_id, code);
         let ok = code.is_some_and(|c| (200..300).contains(&c));
         let mut st = lock(&shared2.stats);
         if ok {
