@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod github;
 pub mod logging;
 pub mod sanitize;
+pub mod serve;
 pub mod secrets;
 pub mod session;
 pub mod store;
