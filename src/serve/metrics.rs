@@ -165,7 +165,11 @@ pub fn bucket_label(name: &str) -> String {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok { name.to_string() } else { "other".to_string() }
+    if ok {
+        name.to_string()
+    } else {
+        "other".to_string()
+    }
 }
 
 type Labels1 = [(&'static str, &'static str); 1];
@@ -341,8 +345,7 @@ impl Metrics {
                 ..
             } => {
                 if let Some(started) = book.pass_started.take() {
-                    self.pass_duration
-                        .observe(started.elapsed().as_secs_f64());
+                    self.pass_duration.observe(started.elapsed().as_secs_f64());
                 }
                 let ok = *failed == 0 || synced + unchanged > 0;
                 self.passes
@@ -363,7 +366,9 @@ impl Metrics {
             .get_or_create(&[("outcome", outcome_label(outcome))])
             .inc();
         if let Outcome::Failed { kind, .. } = outcome {
-            self.errors.get_or_create(&[("kind", error_kind(*kind))]).inc();
+            self.errors
+                .get_or_create(&[("kind", error_kind(*kind))])
+                .inc();
         }
         // Jobs refused or cancelled before they started did not take any time.
         if ran && !matches!(outcome, Outcome::Cancelled) {
@@ -505,27 +510,27 @@ impl Collector for ClientCollector {
         counters(
             &mut enc,
             "repodeck_github_requests",
-            "Requests sent to GitHub (every attempt), by endpoint route class",
+            "Requests sent to GitHub (every attempt), by endpoint route class.",
             "class",
             &snap.by_class,
         )?;
         counters(
             &mut enc,
             "repodeck_github_responses",
-            "Answers received from GitHub, by HTTP status",
+            "Answers received from GitHub, by HTTP status.",
             "status",
             &snap.by_status,
         )?;
         single_counter(
             &mut enc,
             "repodeck_github_not_modified",
-            "GitHub answers 304 Not Modified (ETag cache hits; they cost no rate limit)",
+            "GitHub answers 304 Not Modified (ETag cache hits; they cost no rate limit).",
             snap.not_modified,
         )?;
         single_counter(
             &mut enc,
             "repodeck_graphql_points",
-            "GraphQL rate-limit points spent, as GitHub reports each query's cost",
+            "GraphQL rate-limit points spent, as GitHub reports each query's cost.",
             snap.graphql_points,
         )?;
         encode_buckets(&mut enc, &snap.buckets)
@@ -562,41 +567,53 @@ fn single_counter(
 
 type BucketMap = BTreeMap<(String, String), BucketSample>;
 
-fn encode_buckets(enc: &mut DescriptorEncoder<'_>, buckets: &BucketMap) -> Result<(), std::fmt::Error> {
+/// One per-bucket gauge family: its name, help, unit and the value it reads from a bucket.
+struct BucketGauge {
+    name: &'static str,
+    help: &'static str,
+    unit: Option<Unit>,
+    value: fn(&BucketSample) -> i64,
+}
+
+fn encode_buckets(
+    enc: &mut DescriptorEncoder<'_>,
+    buckets: &BucketMap,
+) -> Result<(), std::fmt::Error> {
     if buckets.is_empty() {
         return Ok(());
     }
-    let gauges: [(&str, &str, Option<Unit>, fn(&BucketSample) -> i64); 4] = [
-        (
-            "repodeck_rate_limit_remaining",
-            "Requests or points left in a GitHub rate-limit bucket, per token",
-            None,
-            |b| i64::try_from(b.remaining).unwrap_or(i64::MAX),
-        ),
-        (
-            "repodeck_rate_limit_limit",
-            "Size of a GitHub rate-limit bucket, per token",
-            None,
-            |b| i64::try_from(b.limit).unwrap_or(i64::MAX),
-        ),
-        (
-            "repodeck_rate_limit_reset_timestamp",
-            "Unix time a GitHub rate-limit bucket refills, per token",
-            Some(Unit::Seconds),
-            |b| b.reset_unix,
-        ),
-        (
-            "repodeck_rate_limit_reserve",
-            "Part of a bucket background sync leaves for what you ask for (github.reserve), per token",
-            None,
-            |b| i64::try_from(b.reserve).unwrap_or(i64::MAX),
-        ),
+    let gauges = [
+        BucketGauge {
+            name: "repodeck_rate_limit_remaining",
+            help: "Requests or points left in a GitHub rate-limit bucket, per token.",
+            unit: None,
+            value: |b| i64::try_from(b.remaining).unwrap_or(i64::MAX),
+        },
+        BucketGauge {
+            name: "repodeck_rate_limit_limit",
+            help: "Size of a GitHub rate-limit bucket, per token.",
+            unit: None,
+            value: |b| i64::try_from(b.limit).unwrap_or(i64::MAX),
+        },
+        BucketGauge {
+            name: "repodeck_rate_limit_reset_timestamp",
+            help: "Unix time a GitHub rate-limit bucket refills, per token.",
+            unit: Some(Unit::Seconds),
+            value: |b| b.reset_unix,
+        },
+        BucketGauge {
+            name: "repodeck_rate_limit_reserve",
+            help: "Part of a bucket background sync leaves for what you ask for (github.reserve), per token.",
+            unit: None,
+            value: |b| i64::try_from(b.reserve).unwrap_or(i64::MAX),
+        },
     ];
-    for (name, help, unit, value) in &gauges {
-        let mut family = enc.encode_descriptor(name, help, unit.as_ref(), MetricType::Gauge)?;
+    for g in &gauges {
+        let mut family =
+            enc.encode_descriptor(g.name, g.help, g.unit.as_ref(), MetricType::Gauge)?;
         for ((bucket, token), sample) in buckets {
             let labels = [("bucket", bucket.as_str()), ("token", token.as_str())];
-            ConstGauge::new(value(sample)).encode(family.encode_family(&labels)?)?;
+            ConstGauge::new((g.value)(sample)).encode(family.encode_family(&labels)?)?;
         }
     }
     Ok(())
