@@ -35,7 +35,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 /// A token whose every part is distinctive, so a leak of any slice of it is found.
-const TOKEN: &str = "ghp_metricsLEAKcheck0123456789abcdefWXYZ";
+const TOKEN: &str = "ghp_QzXvKpWmRtYbNcLdHfJgSaPeUoIuTyReWqZX";
 
 /// Every family `/metrics` exports, as Prometheus names them.
 const FAMILIES: &[&str] = &[
@@ -386,6 +386,27 @@ fn label_values_are_bounded() {
     assert_eq!(bucket_label("Core\"} 1\nfake 2"), "other");
     assert_eq!(bucket_label(&"a".repeat(33)), "other");
     assert_eq!(bucket_label(""), "other");
+}
+
+#[tokio::test]
+async fn a_fresh_exposition_is_complete_for_the_engine_and_promtool_clean() {
+    let text = Metrics::new(Vec::new(), &Config::default())
+        .encode()
+        .unwrap();
+    // Before any GitHub answer or delivery: the engine families, at zero.
+    for family in [
+        "repodeck_syncs_total",
+        "repodeck_errors_total",
+        "repodeck_sync_duration_seconds",
+        "repodeck_queue_depth",
+        "repodeck_tracked_repos",
+        "repodeck_last_successful_pass_timestamp_seconds",
+    ] {
+        assert!(families_in(&text).contains(family), "{family}:\n{text}");
+    }
+    if !skip_without("promtool") {
+        promtool_check_metrics(&text).unwrap_or_else(|said| panic!("promtool: {said}\n{text}"));
+    }
 }
 
 #[tokio::test]
