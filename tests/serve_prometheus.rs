@@ -479,6 +479,22 @@ async fn queue_depth_follows_jobs_and_errors_map_every_failure_kind() {
         sample(&text, "repodeck_sync_duration_seconds_sum"),
         Some(1.5)
     );
+    // A repo queued again while its job runs stays queued when the running job ends; an
+    // untracked repo leaves the queue.
+    metrics.observe(&SyncEvent::Started { id: LocalId(3) });
+    metrics.observe(&SyncEvent::Queued { id: LocalId(3) });
+    metrics.observe(&SyncEvent::Finished {
+        id: LocalId(3),
+        outcome: Outcome::Unchanged,
+        cost: JobCost::default(),
+        duration_ms: 500,
+        repo: None,
+    });
+    metrics.observe(&SyncEvent::Queued { id: LocalId(4) });
+    metrics.observe(&SyncEvent::Untracked { id: LocalId(4) });
+    let text = metrics.encode().unwrap();
+    assert_eq!(sample(&text, "repodeck_queue_depth"), Some(1.0), "{text}");
+    assert_eq!(sample(&text, "repodeck_sync_jobs_running"), Some(0.0));
     // An all-failed pass is not a success.
     let before = sample(&text, "repodeck_last_successful_pass_timestamp_seconds").unwrap();
     assert!(before > 1.7e9, "the start time until a pass succeeds");

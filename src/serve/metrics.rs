@@ -334,9 +334,15 @@ impl Metrics {
                 duration_ms,
                 ..
             } => {
-                book.queued.remove(id);
+                // A running job that ends leaves a newer queued one for its repo in the queue.
                 let ran = book.running.remove(id);
+                if !ran {
+                    book.queued.remove(id);
+                }
                 self.finished(outcome, *duration_ms, ran);
+            }
+            SyncEvent::Untracked { id } => {
+                book.queued.remove(id);
             }
             SyncEvent::PassFinished {
                 synced,
