@@ -603,7 +603,10 @@ impl Store {
         if !secrets.is_empty() {
             store.vault_apply(secrets.into_iter().map(|(k, v)| (k, Some(v))).collect())?;
         }
-        store.flush()?;
+        // The mirror now matches the rebuilt store (no sync times yet), so this is said once.
+        if let Err(e) = store.write_mirror(&[]) {
+            tracing::warn!(error = %e, "cannot rewrite tracked.json after a rebuild");
+        }
         Ok((
             store,
             OpenReport::Recovered {
@@ -686,10 +689,6 @@ impl Store {
 
     /// Who the store has (from the list open decoded, else from the name and id indexes) and,
     /// when the records were decoded, each one's last sync time.
-    #[expect(
-        clippy::type_complexity,
-        reason = "a private pair read once by reconcile"
-    )]
     fn present(&self) -> Result<(mirror::Present, Vec<Option<DateTime<Utc>>>)> {
         if let Some(repos) = self.warm_slot().as_ref() {
             let synced = repos.iter().map(|r| r.last_synced_at).collect();
