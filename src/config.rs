@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// A config file larger than this is refused unread: a real one is a few hundred bytes.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// A configuration problem: names the file, the key, the problem and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,10 @@ pub enum ConfigError {
     },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(
+        "config file {path} is {size} bytes, more than the 1 MB a config file may have; check the path given with --config or REPODECK_CONFIG (config.example.toml shows a real one)"
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     /// A URL given outside the file (`--api-url`, `GITHUB_API_URL`, the demo's server): the
     /// message says how to write it; the caller says where it came from.
     #[error("{0}")]
@@ -142,25 +148,33 @@ impl Default for Config {
 impl Config {
     /// Loads `path`. A missing file is an error only when `explicit` (given with --config or env).
     pub fn load(path: &Path, explicit: bool) -> Result<Self, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_capped(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Err(ConfigError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound && !explicit =>
+            {
                 return Ok(Config::default());
             }
-            Err(source) => {
-                return Err(ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Err(e) => return Err(e),
         };
         Self::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let invalid = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message: explain_toml_error(&e),
+            message,
+        };
+        let de = toml::Deserializer::parse(text).map_err(|e| invalid(explain_toml_error(&e)))?;
+        // The path to the value that failed, so a wrong type names its key.
+        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let message = explain_toml_error(e.inner());
+            if key == "." || message.starts_with("unknown key") {
+                invalid(message)
+            } else {
+                invalid(format!("key `{key}`: {message}"))
+            }
         })?;
         Self::from_raw(raw, path)
     }
@@ -245,6 +259,33 @@ impl Config {
         self.github.api_url = url;
         Ok(self)
     }
+}
+
+/// Reads a config file of at most [`MAX_CONFIG_BYTES`], without reading more of a larger one.
+fn read_capped(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let read_err = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let too_large = |size| ConfigError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+    };
+    if let Ok(meta) = file.metadata()
+        && meta.len() > MAX_CONFIG_BYTES
+    {
+        return Err(too_large(meta.len()));
+    }
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(read_err)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
 }
 
 /// `<api_url>/graphql`, or `https://HOST/api/graphql` for GitHub Enterprise's `https://HOST/api/v3`.
@@ -486,6 +527,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("did you mean `sync`"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_key() {
+        let err = Config::parse(
+            "[github]\nmax_concurrency = \"four\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("key `github.max_concurrency`"), "{err}");
+        let err = Config::parse("[ui]\nascii = \"yes\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("key `ui.ascii`"), "{err}");
+        let err = Config::parse("[keys]\nquit = 3\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("key `keys.quit`"), "{err}");
+    }
+
+    #[test]
+    fn a_config_file_over_1_mb_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        let line = "# a comment line that pads the file out\n";
+        std::fs::write(
+            &path,
+            line.repeat((MAX_CONFIG_BYTES as usize) / line.len() + 10),
+        )
+        .unwrap();
+        let err = Config::load(&path, true).unwrap_err().to_string();
+        assert!(err.contains("more than the 1 MB"), "{err}");
+        assert!(err.contains("big.toml"), "{err}");
     }
 
     #[test]

@@ -84,9 +84,7 @@ impl RepoKey {
     /// or `git@github.com:OWNER/NAME.git`, then checks GitHub's naming rules.
     pub fn parse(input: &str) -> Result<Self, RepoKeyError> {
         let raw = input.trim();
-        let shape = || RepoKeyError::Shape {
-            input: raw.to_string(),
-        };
+        let shape = || RepoKeyError::Shape { input: shown(raw) };
         let mut rest = raw;
         for prefix in [
             "https://github.com/",
@@ -112,14 +110,14 @@ impl RepoKey {
         }
         if !valid_owner(owner) {
             return Err(RepoKeyError::Owner {
-                input: raw.to_string(),
-                owner: owner.to_string(),
+                input: shown(raw),
+                owner: shown(owner),
             });
         }
         if !valid_name(name) {
             return Err(RepoKeyError::Name {
-                input: raw.to_string(),
-                name: name.to_string(),
+                input: shown(raw),
+                name: shown(name),
             });
         }
         Ok(Self {
@@ -150,6 +148,28 @@ impl RepoKey {
     pub fn html_url(&self) -> String {
         format!("https://github.com/{}/{}", self.owner, self.name)
     }
+}
+
+/// User input as an error message may show it: control characters (ESC included) and bidi
+/// controls are written as visible escapes (`\u{1b}`), so a typed escape sequence is seen, not
+/// run by the terminal.
+fn shown(s: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -885,6 +905,23 @@ pub struct SearchHit {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn control_characters_typed_in_a_name_are_shown_escaped() {
+        for input in [
+            "\u{1b}[31mred/repo",
+            "own\u{1b}]0;x\u{7}er/repo",
+            "a/b\u{202e}c",
+            "\u{9b}2J",
+        ] {
+            let err = super::RepoKey::parse(input).unwrap_err().to_string();
+            assert!(
+                !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{err:?}"
+            );
+            assert!(err.contains("\\u{"), "{err:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -1,5 +1,6 @@
-//! Logging: tracing to a file under the data directory, never to stdout/stderr (the TUI owns the
-//! terminal). `RUST_LOG` wins over `--log-level`; `--log-format json` writes one JSON object a line.
+//! Logging: tracing to a file under the data directory, never to stdout (the TUI owns the
+//! terminal); without a writable log directory, a command logs warnings to stderr and the TUI
+//! logs nothing. `RUST_LOG` wins over `--log-level`; `--log-format json` writes one JSON object a line.
 
 use std::path::{Path, PathBuf};
 
@@ -18,14 +19,15 @@ pub enum LogError {
     Level(String),
     #[error("--log-level \"{level}\" is invalid ({detail}); use trace, debug, info, warn or error")]
     Filter { level: String, detail: String },
-    #[error("cannot open a log file in {dir}: {detail}; check that the data directory is writable")]
-    File { dir: PathBuf, detail: String },
 }
 
 /// Keeps the background log writer alive; drop it last to flush.
 pub struct LogGuard {
     _guard: Option<tracing_appender::non_blocking::WorkerGuard>,
     pub path: Option<PathBuf>,
+    /// Set when no log file could be opened (a read-only data directory): the one line to tell
+    /// the user, saying where logging went instead.
+    pub notice: Option<String>,
 }
 
 /// The directory log files go to.
@@ -33,29 +35,35 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("logs")
 }
 
-/// Installs the global subscriber writing to `<data_dir>/logs/repodeck.log`. If the directory
-/// cannot be created, logging is off (and a later store error will say why).
-pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<LogGuard, LogError> {
+/// Installs the global subscriber writing to `<data_dir>/logs/repodeck.log`. When no log file
+/// can be opened there (a read-only or full data directory), nothing stops: with `stderr_ok`
+/// (a command, not the TUI) warnings and errors go to stderr, otherwise logging is off, and
+/// [`LogGuard::notice`] says which.
+pub fn init(
+    data_dir: &Path,
+    level: Option<&str>,
+    format: LogFormat,
+    stderr_ok: bool,
+) -> Result<LogGuard, LogError> {
     let filter = filter(std::env::var("RUST_LOG").ok().as_deref(), level)?;
     let dir = log_dir(data_dir);
-    if std::fs::create_dir_all(&dir).is_err() {
-        return Ok(LogGuard {
-            _guard: None,
-            path: None,
+    let appender = std::fs::create_dir_all(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            crate::dirs::private_dir(data_dir);
+            crate::dirs::private_dir(&dir);
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("repodeck")
+                .filename_suffix("log")
+                .max_log_files(7)
+                .build(&dir)
+                .map_err(|e| e.to_string())
         });
-    }
-    crate::dirs::private_dir(data_dir);
-    crate::dirs::private_dir(&dir);
-    let appender = tracing_appender::rolling::Builder::new()
-        .rotation(tracing_appender::rolling::Rotation::DAILY)
-        .filename_prefix("repodeck")
-        .filename_suffix("log")
-        .max_log_files(7)
-        .build(&dir)
-        .map_err(|e| LogError::File {
-            dir: dir.clone(),
-            detail: e.to_string(),
-        })?;
+    let appender = match appender {
+        Ok(a) => a,
+        Err(detail) => return Ok(without_file(&dir, &detail, stderr_ok)),
+    };
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -70,7 +78,28 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
     Ok(LogGuard {
         _guard: Some(guard),
         path: Some(dir),
+        notice: None,
     })
+}
+
+/// No log file: warnings to stderr for a command, nothing for the TUI (it owns the terminal).
+fn without_file(dir: &Path, detail: &str, stderr_ok: bool) -> LogGuard {
+    let whence = format!("cannot write logs in {} ({detail})", dir.display());
+    let notice = if stderr_ok {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new("warn"))
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .try_init();
+        format!("note: {whence}; warnings go to stderr for this run")
+    } else {
+        format!("note: {whence}; logging is off for this run")
+    };
+    LogGuard {
+        _guard: None,
+        path: None,
+        notice: Some(notice),
+    }
 }
 
 /// The filter: `RUST_LOG` when set and not blank, else `--log-level` (default `info`).

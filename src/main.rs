@@ -66,43 +66,43 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
 }
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
-    open_store_with(ctx, Store::open)
+    open_store_with(ctx, false)
 }
 
-/// Opens the store with `open` (the TUI uses `Store::open_quick`) and reports a rebuild.
-fn open_store_with(
-    ctx: &Context,
-    open: fn(&std::path::Path) -> repodeck::store::Result<(Store, OpenReport)>,
-) -> Result<Store, CliError> {
+/// Opens the store (`quick` for the TUI: `Store::open_quick`). What the open found (a rebuild,
+/// lost records) is said here for commands, and by the TUI in its status line.
+fn open_store_with(ctx: &Context, quick: bool) -> Result<Store, CliError> {
+    let open = if quick {
+        Store::open_quick
+    } else {
+        Store::open
+    };
     let (store, report) = open(&ctx.data_dir)?;
-    match report {
-        OpenReport::Recovered {
-            quarantined,
-            restored_repos,
-            restored_secrets,
-            reason,
-        } => eprintln!(
-            "warning: the store was damaged ({reason}); it was moved to {} and rebuilt. \
-             Restored {restored_repos} tracked repositories and {restored_secrets} encrypted secrets; \
-             run `repodeck sync --all` to refetch the rest.",
-            quarantined.display()
-        ),
-        OpenReport::Migrated { from } => {
-            tracing::info!(from, "store migrated to the current schema");
+    if let OpenReport::Migrated { from } = report {
+        tracing::info!(from, "store migrated to the current schema");
+    }
+    if !quick {
+        for notice in store.take_notices() {
+            eprintln!("warning: {notice}");
         }
-        OpenReport::Fresh | OpenReport::Opened => {}
     }
     Ok(store)
 }
 
 fn run(cli: Cli) -> Result<Status, CliError> {
     let ctx = resolve(&cli)?;
-    let _log = repodeck::logging::init(
+    // The TUI (no command, or the demo) owns the terminal: no log lines on stderr then.
+    let stderr_ok = !matches!(cli.command, None | Some(Command::Demo { .. }));
+    let log = repodeck::logging::init(
         &ctx.data_dir,
         cli.global.log_level.as_deref(),
         cli.global.log_format,
+        stderr_ok,
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
+    if let Some(notice) = &log.notice {
+        eprintln!("{notice}");
+    }
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
     // Not locked for the whole command: a panic on another thread must be able to reach the
     // terminal (the panic hook restores it) instead of waiting for this thread forever.
@@ -222,7 +222,7 @@ fn run_local(
 
 /// No command: the TUI over the store, with the engine the session can start.
 fn run_tui(ctx: &Context) -> Result<Status, CliError> {
-    let store = std::sync::Arc::new(open_store_with(ctx, Store::open_quick)?);
+    let store = std::sync::Arc::new(open_store_with(ctx, true)?);
     let rt = session::runtime()?;
     rt.block_on(async {
         // The UI starts from the store even when the engine cannot: it then browses offline.

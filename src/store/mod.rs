@@ -6,7 +6,13 @@
 //! (writes), `tui` and the CLI (read). `github` never sees it: `sync::etags` adapts [`Store`]'s
 //! ETag methods to the client's cache trait.
 
+pub mod io;
 pub mod keys;
+mod mirror;
+mod report;
+
+pub use io::IoProblem;
+pub use report::Repairs;
 
 use std::fs::File;
 use std::io::Write;
@@ -17,6 +23,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::dirs::private_dir;
 use crate::domain::{ActivityEntry, Change, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo};
+use mirror::MirrorRepo;
 
 /// The schema this build writes. Bump it when a stored type changes shape, and add a migration.
 pub const SCHEMA_VERSION: u16 = 2;
@@ -50,6 +57,41 @@ pub enum StoreError {
         "the store in {dir} was written by a newer repodeck (schema {found}, this build reads up to {SCHEMA_VERSION}); upgrade repodeck or use another --data-dir"
     )]
     TooNew { dir: PathBuf, found: u16 },
+    /// The environment refused (no space, no permission, a read-only filesystem): never damage.
+    #[error("cannot write {path}: {detail}. {fix}. The store was not moved or changed")]
+    Io {
+        path: PathBuf,
+        problem: IoProblem,
+        detail: String,
+        fix: String,
+    },
+}
+
+impl StoreError {
+    /// Only a record that fails to decode is damage; I/O errors and a newer schema are not.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, StoreError::Corrupt { .. })
+    }
+
+    fn io(dir: &Path, path: &Path, problem: IoProblem, detail: impl std::fmt::Display) -> Self {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            problem,
+            detail: detail.to_string(),
+            fix: problem.fix(path, dir),
+        }
+    }
+
+    /// An error creating or opening something in the data directory.
+    fn dir(dir: &Path, path: &Path, source: std::io::Error) -> Self {
+        match IoProblem::of(&source) {
+            Some(problem) => Self::io(dir, path, problem, source),
+            None => StoreError::Dir {
+                dir: dir.to_path_buf(),
+                source,
+            },
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -79,6 +121,9 @@ pub enum OpenReport {
         restored_secrets: usize,
         reason: String,
     },
+    /// The store lacked what the mirrors hold (missing, emptied, or records lost to damage sled
+    /// skipped): restored in place, and what was lost is named.
+    Repaired(Repairs),
 }
 
 /// A cached conditional-request entry: the ETag and the body it validated.
@@ -112,18 +157,6 @@ pub struct SyncWrite {
     pub defer_backup: bool,
 }
 
-/// The plain-file mirror of user data that survives a corrupt store.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Backup {
-    repos: Vec<BackupRepo>,
-}
-#[derive(Debug, Serialize, Deserialize)]
-struct BackupRepo {
-    full_name: String,
-    id: Option<u64>,
-    added_at: DateTime<Utc>,
-}
-
 /// Schema 1 stored only the tracked list; kept so old stores migrate instead of being dropped.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TrackedRepoV1 {
@@ -136,8 +169,13 @@ pub struct Store {
     tree: sled::Tree,
     dir: PathBuf,
     _lock: File,
-    /// A deferred `apply_sync` changed the tracked list: `write_deferred_backup` owes a backup.
+    /// A sync changed what `tracked.json` mirrors (a name, an id, a sync time) and the mirror
+    /// has not been rewritten yet: `write_deferred_backup` (or dropping the store) owes it.
     backup_dirty: std::sync::atomic::AtomicBool,
+    /// A write failed: sled's own drop would wait forever to flush, so ours skips it.
+    failed: std::sync::atomic::AtomicBool,
+    /// What opening found and the user is to be told once ([`Store::take_notices`]).
+    notices: std::sync::Mutex<Vec<String>>,
     /// The list `open` decoded while verifying the records, handed to the first `list()` so a
     /// start reads the store once; any write drops it.
     warm: std::sync::Mutex<Option<Vec<TrackedRepo>>>,
@@ -148,6 +186,24 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("dir", &self.dir)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !self.failed.load(SeqCst)
+            && self.backup_dirty.load(SeqCst)
+            && let Err(e) = self.write_mirror(&[])
+        {
+            tracing::warn!(error = %e, "cannot update tracked.json on close");
+        }
+        if self.failed.load(SeqCst) {
+            // After a failed write sled's drop flushes in a loop that never ends (seen on a full
+            // disk). What was written is either durable already or lost either way: skip it.
+            std::mem::forget(self.db.clone());
+            std::mem::forget(self.tree.clone());
+        }
     }
 }
 
@@ -250,7 +306,27 @@ impl Store {
     /// Opens (or creates) the store in `dir`, taking the process lock first. Every record is
     /// read and checked; a damaged store is moved aside and rebuilt from the backups.
     pub fn open(dir: &Path) -> Result<(Store, OpenReport)> {
-        Self::open_with(dir, true)
+        Self::open_noted(dir, true)
+    }
+
+    /// What opening this store found (a rebuild, records lost, a bad mirror entry), for the
+    /// front end to say once: on stderr for a command, in the status line for the TUI.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(
+            &mut self
+                .notices
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    fn open_noted(dir: &Path, verify: bool) -> Result<(Store, OpenReport)> {
+        let (store, report) = Self::open_with(dir, verify)?;
+        *store
+            .notices
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = report.notices();
+        Ok((store, report))
     }
 
     /// Like [`Store::open`] without reading every record first, for the TUI's start: it shows the
@@ -259,7 +335,7 @@ impl Store {
     /// (and, if needed, rebuilds) the store as [`Store::open`] does.
     pub fn open_quick(dir: &Path) -> Result<(Store, OpenReport)> {
         let full = dir.join(CHECK_MARKER).exists();
-        Self::open_with(dir, full)
+        Self::open_noted(dir, full)
     }
 
     /// Asks the next start to check every record (see [`Store::open_quick`]).
@@ -268,48 +344,46 @@ impl Store {
     }
 
     fn open_with(dir: &Path, verify: bool) -> Result<(Store, OpenReport)> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::dir(dir, dir, e))?;
         private_dir(dir);
         let lock = Self::lock(dir)?;
         let db_path = dir.join("store");
         let existed = db_path.exists();
-        match Self::open_db(&db_path) {
-            Ok((db, tree)) => {
-                let mut store = Store::new(db, tree, dir, lock);
-                match store.check_schema(verify) {
-                    Ok(report) => {
-                        if existed && store.is_empty() && Self::backup_count(dir) > 0 {
-                            // sled may drop a damaged log silently; the backup says repos existed.
-                            let lock = store.into_lock();
-                            return Self::recover(
-                                dir,
-                                &db_path,
-                                lock,
-                                "the store lost its records".into(),
-                            );
-                        }
-                        let report = if existed { report } else { OpenReport::Fresh };
-                        Ok((store, report))
-                    }
-                    Err(StoreError::TooNew { dir, found }) => {
-                        Err(StoreError::TooNew { dir, found })
-                    }
-                    Err(e) => {
-                        let reason = e.to_string();
-                        let lock = store.into_lock();
-                        Self::recover(dir, &db_path, lock, reason)
-                    }
-                }
+        let had_data = io::dir_size(&db_path) > 0;
+        // A file the user cannot write is the environment's problem, never damage.
+        io::check_writable(&db_path)
+            .map_err(|(path, e, problem)| StoreError::io(dir, &path, problem, e))?;
+        let (db, tree) = match Self::open_db(&db_path) {
+            Ok(opened) => opened,
+            Err(OpenDbError::Sled(e)) if IoProblem::of_sled(&e).is_some() => {
+                let problem = IoProblem::of_sled(&e).unwrap_or(IoProblem::NoSpace);
+                return Err(StoreError::io(dir, &db_path, problem, e));
             }
-            Err(e) if existed => Self::recover(dir, &db_path, lock, e.to_string()),
-            Err(e) => Err(StoreError::Dir {
-                dir: dir.to_path_buf(),
-                source: std::io::Error::other(e),
-            }),
+            Err(e) if existed => return Self::recover(dir, &db_path, lock, e.to_string()),
+            Err(e) => {
+                return Err(StoreError::Dir {
+                    dir: dir.to_path_buf(),
+                    source: std::io::Error::other(e),
+                });
+            }
+        };
+        let mut store = Store::new(db, tree, dir, lock);
+        let report = match store.check_schema(verify) {
+            Ok(report) => report,
+            Err(e) if e.is_damage() => {
+                let lock = store.into_lock()?;
+                return Self::recover(dir, &db_path, lock, e.to_string());
+            }
+            Err(e) => return Err(e),
+        };
+        if had_data && store.is_empty() && Self::mirror_has_repos(dir) {
+            // sled dropped a damaged log without a word: its files hold data, yet no repo opened.
+            let lock = store.into_lock()?;
+            return Self::recover(dir, &db_path, lock, "the store lost its records".into());
         }
+        let report = if existed { report } else { OpenReport::Fresh };
+        let repairs = store.reconcile(!existed)?;
+        Ok((store, repairs.map_or(report, OpenReport::Repaired)))
     }
 
     /// The one constructor: an opened database and the lock held for it.
@@ -320,24 +394,24 @@ impl Store {
             dir: dir.to_path_buf(),
             _lock: lock,
             backup_dirty: Default::default(),
+            failed: Default::default(),
+            notices: Default::default(),
             warm: Default::default(),
         }
     }
 
-    fn backup_count(dir: &Path) -> usize {
-        std::fs::read(dir.join("tracked.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Backup>(&b).ok())
-            .map_or(0, |b| b.repos.len())
+    fn mirror_has_repos(dir: &Path) -> bool {
+        !mirror::read_tracked(dir).repos.is_empty()
     }
 
-    fn into_lock(self) -> File {
-        let Store {
-            db, tree, _lock, ..
-        } = self;
-        drop(tree);
-        drop(db);
-        _lock
+    /// Closes the database and keeps the process lock (a descriptor of the same locked file).
+    fn into_lock(self) -> Result<File> {
+        let lock = self
+            ._lock
+            .try_clone()
+            .map_err(|e| StoreError::dir(&self.dir, &self.dir.join("repodeck.lock"), e))?;
+        drop(self);
+        Ok(lock)
     }
 
     fn lock(dir: &Path) -> Result<File> {
@@ -348,10 +422,7 @@ impl Store {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|source| StoreError::Dir {
-                dir: dir.to_path_buf(),
-                source,
-            })?;
+            .map_err(|e| StoreError::dir(dir, &path, e))?;
         let mut result = file.try_lock();
         // Our own pid in the lock file means the holder is this process: either a real double open
         // or a child we are spawning that briefly shares the descriptor between fork and exec.
@@ -384,10 +455,7 @@ impl Store {
                     pid,
                 })
             }
-            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Dir {
-                dir: dir.to_path_buf(),
-                source,
-            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::dir(dir, &path, source)),
         }
     }
 
@@ -429,7 +497,7 @@ impl Store {
                 }
                 self.tree
                     .insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                    .map_err(|e| self.write_err(e))?;
+                    .map_err(|e| self.sled_err(e))?;
                 self.flush()?;
                 return Ok(OpenReport::Opened);
             }
@@ -489,63 +557,56 @@ impl Store {
         batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
         self.apply(batch)?;
         self.flush()?;
-        self.write_backup()?;
+        self.write_mirror(&[])?;
         Ok(())
     }
 
-    /// Moves a damaged store aside and starts a fresh one, restoring user data from the backups.
+    /// Moves a damaged store aside (once, under a name no other store has) and starts a fresh
+    /// one, restoring user data from the mirrors. When the fresh store cannot be made (the disk
+    /// is full, say), the damaged one is put back: an I/O error never leaves the user without it.
     fn recover(
         dir: &Path,
         db_path: &Path,
         lock: File,
         reason: String,
     ) -> Result<(Store, OpenReport)> {
-        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
-        let quarantined = dir.join(format!("store.corrupt-{stamp}"));
-        std::fs::rename(db_path, &quarantined).map_err(|source| StoreError::Dir {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
-        tracing::warn!(quarantined = %quarantined.display(), %reason, "store was corrupt; rebuilt");
-        let (db, tree) = Self::open_db(db_path).map_err(|e| StoreError::Dir {
-            dir: dir.to_path_buf(),
-            source: std::io::Error::other(e),
+        let quarantined = io::quarantine_path(dir);
+        std::fs::rename(db_path, &quarantined).map_err(|e| StoreError::dir(dir, db_path, e))?;
+        let put_back = |e: StoreError| {
+            let _ = std::fs::remove_dir_all(db_path);
+            let _ = std::fs::rename(&quarantined, db_path);
+            e
+        };
+        let (db, tree) = Self::open_db(db_path).map_err(|e| {
+            put_back(match e {
+                OpenDbError::Sled(sled::Error::Io(io)) => StoreError::dir(dir, db_path, io),
+                other => StoreError::Dir {
+                    dir: dir.to_path_buf(),
+                    source: std::io::Error::other(other),
+                },
+            })
         })?;
         let mut store = Store::new(db, tree, dir, lock);
-        store.check_schema(true)?;
-        let _ = std::fs::remove_file(dir.join(CHECK_MARKER));
-        let backup: Backup = std::fs::read(dir.join("tracked.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        let mut restored_repos = 0;
-        for r in backup.repos {
-            let Ok(key) = RepoKey::parse(&r.full_name) else {
-                continue;
-            };
-            let Ok(Added::New(local)) = store.add_at(&key, r.added_at) else {
-                continue;
-            };
-            restored_repos += 1;
-            if let Some(id) = r.id
-                && let Ok(Some(mut repo)) = store.get(local)
-            {
-                repo.id = Some(RepoId(id));
-                let mut batch = sled::Batch::default();
-                batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
-                batch.insert(keys::repo(local), encode(&repo));
-                store.apply(batch)?;
-            }
+        if let Err(e) = store.check_schema(true) {
+            store
+                .failed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            drop(store);
+            return Err(put_back(e));
         }
-        let secrets: Vec<(String, Vec<u8>)> = std::fs::read(dir.join("vault-backup.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        tracing::warn!(quarantined = %quarantined.display(), %reason, "store was corrupt; rebuilt");
+        let _ = std::fs::remove_file(dir.join(CHECK_MARKER));
+        let tracked = mirror::read_tracked(dir);
+        let restored_repos = store.restore(&tracked.repos)?.len();
+        let secrets = mirror::read_vault(dir);
         let restored_secrets = secrets.len();
         if !secrets.is_empty() {
             store.vault_apply(secrets.into_iter().map(|(k, v)| (k, Some(v))).collect())?;
         }
-        store.flush()?;
+        // The mirror now matches the rebuilt store (no sync times yet), so this is said once.
+        if let Err(e) = store.write_mirror(&[]) {
+            tracing::warn!(error = %e, "cannot rewrite tracked.json after a rebuild");
+        }
         Ok((
             store,
             OpenReport::Recovered {
@@ -557,16 +618,155 @@ impl Store {
         ))
     }
 
+    /// Adds the mirror's repos (with their GitHub ids) in one batch; returns their names.
+    fn restore(&self, repos: &[(RepoKey, MirrorRepo)]) -> Result<Vec<String>> {
+        let mut batch = sled::Batch::default();
+        let mut names = Vec::new();
+        for (key, m) in repos {
+            if self.local_from(&keys::name(&key.lower()))?.is_some() {
+                continue;
+            }
+            let local = LocalId(self.db.generate_id().map_err(|e| self.sled_err(e))?);
+            let mut repo = TrackedRepo::new(local, key.clone(), m.added_at);
+            if let Some(id) = m.id {
+                repo.id = Some(RepoId(id));
+                batch.insert(keys::gid(RepoId(id)), &local.0.to_be_bytes());
+            }
+            batch.insert(keys::repo(local), encode(&repo));
+            batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
+            names.push(key.to_string());
+        }
+        if !names.is_empty() {
+            self.apply(batch)?;
+        }
+        Ok(names)
+    }
+
+    /// Compares the store with the mirrors and restores what it lacks: tracked repos (all of
+    /// them when the store was `fresh`), encrypted tokens; names the repos whose synced data the
+    /// store lost (it went back to an older state than the mirror recorded). When anything was
+    /// found, the mirror is rewritten to match, so it is said once.
+    fn reconcile(&self, fresh: bool) -> Result<Option<Repairs>> {
+        let tracked = mirror::read_tracked(&self.dir);
+        let mut repairs = Repairs {
+            rebuilt: fresh,
+            bad_entries: tracked.bad.clone(),
+            unreadable: tracked.unreadable.clone(),
+            ..Repairs::default()
+        };
+        let (present, synced) = self.present()?;
+        let mut missing = Vec::new();
+        for (key, m) in &tracked.repos {
+            match present.find(m) {
+                None => missing.push((key.clone(), m.clone())),
+                Some(i) => {
+                    let lost = match (m.synced_at, synced.get(i)) {
+                        (Some(want), Some(have)) => have.is_none_or(|h| h < want),
+                        _ => false,
+                    };
+                    if lost {
+                        repairs.lost_sync.push(key.to_string());
+                    }
+                }
+            }
+        }
+        repairs.tracked = tracked.repos.len();
+        repairs.restored_repos = self.restore(&missing)?;
+        repairs.restored_secrets = self.restore_vault()?;
+        if repairs.is_empty() {
+            return Ok(None);
+        }
+        if repairs.bad_entries.len() + usize::from(repairs.unreadable.is_some()) > 0 {
+            repairs.mirror_copy = mirror::keep_copy(&self.dir);
+        }
+        tracing::warn!(?repairs, "the store lacked what the mirrors hold; repaired");
+        if let Err(e) = self.write_mirror(&[]) {
+            // A read-only data directory: the repair stands for this run and is said again.
+            tracing::warn!(error = %e, "cannot rewrite tracked.json after a repair");
+        }
+        Ok(Some(repairs))
+    }
+
+    /// Who the store has (from the list open decoded, else from the name and id indexes) and,
+    /// when the records were decoded, each one's last sync time.
+    fn present(&self) -> Result<(mirror::Present, Vec<Option<DateTime<Utc>>>)> {
+        if let Some(repos) = self.warm_slot().as_ref() {
+            let synced = repos.iter().map(|r| r.last_synced_at).collect();
+            return Ok((mirror::Present::of_repos(repos), synced));
+        }
+        let mut ids = std::collections::HashMap::new();
+        for item in self.tree.scan_prefix(keys::GID) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::GID, e))?;
+            if let (Some(id), Ok(local)) = (
+                keys::tail_u64(&k, keys::GID),
+                <[u8; 8]>::try_from(v.as_ref()),
+            ) {
+                ids.insert(u64::from_be_bytes(local), id);
+            }
+        }
+        let mut rows = Vec::new();
+        for item in self.tree.scan_prefix(keys::NAME) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::NAME, e))?;
+            let lower = String::from_utf8_lossy(&k[keys::NAME.len()..]).into_owned();
+            let local = <[u8; 8]>::try_from(v.as_ref()).ok().map(u64::from_be_bytes);
+            rows.push((local, local.and_then(|l| ids.get(&l).copied()), lower));
+        }
+        Ok((mirror::Present::new(rows), Vec::new()))
+    }
+
+    /// Restores the encrypted tokens of `vault-backup.json` the store lacks; returns how many.
+    fn restore_vault(&self) -> Result<usize> {
+        let backup = mirror::read_vault(&self.dir);
+        if backup.is_empty() {
+            return Ok(0);
+        }
+        let have: std::collections::HashSet<String> =
+            self.vault_list()?.into_iter().map(|(k, _)| k).collect();
+        let missing: Vec<(String, Option<Vec<u8>>)> = backup
+            .into_iter()
+            .filter(|(k, _)| !have.contains(k))
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        let n = missing.len();
+        if n > 0 {
+            self.vault_apply(missing)?;
+        }
+        Ok(n)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
     fn read_err(&self, key: &[u8], e: sled::Error) -> StoreError {
+        if let Some(problem) = IoProblem::of_sled(&e) {
+            self.failed.store(true, std::sync::atomic::Ordering::SeqCst);
+            return StoreError::io(&self.dir, &self.dir.join("store"), problem, e);
+        }
         StoreError::Corrupt {
             key: String::from_utf8_lossy(key).into_owned(),
             detail: e.to_string(),
         }
     }
+
+    /// A failed sled write: an I/O problem names its fix; either way sled is not trusted to
+    /// flush again (its drop would wait forever).
+    fn sled_err(&self, e: sled::Error) -> StoreError {
+        self.failed.store(true, std::sync::atomic::Ordering::SeqCst);
+        match IoProblem::of_sled(&e) {
+            Some(problem) => StoreError::io(&self.dir, &self.dir.join("store"), problem, e),
+            None => self.write_err(e),
+        }
+    }
+
+    /// A failed write of a plain file of the data directory (a mirror).
+    fn file_err(&self, path: &Path, e: std::io::Error) -> StoreError {
+        match IoProblem::of(&e) {
+            Some(problem) => StoreError::io(&self.dir, path, problem, e),
+            None => self.write_err(e),
+        }
+    }
+
     fn write_err(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError::Write {
             dir: self.dir.clone(),
@@ -576,7 +776,7 @@ impl Store {
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map(|_| ()).map_err(|e| self.write_err(e))
+        self.db.flush().map(|_| ()).map_err(|e| self.sled_err(e))
     }
 
     fn get_raw<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
@@ -604,7 +804,7 @@ impl Store {
     /// Every write of records goes through here (and drops the list `open` kept).
     fn apply(&self, batch: sled::Batch) -> Result<()> {
         self.warm_slot().take();
-        self.tree.apply_batch(batch).map_err(|e| self.write_err(e))
+        self.tree.apply_batch(batch).map_err(|e| self.sled_err(e))
     }
 
     /// Every tracked repo, sorted by name.
@@ -683,33 +883,50 @@ impl Store {
     /// Starts tracking `key`; a repo already tracked is left as it is.
     pub fn add(&self, key: &RepoKey) -> Result<Added> {
         let added = self.add_at(key, Utc::now())?;
-        if matches!(added, Added::New(_)) {
-            self.flush()?;
-            self.write_backup()?;
+        if let Added::New(local) = added {
+            self.mirror_or_undo(&[(local, key.lower())])?;
         }
         Ok(added)
+    }
+
+    /// Writes the mirror after adding `added`; when it cannot be written, takes them out of the
+    /// store again, so a failed add changes nothing.
+    fn mirror_or_undo(&self, added: &[(LocalId, String)]) -> Result<()> {
+        let Err(e) = self.write_mirror(&[]) else {
+            return Ok(());
+        };
+        let mut batch = sled::Batch::default();
+        for (local, lower) in added {
+            batch.remove(keys::repo(*local));
+            batch.remove(keys::name(lower));
+        }
+        if self.apply(batch).and_then(|()| self.flush()).is_err() {
+            tracing::warn!("could not take back an add after the mirror failed");
+        }
+        Err(e)
     }
 
     /// Adds several repos in one batch (import); returns how many were new.
     pub fn add_many(&self, keys_in: &[RepoKey]) -> Result<usize> {
         let mut batch = sled::Batch::default();
         let mut seen = std::collections::HashSet::new();
+        let mut added = Vec::new();
         let now = Utc::now();
         for key in keys_in {
             if !seen.insert(key.lower()) || self.local_from(&keys::name(&key.lower()))?.is_some() {
                 continue;
             }
-            let local = LocalId(self.db.generate_id().map_err(|e| self.write_err(e))?);
+            let local = LocalId(self.db.generate_id().map_err(|e| self.sled_err(e))?);
             batch.insert(
                 keys::repo(local),
                 encode(&TrackedRepo::new(local, key.clone(), now)),
             );
             batch.insert(keys::name(&key.lower()), &local.0.to_be_bytes());
+            added.push((local, key.lower()));
         }
         let n = seen.len();
         self.apply(batch)?;
-        self.flush()?;
-        self.write_backup()?;
+        self.mirror_or_undo(&added)?;
         Ok(n.min(keys_in.len()))
     }
 
@@ -717,7 +934,7 @@ impl Store {
         if let Some(local) = self.local_from(&keys::name(&key.lower()))? {
             return Ok(Added::Exists(local));
         }
-        let local = LocalId(self.db.generate_id().map_err(|e| self.write_err(e))?);
+        let local = LocalId(self.db.generate_id().map_err(|e| self.sled_err(e))?);
         let mut batch = sled::Batch::default();
         batch.insert(
             keys::repo(local),
@@ -733,6 +950,9 @@ impl Store {
         let Some(repo) = self.find(key)? else {
             return Ok(false);
         };
+        // The mirror first: if the store write then fails, the store keeps a repo the mirror
+        // lacks (harmless), never the other way round (which would bring it back).
+        self.write_mirror(std::slice::from_ref(&repo))?;
         let mut batch = sled::Batch::default();
         batch.remove(keys::repo(repo.local));
         batch.remove(keys::detail(repo.local));
@@ -751,7 +971,6 @@ impl Store {
         }
         self.apply(batch)?;
         self.flush()?;
-        self.write_backup()?;
         Ok(true)
     }
 
@@ -761,6 +980,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut entries = Vec::new();
         let mut backup_needed = false;
+        let synced = write.repo.is_some();
         if let Some(mut repo) = write.repo {
             let old = self.get(repo.local)?;
             if let Some(old) = &old
@@ -777,7 +997,7 @@ impl Store {
                 batch.insert(keys::gid(id), &repo.local.0.to_be_bytes());
                 let at = write.at.unwrap_or_else(Utc::now);
                 for change in write.changes {
-                    let seq = self.db.generate_id().map_err(|e| self.write_err(e))?;
+                    let seq = self.db.generate_id().map_err(|e| self.sled_err(e))?;
                     let entry = ActivityEntry {
                         seq,
                         repo: id,
@@ -800,14 +1020,13 @@ impl Store {
             batch.insert(keys::etag(fp, url), encode(entry));
         }
         self.apply(batch)?;
-        if backup_needed {
-            if write.defer_backup {
-                self.backup_dirty
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-            } else {
-                self.flush()?;
-                self.write_backup()?;
-            }
+        if backup_needed && !write.defer_backup {
+            self.write_mirror(&[])?;
+        } else if synced {
+            // The mirror also records each repo's sync time (how lost records are found); it is
+            // rewritten once per sync pass, or when the store is dropped.
+            self.backup_dirty
+                .store(true, std::sync::atomic::Ordering::SeqCst);
         }
         Ok(entries)
     }
@@ -815,12 +1034,8 @@ impl Store {
     /// Writes the tracked-list backup owed by deferred `apply_sync` calls (the sync engine calls
     /// it once per pass instead of rewriting the whole list once per repo).
     pub fn write_deferred_backup(&self) -> Result<()> {
-        if self
-            .backup_dirty
-            .swap(false, std::sync::atomic::Ordering::SeqCst)
-        {
-            self.flush()?;
-            self.write_backup()?;
+        if self.backup_dirty.load(std::sync::atomic::Ordering::SeqCst) {
+            self.write_mirror(&[])?;
         }
         Ok(())
     }
@@ -875,7 +1090,7 @@ impl Store {
     pub fn etag_put(&self, fingerprint: &str, url: &str, entry: &EtagEntry) -> Result<()> {
         self.tree
             .insert(keys::etag(fingerprint, url), encode(entry))
-            .map_err(|e| self.write_err(e))?;
+            .map_err(|e| self.sled_err(e))?;
         Ok(())
     }
 
@@ -904,33 +1119,68 @@ impl Store {
     /// Writes (Some) or deletes (None) vault blobs in one atomic batch, durably, and refreshes the
     /// encrypted backup file that survives a corrupt store. Blobs must already be encrypted.
     pub fn vault_apply(&self, changes: Vec<(String, Option<Vec<u8>>)>) -> Result<()> {
+        let mut after: std::collections::BTreeMap<String, Vec<u8>> =
+            self.vault_list()?.into_iter().collect();
         let mut batch = sled::Batch::default();
+        let mut removes = false;
         for (name, value) in changes {
             match value {
-                Some(v) => batch.insert(keys::vault(&name), v),
-                None => batch.remove(keys::vault(&name)),
+                Some(v) => {
+                    batch.insert(keys::vault(&name), v.clone());
+                    after.insert(name, v);
+                }
+                None => {
+                    removes = true;
+                    batch.remove(keys::vault(&name));
+                    after.remove(&name);
+                }
             }
+        }
+        let after: Vec<(String, Vec<u8>)> = after.into_iter().collect();
+        let write_backup = || {
+            mirror::write_vault(&self.dir, &after)
+                .map_err(|e| self.file_err(&self.dir.join(mirror::VAULT), e))
+        };
+        // A removed token leaves the backup first, so a failure never brings it back.
+        if removes {
+            write_backup()?;
         }
         self.apply(batch)?;
         self.flush()?;
-        let all = self.vault_list()?;
-        let json = serde_json::to_vec(&all).map_err(|e| self.write_err(e))?;
-        write_atomic(&self.dir.join("vault-backup.json"), &json).map_err(|e| self.write_err(e))
+        if !removes {
+            write_backup()?;
+        }
+        Ok(())
     }
 
-    /// Rewrites the plain-file copy of the tracked list.
-    fn write_backup(&self) -> Result<()> {
-        let repos = self
+    /// Rewrites `tracked.json` from the store, minus `removed`. Records are read before the
+    /// flush, so every sync time it records is durable. Never drops an entry the store merely
+    /// lost (see [`mirror::guard`]).
+    fn write_mirror(&self, removed: &[TrackedRepo]) -> Result<()> {
+        let gone: std::collections::HashSet<LocalId> = removed.iter().map(|r| r.local).collect();
+        let repos: Vec<MirrorRepo> = self
             .list()?
-            .into_iter()
-            .map(|r| BackupRepo {
-                full_name: r.key.to_string(),
-                id: r.id.map(|i| i.0),
-                added_at: r.added_at,
-            })
+            .iter()
+            .filter(|r| !gone.contains(&r.local))
+            .map(MirrorRepo::of)
             .collect();
-        let json = serde_json::to_vec_pretty(&Backup { repos }).map_err(|e| self.write_err(e))?;
-        write_atomic(&self.dir.join("tracked.json"), &json).map_err(|e| self.write_err(e))
+        self.flush()?;
+        self.backup_dirty
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let old: Vec<MirrorRepo> = mirror::read_tracked(&self.dir)
+            .repos
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        let (list, kept) = mirror::guard(&old, repos, removed);
+        if !kept.is_empty() {
+            tracing::warn!(?kept, "tracked.json keeps repos the store no longer has");
+        }
+        mirror::write_tracked(&self.dir, &list).map_err(|e| {
+            self.backup_dirty
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.file_err(&self.dir.join(mirror::TRACKED), e)
+        })
     }
 
     /// Writes a schema-1 store, as an older repodeck did, for migration tests.

@@ -98,6 +98,9 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
 /// is browsed offline (adding and removing still work).
 pub async fn run(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::Result<()> {
     let mut app = build_app(ctx, matches!(engine, EngineStart::Running(_)))?;
+    for notice in store.take_notices() {
+        app.store_notice(&notice);
+    }
     let mouse = ctx.config.ui.mouse;
     TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut terminal = ratatui::init();

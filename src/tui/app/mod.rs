@@ -416,6 +416,11 @@ impl App {
         });
     }
 
+    /// What opening the store found (a rebuild, lost records): shown once at start.
+    pub fn store_notice(&mut self, text: &str) {
+        self.notice("Store", text, Level::Warn, None);
+    }
+
     fn notice(&mut self, title: &str, body: &str, level: Level, url: Option<String>) {
         if self.dialog.is_none() {
             self.dialog = Some(Dialog::Notice {
