@@ -12,6 +12,7 @@ pub mod github;
 pub mod logging;
 pub mod sanitize;
 pub mod secrets;
+pub mod serve;
 pub mod session;
 pub mod store;
 pub mod sync;

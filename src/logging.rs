@@ -1,5 +1,5 @@
 //! Logging: tracing to a file under the data directory, never to stdout/stderr (the TUI owns the
-//! terminal). `RUST_LOG` wins over `--log-level`; `--log-format json` writes one JSON object a line.
+//! terminal) except for `serve --log-stderr`, which copies each line to stderr for journald. `RUST_LOG` wins over `--log-level`; `--log-format json` writes one JSON object a line.
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +36,16 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 /// Installs the global subscriber writing to `<data_dir>/logs/repodeck.log`. If the directory
 /// cannot be created, logging is off (and a later store error will say why).
 pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<LogGuard, LogError> {
+    init_with(data_dir, level, format, false)
+}
+
+/// [`init`], and with `stderr` each line also goes to stderr (`serve --log-stderr`, for journald).
+pub fn init_with(
+    data_dir: &Path,
+    level: Option<&str>,
+    format: LogFormat,
+    stderr: bool,
+) -> Result<LogGuard, LogError> {
     let filter = filter(std::env::var("RUST_LOG").ok().as_deref(), level)?;
     let dir = log_dir(data_dir);
     if std::fs::create_dir_all(&dir).is_err() {
@@ -59,11 +69,20 @@ pub fn init(data_dir: &Path, level: Option<&str>, format: LogFormat) -> Result<L
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
         .with_ansi(false);
-    let result = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+    let result = if stderr {
+        use tracing_subscriber::fmt::writer::MakeWriterExt;
+        let builder = builder.with_writer(writer.and(std::io::stderr));
+        match format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        }
+    } else {
+        let builder = builder.with_writer(writer);
+        match format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        }
     };
     // A subscriber already installed (tests) is fine.
     drop(result);

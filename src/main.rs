@@ -97,10 +97,18 @@ fn open_store_with(
 
 fn run(cli: Cli) -> Result<Status, CliError> {
     let ctx = resolve(&cli)?;
-    let _log = repodeck::logging::init(
+    let log_stderr = matches!(
+        cli.command,
+        Some(Command::Serve {
+            log_stderr: true,
+            ..
+        })
+    );
+    let _log = repodeck::logging::init_with(
         &ctx.data_dir,
         cli.global.log_level.as_deref(),
         cli.global.log_format,
+        log_stderr,
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
     tracing::debug!(data_dir = %ctx.data_dir.display(), api = %ctx.config.github.api_url, "starting");
@@ -177,7 +185,30 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 mutate_every,
             },
         ),
+        Command::Serve {
+            listen,
+            metrics_listen,
+            log_stderr: _,
+        } => run_serve(
+            &ctx,
+            &repodeck::serve::ServeOptions {
+                listen,
+                metrics_listen,
+            },
+        ),
         local => run_local(&ctx, local, &mut out, &mut err),
+    }
+}
+
+/// `repodeck serve`: the daemon, until SIGTERM / SIGINT.
+fn run_serve(ctx: &Context, opts: &repodeck::serve::ServeOptions) -> Result<Status, CliError> {
+    use repodeck::serve::ServeError;
+    let store = open_store(ctx)?;
+    match repodeck::serve::run(ctx, store, opts) {
+        Ok(()) => Ok(Status::Ok),
+        Err(ServeError::Session(e)) => Err(e.into()),
+        Err(ServeError::Setup(m)) => Err(CliError::Input(m)),
+        Err(ServeError::Failed(m)) => Err(CliError::Failed(m)),
     }
 }
 

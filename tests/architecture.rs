@@ -20,7 +20,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("tui_input", &["src/tui/"]),
     (
         "axum",
-        &["src/fakehub/", "src/bin/fakehub.rs", "src/server/"],
+        &["src/fakehub/", "src/bin/fakehub.rs", "src/serve/"],
     ),
 ];
 
@@ -42,6 +42,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("session", 6),
     ("tui", 7),
     ("commands", 7),
+    ("serve", 7),
 ];
 
 /// fakehub is a fake GitHub: it uses nothing of the crate, and only the session's demo wiring

@@ -5,6 +5,7 @@ pub mod data;
 pub mod etag;
 pub mod faults;
 pub mod graphql;
+pub mod meta;
 pub mod ratelimit;
 pub mod rest;
 pub mod stats;

@@ -56,9 +56,12 @@ pub fn template(path: &str) -> String {
         ["user", _, "repos"] => "/user/{id}/repos".into(),
         ["orgs", _, "repos"] => "/orgs/{org}/repos".into(),
         ["organizations", _, "repos"] => "/organizations/{id}/repos".into(),
-        ["user"] | ["user", "repos"] | ["rate_limit"] | ["search", "repositories"] | [] => {
-            path.to_string()
-        }
+        ["user"]
+        | ["user", "repos"]
+        | ["rate_limit"]
+        | ["meta"]
+        | ["search", "repositories"]
+        | [] => path.to_string(),
         _ => "/{unknown}".into(),
     }
 }
@@ -209,6 +212,7 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
         }
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
+        ["meta"] if get => super::meta::meta(),
         ["repos", owner, name, rest @ ..] => repo_by_name(ctx, owner, name, rest),
         ["repositories", id, rest @ ..] => match id
             .parse::<u64>()

@@ -285,8 +285,13 @@ fn send(shared: &Arc<Shared>, hook: &Hook, event: &'static str, body: &Value) {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let delivery = guid(
         shared.config.seed,
+        // A counter keeps GUIDs unique: two deliveries in one second must not share one.
         super::data::mix(hook.id)
-            ^ shared.request_id().len() as u64
+            ^ super::data::mix(
+                shared
+                    .seq
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            )
             ^ super::now_epoch() as u64
             ^ bytes.len() as u64,
     );
