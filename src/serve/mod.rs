@@ -325,6 +325,14 @@ fn fan_out(ev: &SyncEvent, dispatcher: &mut Dispatcher, metrics: &Metrics) {
     dispatcher.on_event(ev);
     match ev {
         SyncEvent::Error { message } => tracing::warn!(%message, "sync engine"),
+        SyncEvent::Finished {
+            outcome: crate::sync::Outcome::Synced { changes },
+            repo: Some(repo),
+            duration_ms,
+            ..
+        } => {
+            tracing::debug!(repo = %repo.key, changes = changes.len(), duration_ms, "repo synced and committed")
+        }
         SyncEvent::PassFinished {
             synced,
             unchanged,
