@@ -585,7 +585,7 @@ fn layer_check_catches_planted_upward_sideways_and_cyclic_imports() {
             "pub fn f() {\n    let _ = crate::config::Config::default();\n}\n",
         ),
         // a module nobody placed in the table
-        ("src/serve/mod.rs", "use crate::sync::SyncCommand;\n"),
+        ("src/daemon/mod.rs", "use crate::sync::SyncCommand;\n"),
         // fakehub is started by the session's demo only
         (
             "src/github/client.rs",
@@ -601,7 +601,7 @@ fn layer_check_catches_planted_upward_sideways_and_cyclic_imports() {
         ("src/store/keys.rs", 2),
         ("src/config.rs", 1),
         ("src/fmt.rs", 2),
-        ("src/serve/mod.rs", 1),
+        ("src/daemon/mod.rs", 1),
         ("src/github/client.rs", 1),
     ] {
         assert!(
