@@ -170,6 +170,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run headless: receive GitHub webhooks, sync in the background every `sync.interval`,
+    /// serve metrics and health; stops cleanly on SIGTERM / Ctrl-C (see "Run it as a service")
+    Serve {
+        /// Address to listen on (config `serve.listen`) [default: 127.0.0.1:8787]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// A separate address for /metrics, /healthz and /readyz (config `serve.metrics_listen`)
+        /// [default: the main listener]
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
+        /// Also write the log to stderr (for systemd / journald)
+        #[arg(long)]
+        log_stderr: bool,
+    },
 }
 
 pub const TOKEN_HELP: &str = "\

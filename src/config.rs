@@ -45,6 +45,8 @@ pub struct RawConfig {
     pub ui: RawUi,
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    #[serde(default)]
+    pub serve: RawServe,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -69,6 +71,17 @@ pub struct RawUi {
     pub theme: Option<String>,
     pub ascii: Option<bool>,
     pub mouse: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServe {
+    pub listen: Option<String>,
+    pub metrics_listen: Option<String>,
+    pub webhook_path: Option<String>,
+    pub allow_ips: Option<toml::Value>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub max_body: Option<toml::Value>,
 }
 
 /// How much of each rate-limit bucket background work leaves for what the user asks for.
@@ -122,12 +135,43 @@ pub struct UiConfig {
     pub mouse: bool,
 }
 
+/// Which client addresses may deliver webhooks to `repodeck serve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowIps {
+    /// Everyone (the signature still has to match).
+    Any,
+    /// These networks only.
+    List(Vec<ipnet::IpNet>),
+    /// The `hooks` ranges of GitHub's `GET /meta`, refreshed daily.
+    GithubMeta,
+}
+
+/// `[serve]`: the daemon's listeners and its webhook receiver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeConfig {
+    pub listen: std::net::SocketAddr,
+    /// A separate listener for `/metrics`, `/healthz`, `/readyz`; `None` = on `listen`.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    pub webhook_path: String,
+    pub allow_ips: AllowIps,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Largest delivery body accepted, in bytes.
+    pub max_body: u64,
+}
+
+pub const DEFAULT_SERVE_LISTEN: &str = "127.0.0.1:8787";
+pub const DEFAULT_WEBHOOK_PATH: &str = "/webhooks/github";
+/// GitHub caps webhook payloads at 25 MB.
+pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
+
 /// The validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub github: GithubConfig,
     pub sync: SyncConfig,
     pub ui: UiConfig,
+    pub serve: ServeConfig,
     /// Action name -> key(s), validated by the TUI's keymap.
     pub keys: BTreeMap<String, String>,
 }
@@ -231,7 +275,9 @@ impl Config {
                     .join(", ")
             )));
         }
+        let serve = serve_config(raw.serve).map_err(&bad)?;
         Ok(Config {
+            serve,
             github: GithubConfig {
                 api_url,
                 graphql_url,
@@ -368,6 +414,116 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// Validates `[serve]`; the message names the key and how to write it.
+fn serve_config(raw: RawServe) -> Result<ServeConfig, String> {
+    let addr = |key: &str, v: &str| {
+        v.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+            format!("key `serve.{key}` is \"{v}\": write an address and port like \"127.0.0.1:8787\" or \"[::1]:8787\"")
+        })
+    };
+    let listen = addr(
+        "listen",
+        raw.listen.as_deref().unwrap_or(DEFAULT_SERVE_LISTEN),
+    )?;
+    let metrics_listen = match raw.metrics_listen {
+        Some(m) => Some(addr("metrics_listen", &m)?),
+        None => None,
+    };
+    let webhook_path = raw
+        .webhook_path
+        .unwrap_or_else(|| DEFAULT_WEBHOOK_PATH.to_string());
+    if !webhook_path.starts_with('/')
+        || webhook_path.len() < 2
+        || webhook_path.contains(['?', '#', ' '])
+    {
+        return Err(format!(
+            "key `serve.webhook_path` is \"{webhook_path}\": write a path like \"/webhooks/github\""
+        ));
+    }
+    let allow_ips = match raw.allow_ips {
+        None => AllowIps::Any,
+        Some(v) => parse_allow_ips(&v).map_err(|m| format!("key `serve.allow_ips`: {m}"))?,
+    };
+    let trusted_proxies = raw
+        .trusted_proxies
+        .unwrap_or_default()
+        .iter()
+        .map(|c| parse_cidr(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| format!("key `serve.trusted_proxies`: {m}"))?;
+    let max_body = match raw.max_body {
+        None => DEFAULT_MAX_BODY,
+        Some(v) => parse_size(&v).map_err(|m| format!("key `serve.max_body`: {m}"))?,
+    };
+    Ok(ServeConfig {
+        listen,
+        metrics_listen,
+        webhook_path,
+        allow_ips,
+        trusted_proxies,
+        max_body,
+    })
+}
+
+/// `"any"`, `"github-meta"` or a list of networks.
+fn parse_allow_ips(v: &toml::Value) -> Result<AllowIps, String> {
+    match v {
+        toml::Value::String(s) if s.trim() == "any" => Ok(AllowIps::Any),
+        toml::Value::String(s) if s.trim() == "github-meta" => Ok(AllowIps::GithubMeta),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                toml::Value::String(s) => parse_cidr(s),
+                other => Err(format!("{other} is not a network like \"192.30.252.0/22\"")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(AllowIps::List),
+        other => Err(format!(
+            "{other} is not \"any\", \"github-meta\" or a list of networks like [\"192.30.252.0/22\"]"
+        )),
+    }
+}
+
+/// A network (`10.0.0.0/8`, `2001:db8::/32`) or a single address (as /32 or /128).
+pub fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
+    let t = s.trim();
+    t.parse::<ipnet::IpNet>()
+        .or_else(|_| t.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| format!("\"{s}\" is not a network like \"192.30.252.0/22\" or an address"))
+}
+
+/// A byte count: an integer, or a string like "25MiB", "512 KiB", "1MB".
+fn parse_size(v: &toml::Value) -> Result<u64, String> {
+    let hint =
+        |s: &str| format!("\"{s}\" is not a size; write it like \"25MiB\", \"512KiB\" or 1048576");
+    let n = match v {
+        toml::Value::Integer(n) if *n > 0 => *n as u64,
+        toml::Value::String(s) => {
+            let t = s.trim();
+            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+            let n: u64 = t[..digits].parse().map_err(|_| hint(s))?;
+            let mult = match t[digits..].trim().to_ascii_lowercase().as_str() {
+                "" | "b" => 1,
+                "kb" => 1_000,
+                "kib" => 1 << 10,
+                "mb" => 1_000_000,
+                "mib" => 1 << 20,
+                "gib" => 1 << 30,
+                _ => return Err(hint(s)),
+            };
+            n.checked_mul(mult).ok_or_else(|| hint(s))?
+        }
+        other => return Err(hint(&other.to_string())),
+    };
+    if n < 1024 {
+        return Err(format!(
+            "{n} bytes is too small for a webhook; use at least 1KiB (default 25MiB)"
+        ));
+    }
+    Ok(n)
+}
+
 /// Formats a duration the way the config file writes it ("5m", "1h30m", "0s").
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
@@ -393,7 +549,18 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 const SECTIONS: &[(&str, &[&str])] = &[
-    ("", &["github", "sync", "ui", "keys"]),
+    ("", &["github", "sync", "ui", "keys", "serve"]),
+    (
+        "serve",
+        &[
+            "listen",
+            "metrics_listen",
+            "webhook_path",
+            "allow_ips",
+            "trusted_proxies",
+            "max_body",
+        ],
+    ),
     (
         "github",
         &["api_url", "graphql_url", "max_concurrency", "reserve"],
@@ -561,6 +728,48 @@ mod tests {
         let err = Config::load(&path, true).unwrap_err().to_string();
         assert!(err.contains("more than the 1 MB"), "{err}");
         assert!(err.contains("big.toml"), "{err}");
+    }
+
+    #[test]
+    fn serve_section_defaults_and_forms() {
+        let c = Config::default().serve;
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8787");
+        assert_eq!(c.metrics_listen, None);
+        assert_eq!(c.webhook_path, "/webhooks/github");
+        assert_eq!(c.allow_ips, AllowIps::Any);
+        assert_eq!(c.max_body, 25 * 1024 * 1024);
+        let c = Config::parse(
+            "[serve]\nlisten = \"0.0.0.0:9000\"\nallow_ips = [\"10.0.0.0/8\", \"192.0.2.7\"]\ntrusted_proxies = [\"127.0.0.1\"]\nmax_body = \"1MiB\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap()
+        .serve;
+        assert_eq!(c.listen.port(), 9000);
+        let AllowIps::List(nets) = &c.allow_ips else {
+            panic!("{:?}", c.allow_ips)
+        };
+        assert_eq!(nets[1].to_string(), "192.0.2.7/32");
+        assert_eq!(c.max_body, 1 << 20);
+        let meta = Config::parse("[serve]\nallow_ips = \"github-meta\"\n", Path::new("c"))
+            .unwrap()
+            .serve;
+        assert_eq!(meta.allow_ips, AllowIps::GithubMeta);
+        for bad in [
+            "[serve]\nlisten = \"localhost\"\n",
+            "[serve]\nallow_ips = \"everyone\"\n",
+            "[serve]\nallow_ips = [\"10.0.0.0/33\"]\n",
+            "[serve]\nmax_body = \"lots\"\n",
+            "[serve]\nwebhook_path = \"hooks\"\n",
+        ] {
+            let e = Config::parse(bad, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("serve."), "{bad}: {e}");
+        }
+        let e = Config::parse("[serve]\nlistn = \"x\"\n", Path::new("c"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `serve.listen`"), "{e}");
     }
 
     #[test]

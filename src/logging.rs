@@ -1,6 +1,7 @@
 //! Logging: tracing to a file under the data directory, never to stdout (the TUI owns the
-//! terminal); without a writable log directory, a command logs warnings to stderr and the TUI
-//! logs nothing. `RUST_LOG` wins over `--log-level`; `--log-format json` writes one JSON object a line.
+//! terminal). `serve --log-stderr` copies each line to stderr for journald; without a writable
+//! log directory, a command logs warnings to stderr and the TUI logs nothing. `RUST_LOG` wins
+//! over `--log-level`; `--log-format json` writes one JSON object a line.
 
 use std::path::{Path, PathBuf};
 
@@ -35,15 +36,24 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("logs")
 }
 
+/// What may reach stderr besides the log file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stderr {
+    /// Without a log file, warnings and errors go to stderr (a command, never the TUI).
+    pub fallback: bool,
+    /// Every line also goes to stderr (`serve --log-stderr`, for journald).
+    pub copy: bool,
+}
+
 /// Installs the global subscriber writing to `<data_dir>/logs/repodeck.log`. When no log file
-/// can be opened there (a read-only or full data directory), nothing stops: with `stderr_ok`
-/// (a command, not the TUI) warnings and errors go to stderr, otherwise logging is off, and
+/// can be opened there (a read-only or full data directory), nothing stops: with
+/// `stderr.fallback` warnings and errors go to stderr, otherwise logging is off, and
 /// [`LogGuard::notice`] says which.
 pub fn init(
     data_dir: &Path,
     level: Option<&str>,
     format: LogFormat,
-    stderr_ok: bool,
+    stderr: Stderr,
 ) -> Result<LogGuard, LogError> {
     let filter = filter(std::env::var("RUST_LOG").ok().as_deref(), level)?;
     let dir = log_dir(data_dir);
@@ -62,16 +72,25 @@ pub fn init(
         });
     let appender = match appender {
         Ok(a) => a,
-        Err(detail) => return Ok(without_file(&dir, &detail, stderr_ok)),
+        Err(detail) => return Ok(without_file(&dir, &detail, stderr.fallback || stderr.copy)),
     };
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
         .with_ansi(false);
-    let result = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+    let result = if stderr.copy {
+        use tracing_subscriber::fmt::writer::MakeWriterExt;
+        let builder = builder.with_writer(writer.and(std::io::stderr));
+        match format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        }
+    } else {
+        let builder = builder.with_writer(writer);
+        match format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        }
     };
     // A subscriber already installed (tests) is fine.
     drop(result);

@@ -92,12 +92,21 @@ fn open_store_with(ctx: &Context, quick: bool) -> Result<Store, CliError> {
 fn run(cli: Cli) -> Result<Status, CliError> {
     let ctx = resolve(&cli)?;
     // The TUI (no command, or the demo) owns the terminal: no log lines on stderr then.
-    let stderr_ok = !matches!(cli.command, None | Some(Command::Demo { .. }));
+    let stderr = repodeck::logging::Stderr {
+        fallback: !matches!(cli.command, None | Some(Command::Demo { .. })),
+        copy: matches!(
+            cli.command,
+            Some(Command::Serve {
+                log_stderr: true,
+                ..
+            })
+        ),
+    };
     let log = repodeck::logging::init(
         &ctx.data_dir,
         cli.global.log_level.as_deref(),
         cli.global.log_format,
-        stderr_ok,
+        stderr,
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
     if let Some(notice) = &log.notice {
@@ -178,7 +187,30 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 mutate_every,
             },
         ),
+        Command::Serve {
+            listen,
+            metrics_listen,
+            log_stderr: _,
+        } => run_serve(
+            &ctx,
+            &repodeck::serve::ServeOptions {
+                listen,
+                metrics_listen,
+            },
+        ),
         local => run_local(&ctx, local, &mut out, &mut err),
+    }
+}
+
+/// `repodeck serve`: the daemon, until SIGTERM / SIGINT.
+fn run_serve(ctx: &Context, opts: &repodeck::serve::ServeOptions) -> Result<Status, CliError> {
+    use repodeck::serve::ServeError;
+    let store = open_store(ctx)?;
+    match repodeck::serve::run(ctx, store, opts) {
+        Ok(()) => Ok(Status::Ok),
+        Err(ServeError::Session(e)) => Err(e.into()),
+        Err(ServeError::Setup(m)) => Err(CliError::Input(m)),
+        Err(ServeError::Failed(m)) => Err(CliError::Failed(m)),
     }
 }
 

@@ -166,13 +166,31 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
         any::<i64>().prop_map(serde_json::Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)),
         hostile_string(20).prop_map(serde_json::Value::from),
     ];
     let keys = prop::sample::select(vec![
-        "id", "name", "full_name", "owner", "login", "sha", "commit", "message", "author",
-        "config", "url", "events", "active", "last_response", "code", "default_branch",
-        "stargazers_count", "pushed_at", "private", "node_id",
+        "id",
+        "name",
+        "full_name",
+        "owner",
+        "login",
+        "sha",
+        "commit",
+        "message",
+        "author",
+        "config",
+        "url",
+        "events",
+        "active",
+        "last_response",
+        "code",
+        "default_branch",
+        "stargazers_count",
+        "pushed_at",
+        "private",
+        "node_id",
     ]);
     leaf.prop_recursive(4, 48, 8, move |inner| {
         prop_oneof![

@@ -6,6 +6,7 @@ pub mod etag;
 pub mod faults;
 pub mod graphql;
 pub mod hooks;
+pub mod meta;
 pub mod ratelimit;
 pub mod rest;
 pub mod stats;

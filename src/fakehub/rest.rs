@@ -61,9 +61,12 @@ pub fn template(path: &str) -> String {
         ["orgs", _, "hooks", _] => "/orgs/{org}/hooks/{id}".into(),
         ["orgs", _, "hooks", _, "pings"] => "/orgs/{org}/hooks/{id}/pings".into(),
         ["organizations", _, "repos"] => "/organizations/{id}/repos".into(),
-        ["user"] | ["user", "repos"] | ["rate_limit"] | ["search", "repositories"] | [] => {
-            path.to_string()
-        }
+        ["user"]
+        | ["user", "repos"]
+        | ["rate_limit"]
+        | ["meta"]
+        | ["search", "repositories"]
+        | [] => path.to_string(),
         _ => "/{unknown}".into(),
     }
 }
@@ -218,6 +221,7 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
             }),
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
+        ["meta"] if get => super::meta::meta(),
         ["repos", owner, name, rest @ ..] => repo_by_name(ctx, owner, name, rest),
         ["repositories", id, rest @ ..] => match id
             .parse::<u64>()

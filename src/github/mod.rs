@@ -4,13 +4,14 @@
 //! Layout: `client` (the client and its request pipeline), `scheduler` (gate, concurrency,
 //! breaker, backoff), `rate_limit` (header parsing, published state), `rest` (conditional GETs,
 //! `Link` pagination), `graphql` (batched probe and detail queries), `convert` (wire -> domain),
-//! `error` (the taxonomy).
+//! `error` (the taxonomy), `meta` (`GET /meta`, GitHub's webhook ranges).
 
 mod client;
 pub mod convert;
 mod error;
 pub mod graphql;
 pub mod hooks;
+mod meta;
 pub mod rate_limit;
 pub mod rest;
 mod scheduler;

@@ -10,6 +10,13 @@ pub enum SyncCommand {
         force: bool,
         priority: Priority,
     },
+    /// Sync several tracked repos as one batch: queued together, so one pass (and one detail
+    /// query per 25 repos) serves them all. `serve` coalesces webhook deliveries into this.
+    SyncRepos {
+        ids: Vec<LocalId>,
+        force: bool,
+        priority: Priority,
+    },
     /// Sync every tracked repo.
     SyncAll { force: bool, priority: Priority },
     /// Fetch one commit's stats and files on demand (REST, with ETag).

@@ -168,6 +168,11 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 force,
                 priority,
             } => shared.enqueue(&[id], force, priority),
+            SyncCommand::SyncRepos {
+                ids,
+                force,
+                priority,
+            } => shared.enqueue(&ids, force, priority),
             SyncCommand::SyncAll { force, priority } => {
                 let ids = shared.all_ids();
                 shared.enqueue(&ids, force, priority);

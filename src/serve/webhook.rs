@@ -1,0 +1,436 @@
+//! The webhook receiver, by GitHub's rules: the client address against the allowlist (403), the
+//! size before the body is read (413: `Content-Length`, then a capped read), the
+//! `X-Hub-Signature-256` HMAC over the raw body in constant time (401; the SHA-1
+//! `X-Hub-Signature` is ignored), then JSON (400), then the `X-GitHub-Delivery` GUID against the
+//! last 3 days (a redelivery is answered 200 and not processed again), then the event: `ping`
+//! records the hook (200); an event that changes a tracked repository queues a targeted sync by
+//! its GitHub id (202, coalesced by `dispatch`); anything else is answered 202 and counted.
+//!
+//! Neighbours: `allow` (who may deliver), `dispatch` (turns hints into engine batches), `store`
+//! (GUIDs, pending syncs, hooks seen), `metrics` (every answer is counted there).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use super::allow::Allow;
+use super::dispatch::Hint;
+use super::metrics::{DeliveryResult, Metrics};
+use crate::domain::{RepoId, RepoKey};
+use crate::store::Store;
+use crate::store::deliveries::HookSeen;
+
+/// A keyed HMAC-SHA256; cloned per delivery so the secret is read once, at start.
+pub type Mac256 = Hmac<Sha256>;
+
+/// How long a delivery's body may take to arrive (GitHub itself gives up after 10 s).
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest `X-GitHub-Delivery` kept (GitHub's are 36-character GUIDs).
+const MAX_GUID: usize = 100;
+
+/// Events that change what the store holds of the repository they name.
+const SYNC_EVENTS: &[&str] = &[
+    "push",
+    "create",
+    "delete",
+    "release",
+    "pull_request",
+    "issues",
+    "repository",
+    "star",
+    "fork",
+    "public",
+    "branch_protection_rule",
+    "member",
+];
+
+/// The `repository` actions that change a tracked repository.
+const REPOSITORY_ACTIONS: &[&str] = &[
+    "renamed",
+    "archived",
+    "unarchived",
+    "transferred",
+    "deleted",
+    "privatized",
+    "publicized",
+    "edited",
+];
+
+/// What the handlers share.
+pub struct Receiver {
+    pub store: Arc<Store>,
+    pub mac: Mac256,
+    pub max_body: u64,
+    pub allow: Arc<Allow>,
+    pub hints: mpsc::UnboundedSender<Hint>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The parts of a payload the receiver reads; everything else is skipped (but must be JSON).
+#[derive(Debug, Default, Deserialize)]
+struct Payload {
+    action: Option<String>,
+    repository: Option<PayloadRepo>,
+    organization: Option<PayloadOrg>,
+    hook_id: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadRepo {
+    id: u64,
+    full_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadOrg {
+    login: String,
+}
+
+/// What a verified, parsed delivery asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Work {
+    Ping,
+    /// A targeted sync of this repository (GitHub id, and the name as a fallback).
+    Sync {
+        id: RepoId,
+        name: Option<String>,
+    },
+    /// Nothing to do for this event or action.
+    Ignore,
+}
+
+/// The event → work table.
+pub fn work_for(event: &str, action: Option<&str>, repo: Option<(u64, Option<&str>)>) -> Work {
+    if event == "ping" {
+        return Work::Ping;
+    }
+    if !SYNC_EVENTS.contains(&event) {
+        return Work::Ignore;
+    }
+    if event == "repository" && !action.is_some_and(|a| REPOSITORY_ACTIONS.contains(&a)) {
+        return Work::Ignore;
+    }
+    match repo {
+        Some((id, name)) => Work::Sync {
+            id: RepoId(id),
+            name: name.map(str::to_string),
+        },
+        None => Work::Ignore,
+    }
+}
+
+/// `sha256=<hex>` checked against the raw body in constant time (`verify_slice`).
+pub fn signature_matches(mac: &Mac256, body: &[u8], header: &str) -> bool {
+    let Some(hexsig) = header.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(raw) = hex::decode(hexsig) else {
+        return false;
+    };
+    let mut mac = mac.clone();
+    mac.update(body);
+    mac.verify_slice(&raw).is_ok()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The event name as a metric label: GitHub's names are lowercase words and underscores.
+fn event_label(headers: &HeaderMap) -> String {
+    match header(headers, "x-github-event") {
+        Some(e)
+            if !e.is_empty()
+                && e.len() <= 40
+                && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            e.to_string()
+        }
+        Some(_) => "invalid".into(),
+        None => "missing".into(),
+    }
+}
+
+fn answer(status: StatusCode, text: &'static str) -> Response {
+    (status, format!("{text}\n")).into_response()
+}
+
+/// `POST <webhook_path>`.
+pub async fn receive(
+    State(r): State<Arc<Receiver>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let event = event_label(req.headers());
+    let (result, response) = r.handle(peer, &event, req).await;
+    r.metrics.delivery(&event, result);
+    response
+}
+
+impl Receiver {
+    async fn handle(
+        &self,
+        peer: SocketAddr,
+        event: &str,
+        req: Request,
+    ) -> (DeliveryResult, Response) {
+        let headers = req.headers().clone();
+        let client = self.allow.client_ip(peer.ip(), &headers);
+        if !client.is_some_and(|ip| self.allow.permits(ip)) {
+            tracing::warn!(%peer, client = ?client, event, "webhook refused: address not allowed");
+            return (
+                DeliveryResult::RefusedIp,
+                answer(StatusCode::FORBIDDEN, "address not allowed"),
+            );
+        }
+        let body = match self.read_body(&headers, req.into_body()).await {
+            Ok(b) => b,
+            Err(refusal) => return refusal,
+        };
+        let guid = header(&headers, "x-github-delivery").unwrap_or("");
+        let Some(sig) = header(&headers, "x-hub-signature-256") else {
+            tracing::warn!(%peer, event, guid, "webhook refused: no X-Hub-Signature-256");
+            return (
+                DeliveryResult::BadSignature,
+                answer(StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256"),
+            );
+        };
+        if !signature_matches(&self.mac, &body, sig) {
+            tracing::warn!(%peer, event, guid, "webhook refused: signature does not match");
+            return (
+                DeliveryResult::BadSignature,
+                answer(StatusCode::UNAUTHORIZED, "signature does not match"),
+            );
+        }
+        self.verified(event, guid, &headers, &body)
+    }
+
+    /// The body, or the refusal: 413 past `max_body` (by `Content-Length` before reading, then
+    /// by a capped read), 400 when it does not arrive in time.
+    async fn read_body(
+        &self,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<axum::body::Bytes, (DeliveryResult, Response)> {
+        let too_large = || {
+            (
+                DeliveryResult::TooLarge,
+                answer(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
+            )
+        };
+        let claimed = header(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+        if claimed.is_some_and(|n| n > self.max_body) {
+            return Err(too_large());
+        }
+        let limit = usize::try_from(self.max_body).unwrap_or(usize::MAX);
+        let read = http_body_util::Limited::new(body, limit).collect();
+        match tokio::time::timeout(BODY_TIMEOUT, read).await {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+            Ok(Err(_)) | Err(_) => Err((
+                DeliveryResult::Malformed,
+                answer(StatusCode::BAD_REQUEST, "the body did not arrive"),
+            )),
+        }
+    }
+
+    /// A delivery whose signature matched: parse, deduplicate, act.
+    fn verified(
+        &self,
+        event: &str,
+        guid: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> (DeliveryResult, Response) {
+        let malformed = |why: &'static str| {
+            tracing::warn!(event, guid, why, "webhook delivery refused as malformed");
+            (
+                DeliveryResult::Malformed,
+                answer(StatusCode::BAD_REQUEST, why),
+            )
+        };
+        if guid.is_empty() || guid.len() > MAX_GUID || !guid.bytes().all(|b| b.is_ascii_graphic()) {
+            return malformed("missing or invalid X-GitHub-Delivery");
+        }
+        if event == "missing" || event == "invalid" {
+            return malformed("missing or invalid X-GitHub-Event");
+        }
+        let Ok(payload) = serde_json::from_slice::<Payload>(body) else {
+            return malformed("the payload is not the JSON object GitHub sends");
+        };
+        let now = Utc::now();
+        match self.store.delivery_first_seen(guid, now) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(
+                    event,
+                    guid,
+                    "webhook redelivery ignored (already processed)"
+                );
+                return (
+                    DeliveryResult::Duplicate,
+                    answer(StatusCode::OK, "already processed"),
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, event, guid, "cannot record the delivery");
+                // GitHub shows the failure and the delivery can be redelivered.
+                return (
+                    DeliveryResult::Malformed,
+                    answer(StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable"),
+                );
+            }
+        }
+        let hook_id = payload.hook_id.or_else(|| {
+            header(headers, "x-github-hook-id").and_then(|h| h.trim().parse::<u64>().ok())
+        });
+        let repo = payload
+            .repository
+            .as_ref()
+            .map(|r| (r.id, r.full_name.as_deref()));
+        match work_for(event, payload.action.as_deref(), repo) {
+            Work::Ping => {
+                self.record_ping(hook_id, &payload, now);
+                (DeliveryResult::Ping, answer(StatusCode::OK, "pong"))
+            }
+            Work::Sync { id, name } => self.queue_sync(event, guid, id, name.as_deref()),
+            Work::Ignore => {
+                tracing::debug!(event, guid, "webhook event needs no sync");
+                (
+                    DeliveryResult::Ignored,
+                    answer(StatusCode::ACCEPTED, "accepted, nothing to do"),
+                )
+            }
+        }
+    }
+
+    fn record_ping(&self, hook_id: Option<u64>, p: &Payload, now: chrono::DateTime<Utc>) {
+        let Some(hook_id) = hook_id else {
+            tracing::info!("webhook ping without a hook id");
+            return;
+        };
+        let mut seen = self
+            .store
+            .hook_seen(hook_id)
+            .ok()
+            .flatten()
+            .unwrap_or(HookSeen {
+                hook_id,
+                repo: None,
+                org: None,
+                last_ping: None,
+                last_delivery: None,
+            });
+        seen.repo = p.repository.as_ref().map(|r| RepoId(r.id)).or(seen.repo);
+        if seen.repo.is_none() {
+            seen.org = p
+                .organization
+                .as_ref()
+                .map(|o| crate::sanitize::line(&o.login).into_owned());
+        }
+        seen.last_ping = Some(now);
+        seen.last_delivery = Some(now);
+        match self.store.hook_seen_put(&seen) {
+            Ok(()) => tracing::info!(hook_id, "webhook ping: the hook works"),
+            Err(e) => tracing::warn!(error = %e, hook_id, "cannot record the hook's ping"),
+        }
+    }
+
+    /// A tracked repository: remember it as pending, hand it to the dispatcher, 202.
+    fn queue_sync(
+        &self,
+        event: &str,
+        guid: &str,
+        id: RepoId,
+        name: Option<&str>,
+    ) -> (DeliveryResult, Response) {
+        let tracked = match self.store.find_by_id(id) {
+            Ok(Some(t)) => Some(t),
+            // Tracked but never synced: no GitHub id stored yet, so by name.
+            Ok(None) => name
+                .and_then(|n| RepoKey::parse(n).ok())
+                .and_then(|k| self.store.find(&k).ok().flatten()),
+            Err(e) => {
+                tracing::warn!(error = %e, "store lookup failed for a delivery");
+                None
+            }
+        };
+        let Some(repo) = tracked else {
+            tracing::debug!(event, guid, repo = %id, "webhook for an untracked repository");
+            return (
+                DeliveryResult::Untracked,
+                answer(StatusCode::ACCEPTED, "accepted, repository not tracked"),
+            );
+        };
+        if let Err(e) = self.store.webhook_pending_add(id, Utc::now()) {
+            tracing::warn!(error = %e, "cannot record the pending sync; it runs anyway");
+        }
+        let _ = self.hints.send(Hint {
+            local: repo.local,
+            id,
+        });
+        tracing::debug!(event, guid, repo = %repo.key, "webhook queued a sync");
+        (
+            DeliveryResult::Processed,
+            answer(StatusCode::ACCEPTED, "accepted"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mac(secret: &str) -> Mac256 {
+        Mac256::new_from_slice(secret.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn githubs_documented_test_vector_verifies() {
+        // docs.github.com, "Validating webhook deliveries".
+        let m = mac("It's a Secret to Everybody");
+        let sig = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        assert!(signature_matches(&m, b"Hello, World!", sig));
+        assert!(!signature_matches(&m, b"Hello, World?", sig));
+        assert!(!signature_matches(&mac("wrong"), b"Hello, World!", sig));
+        assert!(!signature_matches(
+            &m,
+            b"Hello, World!",
+            &sig.replace("sha256=", "sha1=")
+        ));
+        assert!(!signature_matches(&m, b"Hello, World!", "sha256=zz"));
+        assert!(!signature_matches(&m, b"Hello, World!", "sha256="));
+        assert!(!signature_matches(&m, b"Hello, World!", &sig[..40]));
+    }
+
+    #[test]
+    fn events_map_to_work() {
+        let repo = Some((7, Some("o/r")));
+        let sync = Work::Sync {
+            id: RepoId(7),
+            name: Some("o/r".into()),
+        };
+        for e in SYNC_EVENTS.iter().filter(|e| **e != "repository") {
+            assert_eq!(work_for(e, Some("created"), repo), sync, "{e}");
+        }
+        for a in REPOSITORY_ACTIONS {
+            assert_eq!(work_for("repository", Some(a), repo), sync, "{a}");
+        }
+        assert_eq!(work_for("repository", Some("created"), repo), Work::Ignore);
+        assert_eq!(work_for("ping", None, None), Work::Ping);
+        assert_eq!(work_for("watch", Some("started"), repo), Work::Ignore);
+        assert_eq!(work_for("issue_comment", None, repo), Work::Ignore);
+        assert_eq!(work_for("push", None, None), Work::Ignore);
+    }
+}
