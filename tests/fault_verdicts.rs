@@ -132,6 +132,7 @@ fn row(name: &'static str, args: &'static [&'static str]) -> Row {
 
 const REST: &[&str] = &["sync", "--all", "--rest", "--force", "--json"];
 const GRAPHQL: &[&str] = &["sync", "--all", "--force", "--json"];
+const PROBE: &[&str] = &["sync", "--all", "--json"];
 
 fn rows() -> Vec<Row> {
     vec![
@@ -192,6 +193,20 @@ fn rows() -> Vec<Row> {
             ..row(
                 "partial errors once: the failed aliases are asked again",
                 GRAPHQL,
+            )
+        },
+        Row {
+            faults: json!([{"route": "/graphql", "kind": "graphql_partial", "fraction": 0.5, "next": 2}]),
+            says: &["GitHub failed part of a GraphQL query", "asking again"],
+            in_log: true,
+            ..row("partial errors in the change probe: asked again", PROBE)
+        },
+        Row {
+            mutations: vec![Mutation::new("octo-org/repo-0003", MutationKind::Delete)],
+            stored: Stored::Inaccessible(3),
+            ..row(
+                "a deleted repository (GraphQL NOT_FOUND) is inaccessible",
+                PROBE,
             )
         },
         Row {

@@ -411,7 +411,9 @@ impl GithubClient {
         let Some(worst) = again.iter().map(|(_, t)| *t).max() else {
             return Ok(());
         };
-        let smaller = again.len().div_ceil(2).min(k / 2).max(1);
+        // Halved like a batch too big ("may be the result of a timeout", says GitHub); it grows
+        // back on success.
+        let smaller = (k / 2).max(1);
         tracing::info!(
             repos = again.len(),
             attempt = worst + 1,

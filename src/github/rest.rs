@@ -313,11 +313,15 @@ impl GithubClient {
                 }) => (status, location),
                 Err(e) => return Err(e),
             };
-            let refuse = |why| GithubError::Redirected {
-                endpoint: route.to_string(),
-                status,
-                location: location.clone(),
-                why,
+            let refuse = |why| {
+                let e = GithubError::Redirected {
+                    endpoint: route.to_string(),
+                    status,
+                    location: location.clone(),
+                    why,
+                };
+                tracing::warn!(route, status, error = %e, "github: redirect not followed");
+                e
             };
             if hops >= MAX_REDIRECTS {
                 return Err(refuse(RedirectRefusal::TooMany(MAX_REDIRECTS)));
