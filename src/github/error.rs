@@ -249,9 +249,8 @@ mod tests {
         assert_eq!(GithubError::Timeout.kind().as_str(), "timeout");
     }
 
-    /// GitHub or a proxy misbehaving is never called repodeck's bug, and each says what it is.
-    #[test]
-    fn githubs_and_proxies_misbehaviour_is_not_called_a_bug() {
+    /// Each error for GitHub or a proxy misbehaving, what its message says, and its kind.
+    fn misbehaviour() -> Vec<(GithubError, &'static str, FailureKind)> {
         let redirect = |why| GithubError::Redirected {
             endpoint: "/repos/{o}/{r}/branches".into(),
             status: 302,
@@ -345,7 +344,13 @@ mod tests {
                 FailureKind::UnexpectedStatus,
             ),
         ];
-        for (e, says, kind) in cases {
+        cases.into()
+    }
+
+    /// GitHub or a proxy misbehaving is never called repodeck's bug, and each says what it is.
+    #[test]
+    fn githubs_and_proxies_misbehaviour_is_not_called_a_bug() {
+        for (e, says, kind) in misbehaviour() {
             let msg = e.to_string();
             assert!(msg.contains(says), "{msg}");
             assert_eq!(e.kind(), kind, "{msg}");
