@@ -558,6 +558,7 @@ pub enum FailureKind {
     Timeout,
     /// GitHub's answer could not be read.
     Decode,
+    /// A redirect GitHub answered before repodeck followed its own redirects (older stores only).
     Moved,
     Cancelled,
     /// Background work stopped at the rate-limit reserve.
@@ -570,11 +571,21 @@ pub enum FailureKind {
     QueueFull,
     /// A bug (a panic during the pass).
     Internal,
+    /// A part of a repository (commits, branches, a page) answered 404; the repository did not.
+    PartNotFound,
+    /// GraphQL `RESOURCE_LIMITS_EXCEEDED` even for one repository.
+    ResourceLimits,
+    /// A redirect repodeck does not follow (another origin, a loop, a GraphQL query).
+    Redirected,
+    /// A next-page `Link` repodeck refuses to follow.
+    BadLink,
+    /// An HTTP status GitHub does not send there (often a proxy's).
+    UnexpectedStatus,
 }
 
 impl FailureKind {
     /// Every kind, for exhaustive checks.
-    pub const ALL: [FailureKind; 16] = [
+    pub const ALL: [FailureKind; 21] = [
         FailureKind::Unauthorized,
         FailureKind::Forbidden,
         FailureKind::NotFound,
@@ -591,6 +602,11 @@ impl FailureKind {
         FailureKind::Store,
         FailureKind::QueueFull,
         FailureKind::Internal,
+        FailureKind::PartNotFound,
+        FailureKind::ResourceLimits,
+        FailureKind::Redirected,
+        FailureKind::BadLink,
+        FailureKind::UnexpectedStatus,
     ];
 
     /// The stable snake_case name printed by `--json` outputs and kept in the store.
@@ -612,6 +628,11 @@ impl FailureKind {
             FailureKind::Store => "store",
             FailureKind::QueueFull => "queue_full",
             FailureKind::Internal => "internal",
+            FailureKind::PartNotFound => "part_not_found",
+            FailureKind::ResourceLimits => "resource_limits",
+            FailureKind::Redirected => "redirected",
+            FailureKind::BadLink => "bad_link",
+            FailureKind::UnexpectedStatus => "unexpected_status",
         }
     }
 

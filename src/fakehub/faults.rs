@@ -54,6 +54,18 @@ pub enum FaultKind {
     LinkLoop,
     /// An unparseable `Link` header.
     LinkMalformed,
+    /// Answers a redirect (`status`, 302 by default) to `to` (a base URL; fakehub's own when
+    /// absent, which makes a loop) followed by the request's path and query.
+    Redirect {
+        #[serde(default = "found")]
+        status: u16,
+        #[serde(default)]
+        to: Option<String>,
+    },
+}
+
+fn found() -> u16 {
+    302
 }
 
 /// One fault rule as given with `--faults` or POSTed to `/_fakehub/faults`.

@@ -696,6 +696,7 @@ fn fault_reply(shared: &Shared, req: &Req, f: &FaultKind, now: i64) -> Option<Re
                 "errors": [{"type": "RESOURCE_LIMITS_EXCEEDED", "message": "Resource limits for this query exceeded."}]
             }))
         }),
+        FaultKind::Redirect { status, to } => Some(redirect(shared, req, *status, to.as_deref())),
         FaultKind::Latency { .. }
         | FaultKind::Hang
         | FaultKind::Reset
@@ -706,6 +707,24 @@ fn fault_reply(shared: &Shared, req: &Req, f: &FaultKind, now: i64) -> Option<Re
         | FaultKind::LinkMalformed
         | FaultKind::GraphqlPartial { .. } => None,
     }
+}
+
+/// The `redirect` fault's answer: `status` to `to` (fakehub's own base when absent) plus the
+/// request's path and query, with a body like GitHub's 301.
+fn redirect(shared: &Shared, req: &Req, status: u16, to: Option<&str>) -> Reply {
+    let base = to.unwrap_or(&shared.base).trim_end_matches('/');
+    let sep = if req.query.is_empty() { "" } else { "?" };
+    let loc = format!("{base}{}{sep}{}", req.path, req.query);
+    let s = StatusCode::from_u16(status)
+        .ok()
+        .filter(StatusCode::is_redirection)
+        .unwrap_or(StatusCode::FOUND);
+    let mut r = Reply::json(
+        s,
+        &json!({"message": "Moved", "url": loc, "documentation_url": "https://docs.github.com/v3/#http-redirects"}),
+    );
+    r.headers.push((header::LOCATION, loc));
+    r
 }
 
 /// A primary rate limit answer (403 with GitHub's message) carrying the exhausted bucket's state.

@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 
 use super::EtagCache;
-use super::error::GithubError;
+use super::error::{GithubError, RedirectRefusal};
 use super::rate_limit::{Limited, RateState, bucket_from_headers, classify_limit};
 use super::scheduler::{Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
 use crate::config::{Config, Reserve};
@@ -509,14 +509,26 @@ impl GithubClient {
                     what: describe(req),
                 }))
             }
-            301 | 302 | 307 | 308 => {
-                let new_url = resp
+            s @ (301 | 302 | 303 | 307 | 308) => {
+                // Never followed here (octocrab's follow-redirect is off): `rest` follows
+                // same-origin GETs itself, so the token never leaves the API's origin.
+                let location = resp
                     .headers
                     .get(http::header::LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .map(|l| clean(l, 300))
+                    .map(|l| clean(l, 2000))
                     .unwrap_or_default();
-                Next::Done(Err(GithubError::Moved { new_url }))
+                let why = match (req.graphql, location.is_empty()) {
+                    (true, _) => RedirectRefusal::Graphql,
+                    (false, true) => RedirectRefusal::NoLocation,
+                    (false, false) => RedirectRefusal::NotFollowed,
+                };
+                Next::Done(Err(GithubError::Redirected {
+                    endpoint: req.route.to_string(),
+                    status: s,
+                    location,
+                    why,
+                }))
             }
             s @ 500..=599 => {
                 sched.failure(host);
@@ -524,9 +536,10 @@ impl GithubClient {
             }
             s => {
                 sched.success(host);
-                Next::Done(Err(GithubError::Decode {
+                Next::Done(Err(GithubError::UnexpectedStatus {
                     endpoint: req.route.to_string(),
-                    detail: format!("unexpected HTTP status {s}: {}", github_message(&resp.body)),
+                    status: s,
+                    message: github_message(&resp.body),
                 }))
             }
         }

@@ -47,8 +47,25 @@ pub fn decode<T: for<'de> Deserialize<'de>>(
     endpoint: &str,
     bytes: &[u8],
 ) -> Result<T, GithubError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| decode_err(endpoint, &e))?;
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| body_err(endpoint, &e))?;
     decode_value(endpoint, v)
+}
+
+/// Why a body did not parse as JSON: cut off (the network or a proxy), not JSON at all
+/// (something other than GitHub's API answered), or JSON of another shape.
+pub fn body_err(endpoint: &str, e: &serde_json::Error) -> GithubError {
+    if e.is_eof() {
+        GithubError::Truncated {
+            endpoint: endpoint.to_string(),
+        }
+    } else if e.is_syntax() {
+        GithubError::NotJson {
+            endpoint: endpoint.to_string(),
+            detail: super::client::clean(&e.to_string(), 200),
+        }
+    } else {
+        decode_err(endpoint, e)
+    }
 }
 
 /// Decodes a JSON value as `T`, naming the endpoint on failure.
@@ -939,6 +956,21 @@ impl From<GDetail> for RepoSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_that_is_not_json_or_cut_off_is_not_called_a_bug() {
+        let err = |body: &[u8]| decode::<Value>("/user", body).unwrap_err();
+        assert!(matches!(
+            err(b"{\"login\": \"oc"),
+            GithubError::Truncated { .. }
+        ));
+        assert!(matches!(
+            err(b"<html>proxy login</html>"),
+            GithubError::NotJson { .. }
+        ));
+        let shape = decode::<Vec<u8>>("/user", b"{\"login\": 1}").unwrap_err();
+        assert!(matches!(shape, GithubError::Decode { .. }), "{shape:?}");
+    }
 
     fn fixture(path: &str) -> Vec<u8> {
         let p = format!(

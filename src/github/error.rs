@@ -40,11 +40,57 @@ pub enum GithubError {
     #[error("GitHub did not answer in time: check the network, or try again later")]
     Timeout,
     #[error(
-        "could not read GitHub's answer from {endpoint} ({detail}): this is likely a bug or an API change, please report it"
+        "could not read GitHub's answer from {endpoint} ({detail}): repodeck does not understand this answer; it is likely a bug or an API change, please report it"
     )]
     Decode { endpoint: String, detail: String },
-    #[error("the repository moved to {new_url}: update the tracked name")]
-    Moved { new_url: String },
+    /// The body is not JSON at all: something other than GitHub's API answered.
+    #[error(
+        "the answer from {endpoint} was not GitHub's JSON ({detail}): a proxy, a login page or a wrong github.api_url (--api-url) answered instead of GitHub's API; check the URL and any proxy in between"
+    )]
+    NotJson { endpoint: String, detail: String },
+    /// The body ended early: the connection (or a proxy) cut it off.
+    #[error(
+        "GitHub's answer from {endpoint} was cut off before its end: a network or proxy problem, usually temporary; try again"
+    )]
+    Truncated { endpoint: String },
+    /// A status GitHub does not send there (a proxy's, or a request GitHub refused as malformed).
+    #[error("{}", unexpected_message(endpoint, *status, message))]
+    UnexpectedStatus {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    /// A repository answered, but one of its parts (commits, branches, a page of a list) 404'd:
+    /// that part failed, the repository is not gone.
+    #[error(
+        "GitHub answered 404 for the {part} of {repo} although the repository itself answered: only that part failed and nothing was recorded for it; try again (if it persists, the token may lack access to that part)"
+    )]
+    PartNotFound { repo: String, part: String },
+    /// GraphQL `RESOURCE_LIMITS_EXCEEDED`, still for one repository alone.
+    #[error(
+        "GitHub refused the GraphQL query as too expensive (RESOURCE_LIMITS_EXCEEDED), even for this repository alone after repodeck shrank the batch and retried: sync it with `repodeck sync --rest`, or try again later"
+    )]
+    ResourceLimits,
+    /// GitHub failed some aliases of a query ("Something went wrong while executing your
+    /// query") and they kept failing after the retries.
+    #[error(
+        "GitHub could not answer this repository's part of the GraphQL query (\"{message}\") in {tries} tries: a temporary GitHub error, try again in a few minutes"
+    )]
+    GraphqlTemporary { message: String, tries: u32 },
+    /// A redirect repodeck does not follow (another origin, a loop, a GraphQL query ...).
+    #[error("{}", redirect_message(endpoint, *status, location, why))]
+    Redirected {
+        endpoint: String,
+        status: u16,
+        /// The `Location` header, sanitized (empty when there was none).
+        location: String,
+        why: RedirectRefusal,
+    },
+    /// A next-page `Link` repodeck refuses to follow (another host, a loop, malformed).
+    #[error(
+        "GitHub or a proxy sent a next-page link for {endpoint} that repodeck refuses to follow ({reason}): the listing was not read and nothing was recorded from it; check github.api_url (--api-url) and any proxy in between"
+    )]
+    BadLink { endpoint: String, reason: String },
     #[error("the wait was cancelled")]
     Cancelled,
     #[error(
@@ -60,6 +106,59 @@ pub enum GithubError {
         scope: &'static str,
         status: u16,
     },
+}
+
+/// Why a redirect was not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectRefusal {
+    /// Not judged further (a request that does not follow redirects).
+    NotFollowed,
+    /// To another origin (`scheme://host:port`): the token must not go there.
+    OtherOrigin(String),
+    /// Same origin, but outside the API's path prefix.
+    OutsideApi,
+    /// More than this many redirects in a row.
+    TooMany(usize),
+    /// A redirect without a `Location`.
+    NoLocation,
+    /// A GraphQL query was redirected: queries are never re-sent elsewhere.
+    Graphql,
+}
+
+fn redirect_message(endpoint: &str, status: u16, location: &str, why: &RedirectRefusal) -> String {
+    let to: String = location.chars().take(200).collect();
+    let check = "check github.api_url (--api-url) and any proxy in between";
+    match why {
+        RedirectRefusal::NotFollowed => format!(
+            "GitHub or a proxy redirected {endpoint} ({status}) to {to}, which repodeck does not follow: {check}"
+        ),
+        RedirectRefusal::OtherOrigin(origin) => format!(
+            "GitHub or a proxy redirected {endpoint} ({status}) to another origin, {origin}: repodeck follows redirects only within github.api_url's origin and never sends the token elsewhere; {check}"
+        ),
+        RedirectRefusal::OutsideApi => format!(
+            "GitHub or a proxy redirected {endpoint} ({status}) outside the API (to {to}): {check}"
+        ),
+        RedirectRefusal::TooMany(n) => format!(
+            "GitHub or a proxy redirected {endpoint} more than {n} times in a row (last to {to}): a redirect loop; {check}"
+        ),
+        RedirectRefusal::NoLocation => format!(
+            "GitHub or a proxy answered {endpoint} with a redirect ({status}) that names no usable location: {check}"
+        ),
+        RedirectRefusal::Graphql => format!(
+            "the GraphQL endpoint redirected ({status}) to {to}: repodeck does not re-send queries to another address; check github.graphql_url (derived from github.api_url / --api-url when not set)"
+        ),
+    }
+}
+
+fn unexpected_message(endpoint: &str, status: u16, message: &str) -> String {
+    let said = if message.is_empty() {
+        String::new()
+    } else {
+        format!(" (\"{message}\")")
+    };
+    format!(
+        "GitHub answered {status} for {endpoint}{said}, an answer repodeck does not expect there: a proxy or a wrong github.api_url (--api-url) may be answering; if it keeps happening against GitHub itself, please report it"
+    )
 }
 
 fn unauthorized_message(origin: Option<&TokenSource>, id: Option<&TokenId>) -> String {
@@ -100,7 +199,14 @@ impl GithubError {
             GithubError::Network(_) => FailureKind::Network,
             GithubError::Timeout => FailureKind::Timeout,
             GithubError::Decode { .. } => FailureKind::Decode,
-            GithubError::Moved { .. } => FailureKind::Moved,
+            GithubError::NotJson { .. } => FailureKind::Decode,
+            GithubError::Truncated { .. } => FailureKind::Network,
+            GithubError::UnexpectedStatus { .. } => FailureKind::UnexpectedStatus,
+            GithubError::PartNotFound { .. } => FailureKind::PartNotFound,
+            GithubError::ResourceLimits => FailureKind::ResourceLimits,
+            GithubError::GraphqlTemporary { .. } => FailureKind::Server,
+            GithubError::Redirected { .. } => FailureKind::Redirected,
+            GithubError::BadLink { .. } => FailureKind::BadLink,
             GithubError::Cancelled => FailureKind::Cancelled,
             GithubError::Budget { .. } => FailureKind::Budget,
         }
@@ -110,7 +216,11 @@ impl GithubError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            GithubError::Server { .. } | GithubError::Network(_) | GithubError::Timeout
+            GithubError::Server { .. }
+                | GithubError::Network(_)
+                | GithubError::Timeout
+                | GithubError::Truncated { .. }
+                | GithubError::GraphqlTemporary { .. }
         )
     }
 
@@ -150,6 +260,127 @@ mod tests {
         assert!(unauthorized.is_auth() && unauthorized.is_unauthorized());
         assert_eq!(GithubError::Timeout.kind(), FailureKind::Timeout);
         assert_eq!(GithubError::Timeout.kind().as_str(), "timeout");
+    }
+
+    /// Each error for GitHub or a proxy misbehaving, what its message says, and its kind.
+    fn misbehaviour() -> Vec<(GithubError, &'static str, FailureKind)> {
+        let redirect = |why| GithubError::Redirected {
+            endpoint: "/repos/{o}/{r}/branches".into(),
+            status: 302,
+            location: "https://elsewhere.example/x".into(),
+            why,
+        };
+        let cases = [
+            (
+                GithubError::PartNotFound {
+                    repo: "o/r".into(),
+                    part: "commits".into(),
+                },
+                "the commits of o/r although the repository itself answered",
+                FailureKind::PartNotFound,
+            ),
+            (
+                GithubError::ResourceLimits,
+                "too expensive (RESOURCE_LIMITS_EXCEEDED)",
+                FailureKind::ResourceLimits,
+            ),
+            (
+                GithubError::GraphqlTemporary {
+                    message: "Something went wrong".into(),
+                    tries: 4,
+                },
+                "in 4 tries: a temporary GitHub error",
+                FailureKind::Server,
+            ),
+            (
+                redirect(RedirectRefusal::OtherOrigin(
+                    "https://elsewhere.example".into(),
+                )),
+                "to another origin, https://elsewhere.example: repodeck follows redirects only within",
+                FailureKind::Redirected,
+            ),
+            (
+                redirect(RedirectRefusal::TooMany(3)),
+                "more than 3 times in a row",
+                FailureKind::Redirected,
+            ),
+            (
+                redirect(RedirectRefusal::OutsideApi),
+                "outside the API",
+                FailureKind::Redirected,
+            ),
+            (
+                redirect(RedirectRefusal::NoLocation),
+                "names no usable location",
+                FailureKind::Redirected,
+            ),
+            (
+                redirect(RedirectRefusal::NotFollowed),
+                "which repodeck does not follow",
+                FailureKind::Redirected,
+            ),
+            (
+                redirect(RedirectRefusal::Graphql),
+                "the GraphQL endpoint redirected (302)",
+                FailureKind::Redirected,
+            ),
+            (
+                GithubError::BadLink {
+                    endpoint: "/orgs/{org}/repos".into(),
+                    reason: "it points back to a page already read (a pagination loop)".into(),
+                },
+                "GitHub or a proxy sent a next-page link for /orgs/{org}/repos that repodeck refuses to follow (it points back",
+                FailureKind::BadLink,
+            ),
+            (
+                GithubError::NotJson {
+                    endpoint: "/user".into(),
+                    detail: "expected value at line 1 column 1".into(),
+                },
+                "was not GitHub's JSON",
+                FailureKind::Decode,
+            ),
+            (
+                GithubError::Truncated {
+                    endpoint: "/user".into(),
+                },
+                "cut off",
+                FailureKind::Network,
+            ),
+            (
+                GithubError::UnexpectedStatus {
+                    endpoint: "/user".into(),
+                    status: 418,
+                    message: String::new(),
+                },
+                "GitHub answered 418 for /user, an answer repodeck does not expect there: a proxy",
+                FailureKind::UnexpectedStatus,
+            ),
+        ];
+        cases.into()
+    }
+
+    /// GitHub or a proxy misbehaving is never called repodeck's bug, and each says what it is.
+    #[test]
+    fn githubs_and_proxies_misbehaviour_is_not_called_a_bug() {
+        for (e, says, kind) in misbehaviour() {
+            let msg = e.to_string();
+            assert!(msg.contains(says), "{msg}");
+            assert_eq!(e.kind(), kind, "{msg}");
+            assert!(!msg.contains("GitHub answered 502"), "{msg}");
+            assert!(!msg.contains("moved to"), "{msg}");
+            if kind != FailureKind::UnexpectedStatus {
+                assert!(!msg.contains("report it") && !msg.contains("bug"), "{msg}");
+            }
+        }
+        assert!(
+            GithubError::GraphqlTemporary {
+                message: String::new(),
+                tries: 1
+            }
+            .is_retryable()
+        );
+        assert!(!GithubError::ResourceLimits.is_retryable());
     }
 
     fn unauthorized(origin: Option<TokenSource>) -> String {

@@ -1,7 +1,10 @@
 //! GraphQL: the change probe and the detail fetch as batched alias queries, posted by us so partial
 //! data survives errors; adaptive batch sizes (halve on timeout, 502/504, RESOURCE_LIMITS_EXCEEDED
-//! or an unreadable body; grow back on success); per-repo NOT_FOUND; RATE_LIMITED feeds the gate.
+//! or an unreadable body; grow back on success); per-repo NOT_FOUND; RATE_LIMITED feeds the gate;
+//! aliases GitHub failed ("Something went wrong while executing your query") are asked again in
+//! smaller batches after a backoff, and only then reported, as a temporary GitHub error.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
@@ -150,6 +153,27 @@ fn error_type(e: &Value) -> &str {
     e.get("type").and_then(Value::as_str).unwrap_or_default()
 }
 
+fn error_message(e: &Value) -> &str {
+    e.get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("GraphQL error")
+}
+
+/// An error GitHub may not give when asked again: its servers failed (GitHub's "Something went
+/// wrong while executing your query", a timeout, an unavailable service), not the query.
+fn is_temporary(e: &Value) -> bool {
+    match error_type(e) {
+        "SERVICE_UNAVAILABLE" | "INTERNAL" | "INTERNAL_ERROR" | "TIMEOUT" => true,
+        "" => {
+            let m = error_message(e).to_ascii_lowercase();
+            ["something went wrong", "timeout", "timed out", "timedout"]
+                .iter()
+                .any(|w| m.contains(w))
+        }
+        _ => false,
+    }
+}
+
 /// The batch index an error is about: `["r7", ...]` or `["nodes", 7, ...]`.
 fn error_index(e: &Value) -> Option<usize> {
     let path = e.get("path")?.as_array()?;
@@ -191,10 +215,7 @@ impl GithubClient {
         };
         let mut v: Value = serde_json::from_slice(&resp.body).map_err(|e| {
             // An unreadable body: halve until the bad repository is alone.
-            BatchFailure::Shrink(GithubError::Decode {
-                endpoint: "/graphql".into(),
-                detail: clean(&e.to_string(), 200),
-            })
+            BatchFailure::Shrink(convert::body_err("/graphql", &e))
         })?;
         let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
         let errors = match v.get_mut("errors").map(Value::take) {
@@ -260,16 +281,19 @@ impl GithubClient {
             .iter()
             .any(|e| error_type(e) == "RESOURCE_LIMITS_EXCEEDED")
         {
-            return Err(BatchFailure::Shrink(GithubError::Server { status: 502 }));
+            return Err(BatchFailure::Shrink(GithubError::ResourceLimits));
         }
         if data.is_null() && !errors.is_empty() && errors.iter().all(|e| error_index(e).is_none()) {
-            let msg = errors[0]
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("GraphQL error");
+            let msg = clean(error_message(&errors[0]), 200);
+            if errors.iter().any(is_temporary) {
+                return Err(BatchFailure::Retry(GithubError::GraphqlTemporary {
+                    message: msg,
+                    tries: 1,
+                }));
+            }
             return Err(BatchFailure::Fatal(GithubError::Decode {
                 endpoint: "/graphql".into(),
-                detail: clean(msg, 200),
+                detail: format!("GitHub refused the query: {msg}"),
             }));
         }
         Ok(())
@@ -301,9 +325,12 @@ impl GithubClient {
             .into_iter()
             .zip(targets)
             .map(|(r, t)| {
+                // Every target gets a result above; a missing one is repodeck's bug, never a
+                // verdict that the repository is gone.
                 r.unwrap_or_else(|| {
-                    Err(GithubError::NotFound {
-                        what: t.to_string(),
+                    Err(GithubError::Decode {
+                        endpoint: "/graphql".into(),
+                        detail: format!("no result for {t}"),
                     })
                 })
             })
@@ -311,8 +338,8 @@ impl GithubClient {
     }
 
     /// One group of targets (the indexes `group` into `batch.targets`), in adaptive batches:
-    /// halve on a batch too big, grow back on success, retry with backoff, and when one repository
-    /// alone keeps failing, fail it and go on.
+    /// halve on a batch too big, grow back on success, retry with backoff, ask again for the
+    /// aliases GitHub failed, and when one repository alone keeps failing, fail it and go on.
     async fn run_group<T>(
         &self,
         batch: &Batch<'_, T>,
@@ -323,25 +350,35 @@ impl GithubClient {
         let max = if detail { DETAIL_MAX } else { PROBE_MAX };
         let k_cell = self.batch_k(detail);
         let max_attempts = self.sched().timing.max_attempts.max(1);
-        let mut pos = 0;
+        let mut queue: VecDeque<usize> = group.iter().copied().collect();
         let mut failures = 0u32;
-        while pos < group.len() {
+        let mut tries: HashMap<usize, u32> = HashMap::new();
+        while !queue.is_empty() {
             let k = k_cell.load(Ordering::Relaxed).clamp(1, max);
-            let chunk = &group[pos..(pos + k).min(group.len())];
+            let chunk: Vec<usize> = queue.iter().take(k).copied().collect();
             let refs: Vec<&RepoTarget> = chunk.iter().map(|&i| &batch.targets[i]).collect();
             let query = build_query(batch.shape, &refs);
             match self.post_query(&query, batch.prio).await {
                 Ok(answer) => {
-                    fill(batch, chunk, answer, results);
-                    pos += chunk.len();
+                    queue.drain(..chunk.len());
                     failures = 0;
-                    let grown = (k + (k / 4).max(1)).min(max);
-                    k_cell.store(grown, Ordering::Relaxed);
+                    let failed = fill(batch, &chunk, answer, results);
+                    if failed.is_empty() {
+                        k_cell.store((k + (k / 4).max(1)).min(max), Ordering::Relaxed);
+                    } else {
+                        let again = settle(failed, &mut tries, max_attempts, results);
+                        self.ask_again(again, &mut queue, k, k_cell).await?;
+                    }
                 }
                 Err(BatchFailure::Shrink(e)) if k > 1 => {
                     let half = (k / 2).max(1);
                     tracing::info!(from = k, to = half, error = %e, "github: GraphQL batch too big, halving");
                     k_cell.store(half, Ordering::Relaxed);
+                }
+                Err(BatchFailure::Shrink(GithubError::ResourceLimits)) => {
+                    // Too expensive for one repository alone: asking again costs the same.
+                    results[chunk[0]] = Some(Err(GithubError::ResourceLimits));
+                    queue.pop_front();
                 }
                 Err(BatchFailure::Shrink(e)) | Err(BatchFailure::Retry(e)) => {
                     failures += 1;
@@ -349,15 +386,44 @@ impl GithubClient {
                         self.wait_to_retry(failures).await?;
                     } else if k == 1 && !matches!(e, GithubError::PrimaryRateLimited { .. }) {
                         // This one repository cannot be fetched; the others go on.
-                        results[chunk[0]] = Some(Err(e));
-                        pos += 1;
+                        results[chunk[0]] = Some(Err(with_tries(e, failures)));
+                        queue.pop_front();
                         failures = 0;
                     } else {
-                        return Err(e);
+                        return Err(with_tries(e, failures));
                     }
                 }
                 Err(BatchFailure::Fatal(e)) => return Err(e),
             }
+        }
+        Ok(())
+    }
+
+    /// Puts the aliases GitHub failed back at the front of `queue`, after a backoff and with a
+    /// smaller batch size: `again` holds each target and how often it failed.
+    async fn ask_again(
+        &self,
+        again: Vec<(usize, u32)>,
+        queue: &mut VecDeque<usize>,
+        k: usize,
+        k_cell: &std::sync::atomic::AtomicUsize,
+    ) -> Result<(), GithubError> {
+        let Some(worst) = again.iter().map(|(_, t)| *t).max() else {
+            return Ok(());
+        };
+        // Halved like a batch too big ("may be the result of a timeout", says GitHub); it grows
+        // back on success.
+        let smaller = (k / 2).max(1);
+        tracing::info!(
+            repos = again.len(),
+            attempt = worst + 1,
+            batch = smaller,
+            "github: GitHub failed part of a GraphQL query (a temporary error); asking again for those repositories"
+        );
+        k_cell.store(smaller, Ordering::Relaxed);
+        self.wait_to_retry(worst).await?;
+        for (i, _) in again.into_iter().rev() {
+            queue.push_front(i);
         }
         Ok(())
     }
@@ -395,13 +461,46 @@ struct Batch<'a, T> {
     convert_one: fn(Value) -> Result<T, GithubError>,
 }
 
-/// Files one answer's results: each alias (or node) of `chunk` converted, or its error.
+/// A temporary error with the number of tries it took.
+fn with_tries(e: GithubError, tries: u32) -> GithubError {
+    match e {
+        GithubError::GraphqlTemporary { message, .. } => {
+            GithubError::GraphqlTemporary { message, tries }
+        }
+        other => other,
+    }
+}
+
+/// Counts one more failure for each alias GitHub failed: those out of tries get their error,
+/// the others are returned with their count, to be asked again.
+fn settle<T>(
+    failed: Vec<(usize, GithubError)>,
+    tries: &mut HashMap<usize, u32>,
+    max_attempts: u32,
+    results: &mut [Option<Result<T, GithubError>>],
+) -> Vec<(usize, u32)> {
+    let mut again = Vec::new();
+    for (i, e) in failed {
+        let t = tries.entry(i).or_default();
+        *t += 1;
+        if *t >= max_attempts {
+            results[i] = Some(Err(with_tries(e, *t)));
+        } else {
+            again.push((i, *t));
+        }
+    }
+    again
+}
+
+/// Files one answer's results: each alias (or node) of `chunk` converted, or its error. Returns
+/// the targets whose alias GitHub failed with a temporary error (their results stay unset).
 fn fill<T>(
     batch: &Batch<'_, T>,
     chunk: &[usize],
     mut answer: Answer,
     results: &mut [Option<Result<T, GithubError>>],
-) {
+) -> Vec<(usize, GithubError)> {
+    let mut failed = Vec::new();
     let endpoint = match batch.shape {
         Shape::Probe => "/graphql probe",
         Shape::Detail => "/graphql detail",
@@ -412,7 +511,11 @@ fn fill<T>(
         _ => Vec::new(),
     };
     for (j, &i) in chunk.iter().enumerate() {
-        let err = answer.errors.iter().find(|e| error_index(e) == Some(j));
+        let errors: Vec<&Value> = answer
+            .errors
+            .iter()
+            .filter(|e| error_index(e) == Some(j))
+            .collect();
         let value = if by_nodes {
             nodes.get_mut(j).map(Value::take).unwrap_or(Value::Null)
         } else {
@@ -422,6 +525,18 @@ fn fill<T>(
                 .map(Value::take)
                 .unwrap_or(Value::Null)
         };
+        // A temporary error anywhere in the alias: its data (if any) may be incomplete, so it is
+        // asked again rather than diffed.
+        if let Some(e) = errors.iter().find(|e| is_temporary(e)) {
+            failed.push((
+                i,
+                GithubError::GraphqlTemporary {
+                    message: clean(error_message(e), 200),
+                    tries: 1,
+                },
+            ));
+            continue;
+        }
         let what = batch.targets[i].to_string();
         let result = if value.as_object().is_some_and(|o| !o.is_empty()) {
             (batch.convert_one)(value).map_err(|e| match e {
@@ -432,22 +547,24 @@ fn fill<T>(
                 other => other,
             })
         } else {
-            match err.map(error_type) {
-                Some("FORBIDDEN") => Err(GithubError::Forbidden { scope: None }),
-                Some("NOT_FOUND") | None => Err(GithubError::NotFound { what }),
-                Some(_) => Err(GithubError::Decode {
+            match errors.first() {
+                Some(e) if error_type(e) == "FORBIDDEN" => {
+                    Err(GithubError::Forbidden { scope: None })
+                }
+                Some(e) if error_type(e) == "NOT_FOUND" => Err(GithubError::NotFound { what }),
+                None => Err(GithubError::NotFound { what }),
+                Some(e) => Err(GithubError::Decode {
                     endpoint: endpoint.into(),
-                    detail: clean(
-                        err.and_then(|e| e.get("message"))
-                            .and_then(Value::as_str)
-                            .unwrap_or(""),
-                        200,
+                    detail: format!(
+                        "GitHub answered the query with an error: {}",
+                        clean(error_message(e), 200)
                     ),
                 }),
             }
         };
         results[i] = Some(result);
     }
+    failed
 }
 
 #[cfg(test)]
@@ -478,6 +595,89 @@ mod tests {
     fn the_detail_history_is_the_commit_window() {
         let window = format!("history(first: {})", crate::domain::COMMIT_WINDOW);
         assert!(DETAIL_FRAGMENT.contains(&window), "{DETAIL_FRAGMENT}");
+    }
+
+    #[test]
+    fn githubs_server_failures_are_temporary_and_query_errors_are_not() {
+        for e in [
+            serde_json::json!({"message": "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `AB12` when reporting this issue.", "path": ["r1"]}),
+            serde_json::json!({"type": "SERVICE_UNAVAILABLE", "message": "x", "path": ["nodes", 0]}),
+            serde_json::json!({"message": "timedout"}),
+        ] {
+            assert!(is_temporary(&e), "{e}");
+        }
+        for e in [
+            serde_json::json!({"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}),
+            serde_json::json!({"type": "FORBIDDEN", "message": "Resource not accessible"}),
+            serde_json::json!({"message": "Field 'nope' doesn't exist on type 'Repository'"}),
+        ] {
+            assert!(!is_temporary(&e), "{e}");
+        }
+    }
+
+    fn probe_batch(targets: &[RepoTarget]) -> Batch<'_, Value> {
+        Batch {
+            shape: Shape::Probe,
+            targets,
+            prio: Priority::User,
+            convert_one: Ok,
+        }
+    }
+
+    #[test]
+    fn aliases_github_failed_are_asked_again_even_with_partial_data() {
+        let targets: Vec<RepoTarget> = (0..4)
+            .map(|i| RepoTarget::Name(RepoKey::parse(&format!("o/r{i}")).unwrap()))
+            .collect();
+        let batch = probe_batch(&targets);
+        let went_wrong = "Something went wrong while executing your query.";
+        let answer = Answer {
+            data: serde_json::json!({
+                "r0": {"id": "a"},
+                "r1": null,
+                "r2": {"id": "c", "defaultBranchRef": null},
+                "r3": null,
+            }),
+            errors: vec![
+                serde_json::json!({"message": went_wrong, "path": ["r1"]}),
+                serde_json::json!({"message": went_wrong, "path": ["r2", "defaultBranchRef"]}),
+                serde_json::json!({"type": "NOT_FOUND", "message": "gone", "path": ["r3"]}),
+            ],
+        };
+        let mut results: Vec<Option<Result<Value, GithubError>>> = vec![None; 4];
+        let failed = fill(&batch, &[0, 1, 2, 3], answer, &mut results);
+        let again: Vec<usize> = failed.iter().map(|(i, _)| *i).collect();
+        assert_eq!(
+            again,
+            [1, 2],
+            "r2's data is incomplete: asked again, not diffed"
+        );
+        assert!(matches!(failed[0].1, GithubError::GraphqlTemporary { .. }));
+        assert!(matches!(results[0], Some(Ok(_))));
+        assert!(results[1].is_none() && results[2].is_none());
+        assert!(matches!(
+            results[3],
+            Some(Err(GithubError::NotFound { .. }))
+        ));
+
+        let mut tries = HashMap::new();
+        let mut results: Vec<Option<Result<Value, GithubError>>> = vec![None; 4];
+        let err = || GithubError::GraphqlTemporary {
+            message: went_wrong.into(),
+            tries: 1,
+        };
+        for round in 1..=3 {
+            let again = settle(vec![(1, err())], &mut tries, 4, &mut results);
+            assert_eq!(again, [(1, round)]);
+        }
+        assert!(settle(vec![(1, err())], &mut tries, 4, &mut results).is_empty());
+        assert_eq!(
+            results[1],
+            Some(Err(GithubError::GraphqlTemporary {
+                message: went_wrong.into(),
+                tries: 4
+            }))
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod rest;
 mod scheduler;
 
 pub use client::{Accounting, ClientOptions, GithubClient};
-pub use error::GithubError;
+pub use error::{GithubError, RedirectRefusal};
 pub use rate_limit::{CircuitState, Pause, RateState};
 pub use rest::Conditional;
 pub use scheduler::Timing;

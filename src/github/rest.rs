@@ -10,10 +10,12 @@ use http::Method;
 use crate::domain::{COMMIT_WINDOW, Commit, Issue, PullRequest, Release, RepoKey, RepoSnapshot};
 use crate::domain::{ImportSource, Priority, SearchHit};
 
+use super::client::clean;
 use super::client::{Endpoint, Req};
 use super::convert::{
     self, WireBranch, WireCommit, WireIssue, WireRateLimit, WireRelease, WireRepo, WireSearch,
 };
+use super::error::RedirectRefusal;
 use super::scheduler::Lane;
 use super::{GithubClient, GithubError, ListedRepo, TokenInfo};
 
@@ -41,28 +43,32 @@ impl<T> Conditional<T> {
     }
 }
 
-/// Why a `Link` header, or the next page it names, was refused.
+/// Why a `Link` header, or the next page it names, was refused: the reason shown in
+/// [`GithubError::BadLink`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
-    #[error("a Link entry does not start with '<'")]
+    #[error("the Link header is malformed: an entry does not start with '<'")]
     NoOpening,
-    #[error("a Link URL is not closed by '>'")]
+    #[error("the Link header is malformed: a URL is not closed by '>'")]
     NotClosed,
-    #[error("junk after a Link URL")]
+    #[error("the Link header is malformed: junk after a URL")]
     Junk,
-    #[error("a Link entry has no rel")]
+    #[error("the Link header is malformed: an entry has no rel")]
     NoRel,
-    #[error("a Link entry has an empty URL")]
+    #[error("the Link header is malformed: an entry has an empty URL")]
     EmptyUrl,
     #[error("the next-page URL is invalid ({0})")]
     InvalidUrl(url::ParseError),
-    #[error("refused to follow a next-page Link to another host")]
+    #[error("it points at another host, where the token must not go")]
     OtherHost,
-    #[error("refused to follow a next-page Link outside the API")]
+    #[error("it points outside the API")]
     OutsideApi,
-    #[error("the next-page Link points back to a page already read (pagination loop)")]
+    #[error("it points back to a page already read (a pagination loop)")]
     Loop,
 }
+
+/// Same-origin redirects followed in a row before giving up (GitHub sends one, for a rename).
+pub const MAX_REDIRECTS: usize = 3;
 
 /// Parses a `Link` header into (url, rel) pairs. Malformed input is an error, never a print.
 pub fn parse_link(header: &str) -> Result<Vec<(String, String)>, LinkError> {
@@ -111,36 +117,56 @@ pub(crate) fn next_path(
         return Ok(None);
     };
     let parsed = url::Url::parse(url).map_err(LinkError::InvalidUrl)?;
-    let origin = match parsed.port() {
-        Some(p) => format!(
-            "{}://{}:{p}",
-            parsed.scheme(),
-            parsed.host_str().unwrap_or_default()
-        ),
-        None => format!(
-            "{}://{}",
-            parsed.scheme(),
-            parsed.host_str().unwrap_or_default()
-        ),
-    };
-    if !origin.eq_ignore_ascii_case(&api.origin) {
+    let full = below_api(&parsed, api)?;
+    if seen.contains(&full) {
+        return Err(LinkError::Loop);
+    }
+    Ok(Some(full))
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(p) => format!("{}://{host}:{p}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
+/// The path and query of `url` below the API prefix, refusing other origins and other paths.
+fn below_api(url: &url::Url, api: &Endpoint) -> Result<String, LinkError> {
+    if !origin_of(url).eq_ignore_ascii_case(&api.origin) {
         return Err(LinkError::OtherHost);
     }
-    let path = parsed.path();
-    let Some(below) = path
+    let Some(below) = url
+        .path()
         .strip_prefix(api.prefix.as_str())
         .filter(|b| b.starts_with('/'))
     else {
         return Err(LinkError::OutsideApi);
     };
-    let full = match parsed.query() {
+    Ok(match url.query() {
         Some(q) => format!("{below}?{q}"),
         None => below.to_string(),
-    };
-    if seen.contains(&full) {
-        return Err(LinkError::Loop);
-    }
-    Ok(Some(full))
+    })
+}
+
+/// Where a redirect from `from` (an absolute URL) to `location` goes, as a path below the API;
+/// or why repodeck does not follow it.
+pub(crate) fn redirect_path(
+    location: &str,
+    from: &str,
+    api: &Endpoint,
+) -> Result<String, RedirectRefusal> {
+    let base = url::Url::parse(from).ok();
+    let target = url::Url::options()
+        .base_url(base.as_ref())
+        .parse(location)
+        .map_err(|_| RedirectRefusal::NoLocation)?;
+    below_api(&target, api).map_err(|e| match e {
+        LinkError::OtherHost => RedirectRefusal::OtherOrigin(origin_of(&target)),
+        _ => RedirectRefusal::OutsideApi,
+    })
 }
 
 /// Cached value: the `Link` header, a newline, the body.
@@ -169,7 +195,19 @@ fn parse_expiry(s: &str) -> Option<DateTime<Utc>> {
 }
 
 fn is_empty_repo(e: &GithubError) -> bool {
-    matches!(e, GithubError::Decode { detail, .. } if detail.starts_with("unexpected HTTP status 409"))
+    matches!(e, GithubError::UnexpectedStatus { status: 409, .. })
+}
+
+/// A 404 on a part of `repo` (the repository itself answered): that part failed, the repository
+/// is not gone.
+fn part_of(repo: &str, part: &str, e: GithubError) -> GithubError {
+    match e {
+        GithubError::NotFound { .. } => GithubError::PartNotFound {
+            repo: repo.to_string(),
+            part: part.to_string(),
+        },
+        other => other,
+    }
 }
 
 fn combine<T>(parts: &[bool], value: T) -> Conditional<T> {
@@ -243,6 +281,58 @@ fn into_all<W, T: From<W>>(list: Conditional<Vec<W>>) -> Vec<T> {
 }
 
 impl GithubClient {
+    /// A GET that follows same-origin redirects (at most [`MAX_REDIRECTS`], each logged), with
+    /// `If-None-Match` from the ETag stored for each URL when `conditional`. A redirect to
+    /// another origin, outside the API or in a loop fails: the token never leaves the API's
+    /// origin. Returns the answer, its URL and what was cached for that URL.
+    async fn get_following(
+        &self,
+        path: &str,
+        route: &'static str,
+        lane: Lane,
+        prio: Priority,
+        conditional: bool,
+    ) -> Result<(super::client::Resp, String, Option<(String, Vec<u8>)>), GithubError> {
+        let mut path = path.to_string();
+        let mut hops = 0;
+        loop {
+            let url = format!("{}{}{}", self.api().origin, self.api().prefix, path);
+            let cached = self
+                .etags()
+                .filter(|_| conditional)
+                .and_then(|c| c.get(self.etag_key(), &url));
+            let mut req = Req::get(path.clone(), route, lane, prio);
+            req.etag = cached.as_ref().map(|(etag, _)| etag.clone());
+            let (status, location) = match self.execute(&req).await {
+                Ok(resp) => return Ok((resp, url, cached)),
+                Err(GithubError::Redirected {
+                    status,
+                    location,
+                    why: RedirectRefusal::NotFollowed,
+                    ..
+                }) => (status, location),
+                Err(e) => return Err(e),
+            };
+            let refuse = |why| {
+                let e = GithubError::Redirected {
+                    endpoint: route.to_string(),
+                    status,
+                    location: location.clone(),
+                    why,
+                };
+                tracing::warn!(route, status, error = %e, "github: redirect not followed");
+                e
+            };
+            if hops >= MAX_REDIRECTS {
+                return Err(refuse(RedirectRefusal::TooMany(MAX_REDIRECTS)));
+            }
+            let next = redirect_path(&location, &url, self.api()).map_err(refuse)?;
+            tracing::info!(route, status, to = %next, "github: following a same-origin redirect");
+            hops += 1;
+            path = next;
+        }
+    }
+
     /// One conditional GET: `If-None-Match` when an ETag is stored; 304 -> the cached body.
     /// Returns the body and the `Link` header.
     pub(crate) async fn get_cond(
@@ -252,11 +342,7 @@ impl GithubClient {
         lane: Lane,
         prio: Priority,
     ) -> Result<(Conditional<Vec<u8>>, Option<String>), GithubError> {
-        let url = format!("{}{}{}", self.api().origin, self.api().prefix, path);
-        let cached = self.etags().and_then(|c| c.get(self.etag_key(), &url));
-        let mut req = Req::get(path.to_string(), route, lane, prio);
-        req.etag = cached.as_ref().map(|(etag, _)| etag.clone());
-        let resp = self.execute(&req).await?;
+        let (resp, url, cached) = self.get_following(path, route, lane, prio, true).await?;
         let link_header = resp
             .headers
             .get(http::header::LINK)
@@ -264,9 +350,10 @@ impl GithubClient {
             .map(str::to_string);
         if resp.status == 304 {
             let Some((_, stored)) = cached else {
-                return Err(GithubError::Decode {
+                return Err(GithubError::UnexpectedStatus {
                     endpoint: route.to_string(),
-                    detail: "304 Not Modified for a request without a stored ETag".into(),
+                    status: 304,
+                    message: "Not Modified, to a request that sent no ETag".into(),
                 });
             };
             let (link, body) = open_envelope(&stored);
@@ -314,11 +401,12 @@ impl GithubClient {
             let (body, link) = self.get_cond(&p, route, lane, prio).await?;
             changed.push(body.is_changed());
             pages.push(body.into_inner());
-            next =
-                next_path(link.as_deref(), self.api(), &seen).map_err(|e| GithubError::Decode {
+            next = next_path(link.as_deref(), self.api(), &seen).map_err(|e| {
+                GithubError::BadLink {
                     endpoint: route.to_string(),
-                    detail: e.to_string(),
-                })?;
+                    reason: e.to_string(),
+                }
+            })?;
         }
         Ok(combine(&changed, pages))
     }
@@ -346,8 +434,10 @@ impl GithubClient {
 
     /// A plain GET the user is waiting for, of a fixed path that is also its route label.
     async fn get_now(&self, path: &'static str) -> Result<super::client::Resp, GithubError> {
-        self.execute(&Req::get(path.into(), path, Lane::Core, Priority::User))
-            .await
+        let (resp, _, _) = self
+            .get_following(path, path, Lane::Core, Priority::User, false)
+            .await?;
+        Ok(resp)
     }
 
     /// `GET /rate_limit` (free): refreshes every bucket.
@@ -384,7 +474,7 @@ impl GithubClient {
         let expires_at =
             header("github-authentication-token-expiration").and_then(|s| parse_expiry(&s));
         Ok(TokenInfo {
-            login: super::client::clean(&user.login, 100),
+            login: clean(&user.login, 100),
             scopes,
             expires_at,
         })
@@ -410,7 +500,7 @@ impl GithubClient {
             }
             _ => base,
         };
-        let lists = self.rest_lists(&base, prio).await?;
+        let lists = self.rest_lists(&base, &repo.full_name, prio).await?;
         let mut changed = vec![repo_changed];
         changed.extend(lists.changed());
         Ok(combine(&changed, lists.into_snapshot(repo)?))
@@ -418,7 +508,12 @@ impl GithubClient {
 
     /// A repository's lists (commit window, branches, open pulls and issues, releases,
     /// languages), fetched together, each conditional.
-    async fn rest_lists(&self, base: &str, prio: Priority) -> Result<RestLists, GithubError> {
+    async fn rest_lists(
+        &self,
+        base: &str,
+        repo: &str,
+        prio: Priority,
+    ) -> Result<RestLists, GithubError> {
         let commits_path = format!("{base}/commits?per_page={COMMIT_WINDOW}");
         let branches_path = format!("{base}/branches?per_page=100");
         let pulls_path = format!("{base}/pulls?state=open&per_page=100");
@@ -434,17 +529,18 @@ impl GithubClient {
             self.list_items(&releases_path, "/repos/{o}/{r}/releases", core, prio, 1),
             self.get_cond(&langs_path, "/repos/{o}/{r}/languages", core, prio),
         );
+        let repo = clean(repo, 200);
         let commits = match commits {
             Err(e) if is_empty_repo(&e) => Conditional::Changed(Vec::new()),
-            other => other?,
+            other => other.map_err(|e| part_of(&repo, "commits", e))?,
         };
         Ok(RestLists {
             commits,
-            branches: branches?,
-            pulls: pulls?,
-            issues: issues?,
-            releases: releases?,
-            langs: langs?.0,
+            branches: branches.map_err(|e| part_of(&repo, "branches", e))?,
+            pulls: pulls.map_err(|e| part_of(&repo, "open pull requests", e))?,
+            issues: issues.map_err(|e| part_of(&repo, "open issues", e))?,
+            releases: releases.map_err(|e| part_of(&repo, "releases", e))?,
+            langs: langs.map_err(|e| part_of(&repo, "languages", e))?.0,
         })
     }
 
@@ -456,7 +552,7 @@ impl GithubClient {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
             return Err(GithubError::NotFound {
-                what: format!("commit '{}'", super::client::clean(sha, 60)),
+                what: format!("commit '{}'", clean(sha, 60)),
             });
         }
         let path = format!("/repos/{}/{}/commits/{sha}", key.owner(), key.name());
@@ -467,7 +563,8 @@ impl GithubClient {
                 Lane::Core,
                 Priority::User,
             )
-            .await?;
+            .await
+            .map_err(|e| part_of(&key.to_string(), &format!("commit {}", clean(sha, 60)), e))?;
         let c: WireCommit = convert::decode("/repos/{o}/{r}/commits/{ref}", &body.into_inner())?;
         Ok(Commit::from(c))
     }
@@ -622,6 +719,67 @@ mod tests {
         );
         let outside = r#"<http://127.0.0.1:8080/elsewhere?page=2>; rel="next""#;
         assert!(next_path(Some(outside), &ghe, &seen).is_err());
+    }
+
+    #[test]
+    fn redirects_are_followed_only_inside_the_api() {
+        let from = "http://127.0.0.1:8080/repos/o/r?x=1";
+        assert_eq!(
+            redirect_path("http://127.0.0.1:8080/repositories/7?x=1", from, &api()).unwrap(),
+            "/repositories/7?x=1"
+        );
+        assert_eq!(
+            redirect_path("/repositories/7", from, &api()).unwrap(),
+            "/repositories/7",
+            "a relative Location is resolved against the request"
+        );
+        assert_eq!(
+            redirect_path("https://evil.example/repos/o/r", from, &api()).unwrap_err(),
+            RedirectRefusal::OtherOrigin("https://evil.example".into())
+        );
+        assert_eq!(
+            redirect_path("http://127.0.0.1:9999/repos/o/r", from, &api()).unwrap_err(),
+            RedirectRefusal::OtherOrigin("http://127.0.0.1:9999".into())
+        );
+        let ghe = Endpoint {
+            prefix: "/api/v3".into(),
+            ..api()
+        };
+        let from = "http://127.0.0.1:8080/api/v3/repos/o/r";
+        assert_eq!(
+            redirect_path("http://127.0.0.1:8080/api/v3/repositories/7", from, &ghe).unwrap(),
+            "/repositories/7"
+        );
+        assert_eq!(
+            redirect_path("http://127.0.0.1:8080/login", from, &ghe).unwrap_err(),
+            RedirectRefusal::OutsideApi
+        );
+        assert_eq!(
+            redirect_path("http://[bad", from, &ghe).unwrap_err(),
+            RedirectRefusal::NoLocation
+        );
+    }
+
+    #[test]
+    fn a_404_on_a_part_is_not_the_repository_gone() {
+        let e = part_of(
+            "o/r",
+            "branches",
+            GithubError::NotFound {
+                what: "repository o/r".into(),
+            },
+        );
+        assert_eq!(
+            e,
+            GithubError::PartNotFound {
+                repo: "o/r".into(),
+                part: "branches".into()
+            }
+        );
+        assert_eq!(
+            part_of("o/r", "branches", GithubError::Timeout),
+            GithubError::Timeout
+        );
     }
 
     #[test]

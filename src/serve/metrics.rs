@@ -116,13 +116,15 @@ pub fn event_label(event: &str) -> &'static str {
 pub fn error_kind(kind: FailureKind) -> &'static str {
     match kind {
         FailureKind::Unauthorized | FailureKind::Forbidden => "auth",
-        FailureKind::NotFound => "not_found",
+        FailureKind::NotFound | FailureKind::PartNotFound => "not_found",
         FailureKind::RateLimited => "primary_limit",
         FailureKind::SecondaryRateLimited => "secondary_limit",
-        FailureKind::Server => "server",
+        FailureKind::Server | FailureKind::ResourceLimits => "server",
         FailureKind::Network | FailureKind::Timeout => "network",
-        FailureKind::Decode => "decode",
+        FailureKind::Decode | FailureKind::UnexpectedStatus => "decode",
         FailureKind::Moved
+        | FailureKind::Redirected
+        | FailureKind::BadLink
         | FailureKind::Cancelled
         | FailureKind::Budget
         | FailureKind::Untracked
