@@ -533,11 +533,15 @@ pub enum FailureKind {
     QueueFull,
     /// A bug (a panic during the pass).
     Internal,
+    /// The whole API endpoint could not be used (unreachable, timing out, failing).
+    Unavailable,
+    /// The configured API URL does not answer like GitHub's API.
+    NotGithub,
 }
 
 impl FailureKind {
     /// Every kind, for exhaustive checks.
-    pub const ALL: [FailureKind; 16] = [
+    pub const ALL: [FailureKind; 18] = [
         FailureKind::Unauthorized,
         FailureKind::Forbidden,
         FailureKind::NotFound,
@@ -554,6 +558,8 @@ impl FailureKind {
         FailureKind::Store,
         FailureKind::QueueFull,
         FailureKind::Internal,
+        FailureKind::Unavailable,
+        FailureKind::NotGithub,
     ];
 
     /// The stable snake_case name printed by `--json` outputs and kept in the store.
@@ -575,6 +581,8 @@ impl FailureKind {
             FailureKind::Store => "store",
             FailureKind::QueueFull => "queue_full",
             FailureKind::Internal => "internal",
+            FailureKind::Unavailable => "unavailable",
+            FailureKind::NotGithub => "not_github",
         }
     }
 
@@ -690,6 +698,8 @@ pub enum Change {
         new: String,
     },
     Inaccessible,
+    /// A repository marked inaccessible answered again.
+    Accessible,
 }
 
 impl Change {
@@ -714,6 +724,7 @@ impl Change {
             Change::IssueClosed { .. } => "issue_closed",
             Change::Renamed { .. } => "renamed",
             Change::Inaccessible => "inaccessible",
+            Change::Accessible => "accessible",
         }
     }
 }
@@ -757,6 +768,7 @@ impl fmt::Display for Change {
             Change::IssueClosed { number, title } => write!(f, "issue #{number} closed: {title}"),
             Change::Renamed { old, new } => write!(f, "renamed {old} -> {new}"),
             Change::Inaccessible => write!(f, "no longer accessible"),
+            Change::Accessible => write!(f, "accessible again"),
         }
     }
 }
