@@ -313,7 +313,7 @@ async fn drive(
 /// wait: what it waits for and until when.
 struct Waits {
     rx: tokio::sync::watch::Receiver<crate::github::RateState>,
-    said: Option<crate::github::Pause>,
+    said: Option<String>,
     threshold: chrono::Duration,
     url: String,
 }
@@ -337,22 +337,24 @@ impl Waits {
         }
         let pause = self.rx.borrow_and_update().pause.clone();
         let Some(p) = pause else {
-            self.said = None;
             return;
         };
-        if self.said.as_ref() == Some(&p) || p.until - Utc::now() <= self.threshold {
+        if p.until - Utc::now() <= self.threshold {
             return;
         }
         let what = match &p.reason {
             WaitReason::CircuitOpen => format!("GitHub at {} is failing", self.url),
+            WaitReason::Retry { .. } => "retrying after a failed request".to_string(),
             other => other.to_string(),
         };
-        let _ = writeln!(
-            err,
-            "\r\x1b[2Kwaiting: {what}; next try at {} (ctrl+c stops and prints what was done)",
+        let line = format!(
+            "waiting: {what}; next try at {} (ctrl+c stops and prints what was done)",
             p.until.format("%H:%M:%S UTC")
         );
-        self.said = Some(p);
+        if self.said.as_deref() != Some(line.as_str()) {
+            let _ = writeln!(err, "\r\x1b[2K{line}");
+            self.said = Some(line);
+        }
     }
 }
 

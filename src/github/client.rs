@@ -778,7 +778,7 @@ fn failure_of(e: &GithubError) -> (FailureClass, String) {
                     FailureClass::Endpoint,
                     "the host name does not resolve".into(),
                 )
-            } else if t.contains("connect") {
+            } else if t.contains("(connect)") || t.contains("tcp connect") {
                 (FailureClass::Endpoint, "cannot connect".into())
             } else {
                 (
