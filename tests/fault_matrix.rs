@@ -182,11 +182,12 @@ fn rows() -> Vec<Row> {
             ..base.clone()
         },
         Row {
-            name: "500 on every GraphQL query: the pass stops, one message",
+            name: "500 on every GraphQL query: one line for all repos, exit 1",
             faults: json!([{"route": "/graphql", "kind": "status", "status": 500}]),
-            exit: 2,
-            said: &["/graphql is unavailable (HTTP 500)"],
-            once: &["is unavailable"],
+            exit: 1,
+            said: &["13 repositories (", "(server): GitHub answered 500"],
+            once: &["GitHub answered 500"],
+            summary: Some("13 failed"),
             check: all_still_synced,
             ..base.clone()
         },
@@ -210,11 +211,12 @@ fn rows() -> Vec<Row> {
             ..base.clone()
         },
         Row {
-            name: "every GraphQL connection is reset",
+            name: "every GraphQL connection is reset: one line for all repos, exit 1",
             faults: json!([{"route": "/graphql", "kind": "reset"}]),
-            exit: 2,
-            said: &["is unavailable (connections closed before a complete answer)"],
-            once: &["is unavailable"],
+            exit: 1,
+            said: &["13 repositories (", "(network): could not reach GitHub"],
+            once: &["could not reach GitHub"],
+            summary: Some("13 failed"),
             check: all_still_synced,
             ..base.clone()
         },

@@ -246,15 +246,21 @@ async fn drive(
     // The free `GET /rate_limit` first: it shows the endpoint is GitHub's API (so its 404s mean
     // something) and tells the scheduler the budget before the first batch.
     let mut waits = Waits::new(&client, &ctx.config.github.api_url);
-    let check = {
+    let check = loop {
         let check = client.check_endpoint();
         tokio::pin!(check);
-        loop {
+        let r = loop {
             tokio::select! {
                 r = &mut check => break r,
                 () = waits.changed(err) => {}
                 _ = tokio::signal::ctrl_c() => client.cancel_waits(),
             }
+        };
+        // While GitHub as a whole is failing, the breaker decides: a probe succeeds, or it
+        // declares the endpoint unavailable (within `breaker_give_up`).
+        match r {
+            Err(e) if e.is_retryable() && client.failing() => continue,
+            r => break r,
         }
     };
     match check {

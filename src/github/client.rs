@@ -358,6 +358,12 @@ impl GithubClient {
         self.inner.sched.cancel_waits();
     }
 
+    /// The REST endpoint's circuit opened in the current failure streak: GitHub, not one
+    /// request, is failing (the breaker soon lets a probe succeed or declares it unavailable).
+    pub fn failing(&self) -> bool {
+        self.inner.sched.tripped(&self.inner.api.host)
+    }
+
     /// Waits longer than this are said to the user: 2 s, scaled like every other wait.
     pub fn wait_notice_threshold(&self) -> std::time::Duration {
         self.inner.sched.scaled(std::time::Duration::from_secs(2))
@@ -508,9 +514,9 @@ impl GithubClient {
                     e
                 }
             };
-            // Out of attempts, but the whole endpoint is failing: the breaker decides (it
+            // Out of attempts, but connections to the endpoint fail: the breaker decides (it
             // declares the endpoint down within `breaker_give_up`, or lets a probe succeed).
-            let out_of_attempts = attempt >= max_attempts && !sched.tripped(&host);
+            let out_of_attempts = attempt >= max_attempts && !sched.holds_retries(&host);
             if !err.is_retryable() || out_of_attempts {
                 tracing::warn!(route = req.route, error = %err, attempt, "github: request failed");
                 return Err(err);
@@ -701,6 +707,12 @@ impl GithubClient {
     /// Counts a retry and waits a full-jitter backoff before attempt `failed + 1` (cancellable).
     pub(crate) async fn wait_to_retry(&self, failed: u32) -> Result<(), GithubError> {
         let sched = &self.inner.sched;
+        if sched.tripped(&self.inner.api.host) || sched.tripped(&self.inner.graphql.host) {
+            // The open circuit spaces the attempts (one probe at a time); a long backoff on
+            // top would only stretch an outage past the breaker's bound.
+            self.account(|a| a.retries += 1);
+            return Ok(());
+        }
         let ceiling = backoff_ceiling(failed, sched.timing.backoff_base, sched.timing.backoff_cap);
         let delay = sched.scaled(full_jitter(ceiling, &mut rand::thread_rng()));
         self.account(|a| a.retries += 1);

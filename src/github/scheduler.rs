@@ -144,6 +144,8 @@ struct Breaker {
     down: Option<(Instant, String)>,
     /// The cause of the last failure, for the message when the endpoint is declared down.
     cause: String,
+    /// The last failure was the connection's (refused, timed out), not an answer's.
+    endpoint_failure: bool,
 }
 
 /// Why a request may not leave now.
@@ -487,10 +489,20 @@ impl Scheduler {
         }
     }
 
-    /// Whether the host's circuit opened in the current failure streak (no success since): a
-    /// request out of retries keeps waiting on the breaker, which bounds the whole outage.
+    /// Whether the host's circuit opened in the current failure streak (no success since).
     pub fn tripped(&self, host: &str) -> bool {
         self.lock().breakers.get(host).is_some_and(|b| b.trips > 0)
+    }
+
+    /// The circuit is open because connections fail (refused, timed out): no answer says
+    /// anything about one request, so a request out of retries keeps waiting on the breaker,
+    /// which bounds the whole outage. Failing answers (5xx, cut short) may be one resource's:
+    /// those requests end after their own attempts.
+    pub fn holds_retries(&self, host: &str) -> bool {
+        self.lock()
+            .breakers
+            .get(host)
+            .is_some_and(|b| b.trips > 0 && b.endpoint_failure)
     }
 
     /// The current secondary-limit epoch (see [`Permit::epoch`]).
@@ -628,16 +640,20 @@ impl Scheduler {
             }
             b.failures = b.failures.saturating_add(1);
             b.cause = cause.to_string();
+            b.endpoint_failure = class == FailureClass::Endpoint;
             let since = *b.failing_since.get_or_insert(sent);
             b.failing_since = Some(since.min(sent));
             let since = since.min(sent);
-            let opens = b.half_open || class == FailureClass::Endpoint || b.failures >= threshold;
+            let probe_failed = b.half_open;
+            let opens = probe_failed || class == FailureClass::Endpoint || b.failures >= threshold;
             if !opens {
                 return;
             }
             b.half_open = false;
             b.probe_sent = None;
-            if now.saturating_duration_since(since) >= give_up {
+            // Down only after a probe of the open circuit failed too: one slow request alone
+            // never ends a run.
+            if probe_failed && now.saturating_duration_since(since) >= give_up {
                 let until = now + cooldown;
                 b.down = Some((until, b.cause.clone()));
                 b.open_until = None;
