@@ -76,8 +76,8 @@ impl Default for Timing {
             connect_timeout: Duration::from_secs(5),
             // GitHub stops processing a request after 10 s; 5 s more covers the network.
             read_timeout: Duration::from_secs(15),
-            // A whole answer (a trickling body included) gets twice that.
-            request_timeout: Duration::from_secs(30),
+            // A whole answer (a trickling body included) gets 10 s more than GitHub's limit.
+            request_timeout: Duration::from_secs(20),
             scale: 1.0,
             secondary_min: Duration::from_secs(60),
             secondary_cap: Duration::from_secs(15 * 60),
