@@ -581,11 +581,15 @@ pub enum FailureKind {
     BadLink,
     /// An HTTP status GitHub does not send there (often a proxy's).
     UnexpectedStatus,
+    /// The whole API endpoint could not be used (unreachable, timing out, failing).
+    Unavailable,
+    /// The configured API URL does not answer like GitHub's API.
+    NotGithub,
 }
 
 impl FailureKind {
     /// Every kind, for exhaustive checks.
-    pub const ALL: [FailureKind; 21] = [
+    pub const ALL: [FailureKind; 23] = [
         FailureKind::Unauthorized,
         FailureKind::Forbidden,
         FailureKind::NotFound,
@@ -607,6 +611,8 @@ impl FailureKind {
         FailureKind::Redirected,
         FailureKind::BadLink,
         FailureKind::UnexpectedStatus,
+        FailureKind::Unavailable,
+        FailureKind::NotGithub,
     ];
 
     /// The stable snake_case name printed by `--json` outputs and kept in the store.
@@ -633,6 +639,8 @@ impl FailureKind {
             FailureKind::Redirected => "redirected",
             FailureKind::BadLink => "bad_link",
             FailureKind::UnexpectedStatus => "unexpected_status",
+            FailureKind::Unavailable => "unavailable",
+            FailureKind::NotGithub => "not_github",
         }
     }
 
@@ -748,6 +756,8 @@ pub enum Change {
         new: String,
     },
     Inaccessible,
+    /// A repository marked inaccessible answered again.
+    Accessible,
 }
 
 impl Change {
@@ -772,6 +782,7 @@ impl Change {
             Change::IssueClosed { .. } => "issue_closed",
             Change::Renamed { .. } => "renamed",
             Change::Inaccessible => "inaccessible",
+            Change::Accessible => "accessible",
         }
     }
 }
@@ -815,6 +826,7 @@ impl fmt::Display for Change {
             Change::IssueClosed { number, title } => write!(f, "issue #{number} closed: {title}"),
             Change::Renamed { old, new } => write!(f, "renamed {old} -> {new}"),
             Change::Inaccessible => write!(f, "no longer accessible"),
+            Change::Accessible => write!(f, "accessible again"),
         }
     }
 }

@@ -9,8 +9,10 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::{CliError, Status, github_error, parse_keys};
-use crate::domain::{Change, FailureKind, LocalId};
-use crate::github::Accounting;
+use chrono::Utc;
+
+use crate::domain::{Change, FailureKind, LocalId, WaitReason};
+use crate::github::{Accounting, GithubError};
 use crate::sanitize;
 use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::Store;
@@ -40,7 +42,11 @@ pub struct Summary {
     pub duration_ms: u64,
     pub changes: Vec<(String, Change)>,
     pub failures: Vec<(String, FailureKind, String)>,
-    pub unauthorized: Option<String>,
+    /// Why the run stopped before every repository was asked for: a rejected token, or the
+    /// endpoint unavailable or not GitHub's API (said once, not per repository).
+    pub stopped: Option<(FailureKind, String)>,
+    /// ctrl+c stopped the run.
+    pub interrupted: bool,
 }
 
 impl Summary {
@@ -84,8 +90,8 @@ impl Summary {
             }
             Outcome::Failed { kind, message } => {
                 self.failed += 1;
-                if kind == FailureKind::Unauthorized && self.unauthorized.is_none() {
-                    self.unauthorized = Some(message.clone());
+                if is_stop(kind) && self.stopped.is_none() {
+                    self.stopped = Some((kind, message.clone()));
                 }
                 self.failures.push((name, kind, message));
             }
@@ -100,6 +106,14 @@ impl Summary {
             self.points[i] = get(after).saturating_sub(get(before));
         }
     }
+}
+
+/// Failures of the token or the whole endpoint: the run stops, said once.
+fn is_stop(kind: FailureKind) -> bool {
+    matches!(
+        kind,
+        FailureKind::Unauthorized | FailureKind::Unavailable | FailureKind::NotGithub
+    )
 }
 
 /// One change as JSON: `{"repo", "kind", ...fields, "text"}`. (`Change` is externally tagged on
@@ -174,12 +188,40 @@ pub fn run(
     } else {
         print_human(&summary, out, err);
     }
-    if let Some(message) = &summary.unauthorized {
-        return Err(CliError::Input(format!(
-            "sync stopped, stored data left as it was: {message}"
-        )));
+    ending(&summary, err)
+}
+
+/// The exit status and the closing message: a stop is said once, with what was stored before
+/// it (exit 1), or as nothing changed (exit 2) when no repository was synced.
+fn ending(summary: &Summary, err: &mut dyn Write) -> Result<Status, CliError> {
+    let stored = summary.synced + summary.unchanged;
+    if let Some((_, message)) = &summary.stopped {
+        if stored == 0 {
+            return Err(CliError::Input(format!(
+                "sync stopped, nothing was changed: {message}"
+            )));
+        }
+        let _ = writeln!(
+            err,
+            "error: sync stopped: {message}. {stored} of {} repositor{} synced and stored before that; the other {} were left as they were",
+            summary.repos,
+            if summary.repos == 1 {
+                "y was"
+            } else {
+                "ies were"
+            },
+            summary.repos - stored,
+        );
+        return Ok(Status::Partial);
     }
-    Ok(if summary.failed > 0 {
+    if summary.interrupted {
+        let _ = writeln!(
+            err,
+            "interrupted: {stored} of {} repositories synced and stored; the others were left as they were",
+            summary.repos
+        );
+    }
+    Ok(if summary.failed > 0 || summary.interrupted {
         Status::Partial
     } else {
         Status::Ok
@@ -201,11 +243,40 @@ async fn drive(
     if !client.is_authenticated() {
         let _ = writeln!(err, "{}", ANONYMOUS_NOTICE);
     }
-    // The free `GET /rate_limit` first: it tells the scheduler the budget before the first batch.
-    match client.refresh_rate_limit().await {
+    // The free `GET /rate_limit` first: it shows the endpoint is GitHub's API (so its 404s mean
+    // something) and tells the scheduler the budget before the first batch.
+    let mut waits = Waits::new(&client, &ctx.config.github.api_url);
+    let check = loop {
+        let check = client.check_endpoint();
+        tokio::pin!(check);
+        let r = loop {
+            tokio::select! {
+                r = &mut check => break r,
+                () = waits.changed(err) => {}
+                _ = tokio::signal::ctrl_c() => client.cancel_waits(),
+            }
+        };
+        // While GitHub as a whole is failing, the breaker decides: a probe succeeds, or it
+        // declares the endpoint unavailable (within `breaker_give_up`).
+        match r {
+            Err(e) if e.is_retryable() && client.failing() => continue,
+            r => break r,
+        }
+    };
+    match check {
         Ok(()) => {}
         Err(e) if e.is_unauthorized() => {
             return Err(github_error("GitHub rejected the token before syncing", &e));
+        }
+        Err(e) if e.stops_pass() => {
+            return Err(CliError::Input(format!(
+                "sync stopped before any repository was synced, nothing was changed: {e}"
+            )));
+        }
+        Err(GithubError::Cancelled) => {
+            return Err(CliError::Failed(
+                "interrupted before any repository was synced; nothing was changed".into(),
+            ));
         }
         Err(e) => tracing::warn!(error = %e, "reading the rate limit failed; syncing anyway"),
     }
@@ -237,19 +308,70 @@ async fn drive(
         repos: targets.len(),
         ..Summary::default()
     };
-    collect(&mut engine, names, &mut summary, err).await;
+    collect(&mut engine, names, &mut summary, &mut waits, err).await;
     let _ = engine.commands.send(SyncCommand::Shutdown);
     summary.cost(&before, &client.accounting());
     summary.duration_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
 }
 
+/// Says every wait longer than the notice threshold (2 s in production) on stderr, once per
+/// wait: what it waits for and until when.
+struct Waits {
+    rx: tokio::sync::watch::Receiver<crate::github::RateState>,
+    said: Option<String>,
+    threshold: chrono::Duration,
+    url: String,
+}
+
+impl Waits {
+    fn new(client: &crate::github::GithubClient, url: &str) -> Self {
+        Waits {
+            rx: client.rate_state(),
+            said: None,
+            threshold: chrono::Duration::from_std(client.wait_notice_threshold())
+                .unwrap_or_else(|_| chrono::Duration::seconds(2)),
+            url: sanitize::line(url).into_owned(),
+        }
+    }
+
+    /// Resolves after the rate state changed, having said a new long wait; pends forever once
+    /// the client is gone.
+    async fn changed(&mut self, err: &mut dyn Write) {
+        if self.rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        let pause = self.rx.borrow_and_update().pause.clone();
+        let Some(p) = pause else {
+            return;
+        };
+        if p.until - Utc::now() <= self.threshold {
+            return;
+        }
+        let what = match &p.reason {
+            WaitReason::CircuitOpen => format!("GitHub at {} is failing", self.url),
+            WaitReason::Retry { .. } => "retrying after a failed request".to_string(),
+            other => other.to_string(),
+        };
+        let line = format!(
+            "waiting: {what}; next try at {} (ctrl+c stops and prints what was done)",
+            p.until.format("%H:%M:%S UTC")
+        );
+        if self.said.as_deref() != Some(line.as_str()) {
+            let _ = writeln!(err, "\r\x1b[2K{line}");
+            self.said = Some(line);
+        }
+    }
+}
+
 /// Reads the engine's events until every repo of the summary has finished, drawing progress on
-/// stderr when it is a terminal.
+/// stderr when it is a terminal and saying long waits. The first ctrl+c cancels what is left
+/// (the summary follows); a second stops waiting for the engine.
 async fn collect(
     engine: &mut EngineHandle,
     names: &HashMap<LocalId, String>,
     summary: &mut Summary,
+    waits: &mut Waits,
     err: &mut dyn Write,
 ) {
     let progress = std::io::stderr().is_terminal();
@@ -257,38 +379,42 @@ async fn collect(
     let mut done = 0usize;
     let mut last_draw = Instant::now();
     while done < total {
-        let Some(event) = engine.events.recv().await else {
+        let event = tokio::select! {
+            e = engine.events.recv() => e,
+            () = waits.changed(err) => continue,
+            _ = tokio::signal::ctrl_c() => {
+                if summary.interrupted {
+                    break;
+                }
+                summary.interrupted = true;
+                let _ = writeln!(err, "\r\x1b[2Kinterrupted: cancelling the sync (ctrl+c again to stop at once)");
+                let _ = engine.commands.send(SyncCommand::CancelAll);
+                continue;
+            }
+        };
+        let Some(event) = event else {
             break;
         };
-        match event {
-            SyncEvent::Finished {
-                id, outcome, repo, ..
-            } => {
-                // Names from the store after the sync, so renames show the new name.
-                let name = repo
-                    .as_ref()
-                    .map(|r| r.key.to_string())
-                    .or_else(|| names.get(&id).cloned())
-                    .unwrap_or_else(|| id.to_string());
-                done += 1;
-                summary.record(name, outcome);
-                if progress && (last_draw.elapsed().as_millis() >= 100 || done == total) {
-                    last_draw = Instant::now();
-                    let _ = write!(
-                        err,
-                        "\r\x1b[2Ksyncing {done}/{total}: {} changed, {} failed",
-                        summary.changed, summary.failed
-                    );
-                }
-            }
-            SyncEvent::Paused { reason, until } if progress => {
+        if let SyncEvent::Finished {
+            id, outcome, repo, ..
+        } = event
+        {
+            // Names from the store after the sync, so renames show the new name.
+            let name = repo
+                .as_ref()
+                .map(|r| r.key.to_string())
+                .or_else(|| names.get(&id).cloned())
+                .unwrap_or_else(|| id.to_string());
+            done += 1;
+            summary.record(name, outcome);
+            if progress && (last_draw.elapsed().as_millis() >= 100 || done == total) {
+                last_draw = Instant::now();
                 let _ = write!(
                     err,
-                    "\r\x1b[2K{reason} (until {})",
-                    until.format("%H:%M:%S UTC")
+                    "\r\x1b[2Ksyncing {done}/{total}: {} changed, {} failed",
+                    summary.changed, summary.failed
                 );
             }
-            _ => {}
         }
     }
     if progress {
@@ -305,13 +431,39 @@ fn print_human(s: &Summary, out: &mut dyn Write, err: &mut dyn Write) {
             sanitize::line(&change.to_string())
         );
     }
+    // One line per distinct failure; a stop (token, endpoint) is said once at the end instead.
+    let mut groups: Vec<(FailureKind, &str, Vec<&str>)> = Vec::new();
     for (repo, kind, message) in &s.failures {
-        let _ = writeln!(
-            err,
-            "error: {} ({kind}): {}",
-            sanitize::line(repo),
-            sanitize::line(message)
-        );
+        if s.stopped.as_ref().is_some_and(|(k, _)| k == kind) {
+            continue;
+        }
+        match groups
+            .iter_mut()
+            .find(|(k, m, _)| k == kind && *m == message)
+        {
+            Some(g) => g.2.push(repo),
+            None => groups.push((*kind, message, vec![repo])),
+        }
+    }
+    for (kind, message, repos) in groups {
+        let who = match repos.as_slice() {
+            [one] => sanitize::line(one).into_owned(),
+            many => {
+                let shown: Vec<String> = many
+                    .iter()
+                    .take(3)
+                    .map(|r| sanitize::line(r).into_owned())
+                    .collect();
+                let more = many.len().saturating_sub(3);
+                let tail = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                format!("{} repositories ({}{tail})", many.len(), shown.join(", "))
+            }
+        };
+        let _ = writeln!(err, "error: {who} ({kind}): {}", sanitize::line(message));
     }
     let _ = writeln!(
         out,

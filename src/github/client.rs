@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use super::EtagCache;
 use super::error::{GithubError, RedirectRefusal};
 use super::rate_limit::{Limited, RateState, bucket_from_headers, classify_limit};
-use super::scheduler::{Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
+use super::scheduler::{FailureClass, Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
 use crate::config::{Config, Reserve};
 use crate::domain::{Priority, WaitReason};
 use crate::secrets::{TokenId, TokenSource};
@@ -69,8 +69,26 @@ impl ClientOptions {
             max_concurrency: config.github.max_concurrency,
             reserve: config.github.reserve,
             etags,
+            timing: build_timing(),
             ..Self::default()
         }
+    }
+}
+
+/// `Timing::default()`; debug builds (the test binaries) scale it by `REPODECK_TIME_SCALE`
+/// (0 < f <= 1) so end-to-end fault tests run GitHub's minutes in seconds.
+fn build_timing() -> Timing {
+    let timing = Timing::default();
+    if !cfg!(debug_assertions) {
+        return timing;
+    }
+    match std::env::var("REPODECK_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|f| *f > 0.0 && *f < 1.0)
+    {
+        Some(f) => timing.scaled_by(f),
+        None => timing,
     }
 }
 
@@ -185,6 +203,9 @@ pub(crate) struct Inner {
     pub gql: Octocrab,
     pub api: Endpoint,
     pub graphql: Endpoint,
+    /// The URLs as configured (trimmed, without a trailing `/`).
+    pub api_url: String,
+    pub graphql_url: String,
     pub token_id: Option<TokenId>,
     pub token_source: Option<TokenSource>,
     pub etags: Option<Arc<dyn EtagCache>>,
@@ -192,6 +213,9 @@ pub(crate) struct Inner {
     pub sched: Arc<Scheduler>,
     pub accounting: Mutex<Accounting>,
     pub auth_failed: AtomicBool,
+    /// The REST endpoint answered like GitHub's API (so its 404s are about repositories).
+    pub verified: AtomicBool,
+    pub verify_lock: tokio::sync::Mutex<()>,
     pub probe_k: AtomicUsize,
     pub detail_k: AtomicUsize,
     pub user_agent: String,
@@ -280,6 +304,8 @@ impl GithubClient {
                 gql,
                 api,
                 graphql,
+                api_url: opts.api_url.trim().trim_end_matches('/').to_string(),
+                graphql_url: opts.graphql_url.trim().trim_end_matches('/').to_string(),
                 token_id,
                 token_source: opts.token_source,
                 etags: opts.etags,
@@ -287,6 +313,8 @@ impl GithubClient {
                 sched,
                 accounting: Mutex::new(Accounting::default()),
                 auth_failed: AtomicBool::new(false),
+                verified: AtomicBool::new(false),
+                verify_lock: tokio::sync::Mutex::new(()),
                 probe_k: AtomicUsize::new(PROBE_MAX),
                 detail_k: AtomicUsize::new(DETAIL_MAX),
                 user_agent: format!("repodeck/{}", env!("CARGO_PKG_VERSION")),
@@ -328,6 +356,17 @@ impl GithubClient {
     /// Cancels the current pause waits; they return `GithubError::Cancelled`.
     pub fn cancel_waits(&self) {
         self.inner.sched.cancel_waits();
+    }
+
+    /// The REST endpoint's circuit opened in the current failure streak: GitHub, not one
+    /// request, is failing (the breaker soon lets a probe succeed or declares it unavailable).
+    pub fn failing(&self) -> bool {
+        self.inner.sched.tripped(&self.inner.api.host)
+    }
+
+    /// Waits longer than this are said to the user: 2 s, scaled like every other wait.
+    pub fn wait_notice_threshold(&self) -> std::time::Duration {
+        self.inner.sched.scaled(std::time::Duration::from_secs(2))
     }
 
     /// Current adaptive batch sizes: (probe, detail).
@@ -419,11 +458,7 @@ impl GithubClient {
             return Err(self.unauthorized());
         }
         let sched = &self.inner.sched;
-        let host = if req.graphql {
-            self.inner.graphql.host.clone()
-        } else {
-            self.inner.api.host.clone()
-        };
+        let host = self.endpoint_of(req).host.clone();
         let idempotent = req.retry && (req.method == Method::GET || req.graphql);
         let mutating = !(req.method == Method::GET || req.graphql);
         let max_attempts = if idempotent {
@@ -435,14 +470,31 @@ impl GithubClient {
         let mut limit_hits = 0u32;
         loop {
             attempt += 1;
-            let permit = sched.acquire(req.lane, req.prio, mutating, &host).await?;
+            let permit = match sched.acquire(req.lane, req.prio, mutating, &host).await {
+                Ok(p) => p,
+                Err(GithubError::Unavailable { cause, .. }) => {
+                    return Err(GithubError::Unavailable {
+                        url: self.url_of(req).to_string(),
+                        cause,
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             if self.inner.auth_failed.load(Ordering::Relaxed) {
                 return Err(self.unauthorized());
             }
+            let sent = (permit.epoch, permit.sent);
             let result = self.send_once(req).await;
             drop(permit);
             let err = match result {
-                Ok(resp) => match self.answer(req, resp, &host, &mut limit_hits) {
+                Ok(resp) => match self.answer(req, resp, &host, &mut limit_hits, sent) {
+                    Next::Done(Err(GithubError::NotFound { what }))
+                        if !req.graphql && req.route != CHECK_RATE_LIMIT =>
+                    {
+                        // A 404 says something about a repository only from a GitHub API.
+                        Box::pin(self.check_endpoint()).await?;
+                        return Err(GithubError::NotFound { what });
+                    }
                     Next::Done(r) => return r,
                     Next::AfterPause => {
                         attempt -= 1;
@@ -456,12 +508,16 @@ impl GithubClient {
                             a.requests += 1;
                             *a.by_route.entry(req.route.to_string()).or_default() += 1;
                         });
-                        sched.failure(&host);
+                        let (class, cause) = failure_of(&e);
+                        sched.failure(&host, class, sent.1, &cause);
                     }
                     e
                 }
             };
-            if !err.is_retryable() || attempt >= max_attempts {
+            // Out of attempts, but connections to the endpoint fail: the breaker decides (it
+            // declares the endpoint down within `breaker_give_up`, or lets a probe succeed).
+            let out_of_attempts = attempt >= max_attempts && !sched.holds_retries(&host);
+            if !err.is_retryable() || out_of_attempts {
                 tracing::warn!(route = req.route, error = %err, attempt, "github: request failed");
                 return Err(err);
             }
@@ -469,8 +525,76 @@ impl GithubClient {
         }
     }
 
+    /// The endpoint's URL as configured, named in endpoint-wide errors.
+    fn url_of(&self, req: &Req) -> &str {
+        if req.graphql {
+            &self.inner.graphql_url
+        } else {
+            &self.inner.api_url
+        }
+    }
+
+    fn endpoint_of(&self, req: &Req) -> &Endpoint {
+        if req.graphql {
+            &self.inner.graphql
+        } else {
+            &self.inner.api
+        }
+    }
+
+    /// Checks once that the REST endpoint answers like GitHub's API (`GET /rate_limit` with its
+    /// `resources`, else the root document); a 404 from anything else says nothing about a
+    /// repository. Refreshes the buckets when `/rate_limit` answered. `NotGithub` when the
+    /// endpoint answers otherwise; the request's own error when it does not answer.
+    pub async fn check_endpoint(&self) -> Result<(), GithubError> {
+        if self.inner.verified.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let _one = self.inner.verify_lock.lock().await;
+        if self.inner.verified.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let get = |path: &str, route| Req::get(path.to_string(), route, Lane::Core, Priority::User);
+        let resp = self.execute(&get("/rate_limit", CHECK_RATE_LIMIT)).await?;
+        if let Ok(rl) =
+            super::convert::decode::<super::convert::WireRateLimit>("/rate_limit", &resp.body)
+            && rl.resources.contains_key("core")
+        {
+            for b in rl.buckets() {
+                self.inner.sched.update_bucket(b);
+            }
+            self.inner.verified.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        // GitHub Enterprise answers 404 here when it has no rate limits: its root document says
+        // it is GitHub.
+        let root = self.execute(&get("/", CHECK_ROOT)).await?;
+        let is_root = serde_json::from_slice::<serde_json::Value>(&root.body)
+            .is_ok_and(|v| v.get("current_user_url").is_some());
+        if root.status == 200 && is_root {
+            self.inner.verified.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        Err(GithubError::NotGithub {
+            url: self.inner.api_url.clone(),
+            answered: format!(
+                "GET {}/rate_limit answered {}",
+                self.inner.api.prefix,
+                describe_answer(&resp)
+            ),
+        })
+    }
+
     /// Accounts one answer, publishes its rate headers and decides what the pipeline does next.
-    fn answer(&self, req: &Req, resp: Resp, host: &str, limit_hits: &mut u32) -> Next {
+    /// `sent`: the request's secondary-limit epoch and when it left.
+    fn answer(
+        &self,
+        req: &Req,
+        resp: Resp,
+        host: &str,
+        limit_hits: &mut u32,
+        sent: (u64, tokio::time::Instant),
+    ) -> Next {
         let sched = &self.inner.sched;
         self.account(|a| {
             a.requests += 1;
@@ -485,6 +609,7 @@ impl GithubClient {
         if let Some(bucket) = bucket_from_headers(&resp.headers, req.lane.bucket()) {
             sched.update_bucket(bucket);
         }
+        let checking = req.route == CHECK_RATE_LIMIT || req.route == CHECK_ROOT;
         match resp.status {
             200..=299 | 304 => {
                 sched.success(host);
@@ -501,8 +626,21 @@ impl GithubClient {
             }
             403 | 429 => {
                 sched.success(host);
-                self.limited(req, &resp, limit_hits)
+                self.limited(req, &resp, limit_hits, sent.0)
             }
+            s @ 500..=599 => {
+                sched.failure(host, FailureClass::Answer, sent.1, &format!("HTTP {s}"));
+                Next::Retry(GithubError::Server { status: s })
+            }
+            // The endpoint check judges every other answer itself.
+            _ if checking => {
+                sched.success(host);
+                Next::Done(Ok(resp))
+            }
+            404 | 410 if req.graphql => Next::Done(Err(GithubError::NotGithub {
+                url: self.inner.graphql_url.clone(),
+                answered: format!("POST answered {}", describe_answer(&resp)),
+            })),
             404 | 410 => {
                 sched.success(host);
                 Next::Done(Err(GithubError::NotFound {
@@ -530,10 +668,6 @@ impl GithubClient {
                     why,
                 }))
             }
-            s @ 500..=599 => {
-                sched.failure(host);
-                Next::Retry(GithubError::Server { status: s })
-            }
             s => {
                 sched.success(host);
                 Next::Done(Err(GithubError::UnexpectedStatus {
@@ -547,11 +681,11 @@ impl GithubClient {
 
     /// A 403 or 429: a rate limit pauses the gate and the request goes again (a few times at
     /// most); anything else is a refusal.
-    fn limited(&self, req: &Req, resp: &Resp, limit_hits: &mut u32) -> Next {
+    fn limited(&self, req: &Req, resp: &Resp, limit_hits: &mut u32, epoch: u64) -> Next {
         let sched = &self.inner.sched;
         match classify_limit(resp.status, &resp.headers, &resp.body, req.lane.bucket()) {
             Some(Limited::Secondary { retry_after }) => {
-                let wait = sched.secondary(retry_after);
+                let wait = sched.secondary(retry_after, epoch);
                 *limit_hits += 1;
                 if *limit_hits > 3 {
                     return Next::Done(Err(GithubError::SecondaryRateLimited {
@@ -586,6 +720,12 @@ impl GithubClient {
     /// Counts a retry and waits a full-jitter backoff before attempt `failed + 1` (cancellable).
     pub(crate) async fn wait_to_retry(&self, failed: u32) -> Result<(), GithubError> {
         let sched = &self.inner.sched;
+        if sched.tripped(&self.inner.api.host) || sched.tripped(&self.inner.graphql.host) {
+            // The open circuit spaces the attempts (one probe at a time); a long backoff on
+            // top would only stretch an outage past the breaker's bound.
+            self.account(|a| a.retries += 1);
+            return Ok(());
+        }
         let ceiling = backoff_ceiling(failed, sched.timing.backoff_base, sched.timing.backoff_cap);
         let delay = sched.scaled(full_jitter(ceiling, &mut rand::thread_rng()));
         self.account(|a| a.retries += 1);
@@ -625,6 +765,54 @@ impl GithubClient {
         } else {
             &self.inner.probe_k
         }
+    }
+}
+
+/// Route labels of the endpoint check: their answers are judged by `check_endpoint`.
+const CHECK_RATE_LIMIT: &str = "/rate_limit (endpoint check)";
+const CHECK_ROOT: &str = "/ (endpoint check)";
+
+/// An answer in a few words for a message: status, content type, GitHub's `message`.
+fn describe_answer(resp: &Resp) -> String {
+    let ctype = resp
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|c| clean(c.split(';').next().unwrap_or_default(), 60))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "no content type".into());
+    let msg = github_message(&resp.body);
+    if msg.is_empty() {
+        format!("HTTP {} ({ctype})", resp.status)
+    } else {
+        format!("HTTP {} ({ctype}, \"{msg}\")", resp.status)
+    }
+}
+
+/// How a retryable failure counts for the breaker, and its cause in a few words.
+fn failure_of(e: &GithubError) -> (FailureClass, String) {
+    match e {
+        GithubError::Server { status } => (FailureClass::Answer, format!("HTTP {status}")),
+        GithubError::Timeout => (FailureClass::Endpoint, "requests timed out".into()),
+        GithubError::Network(text) => {
+            let t = text.to_ascii_lowercase();
+            if t.contains("refused") {
+                (FailureClass::Endpoint, "connection refused".into())
+            } else if t.contains("dns") || t.contains("resolve") {
+                (
+                    FailureClass::Endpoint,
+                    "the host name does not resolve".into(),
+                )
+            } else if t.contains("(connect)") || t.contains("tcp connect") {
+                (FailureClass::Endpoint, "cannot connect".into())
+            } else {
+                (
+                    FailureClass::Answer,
+                    "connections closed before a complete answer".into(),
+                )
+            }
+        }
+        other => (FailureClass::Answer, other.kind().to_string()),
     }
 }
 

@@ -106,6 +106,18 @@ pub enum GithubError {
         scope: &'static str,
         status: u16,
     },
+    /// The whole endpoint failed (refused connections, timeouts, server errors) for longer than
+    /// the circuit breaker waits: every request of the run fails with this, once.
+    #[error(
+        "GitHub at {url} is unavailable ({cause}): check the network and github.api_url (--api-url), or https://www.githubstatus.com, then sync again"
+    )]
+    Unavailable { url: String, cause: String },
+    /// The endpoint answers, but not like GitHub's API (a wrong path, a proxy): no answer from it
+    /// says anything about a repository.
+    #[error(
+        "{url} does not answer like GitHub's API ({answered}): check --api-url / github.api_url (GitHub: https://api.github.com, GitHub Enterprise: https://HOST/api/v3)"
+    )]
+    NotGithub { url: String, answered: String },
 }
 
 /// Why a redirect was not followed.
@@ -209,6 +221,8 @@ impl GithubError {
             GithubError::BadLink { .. } => FailureKind::BadLink,
             GithubError::Cancelled => FailureKind::Cancelled,
             GithubError::Budget { .. } => FailureKind::Budget,
+            GithubError::Unavailable { .. } => FailureKind::Unavailable,
+            GithubError::NotGithub { .. } => FailureKind::NotGithub,
         }
     }
 
@@ -221,6 +235,17 @@ impl GithubError {
                 | GithubError::Timeout
                 | GithubError::Truncated { .. }
                 | GithubError::GraphqlTemporary { .. }
+        )
+    }
+
+    /// The failure is the endpoint's or the token's, not one repository's: the pass stops, and
+    /// nothing is recorded on the repositories it did not reach.
+    pub fn stops_pass(&self) -> bool {
+        matches!(
+            self,
+            GithubError::Unauthorized { .. }
+                | GithubError::Unavailable { .. }
+                | GithubError::NotGithub { .. }
         )
     }
 

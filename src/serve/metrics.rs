@@ -120,8 +120,8 @@ pub fn error_kind(kind: FailureKind) -> &'static str {
         FailureKind::RateLimited => "primary_limit",
         FailureKind::SecondaryRateLimited => "secondary_limit",
         FailureKind::Server | FailureKind::ResourceLimits => "server",
-        FailureKind::Network | FailureKind::Timeout => "network",
-        FailureKind::Decode | FailureKind::UnexpectedStatus => "decode",
+        FailureKind::Network | FailureKind::Timeout | FailureKind::Unavailable => "network",
+        FailureKind::Decode | FailureKind::UnexpectedStatus | FailureKind::NotGithub => "decode",
         FailureKind::Moved
         | FailureKind::Redirected
         | FailureKind::BadLink

@@ -22,7 +22,11 @@ pub fn diff(
         return Vec::new();
     };
     let nm = &new.meta;
-    let mut out = meta_changes(om, nm);
+    let mut out = Vec::new();
+    if old.status == crate::domain::SyncStatus::Inaccessible {
+        out.push(Change::Accessible);
+    }
+    out.extend(meta_changes(om, nm));
 
     // Commits are compared on one branch only: after a default-branch switch the head moving is
     // the switch itself, already reported.

@@ -271,15 +271,16 @@ impl Shared {
         }
     }
 
-    /// After a rejected token: fails every job still waiting (no point asking GitHub again).
-    fn fail_waiting(&self, tally: &mut Tally, message: String) {
+    /// After a rejected token or an endpoint failing as a whole: fails every job still waiting
+    /// (no point asking GitHub again).
+    fn fail_waiting(&self, tally: &mut Tally, kind: FailureKind, message: String) {
         let ids = self.sched().cancel_all();
         tally.failed += ids.len();
         for id in ids {
             self.emit(SyncEvent::Finished {
                 id,
                 outcome: Outcome::Failed {
-                    kind: FailureKind::Unauthorized,
+                    kind,
                     message: message.clone(),
                 },
                 cost: JobCost::default(),
@@ -351,8 +352,12 @@ async fn worker(shared: Arc<Shared>) {
         if let Err(e) = shared.ctx.store.write_deferred_backup() {
             tracing::warn!(error = %e, "writing the tracked-list backup failed; it is retried after the next pass");
         }
-        if let PassEnd::Unauthorized(message) = end {
-            shared.fail_waiting(&mut tally, message);
+        match end {
+            PassEnd::Unauthorized(message) => {
+                shared.fail_waiting(&mut tally, FailureKind::Unauthorized, message)
+            }
+            PassEnd::Stopped { kind, message } => shared.fail_waiting(&mut tally, kind, message),
+            PassEnd::Completed => {}
         }
     }
 }
@@ -374,7 +379,9 @@ async fn periodic(shared: Arc<Shared>, every: Duration) {
 
 async fn rate_forwarder(shared: Arc<Shared>) {
     let mut rx = shared.ctx.client.rate_state();
-    let mut paused = false;
+    // The pause last reported: a new reason or a later end is reported again, so every wait is
+    // said with what it waits for and until when.
+    let mut reported: Option<crate::github::Pause> = None;
     loop {
         tokio::select! {
             r = rx.changed() => if r.is_err() { break },
@@ -384,9 +391,9 @@ async fn rate_forwarder(shared: Arc<Shared>) {
         shared.emit(SyncEvent::RateLimits(
             state.buckets.values().cloned().collect(),
         ));
-        match (&state.pause, paused) {
-            (Some(p), false) => {
-                paused = true;
+        match (&state.pause, &reported) {
+            (Some(p), last) if last.as_ref() != Some(p) => {
+                reported = Some(p.clone());
                 shared.emit(SyncEvent::Paused {
                     reason: p.reason.clone(),
                     until: p.until,
@@ -397,8 +404,8 @@ async fn rate_forwarder(shared: Arc<Shared>) {
                     until: p.until,
                 });
             }
-            (None, true) => {
-                paused = false;
+            (None, Some(_)) => {
+                reported = None;
                 shared.emit(SyncEvent::Resumed);
             }
             _ => {}

@@ -42,6 +42,12 @@ pub enum PassEnd {
     Completed,
     /// The token was rejected: the pass stopped, nothing more was written.
     Unauthorized(String),
+    /// The endpoint is unavailable or not GitHub's API: the pass stopped, nothing more was
+    /// written.
+    Stopped {
+        kind: FailureKind,
+        message: String,
+    },
 }
 
 /// Totals of a pass, for `PassFinished`.
@@ -317,13 +323,21 @@ impl Pass<'_> {
         }
     }
 
-    /// Ends every remaining job after the token was rejected, without touching the store.
+    /// Ends every remaining job after the token was rejected or the endpoint failed as a whole
+    /// ([`GithubError::stops_pass`]), without touching the store.
     fn stop_unauthorized(&mut self, rest: Vec<Work>, e: &GithubError) -> PassEnd {
         for w in rest {
             self.drop_etags(&w.repo.key);
             self.finish(w, failed_from(e), None);
         }
-        PassEnd::Unauthorized(e.to_string())
+        if e.is_unauthorized() {
+            PassEnd::Unauthorized(e.to_string())
+        } else {
+            PassEnd::Stopped {
+                kind: e.kind(),
+                message: e.to_string(),
+            }
+        }
     }
 
     /// Records a failure on the repo (status, last error) and reports it.
@@ -576,7 +590,7 @@ impl Pass<'_> {
             let cost = delta(&before, &client.accounting());
             let results = match result {
                 Ok(results) => results,
-                Err(error) if error.is_unauthorized() => {
+                Err(error) if error.stops_pass() => {
                     return Err(Stopped {
                         error,
                         unfinished: batch,
@@ -661,7 +675,7 @@ impl Pass<'_> {
                     self.drop_etags(&w.repo.key);
                     self.finish(w, Outcome::Cancelled, None);
                 }
-                Some(Err(e)) if e.is_unauthorized() => {
+                Some(Err(e)) if e.stops_pass() => {
                     stop = Some(e);
                     left.push(w);
                 }
