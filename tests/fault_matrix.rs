@@ -639,7 +639,9 @@ fn run_interrupted(hub: &Handle, dir: &Path, row: &Row, marker: &str) -> Output 
                 sent = true;
             }
         }
-        if !sent {
+        // Past the deadline (no marker, or a ctrl+c that did not stop it): kill, so a row
+        // fails on its exit code instead of hanging the suite.
+        if Instant::now() >= deadline {
             let _ = child.kill();
         }
         let mut out = child.wait_with_output().expect("repodeck ends");

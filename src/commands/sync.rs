@@ -246,6 +246,7 @@ async fn drive(
     // The free `GET /rate_limit` first: it shows the endpoint is GitHub's API (so its 404s mean
     // something) and tells the scheduler the budget before the first batch.
     let mut waits = Waits::new(&client, &ctx.config.github.api_url);
+    let mut interrupts = Interrupts::new();
     let check = loop {
         let check = client.check_endpoint();
         tokio::pin!(check);
@@ -253,7 +254,7 @@ async fn drive(
             tokio::select! {
                 r = &mut check => break r,
                 () = waits.changed(err) => {}
-                _ = tokio::signal::ctrl_c() => client.cancel_waits(),
+                () = interrupts.recv() => client.cancel_waits(),
             }
         };
         // While GitHub as a whole is failing, the breaker decides: a probe succeeds, or it
@@ -308,7 +309,14 @@ async fn drive(
         repos: targets.len(),
         ..Summary::default()
     };
-    collect(&mut engine, names, &mut summary, &mut waits, err).await;
+    collect(
+        &mut engine,
+        names,
+        &mut summary,
+        (&mut waits, &mut interrupts),
+        err,
+    )
+    .await;
     let _ = engine.commands.send(SyncCommand::Shutdown);
     summary.cost(&before, &client.accounting());
     summary.duration_ms = started.elapsed().as_millis() as u64;
@@ -364,6 +372,39 @@ impl Waits {
     }
 }
 
+/// SIGINT (ctrl+c) as one stream for the whole run. A fresh `ctrl_c()` per `select!` misses a
+/// signal that arrives between two of them, and once tokio's handler is installed the default
+/// "terminate" no longer applies: the ctrl+c would be lost and the run go on waiting.
+struct Interrupts {
+    #[cfg(unix)]
+    sig: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn new() -> Self {
+        Interrupts {
+            #[cfg(unix)]
+            sig: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    /// Resolves at the next ctrl+c (one kept if it came while nobody was waiting); pends
+    /// forever when signals cannot be watched.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(sig) = &mut self.sig
+            && sig.recv().await.is_some()
+        {
+            return;
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_ok() {
+            return;
+        }
+        std::future::pending::<()>().await
+    }
+}
+
 /// Reads the engine's events until every repo of the summary has finished, drawing progress on
 /// stderr when it is a terminal and saying long waits. The first ctrl+c cancels what is left
 /// (the summary follows); a second stops waiting for the engine.
@@ -371,7 +412,7 @@ async fn collect(
     engine: &mut EngineHandle,
     names: &HashMap<LocalId, String>,
     summary: &mut Summary,
-    waits: &mut Waits,
+    (waits, interrupts): (&mut Waits, &mut Interrupts),
     err: &mut dyn Write,
 ) {
     let progress = std::io::stderr().is_terminal();
@@ -382,7 +423,7 @@ async fn collect(
         let event = tokio::select! {
             e = engine.events.recv() => e,
             () = waits.changed(err) => continue,
-            _ = tokio::signal::ctrl_c() => {
+            () = interrupts.recv() => {
                 if summary.interrupted {
                     break;
                 }
