@@ -351,7 +351,9 @@ async fn server_errors_back_off_then_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hang_times_out_then_retries_and_reset_mid_body_retries() {
     let h = hub(|_| {}).await;
-    let c = client_with(&h, 0.001, None, Duration::from_millis(500));
+    // Scaled so the breaker's give-up window (20 s) stays well above the 500 ms read timeout:
+    // one hung request is a retry, not an unavailable endpoint, even on a loaded machine.
+    let c = client_with(&h, 0.1, None, Duration::from_millis(500));
     h.set_faults(faults(
         json!([{ "route": "/repos/*/*/languages", "kind": "hang", "next": 1 }]),
     ));

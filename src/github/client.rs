@@ -485,6 +485,16 @@ impl GithubClient {
             }
             let sent = (permit.epoch, permit.sent);
             let result = self.send_once(req).await;
+            // A 401 closes the gate before the permit goes: a request waiting for this permit
+            // must not reach GitHub with the rejected token.
+            if matches!(&result, Ok(r) if r.status == 401)
+                && !self.inner.auth_failed.swap(true, Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    route = req.route,
+                    "github: token rejected (401); no further requests"
+                );
+            }
             drop(permit);
             let err = match result {
                 Ok(resp) => match self.answer(req, resp, &host, &mut limit_hits, sent) {
