@@ -354,8 +354,18 @@ impl Store {
         // A file the user cannot write is the environment's problem, never damage.
         io::check_writable(&db_path)
             .map_err(|(path, e, problem)| StoreError::io(dir, &path, problem, e))?;
-        let (db, tree) = match Self::open_db(&db_path) {
+        let (db, tree) = match Self::open_db_when_free(&db_path) {
             Ok(opened) => opened,
+            // sled's own file lock is still held (by a store this process is closing, or by a
+            // process that ignored the lock file): in use, never damage.
+            Err(OpenDbError::Sled(sled::Error::Io(io)))
+                if io.kind() == std::io::ErrorKind::WouldBlock =>
+            {
+                return Err(StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                    pid: String::new(),
+                });
+            }
             Err(OpenDbError::Sled(e)) if IoProblem::of_sled(&e).is_some() => {
                 let problem = IoProblem::of_sled(&e).unwrap_or(IoProblem::NoSpace);
                 return Err(StoreError::io(dir, &db_path, problem, e));
@@ -461,6 +471,23 @@ impl Store {
     }
 
     /// Opens sled, turning both its errors and its panics on damaged files into an error.
+    /// [`Self::open_db`], waiting up to 2 s while sled's file lock is still held: a store
+    /// dropped a moment ago releases it when its background threads end.
+    fn open_db_when_free(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), OpenDbError> {
+        let mut tries = 0;
+        loop {
+            match Self::open_db(path) {
+                Err(OpenDbError::Sled(sled::Error::Io(io)))
+                    if io.kind() == std::io::ErrorKind::WouldBlock && tries < 40 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     fn open_db(path: &Path) -> std::result::Result<(sled::Db, sled::Tree), OpenDbError> {
         let path = path.to_path_buf();
         let result = quietly(move || -> std::result::Result<_, OpenDbError> {
