@@ -439,13 +439,13 @@ async fn queue_depth_follows_jobs_and_errors_map_every_failure_kind() {
     );
     let expected = [
         ("auth", 2.0),
-        ("not_found", 1.0),
+        ("not_found", 2.0),
         ("primary_limit", 1.0),
         ("secondary_limit", 1.0),
-        ("server", 1.0),
-        ("network", 2.0),
-        ("decode", 1.0),
-        ("other", 7.0),
+        ("server", 2.0),
+        ("network", 3.0),
+        ("decode", 3.0),
+        ("other", 9.0),
     ];
     for (kind, n) in expected {
         assert_eq!(
