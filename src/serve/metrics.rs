@@ -83,30 +83,17 @@ impl DeliveryResult {
     }
 }
 
-/// The `X-GitHub-Event` names kept as label values; anything else is `other`, so a sender cannot
-/// grow the number of series.
-pub const KNOWN_EVENTS: &[&str] = &[
-    "ping",
-    "push",
-    "create",
-    "delete",
-    "release",
-    "pull_request",
-    "issues",
-    "repository",
-    "star",
-    "watch",
-    "fork",
-    "public",
-    "branch_protection_rule",
-    "member",
-];
+/// `X-GitHub-Event` names kept as label values besides the events repodeck acts on
+/// (`domain::WEBHOOK_EVENTS`); anything else is `other`, so a sender cannot grow the number of
+/// series.
+pub const OTHER_LABELLED_EVENTS: [&str; 2] = ["ping", "watch"];
 
-/// The `event` label for an `X-GitHub-Event` header: one of [`KNOWN_EVENTS`] or `other`.
+/// The `event` label for an `X-GitHub-Event` header: a known event's name, or `other`.
 pub fn event_label(event: &str) -> &'static str {
     let event = event.trim();
-    KNOWN_EVENTS
+    crate::domain::WEBHOOK_EVENTS
         .iter()
+        .chain(OTHER_LABELLED_EVENTS.iter())
         .find(|known| known.eq_ignore_ascii_case(event))
         .copied()
         .unwrap_or("other")

@@ -39,21 +39,9 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest `X-GitHub-Delivery` kept (GitHub's are 36-character GUIDs).
 const MAX_GUID: usize = 100;
 
-/// Events that change what the store holds of the repository they name.
-const SYNC_EVENTS: &[&str] = &[
-    "push",
-    "create",
-    "delete",
-    "release",
-    "pull_request",
-    "issues",
-    "repository",
-    "star",
-    "fork",
-    "public",
-    "branch_protection_rule",
-    "member",
-];
+/// Events that change what the store holds of the repository they name: the ones `hook create`
+/// subscribes to.
+const SYNC_EVENTS: &[&str] = &crate::domain::WEBHOOK_EVENTS;
 
 /// The `repository` actions that change a tracked repository.
 const REPOSITORY_ACTIONS: &[&str] = &[
