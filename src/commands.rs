@@ -14,9 +14,10 @@ use serde_json::json;
 use crate::domain::{RepoKey, TrackedRepo};
 use crate::fmt::{relative, rfc3339, thousands};
 use crate::github::GithubError;
+use crate::host::source::{DataSource, SourceError};
 use crate::sanitize;
 use crate::session::SessionError;
-use crate::store::{Added, Store, StoreError};
+use crate::store::{Added, StoreError};
 
 pub mod hook;
 pub mod token;
@@ -62,6 +63,21 @@ impl From<SessionError> for CliError {
     }
 }
 
+impl From<SourceError> for CliError {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Store(s) => CliError::Store(s),
+            SourceError::Remote {
+                message,
+                input: true,
+            } => CliError::Input(message),
+            SourceError::Remote { message, .. } | SourceError::Gone(message) => {
+                CliError::Failed(message)
+            }
+        }
+    }
+}
+
 /// Maps a GitHub failure of a whole command to the exit codes: auth is 2, the rest 1.
 pub fn github_error(context: &str, e: &GithubError) -> CliError {
     if e.is_auth() {
@@ -92,7 +108,7 @@ pub fn parse_keys(inputs: &[String]) -> Result<Vec<RepoKey>, CliError> {
 }
 
 pub fn add(
-    store: &Store,
+    store: &dyn DataSource,
     inputs: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -112,7 +128,7 @@ pub fn add(
 }
 
 pub fn remove(
-    store: &Store,
+    store: &dyn DataSource,
     inputs: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -159,7 +175,7 @@ pub fn repo_json(r: &TrackedRepo) -> serde_json::Value {
 }
 
 pub fn list(
-    store: &Store,
+    store: &dyn DataSource,
     json_out: bool,
     now: DateTime<Utc>,
     out: &mut dyn Write,

@@ -872,14 +872,14 @@ impl RateBucket {
 // ---- Sync requests: shared by the engine (`sync`) and the GitHub layer that schedules them ----
 
 /// Who asked: user-triggered work runs before background work and may use the rate-limit reserve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Priority {
     Background,
     User,
 }
 
 /// Where `Import` lists repositories from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportSource {
     Org(String),
     User(String),
@@ -887,7 +887,7 @@ pub enum ImportSource {
     Mine,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOptions {
     pub source: ImportSource,
     pub include_forks: bool,
@@ -895,7 +895,7 @@ pub struct ImportOptions {
 }
 
 /// Why work is waiting.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WaitReason {
     /// GitHub's secondary rate limit: every request is paused.
     SecondaryLimit,
@@ -928,7 +928,7 @@ impl std::fmt::Display for WaitReason {
 }
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
     pub key: RepoKey,
     pub description: Option<String>,

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod fakehub;
 pub mod fmt;
 pub mod github;
+pub mod host;
 pub mod logging;
 pub mod sanitize;
 pub mod secrets;

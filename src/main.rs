@@ -11,9 +11,12 @@ use repodeck::cli::{Cli, Command, HookCommand};
 use repodeck::commands::{self, CliError, Status, token};
 use repodeck::config::Config;
 use repodeck::domain::{ImportOptions, ImportSource};
+use repodeck::host::client::{AttachError, Attached, OpenError, Opened, open_or_attach, who_hosts};
+use repodeck::host::source::DataSource;
+use repodeck::host::{Host, HostKind};
 use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::session::{self, Context, demo};
-use repodeck::store::{OpenReport, Store};
+use repodeck::store::{OpenReport, Store, StoreError};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap itself.
@@ -67,6 +70,39 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
 
 fn open_store(ctx: &Context) -> Result<Store, CliError> {
     open_store_with(ctx, false)
+}
+
+/// The store, or the running repodeck that hosts it (commands that can work through a host).
+fn open_or_host(ctx: &Context) -> Result<Opened<Store>, CliError> {
+    open_or_attach(&ctx.data_dir, || match open_store(ctx) {
+        Ok(s) => Ok(s),
+        Err(CliError::Store(e)) => Err(e),
+        Err(e) => Err(StoreError::Dir {
+            dir: ctx.data_dir.clone(),
+            source: std::io::Error::other(e.to_string()),
+        }),
+    })
+    .map_err(|e| match e {
+        OpenError::Store(s) => CliError::Store(s),
+        other => CliError::Input(other.to_string()),
+    })
+}
+
+/// The store for a command that must own it (`what`): when a host holds it, says which process
+/// to stop.
+fn own_store(ctx: &Context, what: &str) -> Result<Store, CliError> {
+    match open_store(ctx) {
+        Err(CliError::Store(StoreError::Locked { dir, .. })) => match who_hosts(&ctx.data_dir) {
+            Some(host) => Err(CliError::Input(format!(
+                "`repodeck {what}` must own the store, and the data directory {} is hosted by {host}: \
+                 stop that process (`kill {}`), run this again, then start it again",
+                dir.display(),
+                host.pid
+            ))),
+            None => open_store(ctx),
+        },
+        other => other,
+    }
 }
 
 /// Opens the store (`quick` for the TUI: `Store::open_quick`). What the open found (a rebuild,
@@ -123,7 +159,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     match command {
         Command::Token(cmd) => run_token(&ctx, cmd, &mut out, &mut err),
         Command::Hook(HookCommand::Secret(cmd)) => {
-            let store = open_store(&ctx)?;
+            let store = own_store(&ctx, "hook secret")?;
             let mut read = || token::read_secret("webhook secret (input is hidden): ");
             let mut hctx = commands::hook::HookContext {
                 keys: KeySource::from_env(ctx.identity.clone()),
@@ -147,7 +183,12 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 rest,
                 json,
             };
-            commands::sync::run(&ctx, open_store(&ctx)?, &args, &mut out, &mut err)
+            match open_or_host(&ctx)? {
+                Opened::Local(store) => commands::sync::run(&ctx, store, &args, &mut out, &mut err),
+                Opened::Attached(host) => {
+                    commands::sync::run_attached(&host, &args, &mut out, &mut err)
+                }
+            }
         }
         Command::Import {
             org,
@@ -163,7 +204,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 include_forks,
                 include_archived: include_archived || !skip_archived,
             };
-            commands::import::import(&ctx, open_store(&ctx)?, &opts, &mut out, &mut err)
+            commands::import::import(&ctx, own_store(&ctx, "import")?, &opts, &mut out, &mut err)
         }
         Command::Search {
             query,
@@ -171,7 +212,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             limit,
             json,
         } => {
-            let store = open_store(&ctx)?;
+            let store = own_store(&ctx, "search")?;
             let limit = usize::from(limit);
             commands::import::search(&ctx, store, &query, &add, limit, json, &mut out)
         }
@@ -205,7 +246,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
 /// `repodeck serve`: the daemon, until SIGTERM / SIGINT.
 fn run_serve(ctx: &Context, opts: &repodeck::serve::ServeOptions) -> Result<Status, CliError> {
     use repodeck::serve::ServeError;
-    let store = open_store(ctx)?;
+    let store = own_store(ctx, "serve")?;
     match repodeck::serve::run(ctx, store, opts) {
         Ok(()) => Ok(Status::Ok),
         Err(ServeError::Session(e)) => Err(e.into()),
@@ -230,39 +271,109 @@ fn run_local(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<Status, CliError> {
+    // Validate before touching the store, so bad input never waits on a lock.
+    if let Command::Add { repos } | Command::Remove { repos } = &command {
+        commands::parse_keys(repos)?;
+    }
+    let opened = open_or_host(ctx)?;
+    let src: &dyn DataSource = match &opened {
+        Opened::Local(store) => store,
+        Opened::Attached(host) => host.as_ref(),
+    };
     match command {
-        Command::Add { repos } => {
-            // Validate before touching the store, so bad input never waits on a lock.
-            commands::parse_keys(&repos)?;
-            commands::add(&open_store(ctx)?, &repos, out, err)
-        }
-        Command::Remove { repos } => {
-            commands::parse_keys(&repos)?;
-            commands::remove(&open_store(ctx)?, &repos, out, err)
-        }
-        Command::List { json } => commands::list(&open_store(ctx)?, json, chrono::Utc::now(), out),
+        Command::Add { repos } => commands::add(src, &repos, out, err),
+        Command::Remove { repos } => commands::remove(src, &repos, out, err),
+        Command::List { json } => commands::list(src, json, chrono::Utc::now(), out),
         Command::Activity { since, repo, json } => {
-            let store = open_store(ctx)?;
-            commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, out)
+            commands::show::activity(src, since.as_deref(), repo.as_deref(), json, out)
         }
-        Command::Show { repo, json } => commands::show::show(&open_store(ctx)?, &repo, json, out),
+        Command::Show { repo, json } => commands::show::show(src, &repo, json, out),
         other => Err(CliError::Failed(format!(
             "internal: {other:?} is not a local command"
         ))),
     }
 }
 
-/// No command: the TUI over the store, with the engine the session can start.
+/// No command: the TUI over the store, with the engine the session can start. It hosts the
+/// store for attached views while it runs.
 fn run_tui(ctx: &Context) -> Result<Status, CliError> {
-    let store = std::sync::Arc::new(open_store_with(ctx, true)?);
+    let store = match open_store_with(ctx, true) {
+        Err(CliError::Store(StoreError::Locked { .. })) => return attach_tui(ctx),
+        other => std::sync::Arc::new(other?),
+    };
     let rt = session::runtime()?;
     rt.block_on(async {
         // The UI starts from the store even when the engine cannot: it then browses offline.
         let engine = session::interactive_engine(ctx, &store);
+        let (_host, engine) = host_tui(ctx, &store, engine);
         repodeck::tui::run(ctx, store, engine).await
     })
     .map_err(ui_failed)?;
     Ok(Status::Ok)
+}
+
+/// The TUI attached to the repodeck that holds the store; one that is not a host (a command
+/// still running) is waited for up to 2 s, then named.
+fn attach_tui(ctx: &Context) -> Result<Status, CliError> {
+    let rt = session::runtime()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let conn = loop {
+        match rt.block_on(Attached::connect(&ctx.data_dir)) {
+            Ok(conn) => break conn,
+            Err(AttachError::NoHost(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                // A command that held the store may have ended: open it here then.
+                if let Ok(store) = open_store_with(ctx, true) {
+                    drop(store);
+                    return run_tui(ctx);
+                }
+            }
+            Err(AttachError::NoHost(socket)) => {
+                let locked = match open_store_with(ctx, true) {
+                    Err(CliError::Store(e)) => e,
+                    Ok(store) => {
+                        drop(store);
+                        return run_tui(ctx);
+                    }
+                    Err(e) => return Err(e),
+                };
+                return Err(CliError::Input(
+                    OpenError::NotHost { locked, socket }.to_string(),
+                ));
+            }
+            Err(e) => return Err(CliError::Input(e.to_string())),
+        }
+    };
+    rt.block_on(repodeck::tui::run_attached(ctx, std::sync::Arc::new(conn)))
+        .map_err(ui_failed)?;
+    Ok(Status::Ok)
+}
+
+/// Starts the TUI's host and hands it the engine (now, or once the vault is unlocked). Without
+/// a host (the socket cannot be made) the TUI runs alone.
+fn host_tui(
+    ctx: &Context,
+    store: &std::sync::Arc<Store>,
+    engine: session::EngineStart,
+) -> (Option<std::sync::Arc<Host>>, session::EngineStart) {
+    let host = match Host::start(&ctx.data_dir, store.clone(), HostKind::Tui) {
+        Ok(h) => std::sync::Arc::new(h),
+        Err(e) => {
+            tracing::warn!(error = %e, "not hosting attached views");
+            return (None, engine);
+        }
+    };
+    let engine = match engine {
+        session::EngineStart::Running(e) => session::EngineStart::Running(host.adopt(e, None)),
+        session::EngineStart::Locked(unlock) => {
+            let h = host.clone();
+            session::EngineStart::Locked(std::sync::Arc::new(move |pass| {
+                unlock(pass).map(|e| h.adopt(e, None))
+            }))
+        }
+        offline => offline,
+    };
+    (Some(host), engine)
 }
 
 /// `repodeck token ...`, with the live check against the configured GitHub.
@@ -272,7 +383,7 @@ fn run_token(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<Status, CliError> {
-    let store = open_store(ctx)?;
+    let store = own_store(ctx, "token")?;
     let checker = token::GithubChecker {
         api_url: ctx.config.github.api_url.clone(),
         graphql_url: ctx.config.github.graphql_url.clone(),
@@ -296,7 +407,7 @@ fn run_hook(
     err: &mut dyn std::io::Write,
 ) -> Result<Status, CliError> {
     use commands::hook::manage::{self, Op};
-    let store = open_store(ctx)?;
+    let store = own_store(ctx, "hook")?;
     let (targets, op, json) = match cmd {
         HookCommand::Create {
             targets,

@@ -46,9 +46,10 @@ const LAYERS: &[(&str, u8)] = &[
     ("github", 4),
     ("sync", 5),
     ("session", 6),
-    ("tui", 7),
-    ("commands", 7),
-    ("serve", 7),
+    ("host", 7),
+    ("tui", 8),
+    ("commands", 8),
+    ("serve", 8),
 ];
 
 /// fakehub is a fake GitHub: it uses nothing of the crate, and only the session's demo wiring

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::{CliError, Status};
 use crate::domain::{ActivityEntry, RepoDetails, RepoKey, RepoMeta, TrackedRepo};
 use crate::fmt::{relative, rfc3339};
+use crate::host::source::DataSource;
 use crate::sanitize;
-use crate::store::Store;
 use crate::sync::scheduler::limits;
 
 pub fn entry_json(e: &ActivityEntry) -> Value {
@@ -26,7 +26,7 @@ pub fn entry_json(e: &ActivityEntry) -> Value {
 }
 
 pub fn activity(
-    store: &Store,
+    store: &dyn DataSource,
     since: Option<&str>,
     repo: Option<&str>,
     json_out: bool,
@@ -117,7 +117,7 @@ pub fn show_json(repo: &TrackedRepo, details: Option<&crate::domain::RepoDetails
 }
 
 pub fn show(
-    store: &Store,
+    store: &dyn DataSource,
     input: &str,
     json_out: bool,
     out: &mut dyn Write,

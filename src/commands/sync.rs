@@ -13,6 +13,9 @@ use chrono::Utc;
 
 use crate::domain::{Change, FailureKind, LocalId, WaitReason};
 use crate::github::{Accounting, GithubError};
+use crate::host::client::{Attached, AttachedSource};
+use crate::host::source::DataSource;
+use crate::host::{Host, HostKind};
 use crate::sanitize;
 use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::Store;
@@ -140,55 +143,106 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
     let store = Arc::new(store);
-    // Which repos, validated before any request.
-    let targets: Vec<(LocalId, String)> = if args.all {
-        store
-            .list()?
-            .into_iter()
-            .map(|r| (r.local, r.key.to_string()))
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        let mut missing = Vec::new();
-        for key in parse_keys(&args.repos)? {
-            match store.find(&key)? {
-                Some(r) if !v.iter().any(|(l, _)| *l == r.local) => {
-                    v.push((r.local, r.key.to_string()))
-                }
-                Some(_) => {}
-                None => missing.push(key.to_string()),
-            }
-        }
-        if !missing.is_empty() {
-            return Err(CliError::Input(format!(
-                "not tracked: {}. Add with `repodeck add {}` first; nothing was synced",
-                missing.join(", "),
-                missing.join(" ")
-            )));
-        }
-        v
-    };
+    let targets = targets(store.as_ref(), args)?;
     if targets.is_empty() {
-        if args.json {
-            let _ = writeln!(out, "{}", Summary::default().to_json());
-        } else {
-            let _ = writeln!(
-                out,
-                "No repositories tracked yet. Add one with `repodeck add OWNER/NAME` or `repodeck import --org ORG`."
-            );
-        }
-        return Ok(Status::Ok);
+        return nothing_tracked(args, out);
     }
     let names: HashMap<LocalId, String> = targets.iter().cloned().collect();
     let rt = session::runtime()?;
     let summary = rt.block_on(drive(ctx, store, args, &targets, &names, err))?;
+    finish(&summary, args, out, err)
+}
 
+/// `sync` attached to a running host: the host's engine does the work (one scheduler, one rate
+/// budget); the progress and the summary are the same as a local run's.
+pub fn run_attached(
+    src: &AttachedSource,
+    args: &SyncArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
+    let targets = targets(src, args)?;
+    if targets.is_empty() {
+        return nothing_tracked(args, out);
+    }
+    let names: HashMap<LocalId, String> = targets.iter().cloned().collect();
+    let info = src.conn().info().clone();
+    let _ = writeln!(
+        err,
+        "note: attached to {info}: its sync engine runs this sync"
+    );
+    if args.rest {
+        let _ = writeln!(
+            err,
+            "note: --rest is ignored when attached: the host's engine chooses REST or GraphQL"
+        );
+    }
+    let summary = src.block_on(drive_attached(src.conn(), args, &targets, &names, err))?;
+    if src.conn().gone().is_cancelled()
+        && summary.synced + summary.unchanged + summary.failed + summary.skipped < summary.repos
+    {
+        let _ = finish(&summary, args, out, err);
+        return Err(CliError::Failed(format!(
+            "the host ({info}) stopped during the sync; what it finished is stored. Run `repodeck sync` again"
+        )));
+    }
+    finish(&summary, args, out, err)
+}
+
+/// Which repos, validated before any request.
+fn targets(src: &dyn DataSource, args: &SyncArgs) -> Result<Vec<(LocalId, String)>, CliError> {
+    if args.all {
+        return Ok(src
+            .list()?
+            .into_iter()
+            .map(|r| (r.local, r.key.to_string()))
+            .collect());
+    }
+    let mut v = Vec::new();
+    let mut missing = Vec::new();
+    for key in parse_keys(&args.repos)? {
+        match src.find(&key)? {
+            Some(r) if !v.iter().any(|(l, _)| *l == r.local) => {
+                v.push((r.local, r.key.to_string()))
+            }
+            Some(_) => {}
+            None => missing.push(key.to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(CliError::Input(format!(
+            "not tracked: {}. Add with `repodeck add {}` first; nothing was synced",
+            missing.join(", "),
+            missing.join(" ")
+        )));
+    }
+    Ok(v)
+}
+
+fn nothing_tracked(args: &SyncArgs, out: &mut dyn Write) -> Result<Status, CliError> {
+    if args.json {
+        let _ = writeln!(out, "{}", Summary::default().to_json());
+    } else {
+        let _ = writeln!(
+            out,
+            "No repositories tracked yet. Add one with `repodeck add OWNER/NAME` or `repodeck import --org ORG`."
+        );
+    }
+    Ok(Status::Ok)
+}
+
+fn finish(
+    summary: &Summary,
+    args: &SyncArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
     if args.json {
         let _ = writeln!(out, "{}", summary.to_json());
     } else {
-        print_human(&summary, out, err);
+        print_human(summary, out, err);
     }
-    ending(&summary, err)
+    ending(summary, err)
 }
 
 /// The exit status and the closing message: a stop is said once, with what was stored before
@@ -283,23 +337,20 @@ async fn drive(
     }
     let mut config = ctx.config.clone();
     config.sync.interval = None;
-    let mut engine = clients.start_engine(store, config, args.rest);
-    let commands: Vec<SyncCommand> = if args.all {
-        vec![SyncCommand::SyncAll {
-            force: args.force,
-            priority: Priority::User,
-        }]
-    } else {
-        targets
-            .iter()
-            .map(|(id, _)| SyncCommand::SyncRepo {
-                id: *id,
-                force: args.force,
-                priority: Priority::User,
-            })
-            .collect()
+    let engine = clients.start_engine(store.clone(), config, args.rest);
+    // While it runs, this sync hosts the store: another `repodeck` attaches instead of failing.
+    let host = match Host::start(&ctx.data_dir, store, HostKind::Sync) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            tracing::warn!(error = %e, "not hosting attached views");
+            None
+        }
     };
-    for c in commands {
+    let mut engine = match &host {
+        Some(h) => h.adopt(engine, Some(client.clone())),
+        None => engine,
+    };
+    for c in sync_commands(args, targets) {
         engine
             .commands
             .send(c)
@@ -315,6 +366,7 @@ async fn drive(
         &mut summary,
         (&mut waits, &mut interrupts),
         err,
+        false,
     )
     .await;
     let _ = engine.commands.send(SyncCommand::Shutdown);
@@ -323,10 +375,71 @@ async fn drive(
     Ok(summary)
 }
 
+/// The sync commands for the targets: one `SyncAll`, or the named repos.
+fn sync_commands(args: &SyncArgs, targets: &[(LocalId, String)]) -> Vec<SyncCommand> {
+    if args.all {
+        vec![SyncCommand::SyncAll {
+            force: args.force,
+            priority: Priority::User,
+        }]
+    } else {
+        targets
+            .iter()
+            .map(|(id, _)| SyncCommand::SyncRepo {
+                id: *id,
+                force: args.force,
+                priority: Priority::User,
+            })
+            .collect()
+    }
+}
+
+async fn drive_attached(
+    conn: &Attached,
+    args: &SyncArgs,
+    targets: &[(LocalId, String)],
+    names: &HashMap<LocalId, String>,
+    err: &mut dyn Write,
+) -> Result<Summary, CliError> {
+    let started = Instant::now();
+    let before = conn.accounting().await?;
+    let mut engine = conn
+        .engine()
+        .ok_or_else(|| CliError::Failed("internal: the host's engine was taken twice".into()))?;
+    for c in sync_commands(args, targets) {
+        conn.command(c)?;
+    }
+    let mut summary = Summary {
+        repos: targets.len(),
+        ..Summary::default()
+    };
+    let mut waits = Waits::none();
+    let mut interrupts = Interrupts::new();
+    collect(
+        &mut engine,
+        names,
+        &mut summary,
+        (&mut waits, &mut interrupts),
+        err,
+        true,
+    )
+    .await;
+    if let (Some(b), Ok(Some(a))) = (before, conn.accounting().await) {
+        summary.requests = a[0].saturating_sub(b[0]);
+        summary.not_modified = a[1].saturating_sub(b[1]);
+        for i in 0..3 {
+            summary.points[i] = a[i + 2].saturating_sub(b[i + 2]);
+        }
+    }
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
 /// Says every wait longer than the notice threshold (2 s in production) on stderr, once per
 /// wait: what it waits for and until when.
 struct Waits {
-    rx: tokio::sync::watch::Receiver<crate::github::RateState>,
+    /// `None` when attached: the host says its own waits.
+    rx: Option<tokio::sync::watch::Receiver<crate::github::RateState>>,
     said: Option<String>,
     threshold: chrono::Duration,
     url: String,
@@ -335,7 +448,7 @@ struct Waits {
 impl Waits {
     fn new(client: &crate::github::GithubClient, url: &str) -> Self {
         Waits {
-            rx: client.rate_state(),
+            rx: Some(client.rate_state()),
             said: None,
             threshold: chrono::Duration::from_std(client.wait_notice_threshold())
                 .unwrap_or_else(|_| chrono::Duration::seconds(2)),
@@ -343,13 +456,26 @@ impl Waits {
         }
     }
 
+    /// No rate state to watch (attached to a host).
+    fn none() -> Self {
+        Waits {
+            rx: None,
+            said: None,
+            threshold: chrono::Duration::seconds(2),
+            url: String::new(),
+        }
+    }
+
     /// Resolves after the rate state changed, having said a new long wait; pends forever once
     /// the client is gone.
     async fn changed(&mut self, err: &mut dyn Write) {
-        if self.rx.changed().await.is_err() {
+        let Some(rx) = &mut self.rx else {
+            return std::future::pending::<()>().await;
+        };
+        if rx.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
-        let pause = self.rx.borrow_and_update().pause.clone();
+        let pause = rx.borrow_and_update().pause.clone();
         let Some(p) = pause else {
             return;
         };
@@ -414,10 +540,12 @@ async fn collect(
     summary: &mut Summary,
     (waits, interrupts): (&mut Waits, &mut Interrupts),
     err: &mut dyn Write,
+    shared: bool,
 ) {
     let progress = std::io::stderr().is_terminal();
     let total = summary.repos;
     let mut done = 0usize;
+    let mut seen = std::collections::HashSet::new();
     let mut last_draw = Instant::now();
     while done < total {
         let event = tokio::select! {
@@ -429,7 +557,14 @@ async fn collect(
                 }
                 summary.interrupted = true;
                 let _ = writeln!(err, "\r\x1b[2Kinterrupted: cancelling the sync (ctrl+c again to stop at once)");
-                let _ = engine.commands.send(SyncCommand::CancelAll);
+                if shared {
+                    // Only this run's repos: an attached run shares the host's engine.
+                    for id in names.keys().filter(|id| !seen.contains(*id)) {
+                        let _ = engine.commands.send(SyncCommand::Cancel(*id));
+                    }
+                } else {
+                    let _ = engine.commands.send(SyncCommand::CancelAll);
+                }
                 continue;
             }
         };
@@ -439,6 +574,8 @@ async fn collect(
         if let SyncEvent::Finished {
             id, outcome, repo, ..
         } = event
+            && names.contains_key(&id)
+            && seen.insert(id)
         {
             // Names from the store after the sync, so renames show the new name.
             let name = repo

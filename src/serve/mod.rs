@@ -35,6 +35,7 @@ use self::health::Health;
 use self::metrics::Metrics;
 use self::webhook::{Mac256, Receiver};
 use crate::config::ServeConfig;
+use crate::host::{Host, HostKind};
 use crate::secrets::{self, KeySource, PassphraseSource, TokenVault, Tokens};
 use crate::session::{Clients, Context, SessionError};
 use crate::store::Store;
@@ -180,6 +181,10 @@ async fn serve(ctx: &Context, store: Arc<Store>, opts: &ServeOptions) -> Result<
         None => None,
     };
     let engine = clients.start_engine(store.clone(), ctx.config.clone(), false);
+    // The host for attached views (the TUI, the CLI): they use this engine and this store.
+    let host = Host::start(&ctx.data_dir, store.clone(), HostKind::Serve)
+        .map_err(|e| ServeError::Setup(e.to_string()))?;
+    let engine = host.adopt(engine, Some(client.clone()));
     let stop = CancellationToken::new();
     let (hint_tx, hint_rx) = mpsc::unbounded_channel();
     let receiver = Arc::new(Receiver {
@@ -231,6 +236,7 @@ async fn serve(ctx: &Context, store: Arc<Store>, opts: &ServeOptions) -> Result<
             "the engine did not stop in time; pending webhook syncs run at the next start"
         );
     }
+    drop(host);
     tracing::info!("serve stopped");
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! `SyncCommand`: what callers (the CLI and the TUI) may ask of the sync engine (imperative names).
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::{ImportOptions, LocalId, Priority, RepoKey};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serde: the same commands reach a host from attached clients (`host::protocol`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyncCommand {
     /// Sync one tracked repo. `force` ignores `sync.min_interval` and refetches details.
     SyncRepo {

@@ -1,6 +1,7 @@
 //! `SyncEvent`: what the sync engine reports (past tense), with owned data, to the CLI and the TUI.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     ActivityEntry, Change, Commit, FailureKind, LocalId, RateBucket, SearchHit, TrackedRepo,
@@ -9,7 +10,7 @@ use crate::domain::{
 use crate::secrets::TokenId;
 
 /// How one repo's sync ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Synced {
         changes: Vec<Change>,
@@ -25,14 +26,15 @@ pub enum Outcome {
 }
 
 /// Per-job cost, for the jobs screen and the summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobCost {
     pub requests: u64,
     pub not_modified: u64,
     pub points: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serde: a host pushes the same events to its attached clients (`host::protocol`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SyncEvent {
     Queued {
         id: LocalId,

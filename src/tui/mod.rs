@@ -22,6 +22,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use crate::host::HostInfo;
+use crate::host::client::{Attached, AttachedSource};
 use crate::session::{Context, EngineStart};
 use crate::store::Store;
 
@@ -89,6 +91,7 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
             .and_then(|d| chrono::Duration::from_std(d * 2).ok()),
         engine,
         reserve: ctx.config.github.reserve.to_string(),
+        host: None,
     };
     Ok(App::new(Utc::now(), theme, keymap, env))
 }
@@ -101,13 +104,42 @@ pub async fn run(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::R
     for notice in store.take_notices() {
         app.store_notice(&notice);
     }
+    run_app(ctx, &mut app, store, engine).await
+}
+
+/// Runs the TUI attached to the repodeck that hosts the data dir: it reads through the host's
+/// socket, the host's engine runs its work keys, and the header says whose store it is.
+pub async fn run_attached(ctx: &Context, conn: Arc<Attached>) -> io::Result<()> {
+    let mut app = build_app(ctx, true)?;
+    app.set_host(Some(host_label(conn.info())));
+    let engine = match conn.engine() {
+        Some(h) => EngineStart::Running(h),
+        None => EngineStart::Offline,
+    };
+    let source: runtime::Source = Arc::new(AttachedSource::in_runtime(conn));
+    run_app(ctx, &mut app, source, engine).await
+}
+
+/// The header's words for the host: `attached to serve, pid N` (`, live` for a daemon that
+/// receives webhooks).
+pub fn host_label(info: &HostInfo) -> String {
+    let live = if info.live { ", live" } else { "" };
+    format!("attached to {info}{live}")
+}
+
+async fn run_app(
+    ctx: &Context,
+    app: &mut App,
+    source: runtime::Source,
+    engine: EngineStart,
+) -> io::Result<()> {
     let mouse = ctx.config.ui.mouse;
     TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut terminal = ratatui::init();
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = runtime::event_loop(&mut terminal, &mut app, store, engine, mouse).await;
+    let result = runtime::event_loop(&mut terminal, app, source, engine, mouse).await;
     restore_terminal();
     ratatui::restore();
     result

@@ -19,8 +19,8 @@ use tokio::sync::mpsc;
 use super::action::{Action, Effect, Passphrase};
 use super::app::App;
 use super::view;
+use crate::host::source::{DataSource, SourceError};
 use crate::session::{EngineStart, UnlockError, Unlocker};
-use crate::store::Store;
 use crate::sync::{EngineHandle, SyncCommand, SyncEvent, tracking};
 
 /// Tick period: the clock the UI sees (countdowns, relative times).
@@ -66,13 +66,16 @@ pub fn run_all(app: &mut App, fx: Vec<Effect>, runner: &mut impl Runner) -> io::
     Ok(())
 }
 
+/// The store the TUI reads: the local one, or the host's it is attached to.
+pub type Source = Arc<dyn DataSource + Send + Sync>;
+
 /// What the loop holds to carry effects out: the terminal, the store, the engine's command
 /// sender (none offline or while locked), the unlocker while the vault is locked, and the senders
 /// background work answers on.
 struct Runtime<'t> {
     terminal: &'t mut DefaultTerminal,
     mouse: bool,
-    store: Arc<Store>,
+    store: Source,
     engine: Option<mpsc::UnboundedSender<SyncCommand>>,
     loads: mpsc::UnboundedSender<Action>,
     /// Set while the vault is locked: the passphrase dialog's answer goes here.
@@ -101,7 +104,7 @@ enum Input {
 pub async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    store: Arc<Store>,
+    store: Source,
     engine: EngineStart,
     mouse: bool,
 ) -> io::Result<()> {
@@ -256,7 +259,13 @@ impl Runtime<'_> {
             height: size.height,
         };
         apply(app, resize, self)?;
-        if let Ok(first) = self.store.first_by_name(size.height as usize) {
+        // Straight from the local store only: an attached view's reads block, so they run on
+        // blocking threads (the whole list follows at once).
+        if let Some(Ok(first)) = self
+            .store
+            .local()
+            .map(|s| s.first_by_name(size.height as usize))
+        {
             apply(app, Action::ReposPreview(first), self)?;
         }
         run_all(app, vec![Effect::LoadRepos], self)?;
@@ -269,12 +278,12 @@ impl Runtime<'_> {
     /// Runs `f` over the store on a blocking thread; its actions come back through `loads`.
     fn blocking_many<F>(&self, f: F)
     where
-        F: FnOnce(&Store) -> Vec<Action> + Send + 'static,
+        F: FnOnce(&dyn DataSource) -> Vec<Action> + Send + 'static,
     {
         let store = self.store.clone();
         let tx = self.loads.clone();
         tokio::task::spawn_blocking(move || {
-            for a in f(&store) {
+            for a in f(store.as_ref()) {
                 let _ = tx.send(a);
             }
         });
@@ -282,7 +291,7 @@ impl Runtime<'_> {
 
     fn blocking<F>(&self, f: F)
     where
-        F: FnOnce(&Store) -> Action + Send + 'static,
+        F: FnOnce(&dyn DataSource) -> Action + Send + 'static,
     {
         self.blocking_many(move |s| vec![f(s)]);
     }
@@ -300,13 +309,22 @@ impl Runtime<'_> {
     /// functions the engine runs.
     fn offline(&self, cmd: SyncCommand) -> Option<Action> {
         let event = |ev| Action::Engine(Box::new(ev));
+        let no_store = || Action::Failed {
+            message: "The store is not open here; restart repodeck.".into(),
+        };
         match cmd {
             SyncCommand::Track(keys) => self.blocking_many(move |s| {
+                let Some(s) = s.local() else {
+                    return vec![no_store()];
+                };
                 let mut out = Vec::new();
                 tracking::track(s, &keys, |ev| out.push(event(ev)));
                 out
             }),
-            SyncCommand::Untrack(id) => self.blocking(move |s| event(tracking::untrack(s, id))),
+            SyncCommand::Untrack(id) => self.blocking(move |s| match s.local() {
+                Some(s) => event(tracking::untrack(s, id)),
+                None => no_store(),
+            }),
             _ => {
                 return Some(Action::Failed {
                     message: "The sync engine is not running, so nothing can be fetched from GitHub right now.".into(),
@@ -406,7 +424,9 @@ impl Runner for Runtime<'_> {
 }
 
 /// Every stored release across all repos, newest first (at most 1,000).
-pub fn all_releases(s: &Store) -> crate::store::Result<Vec<(String, crate::domain::Release)>> {
+pub fn all_releases(
+    s: &dyn DataSource,
+) -> Result<Vec<(String, crate::domain::Release)>, SourceError> {
     let mut out = Vec::new();
     for r in s.list()? {
         if let Some(d) = s.details(r.local)? {

@@ -1600,3 +1600,18 @@ fn runtime_runs_the_effects_of_nested_updates() {
         Some(Dialog::Passphrase { retry: true, .. })
     ));
 }
+
+#[test]
+fn snapshot_attached_header() {
+    let attached = || {
+        let mut a = loaded();
+        a.set_host(Some("attached to serve, pid 4242, live".into()));
+        a
+    };
+    snap!("list_attached", attached());
+    snap!("list_host_gone", {
+        let mut a = attached();
+        a.update(Action::EngineStopped);
+        a
+    });
+}

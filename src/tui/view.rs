@@ -81,6 +81,12 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     fill_row(buf, area, area.y, t.header);
     let mut spans = vec![Span::styled(" repodeck", t.title)];
     let mut info = Vec::new();
+    // Whose store this is comes first, so a narrow header keeps it.
+    match &app.env().host {
+        Some(host) if app.env().engine => info.push(host.clone()),
+        Some(_) => info.push("host gone".into()),
+        None => {}
+    }
     if app.loading() {
         info.push(format!("loading{}", t.glyphs.more));
     } else {
@@ -101,7 +107,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         if c[2] > 0 {
             info.push(format!("queued {}", c[2]));
         }
-        if !app.env().engine {
+        if app.env().host.is_none() && !app.env().engine {
             info.push("offline".into());
         }
     }
@@ -121,7 +127,10 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         full.saturating_sub(widgets::width(&text) + 2),
     );
     if line_width(&bar) < 14 {
-        let reserve_left = 10usize.min(full / 3);
+        let reserve_left = match &app.env().host {
+            Some(host) => (widgets::width(host) + 12).min(full / 2),
+            None => 10usize.min(full / 3),
+        };
         bar = rate_limit_bar::bar(
             t,
             app.rate(),

@@ -341,6 +341,15 @@ impl App {
                 self.say("vault unlocked: syncing with its tokens", Level::Info);
             }
             Action::PassphraseNeeded { retry } => self.ask_passphrase(retry),
+            Action::EngineStopped if self.env.host.is_some() => {
+                self.env.engine = false;
+                self.notice(
+                    "The host stopped",
+                    "The repodeck this view was attached to stopped; the data shown is kept. Quit and start repodeck again to open the store here.",
+                    Level::Error,
+                    None,
+                );
+            }
             Action::EngineStopped => {
                 self.env.engine = false;
                 self.notice(
@@ -414,6 +423,12 @@ impl App {
             level,
             until: self.now + chrono::Duration::seconds(STATUS_SECS),
         });
+    }
+
+    /// Attached to another repodeck's store: the header names it (`attached to serve, pid N`).
+    pub fn set_host(&mut self, label: Option<String>) {
+        self.env.host = label;
+        self.dirty = true;
     }
 
     /// What opening the store found (a rebuild, lost records): shown once at start.

@@ -35,6 +35,8 @@ pub struct Env {
     pub engine: bool,
     /// `github.reserve`, for the rate panel.
     pub reserve: String,
+    /// Attached to another repodeck's store: the header's `attached to serve, pid N`.
+    pub host: Option<String>,
 }
 
 impl Default for Env {
@@ -44,6 +46,7 @@ impl Default for Env {
             stale_after: Some(chrono::Duration::minutes(30)),
             engine: true,
             reserve: "10%".into(),
+            host: None,
         }
     }
 }
