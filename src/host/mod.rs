@@ -304,18 +304,14 @@ async fn next_event(events: &mut Option<broadcast::Receiver<SyncEvent>>) -> Sync
     let Some(rx) = events else {
         return std::future::pending().await;
     };
-    loop {
-        match rx.recv().await {
-            Ok(ev) => return ev,
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                return SyncEvent::Error {
-                    message: format!(
-                        "this view fell behind the host and missed {n} updates; reopen it to see them"
-                    ),
-                };
-            }
-            Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
-        }
+    match rx.recv().await {
+        Ok(ev) => ev,
+        Err(broadcast::error::RecvError::Lagged(n)) => SyncEvent::Error {
+            message: format!(
+                "this view fell behind the host and missed {n} updates; reopen it to see them"
+            ),
+        },
+        Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
     }
 }
 
