@@ -344,8 +344,10 @@ fn attach_tui(ctx: &Context) -> Result<Status, CliError> {
             Err(e) => return Err(CliError::Input(e.to_string())),
         }
     };
-    rt.block_on(repodeck::tui::run_attached(ctx, std::sync::Arc::new(conn)))
-        .map_err(ui_failed)?;
+    let ui = rt.block_on(repodeck::tui::run_attached(ctx, std::sync::Arc::new(conn)));
+    // A read still waiting on a host that went away must not keep the process.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    ui.map_err(ui_failed)?;
     Ok(Status::Ok)
 }
 

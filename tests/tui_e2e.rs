@@ -572,3 +572,49 @@ fn the_passphrase_dialog_unlocks_the_vault_and_sync_uses_its_token() {
     );
     quit(&mut t);
 }
+
+#[test]
+fn a_second_tui_attaches_to_the_first_and_sees_its_sync() {
+    let (_rt, hub) = hub();
+    let api = hub.url().to_string();
+    let (_tmp, data, home) = setup(
+        &api,
+        &[
+            "octo-org/repo-0001",
+            "octo-org/repo-0002",
+            "octo-org/repo-0003",
+        ],
+    );
+    // The first TUI owns the store and hosts it.
+    let mut host = Term::start(&data, &home, &api);
+    host.wait_for("3 repos");
+    let pid = host.child.process_id().expect("the host's pid");
+    // The second attaches instead of being locked out, and says whose store it shows.
+    let mut view = Term::start(&data, &home, &api);
+    view.wait_for(&format!("attached to the TUI, pid {pid}"));
+    let s = view.wait_for("3 repos");
+    assert!(s.contains("octo-org/repo-0002"), "{s}");
+
+    // Work keys in the attached view run on the host's engine; both views see the result.
+    view.send("R");
+    for t in [&view, &host] {
+        t.wait_until("every repo synced", |s| {
+            let text = s.contents();
+            text.contains("3 repos")
+                && !text.contains("never")
+                && !text.contains("syncing")
+                && !text.contains("queued")
+        });
+    }
+
+    // The host goes away (kill -9): the view says so at once and keeps its rows.
+    host.child.kill().expect("kill the host");
+    let s = view.wait_for("The host stopped");
+    assert!(s.contains("octo-org/repo-0001"), "{s}");
+    assert!(header(&view).contains("host gone"), "{}", header(&view));
+    view.send("\x1b");
+    view.wait_until("the notice closed", |s| {
+        !s.contents().contains("The host stopped")
+    });
+    quit(&mut view);
+}

@@ -132,9 +132,10 @@ impl Attached {
                     Err(e) => tracing::warn!(error = %e, "the host sent a bad frame"),
                 }
             }
-            // The host is gone: every waiting request ends, the event stream closes.
-            lock(&p).clear();
+            // The host is gone: every waiting request ends, the event stream closes. Cancelled
+            // first, so a request made meanwhile sees it instead of waiting for ever.
             g.cancel();
+            lock(&p).clear();
         });
         Attached {
             info,
