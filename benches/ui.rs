@@ -1,6 +1,7 @@
 //! `cargo bench --bench ui`: the TUI's speed, printed as a table (no assertions).
 //! First frame from a store with 10,000 repos; render time per frame at 100 / 1,000 / 10,000
-//! rows; keypress-to-frame latency while a 1,000-repo sync streams events; peak RSS.
+//! rows; keypress-to-frame latency while a 1,000-repo sync streams events; peak RSS; an attached
+//! view's first full frame over a host's socket and one event's fan-out to 10 attached clients.
 //! Targets: first frame <= 100 ms, render <= 1 ms, p99 latency <= 16 ms, RSS <= 64 MB.
 #![expect(
     clippy::expect_used,
@@ -13,8 +14,10 @@ use chrono::Utc;
 use repodeck::domain::{
     Commit, LocalId, RepoId, RepoKey, RepoMeta, Signature, SyncStatus, TrackedRepo,
 };
+use repodeck::host::client::Attached;
+use repodeck::host::{Host, HostKind};
 use repodeck::store::{Store, SyncWrite};
-use repodeck::sync::{JobCost, Outcome, SyncEvent};
+use repodeck::sync::{EngineHandle, JobCost, Outcome, SyncEvent};
 use repodeck::tui::action::Action;
 use repodeck::tui::app::{App, Env};
 use repodeck::tui::headless::Headless;
@@ -274,8 +277,78 @@ fn main() {
     println!(
         "| keypress to frame during a 1,000-repo sync (mean / p50 / p99) | {mean:.3} / {p50:.3} / {p99:.3} ms | p99 <= 16 ms |"
     );
+    attached_rows(&store_dir);
     println!(
         "\n(store setup for the first-frame test took {:.1} s and is not part of it)",
         setup.as_secs_f64()
     );
+}
+
+/// An attached view: the first full frame of 10,000 repos read from a host over its socket, and
+/// one `SyncEvent` reaching 10 attached clients.
+fn attached_rows(store_dir: &std::path::Path) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (store, _) = Store::open(store_dir).expect("open store");
+    let store = std::sync::Arc::new(store);
+    let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (host, _owner) = rt.block_on(async {
+        let host = Host::start(store_dir, store.clone(), HostKind::Serve).expect("host");
+        let owner = host.adopt(
+            EngineHandle {
+                commands: cmd_tx,
+                events: ev_rx,
+            },
+            None,
+        );
+        (host, owner)
+    });
+    let mut first = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let repos = rt.block_on(async {
+            let conn = Attached::connect(store_dir).await.expect("attach");
+            conn.list().await.expect("list")
+        });
+        let a = app().with_repos(repos);
+        let mut hl = Headless::new(W, H);
+        hl.draw(&a);
+        first.push(t.elapsed());
+    }
+    let (mean, p50, _) = stats(first);
+    println!(
+        "| attached first full frame, 10,000 repos over the socket (mean / p50) | {mean:.1} / {p50:.1} ms | <= 100 ms |"
+    );
+    let clients: Vec<Attached> = rt.block_on(async {
+        let mut v = Vec::new();
+        for _ in 0..10 {
+            v.push(Attached::connect(store_dir).await.expect("attach"));
+        }
+        v
+    });
+    let mut streams: Vec<_> = clients
+        .iter()
+        .map(|c| rt.block_on(async { c.engine().expect("events") }))
+        .collect();
+    while host.subscribers() < 10 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut times = Vec::new();
+    for i in 0..1_000u64 {
+        let t = Instant::now();
+        ev_tx
+            .send(SyncEvent::Started { id: LocalId(i) })
+            .expect("send");
+        rt.block_on(async {
+            for s in &mut streams {
+                s.events.recv().await.expect("event");
+            }
+        });
+        times.push(t.elapsed());
+    }
+    let (mean, p50, p99) = stats(times);
+    println!(
+        "| one SyncEvent to 10 attached clients (mean / p50 / p99) | {mean:.3} / {p50:.3} / {p99:.3} ms | p99 <= 5 ms |"
+    );
+    drop(clients);
 }

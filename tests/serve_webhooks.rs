@@ -285,7 +285,7 @@ fn signatures_size_replay_ping_and_untracked() {
     let env = Env::new(6, "[serve]\nmax_body = \"64KiB\"\n");
     env.setup();
     let serve = env.serve();
-    // A second serve on the same data dir is refused with the lock's message.
+    // A second serve on the same data dir is refused, told which process hosts the store.
     let second = env
         .cmd(env.hub.url())
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -293,7 +293,8 @@ fn signatures_size_replay_ping_and_untracked() {
         .output()
         .unwrap();
     assert_eq!(second.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&second.stderr).contains("in use by another repodeck"));
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("hosted by serve, pid"), "{said}");
     let body = push_payload(&env, "octo-org/repo-0001");
     let g = guid();
     let base = [
