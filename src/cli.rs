@@ -184,6 +184,14 @@ pub enum Command {
         #[arg(long)]
         log_stderr: bool,
     },
+    /// Check the setup: token (source, validity, scopes, expiry), the API and GraphQL endpoints,
+    /// the clock, the store and free disk, file modes, config, the terminal and `serve`; each
+    /// check says ok / warn / fail and the fix (exit 0 all ok, 1 warnings, 2 failures)
+    Doctor {
+        /// Print one JSON object on stdout: {status, exit_code, checks: [{id, status, message, fix}]}
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub const TOKEN_HELP: &str = "\

@@ -91,6 +91,17 @@ fn open_store_with(ctx: &Context, quick: bool) -> Result<Store, CliError> {
 
 fn run(cli: Cli) -> Result<Status, CliError> {
     let ctx = resolve(&cli)?;
+    // File modes are read before logging or the store tighten the data directory (to 0700):
+    // `serve` refuses an open one, `doctor` reports it as it was found.
+    let modes = match &cli.command {
+        Some(Command::Doctor { .. } | Command::Serve { .. }) => session::checks::file_modes(&ctx),
+        _ => Vec::new(),
+    };
+    if let Some(Command::Serve { .. }) = &cli.command
+        && let Some(refusal) = session::checks::refusal(&modes)
+    {
+        return Err(CliError::Input(refusal));
+    }
     // The TUI (no command, or the demo) owns the terminal: no log lines on stderr then.
     let stderr = repodeck::logging::Stderr {
         fallback: !matches!(cli.command, None | Some(Command::Demo { .. })),
@@ -198,6 +209,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 metrics_listen,
             },
         ),
+        Command::Doctor { json } => commands::doctor::run(&ctx, modes, json, &mut out),
         local => run_local(&ctx, local, &mut out, &mut err),
     }
 }

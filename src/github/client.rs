@@ -324,6 +324,16 @@ impl GithubClient {
 
     /// Which token this client sends (`ghp_…a1f3`, as `repodeck token list` shows it); `None`
     /// when anonymous.
+    /// The REST API URL as configured (trimmed, without a trailing `/`).
+    pub fn api_url(&self) -> &str {
+        &self.inner.api_url
+    }
+
+    /// The GraphQL URL as configured.
+    pub fn graphql_url(&self) -> &str {
+        &self.inner.graphql_url
+    }
+
     pub fn token_id(&self) -> Option<TokenId> {
         self.inner.token_id.clone()
     }

@@ -4,10 +4,12 @@
 //! Layout: `client` (the client and its request pipeline), `scheduler` (gate, concurrency,
 //! breaker, backoff), `rate_limit` (header parsing, published state), `rest` (conditional GETs,
 //! `Link` pagination), `graphql` (batched probe and detail queries), `convert` (wire -> domain),
-//! `error` (the taxonomy), `meta` (`GET /meta`, GitHub's webhook ranges).
+//! `error` (the taxonomy), `diagnose` (doctor's questions: the server's clock, a
+//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges).
 
 mod client;
 pub mod convert;
+pub mod diagnose;
 mod error;
 pub mod graphql;
 pub mod hooks;
@@ -65,4 +67,6 @@ pub struct TokenInfo {
     /// `X-OAuth-Scopes` (classic tokens); `None` for fine-grained tokens, which send no scopes.
     pub scopes: Option<Vec<String>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The answer's `Date` header: the server's clock.
+    pub server_date: Option<DateTime<Utc>>,
 }

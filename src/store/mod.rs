@@ -15,6 +15,9 @@ mod report;
 pub use io::IoProblem;
 pub use report::Repairs;
 
+/// The encrypted tokens' mirror in the data directory (`vault-backup.json`).
+pub const VAULT_BACKUP_FILE: &str = mirror::VAULT;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
