@@ -285,3 +285,22 @@ async fn an_unreachable_api_is_one_failing_line_within_seconds() {
     assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
     eprintln!("unreachable API reported in {elapsed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_in_use_is_a_warning_naming_its_pid() {
+    let hub = hub(Some("repo, read:org"), None, 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    setup(&hub, dir.path());
+    // This test process holds the store, as a running `serve` would.
+    let held = repodeck::store::Store::open(&dir.path().join("data")).unwrap();
+    let (code, v) = doctor(&hub, dir.path());
+    assert_eq!(code, 1, "{v:#}");
+    let c = check(&v, "store");
+    assert_eq!(c["status"], "warn", "{c}");
+    let pid = format!("pid {}", std::process::id());
+    assert!(c["message"].as_str().unwrap().contains(&pid), "{c}");
+    // The network checks still ran.
+    assert_eq!(status(&v, "api"), "ok");
+    drop(held);
+    hub.shutdown().await;
+}

@@ -374,7 +374,10 @@ fn stored_expiry(stored: &[StoredToken]) -> Vec<Check> {
                         at.to_rfc3339()
                     ),
                 )
-                .with_fix(t.scope_set_command())
+                .with_fix(format!(
+                    "create a new token and run `repodeck token set{}`",
+                    t.scope.cli_hint()
+                ))
             })
         })
         .collect()
@@ -384,19 +387,6 @@ fn scope_label(scope: &TokenScope) -> String {
     match scope {
         TokenScope::Global => "vault (global)".into(),
         TokenScope::Repo(k) => format!("vault ({k})"),
-    }
-}
-
-trait SetCommand {
-    fn scope_set_command(&self) -> String;
-}
-
-impl SetCommand for StoredToken {
-    fn scope_set_command(&self) -> String {
-        format!(
-            "create a new token and run `repodeck token set{}`",
-            self.scope.cli_hint()
-        )
     }
 }
 
@@ -435,8 +425,13 @@ async fn network(
             format!("{url} answers like GitHub's REST API"),
         )),
         Err(e) => {
+            let named = if e.contains(url.as_str()) {
+                e
+            } else {
+                format!("{url}: {e}")
+            };
             all.push(
-                Check::new("api", Level::Fail, format!("{url}: {e}")).with_fix(
+                Check::new("api", Level::Fail, named).with_fix(
                     "check the network and `github.api_url` / --api-url (GitHub Enterprise: https://HOST/api/v3)",
                 ),
             );
