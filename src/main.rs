@@ -94,14 +94,13 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     // File modes are read before logging or the store tighten the data directory (to 0700):
     // `serve` refuses an open one, `doctor` reports it as it was found.
     let modes = match &cli.command {
-        Some(Command::Doctor { .. } | Command::Serve { .. }) => session::checks::file_modes(&ctx),
+        Some(Command::Doctor { .. }) => session::checks::file_modes(&ctx),
+        Some(Command::Serve { .. }) => match session::checks::serve_preflight(&ctx) {
+            Some(refusal) => return Err(CliError::Input(refusal)),
+            None => Vec::new(),
+        },
         _ => Vec::new(),
     };
-    if let Some(Command::Serve { .. }) = &cli.command
-        && let Some(refusal) = session::checks::refusal(&modes)
-    {
-        return Err(CliError::Input(refusal));
-    }
     // The TUI (no command, or the demo) owns the terminal: no log lines on stderr then.
     let stderr = repodeck::logging::Stderr {
         fallback: !matches!(cli.command, None | Some(Command::Demo { .. })),

@@ -180,6 +180,17 @@ pub fn file_modes(ctx: &Context) -> Vec<Check> {
     out
 }
 
+/// What `serve` checks before anything opens the store: the modes of the data directory and of
+/// the files repodeck keeps in it (the `--identity` file is the user's own; `doctor` judges it).
+/// The refusal message when one fails.
+pub fn serve_preflight(ctx: &Context) -> Option<String> {
+    let modes: Vec<Check> = file_modes(ctx)
+        .into_iter()
+        .filter(|c| c.id != "files.identity_file")
+        .collect();
+    refusal(&modes)
+}
+
 // ---------------------------------------------------------------------------------------------
 // serve
 
