@@ -3,6 +3,7 @@
 //! started from `main.rs`.
 
 pub mod import;
+pub mod manual;
 pub mod show;
 pub mod sync;
 
