@@ -61,6 +61,9 @@ pub struct FakehubConfig {
     pub graphql_ms_per_node: f64,
     /// GitHub cuts GraphQL queries off after 10 s.
     pub graphql_timeout: Duration,
+    /// "Now" of the generated world (Unix seconds): `None` is the fixed 2025-01-01 that makes
+    /// every seed's bodies reproducible; the demo passes the current time.
+    pub epoch: Option<i64>,
 }
 
 impl Default for FakehubConfig {
@@ -85,6 +88,7 @@ impl Default for FakehubConfig {
             mutate_every: None,
             graphql_ms_per_node: 0.0,
             graphql_timeout: Duration::from_secs(10),
+            epoch: None,
         }
     }
 }
@@ -238,7 +242,10 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         .local_addr()
         .map_err(|e| SpawnError::Bind(config.listen, e))?;
     let base = format!("http://{local}");
-    let world = World::generate(config.seed, config.repos);
+    let world = match config.epoch {
+        Some(epoch) => World::generate_at(config.seed, config.repos, epoch),
+        None => World::generate(config.seed, config.repos),
+    };
     let limits = ratelimit::Limits {
         core: config.core_limit,
         search: config.search_limit,
