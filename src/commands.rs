@@ -4,6 +4,7 @@
 
 pub mod doctor;
 pub mod import;
+pub mod manual;
 pub mod show;
 pub mod sync;
 

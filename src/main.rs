@@ -90,6 +90,16 @@ fn open_store_with(ctx: &Context, quick: bool) -> Result<Store, CliError> {
 }
 
 fn run(cli: Cli) -> Result<Status, CliError> {
+    // Generated from the clap definition alone: they work with a broken config or store.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return commands::manual::completions(*shell, &mut std::io::stdout());
+        }
+        Some(Command::Man { dir }) => {
+            return commands::manual::man(dir.as_deref(), &mut std::io::stdout());
+        }
+        _ => {}
+    }
     let ctx = resolve(&cli)?;
     // File modes are read before logging or the store tighten the data directory (to 0700):
     // `serve` refuses an open one, `doctor` reports it as it was found.

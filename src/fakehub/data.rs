@@ -491,6 +491,9 @@ pub struct World {
     pub org_repo_digits: usize,
     /// Organization webhooks by account index: they receive the events of all the org's repos.
     pub org_hooks: HashMap<usize, Vec<Hook>>,
+    /// "Now" of the generation: every initial timestamp lies before it ([`WORLD_NOW`] unless the
+    /// world was made with [`World::generate_at`]).
+    pub epoch: i64,
 }
 
 pub const ORG: usize = 0;
@@ -506,6 +509,13 @@ fn key(owner: &str, name: &str) -> String {
 
 impl World {
     pub fn generate(seed: u64, n_repos: usize) -> World {
+        Self::generate_at(seed, n_repos, WORLD_NOW)
+    }
+
+    /// The world of `seed` with its history ending at `epoch` (Unix seconds) instead of the fixed
+    /// [`WORLD_NOW`]: the same repos, people and bodies, every time shifted by `epoch - WORLD_NOW`.
+    /// The demo uses the current time so its repos do not look abandoned.
+    pub fn generate_at(seed: u64, n_repos: usize, epoch: i64) -> World {
         let mut accounts = vec![
             Account {
                 login: "octo-org".into(),
@@ -556,6 +566,7 @@ impl World {
             next_hook_id: 500_000_000,
             org_repo_digits: digits,
             org_hooks: HashMap::new(),
+            epoch,
         };
         for i in 0..n_repos {
             world.add_generated(RepoSpec::new(ORG, format!("repo-{i:0digits$}")));
@@ -581,7 +592,7 @@ impl World {
     /// Adds a seed-derived repo and indexes it by name and id; returns its index.
     fn add_generated(&mut self, spec: RepoSpec) -> usize {
         let idx = self.repos.len();
-        let repo = Repo::generated(self.seed, idx, spec);
+        let repo = Repo::generated(self.seed, idx, spec, self.epoch);
         self.by_name
             .insert(key(&self.accounts[repo.owner].login, &repo.name), idx);
         self.by_id.insert(repo.id, idx);
@@ -635,7 +646,7 @@ impl World {
         let people = self.accounts.len();
         // The draws happen in this order; changing it changes every seed's world.
         let branches = seeded_branches(&mut rng, repo);
-        let items = seeded_items(&mut rng, repo, people);
+        let items = seeded_items(&mut rng, repo, people, self.epoch);
         let releases = seeded_releases(&mut rng, repo, people);
         let contributors = seeded_contributors(&mut rng, people);
         let languages = seeded_languages(&mut rng, repo.language);
@@ -684,9 +695,9 @@ struct Timeline {
     history: Vec<Segment>,
 }
 
-fn seeded_timeline(rng: &mut Rng) -> Timeline {
-    let created_at = WORLD_NOW - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
-    let pushed_target = WORLD_NOW - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
+fn seeded_timeline(rng: &mut Rng, epoch: i64) -> Timeline {
+    let created_at = epoch - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
+    let pushed_target = epoch - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
     let n0 = rng.range(12, 90) as u32;
     let step = ((pushed_target - created_at) / i64::from(n0 + 1)).max(1);
     let history = vec![Segment {
@@ -741,7 +752,7 @@ fn seeded_topics(rng: &mut Rng, hostile: bool, owner: usize) -> Vec<String> {
 
 impl Repo {
     /// The repo at index `idx` of a freshly generated world, derived from the seed.
-    fn generated(seed: u64, idx: usize, spec: RepoSpec) -> Repo {
+    fn generated(seed: u64, idx: usize, spec: RepoSpec, epoch: i64) -> Repo {
         let RepoSpec {
             owner,
             name,
@@ -752,7 +763,7 @@ impl Repo {
         let id = 100_000 + idx as u64;
         let mut rng = Rng::new(seed, id, 1);
         // The draws happen in this order (struct fields included); changing it changes every world.
-        let t = seeded_timeline(&mut rng);
+        let t = seeded_timeline(&mut rng, epoch);
         let stars = if rng.chance(10) {
             rng.range(500, 60_000)
         } else {
@@ -829,17 +840,17 @@ fn seeded_branches(rng: &mut Rng, repo: &Repo) -> Vec<Branch> {
     branches
 }
 
-fn seeded_items(rng: &mut Rng, repo: &Repo, people: usize) -> Vec<Item> {
+fn seeded_items(rng: &mut Rng, repo: &Repo, people: usize, epoch: i64) -> Vec<Item> {
     let hs = hostile_strings();
     let mut items = Vec::new();
     let n_items = rng.range(3, 45) as u32;
     for number in 1..=n_items {
         let is_pr = rng.chance(35);
         let created_at =
-            repo.created_at + rng.below((WORLD_NOW - DAY - repo.created_at).max(1) as u64) as i64;
+            repo.created_at + rng.below((epoch - DAY - repo.created_at).max(1) as u64) as i64;
         let open = rng.chance(40);
         let updated_at = created_at + rng.below(30 * DAY as u64) as i64;
-        let updated_at = updated_at.min(WORLD_NOW);
+        let updated_at = updated_at.min(epoch);
         let closed_at = (!open).then_some(updated_at);
         let merged = is_pr && !open && rng.chance(70);
         let mut labels = Vec::new();
@@ -1582,6 +1593,26 @@ fn truncate_history(repo: &mut Repo, keep: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_later_epoch_shifts_every_time_and_changes_nothing_else() {
+        let shift = 700 * DAY + 1234;
+        let a = World::generate(3, 12);
+        let b = World::generate_at(3, 12, WORLD_NOW + shift);
+        for (x, y) in a.repos.iter().zip(&b.repos) {
+            assert_eq!((x.id, &x.name, x.stars), (y.id, &y.name, y.stars));
+            assert_eq!(x.created_at + shift, y.created_at);
+            assert_eq!(x.pushed_at + shift, y.pushed_at);
+            assert_eq!(x.updated_at + shift, y.updated_at);
+            let (dx, dy) = (a.detail(x), b.detail(y));
+            assert_eq!(dx.items.len(), dy.items.len());
+            for (ix, iy) in dx.items.iter().zip(&dy.items) {
+                assert_eq!(ix.created_at + shift, iy.created_at);
+                assert_eq!(ix.updated_at + shift, iy.updated_at);
+            }
+            assert!(y.pushed_at <= WORLD_NOW + shift);
+        }
+    }
 
     #[test]
     fn generation_is_deterministic_per_seed() {

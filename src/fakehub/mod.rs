@@ -67,6 +67,9 @@ pub struct FakehubConfig {
     pub token_profiles: Vec<TokenProfile>,
     /// Seconds the `Date` header runs ahead of the real clock (negative: behind).
     pub clock_skew_secs: i64,
+    /// "Now" of the generated world (Unix seconds): `None` is the fixed 2025-01-01 that makes
+    /// every seed's bodies reproducible; the demo passes the current time.
+    pub epoch: Option<i64>,
 }
 
 impl Default for FakehubConfig {
@@ -93,6 +96,7 @@ impl Default for FakehubConfig {
             graphql_timeout: Duration::from_secs(10),
             token_profiles: Vec::new(),
             clock_skew_secs: 0,
+            epoch: None,
         }
     }
 }
@@ -248,7 +252,10 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         .local_addr()
         .map_err(|e| SpawnError::Bind(config.listen, e))?;
     let base = format!("http://{local}");
-    let world = World::generate(config.seed, config.repos);
+    let world = match config.epoch {
+        Some(epoch) => World::generate_at(config.seed, config.repos, epoch),
+        None => World::generate(config.seed, config.repos),
+    };
     let limits = ratelimit::Limits {
         core: config.core_limit,
         search: config.search_limit,
