@@ -744,6 +744,32 @@ fn every_event_kind_reaches_the_store_and_the_activity_feed() {
     let (code, _, out) = serve.stop();
     assert_eq!(code, Some(0), "{out}");
     assert_events_stored(&env, &untouched);
+    assert_hook_list_shows_what_serve_saw(&env);
+}
+
+/// `hook list` shows, beside GitHub's view of each hook, what serve last received from it.
+fn assert_hook_list_shows_what_serve_saw(env: &Env) {
+    let list = |target: &[&str]| -> Value {
+        let mut args = vec!["hook", "list", "--json"];
+        args.extend_from_slice(target);
+        serde_json::from_slice(&env.rd(&args, "").stdout).unwrap()
+    };
+    let org = list(&["--org", "octo-org"]);
+    let hook = &org[0]["hooks"][0];
+    let seen = &hook["seen_by_serve"];
+    assert_eq!(seen["hook_id"], hook["id"], "{org}");
+    assert!(seen["last_delivery"].is_string(), "{org}");
+    let event = seen["event"].as_str().unwrap();
+    assert!(repodeck::domain::WEBHOOK_EVENTS.contains(&event), "{event}");
+    // GitHub's own state stays beside it: this hook's last delivery succeeded.
+    assert_eq!(hook["last_delivery"]["state"], "ok", "{org}");
+    let moved = list(&["octocat/repo-0013"]);
+    let seen = &moved[0]["hooks"][0]["seen_by_serve"];
+    assert_eq!(seen["event"], "repository", "{moved}");
+    // The text form says it too.
+    let text =
+        String::from_utf8(env.rd(&["hook", "list", "--org", "octo-org"], "").stdout).unwrap();
+    assert!(text.contains("serve last saw"), "{text}");
 }
 
 /// What [`every_event_kind_reaches_the_store_and_the_activity_feed`] expects in the store.
