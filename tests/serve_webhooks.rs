@@ -186,6 +186,16 @@ struct Serve {
     stdout: String,
 }
 
+/// A failed assertion must not leave a serve running (and its data dir locked) behind the test.
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Serve {
     /// SIGTERM; returns the exit code, the time it took and everything it printed.
     fn stop(mut self) -> (Option<i32>, Duration, String) {
