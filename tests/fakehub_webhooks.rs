@@ -110,6 +110,9 @@ fn fixture_for(event: &str, pick: impl Fn(&Value) -> bool) -> Value {
 /// Chooses the fixture example a delivery is compared with.
 type Picker = Box<dyn Fn(&Value) -> bool>;
 
+/// A mutation (with its `to`), and the deliveries it causes, in order.
+type Case<'a> = (MutationKind, Option<&'a str>, Vec<(&'a str, Picker)>);
+
 #[test]
 fn signer_reproduces_githubs_test_vector() {
     let sig = webhooks::sign("It's a Secret to Everybody", b"Hello, World!");
@@ -277,7 +280,7 @@ async fn ref_visibility_member_protection_and_transfer_deliveries_match_githubs(
     assert_eq!(next(&mut rx).await.header("X-GitHub-Event"), "ping");
     let any = || -> Picker { Box::new(|_: &Value| true) };
     let action = |a: &'static str| -> Picker { Box::new(move |p: &Value| p["action"] == a) };
-    let cases: Vec<(MutationKind, Option<&str>, Vec<(&str, Picker)>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             MutationKind::CreateBranch,
             Some("hooked"),

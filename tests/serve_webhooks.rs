@@ -903,3 +903,43 @@ fn assert_events_stored(env: &Env, untouched: &[(&str, chrono::DateTime<chrono::
         );
     }
 }
+
+/// A burst of deliveries costs detail queries per 25 repos, not one per delivery: 60 signed
+/// pushes (two for each of 30 repos) reach GitHub as at most a few GraphQL batches.
+#[test]
+fn a_burst_of_deliveries_is_coalesced_into_few_detail_queries() {
+    let env = Env::new(30, "");
+    env.setup();
+    let names: Vec<String> = env
+        .store()
+        .list()
+        .unwrap()
+        .iter()
+        .map(|r| r.key.to_string())
+        .filter(|n| n.starts_with("octo-org/repo-"))
+        .collect();
+    assert_eq!(names.len(), 30, "{names:?}");
+    let payloads: Vec<Vec<u8>> = names.iter().map(|n| push_payload(&env, n)).collect();
+    let serve = env.serve();
+    let before = env.hub.stats();
+    let t = Instant::now();
+    for p in payloads.iter().chain(payloads.iter()) {
+        assert_eq!(serve.deliver("push", p, &guid(), &[]), 202);
+    }
+    let sent_in = t.elapsed();
+    assert!(
+        wait_until(|| env.hub.stats().graphql_queries > before.graphql_queries),
+        "the batch was fetched"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    let (code, _, out) = serve.stop();
+    assert_eq!(code, Some(0), "{out}");
+    let queries = env.hub.stats().graphql_queries - before.graphql_queries;
+    // One batch per MAX_WAIT (1 s) window the burst spans, each ceil(30/25) = 2 queries.
+    let windows = sent_in.as_secs() + 1;
+    assert!(
+        queries <= 2 * windows,
+        "{queries} GraphQL queries for 60 deliveries over 30 repos sent in {sent_in:?}"
+    );
+    assert!(env.store().webhook_pending().unwrap().is_empty());
+}
