@@ -347,37 +347,55 @@ async fn ref_visibility_member_protection_and_transfer_deliveries_match_githubs(
                 "{kind:?} {event} differs from GitHub's:\n  {}",
                 problems.join("\n  ")
             );
-            match kind {
-                MutationKind::CreateBranch | MutationKind::DeleteBranch => {
-                    assert_eq!(
-                        (p["ref"].as_str(), p["ref_type"].as_str()),
-                        (Some("hooked"), Some("branch"))
-                    );
-                }
-                MutationKind::CreateTag | MutationKind::DeleteTag => {
-                    assert_eq!(
-                        (p["ref"].as_str(), p["ref_type"].as_str()),
-                        (Some("v7-light"), Some("tag"))
-                    );
-                }
-                MutationKind::Privatize => assert_eq!(p["repository"]["private"], true),
-                MutationKind::Publicize => assert_eq!(p["repository"]["private"], false),
-                MutationKind::AddMember => assert_eq!(p["member"]["login"], "hubot"),
-                MutationKind::ProtectBranch => assert_eq!(p["rule"]["name"], "develop"),
-                MutationKind::Transfer => {
-                    assert_eq!(p["repository"]["full_name"], "octocat/repo-0002");
-                    assert_eq!(
-                        p["changes"]["owner"]["from"]["organization"]["login"],
-                        "octo-org"
-                    );
-                }
-                _ => {}
-            }
+            check_payload(kind, &p);
         }
     }
-    // What the mutations did is what the API answers.
+    api_shows_the_transfer_and_protection(&h, &auth).await;
+    // A delete of a repo is heard by organization hooks only: its own hooks went with it.
+    h.mutate(Mutation::new("octocat/repo-0002", MutationKind::Delete))
+        .expect("delete");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "a deleted repo's own hook stays silent"
+    );
+    h.shutdown().await;
+}
+
+/// What each new kind's payload says beyond its shape.
+fn check_payload(kind: MutationKind, p: &Value) {
+    match kind {
+        MutationKind::CreateBranch | MutationKind::DeleteBranch => {
+            assert_eq!(
+                (p["ref"].as_str(), p["ref_type"].as_str()),
+                (Some("hooked"), Some("branch"))
+            );
+        }
+        MutationKind::CreateTag | MutationKind::DeleteTag => {
+            assert_eq!(
+                (p["ref"].as_str(), p["ref_type"].as_str()),
+                (Some("v7-light"), Some("tag"))
+            );
+        }
+        MutationKind::Privatize => assert_eq!(p["repository"]["private"], true),
+        MutationKind::Publicize => assert_eq!(p["repository"]["private"], false),
+        MutationKind::AddMember => assert_eq!(p["member"]["login"], "hubot"),
+        MutationKind::ProtectBranch => assert_eq!(p["rule"]["name"], "develop"),
+        MutationKind::Transfer => {
+            assert_eq!(p["repository"]["full_name"], "octocat/repo-0002");
+            assert_eq!(
+                p["changes"]["owner"]["from"]["organization"]["login"],
+                "octo-org"
+            );
+        }
+        _ => {}
+    }
+}
+
+/// What the mutations did is what the API answers: the new owner, the old name redirecting, the
+/// protected branch.
+async fn api_shows_the_transfer_and_protection(h: &repodeck::fakehub::Handle, auth: &str) {
     let get = |path: &str| {
-        let (h, auth) = (&h, &auth);
         let path = path.to_string();
         async move {
             request(&h.url, "GET", &path, &[("Authorization", auth)], None)
@@ -401,13 +419,4 @@ async fn ref_visibility_member_protection_and_transfer_deliveries_match_githubs(
         .find(|b| b["name"] == "develop")
         .cloned();
     assert_eq!(develop.expect("develop")["protected"], true);
-    // A delete of a repo is heard by organization hooks only: its own hooks went with it.
-    h.mutate(Mutation::new("octocat/repo-0002", MutationKind::Delete))
-        .expect("delete");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        rx.try_recv().is_err(),
-        "a deleted repo's own hook stays silent"
-    );
-    h.shutdown().await;
 }

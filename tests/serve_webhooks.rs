@@ -865,6 +865,11 @@ fn assert_events_stored(env: &Env, untouched: &[(&str, chrono::DateTime<chrono::
         assert!(r.details_at.unwrap() > *was, "{name} re-synced");
     }
     drop(store);
+    assert_activity_feed(env, untouched);
+}
+
+/// The activity entry each change leaves, and none for what repodeck does not keep.
+fn assert_activity_feed(env: &Env, untouched: &[(&str, chrono::DateTime<chrono::Utc>)]) {
     let act = env.rd(&["activity", "--json"], "");
     let feed: Value = serde_json::from_slice(&act.stdout).unwrap();
     let kinds = |repo: &str| -> Vec<String> {

@@ -2,8 +2,8 @@
 //! size before the body is read (413: `Content-Length`, then a capped read), the
 //! `X-Hub-Signature-256` HMAC over the raw body in constant time (401; the SHA-1
 //! `X-Hub-Signature` is ignored), then JSON (400), then the `X-GitHub-Delivery` GUID against the
-//! last 3 days (a redelivery is answered 200 and not processed again), then the event: `ping`
-//! records the hook (200); an event that changes a tracked repository queues a targeted sync by
+//! last 3 days (a redelivery is answered 200 and not processed again), then the event (every
+//! one records its hook's last delivery for `hook list`): `ping` answers 200; an event that changes a tracked repository queues a targeted sync by
 //! its GitHub id (202, coalesced by `dispatch`); anything else is answered 202 and counted.
 //!
 //! Neighbours: `allow` (who may deliver), `dispatch` (turns hints into engine batches), `store`
