@@ -758,6 +758,18 @@ pub enum Change {
     Inaccessible,
     /// A repository marked inaccessible answered again.
     Accessible,
+    // Appended after the rest: stored activity keeps its variant numbers.
+    BranchCreated {
+        name: String,
+    },
+    BranchDeleted {
+        name: String,
+    },
+    /// A branch became protected (or stopped being).
+    BranchProtection {
+        name: String,
+        protected: bool,
+    },
 }
 
 impl Change {
@@ -783,6 +795,9 @@ impl Change {
             Change::Renamed { .. } => "renamed",
             Change::Inaccessible => "inaccessible",
             Change::Accessible => "accessible",
+            Change::BranchCreated { .. } => "branch_created",
+            Change::BranchDeleted { .. } => "branch_deleted",
+            Change::BranchProtection { .. } => "branch_protection",
         }
     }
 }
@@ -827,6 +842,17 @@ impl fmt::Display for Change {
             Change::Renamed { old, new } => write!(f, "renamed {old} -> {new}"),
             Change::Inaccessible => write!(f, "no longer accessible"),
             Change::Accessible => write!(f, "accessible again"),
+            Change::BranchCreated { name } => write!(f, "branch {name} created"),
+            Change::BranchDeleted { name } => write!(f, "branch {name} deleted"),
+            Change::BranchProtection { name, protected } => write!(
+                f,
+                "branch {name} {}",
+                if *protected {
+                    "protected"
+                } else {
+                    "no longer protected"
+                }
+            ),
         }
     }
 }

@@ -723,15 +723,27 @@ impl RepoReq<'_> {
 
     /// `GET /tags`: one tag per release, all on the mainline tip.
     fn tags(&self) -> Reply {
-        let rels = releases_newest_first(&self.detail);
+        // Release tags newest first, then the lightweight ones (`create_tag`).
+        let mut tags: Vec<(&str, u64)> = releases_newest_first(&self.detail)
+            .iter()
+            .map(|rel| (rel.tag.as_str(), rel.id))
+            .collect();
+        let base_id = self.r.id * 1000 + 900;
+        tags.extend(
+            self.detail
+                .tags
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_str(), base_id + i as u64)),
+        );
         let api = self.b.repo_api(self.r);
         let sha = self.r.tip_sha(self.seed());
-        self.paged(&rels, "tags", |rel| {
+        self.paged(&tags, "tags", |(tag, id)| {
             json!({
-                "name": rel.tag, "commit": {"sha": sha, "url": format!("{api}/commits/{sha}")},
-                "zipball_url": format!("{api}/zipball/refs/tags/{}", rel.tag),
-                "tarball_url": format!("{api}/tarball/refs/tags/{}", rel.tag),
-                "node_id": super::data::node_id("REF_kwDO", rel.id),
+                "name": tag, "commit": {"sha": sha, "url": format!("{api}/commits/{sha}")},
+                "zipball_url": format!("{api}/zipball/refs/tags/{tag}"),
+                "tarball_url": format!("{api}/tarball/refs/tags/{tag}"),
+                "node_id": super::data::node_id("REF_kwDO", *id),
             })
         })
     }
