@@ -2,6 +2,7 @@
 //! returns an exit status. Clients and the engine come from `session`; the TUI and the demo are
 //! started from `main.rs`.
 
+pub mod audit;
 pub mod import;
 pub mod show;
 pub mod sync;
