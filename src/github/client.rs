@@ -530,7 +530,9 @@ impl GithubClient {
                 // A GraphQL answer is recorded with its cost once read (`graphql::post_query`).
                 Ok(r) if req.graphql && (200..300).contains(&r.status) => {}
                 Ok(r) => {
-                    let points = u32::from(!req.graphql && r.status != 304);
+                    // GitHub charges neither a 304 nor `GET /rate_limit` against the limit.
+                    let free = r.status == 304 || req.path.split('?').next() == Some("/rate_limit");
+                    let points = u32::from(!req.graphql && !free);
                     self.audit(req, RequestOutcome::Status(r.status), points);
                 }
                 Err(e) if e.is_retryable() => {
