@@ -117,7 +117,7 @@ pub fn record_json(r: &RequestRecord) -> Value {
     };
     json!({
         "time": crate::fmt::rfc3339(r.at),
-        "token": r.token_label(),
+        "token": sanitize::line(r.token_label()),
         "source": r.source.as_str(),
         "repo": r.repo.as_deref().map(|s| sanitize::line(s).into_owned()),
         "repos": r.repos,
@@ -153,7 +153,7 @@ fn print_table(rows: &[RequestRecord], since: DateTime<Utc>, out: &mut dyn Write
             out,
             "{:<19}  {:<12} {:<12} {:<32} {:<28} {:<6} {:<8} {:>6}",
             r.at.format("%Y-%m-%d %H:%M:%S"),
-            r.token_label(),
+            sanitize::line(r.token_label()),
             r.source.as_str(),
             repo,
             sanitize::truncate_chars(&sanitize::line(&r.class), 28),
@@ -177,7 +177,7 @@ fn print_summary(sum: &[TokenUse], out: &mut dyn Write) {
         let _ = writeln!(
             out,
             "  {:<12} {:<12} {:>10} {:>10} {:>8}",
-            u.token,
+            sanitize::line(&u.token),
             u.source.as_str(),
             thousands(u.requests),
             thousands(u.points),
