@@ -827,6 +827,32 @@ mod tests {
     }
 
     #[test]
+    fn audit_keys_have_defaults_and_refuse_bad_values() {
+        let d = Config::default().audit;
+        assert_eq!(d.retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(d.max_entries, 1_000_000);
+        let c = Config::parse(
+            "[audit]\nretention = \"7d\"\nmax_entries = 5000\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(c.audit.retention, Duration::from_secs(7 * 86_400));
+        assert_eq!(c.audit.max_entries, 5000);
+        for bad in [
+            "[audit]\nretention = \"5s\"\n",
+            "[audit]\nretention = \"a month\"\n",
+            "[audit]\nmax_entries = 10\n",
+        ] {
+            let e = Config::parse(bad, Path::new("c")).unwrap_err().to_string();
+            assert!(e.contains("audit."), "{bad}: {e}");
+        }
+        let e = Config::parse("[audit]\nretenton = \"1d\"\n", Path::new("c"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `audit.retention`"), "{e}");
+    }
+
+    #[test]
     fn reserve_forms() {
         assert_eq!(
             parse_reserve(&toml::Value::String("25%".into())).unwrap(),
