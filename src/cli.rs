@@ -209,6 +209,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The token-use audit log: every request to GitHub (time, token id, token source, repo,
+    /// endpoint class, method, status, points) with a per-token summary; never a token
+    Audit {
+        /// Only requests within this long, e.g. 30m, 12h, 7d (default 24h)
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// Only requests for this repository
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Only this token's requests: its id as `token list` shows it (ghp_...a1f3, or a1f3), or
+        /// `anonymous`
+        #[arg(long, value_name = "ID")]
+        token: Option<String>,
+        /// Print one JSON array on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub const TOKEN_HELP: &str = "\

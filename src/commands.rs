@@ -3,6 +3,7 @@
 //! started from `main.rs`.
 
 pub mod doctor;
+pub mod audit;
 pub mod import;
 pub mod manual;
 pub mod show;

@@ -267,6 +267,21 @@ fn run_local(
             commands::show::activity(&store, since.as_deref(), repo.as_deref(), json, out)
         }
         Command::Show { repo, json } => commands::show::show(&open_store(ctx)?, &repo, json, out),
+        Command::Audit {
+            since,
+            repo,
+            token,
+            json,
+        } => {
+            let args = commands::audit::AuditArgs::parse(
+                since.as_deref(),
+                repo.as_deref(),
+                token.as_deref(),
+                json,
+                chrono::Utc::now(),
+            )?;
+            commands::audit::run(&open_store(ctx)?, &args, out)
+        }
         other => Err(CliError::Failed(format!(
             "internal: {other:?} is not a local command"
         ))),

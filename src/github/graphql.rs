@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use http::Method;
 use serde_json::Value;
 
-use crate::domain::Priority;
+use crate::domain::{Priority, RequestOutcome};
 use crate::domain::{Probe, RateBucket, RepoSnapshot};
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
@@ -185,7 +185,14 @@ fn error_index(e: &Value) -> Option<usize> {
 
 impl GithubClient {
     /// Posts one query; a usable answer (data, maybe with per-alias errors) or why the batch failed.
-    async fn post_query(&self, query: &str, prio: Priority) -> Result<Answer, BatchFailure> {
+    /// `refs`: the batch's repositories, for the audit log (one entry per batch, with their
+    /// count, and the name when the batch is one repository named by name).
+    async fn post_query(
+        &self,
+        query: &str,
+        prio: Priority,
+        refs: &[&RepoTarget],
+    ) -> Result<Answer, BatchFailure> {
         let body = serde_json::to_vec(&serde_json::json!({ "query": query })).map_err(|e| {
             BatchFailure::Fatal(GithubError::Decode {
                 endpoint: "/graphql".into(),
@@ -202,6 +209,11 @@ impl GithubClient {
             etag: None,
             route: "/graphql",
             retry: false,
+            repo: match refs {
+                [RepoTarget::Name(key)] => Some(clean(&key.to_string(), 200)),
+                _ => None,
+            },
+            repos: refs.len() as u32,
         };
         let resp = match self.execute(&req).await {
             Ok(r) => r,
@@ -213,7 +225,9 @@ impl GithubClient {
             }
             Err(e) => return Err(BatchFailure::Fatal(e)),
         };
+        let answered = RequestOutcome::Status(resp.status);
         let mut v: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+            self.audit(&req, answered, 0);
             // An unreadable body: halve until the bad repository is alone.
             BatchFailure::Shrink(convert::body_err("/graphql", &e))
         })?;
@@ -222,15 +236,17 @@ impl GithubClient {
             Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        self.bill(&data);
+        let cost = self.bill(&data);
+        self.audit(&req, answered, u32::try_from(cost).unwrap_or(u32::MAX));
         self.check_errors(&data, &errors)?;
         Ok(Answer { data, errors })
     }
 
     /// Counts the query's reported cost and publishes the GraphQL bucket from `rateLimit`.
-    fn bill(&self, data: &Value) {
+    /// Returns the cost (0 when the answer reports none).
+    fn bill(&self, data: &Value) -> u64 {
         let Some(rl) = data.get("rateLimit").filter(|r| r.is_object()) else {
-            return;
+            return 0;
         };
         let cost = rl.get("cost").and_then(Value::as_u64).unwrap_or(0);
         self.account(|a| *a.points.entry("graphql".into()).or_default() += cost);
@@ -256,6 +272,7 @@ impl GithubClient {
                 reset,
             });
         }
+        cost
     }
 
     /// The errors that fail a whole batch: a rate limit (the gate closes), a query too big for
@@ -358,7 +375,7 @@ impl GithubClient {
             let chunk: Vec<usize> = queue.iter().take(k).copied().collect();
             let refs: Vec<&RepoTarget> = chunk.iter().map(|&i| &batch.targets[i]).collect();
             let query = build_query(batch.shape, &refs);
-            match self.post_query(&query, batch.prio).await {
+            match self.post_query(&query, batch.prio, &refs).await {
                 Ok(answer) => {
                     queue.drain(..chunk.len());
                     failures = 0;

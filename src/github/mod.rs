@@ -5,7 +5,8 @@
 //! breaker, backoff), `rate_limit` (header parsing, published state), `rest` (conditional GETs,
 //! `Link` pagination), `graphql` (batched probe and detail queries), `convert` (wire -> domain),
 //! `error` (the taxonomy), `diagnose` (doctor's questions: the server's clock, a
-//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges).
+//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges). Every request sent
+//! is handed to an [`AuditSink`] when one is wired (the token-use audit log).
 
 mod client;
 pub mod convert;
@@ -26,13 +27,20 @@ pub use scheduler::Timing;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{RepoId, RepoKey};
+use crate::domain::{RepoId, RepoKey, RequestRecord};
 
 /// Persistent ETag storage keyed by (token fingerprint, URL); implemented over the store.
 /// The body is opaque to the implementor (the client stores what it needs to rebuild a 304).
 pub trait EtagCache: Send + Sync + 'static {
     fn get(&self, token_fp: &str, url: &str) -> Option<(String, Vec<u8>)>;
     fn put(&self, token_fp: &str, url: &str, etag: &str, body: &[u8]);
+}
+
+/// Where the client hands one [`RequestRecord`] per request it sent (the token-use audit log).
+/// `record` must return at once and never fail the request: the session's implementation queues
+/// the record for a writer that stores them in batches.
+pub trait AuditSink: Send + Sync + 'static {
+    fn record(&self, record: RequestRecord);
 }
 
 /// How a repository is addressed: by node id once synced (follows renames), by name before.
