@@ -244,6 +244,26 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// A store record's bytes as the store writes them (schema version, then bincode), for the
+/// property tests of `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn encode_record<T: Serialize>(value: &T) -> Vec<u8> {
+    encode(value)
+}
+
+/// Decodes a store record exactly as the store reads one (`Err` on anything it did not write),
+/// for the property tests of `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    decode(b"record", bytes)
+}
+
+/// A schema-1 record as migration reads one, for the property tests; not an API.
+#[doc(hidden)]
+pub fn decode_record_v1(bytes: &[u8]) -> Option<TrackedRepoV1> {
+    decode_v1(bytes)
+}
+
 fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let rest = bytes.strip_prefix(&1u16.to_be_bytes())?;
     bincode::serde::decode_from_slice(rest, bincode::config::standard())
