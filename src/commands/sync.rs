@@ -109,11 +109,15 @@ impl Summary {
     }
 }
 
-/// Failures of the token or the whole endpoint: the run stops, said once.
+/// Failures of the token, the whole endpoint or the store (a full disk, an unwritable data
+/// directory): the run stops, said once.
 fn is_stop(kind: FailureKind) -> bool {
     matches!(
         kind,
-        FailureKind::Unauthorized | FailureKind::Unavailable | FailureKind::NotGithub
+        FailureKind::Unauthorized
+            | FailureKind::Unavailable
+            | FailureKind::NotGithub
+            | FailureKind::Store
     )
 }
 

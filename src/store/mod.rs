@@ -824,6 +824,13 @@ impl Store {
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<()> {
+        // After a failed write (a full disk) sled's flush waits forever: refuse instead, with
+        // the fix the failed write named.
+        if self.failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.write_err(
+                "an earlier write to the store failed (see the message before this one); nothing more is written in this run",
+            ));
+        }
         self.db.flush().map(|_| ()).map_err(|e| self.sled_err(e))
     }
 
