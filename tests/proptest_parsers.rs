@@ -176,6 +176,12 @@ proptest! {
 
 /// Arbitrary JSON, biased towards the shapes GitHub sends (objects with its key names).
 fn arb_json() -> impl Strategy<Value = serde_json::Value> {
+    arb_json_sized(4, 48)
+}
+
+/// [`arb_json`] at most `depth` deep with about `size` values: smaller ones keep the properties
+/// that nest several of them cheap.
+fn arb_json_sized(depth: u32, size: u32) -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
@@ -210,7 +216,7 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
         "organization",
         "hook_id",
     ]);
-    leaf.prop_recursive(4, 48, 8, move |inner| {
+    leaf.prop_recursive(depth, size, 8, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
             prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|kv| {
@@ -247,7 +253,7 @@ fn at(secs: u32) -> chrono::DateTime<Utc> {
 
 fn arb_tracked() -> impl Strategy<Value = TrackedRepo> {
     (
-        "[a-z0-9]{1,10}/[a-z0-9._-]{1,20}",
+        "[a-z0-9]{1,10}/[a-z0-9][a-z0-9_-]{0,19}",
         any::<u64>(),
         prop::option::of(any::<u64>()),
         0u8..4,
@@ -443,7 +449,7 @@ proptest! {
             ]).prop_map(str::to_string),
             hostile_string(20),
         ],
-        v in arb_json(),
+        v in arb_json_sized(3, 24),
         raw in hostile_string(80),
     ) {
         let _ = work_of_delivery(&event, raw.as_bytes());
@@ -505,7 +511,10 @@ fn arb_graphql_answer() -> impl Strategy<Value = serde_json::Value> {
     let alias = prop_oneof![
         (
             0usize..4,
-            prop::collection::vec((prop::sample::select(GRAPHQL_KEYS), arb_json()), 0..3)
+            prop::collection::vec(
+                (prop::sample::select(GRAPHQL_KEYS), arb_json_sized(2, 10)),
+                0..3
+            )
         )
             .prop_map(|(i, replace)| {
                 let mut o = probe_object(i);
@@ -514,7 +523,7 @@ fn arb_graphql_answer() -> impl Strategy<Value = serde_json::Value> {
                 }
                 o
             }),
-        arb_json(),
+        arb_json_sized(2, 10),
     ];
     let error = (
         prop::sample::select(vec![
@@ -529,7 +538,7 @@ fn arb_graphql_answer() -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![
             (0u64..6).prop_map(|i| serde_json::json!([format!("r{i}")])),
             (0u64..6).prop_map(|i| serde_json::json!(["nodes", i])),
-            arb_json(),
+            arb_json_sized(2, 10),
         ],
     )
         .prop_map(|(t, m, path)| serde_json::json!({"type": t, "message": m, "path": path}));
@@ -606,4 +615,18 @@ fn a_valid_probe_answer_decodes_for_every_alias() {
         results.iter().all(|r| matches!(r, Some(Ok(())))),
         "{results:?}"
     );
+}
+
+/// Found by `store_records_from_any_bytes_are_an_error_never_a_panic`: a damaged length prefix
+/// claiming exabytes made bincode allocate them, and the process aborted.
+#[test]
+fn a_record_claiming_a_huge_length_is_an_error() {
+    let mut bytes = encode_record(&());
+    // bincode's varint: 253 then a u64, here the length of EtagEntry's first string.
+    bytes.push(253);
+    bytes.extend_from_slice(&(u64::MAX / 8).to_le_bytes());
+    bytes.extend_from_slice(b"abc");
+    assert!(decode_record::<EtagEntry>(&bytes).is_err());
+    assert!(decode_record::<TrackedRepo>(&bytes).is_err());
+    assert!(decode_record::<RepoDetails>(&bytes).is_err());
 }

@@ -222,6 +222,15 @@ fn encode_versioned<T: Serialize>(value: &T, version: u16) -> Vec<u8> {
     out
 }
 
+/// The most a record may claim when decoded (far above any record written: a details record or
+/// a cached page is at most a few MB). A damaged length prefix claiming more is an error: without
+/// the limit bincode tried to allocate it, and the process aborted (found by the property test).
+const DECODE_LIMIT: usize = 64 << 20;
+
+fn decode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
+}
+
 fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
     let corrupt = |detail: String| StoreError::Corrupt {
         key: String::from_utf8_lossy(key).into_owned(),
@@ -236,7 +245,7 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
             "record of schema {version}, expected {SCHEMA_VERSION}"
         )));
     }
-    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], bincode::config::standard())
+    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], decode_config())
         .map_err(|e| corrupt(e.to_string()))?;
     if used != bytes.len() - 2 {
         return Err(corrupt("trailing bytes".into()));
@@ -266,7 +275,7 @@ pub fn decode_record_v1(bytes: &[u8]) -> Option<TrackedRepoV1> {
 
 fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let rest = bytes.strip_prefix(&1u16.to_be_bytes())?;
-    bincode::serde::decode_from_slice(rest, bincode::config::standard())
+    bincode::serde::decode_from_slice(rest, decode_config())
         .ok()
         .map(|(v, _)| v)
 }
