@@ -6,6 +6,10 @@
 //! (`PROPTEST_CASES` overrides);
 //! failures are saved by proptest in `tests/proptest_parsers.proptest-regressions` and replayed
 //! first.
+#![expect(
+    clippy::unwrap_used,
+    reason = "strategy and helper functions outside #[test] functions fail loudly on a broken setup"
+)]
 
 use std::path::Path;
 
