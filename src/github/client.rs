@@ -607,6 +607,24 @@ impl GithubClient {
         });
     }
 
+    /// A GraphQL batch that failed every try with a server error, a reset or a timeout: the
+    /// GraphQL endpoint is unavailable (said once, naming its URL), not each repository.
+    pub(crate) fn graphql_unavailable(&self, e: GithubError) -> GithubError {
+        match e {
+            GithubError::Server { .. }
+            | GithubError::Network(_)
+            | GithubError::Timeout
+            | GithubError::Truncated { .. } => {
+                let (_, cause) = failure_of(&e);
+                GithubError::Unavailable {
+                    url: self.inner.graphql_url.clone(),
+                    cause,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The endpoint's URL as configured, named in endpoint-wide errors.
     fn url_of(&self, req: &Req) -> &str {
         if req.graphql {

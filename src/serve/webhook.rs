@@ -118,6 +118,28 @@ pub fn work_for(event: &str, action: Option<&str>, repo: Option<(u64, Option<&st
     }
 }
 
+/// A delivery's body as the receiver reads it: the JSON object GitHub sends, or why not.
+fn parse_payload(body: &[u8]) -> Result<Payload, &'static str> {
+    const NOT_OURS: &str = "the payload is not the JSON object GitHub sends";
+    // serde would also read a struct from a JSON array; GitHub sends an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(NOT_OURS);
+    }
+    serde_json::from_slice::<Payload>(body).map_err(|_| NOT_OURS)
+}
+
+/// What a verified delivery of `event` with this body asks for (the payload parse and the
+/// event table the receiver uses); `Err` when the body is malformed (answered 400).
+#[doc(hidden)]
+pub fn work_of_delivery(event: &str, body: &[u8]) -> Result<Work, &'static str> {
+    let p = parse_payload(body)?;
+    let repo = p
+        .repository
+        .as_ref()
+        .map(|r| (r.id, r.full_name.as_deref()));
+    Ok(work_for(event, p.action.as_deref(), repo))
+}
+
 /// `sha256=<hex>` checked against the raw body in constant time (`verify_slice`).
 pub fn signature_matches(mac: &Mac256, body: &[u8], header: &str) -> bool {
     let Some(hexsig) = header.trim().strip_prefix("sha256=") else {
@@ -254,8 +276,9 @@ impl Receiver {
         if event == "missing" || event == "invalid" {
             return malformed("missing or invalid X-GitHub-Event");
         }
-        let Ok(payload) = serde_json::from_slice::<Payload>(body) else {
-            return malformed("the payload is not the JSON object GitHub sends");
+        let payload = match parse_payload(body) {
+            Ok(p) => p,
+            Err(why) => return malformed(why),
         };
         let now = Utc::now();
         match self.store.delivery_first_seen(guid, now) {

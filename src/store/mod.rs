@@ -226,6 +226,15 @@ fn encode_versioned<T: Serialize>(value: &T, version: u16) -> Vec<u8> {
     out
 }
 
+/// The most a record may claim when decoded (far above any record written: a details record or
+/// a cached page is at most a few MB). A damaged length prefix claiming more is an error: without
+/// the limit bincode tried to allocate it, and the process aborted (found by the property test).
+const DECODE_LIMIT: usize = 64 << 20;
+
+fn decode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
+}
+
 fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
     let corrupt = |detail: String| StoreError::Corrupt {
         key: String::from_utf8_lossy(key).into_owned(),
@@ -240,7 +249,7 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
             "record of schema {version}, expected {SCHEMA_VERSION}"
         )));
     }
-    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], bincode::config::standard())
+    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], decode_config())
         .map_err(|e| corrupt(e.to_string()))?;
     if used != bytes.len() - 2 {
         return Err(corrupt("trailing bytes".into()));
@@ -248,9 +257,29 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// A store record's bytes as the store writes them (schema version, then bincode), for the
+/// property tests of `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn encode_record<T: Serialize>(value: &T) -> Vec<u8> {
+    encode(value)
+}
+
+/// Decodes a store record exactly as the store reads one (`Err` on anything it did not write),
+/// for the property tests of `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    decode(b"record", bytes)
+}
+
+/// A schema-1 record as migration reads one, for the property tests; not an API.
+#[doc(hidden)]
+pub fn decode_record_v1(bytes: &[u8]) -> Option<TrackedRepoV1> {
+    decode_v1(bytes)
+}
+
 fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let rest = bytes.strip_prefix(&1u16.to_be_bytes())?;
-    bincode::serde::decode_from_slice(rest, bincode::config::standard())
+    bincode::serde::decode_from_slice(rest, decode_config())
         .ok()
         .map(|(v, _)| v)
 }
@@ -808,6 +837,13 @@ impl Store {
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<()> {
+        // After a failed write (a full disk) sled's flush waits forever: refuse instead, with
+        // the fix the failed write named.
+        if self.failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.write_err(
+                "an earlier write to the store failed (see the message before this one); nothing more is written in this run",
+            ));
+        }
         self.db.flush().map(|_| ()).map_err(|e| self.sled_err(e))
     }
 
