@@ -57,6 +57,8 @@ impl GithubClient {
             etag: None,
             route: "/graphql",
             retry: true,
+            repo: None,
+            repos: 0,
         };
         let resp = self.execute(&req).await?;
         let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
