@@ -8,8 +8,8 @@
 //! above it `tui` and `commands`, which only ask it for a running engine. Unlocking the vault from
 //! the TUI's passphrase dialog is a TUI effect that calls [`Unlocker`]; the engine never sees it.
 
-pub mod checks;
 pub mod audit;
+pub mod checks;
 pub mod demo;
 
 use std::collections::HashMap;
