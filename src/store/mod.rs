@@ -336,6 +336,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether sled refused to open because its own file lock is held. sled 0.34 reports that as
+/// `ErrorKind::Other` with "could not acquire lock on ..." (the `WouldBlock` is only in the
+/// text), so the kind alone never matched and a store in use was treated as damage.
+fn sled_lock_held(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().starts_with("could not acquire lock on ")
+        }
+        _ => false,
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store in `dir`, taking the process lock first. Every record is
     /// read and checked; a damaged store is moved aside and rebuilt from the backups.
@@ -391,9 +404,7 @@ impl Store {
             Ok(opened) => opened,
             // sled's own file lock is still held (by a store this process is closing, or by a
             // process that ignored the lock file): in use, never damage.
-            Err(OpenDbError::Sled(sled::Error::Io(io)))
-                if io.kind() == std::io::ErrorKind::WouldBlock =>
-            {
+            Err(OpenDbError::Sled(e)) if sled_lock_held(&e) => {
                 return Err(StoreError::Locked {
                     dir: dir.to_path_buf(),
                     pid: String::new(),
@@ -510,9 +521,7 @@ impl Store {
         let mut tries = 0;
         loop {
             match Self::open_db(path) {
-                Err(OpenDbError::Sled(sled::Error::Io(io)))
-                    if io.kind() == std::io::ErrorKind::WouldBlock && tries < 40 =>
-                {
+                Err(OpenDbError::Sled(e)) if sled_lock_held(&e) && tries < 40 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
@@ -1458,6 +1467,34 @@ mod tests {
             dir.path().join("store").exists(),
             "the newer store must not be quarantined"
         );
+    }
+
+    #[test]
+    fn sleds_own_lock_still_held_is_in_use_never_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        // Something holds sled's lock while repodeck's lock file is free (a store of this process
+        // still closing, or a process that ignored the lock file).
+        let held = sled::Config::new()
+            .path(dir.path().join("store"))
+            .open()
+            .unwrap();
+        let err = Store::open(dir.path()).map(|_| ()).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(
+            !std::fs::read_dir(dir.path())
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().contains("corrupt")),
+            "a store in use was quarantined"
+        );
+        // Released a moment later: the open waits for it and succeeds with the data intact.
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(held);
+        });
+        let (_store, report) = Store::open(dir.path()).unwrap();
+        assert_eq!(report, OpenReport::Opened);
+        release.join().unwrap();
     }
 
     #[test]
