@@ -27,6 +27,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOpts {
     /// Where the store, logs and backups live [default: the platform's data directory]
     #[arg(long, global = true, env = "REPODECK_DATA_DIR", value_name = "DIR")]
@@ -59,12 +60,14 @@ pub enum LogFormat {
 pub enum Command {
     /// Track repositories: OWNER/NAME, https://github.com/OWNER/NAME[.git] or git@github.com:OWNER/NAME.git
     Add {
+        /// Repositories to track: OWNER/NAME or a GitHub URL (https or ssh)
         #[arg(required = true, value_name = "REPO")]
         repos: Vec<String>,
     },
     /// Stop tracking repositories and delete everything stored for them
     #[command(visible_alias = "rm")]
     Remove {
+        /// Tracked repositories to remove: OWNER/NAME or a GitHub URL
         #[arg(required = true, value_name = "REPO")]
         repos: Vec<String>,
     },
@@ -164,11 +167,25 @@ pub enum Command {
     Hook(HookCommand),
     /// Everything stored for one repository
     Show {
+        /// A tracked repository: OWNER/NAME or a GitHub URL
         #[arg(value_name = "OWNER/NAME")]
         repo: String,
         /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
+    },
+    /// Print a shell completion script on stdout, e.g. `repodeck completions bash >
+    /// ~/.local/share/bash-completion/completions/repodeck` (see "Shell completions" in the README)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout, or write one page per command into a directory
+    Man {
+        /// Write repodeck.1 and repodeck-COMMAND.1 pages into this directory instead
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Run headless: receive GitHub webhooks, sync in the background every `sync.interval`,
     /// serve metrics and health; stops cleanly on SIGTERM / Ctrl-C (see "Run it as a service")
@@ -183,6 +200,31 @@ pub enum Command {
         /// Also write the log to stderr (for systemd / journald)
         #[arg(long)]
         log_stderr: bool,
+    },
+    /// Check the setup: token (source, validity, scopes, expiry), the API and GraphQL endpoints,
+    /// the clock, the store and free disk, file modes, config, the terminal and `serve`; each
+    /// check says ok / warn / fail and the fix (exit 0 all ok, 1 warnings, 2 failures)
+    Doctor {
+        /// Print one JSON object on stdout: {status, exit_code, checks: [{id, status, message, fix}]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// The token-use audit log: every request to GitHub (time, token id, token source, repo,
+    /// endpoint class, method, status, points) with a per-token summary; never a token
+    Audit {
+        /// Only requests within this long, e.g. 30m, 12h, 7d (default 24h)
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// Only requests for this repository
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Only this token's requests: its id as `token list` shows it (ghp_...a1f3, or a1f3), or
+        /// `anonymous`
+        #[arg(long, value_name = "ID")]
+        token: Option<String>,
+        /// Print one JSON array on stdout
+        #[arg(long)]
+        json: bool,
     },
 }
 

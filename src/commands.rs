@@ -2,7 +2,10 @@
 //! returns an exit status. Clients and the engine come from `session`; the TUI and the demo are
 //! started from `main.rs`.
 
+pub mod audit;
+pub mod doctor;
 pub mod import;
+pub mod manual;
 pub mod show;
 pub mod sync;
 

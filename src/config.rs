@@ -47,6 +47,8 @@ pub struct RawConfig {
     pub keys: BTreeMap<String, String>,
     #[serde(default)]
     pub serve: RawServe,
+    #[serde(default)]
+    pub audit: RawAudit,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +84,13 @@ pub struct RawServe {
     pub allow_ips: Option<toml::Value>,
     pub trusted_proxies: Option<Vec<String>>,
     pub max_body: Option<toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    pub retention: Option<String>,
+    pub max_entries: Option<i64>,
 }
 
 /// How much of each rate-limit bucket background work leaves for what the user asks for.
@@ -160,6 +169,18 @@ pub struct ServeConfig {
     pub max_body: u64,
 }
 
+/// `[audit]`: the token-use audit log (one record per request to GitHub).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// Records older than this are pruned (default 30 days).
+    pub retention: Duration,
+    /// At most this many records are kept; the oldest go first (default 1,000,000).
+    pub max_entries: u64,
+}
+
+pub const DEFAULT_AUDIT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
+pub const DEFAULT_AUDIT_MAX_ENTRIES: u64 = 1_000_000;
+
 pub const DEFAULT_SERVE_LISTEN: &str = "127.0.0.1:8787";
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhooks/github";
 /// GitHub caps webhook payloads at 25 MB.
@@ -172,6 +193,7 @@ pub struct Config {
     pub sync: SyncConfig,
     pub ui: UiConfig,
     pub serve: ServeConfig,
+    pub audit: AuditConfig,
     /// Action name -> key(s), validated by the TUI's keymap.
     pub keys: BTreeMap<String, String>,
 }
@@ -276,8 +298,10 @@ impl Config {
             )));
         }
         let serve = serve_config(raw.serve).map_err(&bad)?;
+        let audit = audit_config(raw.audit).map_err(&bad)?;
         Ok(Config {
             serve,
+            audit,
             github: GithubConfig {
                 api_url,
                 graphql_url,
@@ -412,6 +436,35 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         total = total.saturating_add(d);
     }
     Ok(total)
+}
+
+/// Validates `[audit]`; the message names the key and how to write it.
+fn audit_config(raw: RawAudit) -> Result<AuditConfig, String> {
+    let retention = match raw.retention {
+        None => DEFAULT_AUDIT_RETENTION,
+        Some(s) => {
+            let d = parse_duration(&s).map_err(|m| format!("key `audit.retention`: {m}"))?;
+            if d < Duration::from_secs(60) {
+                return Err(format!(
+                    "key `audit.retention` is \"{s}\": keep the log at least \"1m\" (default \"30d\")"
+                ));
+            }
+            d
+        }
+    };
+    let max_entries = match raw.max_entries {
+        None => DEFAULT_AUDIT_MAX_ENTRIES,
+        Some(n) if (1_000..=100_000_000).contains(&n) => n as u64,
+        Some(n) => {
+            return Err(format!(
+                "key `audit.max_entries` is {n}: use a number from 1000 to 100000000 (default 1000000)"
+            ));
+        }
+    };
+    Ok(AuditConfig {
+        retention,
+        max_entries,
+    })
 }
 
 /// Validates `[serve]`; the message names the key and how to write it.
@@ -549,7 +602,8 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 const SECTIONS: &[(&str, &[&str])] = &[
-    ("", &["github", "sync", "ui", "keys", "serve"]),
+    ("", &["github", "sync", "ui", "keys", "serve", "audit"]),
+    ("audit", &["retention", "max_entries"]),
     (
         "serve",
         &[
@@ -770,6 +824,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("did you mean `serve.listen`"), "{e}");
+    }
+
+    #[test]
+    fn audit_keys_have_defaults_and_refuse_bad_values() {
+        let d = Config::default().audit;
+        assert_eq!(d.retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(d.max_entries, 1_000_000);
+        let c = Config::parse(
+            "[audit]\nretention = \"7d\"\nmax_entries = 5000\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(c.audit.retention, Duration::from_secs(7 * 86_400));
+        assert_eq!(c.audit.max_entries, 5000);
+        for bad in [
+            "[audit]\nretention = \"5s\"\n",
+            "[audit]\nretention = \"a month\"\n",
+            "[audit]\nmax_entries = 10\n",
+        ] {
+            let e = Config::parse(bad, Path::new("c")).unwrap_err().to_string();
+            assert!(e.contains("audit."), "{bad}: {e}");
+        }
+        let e = Config::parse("[audit]\nretenton = \"1d\"\n", Path::new("c"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `audit.retention`"), "{e}");
     }
 
     #[test]

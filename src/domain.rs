@@ -758,6 +758,18 @@ pub enum Change {
     Inaccessible,
     /// A repository marked inaccessible answered again.
     Accessible,
+    // Appended after the rest: stored activity keeps its variant numbers.
+    BranchCreated {
+        name: String,
+    },
+    BranchDeleted {
+        name: String,
+    },
+    /// A branch became protected (or stopped being).
+    BranchProtection {
+        name: String,
+        protected: bool,
+    },
 }
 
 impl Change {
@@ -783,6 +795,9 @@ impl Change {
             Change::Renamed { .. } => "renamed",
             Change::Inaccessible => "inaccessible",
             Change::Accessible => "accessible",
+            Change::BranchCreated { .. } => "branch_created",
+            Change::BranchDeleted { .. } => "branch_deleted",
+            Change::BranchProtection { .. } => "branch_protection",
         }
     }
 }
@@ -827,6 +842,17 @@ impl fmt::Display for Change {
             Change::Renamed { old, new } => write!(f, "renamed {old} -> {new}"),
             Change::Inaccessible => write!(f, "no longer accessible"),
             Change::Accessible => write!(f, "accessible again"),
+            Change::BranchCreated { name } => write!(f, "branch {name} created"),
+            Change::BranchDeleted { name } => write!(f, "branch {name} deleted"),
+            Change::BranchProtection { name, protected } => write!(
+                f,
+                "branch {name} {}",
+                if *protected {
+                    "protected"
+                } else {
+                    "no longer protected"
+                }
+            ),
         }
     }
 }
@@ -934,6 +960,147 @@ pub struct SearchHit {
     pub description: Option<String>,
     pub stars: u64,
     pub language: Option<String>,
+}
+
+/// Where the token of a request to GitHub came from, as the audit log records it (the token
+/// itself never: only its [`RequestRecord::token`] id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenKind {
+    /// No token: GitHub's anonymous limits.
+    Anonymous,
+    /// The vault's global token.
+    VaultGlobal,
+    /// The vault's token for one repository.
+    VaultRepo,
+    /// `GITHUB_TOKEN` or `GH_TOKEN`.
+    Env,
+    /// A token handed to the client directly (the demo's, `token set`'s live check).
+    Given,
+}
+
+impl TokenKind {
+    /// Every kind, in the order of their stored code.
+    pub const ALL: [TokenKind; 5] = [
+        TokenKind::Anonymous,
+        TokenKind::VaultGlobal,
+        TokenKind::VaultRepo,
+        TokenKind::Env,
+        TokenKind::Given,
+    ];
+
+    /// The stable name `repodeck audit` prints and `--json` carries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Anonymous => "anonymous",
+            TokenKind::VaultGlobal => "vault-global",
+            TokenKind::VaultRepo => "vault-repo",
+            TokenKind::Env => "env",
+            TokenKind::Given => "given",
+        }
+    }
+
+    /// The kind with this name; `None` for one no build wrote.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How one request to GitHub ended: the HTTP status it answered, or why no answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOutcome {
+    Status(u16),
+    /// A transport failure (`network`, `timeout`): no status.
+    Failed(FailureKind),
+}
+
+impl RequestOutcome {
+    /// A failure, a 4xx or a 5xx (a 304 is a success that costs nothing).
+    pub fn is_error(self) -> bool {
+        match self {
+            RequestOutcome::Status(s) => s >= 400,
+            RequestOutcome::Failed(_) => true,
+        }
+    }
+}
+
+impl fmt::Display for RequestOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestOutcome::Status(s) => write!(f, "{s}"),
+            RequestOutcome::Failed(k) => f.write_str(k.as_str()),
+        }
+    }
+}
+
+/// One request to GitHub as the token-use audit log keeps it (every attempt, 304s and failures
+/// included). Never the token: `token` is its id (`ghp_…a1f3`, as `repodeck token list` shows
+/// it). Built by the GitHub client for every request, kept by the store, shown by `repodeck
+/// audit` and the TUI's rate panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub at: DateTime<Utc>,
+    /// The token's id; `None` when anonymous.
+    pub token: Option<std::sync::Arc<str>>,
+    pub source: TokenKind,
+    /// `owner/name` when the request was for one repository (REST, or a GraphQL batch of one
+    /// repository named by name).
+    pub repo: Option<String>,
+    /// Repositories in a GraphQL batch (one entry per batch); 0 for REST.
+    pub repos: u32,
+    /// The endpoint class the metrics count by (`/repos/{o}/{r}/branches`, `/graphql`).
+    pub class: std::borrow::Cow<'static, str>,
+    pub method: std::borrow::Cow<'static, str>,
+    pub outcome: RequestOutcome,
+    /// Rate-limit points: 1 per REST request GitHub answered (0 for a 304 or no answer), the
+    /// reported cost of a GraphQL query.
+    pub points: u32,
+}
+
+impl RequestRecord {
+    /// The token's id, or `anonymous`.
+    pub fn token_label(&self) -> &str {
+        self.token.as_deref().unwrap_or("anonymous")
+    }
+}
+
+/// What one token did over a period: the audit log's per-token summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUse {
+    /// The token's id, or `anonymous`.
+    pub token: String,
+    pub source: TokenKind,
+    pub requests: u64,
+    pub points: u64,
+    /// Failures, 4xx and 5xx answers.
+    pub errors: u64,
+}
+
+/// Sums records per token (and source), most requests first.
+pub fn token_use<'a>(records: impl IntoIterator<Item = &'a RequestRecord>) -> Vec<TokenUse> {
+    let mut by: std::collections::BTreeMap<(&str, TokenKind), TokenUse> = Default::default();
+    for r in records {
+        let u = by
+            .entry((r.token_label(), r.source))
+            .or_insert_with(|| TokenUse {
+                token: r.token_label().to_string(),
+                source: r.source,
+                requests: 0,
+                points: 0,
+                errors: 0,
+            });
+        u.requests += 1;
+        u.points += u64::from(r.points);
+        u.errors += u64::from(r.outcome.is_error());
+    }
+    let mut out: Vec<TokenUse> = by.into_values().collect();
+    out.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.token.cmp(&b.token)));
+    out
 }
 
 #[cfg(test)]

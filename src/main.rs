@@ -126,7 +126,27 @@ fn open_store_with(ctx: &Context, quick: bool) -> Result<Store, CliError> {
 }
 
 fn run(cli: Cli) -> Result<Status, CliError> {
+    // Generated from the clap definition alone: they work with a broken config or store.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return commands::manual::completions(*shell, &mut std::io::stdout());
+        }
+        Some(Command::Man { dir }) => {
+            return commands::manual::man(dir.as_deref(), &mut std::io::stdout());
+        }
+        _ => {}
+    }
     let ctx = resolve(&cli)?;
+    // File modes are read before logging or the store tighten the data directory (to 0700):
+    // `serve` refuses an open one, `doctor` reports it as it was found.
+    let modes = match &cli.command {
+        Some(Command::Doctor { .. }) => session::checks::file_modes(&ctx),
+        Some(Command::Serve { .. }) => match session::checks::serve_preflight(&ctx) {
+            Some(refusal) => return Err(CliError::Input(refusal)),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     // The TUI (no command, or the demo) owns the terminal: no log lines on stderr then.
     let stderr = repodeck::logging::Stderr {
         fallback: !matches!(cli.command, None | Some(Command::Demo { .. })),
@@ -239,6 +259,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 metrics_listen,
             },
         ),
+        Command::Doctor { json } => commands::doctor::run(&ctx, modes, json, &mut out),
         local => run_local(&ctx, local, &mut out, &mut err),
     }
 }
@@ -288,6 +309,25 @@ fn run_local(
             commands::show::activity(src, since.as_deref(), repo.as_deref(), json, out)
         }
         Command::Show { repo, json } => commands::show::show(src, &repo, json, out),
+        Command::Audit {
+            since,
+            repo,
+            token,
+            json,
+        } => {
+            let args = commands::audit::AuditArgs::parse(
+                since.as_deref(),
+                repo.as_deref(),
+                token.as_deref(),
+                json,
+                chrono::Utc::now(),
+            )?;
+            match &opened {
+                Opened::Local(store) => commands::audit::run(store, &args, out),
+                // The log is read from the store itself: the host must let go of it.
+                Opened::Attached(_) => commands::audit::run(&own_store(ctx, "audit")?, &args, out),
+            }
+        }
         other => Err(CliError::Failed(format!(
             "internal: {other:?} is not a local command"
         ))),

@@ -1953,6 +1953,9 @@ mod tests {
         assert_eq!(after.recipient, vault.recipient());
         let got = vault.webhook_secret(&store).unwrap().unwrap();
         assert_eq!(got.expose_secret(), made.expose_secret());
+        // Never in Debug output: the secret, its record, the vault holding it.
+        let shown = format!("{got:?} {after:?} {vault:?}");
+        assert!(!shown.contains(made.expose_secret()), "{shown}");
     }
 
     #[test]

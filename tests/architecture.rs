@@ -14,6 +14,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("octocrab", &["src/github/"]),
     ("sled", &["src/store/"]),
     ("bincode", &["src/store/"]),
+    ("fs2", &["src/store/"]),
     ("age", &["src/secrets.rs", "src/secrets/"]),
     ("ratatui", &["src/tui/"]),
     ("crossterm", &["src/tui/"]),

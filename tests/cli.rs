@@ -52,6 +52,57 @@ fn help_lists_commands_and_exit_codes() {
 }
 
 #[test]
+fn subcommand_help_groups_the_global_options_and_describes_repo_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rd(tmp.path()).args(["add", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let global = help.find("Global options:").expect(&help);
+    let data_dir = help.find("--data-dir").expect(&help);
+    assert!(
+        data_dir > global,
+        "--data-dir is not under Global options:\n{help}"
+    );
+    assert!(help.contains("Repositories to track"), "{help}");
+}
+
+#[test]
+fn completions_and_man_work_even_with_a_broken_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("broken.toml");
+    std::fs::write(&cfg, "[sync\ninterval = ").unwrap();
+    let out = rd(tmp.path())
+        .env("REPODECK_CONFIG", &cfg)
+        .args(["completions", "fish"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("complete -c repodeck"));
+    let out = rd(tmp.path())
+        .env("REPODECK_CONFIG", &cfg)
+        .arg("man")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH repodeck"));
+    // And the broken config is still reported for commands that need it.
+    rd(tmp.path())
+        .env("REPODECK_CONFIG", &cfg)
+        .arg("list")
+        .assert()
+        .code(2);
+    rd(tmp.path())
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bash"));
+}
+
+#[test]
 fn add_list_remove() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();

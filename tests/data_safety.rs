@@ -589,3 +589,204 @@ fn a_truncated_store_is_reported_once_on_the_command_line() {
     let (_, err) = listed(&data);
     assert!(err.is_empty(), "said once: {err}");
 }
+
+// ---- sync into a full disk, and into a read-only data directory ----
+
+const SYNC_TOKEN: &str = "ghp_datasafetysync0000000000000000000000";
+
+/// `repodeck --data-dir DATA --api-url URL ARGS` with a token, bounded by a guard against a hang
+/// (not a timing assertion). Returns the output and whether the guard had to kill it.
+fn rd_sync(data: &Path, url: &str, args: &[&str]) -> (Output, bool) {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_repodeck"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--api-url", url])
+        .args(args)
+        .env_remove("REPODECK_CONFIG")
+        .env_remove("RUST_LOG")
+        .env("GITHUB_TOKEN", SYNC_TOKEN)
+        .env("XDG_CONFIG_HOME", data.with_extension("config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut killed = false;
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            killed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child.wait_with_output().unwrap(), killed)
+}
+
+/// Every repo is either as before this sync (never synced here) or wholly synced: a head, its
+/// meta, and a stored history headed by that head. Opened in-process, as the binary opens it.
+fn nothing_half_written(data: &Path) -> usize {
+    let (store, _) = Store::open(data).unwrap();
+    let mut synced = 0;
+    for repo in store.list().unwrap() {
+        if repo.status == SyncStatus::Never {
+            assert!(repo.head.is_none() && repo.meta.is_none(), "{repo:?}");
+            continue;
+        }
+        let head = repo.head.as_ref().map(|c| c.sha.clone());
+        let details = store.details(repo.local).unwrap();
+        if repo.status == SyncStatus::Synced {
+            synced += 1;
+            assert!(head.is_some() && repo.meta.is_some(), "{}", repo.key);
+        }
+        if let (Some(h), Some(first)) = (head, details.as_ref().and_then(|d| d.commits.first())) {
+            assert_eq!(
+                first.sha, h,
+                "{}: history and head from one batch",
+                repo.key
+            );
+        }
+    }
+    synced
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_into_a_nearly_full_disk_stops_with_the_fix_and_a_later_one_succeeds() {
+    let Some(fs) = Tmpfs::mount(24) else {
+        return;
+    };
+    let hub = repodeck::fakehub::spawn(repodeck::fakehub::FakehubConfig {
+        repos: 150,
+        tokens: vec![SYNC_TOKEN.into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let data = fs.dir.join("data");
+    let url = hub.url().to_string();
+    let names = tokio::task::block_in_place(|| {
+        let (out, _) = rd_sync(&data, &url, &["import", "--org", "octo-org"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        listed(&data).0
+    });
+    let mirror = std::fs::read(data.join("tracked.json")).unwrap();
+    let mut codes = Vec::new();
+    for keep_kb in [300, 1200, 3000] {
+        let _ = std::fs::remove_file(fs.dir.join("filler"));
+        fs.fill(keep_kb);
+        let (out, killed) =
+            tokio::task::block_in_place(|| rd_sync(&data, &url, &["sync", "--all", "--force"]));
+        let err = stderr(&out);
+        eprintln!(
+            "sync with {keep_kb} KB free: exit {:?}{}",
+            out.status.code(),
+            if killed { " (hung: killed)" } else { "" }
+        );
+        assert!(!killed, "the sync hung with {keep_kb} KB free: {err}");
+        codes.push(out.status.code());
+        match out.status.code() {
+            Some(0) => {}
+            // Said once, with the path and the fix: exit 2 when nothing was stored, 1 when
+            // some repos were stored before the disk filled.
+            Some(code @ (1 | 2)) => {
+                assert!(
+                    err.contains("is full: free at least")
+                        && err.contains(&data.display().to_string()),
+                    "{keep_kb} KB: the path and the fix: {err}"
+                );
+                assert_eq!(err.matches("is full").count(), 1, "said once: {err}");
+                let said = if code == 2 {
+                    "sync stopped, nothing was changed"
+                } else {
+                    "synced and stored before that"
+                };
+                assert!(err.contains(said), "{err}");
+                assert!(
+                    !err.contains("damaged") && !err.contains("panicked"),
+                    "{err}"
+                );
+            }
+            other => panic!("{keep_kb} KB free: exit {other:?}: {err}"),
+        }
+        // With room again: the store opens whole, nothing half-written, never quarantined.
+        std::fs::remove_file(fs.dir.join("filler")).unwrap();
+        assert_eq!(quarantined(&data), 0, "a full disk never quarantines");
+        tokio::task::block_in_place(|| {
+            assert_eq!(listed(&data).0, names);
+            nothing_half_written(&data);
+        });
+    }
+    assert!(
+        codes.contains(&Some(2)),
+        "a disk this full stops the sync: {codes:?}"
+    );
+    // The list of tracked repos is what the user made; a sync never loses it.
+    let now: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("tracked.json")).unwrap()).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(&mirror).unwrap();
+    assert_eq!(
+        now["repos"].as_array().unwrap().len(),
+        before["repos"].as_array().unwrap().len()
+    );
+    let (out, _) = tokio::task::block_in_place(|| rd_sync(&data, &url, &["sync", "--all"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "with room, a sync succeeds: {}",
+        stderr(&out)
+    );
+    let synced = tokio::task::block_in_place(|| nothing_half_written(&data));
+    assert_eq!(synced, names.len());
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_into_a_read_only_store_changes_nothing_and_says_the_fix() {
+    let hub = repodeck::fakehub::spawn(repodeck::fakehub::FakehubConfig {
+        repos: 6,
+        tokens: vec![SYNC_TOKEN.into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let url = hub.url().to_string();
+    let (out, _) =
+        tokio::task::block_in_place(|| rd_sync(&data, &url, &["import", "--org", "octo-org"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = data.join("store").join("db");
+    let before = std::fs::read(&db).unwrap();
+    hub.reset_stats();
+    let Some(undo_db) = make_unwritable(&db) else {
+        hub.shutdown().await;
+        return;
+    };
+    let Some(undo_dir) = make_unwritable(&data.join("store")) else {
+        undo_db();
+        hub.shutdown().await;
+        return;
+    };
+    let (out, killed) = tokio::task::block_in_place(|| rd_sync(&data, &url, &["sync", "--all"]));
+    undo_dir();
+    undo_db();
+    let err = stderr(&out);
+    assert!(!killed, "the sync hung: {err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("chmod u+rw"),
+        "the path and the fix: {err}"
+    );
+    assert_eq!(hub.stats().requests, 0, "nothing asked of GitHub: {err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing was changed");
+    assert_eq!(quarantined(&data), 0);
+    let (out, _) = tokio::task::block_in_place(|| rd_sync(&data, &url, &["sync", "--all"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "writable again: {}",
+        stderr(&out)
+    );
+    hub.shutdown().await;
+}

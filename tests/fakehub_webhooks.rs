@@ -110,6 +110,9 @@ fn fixture_for(event: &str, pick: impl Fn(&Value) -> bool) -> Value {
 /// Chooses the fixture example a delivery is compared with.
 type Picker = Box<dyn Fn(&Value) -> bool>;
 
+/// A mutation (with its `to`), and the deliveries it causes, in order.
+type Case<'a> = (MutationKind, Option<&'a str>, Vec<(&'a str, Picker)>);
+
 #[test]
 fn signer_reproduces_githubs_test_vector() {
     let sig = webhooks::sign("It's a Secret to Everybody", b"Hello, World!");
@@ -248,4 +251,172 @@ async fn only_loopback_receivers_are_accepted() {
         assert_eq!(r.json()["message"], "Validation Failed");
     }
     h.shutdown().await;
+}
+
+/// The deliveries `serve` acts on beyond the common ones: branches and tags created and deleted,
+/// visibility, collaborators, branch protection and transfers, each shaped like GitHub's example.
+#[tokio::test]
+async fn ref_visibility_member_protection_and_transfer_deliveries_match_githubs() {
+    let h = start(FakehubConfig {
+        repos: 6,
+        tokens: vec![TOKEN.into()],
+        ..FakehubConfig::default()
+    })
+    .await;
+    let (url, mut rx) = receiver().await;
+    let secret = "another secret for these deliveries";
+    let body = serde_json::to_vec(&json!({"name": "web", "events": ["*"], "config": {"url": url, "content_type": "json", "secret": secret}})).expect("json");
+    let auth = format!("Bearer {TOKEN}");
+    let created = request(
+        &h.url,
+        "POST",
+        "/repos/octo-org/repo-0002/hooks",
+        &[("Authorization", &auth)],
+        Some(&body),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(created.status, 201);
+    assert_eq!(next(&mut rx).await.header("X-GitHub-Event"), "ping");
+    let any = || -> Picker { Box::new(|_: &Value| true) };
+    let action = |a: &'static str| -> Picker { Box::new(move |p: &Value| p["action"] == a) };
+    let cases: Vec<Case<'_>> = vec![
+        (
+            MutationKind::CreateBranch,
+            Some("hooked"),
+            vec![("create", any())],
+        ),
+        (
+            MutationKind::DeleteBranch,
+            Some("hooked"),
+            vec![("delete", any())],
+        ),
+        (
+            MutationKind::CreateTag,
+            Some("v7-light"),
+            vec![("create", any())],
+        ),
+        (
+            MutationKind::DeleteTag,
+            Some("v7-light"),
+            vec![("delete", any())],
+        ),
+        (
+            MutationKind::Privatize,
+            None,
+            vec![("repository", action("privatized"))],
+        ),
+        (
+            MutationKind::Publicize,
+            None,
+            vec![("repository", action("publicized")), ("public", any())],
+        ),
+        (
+            MutationKind::AddMember,
+            Some("hubot"),
+            vec![("member", action("added"))],
+        ),
+        (
+            MutationKind::ProtectBranch,
+            Some("develop"),
+            vec![("branch_protection_rule", action("created"))],
+        ),
+        (MutationKind::Unarchive, None, vec![("repository", any())]),
+        (
+            MutationKind::Transfer,
+            Some("octocat"),
+            vec![("repository", action("transferred"))],
+        ),
+    ];
+    for (kind, to, expected) in cases {
+        let mut m = Mutation::new("octo-org/repo-0002", kind);
+        m.to = to.map(str::to_string);
+        h.mutate(m).expect("mutation");
+        for (event, pick) in expected {
+            let got = next(&mut rx).await;
+            assert_eq!(got.header("X-GitHub-Event"), event, "{kind:?}");
+            assert!(verify(secret, &got.body, got.header("X-Hub-Signature-256")));
+            let p = got.json();
+            let problems = shape_problems(
+                &p,
+                &fixture_for(event, pick),
+                &[".installation", ".enterprise", ".changes"],
+            );
+            assert!(
+                problems.is_empty(),
+                "{kind:?} {event} differs from GitHub's:\n  {}",
+                problems.join("\n  ")
+            );
+            check_payload(kind, &p);
+        }
+    }
+    api_shows_the_transfer_and_protection(&h, &auth).await;
+    // A delete of a repo is heard by organization hooks only: its own hooks went with it.
+    h.mutate(Mutation::new("octocat/repo-0002", MutationKind::Delete))
+        .expect("delete");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "a deleted repo's own hook stays silent"
+    );
+    h.shutdown().await;
+}
+
+/// What each new kind's payload says beyond its shape.
+fn check_payload(kind: MutationKind, p: &Value) {
+    match kind {
+        MutationKind::CreateBranch | MutationKind::DeleteBranch => {
+            assert_eq!(
+                (p["ref"].as_str(), p["ref_type"].as_str()),
+                (Some("hooked"), Some("branch"))
+            );
+        }
+        MutationKind::CreateTag | MutationKind::DeleteTag => {
+            assert_eq!(
+                (p["ref"].as_str(), p["ref_type"].as_str()),
+                (Some("v7-light"), Some("tag"))
+            );
+        }
+        MutationKind::Privatize => assert_eq!(p["repository"]["private"], true),
+        MutationKind::Publicize => assert_eq!(p["repository"]["private"], false),
+        MutationKind::AddMember => assert_eq!(p["member"]["login"], "hubot"),
+        MutationKind::ProtectBranch => assert_eq!(p["rule"]["name"], "develop"),
+        MutationKind::Transfer => {
+            assert_eq!(p["repository"]["full_name"], "octocat/repo-0002");
+            assert_eq!(
+                p["changes"]["owner"]["from"]["organization"]["login"],
+                "octo-org"
+            );
+        }
+        _ => {}
+    }
+}
+
+/// What the mutations did is what the API answers: the new owner, the old name redirecting, the
+/// protected branch.
+async fn api_shows_the_transfer_and_protection(h: &repodeck::fakehub::Handle, auth: &str) {
+    let get = |path: &str| {
+        let path = path.to_string();
+        async move {
+            request(&h.url, "GET", &path, &[("Authorization", auth)], None)
+                .await
+                .expect("answered")
+        }
+    };
+    let moved = get("/repos/octocat/repo-0002").await;
+    assert_eq!(moved.status, 200);
+    assert_eq!(moved.json()["owner"]["login"], "octocat");
+    assert_eq!(
+        get("/repos/octo-org/repo-0002").await.status,
+        301,
+        "the old name redirects"
+    );
+    let branches = get("/repos/octocat/repo-0002/branches").await.json();
+    let develop = branches
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|b| b["name"] == "develop")
+        .cloned();
+    assert_eq!(develop.expect("develop")["protected"], true);
 }

@@ -191,13 +191,12 @@ fn rows() -> Vec<Row> {
             ..base.clone()
         },
         Row {
-            name: "500 on every GraphQL query: one line for all repos, exit 1",
+            name: "500 on every GraphQL query: exit 2, one message naming the GraphQL URL",
             faults: json!([{"route": "/graphql", "kind": "status", "status": 500}]),
-            exit: 1,
-            said: &["13 repositories (", "(server): GitHub answered 500"],
-            once: &["GitHub answered 500"],
-            summary: Some("13 failed"),
-            check: none_inaccessible,
+            exit: 2,
+            said: &["/graphql is unavailable (HTTP 500)", "nothing was changed"],
+            once: &["is unavailable", "GitHub answered 500"],
+            check: all_still_synced,
             ..base.clone()
         },
         Row {
@@ -220,13 +219,12 @@ fn rows() -> Vec<Row> {
             ..base.clone()
         },
         Row {
-            name: "every GraphQL connection is reset: one line for all repos, exit 1",
+            name: "every GraphQL connection is reset: exit 2, one message naming the GraphQL URL",
             faults: json!([{"route": "/graphql", "kind": "reset"}]),
-            exit: 1,
-            said: &["13 repositories (", "(network): could not reach GitHub"],
-            once: &["could not reach GitHub"],
-            summary: Some("13 failed"),
-            check: none_inaccessible,
+            exit: 2,
+            said: &["/graphql is unavailable (", "nothing was changed"],
+            once: &["is unavailable", "could not reach GitHub"],
+            check: all_still_synced,
             ..base.clone()
         },
         Row {
@@ -651,4 +649,127 @@ fn run_interrupted(hub: &Handle, dir: &Path, row: &Row, marker: &str) -> Output 
         out.stderr = seen;
         out
     })
+}
+
+/// A repository with its own vault token is synced by its own client: that client's waits are
+/// said on stderr like the global client's, naming the repository.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_per_repo_token_clients_wait_is_said() {
+    const OWN: &str = "ghp_perrepotoken000000000000000000000000";
+    let hub = fakehub::spawn(FakehubConfig {
+        repos: 4,
+        tokens: vec![TOKEN.into(), OWN.into()],
+        ..FakehubConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    baseline(&hub, dir.path());
+    let set = tokio::task::block_in_place(|| {
+        use std::io::Write;
+        let mut child = cmd(&hub, dir.path(), Url::Hub, false, SCALE)
+            .args(["token", "set", "--repo", "octo-org/repo-0001"])
+            .env("REPODECK_PASSPHRASE", "crash-test-pass")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{OWN}").unwrap();
+        child.wait_with_output().unwrap()
+    });
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    // Only the per-repo client asks for repo-0001: only it meets the secondary limit.
+    set_faults(
+        &hub,
+        json!([{"route": "/repos/octo-org/repo-0001", "kind": "secondary_limit", "retry_after": 30, "next": 1}]),
+    );
+    let out = tokio::task::block_in_place(|| {
+        cmd(&hub, dir.path(), Url::Hub, false, SCALE)
+            .args(["sync", "--all", "--rest", "--force"])
+            .env("REPODECK_PASSPHRASE", "crash-test-pass")
+            .output()
+            .unwrap()
+    });
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(hub.stats().secondary_limit_hits, 1, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("waiting: secondary rate limit"))
+        .unwrap_or_else(|| panic!("the per-repo client's wait is said: {err}"));
+    assert!(
+        line.contains("(the token for octo-org/repo-0001)") && line.contains("next try at"),
+        "{line}"
+    );
+    hub.shutdown().await;
+}
+
+/// `sync --json` says whether the run was stopped early: false for a whole run, true after a
+/// rejected token stopped it and after ctrl+c.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_summary_says_whether_the_run_stopped() {
+    let hub = fakehub::spawn(FakehubConfig {
+        repos: 12,
+        tokens: vec![TOKEN.into()],
+        ..FakehubConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    baseline(&hub, dir.path());
+    let whole = run(
+        &hub,
+        dir.path(),
+        &["sync", "--all", "--json"],
+        Url::Hub,
+        false,
+        SCALE,
+    );
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    assert_eq!(json_out(&whole)["stopped"], false);
+
+    set_faults(
+        &hub,
+        json!([{"route": "/repos/**", "kind": "bad_credentials", "after": 40}]),
+    );
+    let rejected = run(
+        &hub,
+        dir.path(),
+        &["sync", "--all", "--rest", "--force", "--json"],
+        Url::Hub,
+        false,
+        SCALE,
+    );
+    assert_eq!(
+        rejected.status.code(),
+        Some(1),
+        "{}",
+        text(&rejected.stderr)
+    );
+    assert_eq!(json_out(&rejected)["stopped"], true);
+
+    set_faults(
+        &hub,
+        json!([{"route": "/repos/**", "kind": "primary_limit", "next": 1}]),
+    );
+    let row = Row {
+        args: &["sync", "--all", "--rest", "--json"],
+        ..rows().remove(0)
+    };
+    let row = Row {
+        url: Url::Hub,
+        max_secs: 20,
+        ..row
+    };
+    let interrupted = run_interrupted(&hub, dir.path(), &row, "waiting: core rate limit used up");
+    assert_eq!(
+        interrupted.status.code(),
+        Some(1),
+        "{}",
+        text(&interrupted.stderr)
+    );
+    let v = json_out(&interrupted);
+    assert_eq!(v["stopped"], true, "{v}");
+    hub.shutdown().await;
 }

@@ -226,7 +226,17 @@ async fn create_is_idempotent_signed_listed_pinged_and_deleted() {
         assert_eq!(hooks[0]["url"], url.as_str());
         assert_eq!(hooks[0]["last_delivery"]["state"], "ok", "{row}");
         assert!(hooks[0]["events"].as_array().unwrap().len() >= 10);
+        // No serve of this repodeck received these deliveries (a plain receiver did).
+        assert!(hooks[0]["seen_by_serve"].is_null(), "{row}");
+        assert_eq!(row["seen_by_serve"], serde_json::json!([]), "{row}");
     }
+    let out = rd(&hub, d, &["hook", "list"]);
+    assert_eq!(
+        text(&out).matches("never seen by serve").count(),
+        n,
+        "{}",
+        text(&out)
+    );
 
     // A real change is delivered, signed, to the repo's hook.
     let mutated = fakehub_mutate(&hub, "octo-org/repo-0001");

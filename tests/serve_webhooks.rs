@@ -118,9 +118,13 @@ impl Env {
     }
 
     fn serve_with(&self, api: &str) -> Serve {
+        self.serve_on(api, "127.0.0.1:0")
+    }
+
+    fn serve_on(&self, api: &str, listen: &str) -> Serve {
         let mut child = self
             .cmd(api)
-            .args(["--log-level", "debug", "serve", "--listen", "127.0.0.1:0"])
+            .args(["--log-level", "debug", "serve", "--listen", listen])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -180,6 +184,16 @@ struct Serve {
     child: Child,
     addr: String,
     stdout: String,
+}
+
+/// A failed assertion must not leave a serve running (and its data dir locked) behind the test.
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Serve {
@@ -662,4 +676,276 @@ fn sigterm_during_a_burst_loses_nothing() {
         );
     }
     assert!(store.webhook_pending().unwrap().is_empty());
+}
+
+/// Every other event `serve` acts on, each made on fakehub and delivered for real (through an
+/// organization hook made by `hook create --org`, and a repository hook on the repo that moves
+/// to another owner, since the organization no longer hears it then): the store and the activity
+/// feed show the change, and events about things repodeck does not keep (tags, collaborators)
+/// still re-sync the repo without inventing an entry.
+#[test]
+fn every_event_kind_reaches_the_store_and_the_activity_feed() {
+    let env = Env::new(16, "");
+    let pre = |r: &str, k, to: Option<&str>| {
+        let mut m = Mutation::new(r, k);
+        m.to = to.map(str::to_string);
+        env.hub.mutate(m).unwrap();
+    };
+    // The state some changes start from, made before repodeck first looks.
+    pre(
+        "octo-org/repo-0004",
+        MutationKind::CreateTag,
+        Some("v0.0.1-light"),
+    );
+    pre("octo-org/repo-0006", MutationKind::OpenPr, None);
+    pre("octo-org/repo-0008", MutationKind::Privatize, None);
+    pre("octo-org/repo-0012", MutationKind::Archive, None);
+    env.setup();
+    let store = env.store();
+    let synced_before = |name: &str| {
+        let key = repodeck::domain::RepoKey::parse(name).unwrap();
+        store.find(&key).unwrap().unwrap().details_at.unwrap()
+    };
+    let untouched: Vec<(&str, _)> = ["repo-0003", "repo-0004", "repo-0010"]
+        .iter()
+        .map(|n| (*n, synced_before(&format!("octo-org/{n}"))))
+        .collect();
+    drop(store);
+    // `hook create` needs the store, so the hooks are made before serve starts, on a port
+    // chosen now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let url = format!("http://{listen}/webhooks/github");
+    env.rd(&["hook", "create", "--org", "octo-org", "--url", &url], "");
+    env.rd(&["hook", "create", "octo-org/repo-0013", "--url", &url], "");
+    let serve = env.serve_on(env.hub.url(), &listen);
+    let before = env.hub.stats().webhook_deliveries;
+    let m = |r: &str, k, to: Option<&str>| pre(&format!("octo-org/{r}"), k, to);
+    m(
+        "repo-0001",
+        MutationKind::CreateBranch,
+        Some("webhook-branch"),
+    );
+    m("repo-0002", MutationKind::DeleteBranch, Some("develop"));
+    m("repo-0003", MutationKind::CreateTag, Some("v9.9.9-light"));
+    m("repo-0004", MutationKind::DeleteTag, Some("v0.0.1-light"));
+    m("repo-0005", MutationKind::OpenPr, None);
+    m("repo-0006", MutationKind::ClosePr, None);
+    m("repo-0007", MutationKind::Fork, None);
+    m("repo-0008", MutationKind::Publicize, None);
+    m("repo-0009", MutationKind::Privatize, None);
+    m("repo-0010", MutationKind::AddMember, Some("hubot"));
+    m("repo-0011", MutationKind::ProtectBranch, Some("develop"));
+    m("repo-0012", MutationKind::Unarchive, None);
+    m("repo-0013", MutationKind::Transfer, Some("octocat"));
+    m("repo-0014", MutationKind::Delete, None);
+    m("repo-0015", MutationKind::EditDescription, None);
+    // 15 mutations, and `public` besides `publicized`: 16 deliveries (the org hook hears no
+    // transfer away from it; the moved repo's own hook does).
+    assert!(
+        wait_until(|| env.hub.stats().webhook_deliveries >= before + 16),
+        "fakehub delivered to serve: {:?}",
+        env.hub.stats()
+    );
+    std::thread::sleep(Duration::from_millis(3000));
+    let (code, _, out) = serve.stop();
+    assert_eq!(code, Some(0), "{out}");
+    assert_events_stored(&env, &untouched);
+    assert_hook_list_shows_what_serve_saw(&env);
+}
+
+/// `hook list` shows, beside GitHub's view of each hook, what serve last received from it.
+fn assert_hook_list_shows_what_serve_saw(env: &Env) {
+    let list = |target: &[&str]| -> Value {
+        let mut args = vec!["hook", "list", "--json"];
+        args.extend_from_slice(target);
+        serde_json::from_slice(&env.rd(&args, "").stdout).unwrap()
+    };
+    let org = list(&["--org", "octo-org"]);
+    let hook = &org[0]["hooks"][0];
+    let seen = &hook["seen_by_serve"];
+    assert_eq!(seen["hook_id"], hook["id"], "{org}");
+    assert!(seen["last_delivery"].is_string(), "{org}");
+    let event = seen["event"].as_str().unwrap();
+    assert!(repodeck::domain::WEBHOOK_EVENTS.contains(&event), "{event}");
+    // GitHub's own state stays beside it: this hook's last delivery succeeded.
+    assert_eq!(hook["last_delivery"]["state"], "ok", "{org}");
+    let moved = list(&["octocat/repo-0013"]);
+    let seen = &moved[0]["hooks"][0]["seen_by_serve"];
+    assert_eq!(seen["event"], "repository", "{moved}");
+    // The text form says it too.
+    let text =
+        String::from_utf8(env.rd(&["hook", "list", "--org", "octo-org"], "").stdout).unwrap();
+    assert!(text.contains("serve last saw"), "{text}");
+}
+
+/// What [`every_event_kind_reaches_the_store_and_the_activity_feed`] expects in the store.
+fn assert_events_stored(env: &Env, untouched: &[(&str, chrono::DateTime<chrono::Utc>)]) {
+    let store = env.store();
+    let get = |name: &str| {
+        let key = repodeck::domain::RepoKey::parse(name).unwrap();
+        let r = store
+            .find(&key)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name} tracked"));
+        let d = store.details(r.local).unwrap().unwrap_or_default();
+        (r, d)
+    };
+    let branch = |d: &repodeck::domain::RepoDetails, n: &str| {
+        d.branches.iter().find(|b| b.name == n).cloned()
+    };
+    let (_, d1) = get("octo-org/repo-0001");
+    assert!(branch(&d1, "webhook-branch").is_some(), "create branch");
+    let (_, d2) = get("octo-org/repo-0002");
+    assert!(branch(&d2, "develop").is_none(), "delete branch");
+    let (_, d5) = get("octo-org/repo-0005");
+    let (_, d6) = get("octo-org/repo-0006");
+    let open_prs = |repo: &str| -> Vec<u64> {
+        env.github(&format!("/repos/{repo}/pulls?state=open&per_page=100"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["number"].as_u64())
+            .collect()
+    };
+    let mut ours: Vec<u64> = d5.pulls.iter().map(|p| p.number).collect();
+    let mut theirs = open_prs("octo-org/repo-0005");
+    ours.sort_unstable();
+    theirs.sort_unstable();
+    assert_eq!(ours, theirs, "opened PR stored");
+    let mut ours: Vec<u64> = d6.pulls.iter().map(|p| p.number).collect();
+    let mut theirs = open_prs("octo-org/repo-0006");
+    ours.sort_unstable();
+    theirs.sort_unstable();
+    assert_eq!(ours, theirs, "closed PR gone from the open list");
+    let forks = env.github("/repos/octo-org/repo-0007")["forks_count"].as_u64();
+    assert_eq!(
+        get("octo-org/repo-0007").0.meta.unwrap().forks,
+        forks.unwrap()
+    );
+    assert!(
+        !get("octo-org/repo-0008").0.meta.unwrap().private,
+        "publicized"
+    );
+    assert!(
+        get("octo-org/repo-0009").0.meta.unwrap().private,
+        "privatized"
+    );
+    let (_, d11) = get("octo-org/repo-0011");
+    assert!(
+        branch(&d11, "develop").unwrap().protected,
+        "protection rule"
+    );
+    assert!(
+        !get("octo-org/repo-0012").0.meta.unwrap().archived,
+        "unarchived"
+    );
+    let moved = get("octocat/repo-0013").0;
+    assert_eq!(
+        moved.meta.unwrap().full_name,
+        "octocat/repo-0013",
+        "transfer followed by id"
+    );
+    assert_eq!(
+        get("octo-org/repo-0014").0.status,
+        repodeck::domain::SyncStatus::Inaccessible,
+        "deleted"
+    );
+    let desc = env.github("/repos/octo-org/repo-0015")["description"].clone();
+    assert_eq!(
+        get("octo-org/repo-0015").0.meta.unwrap().description,
+        desc.as_str().map(str::to_string)
+    );
+    // Tags and collaborators are not kept, but the delivery still re-synced the repo.
+    for (name, was) in untouched {
+        let (r, _) = get(&format!("octo-org/{name}"));
+        assert!(r.details_at.unwrap() > *was, "{name} re-synced");
+    }
+    drop(store);
+    assert_activity_feed(env, untouched);
+}
+
+/// The activity entry each change leaves, and none for what repodeck does not keep.
+fn assert_activity_feed(env: &Env, untouched: &[(&str, chrono::DateTime<chrono::Utc>)]) {
+    let act = env.rd(&["activity", "--json"], "");
+    let feed: Value = serde_json::from_slice(&act.stdout).unwrap();
+    let kinds = |repo: &str| -> Vec<String> {
+        feed.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["repo"] == repo)
+            .filter_map(|e| e["kind"].as_str().map(str::to_string))
+            .collect()
+    };
+    for (repo, kind) in [
+        ("octo-org/repo-0001", "branch_created"),
+        ("octo-org/repo-0002", "branch_deleted"),
+        ("octo-org/repo-0005", "pr_opened"),
+        ("octo-org/repo-0006", "pr_closed"),
+        ("octo-org/repo-0007", "forks"),
+        ("octo-org/repo-0008", "visibility_changed"),
+        ("octo-org/repo-0009", "visibility_changed"),
+        ("octo-org/repo-0011", "branch_protection"),
+        ("octo-org/repo-0012", "unarchived"),
+        ("octocat/repo-0013", "renamed"),
+        ("octo-org/repo-0014", "inaccessible"),
+        ("octo-org/repo-0015", "description_changed"),
+    ] {
+        assert!(
+            kinds(repo).iter().any(|k| k == kind),
+            "{repo}: {kind} in {:?}",
+            kinds(repo)
+        );
+    }
+    for (name, _) in untouched {
+        assert_eq!(
+            kinds(&format!("octo-org/{name}")),
+            Vec::<String>::new(),
+            "{name}: nothing invented"
+        );
+    }
+}
+
+/// A burst of deliveries costs detail queries per 25 repos, not one per delivery: 60 signed
+/// pushes (two for each of 30 repos) reach GitHub as at most a few GraphQL batches.
+#[test]
+fn a_burst_of_deliveries_is_coalesced_into_few_detail_queries() {
+    let env = Env::new(30, "");
+    env.setup();
+    let names: Vec<String> = env
+        .store()
+        .list()
+        .unwrap()
+        .iter()
+        .map(|r| r.key.to_string())
+        .filter(|n| n.starts_with("octo-org/repo-"))
+        .collect();
+    assert_eq!(names.len(), 30, "{names:?}");
+    let payloads: Vec<Vec<u8>> = names.iter().map(|n| push_payload(&env, n)).collect();
+    let serve = env.serve();
+    let before = env.hub.stats();
+    let t = Instant::now();
+    for p in payloads.iter().chain(payloads.iter()) {
+        assert_eq!(serve.deliver("push", p, &guid(), &[]), 202);
+    }
+    let sent_in = t.elapsed();
+    assert!(
+        wait_until(|| env.hub.stats().graphql_queries > before.graphql_queries),
+        "the batch was fetched"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    let (code, _, out) = serve.stop();
+    assert_eq!(code, Some(0), "{out}");
+    let queries = env.hub.stats().graphql_queries - before.graphql_queries;
+    // One batch per MAX_WAIT (1 s) window the burst spans, each ceil(30/25) = 2 queries.
+    let windows = sent_in.as_secs() + 1;
+    assert!(
+        queries <= 2 * windows,
+        "{queries} GraphQL queries for 60 deliveries over 30 repos sent in {sent_in:?}"
+    );
+    assert!(env.store().webhook_pending().unwrap().is_empty());
 }

@@ -54,6 +54,9 @@ struct Args {
     /// Simulated GraphQL server time per returned node, in milliseconds (10 s cut-off).
     #[arg(long, default_value_t = 0.0)]
     graphql_ms_per_node: f64,
+    /// Seconds the `Date` header runs ahead of the real clock (negative: behind).
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    clock_skew_secs: i64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         faults,
         mutate_every,
         graphql_ms_per_node: args.graphql_ms_per_node.max(0.0),
+        clock_skew_secs: args.clock_skew_secs,
         ..FakehubConfig::default()
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()

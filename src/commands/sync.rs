@@ -65,6 +65,7 @@ impl Summary {
             "not_modified": self.not_modified,
             "points": {"core": self.points[0], "graphql": self.points[1], "search": self.points[2]},
             "duration_ms": self.duration_ms,
+            "stopped": self.interrupted || self.stopped.is_some(),
             "changes": self.changes.iter().map(|(repo, c)| change_json(repo, c)).collect::<Vec<_>>(),
             "failures": self.failures.iter().map(|(repo, kind, message)| json!({"repo": repo, "kind": kind, "message": message})).collect::<Vec<_>>(),
         })
@@ -111,11 +112,15 @@ impl Summary {
     }
 }
 
-/// Failures of the token or the whole endpoint: the run stops, said once.
+/// Failures of the token, the whole endpoint or the store (a full disk, an unwritable data
+/// directory): the run stops, said once.
 fn is_stop(kind: FailureKind) -> bool {
     matches!(
         kind,
-        FailureKind::Unauthorized | FailureKind::Unavailable | FailureKind::NotGithub
+        FailureKind::Unauthorized
+            | FailureKind::Unavailable
+            | FailureKind::NotGithub
+            | FailureKind::Store
     )
 }
 
@@ -337,6 +342,7 @@ async fn drive(
     }
     let mut config = ctx.config.clone();
     config.sync.interval = None;
+    waits.watch_repo_clients(&clients.per_repo);
     let engine = clients.start_engine(store.clone(), config, args.rest);
     // While it runs, this sync hosts the store: another `repodeck` attaches instead of failing.
     let host = match Host::start(&ctx.data_dir, store, HostKind::Sync) {
@@ -436,20 +442,34 @@ async fn drive_attached(
 }
 
 /// Says every wait longer than the notice threshold (2 s in production) on stderr, once per
-/// wait: what it waits for and until when.
+/// wait: what it waits for and until when. The global client's waits and those of each
+/// per-repo-token client (named by its repository).
 struct Waits {
-    /// `None` when attached: the host says its own waits.
-    rx: Option<tokio::sync::watch::Receiver<crate::github::RateState>>,
-    said: Option<String>,
+    /// Empty when attached: the host says its own waits.
+    watched: Vec<Watched>,
     threshold: chrono::Duration,
     url: String,
+}
+
+/// One client's rate state and the last wait said for it.
+struct Watched {
+    rx: tokio::sync::watch::Receiver<crate::github::RateState>,
+    /// The repository whose own token the client uses; `None` for the global client.
+    repo: Option<String>,
+    said: Option<String>,
+    /// The client is gone: its channel is no longer polled.
+    closed: bool,
 }
 
 impl Waits {
     fn new(client: &crate::github::GithubClient, url: &str) -> Self {
         Waits {
-            rx: Some(client.rate_state()),
-            said: None,
+            watched: vec![Watched {
+                rx: client.rate_state(),
+                repo: None,
+                said: None,
+                closed: false,
+            }],
             threshold: chrono::Duration::from_std(client.wait_notice_threshold())
                 .unwrap_or_else(|_| chrono::Duration::seconds(2)),
             url: sanitize::line(url).into_owned(),
@@ -459,23 +479,50 @@ impl Waits {
     /// No rate state to watch (attached to a host).
     fn none() -> Self {
         Waits {
-            rx: None,
-            said: None,
+            watched: Vec::new(),
             threshold: chrono::Duration::seconds(2),
             url: String::new(),
         }
     }
 
-    /// Resolves after the rate state changed, having said a new long wait; pends forever once
-    /// the client is gone.
-    async fn changed(&mut self, err: &mut dyn Write) {
-        let Some(rx) = &mut self.rx else {
-            return std::future::pending::<()>().await;
-        };
-        if rx.changed().await.is_err() {
-            std::future::pending::<()>().await;
+    /// Also says the waits of the clients of repositories with their own token.
+    fn watch_repo_clients(&mut self, per_repo: &HashMap<String, crate::github::GithubClient>) {
+        let mut repos: Vec<&String> = per_repo.keys().collect();
+        repos.sort();
+        for repo in repos {
+            self.watched.push(Watched {
+                rx: per_repo[repo].rate_state(),
+                repo: Some(sanitize::line(repo).into_owned()),
+                said: None,
+                closed: false,
+            });
         }
-        let pause = rx.borrow_and_update().pause.clone();
+    }
+
+    /// Resolves after a rate state changed, having said a new long wait; pends forever once
+    /// every client is gone.
+    async fn changed(&mut self, err: &mut dyn Write) {
+        let i = loop {
+            let open: Vec<usize> = (0..self.watched.len())
+                .filter(|&i| !self.watched[i].closed)
+                .collect();
+            if open.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            let futs = self
+                .watched
+                .iter_mut()
+                .filter(|w| !w.closed)
+                .map(|w| Box::pin(w.rx.changed()));
+            let (r, n, _) = futures::future::select_all(futs).await;
+            let i = open[n];
+            if r.is_ok() {
+                break i;
+            }
+            self.watched[i].closed = true;
+        };
+        let w = &mut self.watched[i];
+        let pause = w.rx.borrow_and_update().pause.clone();
         let Some(p) = pause else {
             return;
         };
@@ -487,13 +534,17 @@ impl Waits {
             WaitReason::Retry { .. } => "retrying after a failed request".to_string(),
             other => other.to_string(),
         };
+        let whose = match &w.repo {
+            Some(repo) => format!(" (the token for {repo})"),
+            None => String::new(),
+        };
         let line = format!(
-            "waiting: {what}; next try at {} (ctrl+c stops and prints what was done)",
+            "waiting: {what}{whose}; next try at {} (ctrl+c stops and prints what was done)",
             p.until.format("%H:%M:%S UTC")
         );
-        if self.said.as_deref() != Some(line.as_str()) {
+        if w.said.as_deref() != Some(line.as_str()) {
             let _ = writeln!(err, "\r\x1b[2K{line}");
-            self.said = Some(line);
+            w.said = Some(line);
         }
     }
 }
@@ -687,11 +738,23 @@ mod tests {
             "not_modified",
             "points",
             "duration_ms",
+            "stopped",
             "changes",
             "failures",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
+        assert_eq!(v["stopped"], false);
+        let interrupted = Summary {
+            interrupted: true,
+            ..Summary::default()
+        };
+        assert_eq!(interrupted.to_json()["stopped"], true);
+        let stopped = Summary {
+            stopped: Some((FailureKind::Unauthorized, "rejected".into())),
+            ..Summary::default()
+        };
+        assert_eq!(stopped.to_json()["stopped"], true);
         assert_eq!(v["points"].as_object().unwrap().len(), 3);
         assert_eq!(v["changes"][0]["repo"], "o/r");
         assert_eq!(v["changes"][0]["kind"], "stars");

@@ -298,6 +298,10 @@ pub struct Detail {
     pub languages: Vec<(&'static str, u64)>,
     pub participation_all: Vec<u32>,
     pub participation_owner: Vec<u32>,
+    /// Lightweight tags pushed without a release (`create_tag`), at the tip when made.
+    pub tags: Vec<String>,
+    /// Collaborators added by `add_member` (account indexes).
+    pub collaborators: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -491,6 +495,9 @@ pub struct World {
     pub org_repo_digits: usize,
     /// Organization webhooks by account index: they receive the events of all the org's repos.
     pub org_hooks: HashMap<usize, Vec<Hook>>,
+    /// "Now" of the generation: every initial timestamp lies before it ([`WORLD_NOW`] unless the
+    /// world was made with [`World::generate_at`]).
+    pub epoch: i64,
 }
 
 pub const ORG: usize = 0;
@@ -506,6 +513,13 @@ fn key(owner: &str, name: &str) -> String {
 
 impl World {
     pub fn generate(seed: u64, n_repos: usize) -> World {
+        Self::generate_at(seed, n_repos, WORLD_NOW)
+    }
+
+    /// The world of `seed` with its history ending at `epoch` (Unix seconds) instead of the fixed
+    /// [`WORLD_NOW`]: the same repos, people and bodies, every time shifted by `epoch - WORLD_NOW`.
+    /// The demo uses the current time so its repos do not look abandoned.
+    pub fn generate_at(seed: u64, n_repos: usize, epoch: i64) -> World {
         let mut accounts = vec![
             Account {
                 login: "octo-org".into(),
@@ -556,6 +570,7 @@ impl World {
             next_hook_id: 500_000_000,
             org_repo_digits: digits,
             org_hooks: HashMap::new(),
+            epoch,
         };
         for i in 0..n_repos {
             world.add_generated(RepoSpec::new(ORG, format!("repo-{i:0digits$}")));
@@ -581,7 +596,7 @@ impl World {
     /// Adds a seed-derived repo and indexes it by name and id; returns its index.
     fn add_generated(&mut self, spec: RepoSpec) -> usize {
         let idx = self.repos.len();
-        let repo = Repo::generated(self.seed, idx, spec);
+        let repo = Repo::generated(self.seed, idx, spec, self.epoch);
         self.by_name
             .insert(key(&self.accounts[repo.owner].login, &repo.name), idx);
         self.by_id.insert(repo.id, idx);
@@ -635,7 +650,7 @@ impl World {
         let people = self.accounts.len();
         // The draws happen in this order; changing it changes every seed's world.
         let branches = seeded_branches(&mut rng, repo);
-        let items = seeded_items(&mut rng, repo, people);
+        let items = seeded_items(&mut rng, repo, people, self.epoch);
         let releases = seeded_releases(&mut rng, repo, people);
         let contributors = seeded_contributors(&mut rng, people);
         let languages = seeded_languages(&mut rng, repo.language);
@@ -651,6 +666,8 @@ impl World {
             languages,
             participation_all,
             participation_owner,
+            tags: Vec::new(),
+            collaborators: Vec::new(),
         }
     }
 }
@@ -684,9 +701,9 @@ struct Timeline {
     history: Vec<Segment>,
 }
 
-fn seeded_timeline(rng: &mut Rng) -> Timeline {
-    let created_at = WORLD_NOW - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
-    let pushed_target = WORLD_NOW - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
+fn seeded_timeline(rng: &mut Rng, epoch: i64) -> Timeline {
+    let created_at = epoch - rng.range(200, 3000) as i64 * DAY - rng.below(DAY as u64) as i64;
+    let pushed_target = epoch - rng.range(0, 190) as i64 * DAY - rng.below(DAY as u64) as i64;
     let n0 = rng.range(12, 90) as u32;
     let step = ((pushed_target - created_at) / i64::from(n0 + 1)).max(1);
     let history = vec![Segment {
@@ -741,7 +758,7 @@ fn seeded_topics(rng: &mut Rng, hostile: bool, owner: usize) -> Vec<String> {
 
 impl Repo {
     /// The repo at index `idx` of a freshly generated world, derived from the seed.
-    fn generated(seed: u64, idx: usize, spec: RepoSpec) -> Repo {
+    fn generated(seed: u64, idx: usize, spec: RepoSpec, epoch: i64) -> Repo {
         let RepoSpec {
             owner,
             name,
@@ -752,7 +769,7 @@ impl Repo {
         let id = 100_000 + idx as u64;
         let mut rng = Rng::new(seed, id, 1);
         // The draws happen in this order (struct fields included); changing it changes every world.
-        let t = seeded_timeline(&mut rng);
+        let t = seeded_timeline(&mut rng, epoch);
         let stars = if rng.chance(10) {
             rng.range(500, 60_000)
         } else {
@@ -829,17 +846,17 @@ fn seeded_branches(rng: &mut Rng, repo: &Repo) -> Vec<Branch> {
     branches
 }
 
-fn seeded_items(rng: &mut Rng, repo: &Repo, people: usize) -> Vec<Item> {
+fn seeded_items(rng: &mut Rng, repo: &Repo, people: usize, epoch: i64) -> Vec<Item> {
     let hs = hostile_strings();
     let mut items = Vec::new();
     let n_items = rng.range(3, 45) as u32;
     for number in 1..=n_items {
         let is_pr = rng.chance(35);
         let created_at =
-            repo.created_at + rng.below((WORLD_NOW - DAY - repo.created_at).max(1) as u64) as i64;
+            repo.created_at + rng.below((epoch - DAY - repo.created_at).max(1) as u64) as i64;
         let open = rng.chance(40);
         let updated_at = created_at + rng.below(30 * DAY as u64) as i64;
-        let updated_at = updated_at.min(WORLD_NOW);
+        let updated_at = updated_at.min(epoch);
         let closed_at = (!open).then_some(updated_at);
         let merged = is_pr && !open && rng.chance(70);
         let mut labels = Vec::new();
@@ -997,10 +1014,29 @@ pub enum MutationKind {
     Rename,
     Delete,
     DefaultBranch,
+    /// A new branch `to` (default `webhook-branch`) at the tip: a `create` delivery.
+    CreateBranch,
+    /// Deletes branch `to` (default: the first non-default one): a `delete` delivery.
+    DeleteBranch,
+    /// A lightweight tag `to` (default `v0.0.0-tag`) at the tip: a `create` delivery.
+    CreateTag,
+    /// Deletes tag `to` (default: the last lightweight one): a `delete` delivery.
+    DeleteTag,
+    /// Moves the repo to account `to` (default octocat, or octo-org for octocat's repos).
+    Transfer,
+    /// Makes the repo private: `repository` privatized.
+    Privatize,
+    /// Makes the repo public: `repository` publicized and `public`.
+    Publicize,
+    /// Adds collaborator `to` (a login; default hubot): `member` added.
+    AddMember,
+    /// A branch protection rule for branch `to` (default: the default branch):
+    /// `branch_protection_rule` created.
+    ProtectBranch,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 18] = [
+    pub const ALL: [MutationKind; 27] = [
         MutationKind::Push,
         MutationKind::ForcePush,
         MutationKind::Star,
@@ -1019,6 +1055,15 @@ impl MutationKind {
         MutationKind::Rename,
         MutationKind::Delete,
         MutationKind::DefaultBranch,
+        MutationKind::CreateBranch,
+        MutationKind::DeleteBranch,
+        MutationKind::CreateTag,
+        MutationKind::DeleteTag,
+        MutationKind::Transfer,
+        MutationKind::Privatize,
+        MutationKind::Publicize,
+        MutationKind::AddMember,
+        MutationKind::ProtectBranch,
     ];
 }
 
@@ -1029,7 +1074,9 @@ pub struct Mutation {
     pub kind: MutationKind,
     #[serde(default)]
     pub count: Option<u32>,
-    /// New name for `rename`, new text for `edit_description`, branch for `default_branch`.
+    /// New name for `rename`, new text for `edit_description`, branch for `default_branch`,
+    /// `create_branch`, `delete_branch` and `protect_branch`, tag for `create_tag` and
+    /// `delete_tag`, new owner for `transfer`, login for `add_member`.
     #[serde(default)]
     pub to: Option<String>,
 }
@@ -1092,6 +1139,24 @@ pub enum PayloadKind {
     Repository {
         action: &'static str,
         old_name: Option<String>,
+    },
+    /// `create` / `delete` of a branch or tag (`ref_type`).
+    Ref {
+        ref_name: String,
+        ref_type: &'static str,
+    },
+    /// `repository` transferred from this account.
+    Transferred {
+        from: usize,
+    },
+    Public,
+    Member {
+        member: usize,
+    },
+    /// `branch_protection_rule` created for this branch name pattern.
+    ProtectionRule {
+        pattern: String,
+        id: u64,
     },
 }
 
@@ -1200,6 +1265,21 @@ impl World {
             MutationKind::Rename => self.rename(d, m.to.clone())?,
             MutationKind::Delete => d.delete(),
             MutationKind::DefaultBranch => d.set_default_branch(m.to.clone())?,
+            MutationKind::CreateBranch => d.create_ref(m.to.clone(), "branch")?,
+            MutationKind::DeleteBranch => d.delete_ref(m.to.clone(), "branch")?,
+            MutationKind::CreateTag => d.create_ref(m.to.clone(), "tag")?,
+            MutationKind::DeleteTag => d.delete_ref(m.to.clone(), "tag")?,
+            MutationKind::Transfer => self.transfer(d, m.to.as_deref())?,
+            MutationKind::Privatize => d.set_private(true),
+            MutationKind::Publicize => d.set_private(false),
+            MutationKind::AddMember => {
+                let login = m.to.as_deref().unwrap_or("hubot");
+                let member = self
+                    .account(login)
+                    .ok_or_else(|| MutateError::Invalid(format!("no account {login:?}")))?;
+                d.add_member(member);
+            }
+            MutationKind::ProtectBranch => d.protect(m.to.clone())?,
         }
         Ok(())
     }
@@ -1425,6 +1505,44 @@ impl World {
     }
 }
 
+impl World {
+    /// Moves the repo to another account; the old full name redirects like a rename's.
+    fn transfer(&mut self, d: &mut Draft, to: Option<&str>) -> Result<(), MutateError> {
+        let new_owner = match to {
+            Some(login) => self
+                .account(login)
+                .ok_or_else(|| MutateError::Invalid(format!("no account {login:?}")))?,
+            None if d.repo.owner == OCTOCAT => ORG,
+            None => OCTOCAT,
+        };
+        if new_owner == d.repo.owner {
+            return Err(MutateError::Invalid(
+                "the repository already belongs there".into(),
+            ));
+        }
+        let (old_login, new_login) = (
+            self.accounts[d.repo.owner].login.clone(),
+            self.accounts[new_owner].login.clone(),
+        );
+        let new_key = key(&new_login, &d.repo.name);
+        if self.by_name.contains_key(&new_key) {
+            return Err(MutateError::Invalid(format!(
+                "{new_login}/{} already exists",
+                d.repo.name
+            )));
+        }
+        let old_key = key(&old_login, &d.repo.name);
+        self.by_name.remove(&old_key);
+        self.renamed.insert(old_key, d.idx);
+        self.renamed.remove(&new_key);
+        self.by_name.insert(new_key, d.idx);
+        let from = std::mem::replace(&mut d.repo.owner, new_owner);
+        d.repo.updated_at = d.now;
+        d.deliver("repository", PayloadKind::Transferred { from });
+        Ok(())
+    }
+}
+
 /// Who makes the mutations: every accepted token acts as octocat.
 const ACTOR: usize = OCTOCAT;
 
@@ -1531,6 +1649,150 @@ impl Draft {
     }
 }
 
+impl Draft {
+    /// `create_branch` / `create_tag`: a new ref at the tip.
+    fn create_ref(
+        &mut self,
+        to: Option<String>,
+        ref_type: &'static str,
+    ) -> Result<(), MutateError> {
+        let is_branch = ref_type == "branch";
+        let name = to.unwrap_or_else(|| {
+            if is_branch {
+                "webhook-branch"
+            } else {
+                "v0.0.0-tag"
+            }
+            .to_string()
+        });
+        if name.is_empty()
+            || name.contains("..")
+            || name.bytes().any(|b| b <= b' ' || b"~^:?*[\\".contains(&b))
+        {
+            return Err(MutateError::Invalid(format!("invalid ref name {name:?}")));
+        }
+        let exists = if is_branch {
+            self.detail.branches.iter().any(|b| b.name == name)
+        } else {
+            self.detail.tags.contains(&name) || self.detail.releases.iter().any(|r| r.tag == name)
+        };
+        if exists {
+            return Err(MutateError::Invalid(format!(
+                "{ref_type} {name:?} already exists"
+            )));
+        }
+        if is_branch {
+            let tip = self.repo.total_commits().saturating_sub(1);
+            self.detail.branches.push(Branch {
+                name: name.clone(),
+                head: Some(tip),
+                protected: false,
+            });
+        } else {
+            self.detail.tags.push(name.clone());
+        }
+        self.deliver(
+            "create",
+            PayloadKind::Ref {
+                ref_name: name,
+                ref_type,
+            },
+        );
+        Ok(())
+    }
+
+    /// `delete_branch` / `delete_tag`; the default branch cannot be deleted (GitHub refuses too).
+    fn delete_ref(
+        &mut self,
+        to: Option<String>,
+        ref_type: &'static str,
+    ) -> Result<(), MutateError> {
+        let name = if ref_type == "branch" {
+            let name = to.or_else(|| {
+                self.detail
+                    .branches
+                    .iter()
+                    .find(|b| b.name != self.repo.default_branch)
+                    .map(|b| b.name.clone())
+            });
+            let Some(name) = name.filter(|n| *n != self.repo.default_branch) else {
+                return Err(MutateError::Invalid(
+                    "no branch to delete (the default branch stays)".into(),
+                ));
+            };
+            let before = self.detail.branches.len();
+            self.detail.branches.retain(|b| b.name != name);
+            if self.detail.branches.len() == before {
+                return Err(MutateError::Invalid(format!("no branch {name:?}")));
+            }
+            name
+        } else {
+            let Some(name) = to.or_else(|| self.detail.tags.last().cloned()) else {
+                return Err(MutateError::Invalid("no lightweight tag to delete".into()));
+            };
+            let before = self.detail.tags.len();
+            self.detail.tags.retain(|t| *t != name);
+            if self.detail.tags.len() == before {
+                return Err(MutateError::Invalid(format!("no lightweight tag {name:?}")));
+            }
+            name
+        };
+        self.deliver(
+            "delete",
+            PayloadKind::Ref {
+                ref_name: name,
+                ref_type,
+            },
+        );
+        Ok(())
+    }
+
+    /// `privatize` / `publicize`: GitHub sends `repository` privatized or publicized, and a
+    /// `public` event when a repo goes public.
+    fn set_private(&mut self, private: bool) {
+        self.repo.private = private;
+        self.repo.updated_at = self.now;
+        if private {
+            self.repository_changed("privatized", None);
+        } else {
+            self.repository_changed("publicized", None);
+            self.deliver("public", PayloadKind::Public);
+        }
+    }
+
+    fn add_member(&mut self, member: usize) {
+        if !self.detail.collaborators.contains(&member) {
+            self.detail.collaborators.push(member);
+        }
+        self.deliver("member", PayloadKind::Member { member });
+    }
+
+    /// A protection rule for one branch name: matching branches become protected.
+    fn protect(&mut self, to: Option<String>) -> Result<(), MutateError> {
+        let pattern = to.unwrap_or_else(|| self.repo.default_branch.clone());
+        let mut hit = false;
+        for b in self
+            .detail
+            .branches
+            .iter_mut()
+            .filter(|b| b.name == pattern)
+        {
+            b.protected = true;
+            hit = true;
+        }
+        if !hit {
+            return Err(MutateError::Invalid(format!("no branch {pattern:?}")));
+        }
+        self.repo.updated_at = self.now;
+        let id = self.repo.id * 100 + self.now.unsigned_abs() % 100;
+        self.deliver(
+            "branch_protection_rule",
+            PayloadKind::ProtectionRule { pattern, id },
+        );
+        Ok(())
+    }
+}
+
 /// Appends `n` new commits to the mainline, the last one at `at`.
 fn push_commits(repo: &mut Repo, n: u32, at: i64) {
     let start = repo.total_commits();
@@ -1582,6 +1844,26 @@ fn truncate_history(repo: &mut Repo, keep: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_later_epoch_shifts_every_time_and_changes_nothing_else() {
+        let shift = 700 * DAY + 1234;
+        let a = World::generate(3, 12);
+        let b = World::generate_at(3, 12, WORLD_NOW + shift);
+        for (x, y) in a.repos.iter().zip(&b.repos) {
+            assert_eq!((x.id, &x.name, x.stars), (y.id, &y.name, y.stars));
+            assert_eq!(x.created_at + shift, y.created_at);
+            assert_eq!(x.pushed_at + shift, y.pushed_at);
+            assert_eq!(x.updated_at + shift, y.updated_at);
+            let (dx, dy) = (a.detail(x), b.detail(y));
+            assert_eq!(dx.items.len(), dy.items.len());
+            for (ix, iy) in dx.items.iter().zip(&dy.items) {
+                assert_eq!(ix.created_at + shift, iy.created_at);
+                assert_eq!(ix.updated_at + shift, iy.updated_at);
+            }
+            assert!(y.pushed_at <= WORLD_NOW + shift);
+        }
+    }
 
     #[test]
     fn generation_is_deterministic_per_seed() {

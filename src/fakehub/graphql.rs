@@ -924,7 +924,9 @@ impl Repository {
                 .d()
                 .releases
                 .iter()
-                .map(|rel| self.make_ref(&rel.tag, tip, false, "refs/tags/"))
+                .map(|rel| rel.tag.as_str())
+                .chain(self.d().tags.iter().map(String::as_str))
+                .map(|tag| self.make_ref(tag, tip, false, "refs/tags/"))
                 .collect(),
             _ => Vec::new(),
         };

@@ -10,6 +10,7 @@ pub mod meta;
 pub mod ratelimit;
 pub mod rest;
 pub mod stats;
+pub mod tokens;
 pub mod webhooks;
 
 use std::convert::Infallible;
@@ -32,6 +33,7 @@ pub use data::{Applied, MutateError, Mutation, MutationKind, World};
 pub use faults::{FaultKind, FaultRule};
 pub use ratelimit::Bucket;
 pub use stats::{Points, Stats};
+pub use tokens::TokenProfile;
 
 /// How a fakehub instance behaves. `Default` is GitHub's defaults on a free loopback port.
 #[derive(Clone, Debug)]
@@ -61,6 +63,13 @@ pub struct FakehubConfig {
     pub graphql_ms_per_node: f64,
     /// GitHub cuts GraphQL queries off after 10 s.
     pub graphql_timeout: Duration,
+    /// Scopes and expiry of particular tokens (others report `tokens::DEFAULT_SCOPES`).
+    pub token_profiles: Vec<TokenProfile>,
+    /// Seconds the `Date` header runs ahead of the real clock (negative: behind).
+    pub clock_skew_secs: i64,
+    /// "Now" of the generated world (Unix seconds): `None` is the fixed 2025-01-01 that makes
+    /// every seed's bodies reproducible; the demo passes the current time.
+    pub epoch: Option<i64>,
 }
 
 impl Default for FakehubConfig {
@@ -85,6 +94,9 @@ impl Default for FakehubConfig {
             mutate_every: None,
             graphql_ms_per_node: 0.0,
             graphql_timeout: Duration::from_secs(10),
+            token_profiles: Vec::new(),
+            clock_skew_secs: 0,
+            epoch: None,
         }
     }
 }
@@ -123,6 +135,8 @@ pub(crate) struct Shared {
     pub rt: tokio::runtime::Handle,
     /// Recent webhook deliveries, oldest first, for `POST /_fakehub/redeliver`.
     pub deliveries: Mutex<std::collections::VecDeque<webhooks::PastDelivery>>,
+    /// Token scopes and expiry, the clock's skew.
+    pub tokens: Mutex<tokens::TokenState>,
 }
 
 impl Shared {
@@ -238,7 +252,10 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         .local_addr()
         .map_err(|e| SpawnError::Bind(config.listen, e))?;
     let base = format!("http://{local}");
-    let world = World::generate(config.seed, config.repos);
+    let world = match config.epoch {
+        Some(epoch) => World::generate_at(config.seed, config.repos, epoch),
+        None => World::generate(config.seed, config.repos),
+    };
     let limits = ratelimit::Limits {
         core: config.core_limit,
         search: config.search_limit,
@@ -261,6 +278,10 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         schema: graphql::build_schema(),
         rt: tokio::runtime::Handle::current(),
         deliveries: Mutex::new(std::collections::VecDeque::new()),
+        tokens: Mutex::new(tokens::TokenState::new(
+            &config.token_profiles,
+            config.clock_skew_secs,
+        )),
         config,
     });
     if let Some(every) = shared.config.mutate_every {
@@ -763,7 +784,8 @@ async fn admit(
         Auth::Token(t) => !cfg.tokens.is_empty() && !cfg.tokens.iter().any(|x| x == t),
         Auth::Anonymous => false,
     };
-    if bad_token {
+    let expired = lock(&shared.tokens).expired(&req.caller.fingerprint, now_epoch());
+    if bad_token || (req.caller.authed && expired) {
         return Reply::error(StatusCode::UNAUTHORIZED, "Bad credentials");
     }
     if req.is_graphql && !req.caller.authed {
@@ -867,6 +889,7 @@ fn finish(
         {
             put(header::LINK, &faulty_link(shared, req, &reply, f));
         }
+        token_headers(shared, req, hm, now);
     }
     if out.not_modified {
         return builder.body(Body::empty()).unwrap_or_default();
@@ -970,13 +993,8 @@ fn standard_headers(
         (named("x-content-type-options"), "nosniff".into()),
     ]);
     if req.caller.authed {
-        v.extend([
-            (
-                named("x-oauth-scopes"),
-                "repo, read:org, admin:repo_hook".into(),
-            ),
-            (named("x-accepted-oauth-scopes"), "repo".into()),
-        ]);
+        // `x-oauth-scopes` and the expiry come from the token's profile (`token_headers`).
+        v.push((named("x-accepted-oauth-scopes"), "repo".into()));
     }
     if let Some(tag) = etag {
         v.extend([
@@ -992,6 +1010,29 @@ fn standard_headers(
         ]);
     }
     v
+}
+
+/// A token caller's `x-oauth-scopes` (none for a fine-grained token) and expiry, and the `Date`
+/// header when the clock is skewed (hyper sends the real one otherwise).
+fn token_headers(shared: &Shared, req: &Req, hm: &mut HeaderMap, now: i64) {
+    let state = lock(&shared.tokens);
+    if req.caller.authed {
+        let (scopes, expiry) = state.headers(&req.caller.fingerprint);
+        for (name, value) in [
+            ("x-oauth-scopes", scopes),
+            ("github-authentication-token-expiration", expiry),
+        ] {
+            if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                hm.insert(HeaderName::from_static(name), v);
+            }
+        }
+    }
+    if state.skew_secs != 0
+        && let Some(v) =
+            tokens::http_date(now + state.skew_secs).and_then(|d| HeaderValue::from_str(&d).ok())
+    {
+        hm.insert(header::DATE, v);
+    }
 }
 
 const EXPOSED_HEADERS: &str = "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset";
@@ -1140,6 +1181,18 @@ async fn admin(
             let (status, v) = admin_mutate(shared, &body);
             json_resp(status, v)
         }
+        ("POST", "tokens" | "clock") => {
+            let mut state = lock(&shared.tokens);
+            let r = if path == "tokens" {
+                tokens::admin_tokens(&mut state, &body)
+            } else {
+                tokens::admin_clock(&mut state, &body)
+            };
+            match r {
+                Ok(v) => json_resp(StatusCode::OK, v),
+                Err(m) => json_resp(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": m})),
+            }
+        }
         ("GET", "deliveries") => {
             let kept: Vec<Value> = lock(&shared.deliveries)
                 .iter()
@@ -1161,7 +1214,7 @@ async fn admin(
         }
         _ => json_resp(
             StatusCode::NOT_FOUND,
-            json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults", "GET deliveries", "POST redeliver"]}),
+            json!({"message": "Not Found", "admin": ["GET stats", "POST reset-stats", "POST mutate", "GET|POST faults", "GET deliveries", "POST redeliver", "POST tokens", "POST clock"]}),
         ),
     }
 }

@@ -358,7 +358,9 @@ fn org_repos(ctx: &RestCtx<'_>, org: usize) -> Reply {
     )
 }
 
-/// GitHub-like search over the world: qualifiers `org:`, `user:`, `topic:`, `language:`, `archived:`, `fork:`, `is:` and free text.
+/// GitHub-like search over the world: qualifiers `org:`, `user:`, `topic:`, `language:`,
+/// `archived:`, `fork:`, `is:`, `stars:` and `forks:` (GitHub's `N`, `>N`, `>=N`, `<N`, `<=N`,
+/// `N..M`, `N..*`, `*..M` forms) and free text.
 pub fn search_repos(world: &World, q: &str, authed: bool) -> Vec<Arc<Repo>> {
     let mut text = Vec::new();
     let mut quals: Vec<(String, String)> = Vec::new();
@@ -393,6 +395,8 @@ pub fn search_repos(world: &World, q: &str, authed: bool) -> Vec<Arc<Repo>> {
                     "archived" => r.archived,
                     _ => true,
                 },
+                "stars" => count_matches(v, r.stars),
+                "forks" => count_matches(v, r.forks),
                 "in" | "sort" => true,
                 _ => false,
             })
@@ -411,6 +415,30 @@ pub fn search_repos(world: &World, q: &str, authed: bool) -> Vec<Arc<Repo>> {
         .collect();
     out.sort_by(|a, b| b.stars.cmp(&a.stars).then(a.id.cmp(&b.id)));
     out
+}
+
+/// Whether `value` satisfies a numeric search qualifier (`100`, `>100`, `>=100`, `<100`, `<=100`,
+/// `10..50`, `10..*`, `*..50`). An unparsable range matches nothing, as GitHub's does.
+fn count_matches(spec: &str, value: u32) -> bool {
+    let num = |s: &str| s.parse::<u32>().ok();
+    if let Some((lo, hi)) = spec.split_once("..") {
+        let lo_ok = lo == "*" || num(lo).is_some_and(|lo| value >= lo);
+        let hi_ok = hi == "*" || num(hi).is_some_and(|hi| value <= hi);
+        return lo_ok && hi_ok;
+    }
+    if let Some(n) = spec.strip_prefix(">=") {
+        return num(n).is_some_and(|n| value >= n);
+    }
+    if let Some(n) = spec.strip_prefix("<=") {
+        return num(n).is_some_and(|n| value <= n);
+    }
+    if let Some(n) = spec.strip_prefix('>') {
+        return num(n).is_some_and(|n| value > n);
+    }
+    if let Some(n) = spec.strip_prefix('<') {
+        return num(n).is_some_and(|n| value < n);
+    }
+    num(spec) == Some(value)
 }
 
 fn search(ctx: &RestCtx<'_>) -> Reply {
@@ -695,15 +723,27 @@ impl RepoReq<'_> {
 
     /// `GET /tags`: one tag per release, all on the mainline tip.
     fn tags(&self) -> Reply {
-        let rels = releases_newest_first(&self.detail);
+        // Release tags newest first, then the lightweight ones (`create_tag`).
+        let mut tags: Vec<(&str, u64)> = releases_newest_first(&self.detail)
+            .iter()
+            .map(|rel| (rel.tag.as_str(), rel.id))
+            .collect();
+        let base_id = self.r.id * 1000 + 900;
+        tags.extend(
+            self.detail
+                .tags
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_str(), base_id + i as u64)),
+        );
         let api = self.b.repo_api(self.r);
         let sha = self.r.tip_sha(self.seed());
-        self.paged(&rels, "tags", |rel| {
+        self.paged(&tags, "tags", |(tag, id)| {
             json!({
-                "name": rel.tag, "commit": {"sha": sha, "url": format!("{api}/commits/{sha}")},
-                "zipball_url": format!("{api}/zipball/refs/tags/{}", rel.tag),
-                "tarball_url": format!("{api}/tarball/refs/tags/{}", rel.tag),
-                "node_id": super::data::node_id("REF_kwDO", rel.id),
+                "name": tag, "commit": {"sha": sha, "url": format!("{api}/commits/{sha}")},
+                "zipball_url": format!("{api}/zipball/refs/tags/{tag}"),
+                "tarball_url": format!("{api}/tarball/refs/tags/{tag}"),
+                "node_id": super::data::node_id("REF_kwDO", *id),
             })
         })
     }
@@ -798,5 +838,33 @@ mod tests {
         assert!(search_repos(&w, "user:nobody", true).is_empty());
         let private = search_repos(&w, "user:octocat", false);
         assert!(private.iter().all(|r| !r.private));
+    }
+
+    #[test]
+    fn numeric_qualifiers_follow_githubs_range_syntax() {
+        let w = World::generate(1, 40);
+        let all = search_repos(&w, "org:octo-org", true);
+        let stars: Vec<u32> = all.iter().map(|r| r.stars).collect();
+        let pivot = stars[stars.len() / 2];
+        let count = |q: &str| search_repos(&w, &format!("org:octo-org {q}"), true).len();
+        let by = |f: &dyn Fn(u32) -> bool| stars.iter().filter(|s| f(**s)).count();
+        assert_eq!(count(&format!("stars:>{pivot}")), by(&|s| s > pivot));
+        assert_eq!(count(&format!("stars:>={pivot}")), by(&|s| s >= pivot));
+        assert_eq!(count(&format!("stars:<{pivot}")), by(&|s| s < pivot));
+        assert_eq!(count(&format!("stars:<={pivot}")), by(&|s| s <= pivot));
+        assert_eq!(count(&format!("stars:{pivot}")), by(&|s| s == pivot));
+        assert_eq!(
+            count(&format!("stars:10..{pivot}")),
+            by(&|s| (10..=pivot).contains(&s))
+        );
+        assert_eq!(count(&format!("stars:{pivot}..*")), by(&|s| s >= pivot));
+        assert_eq!(count(&format!("stars:*..{pivot}")), by(&|s| s <= pivot));
+        assert!(
+            count("stars:>1000") < all.len(),
+            "the big repos are a minority"
+        );
+        assert!(count("stars:>1000") > 0, "the demo world has big repos");
+        assert_eq!(count("stars:lots"), 0);
+        assert_eq!(count("forks:>=0"), all.len());
     }
 }

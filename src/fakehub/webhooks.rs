@@ -119,7 +119,7 @@ fn commit_entry(ctx: &Ctx<'_>, r: &Repo, pos: u32) -> Option<Value> {
 }
 
 /// Builds the payload for one delivery of a mutation.
-pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value {
+pub fn payload(world: &World, base: &str, r: &Repo, ev: &str, kind: &PayloadKind) -> Value {
     let ctx = Ctx {
         base,
         world,
@@ -167,8 +167,57 @@ pub fn payload(world: &World, base: &str, r: &Repo, kind: &PayloadKind) -> Value
             }
             v
         }
+        PayloadKind::Ref { ref_name, ref_type } => ref_payload(r, ref_name, ref_type, ev),
+        PayloadKind::Transferred { from } => {
+            let was = match world.accounts.get(*from) {
+                Some(a) if a.kind == AccountKind::Organization => {
+                    json!({"organization": ctx.user(*from)})
+                }
+                Some(_) => json!({"user": ctx.user(*from)}),
+                None => json!({}),
+            };
+            json!({"action": "transferred", "changes": {"owner": {"from": was}}})
+        }
+        PayloadKind::Public => json!({}),
+        PayloadKind::Member { member } => {
+            json!({"action": "added", "member": ctx.user(*member)})
+        }
+        PayloadKind::ProtectionRule { pattern, id } => {
+            json!({"action": "created", "rule": protection_rule(r, pattern, *id)})
+        }
     };
     envelope(&ctx, r, v, false)
+}
+
+/// `create` and `delete` of a branch or tag (GitHub's examples: `ref`, `ref_type`, `pusher_type`;
+/// `create` also names the default branch and the description).
+fn ref_payload(r: &Repo, name: &str, ref_type: &str, event: &str) -> Value {
+    let mut v = json!({"ref": name, "ref_type": ref_type, "pusher_type": "user"});
+    if event == "create" {
+        v["master_branch"] = json!(r.default_branch);
+        v["description"] = json!(r.description);
+    }
+    v
+}
+
+/// A branch protection rule as `branch_protection_rule` sends it (GitHub's example's fields).
+fn protection_rule(r: &Repo, pattern: &str, id: u64) -> Value {
+    json!({
+        "id": id, "repository_id": r.id, "name": pattern,
+        "created_at": iso(r.updated_at), "updated_at": iso(r.updated_at),
+        "pull_request_reviews_enforcement_level": "off", "required_approving_review_count": 1,
+        "dismiss_stale_reviews_on_push": false, "require_code_owner_review": false,
+        "authorized_dismissal_actors_only": false, "ignore_approvals_from_contributors": false,
+        "required_status_checks": ["ci-test", "linter"],
+        "required_status_checks_enforcement_level": "non_admins",
+        "strict_required_status_checks_policy": false,
+        "signature_requirement_enforcement_level": "off",
+        "linear_history_requirement_enforcement_level": "off", "admin_enforced": false,
+        "allow_force_pushes_enforcement_level": "off", "allow_deletions_enforcement_level": "off",
+        "merge_queue_enforcement_level": "off", "required_deployments_enforcement_level": "off",
+        "required_conversation_resolution_level": "off", "authorized_actors_only": false,
+        "authorized_actor_names": [], "create_protected": false, "require_last_push_approval": false,
+    })
 }
 
 fn find_item(world: &World, r: &Repo, number: u32) -> Option<Item> {
@@ -248,15 +297,17 @@ pub(crate) fn deliver_all(shared: &Arc<Shared>, world: &Arc<World>, applied: &Ap
         return;
     };
     let org_hooks = super::hooks::org_hooks_for(world, &r);
-    if r.hooks.is_empty() && org_hooks.is_empty() {
+    // Deleting a repository deletes its hooks: only organization hooks hear `repository` deleted.
+    let repo_hooks: &[Hook] = if r.deleted { &[] } else { r.hooks.as_slice() };
+    if repo_hooks.is_empty() && org_hooks.is_empty() {
         return;
     }
     let owners = [
-        (Owner::Repo(r.idx), r.hooks.as_slice()),
+        (Owner::Repo(r.idx), repo_hooks),
         (Owner::Org(r.owner), org_hooks),
     ];
     for d in &applied.deliveries {
-        let body = payload(world, &shared.base, &r, &d.payload_kind);
+        let body = payload(world, &shared.base, &r, d.event, &d.payload_kind);
         for (owner, hooks) in owners {
             for h in hooks
                 .iter()

@@ -13,12 +13,12 @@ use octocrab::Octocrab;
 use secrecy::SecretString;
 use tokio::sync::watch;
 
-use super::EtagCache;
 use super::error::{GithubError, RedirectRefusal};
 use super::rate_limit::{Limited, RateState, bucket_from_headers, classify_limit};
 use super::scheduler::{FailureClass, Lane, Scheduler, Timing, backoff_ceiling, full_jitter};
+use super::{AuditSink, EtagCache};
 use crate::config::{Config, Reserve};
-use crate::domain::{Priority, WaitReason};
+use crate::domain::{Priority, RequestOutcome, RequestRecord, TokenKind, WaitReason};
 use crate::secrets::{TokenId, TokenSource};
 
 /// Everything needed to build a client.
@@ -162,6 +162,10 @@ pub(crate) struct Req {
     pub route: &'static str,
     /// Retry server/network/timeout failures here (false when the caller adapts instead).
     pub retry: bool,
+    /// The audit log's repo for a request not under `/repos/{o}/{r}` (a GraphQL batch of one).
+    pub repo: Option<String>,
+    /// Repositories in a GraphQL batch, for the audit log; 0 for REST.
+    pub repos: u32,
 }
 
 impl Req {
@@ -176,6 +180,8 @@ impl Req {
             etag: None,
             route,
             retry: true,
+            repo: None,
+            repos: 0,
         }
     }
 }
@@ -219,6 +225,10 @@ pub(crate) struct Inner {
     pub probe_k: AtomicUsize,
     pub detail_k: AtomicUsize,
     pub user_agent: String,
+    /// The token-use audit log, when wired; with the token's id and source it records.
+    pub audit: Option<Arc<dyn AuditSink>>,
+    pub audit_token: Option<Arc<str>>,
+    pub audit_source: TokenKind,
 }
 
 /// The GitHub client: cheap to clone, one per process.
@@ -273,6 +283,15 @@ fn build_octocrab(
 impl GithubClient {
     /// Builds the client. Must be called inside a tokio runtime.
     pub fn new(opts: ClientOptions) -> Result<Self, GithubError> {
+        Self::with_audit(opts, None)
+    }
+
+    /// Builds the client with every request it sends recorded in `audit` (the token-use audit
+    /// log). Must be called inside a tokio runtime.
+    pub fn with_audit(
+        opts: ClientOptions,
+        audit: Option<Arc<dyn AuditSink>>,
+    ) -> Result<Self, GithubError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(GithubError::Network(
                 "the GitHub client must be created inside the tokio runtime (internal error)"
@@ -298,6 +317,14 @@ impl GithubClient {
             build_octocrab(&graphql.origin, token.as_ref(), &opts.timing)?
         };
         let sched = Scheduler::new(opts.timing.clone(), opts.max_concurrency, opts.reserve);
+        let audit_source = match (&token_id, &opts.token_source) {
+            (None, _) => TokenKind::Anonymous,
+            (Some(_), None) => TokenKind::Given,
+            (Some(_), Some(TokenSource::Global)) => TokenKind::VaultGlobal,
+            (Some(_), Some(TokenSource::Repo(_))) => TokenKind::VaultRepo,
+            (Some(_), Some(TokenSource::Env(_))) => TokenKind::Env,
+        };
+        let audit_token = token_id.as_ref().map(|id| Arc::from(id.to_string()));
         Ok(Self {
             inner: Arc::new(Inner {
                 rest,
@@ -318,12 +345,25 @@ impl GithubClient {
                 probe_k: AtomicUsize::new(PROBE_MAX),
                 detail_k: AtomicUsize::new(DETAIL_MAX),
                 user_agent: format!("repodeck/{}", env!("CARGO_PKG_VERSION")),
+                audit,
+                audit_token,
+                audit_source,
             }),
         })
     }
 
     /// Which token this client sends (`ghp_…a1f3`, as `repodeck token list` shows it); `None`
     /// when anonymous.
+    /// The REST API URL as configured (trimmed, without a trailing `/`).
+    pub fn api_url(&self) -> &str {
+        &self.inner.api_url
+    }
+
+    /// The GraphQL URL as configured.
+    pub fn graphql_url(&self) -> &str {
+        &self.inner.graphql_url
+    }
+
     pub fn token_id(&self) -> Option<TokenId> {
         self.inner.token_id.clone()
     }
@@ -496,6 +536,20 @@ impl GithubClient {
                 );
             }
             drop(permit);
+            match &result {
+                // A GraphQL answer is recorded with its cost once read (`graphql::post_query`).
+                Ok(r) if req.graphql && (200..300).contains(&r.status) => {}
+                Ok(r) => {
+                    // GitHub charges neither a 304 nor `GET /rate_limit` against the limit.
+                    let free = r.status == 304 || req.path.split('?').next() == Some("/rate_limit");
+                    let points = u32::from(!req.graphql && !free);
+                    self.audit(req, RequestOutcome::Status(r.status), points);
+                }
+                Err(e) if e.is_retryable() => {
+                    self.audit(req, RequestOutcome::Failed(e.kind()), 0);
+                }
+                Err(_) => {}
+            }
             let err = match result {
                 Ok(resp) => match self.answer(req, resp, &host, &mut limit_hits, sent) {
                     Next::Done(Err(GithubError::NotFound { what }))
@@ -532,6 +586,42 @@ impl GithubClient {
                 return Err(err);
             }
             self.back_off(req, &err, attempt).await?;
+        }
+    }
+
+    /// Hands one sent request to the audit log (when wired): never the token, only its id.
+    pub(crate) fn audit(&self, req: &Req, outcome: RequestOutcome, points: u32) {
+        let Some(sink) = &self.inner.audit else {
+            return;
+        };
+        sink.record(RequestRecord {
+            at: chrono::Utc::now(),
+            token: self.inner.audit_token.clone(),
+            source: self.inner.audit_source,
+            repo: req.repo.clone().or_else(|| repo_of(&req.path)),
+            repos: req.repos,
+            class: std::borrow::Cow::Borrowed(req.route),
+            method: method_name(&req.method),
+            outcome,
+            points,
+        });
+    }
+
+    /// A GraphQL batch that failed every try with a server error, a reset or a timeout: the
+    /// GraphQL endpoint is unavailable (said once, naming its URL), not each repository.
+    pub(crate) fn graphql_unavailable(&self, e: GithubError) -> GithubError {
+        match e {
+            GithubError::Server { .. }
+            | GithubError::Network(_)
+            | GithubError::Timeout
+            | GithubError::Truncated { .. } => {
+                let (_, cause) = failure_of(&e);
+                GithubError::Unavailable {
+                    url: self.inner.graphql_url.clone(),
+                    cause,
+                }
+            }
+            other => other,
         }
     }
 
@@ -823,6 +913,32 @@ fn failure_of(e: &GithubError) -> (FailureClass, String) {
             }
         }
         other => (FailureClass::Answer, other.kind().to_string()),
+    }
+}
+
+/// `owner/name` of a `/repos/{owner}/{name}/...` path, sanitized and bounded.
+fn repo_of(path: &str) -> Option<String> {
+    let rest = path.split('?').next()?.strip_prefix("/repos/")?;
+    let mut it = rest.split('/');
+    match (it.next(), it.next()) {
+        (Some(o), Some(n)) if !o.is_empty() && !n.is_empty() => {
+            Some(format!("{}/{}", clean(o, 100), clean(n, 100)))
+        }
+        _ => None,
+    }
+}
+
+/// The method's name, without allocating for the ones GitHub's API uses.
+fn method_name(m: &Method) -> std::borrow::Cow<'static, str> {
+    use std::borrow::Cow;
+    match m.as_str() {
+        "GET" => Cow::Borrowed("GET"),
+        "POST" => Cow::Borrowed("POST"),
+        "PATCH" => Cow::Borrowed("PATCH"),
+        "PUT" => Cow::Borrowed("PUT"),
+        "DELETE" => Cow::Borrowed("DELETE"),
+        "HEAD" => Cow::Borrowed("HEAD"),
+        other => Cow::Owned(other.to_string()),
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use http::Method;
 use serde_json::Value;
 
-use crate::domain::Priority;
+use crate::domain::{Priority, RequestOutcome};
 use crate::domain::{Probe, RateBucket, RepoSnapshot};
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
@@ -183,9 +183,54 @@ fn error_index(e: &Value) -> Option<usize> {
     }
 }
 
+/// The answer's body split into `data` and `errors`; an unreadable body halves the batch until
+/// the bad repository is alone.
+fn split_answer(body: &[u8]) -> Result<Answer, BatchFailure> {
+    let mut v: Value = serde_json::from_slice(body)
+        .map_err(|e| BatchFailure::Shrink(convert::body_err("/graphql", &e)))?;
+    let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
+    let errors = match v.get_mut("errors").map(Value::take) {
+        Some(Value::Array(a)) => a,
+        _ => Vec::new(),
+    };
+    Ok(Answer { data, errors })
+}
+
+/// The batch-wide errors other than a rate limit: a query too big for GitHub, or errors about
+/// no repository in particular with no data at all.
+fn judge_errors(data: &Value, errors: &[Value]) -> Result<(), BatchFailure> {
+    if errors
+        .iter()
+        .any(|e| error_type(e) == "RESOURCE_LIMITS_EXCEEDED")
+    {
+        return Err(BatchFailure::Shrink(GithubError::ResourceLimits));
+    }
+    if data.is_null() && !errors.is_empty() && errors.iter().all(|e| error_index(e).is_none()) {
+        let msg = clean(error_message(&errors[0]), 200);
+        if errors.iter().any(is_temporary) {
+            return Err(BatchFailure::Retry(GithubError::GraphqlTemporary {
+                message: msg,
+                tries: 1,
+            }));
+        }
+        return Err(BatchFailure::Fatal(GithubError::Decode {
+            endpoint: "/graphql".into(),
+            detail: format!("GitHub refused the query: {msg}"),
+        }));
+    }
+    Ok(())
+}
+
 impl GithubClient {
     /// Posts one query; a usable answer (data, maybe with per-alias errors) or why the batch failed.
-    async fn post_query(&self, query: &str, prio: Priority) -> Result<Answer, BatchFailure> {
+    /// `refs`: the batch's repositories, for the audit log (one entry per batch, with their
+    /// count, and the name when the batch is one repository named by name).
+    async fn post_query(
+        &self,
+        query: &str,
+        prio: Priority,
+        refs: &[&RepoTarget],
+    ) -> Result<Answer, BatchFailure> {
         let body = serde_json::to_vec(&serde_json::json!({ "query": query })).map_err(|e| {
             BatchFailure::Fatal(GithubError::Decode {
                 endpoint: "/graphql".into(),
@@ -202,6 +247,11 @@ impl GithubClient {
             etag: None,
             route: "/graphql",
             retry: false,
+            repo: match refs {
+                [RepoTarget::Name(key)] => Some(clean(&key.to_string(), 200)),
+                _ => None,
+            },
+            repos: refs.len() as u32,
         };
         let resp = match self.execute(&req).await {
             Ok(r) => r,
@@ -213,24 +263,19 @@ impl GithubClient {
             }
             Err(e) => return Err(BatchFailure::Fatal(e)),
         };
-        let mut v: Value = serde_json::from_slice(&resp.body).map_err(|e| {
-            // An unreadable body: halve until the bad repository is alone.
-            BatchFailure::Shrink(convert::body_err("/graphql", &e))
-        })?;
-        let data = v.get_mut("data").map(Value::take).unwrap_or(Value::Null);
-        let errors = match v.get_mut("errors").map(Value::take) {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
-        };
-        self.bill(&data);
-        self.check_errors(&data, &errors)?;
-        Ok(Answer { data, errors })
+        let answered = RequestOutcome::Status(resp.status);
+        let answer = split_answer(&resp.body).inspect_err(|_| self.audit(&req, answered, 0))?;
+        let cost = self.bill(&answer.data);
+        self.audit(&req, answered, u32::try_from(cost).unwrap_or(u32::MAX));
+        self.check_errors(&answer.data, &answer.errors)?;
+        Ok(answer)
     }
 
     /// Counts the query's reported cost and publishes the GraphQL bucket from `rateLimit`.
-    fn bill(&self, data: &Value) {
+    /// Returns the cost (0 when the answer reports none).
+    fn bill(&self, data: &Value) -> u64 {
         let Some(rl) = data.get("rateLimit").filter(|r| r.is_object()) else {
-            return;
+            return 0;
         };
         let cost = rl.get("cost").and_then(Value::as_u64).unwrap_or(0);
         self.account(|a| *a.points.entry("graphql".into()).or_default() += cost);
@@ -256,6 +301,7 @@ impl GithubClient {
                 reset,
             });
         }
+        cost
     }
 
     /// The errors that fail a whole batch: a rate limit (the gate closes), a query too big for
@@ -277,26 +323,7 @@ impl GithubClient {
                 reset,
             }));
         }
-        if errors
-            .iter()
-            .any(|e| error_type(e) == "RESOURCE_LIMITS_EXCEEDED")
-        {
-            return Err(BatchFailure::Shrink(GithubError::ResourceLimits));
-        }
-        if data.is_null() && !errors.is_empty() && errors.iter().all(|e| error_index(e).is_none()) {
-            let msg = clean(error_message(&errors[0]), 200);
-            if errors.iter().any(is_temporary) {
-                return Err(BatchFailure::Retry(GithubError::GraphqlTemporary {
-                    message: msg,
-                    tries: 1,
-                }));
-            }
-            return Err(BatchFailure::Fatal(GithubError::Decode {
-                endpoint: "/graphql".into(),
-                detail: format!("GitHub refused the query: {msg}"),
-            }));
-        }
-        Ok(())
+        judge_errors(data, errors)
     }
 
     /// Runs `targets` in adaptive batches; one result per target, in order.
@@ -358,7 +385,7 @@ impl GithubClient {
             let chunk: Vec<usize> = queue.iter().take(k).copied().collect();
             let refs: Vec<&RepoTarget> = chunk.iter().map(|&i| &batch.targets[i]).collect();
             let query = build_query(batch.shape, &refs);
-            match self.post_query(&query, batch.prio).await {
+            match self.post_query(&query, batch.prio, &refs).await {
                 Ok(answer) => {
                     queue.drain(..chunk.len());
                     failures = 0;
@@ -390,7 +417,9 @@ impl GithubClient {
                         queue.pop_front();
                         failures = 0;
                     } else {
-                        return Err(with_tries(e, failures));
+                        // Every try of a whole batch failed for the endpoint's reasons (5xx,
+                        // resets, timeouts): GitHub's GraphQL endpoint, not a repository, fails.
+                        return Err(self.graphql_unavailable(with_tries(e, failures)));
                     }
                 }
                 Err(BatchFailure::Fatal(e)) => return Err(e),
@@ -565,6 +594,55 @@ fn fill<T>(
         results[i] = Some(result);
     }
     failed
+}
+
+/// Decodes one batch answer's body as a sync does, without a client: split into data and
+/// errors, the batch-wide errors judged (a rate limit included), then each of `targets`'
+/// aliases (or nodes) converted. `Err` when the whole batch fails, else one result per target
+/// (`None` for an alias GitHub failed, to be asked again). For the property tests of
+/// `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn decode_answer(
+    shape: Shape,
+    targets: &[RepoTarget],
+    body: &[u8],
+) -> Result<Vec<Option<Result<(), GithubError>>>, GithubError> {
+    let batch_err = |f: BatchFailure| match f {
+        BatchFailure::Shrink(e) | BatchFailure::Retry(e) | BatchFailure::Fatal(e) => e,
+    };
+    let answer = split_answer(body).map_err(batch_err)?;
+    if answer
+        .errors
+        .iter()
+        .any(|e| error_type(e) == "RATE_LIMITED")
+    {
+        return Err(GithubError::PrimaryRateLimited {
+            bucket: "graphql".into(),
+            reset: Utc::now(),
+        });
+    }
+    judge_errors(&answer.data, &answer.errors).map_err(batch_err)?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let batch = Batch {
+        shape,
+        targets,
+        prio: Priority::User,
+        convert_one: match shape {
+            Shape::Probe => |v| {
+                convert::decode_value::<GProbe>("/graphql probe", v).map(|p| drop(Probe::from(p)))
+            },
+            Shape::Detail => |v| {
+                convert::decode_value::<GDetail>("/graphql detail", v)
+                    .map(|d| drop(RepoSnapshot::from(d)))
+            },
+        },
+    };
+    let chunk: Vec<usize> = (0..targets.len()).collect();
+    let mut results: Vec<Option<Result<(), GithubError>>> = targets.iter().map(|_| None).collect();
+    fill(&batch, &chunk, answer, &mut results);
+    Ok(results)
 }
 
 #[cfg(test)]

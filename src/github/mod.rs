@@ -4,10 +4,13 @@
 //! Layout: `client` (the client and its request pipeline), `scheduler` (gate, concurrency,
 //! breaker, backoff), `rate_limit` (header parsing, published state), `rest` (conditional GETs,
 //! `Link` pagination), `graphql` (batched probe and detail queries), `convert` (wire -> domain),
-//! `error` (the taxonomy), `meta` (`GET /meta`, GitHub's webhook ranges).
+//! `error` (the taxonomy), `diagnose` (doctor's questions: the server's clock, a
+//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges). Every request sent
+//! is handed to an [`AuditSink`] when one is wired (the token-use audit log).
 
 mod client;
 pub mod convert;
+pub mod diagnose;
 mod error;
 pub mod graphql;
 pub mod hooks;
@@ -24,13 +27,20 @@ pub use scheduler::Timing;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{RepoId, RepoKey};
+use crate::domain::{RepoId, RepoKey, RequestRecord};
 
 /// Persistent ETag storage keyed by (token fingerprint, URL); implemented over the store.
 /// The body is opaque to the implementor (the client stores what it needs to rebuild a 304).
 pub trait EtagCache: Send + Sync + 'static {
     fn get(&self, token_fp: &str, url: &str) -> Option<(String, Vec<u8>)>;
     fn put(&self, token_fp: &str, url: &str, etag: &str, body: &[u8]);
+}
+
+/// Where the client hands one [`RequestRecord`] per request it sent (the token-use audit log).
+/// `record` must return at once and never fail the request: the session's implementation queues
+/// the record for a writer that stores them in batches.
+pub trait AuditSink: Send + Sync + 'static {
+    fn record(&self, record: RequestRecord);
 }
 
 /// How a repository is addressed: by node id once synced (follows renames), by name before.
@@ -65,4 +75,6 @@ pub struct TokenInfo {
     /// `X-OAuth-Scopes` (classic tokens); `None` for fine-grained tokens, which send no scopes.
     pub scopes: Option<Vec<String>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The answer's `Date` header: the server's clock.
+    pub server_date: Option<DateTime<Utc>>,
 }

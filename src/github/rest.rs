@@ -477,6 +477,7 @@ impl GithubClient {
             login: clean(&user.login, 100),
             scopes,
             expires_at,
+            server_date: super::diagnose::date_of(&resp),
         })
     }
 

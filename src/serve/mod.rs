@@ -155,6 +155,13 @@ fn warn_if_exposed(cfg: &ServeConfig, allow: &Allow) {
 }
 
 async fn serve(ctx: &Context, store: Arc<Store>, opts: &ServeOptions) -> Result<(), ServeError> {
+    // The production checks `doctor` shows too; the file modes were checked before the store
+    // opened (`main.rs`).
+    if let Some(refusal) =
+        crate::session::checks::refusal(&crate::session::checks::serve_ready(&store))
+    {
+        return Err(ServeError::Setup(refusal));
+    }
     let cfg = settings(ctx, opts);
     let keys = headless_keys(ctx);
     let mac = webhook_mac(&store, &keys)?;

@@ -2,8 +2,8 @@
 //! size before the body is read (413: `Content-Length`, then a capped read), the
 //! `X-Hub-Signature-256` HMAC over the raw body in constant time (401; the SHA-1
 //! `X-Hub-Signature` is ignored), then JSON (400), then the `X-GitHub-Delivery` GUID against the
-//! last 3 days (a redelivery is answered 200 and not processed again), then the event: `ping`
-//! records the hook (200); an event that changes a tracked repository queues a targeted sync by
+//! last 3 days (a redelivery is answered 200 and not processed again), then the event (every
+//! one records its hook's last delivery for `hook list`): `ping` answers 200; an event that changes a tracked repository queues a targeted sync by
 //! its GitHub id (202, coalesced by `dispatch`); anything else is answered 202 and counted.
 //!
 //! Neighbours: `allow` (who may deliver), `dispatch` (turns hints into engine batches), `store`
@@ -116,6 +116,28 @@ pub fn work_for(event: &str, action: Option<&str>, repo: Option<(u64, Option<&st
         },
         None => Work::Ignore,
     }
+}
+
+/// A delivery's body as the receiver reads it: the JSON object GitHub sends, or why not.
+fn parse_payload(body: &[u8]) -> Result<Payload, &'static str> {
+    const NOT_OURS: &str = "the payload is not the JSON object GitHub sends";
+    // serde would also read a struct from a JSON array; GitHub sends an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(NOT_OURS);
+    }
+    serde_json::from_slice::<Payload>(body).map_err(|_| NOT_OURS)
+}
+
+/// What a verified delivery of `event` with this body asks for (the payload parse and the
+/// event table the receiver uses); `Err` when the body is malformed (answered 400).
+#[doc(hidden)]
+pub fn work_of_delivery(event: &str, body: &[u8]) -> Result<Work, &'static str> {
+    let p = parse_payload(body)?;
+    let repo = p
+        .repository
+        .as_ref()
+        .map(|r| (r.id, r.full_name.as_deref()));
+    Ok(work_for(event, p.action.as_deref(), repo))
 }
 
 /// `sha256=<hex>` checked against the raw body in constant time (`verify_slice`).
@@ -254,8 +276,9 @@ impl Receiver {
         if event == "missing" || event == "invalid" {
             return malformed("missing or invalid X-GitHub-Event");
         }
-        let Ok(payload) = serde_json::from_slice::<Payload>(body) else {
-            return malformed("the payload is not the JSON object GitHub sends");
+        let payload = match parse_payload(body) {
+            Ok(p) => p,
+            Err(why) => return malformed(why),
         };
         let now = Utc::now();
         match self.store.delivery_first_seen(guid, now) {
@@ -283,15 +306,14 @@ impl Receiver {
         let hook_id = payload.hook_id.or_else(|| {
             header(headers, "x-github-hook-id").and_then(|h| h.trim().parse::<u64>().ok())
         });
+        let target = header(headers, "x-github-hook-installation-target-type");
+        self.record_hook(hook_id, event, target, &payload, now);
         let repo = payload
             .repository
             .as_ref()
             .map(|r| (r.id, r.full_name.as_deref()));
         match work_for(event, payload.action.as_deref(), repo) {
-            Work::Ping => {
-                self.record_ping(hook_id, &payload, now);
-                (DeliveryResult::Ping, answer(StatusCode::OK, "pong"))
-            }
+            Work::Ping => (DeliveryResult::Ping, answer(StatusCode::OK, "pong")),
             Work::Sync { id, name } => self.queue_sync(event, guid, id, name.as_deref()),
             Work::Ignore => {
                 tracing::debug!(event, guid, "webhook event needs no sync");
@@ -303,9 +325,21 @@ impl Receiver {
         }
     }
 
-    fn record_ping(&self, hook_id: Option<u64>, p: &Payload, now: chrono::DateTime<Utc>) {
+    /// Remembers the hook a delivery came from (for `hook list`): when, which event, and whose
+    /// hook it is: a repository's or an organization's (`X-GitHub-Hook-Installation-Target-Type`;
+    /// without it, a payload naming a repository is taken as that repository's).
+    fn record_hook(
+        &self,
+        hook_id: Option<u64>,
+        event: &str,
+        target: Option<&str>,
+        p: &Payload,
+        now: chrono::DateTime<Utc>,
+    ) {
         let Some(hook_id) = hook_id else {
-            tracing::info!("webhook ping without a hook id");
+            if event == "ping" {
+                tracing::info!("webhook ping without a hook id");
+            }
             return;
         };
         let mut seen = self
@@ -319,19 +353,34 @@ impl Receiver {
                 org: None,
                 last_ping: None,
                 last_delivery: None,
+                last_event: None,
             });
-        seen.repo = p.repository.as_ref().map(|r| RepoId(r.id)).or(seen.repo);
-        if seen.repo.is_none() {
-            seen.org = p
-                .organization
+        let org = || {
+            p.organization
                 .as_ref()
-                .map(|o| crate::sanitize::line(&o.login).into_owned());
+                .map(|o| crate::sanitize::line(&o.login).into_owned())
+        };
+        match target {
+            Some("organization") => {
+                seen.org = org().or(seen.org.take());
+                seen.repo = None;
+            }
+            _ => {
+                seen.repo = p.repository.as_ref().map(|r| RepoId(r.id)).or(seen.repo);
+                if seen.repo.is_none() {
+                    seen.org = org().or(seen.org.take());
+                }
+            }
         }
-        seen.last_ping = Some(now);
+        if event == "ping" {
+            seen.last_ping = Some(now);
+        }
         seen.last_delivery = Some(now);
+        seen.last_event = Some(event.to_string());
         match self.store.hook_seen_put(&seen) {
-            Ok(()) => tracing::info!(hook_id, "webhook ping: the hook works"),
-            Err(e) => tracing::warn!(error = %e, hook_id, "cannot record the hook's ping"),
+            Ok(()) if event == "ping" => tracing::info!(hook_id, "webhook ping: the hook works"),
+            Ok(()) => {}
+            Err(e) => tracing::warn!(error = %e, hook_id, "cannot record the hook's delivery"),
         }
     }
 

@@ -54,6 +54,8 @@ impl Demo {
             latency_ms: 20,
             jitter_ms: 30,
             mutate_every: (opts.mutate_every > 0).then(|| Duration::from_secs(opts.mutate_every)),
+            // Dated relative to now, so the demo's repos look alive; the seed still fixes the rest.
+            epoch: Some(chrono::Utc::now().timestamp()),
             ..FakehubConfig::default()
         })
         .await

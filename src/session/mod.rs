@@ -1,12 +1,15 @@
 //! Assembles a running repodeck for every front end (the CLI commands, the TUI, the demo and, next,
 //! `serve`): the resolved [`Context`], the async runtime, the vault's tokens unlocked, one GitHub
 //! client per token over the store's ETag cache (each told where its token came from, so a 401
-//! names it), and the sync engine started over them.
+//! names it), every request they send recorded in the token-use audit log (`audit`), and the
+//! sync engine started over them.
 //!
 //! Neighbours: below it `sync` (the engine), `github` (clients), `secrets` (the vault) and `store`;
 //! above it `tui` and `commands`, which only ask it for a running engine. Unlocking the vault from
 //! the TUI's passphrase dialog is a TUI effect that calls [`Unlocker`]; the engine never sees it.
 
+pub mod audit;
+pub mod checks;
 pub mod demo;
 
 use std::collections::HashMap;
@@ -16,12 +19,13 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use crate::config::Config;
-use crate::github::{ClientOptions, EtagCache, GithubClient};
+use crate::github::{AuditSink, ClientOptions, EtagCache, GithubClient};
 use crate::secrets::{self, KeySource, PassphraseSource, ResolvedToken, Tokens, VaultError};
 use crate::store::{Store, StoreError};
 use crate::sync::EngineHandle;
 use crate::sync::engine::{self, EngineOptions};
 use crate::sync::etags::StoreEtags;
+use audit::AuditWriter;
 
 /// Everything a front end needs from the environment, resolved once by `main.rs`.
 #[derive(Debug, Clone)]
@@ -94,12 +98,14 @@ impl Clients {
         tokens: &Tokens,
     ) -> Result<Self, SessionError> {
         let etags = Arc::new(StoreEtags::new(store.clone()));
-        let client = build_client(config, &etags, tokens.for_repo(None), None)?;
+        let audit: Arc<dyn AuditSink> = AuditWriter::start(store.clone(), &config.audit);
+        let shared = (&etags, &audit);
+        let client = build_client(config, shared, tokens.for_repo(None), None)?;
         let mut per_repo = HashMap::new();
         for (name, token) in tokens.per_repo() {
             per_repo.insert(
                 name.to_string(),
-                build_client(config, &etags, Some(token), Some(name))?,
+                build_client(config, shared, Some(token), Some(name))?,
             );
         }
         Ok(Clients {
@@ -117,7 +123,9 @@ impl Clients {
     ) -> Result<Self, SessionError> {
         let etags = Arc::new(StoreEtags::new(store.clone()));
         let cache: Arc<dyn EtagCache> = etags.clone();
-        let client = GithubClient::new(ClientOptions::from_config(config, token, Some(cache)))
+        let audit: Arc<dyn AuditSink> = AuditWriter::start(store.clone(), &config.audit);
+        let opts = ClientOptions::from_config(config, token, Some(cache));
+        let client = GithubClient::with_audit(opts, Some(audit))
             .map_err(|e| SessionError::Input(format!("cannot set up the GitHub client: {e}")))?;
         Ok(Clients {
             client,
@@ -137,10 +145,11 @@ impl Clients {
     }
 }
 
-/// One client over the shared ETag cache; `repo` names the repo a per-repo token is for.
+/// One client over the shared ETag cache and audit log; `repo` names the repo a per-repo token
+/// is for.
 fn build_client(
     config: &Config,
-    etags: &Arc<StoreEtags>,
+    (etags, audit): (&Arc<StoreEtags>, &Arc<dyn AuditSink>),
     token: Option<&ResolvedToken>,
     repo: Option<&str>,
 ) -> Result<GithubClient, SessionError> {
@@ -149,7 +158,7 @@ fn build_client(
         token_source: token.map(|t| t.source.clone()),
         ..ClientOptions::from_config(config, token.map(|t| t.secret.clone()), Some(cache))
     };
-    let client = GithubClient::new(opts).map_err(|e| {
+    let client = GithubClient::with_audit(opts, Some(audit.clone())).map_err(|e| {
         let whose = repo.map(|r| format!(" for {r}")).unwrap_or_default();
         SessionError::Input(format!("cannot set up the GitHub client{whose}: {e}"))
     })?;

@@ -39,6 +39,8 @@ pub struct HookSeen {
     pub org: Option<String>,
     pub last_ping: Option<DateTime<Utc>>,
     pub last_delivery: Option<DateTime<Utc>>,
+    /// The `X-GitHub-Event` of that last delivery (`ping` included).
+    pub last_event: Option<String>,
 }
 
 /// GitHub's webhook source ranges (`GET /meta`, key `hooks`) as last fetched.
@@ -154,6 +156,8 @@ impl Store {
         Ok(out)
     }
 
+    /// What `serve` last saw of one hook. A record that no longer decodes (written by an older
+    /// build) reads as none: the next ping or delivery writes it anew.
     pub fn hook_seen(&self, hook_id: u64) -> Result<Option<HookSeen>> {
         let key = with(HOOK, &hook_id.to_be_bytes());
         match self
@@ -161,7 +165,7 @@ impl Store {
             .get(&key)
             .map_err(|e| self.read_err(HOOK, e))?
         {
-            Some(v) => decode(&key, &v).map(Some),
+            Some(v) => Ok(decode(&key, &v).ok()),
             None => Ok(None),
         }
     }
@@ -173,12 +177,15 @@ impl Store {
         Ok(())
     }
 
-    /// Every hook `serve` has heard from, by hook id.
+    /// Every hook `serve` has heard from, by hook id (records that no longer decode are
+    /// skipped, as in [`Store::hook_seen`]).
     pub fn hooks_seen(&self) -> Result<Vec<HookSeen>> {
         let mut out = Vec::new();
         for item in self.serve_tree()?.scan_prefix(HOOK) {
             let (k, v) = item.map_err(|e| self.read_err(HOOK, e))?;
-            out.push(decode(&k, &v)?);
+            if let Ok(seen) = decode(&k, &v) {
+                out.push(seen);
+            }
         }
         Ok(out)
     }
@@ -244,8 +251,16 @@ mod tests {
             org: None,
             last_ping: Some(Utc::now()),
             last_delivery: None,
+            last_event: Some("ping".into()),
         };
         store.hook_seen_put(&seen).unwrap();
+        // A record an older build wrote (fewer fields) reads as none and is skipped.
+        store
+            .serve_tree()
+            .unwrap()
+            .insert(with(HOOK, &7u64.to_be_bytes()), &[0, 3, 1, 2][..])
+            .unwrap();
+        assert_eq!(store.hook_seen(7).unwrap(), None);
         assert_eq!(store.hook_seen(42).unwrap(), Some(seen.clone()));
         assert_eq!(store.hooks_seen().unwrap(), vec![seen]);
         assert_eq!(store.meta_cache().unwrap(), None);

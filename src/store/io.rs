@@ -66,6 +66,11 @@ impl IoProblem {
     }
 }
 
+/// Bytes free for this user on the filesystem that holds `path` (`statvfs` on unix).
+pub fn free_space(path: &Path) -> std::io::Result<u64> {
+    fs2::available_space(path)
+}
+
 /// Bytes used by the files under `dir` (0 when it cannot be read).
 pub fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -6,6 +6,7 @@
 //! (writes), `tui` and the CLI (read). `github` never sees it: `sync::etags` adapts [`Store`]'s
 //! ETag methods to the client's cache trait.
 
+pub mod audit;
 pub mod deliveries;
 pub mod io;
 pub mod keys;
@@ -14,6 +15,9 @@ mod report;
 
 pub use io::IoProblem;
 pub use report::Repairs;
+
+/// The encrypted tokens' mirror in the data directory (`vault-backup.json`).
+pub const VAULT_BACKUP_FILE: &str = mirror::VAULT;
 
 use std::fs::File;
 use std::io::Write;
@@ -222,6 +226,15 @@ fn encode_versioned<T: Serialize>(value: &T, version: u16) -> Vec<u8> {
     out
 }
 
+/// The most a record may claim when decoded (far above any record written: a details record or
+/// a cached page is at most a few MB). A damaged length prefix claiming more is an error: without
+/// the limit bincode tried to allocate it, and the process aborted (found by the property test).
+const DECODE_LIMIT: usize = 64 << 20;
+
+fn decode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
+}
+
 fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
     let corrupt = |detail: String| StoreError::Corrupt {
         key: String::from_utf8_lossy(key).into_owned(),
@@ -236,7 +249,7 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
             "record of schema {version}, expected {SCHEMA_VERSION}"
         )));
     }
-    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], bincode::config::standard())
+    let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], decode_config())
         .map_err(|e| corrupt(e.to_string()))?;
     if used != bytes.len() - 2 {
         return Err(corrupt("trailing bytes".into()));
@@ -244,9 +257,29 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// A store record's bytes as the store writes them (schema version, then bincode), for the
+/// property tests of `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn encode_record<T: Serialize>(value: &T) -> Vec<u8> {
+    encode(value)
+}
+
+/// Decodes a store record exactly as the store reads one (`Err` on anything it did not write),
+/// for the property tests of `tests/proptest_parsers.rs`; not an API.
+#[doc(hidden)]
+pub fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    decode(b"record", bytes)
+}
+
+/// A schema-1 record as migration reads one, for the property tests; not an API.
+#[doc(hidden)]
+pub fn decode_record_v1(bytes: &[u8]) -> Option<TrackedRepoV1> {
+    decode_v1(bytes)
+}
+
 fn decode_v1<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let rest = bytes.strip_prefix(&1u16.to_be_bytes())?;
-    bincode::serde::decode_from_slice(rest, bincode::config::standard())
+    bincode::serde::decode_from_slice(rest, decode_config())
         .ok()
         .map(|(v, _)| v)
 }
@@ -301,6 +334,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Whether sled refused to open because its own file lock is held. sled 0.34 reports that as
+/// `ErrorKind::Other` with "could not acquire lock on ..." (the `WouldBlock` is only in the
+/// text), so the kind alone never matched and a store in use was treated as damage.
+fn sled_lock_held(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().starts_with("could not acquire lock on ")
+        }
+        _ => false,
+    }
 }
 
 impl Store {
@@ -358,9 +404,7 @@ impl Store {
             Ok(opened) => opened,
             // sled's own file lock is still held (by a store this process is closing, or by a
             // process that ignored the lock file): in use, never damage.
-            Err(OpenDbError::Sled(sled::Error::Io(io)))
-                if io.kind() == std::io::ErrorKind::WouldBlock =>
-            {
+            Err(OpenDbError::Sled(e)) if sled_lock_held(&e) => {
                 return Err(StoreError::Locked {
                     dir: dir.to_path_buf(),
                     pid: String::new(),
@@ -477,9 +521,7 @@ impl Store {
         let mut tries = 0;
         loop {
             match Self::open_db(path) {
-                Err(OpenDbError::Sled(sled::Error::Io(io)))
-                    if io.kind() == std::io::ErrorKind::WouldBlock && tries < 40 =>
-                {
+                Err(OpenDbError::Sled(e)) if sled_lock_held(&e) && tries < 40 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
@@ -804,6 +846,13 @@ impl Store {
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<()> {
+        // After a failed write (a full disk) sled's flush waits forever: refuse instead, with
+        // the fix the failed write named.
+        if self.failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.write_err(
+                "an earlier write to the store failed (see the message before this one); nothing more is written in this run",
+            ));
+        }
         self.db.flush().map(|_| ()).map_err(|e| self.sled_err(e))
     }
 
@@ -1418,6 +1467,34 @@ mod tests {
             dir.path().join("store").exists(),
             "the newer store must not be quarantined"
         );
+    }
+
+    #[test]
+    fn sleds_own_lock_still_held_is_in_use_never_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        // Something holds sled's lock while repodeck's lock file is free (a store of this process
+        // still closing, or a process that ignored the lock file).
+        let held = sled::Config::new()
+            .path(dir.path().join("store"))
+            .open()
+            .unwrap();
+        let err = Store::open(dir.path()).map(|_| ()).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(
+            !std::fs::read_dir(dir.path())
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().contains("corrupt")),
+            "a store in use was quarantined"
+        );
+        // Released a moment later: the open waits for it and succeeds with the data intact.
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(held);
+        });
+        let (_store, report) = Store::open(dir.path()).unwrap();
+        assert_eq!(report, OpenReport::Opened);
+        release.join().unwrap();
     }
 
     #[test]

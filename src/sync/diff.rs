@@ -9,7 +9,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::domain::{
-    COMMIT_WINDOW, Change, Issue, PullRequest, RepoDetails, RepoMeta, RepoSnapshot, TrackedRepo,
+    Branch, COMMIT_WINDOW, Change, Issue, PullRequest, RepoDetails, RepoMeta, RepoSnapshot,
+    TrackedRepo,
 };
 
 /// Every change between `old` (as stored, with its detail lists) and `new` (just fetched).
@@ -44,6 +45,7 @@ pub fn diff(
     if let Some(od) = old_details {
         out.extend(pull_changes(od, om.open_prs, new, new_commits));
         out.extend(issue_changes(od, om.open_issues, new));
+        out.extend(branch_changes(&od.branches, &new.details.branches));
     }
 
     let stars = nm.stars as i64 - om.stars as i64;
@@ -102,6 +104,42 @@ fn meta_changes(om: &RepoMeta, nm: &RepoMeta) -> Vec<Change> {
                 .collect(),
         });
     }
+    out
+}
+
+/// The fewest branches a fetch may cut a list at (GraphQL's `refs(first: 100)`).
+const BRANCH_WINDOW: usize = 100;
+
+/// Branches created, deleted, protected or unprotected. Only between complete lists: a list
+/// as long as the fetch window may be cut, and an empty one (a repo without commits, or a
+/// snapshot without its lists) says nothing, so neither is compared.
+fn branch_changes(old: &[Branch], new: &[Branch]) -> Vec<Change> {
+    let complete = |l: &[Branch]| !l.is_empty() && l.len() < BRANCH_WINDOW;
+    if !complete(old) || !complete(new) {
+        return Vec::new();
+    }
+    let before: HashMap<&str, bool> = old.iter().map(|b| (b.name.as_str(), b.protected)).collect();
+    let after: HashMap<&str, bool> = new.iter().map(|b| (b.name.as_str(), b.protected)).collect();
+    let mut out = Vec::new();
+    for b in new {
+        match before.get(b.name.as_str()) {
+            None => out.push(Change::BranchCreated {
+                name: b.name.clone(),
+            }),
+            Some(was) if *was != b.protected => out.push(Change::BranchProtection {
+                name: b.name.clone(),
+                protected: b.protected,
+            }),
+            Some(_) => {}
+        }
+    }
+    out.extend(
+        old.iter()
+            .filter(|b| !after.contains_key(b.name.as_str()))
+            .map(|b| Change::BranchDeleted {
+                name: b.name.clone(),
+            }),
+    );
     out
 }
 
@@ -560,6 +598,43 @@ mod tests {
                 new: "dev".into()
             }]
         );
+    }
+
+    #[test]
+    fn branches_created_deleted_and_protected_only_between_complete_lists() {
+        let br = |name: &str, protected: bool| Branch {
+            name: name.into(),
+            head_sha: "c3".into(),
+            protected,
+        };
+        let mut old = base();
+        old.details.branches = vec![br("main", false), br("develop", false), br("gone", false)];
+        let mut new = old.clone();
+        new.details.branches = vec![br("main", true), br("develop", false), br("feature", false)];
+        assert_eq!(
+            changes(&old, &new),
+            vec![
+                Change::BranchProtection {
+                    name: "main".into(),
+                    protected: true
+                },
+                Change::BranchCreated {
+                    name: "feature".into()
+                },
+                Change::BranchDeleted {
+                    name: "gone".into()
+                },
+            ]
+        );
+        // A list as long as the fetch window may be cut: nothing is concluded from it.
+        let mut full = old.clone();
+        full.details.branches = (0..100).map(|i| br(&format!("b{i:03}"), false)).collect();
+        assert_eq!(changes(&old, &full), vec![]);
+        assert_eq!(changes(&full, &old), vec![]);
+        // Nor from an empty list (a snapshot without its lists).
+        let mut empty = old.clone();
+        empty.details.branches.clear();
+        assert_eq!(changes(&old, &empty), vec![]);
     }
 
     #[test]

@@ -123,6 +123,9 @@ pub enum Action {
     },
     #[serde(skip)]
     ReleasesLoaded(Vec<(String, Release)>),
+    /// Per-token use from the audit log over the last 24 h, for the rate panel.
+    #[serde(skip)]
+    TokenUseLoaded(Vec<crate::domain::TokenUse>),
     /// A store read or a runtime step failed; shown as a notice.
     #[serde(skip)]
     Failed {
@@ -255,6 +258,8 @@ pub enum Effect {
     LoadDetails(LocalId),
     LoadActivity(Option<RepoId>),
     LoadReleases,
+    /// Read the audit log's per-token use of the last 24 h (`Action::TokenUseLoaded`).
+    LoadTokenUse,
     MarkRead(Option<RepoId>),
     /// Open a URL in a browser (only emitted when one can be opened).
     OpenUrl(String),

@@ -379,6 +379,13 @@ impl Runtime<'_> {
                 Ok(rows) => Action::ReleasesLoaded(rows),
                 Err(e) => failed("cannot read releases", e),
             }),
+            Effect::LoadTokenUse => self.blocking(|s| {
+                let since = chrono::Utc::now() - chrono::Duration::hours(24);
+                match s.audit_since(since) {
+                    Ok(records) => Action::TokenUseLoaded(crate::domain::token_use(&records)),
+                    Err(e) => failed("cannot read the token-use audit log", e),
+                }
+            }),
             Effect::MarkRead(repo) => self.blocking_many(move |s| match s.mark_read(repo) {
                 Ok(_) => Vec::new(),
                 Err(e) => vec![failed("cannot mark activity read", e)],

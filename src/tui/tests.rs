@@ -597,6 +597,53 @@ fn snapshot_other_screens() {
         a.update(Action::RateLimits);
         a
     });
+    snap!("rate_panel_token_use", {
+        let mut a = syncing(loaded());
+        a.update(Action::RateLimits);
+        a.update(Action::TokenUseLoaded(token_use_rows()));
+        a
+    });
+    snap!("rate_panel_no_use", {
+        let mut a = loaded();
+        a.update(Action::RateLimits);
+        a.update(Action::TokenUseLoaded(Vec::new()));
+        a
+    });
+}
+
+fn token_use_rows() -> Vec<TokenUse> {
+    vec![
+        TokenUse {
+            token: "ghp_…a1f3".into(),
+            source: TokenKind::VaultGlobal,
+            requests: 1234,
+            points: 890,
+            errors: 3,
+        },
+        TokenUse {
+            token: "github_pat_…9c0d".into(),
+            source: TokenKind::VaultRepo,
+            requests: 12,
+            points: 12,
+            errors: 0,
+        },
+    ]
+}
+
+#[test]
+fn the_rate_panel_reads_the_audit_log_when_opened() {
+    let mut a = loaded();
+    let fx = a.update(Action::RateLimits);
+    assert!(fx.contains(&Effect::LoadTokenUse), "{fx:?}");
+    let text = render(&mut a, 80, 24);
+    assert!(text.contains("reading the audit log"), "{text}");
+    a.update(Action::TokenUseLoaded(token_use_rows()));
+    let text = render(&mut a, 100, 30);
+    assert!(
+        text.contains("1,234 requests, 890 points, 3 errors"),
+        "{text}"
+    );
+    assert!(text.contains("vault-repo"), "{text}");
 }
 
 #[test]

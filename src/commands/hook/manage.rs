@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::json;
@@ -14,12 +15,14 @@ use serde_json::json;
 use super::super::{CliError, Status, parse_keys};
 use crate::cli::HookTargets;
 use crate::domain::WEBHOOK_EVENTS;
+use crate::fmt::{relative, rfc3339};
 use crate::github::hooks::{HookSpec, HookTarget, LastDelivery, WebHook};
 use crate::github::{GithubClient, GithubError};
 use crate::sanitize;
 use crate::secrets::{KeySource, TokenVault};
 use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::Store;
+use crate::store::deliveries::HookSeen;
 
 /// How many targets are read at once (mutations are spaced by the client's scheduler anyway).
 const PARALLEL: usize = 8;
@@ -138,6 +141,10 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
     let store = Arc::new(store);
+    let seen = match &op {
+        Op::List { .. } => seen_by_target(&store, &targets),
+        _ => Vec::new(),
+    };
     let secret = match &op {
         Op::Create { .. } => Some(webhook_secret(ctx, &store)?),
         _ => None,
@@ -161,7 +168,67 @@ pub fn run(
             .await;
         Ok::<_, CliError>(outcomes)
     })?;
-    report(&outcomes, json_out, out, err)
+    report(&outcomes, &seen, json_out, out, err)
+}
+
+/// What `serve` recorded of each target's hooks (`hook list` shows it beside GitHub's view):
+/// a repository's own hooks by its GitHub id, an organization's by its login.
+fn seen_by_target(store: &Store, targets: &[HookTarget]) -> Vec<Vec<HookSeen>> {
+    let all = store.hooks_seen().unwrap_or_default();
+    targets
+        .iter()
+        .map(|t| {
+            let mut mine: Vec<HookSeen> = match t {
+                HookTarget::Repo(key) => {
+                    let id = store.find(key).ok().flatten().and_then(|r| r.id);
+                    all.iter()
+                        .filter(|h| id.is_some() && h.repo == id)
+                        .cloned()
+                        .collect()
+                }
+                HookTarget::Org(org) => all
+                    .iter()
+                    .filter(|h| {
+                        h.repo.is_none()
+                            && h.org
+                                .as_deref()
+                                .is_some_and(|o| o.eq_ignore_ascii_case(org))
+                    })
+                    .cloned()
+                    .collect(),
+            };
+            mine.sort_by_key(|h| std::cmp::Reverse(h.last_delivery));
+            mine
+        })
+        .collect()
+}
+
+/// `serve last saw push 3m ago` / `never seen by serve`.
+fn seen_text(seen: Option<&HookSeen>, now: DateTime<Utc>) -> String {
+    match seen.and_then(|h| h.last_delivery.map(|t| (h, t))) {
+        Some((h, t)) => {
+            let when = relative(t, now);
+            format!(
+                "serve last saw {} {}",
+                h.last_event.as_deref().unwrap_or("a delivery"),
+                if when == "now" {
+                    "just now"
+                } else {
+                    when.as_str()
+                }
+            )
+        }
+        None => "never seen by serve".into(),
+    }
+}
+
+fn seen_json(h: &HookSeen) -> serde_json::Value {
+    json!({
+        "hook_id": h.hook_id,
+        "last_delivery": h.last_delivery.map(rfc3339),
+        "event": h.last_event,
+        "last_ping": h.last_ping.map(rfc3339),
+    })
 }
 
 fn webhook_secret(ctx: &Context, store: &Store) -> Result<SecretString, CliError> {
@@ -287,17 +354,23 @@ fn hook_json(h: &WebHook) -> serde_json::Value {
 
 fn report(
     outcomes: &[Outcome],
+    seen: &[Vec<HookSeen>],
     json_out: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let seen_of = |i: usize| seen.get(i).map(Vec::as_slice).unwrap_or(&[]);
     if json_out {
-        let rows: Vec<serde_json::Value> = outcomes.iter().map(outcome_json).collect();
+        let rows: Vec<serde_json::Value> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| outcome_json(o, seen_of(i)))
+            .collect();
         let _ = writeln!(out, "{}", serde_json::Value::Array(rows));
     } else {
-        for o in outcomes {
-            print_outcome(o, out, err);
+        for (i, o) in outcomes.iter().enumerate() {
+            print_outcome(o, seen_of(i), out, err);
         }
     }
     match failed {
@@ -312,12 +385,22 @@ fn report(
     }
 }
 
-fn outcome_json(o: &Outcome) -> serde_json::Value {
+fn outcome_json(o: &Outcome, seen: &[HookSeen]) -> serde_json::Value {
     let target = o.target.to_string();
+    let seen_rows: Vec<serde_json::Value> = seen.iter().map(seen_json).collect();
     match &o.result {
         Ok(Done::Listed(hooks)) => json!({
             "target": target,
-            "hooks": hooks.iter().map(hook_json).collect::<Vec<_>>(),
+            "hooks": hooks.iter().map(|h| {
+                let mut v = hook_json(h);
+                v["seen_by_serve"] = seen.iter().find(|s| s.hook_id == h.id).map(seen_json).unwrap_or_default();
+                v
+            }).collect::<Vec<_>>(),
+            "seen_by_serve": seen_rows,
+        }),
+        Err(e) if !seen.is_empty() => json!({
+            "target": target, "error": e.to_string(), "kind": e.kind().as_str(),
+            "seen_by_serve": seen_rows,
         }),
         Ok(Done::Created(h)) | Ok(Done::Updated(h)) => {
             json!({"target": target, "hooks": [hook_json(h)]})
@@ -327,8 +410,24 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
     }
 }
 
-fn print_outcome(o: &Outcome, out: &mut dyn Write, err: &mut dyn Write) {
+fn print_outcome(o: &Outcome, seen: &[HookSeen], out: &mut dyn Write, err: &mut dyn Write) {
     let t = &o.target;
+    let now = Utc::now();
+    // Hooks serve heard from that GitHub did not list (deleted since, or the list failed).
+    let listed: Vec<u64> = match &o.result {
+        Ok(Done::Listed(hooks)) => hooks.iter().map(|h| h.id).collect(),
+        _ => Vec::new(),
+    };
+    if matches!(&o.result, Ok(Done::Listed(_)) | Err(_)) {
+        for h in seen.iter().filter(|h| !listed.contains(&h.hook_id)) {
+            let _ = writeln!(
+                out,
+                "{t}: hook {} (not on GitHub's list) {}",
+                h.hook_id,
+                seen_text(Some(h), now)
+            );
+        }
+    }
     let _ = match &o.result {
         Ok(Done::Created(h)) => writeln!(out, "{t}: created hook {} -> {}", h.id, h.url),
         Ok(Done::Updated(h)) => writeln!(out, "{t}: updated hook {} -> {}", h.id, h.url),
@@ -342,11 +441,12 @@ fn print_outcome(o: &Outcome, out: &mut dyn Write, err: &mut dyn Write) {
             for h in hooks {
                 let _ = writeln!(
                     out,
-                    "{t}: hook {} -> {} [{}] {}",
+                    "{t}: hook {} -> {} [{}] {}; {}",
                     h.id,
                     h.url,
                     h.events.join(","),
-                    state(h)
+                    state(h),
+                    seen_text(seen.iter().find(|s| s.hook_id == h.id), now)
                 );
             }
             Ok(())

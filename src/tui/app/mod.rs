@@ -25,7 +25,7 @@ use tui_input::Input;
 use super::action::{Action, Effect};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
-use crate::domain::{ActivityEntry, LocalId, RateBucket, Release, TrackedRepo};
+use crate::domain::{ActivityEntry, LocalId, RateBucket, Release, TokenUse, TrackedRepo};
 use crate::sanitize;
 use crate::sync::WaitReason;
 
@@ -64,6 +64,8 @@ pub struct App {
     rate: Vec<RateBucket>,
     pause: Option<(WaitReason, DateTime<Utc>)>,
     session: SessionCost,
+    /// Per-token use from the audit log over the last 24 h; `None` until read.
+    token_use: Option<Vec<TokenUse>>,
 
     screen: Screen,
     back: Vec<Screen>,
@@ -106,6 +108,7 @@ impl App {
             rate: Vec::new(),
             pause: None,
             session: SessionCost::default(),
+            token_use: None,
             screen: Screen::List,
             back: Vec::new(),
             detail: Detail::default(),
@@ -207,6 +210,10 @@ impl App {
     }
     pub fn session(&self) -> SessionCost {
         self.session
+    }
+    /// Per-token use from the audit log (last 24 h), once read.
+    pub fn token_use(&self) -> Option<&[TokenUse]> {
+        self.token_use.as_deref()
     }
     pub fn screen(&self) -> Screen {
         self.screen
@@ -329,6 +336,7 @@ impl App {
             Action::ReposPreview(repos) => self.repos_preview(repos),
             Action::DetailsLoaded { local, details } => self.details_loaded(local, *details),
             Action::ActivityLoaded { repo, entries } => self.activity_loaded(repo, entries),
+            Action::TokenUseLoaded(rows) => self.token_use = Some(rows),
             Action::ReleasesLoaded(rows) => {
                 self.releases.rows = rows;
                 self.releases.loading = false;

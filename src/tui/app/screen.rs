@@ -60,7 +60,10 @@ impl App {
                 }
             }
             Action::Jobs => self.go(Screen::Jobs),
-            Action::RateLimits => self.go(Screen::Rate),
+            Action::RateLimits => {
+                self.go(Screen::Rate);
+                fx.push(Effect::LoadTokenUse);
+            }
             Action::Activity => {
                 self.go(Screen::Activity);
                 self.activity.loading = true;

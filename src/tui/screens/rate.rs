@@ -1,5 +1,6 @@
 //! The rate-limit panel (`L`): every bucket with a gauge, remaining/limit and reset countdown, the
-//! reserve kept for what the user asks, this session's requests, 304s and points, and any pause.
+//! reserve kept for what the user asks, this session's requests, 304s and points, each token's
+//! requests, points and errors of the last 24 h from the audit log, and any pause.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -79,8 +80,10 @@ fn spending(app: &App, text_w: usize) -> Vec<Line<'static>> {
         thousands(s.points),
         thousands(s.jobs)
     );
+    let mut rows = vec![("token", token), ("reserve", reserve), ("session", session)];
+    rows.extend(token_use_rows(app));
     let mut lines = Vec::new();
-    for (label, text) in [("token", token), ("reserve", reserve), ("session", session)] {
+    for (label, text) in rows {
         for (i, l) in wrap(&text, text_w).into_iter().enumerate() {
             let label = if i == 0 { label } else { "" };
             lines.push(Line::from(vec![
@@ -90,4 +93,31 @@ fn spending(app: &App, text_w: usize) -> Vec<Line<'static>> {
         }
     }
     lines
+}
+
+/// The audit log's per-token use of the last 24 h: one row per token, the first labelled.
+fn token_use_rows(app: &App) -> Vec<(&'static str, String)> {
+    let t = app.theme();
+    let Some(usage) = app.token_use() else {
+        return vec![("24 h", "reading the audit log...".into())];
+    };
+    if usage.is_empty() {
+        return vec![("24 h", "no requests to GitHub recorded".into())];
+    }
+    usage
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let label = if i == 0 { "24 h" } else { "" };
+            let text = format!(
+                "{} ({}): {} requests, {} points, {} errors",
+                t.glyphs.swap_symbols(&crate::sanitize::line(&u.token)),
+                u.source,
+                thousands(u.requests),
+                thousands(u.points),
+                thousands(u.errors)
+            );
+            (label, text)
+        })
+        .collect()
 }
