@@ -381,7 +381,11 @@ impl Runtime<'_> {
             }),
             Effect::LoadTokenUse => self.blocking(|s| {
                 let since = chrono::Utc::now() - chrono::Duration::hours(24);
-                match s.audit_since(since) {
+                // The log is in the host's store; an attached view shows no per-token figures.
+                let Some(store) = s.local() else {
+                    return Action::TokenUseLoaded(crate::domain::token_use(&[]));
+                };
+                match store.audit_since(since) {
                     Ok(records) => Action::TokenUseLoaded(crate::domain::token_use(&records)),
                     Err(e) => failed("cannot read the token-use audit log", e),
                 }
