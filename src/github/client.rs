@@ -184,6 +184,16 @@ impl Req {
             repos: 0,
         }
     }
+
+    /// A POST of `body` to the GraphQL endpoint (retried like a GET unless the caller says not).
+    pub fn graphql(body: Vec<u8>, prio: Priority) -> Self {
+        Self {
+            method: Method::POST,
+            graphql: true,
+            body: Some(body),
+            ..Self::get(String::new(), "/graphql", Lane::Graphql, prio)
+        }
+    }
 }
 
 /// A whole response: status, headers, collected body.

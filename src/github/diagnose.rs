@@ -3,7 +3,6 @@
 //! endpoint answers a tiny `rateLimit` query like GitHub's.
 
 use chrono::{DateTime, Utc};
-use http::Method;
 use serde_json::Value;
 
 use super::client::{Req, Resp, clean};
@@ -47,19 +46,7 @@ impl GithubClient {
             "query": "query { rateLimit { limit remaining resetAt } }"
         }))
         .unwrap_or_default();
-        let req = Req {
-            method: Method::POST,
-            path: String::new(),
-            graphql: true,
-            body: Some(body),
-            lane: Lane::Graphql,
-            prio: Priority::User,
-            etag: None,
-            route: "/graphql",
-            retry: true,
-            repo: None,
-            repos: 0,
-        };
+        let req = Req::graphql(body, Priority::User);
         let resp = self.execute(&req).await?;
         let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
         let rl = v.pointer("/data/rateLimit");

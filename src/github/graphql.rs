@@ -8,7 +8,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
-use http::Method;
 use serde_json::Value;
 
 use crate::domain::{Priority, RequestOutcome};
@@ -16,7 +15,6 @@ use crate::domain::{Probe, RateBucket, RepoSnapshot};
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
 use super::convert::{self, GDetail, GProbe};
-use super::scheduler::Lane;
 use super::{GithubClient, GithubError, RepoTarget};
 
 /// Appended to every query: GitHub's own bill for it.
@@ -238,20 +236,13 @@ impl GithubClient {
             })
         })?;
         let req = Req {
-            method: Method::POST,
-            path: String::new(),
-            graphql: true,
-            body: Some(body),
-            lane: Lane::Graphql,
-            prio,
-            etag: None,
-            route: "/graphql",
             retry: false,
             repo: match refs {
                 [RepoTarget::Name(key)] => Some(clean(&key.to_string(), 200)),
                 _ => None,
             },
             repos: refs.len() as u32,
+            ..Req::graphql(body, prio)
         };
         let resp = match self.execute(&req).await {
             Ok(r) => r,
