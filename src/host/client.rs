@@ -367,11 +367,11 @@ pub enum Opened<T> {
 
 /// How long a locked store with no host answering is retried: a short command holding it
 /// (`repodeck list`) ends within it.
-const LOCKED_RETRY: Duration = Duration::from_secs(2);
+const LOCKED_RETRY: Duration = Duration::from_secs(5);
 
 /// Opens the store with `open`; when another repodeck holds it, attaches to that host instead.
-/// A holder that is not a host (a short command) is waited for up to 2 s; after that the lock
-/// error names it and says it does not answer.
+/// A holder that is not a host (a short command), or a host too busy to answer, is waited for up
+/// to 5 s; after that the lock error names it and says it does not answer.
 pub fn open_or_attach<T>(
     data_dir: &Path,
     mut open: impl FnMut() -> Result<T, crate::store::StoreError>,
