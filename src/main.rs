@@ -384,11 +384,58 @@ fn attach_tui(ctx: &Context) -> Result<Status, CliError> {
             Err(e) => return Err(CliError::Input(e.to_string())),
         }
     };
-    let ui = rt.block_on(repodeck::tui::run_attached(ctx, std::sync::Arc::new(conn)));
+    let ui = rt.block_on(repodeck::tui::run_attached(
+        ctx,
+        std::sync::Arc::new(conn),
+        takeover(ctx),
+    ));
     // A read still waiting on a host that went away must not keep the process.
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     ui.map_err(ui_failed)?;
     Ok(Status::Ok)
+}
+
+/// An attached TUI's `t` once its host has gone: open the store here and host it, or, when
+/// another view took it first, attach to that one (its socket may take a moment to appear).
+fn takeover(ctx: &Context) -> repodeck::tui::runtime::TakeOver {
+    let ctx = ctx.clone();
+    std::sync::Arc::new(move || take_over_store(&ctx))
+}
+
+/// Runs on a blocking thread of the TUI's runtime.
+fn take_over_store(ctx: &Context) -> Result<repodeck::tui::runtime::TakenOver, String> {
+    use repodeck::tui::runtime::TakenOver;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match open_store_with(ctx, true) {
+            Ok(store) => {
+                let store = std::sync::Arc::new(store);
+                let engine = session::interactive_engine(ctx, &store);
+                let (host, engine) = host_tui(ctx, &store, engine);
+                return Ok(TakenOver::Local {
+                    store,
+                    host,
+                    engine,
+                });
+            }
+            Err(CliError::Store(StoreError::Locked { .. })) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        let rt = tokio::runtime::Handle::current();
+        match rt.block_on(Attached::connect(&ctx.data_dir)) {
+            Ok(conn) => return Ok(TakenOver::Attached(std::sync::Arc::new(conn))),
+            Err(AttachError::NoHost(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(AttachError::NoHost(socket)) => {
+                return Err(format!(
+                    "another repodeck holds the store but does not answer on {socket}: quit, and \
+                     start repodeck again once it has finished"
+                ));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
 }
 
 /// Starts the TUI's host and hands it the engine (now, or once the vault is unlocked). Without

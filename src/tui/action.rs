@@ -82,6 +82,9 @@ pub enum Action {
     Complete,
     HistoryPrev,
     HistoryNext,
+    /// The host this view was attached to has gone: open the store here and host it (or attach
+    /// to whoever took it over first).
+    TakeOver,
 
     // Not bindable: produced by the runtime.
     #[serde(skip)]
@@ -142,6 +145,27 @@ pub enum Action {
     /// The sync engine's event stream ended: browse what was last synced.
     #[serde(skip)]
     EngineStopped,
+    /// `t` opened the store here: this process hosts it now (`pid`); `engine` says whether a sync
+    /// engine runs, `locked` that the vault waits for its passphrase; `notices` are what opening
+    /// the store found.
+    #[serde(skip)]
+    TookOver {
+        pid: u32,
+        engine: bool,
+        locked: bool,
+        notices: Vec<String>,
+    },
+    /// `t` found the store taken over by another view first: attached to it now (`host` is the
+    /// header's label).
+    #[serde(skip)]
+    Reattached {
+        host: String,
+    },
+    /// `t` could neither open the store nor attach to its new host.
+    #[serde(skip)]
+    TakeOverFailed {
+        message: String,
+    },
 
     // Not bindable: what the `:` command line and the dialogs ask for by name.
     /// Sync every tracked repo, ignoring `sync.min_interval` (`:sync all --force`).
@@ -240,6 +264,7 @@ impl Action {
             Complete => "complete",
             HistoryPrev => "older",
             HistoryNext => "newer",
+            TakeOver => "take over store",
             _ => "",
         }
     }
@@ -261,6 +286,9 @@ pub enum Effect {
     /// Read the audit log's per-token use of the last 24 h (`Action::TokenUseLoaded`).
     LoadTokenUse,
     MarkRead(Option<RepoId>),
+    /// Open the store here and host it, now that the host this view was attached to has gone;
+    /// the runtime answers `Action::TookOver`, `Action::Reattached` or `Action::TakeOverFailed`.
+    TakeOver,
     /// Open a URL in a browser (only emitted when one can be opened).
     OpenUrl(String),
     /// Copy text to the clipboard with OSC 52.

@@ -104,12 +104,17 @@ pub async fn run(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::R
     for notice in store.take_notices() {
         app.store_notice(&notice);
     }
-    run_app(ctx, &mut app, store, engine).await
+    run_app(ctx, &mut app, (store, engine), None).await
 }
 
 /// Runs the TUI attached to the repodeck that hosts the data dir: it reads through the host's
-/// socket, the host's engine runs its work keys, and the header says whose store it is.
-pub async fn run_attached(ctx: &Context, conn: Arc<Attached>) -> io::Result<()> {
+/// socket, the host's engine runs its work keys, and the header says whose store it is. When the
+/// host goes away, `t` runs `takeover` (open the store here and host it).
+pub async fn run_attached(
+    ctx: &Context,
+    conn: Arc<Attached>,
+    takeover: runtime::TakeOver,
+) -> io::Result<()> {
     let mut app = build_app(ctx, true)?;
     app.set_host(Some(host_label(conn.info())));
     let engine = match conn.engine() {
@@ -117,7 +122,7 @@ pub async fn run_attached(ctx: &Context, conn: Arc<Attached>) -> io::Result<()> 
         None => EngineStart::Offline,
     };
     let source: runtime::Source = Arc::new(AttachedSource::in_runtime(conn));
-    run_app(ctx, &mut app, source, engine).await
+    run_app(ctx, &mut app, (source, engine), Some(takeover)).await
 }
 
 /// The header's words for the host: `attached to serve, pid N` (`, live` for a daemon that
@@ -130,8 +135,8 @@ pub fn host_label(info: &HostInfo) -> String {
 async fn run_app(
     ctx: &Context,
     app: &mut App,
-    source: runtime::Source,
-    engine: EngineStart,
+    (source, engine): (runtime::Source, EngineStart),
+    takeover: Option<runtime::TakeOver>,
 ) -> io::Result<()> {
     let mouse = ctx.config.ui.mouse;
     TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -139,7 +144,7 @@ async fn run_app(
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = runtime::event_loop(&mut terminal, app, source, engine, mouse).await;
+    let result = runtime::event_loop(&mut terminal, app, (source, engine), mouse, takeover).await;
     restore_terminal();
     ratatui::restore();
     result

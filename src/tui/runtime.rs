@@ -19,6 +19,8 @@ use tokio::sync::mpsc;
 use super::action::{Action, Effect, Passphrase};
 use super::app::App;
 use super::view;
+use crate::host::Host;
+use crate::host::client::AttachedSource;
 use crate::host::source::{DataSource, SourceError};
 use crate::session::{EngineStart, UnlockError, Unlocker};
 use crate::sync::{EngineHandle, SyncCommand, SyncEvent, tracking};
@@ -69,6 +71,23 @@ pub fn run_all(app: &mut App, fx: Vec<Effect>, runner: &mut impl Runner) -> io::
 /// The store the TUI reads: the local one, or the host's it is attached to.
 pub type Source = Arc<dyn DataSource + Send + Sync>;
 
+/// What `t` got: the store opened here (this process hosts it now), or the view that took it
+/// over first, attached to.
+pub enum TakenOver {
+    Local {
+        store: Arc<crate::store::Store>,
+        /// `None` when the socket could not be made: the TUI then runs alone.
+        host: Option<Arc<Host>>,
+        engine: EngineStart,
+    },
+    Attached(Arc<crate::host::client::Attached>),
+}
+
+/// Takes the store over once its host has gone (blocking: opening the store, waiting for a
+/// winner's socket); called on a blocking thread inside the runtime. The error is the message
+/// to show.
+pub type TakeOver = Arc<dyn Fn() -> Result<TakenOver, String> + Send + Sync>;
+
 /// What the loop holds to carry effects out: the terminal, the store, the engine's command
 /// sender (none offline or while locked), the unlocker while the vault is locked, and the senders
 /// background work answers on.
@@ -81,6 +100,11 @@ struct Runtime<'t> {
     /// Set while the vault is locked: the passphrase dialog's answer goes here.
     unlocker: Option<Unlocker>,
     unlocked: mpsc::UnboundedSender<Result<EngineHandle, UnlockError>>,
+    /// An attached view's way to take the store over when its host has gone.
+    takeover: Option<TakeOver>,
+    took: mpsc::UnboundedSender<Result<TakenOver, String>>,
+    /// The host this view became by taking over; kept while the loop runs.
+    host: Option<Arc<Host>>,
     /// `Effect::Quit` was carried out.
     quit: bool,
 }
@@ -92,6 +116,7 @@ struct Inputs {
     engine: Option<mpsc::UnboundedReceiver<SyncEvent>>,
     loads: mpsc::UnboundedReceiver<Action>,
     unlocked: mpsc::UnboundedReceiver<Result<EngineHandle, UnlockError>>,
+    took: mpsc::UnboundedReceiver<Result<TakenOver, String>>,
 }
 
 /// One thing that arrived: a terminal event (mapped late) or a ready action.
@@ -100,16 +125,18 @@ enum Input {
     Action(Action),
 }
 
-/// Runs the loop until the user quits.
+/// Runs the loop until the user quits. `takeover` is an attached view's way to take the store
+/// over once its host has gone (`t`).
 pub async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    store: Source,
-    engine: EngineStart,
+    (store, engine): (Source, EngineStart),
     mouse: bool,
+    takeover: Option<TakeOver>,
 ) -> io::Result<()> {
     let (loads_tx, loads) = mpsc::unbounded_channel::<Action>();
     let (unlocked_tx, unlocked) = mpsc::unbounded_channel();
+    let (took_tx, took) = mpsc::unbounded_channel();
     let (commands, events, unlocker) = match engine {
         EngineStart::Running(h) => (Some(h.commands), Some(h.events), None),
         EngineStart::Offline => (None, None, None),
@@ -124,6 +151,9 @@ pub async fn event_loop(
         loads: loads_tx,
         unlocker,
         unlocked: unlocked_tx,
+        takeover,
+        took: took_tx,
+        host: None,
         quit: false,
     };
     let mut inputs = Inputs {
@@ -132,6 +162,7 @@ pub async fn event_loop(
         engine: events,
         loads,
         unlocked,
+        took,
     };
     inputs
         .tick
@@ -184,8 +215,55 @@ impl Inputs {
             },
             Some(a) = self.loads.recv() => Input::Action(a),
             Some(r) = self.unlocked.recv() => Input::Action(self.unlock_result(rt, r)),
+            Some(r) = self.took.recv() => Input::Action(self.took_over(rt, r)),
         };
         Ok(Some(input))
+    }
+
+    /// What `t` got: the store and engine the loop uses from now on.
+    fn took_over(&mut self, rt: &mut Runtime<'_>, result: Result<TakenOver, String>) -> Action {
+        match result {
+            Ok(TakenOver::Local {
+                store,
+                host,
+                engine,
+            }) => {
+                let notices = store.take_notices();
+                rt.store = store;
+                rt.host = host;
+                let (running, locked) = match engine {
+                    EngineStart::Running(h) => {
+                        rt.engine = Some(h.commands);
+                        self.engine = Some(h.events);
+                        (true, false)
+                    }
+                    EngineStart::Locked(unlock) => {
+                        rt.unlocker = Some(unlock);
+                        (false, true)
+                    }
+                    EngineStart::Offline => (false, false),
+                };
+                Action::TookOver {
+                    pid: std::process::id(),
+                    engine: running,
+                    locked,
+                    notices,
+                }
+            }
+            Ok(TakenOver::Attached(conn)) => {
+                let host = super::host_label(conn.info());
+                match conn.engine() {
+                    Some(h) => {
+                        rt.engine = Some(h.commands);
+                        self.engine = Some(h.events);
+                    }
+                    None => rt.engine = None,
+                }
+                rt.store = Arc::new(AttachedSource::in_runtime(conn));
+                Action::Reattached { host }
+            }
+            Err(message) => Action::TakeOverFailed { message },
+        }
     }
 
     /// What unlocking gave: a running engine is attached; a wrong passphrase asks again.
@@ -259,14 +337,21 @@ impl Runtime<'_> {
             height: size.height,
         };
         apply(app, resize, self)?;
-        // Straight from the local store only: an attached view's reads block, so they run on
-        // blocking threads (the whole list follows at once).
-        if let Some(Ok(first)) = self
-            .store
-            .local()
-            .map(|s| s.first_by_name(size.height as usize))
-        {
-            apply(app, Action::ReposPreview(first), self)?;
+        // Straight from the local store; an attached view's reads block, so its first screenful
+        // is asked for on a blocking thread, beside the whole list (a preview arriving after the
+        // list is ignored).
+        let rows = size.height as usize;
+        match self.store.local().map(|s| s.first_by_name(rows)) {
+            Some(Ok(first)) => apply(app, Action::ReposPreview(first), self)?,
+            Some(Err(_)) => {}
+            None => {
+                let (store, tx) = (self.store.clone(), self.loads.clone());
+                tokio::task::spawn_blocking(move || {
+                    if let Ok(first) = store.first_by_name(rows) {
+                        let _ = tx.send(Action::ReposPreview(first));
+                    }
+                });
+            }
         }
         run_all(app, vec![Effect::LoadRepos], self)?;
         if locked {
@@ -349,6 +434,21 @@ impl Runtime<'_> {
         None
     }
 
+    /// `t`: takes the store over on a blocking thread; the answer comes back through `took`.
+    fn take_over(&self) -> Option<Action> {
+        let Some(take) = self.takeover.clone() else {
+            return Some(Action::TakeOverFailed {
+                message: "this view cannot take the store over: quit and start repodeck again"
+                    .into(),
+            });
+        };
+        let tx = self.took.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(take());
+        });
+        None
+    }
+
     fn load(&self, effect: Effect) {
         match effect {
             Effect::LoadRepos => self.blocking(|s| match s.list() {
@@ -407,6 +507,7 @@ impl Runner for Runtime<'_> {
                 None
             }
             Effect::Unlock(pass) => self.unlock(pass),
+            Effect::TakeOver => self.take_over(),
             Effect::Engine(cmd) => self.send(cmd),
             Effect::OpenUrl(url) => open_url(&url).err().map(|e| Action::Failed {
                 message: format!("could not open a browser ({e}). The URL: {url}"),

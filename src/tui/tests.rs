@@ -1661,4 +1661,175 @@ fn snapshot_attached_header() {
         a.update(Action::EngineStopped);
         a
     });
+    // The notice closed: the header and the footer still offer `t`, and `?` lists it.
+    snap!("list_host_gone_closed", {
+        let mut a = attached();
+        a.update(Action::EngineStopped);
+        a.update(Action::Back);
+        a
+    });
+    snap!("help_host_gone", {
+        let mut a = attached();
+        a.update(Action::EngineStopped);
+        a.update(Action::Back);
+        a.update(Action::Help);
+        a
+    });
+    snap!("list_taking_over", {
+        let mut a = attached();
+        a.update(Action::EngineStopped);
+        a.update(Action::TakeOver);
+        a
+    });
+    snap!("list_took_over", {
+        let mut a = attached();
+        a.update(Action::EngineStopped);
+        a.update(Action::TakeOver);
+        a.update(Action::TookOver {
+            pid: 5151,
+            engine: true,
+            locked: false,
+            notices: Vec::new(),
+        });
+        a
+    });
+    snap!("list_reattached", {
+        let mut a = attached();
+        a.update(Action::EngineStopped);
+        a.update(Action::TakeOver);
+        a.update(Action::Reattached {
+            host: "attached to the TUI, pid 5151".into(),
+        });
+        a
+    });
+}
+
+fn attached_app() -> App {
+    let mut a = loaded();
+    a.set_host(Some("attached to serve, pid 4242, live".into()));
+    a
+}
+
+fn help_text(app: &mut App) -> String {
+    app.update(Action::Help);
+    let text = render(app, 80, 40);
+    app.update(Action::Back);
+    text
+}
+
+#[test]
+fn t_takes_over_only_once_the_host_has_gone_and_only_once_at_a_time() {
+    // Attached to a live host: `t` does nothing but say why, and help does not offer it.
+    let mut a = attached_app();
+    assert!(!a.host_gone());
+    assert!(a.update(Action::TakeOver).is_empty());
+    assert!(
+        a.status()
+            .unwrap()
+            .text
+            .contains("only once that host has gone")
+    );
+    assert!(!help_text(&mut a).contains("take over"));
+    // A TUI that holds the store itself has nothing to take over.
+    let mut local = loaded();
+    assert!(local.update(Action::TakeOver).is_empty());
+    assert!(
+        local
+            .status()
+            .unwrap()
+            .text
+            .contains("nothing to take over")
+    );
+
+    // The host goes: the notice offers `t`, and `t` works from the notice itself.
+    a.update(ev(SyncEvent::Queued { id: LocalId(2) }));
+    a.update(ev(SyncEvent::Started { id: LocalId(1) }));
+    a.update(Action::EngineStopped);
+    assert!(a.host_gone());
+    assert!(
+        matches!(a.dialog(), Some(Dialog::Notice { title, .. }) if title == "The host stopped")
+    );
+    assert_eq!(a.mode(), super::keymap::Mode::Notice);
+    // The jobs the dead host was running will never finish: they say so.
+    assert!(
+        a.jobs().values().all(|j| !j.state.active()),
+        "{:?}",
+        a.jobs()
+    );
+    let t = super::keymap::Key::char('t');
+    let keymap = Keymap::default();
+    assert_eq!(
+        keymap.lookup(super::keymap::Mode::Notice, t),
+        Some(Action::TakeOver)
+    );
+    assert_eq!(
+        keymap.lookup(super::keymap::Mode::List, t),
+        Some(Action::TakeOver)
+    );
+    assert_eq!(a.update(Action::TakeOver), vec![Effect::TakeOver]);
+    assert!(a.dialog().is_none(), "the notice closes");
+    assert!(a.taking_over());
+    // A second `t` while the first runs sends nothing.
+    assert!(a.update(Action::TakeOver).is_empty());
+
+    // It worked: no longer attached, the list is read from the store here.
+    let fx = a.update(Action::TookOver {
+        pid: 77,
+        engine: true,
+        locked: false,
+        notices: vec!["the store was rebuilt".into()],
+    });
+    assert_eq!(fx, vec![Effect::LoadRepos]);
+    assert!(a.env().host.is_none() && a.env().engine && !a.host_gone());
+    assert!(!a.taking_over());
+    assert!(matches!(a.dialog(), Some(Dialog::Notice { title, .. }) if title == "Store"));
+    assert!(!help_text(&mut a).contains("take over"));
+    assert!(
+        a.update(Action::TakeOver).is_empty(),
+        "nothing left to take"
+    );
+}
+
+#[test]
+fn losing_the_race_attaches_to_the_winner_and_a_failure_says_why() {
+    let mut a = attached_app();
+    a.update(Action::EngineStopped);
+    a.update(Action::Back);
+    assert!(help_text(&mut a).contains("take over"));
+    a.update(Action::TakeOver);
+    let fx = a.update(Action::Reattached {
+        host: "attached to the TUI, pid 99".into(),
+    });
+    assert_eq!(fx, vec![Effect::LoadRepos]);
+    assert_eq!(a.env().host.as_deref(), Some("attached to the TUI, pid 99"));
+    assert!(!a.host_gone());
+    assert!(
+        a.status()
+            .unwrap()
+            .text
+            .contains("took the store over first")
+    );
+    // That host goes too: `t` again.
+    a.update(Action::EngineStopped);
+    assert!(a.host_gone());
+    a.update(Action::TakeOver);
+    a.update(Action::TakeOverFailed {
+        message: "cannot open the store: permission denied".into(),
+    });
+    assert!(!a.taking_over());
+    assert!(
+        matches!(a.dialog(), Some(Dialog::Notice { body, .. }) if body.contains("permission denied"))
+    );
+    // Still gone: `t` can be tried again.
+    a.update(Action::Back);
+    assert_eq!(a.update(Action::TakeOver), vec![Effect::TakeOver]);
+    // A vault that needs its passphrase: the dialog asks for it after the takeover.
+    a.update(Action::TookOver {
+        pid: 5,
+        engine: false,
+        locked: true,
+        notices: Vec::new(),
+    });
+    assert!(matches!(a.dialog(), Some(Dialog::Passphrase { .. })));
+    assert!(!a.env().engine && a.env().host.is_none());
 }

@@ -84,7 +84,11 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     // Whose store this is comes first, so a narrow header keeps it.
     match &app.env().host {
         Some(host) if app.env().engine => info.push(host.clone()),
-        Some(_) => info.push("host gone".into()),
+        Some(_) if app.taking_over() => info.push(format!("taking over{}", t.glyphs.more)),
+        Some(_) => match screens::key_name(app, Mode::Global, &Action::TakeOver) {
+            Some(k) => info.push(format!("host gone: {k} takes over")),
+            None => info.push("host gone".into()),
+        },
         None => {}
     }
     if app.loading() {
@@ -213,8 +217,12 @@ pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
         Mode::Rate => &[Action::Back, Action::Help],
         _ => &[],
     };
-    actions
-        .iter()
+    // Once the host has gone, taking the store over is the first thing to offer.
+    let take_over =
+        (app.host_gone() && !app.taking_over() && !actions.is_empty()).then_some(&Action::TakeOver);
+    take_over
+        .into_iter()
+        .chain(actions)
         .filter_map(|a| screens::key_name(app, mode, a).map(|k| (k, short_label(a))))
         .collect()
 }
@@ -233,6 +241,7 @@ fn short_label(a: &Action) -> &'static str {
         Action::OpenBrowser => "browser",
         Action::CopyUrl => "copy URL",
         Action::Cancel => "cancel",
+        Action::TakeOver => "take over",
         other => other.describe(),
     }
 }

@@ -78,6 +78,8 @@ pub struct App {
     status: Option<StatusMsg>,
     history: Vec<String>,
     quit: bool,
+    /// `t` was pressed and the runtime is opening the store (or attaching to its new host).
+    taking_over: bool,
     /// Something visible changed since the last draw.
     dirty: bool,
 }
@@ -119,6 +121,7 @@ impl App {
             status: None,
             history: Vec::new(),
             quit: false,
+            taking_over: false,
             dirty: true,
         }
     }
@@ -240,6 +243,14 @@ impl App {
     pub fn history(&self) -> &[String] {
         &self.history
     }
+    /// Attached, and the host has gone: `t` takes the store over.
+    pub fn host_gone(&self) -> bool {
+        self.env.host.is_some() && !self.env.engine
+    }
+    /// `t` was pressed and the store is being opened here.
+    pub fn taking_over(&self) -> bool {
+        self.taking_over
+    }
     /// The user asked to quit.
     pub fn quit(&self) -> bool {
         self.quit
@@ -349,14 +360,18 @@ impl App {
                 self.say("vault unlocked: syncing with its tokens", Level::Info);
             }
             Action::PassphraseNeeded { retry } => self.ask_passphrase(retry),
-            Action::EngineStopped if self.env.host.is_some() => {
-                self.env.engine = false;
-                self.notice(
-                    "The host stopped",
-                    "The repodeck this view was attached to stopped; the data shown is kept. Quit and start repodeck again to open the store here.",
-                    Level::Error,
-                    None,
-                );
+            Action::EngineStopped if self.env.host.is_some() => self.host_stopped(),
+            Action::TakeOver => self.take_over(&mut fx),
+            Action::TookOver {
+                pid,
+                engine,
+                locked,
+                notices,
+            } => self.took_over(pid, (engine, locked), &notices, &mut fx),
+            Action::Reattached { host } => self.reattached(host, &mut fx),
+            Action::TakeOverFailed { message } => {
+                self.taking_over = false;
+                self.notice("Could not take over", &message, Level::Error, None);
             }
             Action::EngineStopped => {
                 self.env.engine = false;
@@ -437,6 +452,102 @@ impl App {
     pub fn set_host(&mut self, label: Option<String>) {
         self.env.host = label;
         self.dirty = true;
+    }
+
+    /// The host this view was attached to went away: its data stays on screen, its unfinished
+    /// jobs end, and `t` is offered.
+    fn host_stopped(&mut self) {
+        self.env.engine = false;
+        self.taking_over = false;
+        self.pause = None;
+        let active: Vec<LocalId> = self
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.state.active())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in active {
+            self.set_job(
+                id,
+                JobState::Failed {
+                    message: "the host stopped before this finished".into(),
+                },
+            );
+        }
+        self.notice(
+            "The host stopped",
+            "The repodeck this view was attached to stopped; the data shown is kept. Press t to take over the store: this view opens it and hosts it (other views can attach to it).",
+            Level::Error,
+            None,
+        );
+    }
+
+    /// `t`: only once the host has gone, and once at a time.
+    fn take_over(&mut self, fx: &mut Vec<Effect>) {
+        if !self.host_gone() {
+            let why = match &self.env.host {
+                Some(host) => format!("{host}: t takes over only once that host has gone"),
+                None => {
+                    "this repodeck holds the store itself: there is nothing to take over".into()
+                }
+            };
+            self.say(why, Level::Info);
+            return;
+        }
+        if self.taking_over {
+            self.say("already taking over the store…", Level::Info);
+            return;
+        }
+        self.taking_over = true;
+        if matches!(self.dialog, Some(Dialog::Notice { .. })) {
+            self.dialog = None;
+        }
+        self.say("taking over the store…", Level::Info);
+        fx.push(Effect::TakeOver);
+    }
+
+    /// The store is open here now: no longer attached; the list is read anew.
+    fn took_over(
+        &mut self,
+        pid: u32,
+        (engine, locked): (bool, bool),
+        notices: &[String],
+        fx: &mut Vec<Effect>,
+    ) {
+        self.taking_over = false;
+        self.env.host = None;
+        self.env.engine = engine;
+        let how = if engine {
+            ""
+        } else if locked {
+            ", once its token vault is unlocked"
+        } else {
+            " (offline: no token to sync with)"
+        };
+        self.say(
+            format!("took over the store: this repodeck (pid {pid}) hosts it now{how}"),
+            Level::Info,
+        );
+        fx.push(Effect::LoadRepos);
+        // The passphrase dialog first: a store notice then goes to the status line.
+        if locked {
+            self.ask_passphrase(false);
+        }
+        for n in notices {
+            self.store_notice(n);
+        }
+    }
+
+    /// Another view took the store over first: attached to it.
+    fn reattached(&mut self, host: String, fx: &mut Vec<Effect>) {
+        self.taking_over = false;
+        self.env.engine = true;
+        self.say(
+            format!("another view took the store over first: {host}"),
+            Level::Info,
+        );
+        self.env.host = Some(host);
+        fx.push(Effect::LoadRepos);
     }
 
     /// What opening the store found (a rebuild, lost records): shown once at start.

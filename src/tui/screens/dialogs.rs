@@ -12,8 +12,10 @@ use tui_input::Input;
 use crate::domain::{RepoKey, SearchHit};
 use crate::fmt::thousands;
 use crate::sanitize::line as clean;
+use crate::tui::action::Action;
 use crate::tui::app::{App, COMMANDS, Dialog, Level, validate_keys};
 use crate::tui::keymap::Mode;
+use crate::tui::screens::key_name;
 use crate::tui::theme::{Glyphs, Theme};
 use crate::tui::widgets::dialog::{frame, keys, lines, stack};
 use crate::tui::widgets::{fill_row, fit, put, put_line, width, wrap};
@@ -56,11 +58,13 @@ pub fn render(app: &App, d: &Dialog, area: Rect, buf: &mut Buffer) -> Cursor {
             level,
             url,
         } => {
+            let take_over = (app.host_gone() && !app.taking_over())
+                .then(|| key_name(app, Mode::Notice, &Action::TakeOver))
+                .flatten();
             notice(
                 t,
                 (title, body),
-                *level,
-                url.is_some(),
+                (*level, url.is_some(), take_over),
                 (area, dw.min(60)),
                 buf,
             );
@@ -276,8 +280,7 @@ fn hit_line(app: &App, hit: &SearchHit) -> String {
 fn notice(
     t: &Theme,
     (title, body): (&str, &str),
-    level: Level,
-    copyable: bool,
+    (level, copyable, take_over): (Level, bool, Option<String>),
     (area, w): (Rect, u16),
     buf: &mut Buffer,
 ) {
@@ -292,11 +295,13 @@ fn notice(
     let [text_rows, _] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     lines(buf, text_rows, 1, &text, t.base);
-    let close = if copyable {
-        key_list(&t.glyphs, &["y copy", "esc close"])
-    } else {
-        "esc close".into()
-    };
+    let take_over = take_over.map(|k| format!("{k} take over"));
+    let mut hints: Vec<&str> = take_over.iter().map(String::as_str).collect();
+    if copyable {
+        hints.push("y copy");
+    }
+    hints.push("esc close");
+    let close = key_list(&t.glyphs, &hints);
     keys(buf, inner, &close, t.dim);
 }
 
@@ -486,7 +491,12 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
             lines.push(Line::default());
         }
         lines.push(Line::styled(m.title().to_string(), t.title));
-        for e in entries {
+        // `t` is offered only when there is a store to take over.
+        let take_over = Action::TakeOver.describe();
+        for e in entries
+            .iter()
+            .filter(|e| e.what != take_over || app.host_gone())
+        {
             let ks = if e.remapped { t.key_remapped } else { t.key };
             let keys = t.glyphs.swap_symbols(&e.keys);
             lines.push(Line::from(vec![
