@@ -405,7 +405,9 @@ fn takeover(ctx: &Context) -> repodeck::tui::runtime::TakeOver {
 /// Runs on a blocking thread of the TUI's runtime.
 fn take_over_store(ctx: &Context) -> Result<repodeck::tui::runtime::TakenOver, String> {
     use repodeck::tui::runtime::TakenOver;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    // Generous: the winner of two views that pressed `t` at once opens the store and starts its
+    // engine before its socket appears.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match open_store_with(ctx, true) {
             Ok(store) => {

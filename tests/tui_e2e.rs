@@ -618,3 +618,237 @@ fn a_second_tui_attaches_to_the_first_and_sees_its_sync() {
     });
     quit(&mut view);
 }
+
+/// A fixed age identity (as `age-keygen` writes one), so the vault needs no passphrase.
+const IDENTITY: &str = "# created: 2024-01-01T00:00:00Z\n# public key: age1mrmfnwhtlprn4jquex0ukmwcm7y2nxlphuzgsgv8ew2k9mewy3rs8u7su5\nAGE-SECRET-KEY-1EKYFFCK627939WTZMTT4ZRS2PM3U2K7PZ3MVGEL2M76W3PYJMSHQMTT6SS\n";
+
+/// `repodeck ARGS` with the identity, `stdin` fed; its output whatever the exit code.
+fn cli_with(
+    data: &Path,
+    home: &Path,
+    api: &str,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    let mut child = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("REPODECK_CONFIG", home.join("cfg.toml"))
+        .env("REPODECK_IDENTITY", home.join("key.txt"))
+        .env("GITHUB_API_URL", api)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env_remove("GH_TOKEN")
+        .env_remove("REPODECK_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run repodeck");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `sync --all --json`: its summary, after asserting exit 0.
+fn sync_all(data: &Path, home: &Path, api: &str) -> (serde_json::Value, String) {
+    let out = cli_with(data, home, api, &["sync", "--all", "--json"], "");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "sync --all: {err}");
+    (serde_json::from_slice(&out.stdout).unwrap(), err)
+}
+
+/// What fakehub is changed by before each sync: stars on one repo, commits on another.
+fn change(hub: &repodeck::fakehub::Handle) {
+    use repodeck::fakehub::data::{Mutation, MutationKind};
+    hub.mutate(Mutation::new("octo-org/repo-0001", MutationKind::Star).count(25))
+        .unwrap();
+    hub.mutate(Mutation::new("octo-org/repo-0002", MutationKind::Push).count(2))
+        .unwrap();
+}
+
+/// The TUI with the identity, as the other processes of the scenario run.
+fn tui_with_identity(data: &Path, home: &Path, api: &str) -> Term {
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--data-dir");
+    cmd.arg(data);
+    env(&mut cmd, home, api);
+    cmd.env("REPODECK_IDENTITY", home.join("key.txt"));
+    cmd.env_remove("REPODECK_PASSPHRASE");
+    Term::spawn(cmd)
+}
+
+/// The repo list's row for `name`.
+fn row(t: &Term, name: &str) -> String {
+    row_in(&t.screen(), name)
+}
+
+/// The row for `name` in a screen's text (inside `wait_until`, which holds the screen's lock).
+fn row_in(text: &str, name: &str) -> String {
+    text.lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn serve_two_attached_tuis_and_a_cli_sync_share_one_engine_and_t_takes_over() {
+    let (_rt, hub) = hub();
+    let api = hub.url().to_string();
+    let repos = [
+        "octo-org/repo-0001",
+        "octo-org/repo-0002",
+        "octo-org/repo-0003",
+        "octo-org/repo-0004",
+    ];
+    let (_tmp, data, home) = setup(&api, &repos);
+    std::fs::write(home.join("key.txt"), IDENTITY).unwrap();
+    let secret = cli_with(
+        &data,
+        &home,
+        &api,
+        &["hook", "secret", "set"],
+        "e2e-webhook-secret-0123456789abcdefghijkl",
+    );
+    assert!(secret.status.success(), "{secret:?}");
+
+    // What one scheduler asks of GitHub for these changes: a local sync after a full one.
+    sync_all(&data, &home, &api);
+    change(&hub);
+    hub.reset_stats();
+    let (local, _) = sync_all(&data, &home, &api);
+    let local_stats = hub.stats();
+    assert_eq!(local["synced"], 2, "{local}");
+
+    // serve hosts the store; two TUIs attach to it.
+    let mut serve = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("HOME", &home)
+        .env("REPODECK_CONFIG", home.join("cfg.toml"))
+        .env("REPODECK_IDENTITY", home.join("key.txt"))
+        .env("GITHUB_API_URL", &api)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env_remove("GH_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(serve.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.contains("http://"), "serve did not start: {line:?}");
+    let attached = format!("attached to serve, pid {}", serve.id());
+    let mut a = tui_with_identity(&data, &home, &api);
+    let mut b = tui_with_identity(&data, &home, &api);
+    for t in [&a, &b] {
+        t.wait_for(&attached);
+        t.wait_for("4 repos");
+    }
+
+    // A CLI sync while both views watch: the host's engine does it once, and both see it.
+    let before = row(&a, "octo-org/repo-0001");
+    change(&hub);
+    hub.reset_stats();
+    let (summary, err) = sync_all(&data, &home, &api);
+    let stats = hub.stats();
+    assert!(err.contains(&attached), "{err}");
+    assert_eq!(summary["repos"], 4, "{summary}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert_eq!(summary["synced"], local["synced"], "{summary} vs {local}");
+    assert_eq!(summary["unchanged"], local["unchanged"], "{summary}");
+    assert_eq!(
+        stats.graphql_queries, local_stats.graphql_queries,
+        "one scheduler: the attached sync probes like one local run"
+    );
+    assert_eq!(
+        summary["requests"].as_u64().unwrap(),
+        stats.requests,
+        "every request fakehub saw was the host's"
+    );
+    // 25 more stars on repo-0001 (its row's count changes) and new commits on repo-0002.
+    for t in [&a, &b] {
+        t.wait_until("the stars and commits synced", |s| {
+            let text = s.contents();
+            let r = row_in(&text, "octo-org/repo-0001");
+            r != before && r.contains("+25") && row_in(&text, " repodeck").contains("2 changed")
+        });
+    }
+    for name in repos {
+        assert_eq!(row(&a, name), row(&b, name), "both views show the same row");
+    }
+
+    // kill -9 of the host: both views say so at once and keep their rows.
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    for t in [&a, &b] {
+        let s = t.wait_for("The host stopped");
+        assert!(s.contains("octo-org/repo-0001") && s.contains("+25"), "{s}");
+        assert!(s.contains("t take over"), "{s}");
+        assert!(header(t).contains("host gone"), "{}", header(t));
+    }
+
+    // Both press t at once: one opens the store and hosts it, the other attaches to it.
+    a.send("t");
+    b.send("t");
+    let pids = [a.child.process_id().unwrap(), b.child.process_id().unwrap()];
+    let settled = |t: &Term| {
+        let h = header(t);
+        (h.contains("4 repos") && !h.contains("host gone") && !h.contains("taking over"))
+            .then_some(h)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (ha, hb) = loop {
+        if let (Some(ha), Some(hb)) = (settled(&a), settled(&b)) {
+            break (ha, hb);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no takeover:\n{}\n{}",
+            a.screen(),
+            b.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (winner, loser, loser_header, winner_pid) = if ha.contains("attached") {
+        (&mut b, &mut a, ha, pids[1])
+    } else {
+        (&mut a, &mut b, hb, pids[0])
+    };
+    assert!(!header(winner).contains("attached"), "{}", winner.screen());
+    winner.wait_for("took over the store");
+    assert!(
+        loser_header.contains(&format!("attached to the TUI, pid {winner_pid}")),
+        "the other view attaches to the winner: {loser_header}\n{}",
+        loser.screen()
+    );
+
+    // The new host's engine works for its attached view: a sync from the loser reaches both.
+    hub.mutate(
+        repodeck::fakehub::data::Mutation::new(
+            "octo-org/repo-0004",
+            repodeck::fakehub::data::MutationKind::Star,
+        )
+        .count(10),
+    )
+    .unwrap();
+    loser.send("R");
+    for t in [&*winner, &*loser] {
+        t.wait_until("the new stars synced", |s| {
+            row_in(&s.contents(), "octo-org/repo-0004").contains("+10")
+        });
+    }
+    quit(loser);
+    quit(winner);
+}
