@@ -432,7 +432,11 @@ fn attached_keypress(
             burst += 1;
         }
         seen += burst;
-        a.update(if i % 2 == 0 { Action::Down } else { Action::Up });
+        a.update(if i.is_multiple_of(2) {
+            Action::Down
+        } else {
+            Action::Up
+        });
         hl.draw(&a);
         times.push(t.elapsed());
         i += 1;
