@@ -311,11 +311,15 @@ fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Re
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename), mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // One temporary file per write, not per process: a host writes the mirror from its engine and
+    // from its clients' requests at once, and a shared name let one rename take the other's file.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
-        ".{}.tmp-{}",
+        ".{}.tmp-{}-{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
     {
         let mut opts = std::fs::OpenOptions::new();
@@ -1583,5 +1587,30 @@ mod tests {
             .unwrap();
         let err = store.details(LocalId(7)).unwrap_err().to_string();
         assert!(err.contains("unreadable"), "{err}");
+    }
+
+    #[test]
+    fn concurrent_atomic_writes_of_one_file_all_succeed() {
+        // A host writes tracked.json from its engine and a client's add at the same time.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tracked.json");
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        super::write_atomic(&path, format!("{t}-{i}").as_bytes()).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("tracked.json")]);
     }
 }
