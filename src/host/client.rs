@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{self, ClientMsg, HostInfo, HostMsg, Reply, Request};
+use super::protocol::{self, ClientMsg, HostInfo, HostMsg, RemoteCommand, Reply, Request};
 use super::source::{DataSource, SourceError};
 use crate::domain::{ActivityEntry, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo};
 use crate::store::Added;
@@ -231,6 +231,38 @@ impl Attached {
             commands: tx,
             events,
         })
+    }
+
+    /// Has the host run a CLI command: its prints go to `out` / `err` as they come. The exit
+    /// code (0 or 1) and, for a command that failed as a whole, its error message.
+    pub async fn run_command(
+        &self,
+        cmd: RemoteCommand,
+        out: &mut dyn std::io::Write,
+        err: &mut dyn std::io::Write,
+    ) -> Result<(u8, Option<String>), SourceError> {
+        let mut rx = self.request(Request::Run(cmd))?;
+        loop {
+            match rx.recv().await {
+                Some(Reply::Output { err: false, text }) => {
+                    let _ = out.write_all(text.as_bytes());
+                }
+                Some(Reply::Output { err: true, text }) => {
+                    let _ = err.write_all(text.as_bytes());
+                }
+                Some(Reply::Exit { code, error }) => return Ok((code, error)),
+                Some(Reply::Error { message, input }) => {
+                    return Err(SourceError::Remote { message, input });
+                }
+                Some(_) => return Err(unexpected()),
+                None => return Err(self.gone_error()),
+            }
+        }
+    }
+
+    /// The host's rate-limit waits as they change (`Reply::Wait` frames), until it goes.
+    pub fn waits(&self) -> Result<mpsc::UnboundedReceiver<Reply>, SourceError> {
+        self.request(Request::Waits)
     }
 
     /// The host's request accounting: requests, 304s, core, graphql and search points.
