@@ -218,7 +218,10 @@ fn commands_attach_to_a_running_serve_and_share_its_engine() {
         msg.contains(&format!("hosted by repodeck serve, pid {}", serve.id())),
         "{msg}"
     );
-    assert!(msg.contains(&format!("stop it with `kill {}`", serve.id())), "{msg}");
+    assert!(
+        msg.contains(&format!("stop it with `kill {}`", serve.id())),
+        "{msg}"
+    );
 
     // A client of another version is refused with both versions named.
     let refused = env

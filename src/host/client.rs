@@ -72,7 +72,9 @@ impl Attached {
                 protocol: protocol::PROTOCOL,
             };
             let bytes = protocol::encode(&hello).map_err(|e| AttachError::Failed(e.to_string()))?;
-            framed.send(bytes).await.map_err(|_| no_host())?;
+            // A host that refuses this peer answers without reading the `Hello` and closes:
+            // the refusal may already wait to be read when the send fails.
+            let _ = framed.send(bytes).await;
             match framed.next().await {
                 Some(Ok(frame)) => match protocol::decode::<HostMsg>(&frame) {
                     Ok(HostMsg::Welcome(info)) => Ok((framed, info)),

@@ -58,7 +58,8 @@ pub fn check_peer(peer_uid: Option<u32>, owner_uid: u32) -> Result<(), String> {
     match peer_uid {
         Some(uid) if uid == owner_uid => Ok(()),
         Some(uid) => Err(format!(
-            "refused: this repodeck host belongs to uid {owner_uid}, and uid {uid} may not attach to it"
+            "refused: this repodeck host belongs to uid {owner_uid}, and uid {uid} may not attach to it; \
+             run repodeck as that user, or use a data directory of your own (--data-dir)"
         )),
         None => Err("refused: the peer's credentials could not be read".into()),
     }
