@@ -21,8 +21,9 @@ pub struct Gh {
     _own: Option<tokio::runtime::Runtime>,
     rt: tokio::runtime::Handle,
     clients: Option<Clients>,
-    /// Run by a host: never prompt (the host's terminal is not the user's, or is the TUI's).
-    hosted: bool,
+    /// Run by this host (`repodeck serve, pid N`): never prompt (the host's terminal is not the
+    /// user's, or is the TUI's).
+    host: Option<String>,
 }
 
 impl Gh {
@@ -33,7 +34,7 @@ impl Gh {
             rt: own.handle().clone(),
             _own: Some(own),
             clients: None,
-            hosted: false,
+            host: None,
         })
     }
 
@@ -43,7 +44,7 @@ impl Gh {
             _own: None,
             rt: host.rt.clone(),
             clients: host.clients.clone(),
-            hosted: true,
+            host: Some(host.info.process()),
         }
     }
 
@@ -53,7 +54,7 @@ impl Gh {
 
     /// The vault's key: `--identity`, `REPODECK_PASSPHRASE` or (locally, on a terminal) a prompt.
     pub fn keys(&self, ctx: &Context) -> KeySource {
-        match (&ctx.identity, self.hosted) {
+        match (&ctx.identity, self.host.is_some()) {
             (Some(path), _) => KeySource::IdentityFile(path.clone()),
             (None, false) => KeySource::from_env(None),
             (None, true) => KeySource::Passphrase(match std::env::var("REPODECK_PASSPHRASE") {

@@ -446,10 +446,21 @@ pub enum OpenError {
 }
 
 /// Who hosts a locked data dir, for commands that must own the store: `None` when no host
-/// answers.
+/// answers. A host too busy to answer at once (a loaded machine) is asked again for up to 5 s
+/// while its socket is there.
 pub fn who_hosts(data_dir: &Path) -> Option<HostInfo> {
     let rt = crate::session::runtime().ok()?;
-    rt.block_on(Attached::connect(data_dir))
-        .ok()
-        .map(|a| a.info().clone())
+    let deadline = std::time::Instant::now() + LOCKED_RETRY;
+    loop {
+        match rt.block_on(Attached::connect(data_dir)) {
+            Ok(a) => return Some(a.info().clone()),
+            Err(AttachError::NoHost(_))
+                if std::time::Instant::now() < deadline
+                    && super::socket_path(data_dir).exists() =>
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(_) => return None,
+        }
+    }
 }

@@ -636,6 +636,66 @@ fn answer(shared: &Shared, id: u64, req: Request, out: &mpsc::UnboundedSender<Ho
 mod tests {
     use super::*;
 
+    /// Prints a line on each stream, then ends as the command asked.
+    struct Echo;
+
+    impl Runner for Echo {
+        fn run(
+            &self,
+            cmd: RemoteCommand,
+            host: &Hosted,
+            out: &mut dyn std::io::Write,
+            err: &mut dyn std::io::Write,
+        ) -> Result<u8, (u8, String)> {
+            let RemoteCommand::Search { query, .. } = cmd else {
+                return Err((2, "not a search".into()));
+            };
+            let _ = writeln!(out, "out: {query} on {}", host.info.process());
+            let _ = writeln!(err, "err: {query} ünïcode");
+            match query.as_str() {
+                "partial" => Ok(1),
+                "fail" => Err((2, "bad input".into())),
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn a_hosted_command_streams_its_output_and_ends_with_its_exit_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap().0);
+        let rt = crate::session::runtime().unwrap();
+        install_runner(Arc::new(Echo));
+        rt.block_on(async {
+            let _host = Host::start(dir.path(), store, HostKind::Serve).unwrap();
+            let conn = client::Attached::connect(dir.path()).await.unwrap();
+            let pid = std::process::id();
+            for (query, code, error) in [
+                ("ok", 0, None),
+                ("partial", 1, None),
+                ("fail", 2, Some("bad input".to_string())),
+            ] {
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                let cmd = RemoteCommand::Search {
+                    query: query.into(),
+                    add: Vec::new(),
+                    limit: 5,
+                    json: false,
+                };
+                let end = conn.run_command(cmd, &mut out, &mut err).await.unwrap();
+                assert_eq!(end, (code, error));
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    format!("out: {query} on repodeck serve, pid {pid}\n")
+                );
+                assert_eq!(
+                    String::from_utf8(err).unwrap(),
+                    format!("err: {query} ünïcode\n")
+                );
+            }
+        });
+    }
+
     #[test]
     fn only_the_socket_owner_may_attach() {
         assert!(check_peer(Some(1000), 1000).is_ok());
