@@ -217,9 +217,13 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             }
         }
         Command::Hook(HookCommand::Secret(cmd)) => {
+            let what = match cmd {
+                HookSecretCommand::Generate { .. } => "hook secret generate",
+                _ => "hook secret set",
+            };
             let store = own_store(
                 &ctx,
-                "hook secret",
+                what,
                 "the running repodeck read the webhook secret when it started, and would go on \
                  checking deliveries with the old one",
             )?;
