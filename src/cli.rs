@@ -274,7 +274,8 @@ GitHub signs every webhook delivery with a secret you give it (HMAC-SHA256 in
 X-Hub-Signature-256); `repodeck serve` checks that signature before it reads a delivery. The secret
 is age-encrypted in the vault next to your tokens and is never printed again after `generate`.";
 
-#[derive(Debug, Subcommand)]
+// Serde: an attached `hook ...` is sent to the host as it was parsed (`host::protocol`).
+#[derive(Debug, Clone, Subcommand, serde::Serialize, serde::Deserialize)]
 #[command(after_help = HOOK_HELP)]
 pub enum HookCommand {
     /// The webhook secret in the vault
@@ -326,7 +327,7 @@ pub enum HookCommand {
 }
 
 /// Which hooks: repositories by name, every tracked one, or one organization's own hook.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 #[group(required = true, multiple = false)]
 pub struct HookTargets {
     /// Repositories (OWNER/NAME)
@@ -340,7 +341,7 @@ pub struct HookTargets {
     pub org: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand, serde::Serialize, serde::Deserialize)]
 pub enum HookSecretCommand {
     /// Make a random secret (32 bytes), store it, and print it once for GitHub's webhook settings
     Generate {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod doctor;
 pub mod import;
 pub mod manual;
+pub mod remote;
 pub mod show;
 pub mod sync;
 

@@ -7,13 +7,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use directories::ProjectDirs;
 
-use repodeck::cli::{Cli, Command, HookCommand};
+use repodeck::cli::{Cli, Command, HookCommand, HookSecretCommand, TokenCommand};
 use repodeck::commands::{self, CliError, Status, token};
 use repodeck::config::Config;
 use repodeck::domain::{ImportOptions, ImportSource};
-use repodeck::host::client::{AttachError, Attached, OpenError, Opened, open_or_attach, who_hosts};
+use repodeck::host::client::{
+    AttachError, Attached, AttachedSource, OpenError, Opened, open_or_attach, who_hosts,
+};
 use repodeck::host::source::DataSource;
-use repodeck::host::{Host, HostKind};
+use repodeck::host::{Host, HostKind, RemoteCommand};
 use repodeck::secrets::{KeySource, PassphraseSource};
 use repodeck::session::{self, Context, demo};
 use repodeck::store::{OpenReport, Store, StoreError};
@@ -88,20 +90,41 @@ fn open_or_host(ctx: &Context) -> Result<Opened<Store>, CliError> {
     })
 }
 
-/// The store for a command that must own it (`what`): when a host holds it, says which process
-/// to stop.
-fn own_store(ctx: &Context, what: &str) -> Result<Store, CliError> {
+/// The store for a command that must own it (`what`, which cannot run through a host because
+/// `why`): when a host holds it, says which process to stop.
+fn own_store(ctx: &Context, what: &str, why: &str) -> Result<Store, CliError> {
     match open_store(ctx) {
         Err(CliError::Store(StoreError::Locked { dir, .. })) => match who_hosts(&ctx.data_dir) {
             Some(host) => Err(CliError::Input(format!(
-                "`repodeck {what}` must own the store, and the data directory {} is hosted by {host}: \
-                 stop that process (`kill {}`), run this again, then start it again",
+                "`repodeck {what}` must own the store ({why}), and the data directory {} is hosted \
+                 by {}: stop it with `kill {}`, run this again, then start it again",
                 dir.display(),
+                host.process(),
                 host.pid
             ))),
             None => open_store(ctx),
         },
         other => other,
+    }
+}
+
+/// Why the token vault's changes cannot run through a host.
+const VAULT_OWNED: &str = "the running repodeck unlocked the vault and built its GitHub clients \
+     when it started, and would go on with the old tokens and keys";
+
+/// Runs a command on the host that holds the store, as the local command would: same output,
+/// same exit code.
+fn on_host(
+    host: &AttachedSource,
+    cmd: RemoteCommand,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<Status, CliError> {
+    match host.block_on(host.conn().run_command(cmd, out, err))? {
+        (0, None) => Ok(Status::Ok),
+        (_, None) => Ok(Status::Partial),
+        (2, Some(message)) => Err(CliError::Input(message)),
+        (_, Some(message)) => Err(CliError::Failed(message)),
     }
 }
 
@@ -137,6 +160,10 @@ fn run(cli: Cli) -> Result<Status, CliError> {
         _ => {}
     }
     let ctx = resolve(&cli)?;
+    // What this process runs for attached views while it hosts the store.
+    repodeck::host::install_runner(std::sync::Arc::new(commands::remote::HostedCommands::new(
+        ctx.clone(),
+    )));
     // File modes are read before logging or the store tighten the data directory (to 0700):
     // `serve` refuses an open one, `doctor` reports it as it was found.
     let modes = match &cli.command {
@@ -178,8 +205,28 @@ fn run(cli: Cli) -> Result<Status, CliError> {
     };
     match command {
         Command::Token(cmd) => run_token(&ctx, cmd, &mut out, &mut err),
+        Command::Hook(HookCommand::Secret(HookSecretCommand::Show { json })) => {
+            match open_or_host(&ctx)? {
+                Opened::Local(store) => commands::hook::show(&store, json, &mut out),
+                Opened::Attached(host) => on_host(
+                    &host,
+                    RemoteCommand::Hook(HookCommand::Secret(HookSecretCommand::Show { json })),
+                    &mut out,
+                    &mut err,
+                ),
+            }
+        }
         Command::Hook(HookCommand::Secret(cmd)) => {
-            let store = own_store(&ctx, "hook secret")?;
+            let what = match cmd {
+                HookSecretCommand::Generate { .. } => "hook secret generate",
+                _ => "hook secret set",
+            };
+            let store = own_store(
+                &ctx,
+                what,
+                "the running repodeck read the webhook secret when it started, and would go on \
+                 checking deliveries with the old one",
+            )?;
             let mut read = || token::read_secret("webhook secret (input is hidden): ");
             let mut hctx = commands::hook::HookContext {
                 keys: KeySource::from_env(ctx.identity.clone()),
@@ -206,7 +253,8 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             match open_or_host(&ctx)? {
                 Opened::Local(store) => commands::sync::run(&ctx, store, &args, &mut out, &mut err),
                 Opened::Attached(host) => {
-                    commands::sync::run_attached(&host, &args, &mut out, &mut err)
+                    let url = &ctx.config.github.api_url;
+                    commands::sync::run_attached(&host, &args, url, &mut out, &mut err)
                 }
             }
         }
@@ -224,7 +272,14 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 include_forks,
                 include_archived: include_archived || !skip_archived,
             };
-            commands::import::import(&ctx, own_store(&ctx, "import")?, &opts, &mut out, &mut err)
+            match open_or_host(&ctx)? {
+                Opened::Local(store) => {
+                    commands::import::import(&ctx, store, &opts, &mut out, &mut err)
+                }
+                Opened::Attached(host) => {
+                    on_host(&host, RemoteCommand::Import(opts), &mut out, &mut err)
+                }
+            }
         }
         Command::Search {
             query,
@@ -232,9 +287,22 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             limit,
             json,
         } => {
-            let store = own_store(&ctx, "search")?;
+            commands::import::check_query(&query)?;
             let limit = usize::from(limit);
-            commands::import::search(&ctx, store, &query, &add, limit, json, &mut out)
+            match open_or_host(&ctx)? {
+                Opened::Local(store) => {
+                    commands::import::search(&ctx, store, &query, &add, limit, json, &mut out)
+                }
+                Opened::Attached(host) => {
+                    let cmd = RemoteCommand::Search {
+                        query,
+                        add,
+                        limit,
+                        json,
+                    };
+                    on_host(&host, cmd, &mut out, &mut err)
+                }
+            }
         }
         Command::Demo {
             repos,
@@ -267,7 +335,11 @@ fn run(cli: Cli) -> Result<Status, CliError> {
 /// `repodeck serve`: the daemon, until SIGTERM / SIGINT.
 fn run_serve(ctx: &Context, opts: &repodeck::serve::ServeOptions) -> Result<Status, CliError> {
     use repodeck::serve::ServeError;
-    let store = own_store(ctx, "serve")?;
+    let store = own_store(
+        ctx,
+        "serve",
+        "it runs the sync engine and receives webhooks itself",
+    )?;
     match repodeck::serve::run(ctx, store, opts) {
         Ok(()) => Ok(Status::Ok),
         Err(ServeError::Session(e)) => Err(e.into()),
@@ -325,7 +397,10 @@ fn run_local(
             match &opened {
                 Opened::Local(store) => commands::audit::run(store, &args, out),
                 // The log is read from the store itself: the host must let go of it.
-                Opened::Attached(_) => commands::audit::run(&own_store(ctx, "audit")?, &args, out),
+                Opened::Attached(_) => {
+                    let why = "it reads the token-use log from the store itself";
+                    commands::audit::run(&own_store(ctx, "audit", why)?, &args, out)
+                }
             }
         }
         other => Err(CliError::Failed(format!(
@@ -470,11 +545,23 @@ fn host_tui(
 /// `repodeck token ...`, with the live check against the configured GitHub.
 fn run_token(
     ctx: &Context,
-    cmd: repodeck::cli::TokenCommand,
+    cmd: TokenCommand,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<Status, CliError> {
-    let store = own_store(ctx, "token")?;
+    let store = match &cmd {
+        TokenCommand::List { .. } | TokenCommand::Check => match open_or_host(ctx)? {
+            Opened::Local(store) => store,
+            Opened::Attached(host) => {
+                let remote = match cmd {
+                    TokenCommand::List { json } => RemoteCommand::TokenList { json },
+                    _ => RemoteCommand::TokenCheck,
+                };
+                return on_host(&host, remote, out, err);
+            }
+        },
+        _ => own_store(ctx, &format!("token {}", token_verb(&cmd)), VAULT_OWNED)?,
+    };
     let checker = token::GithubChecker {
         api_url: ctx.config.github.api_url.clone(),
         graphql_url: ctx.config.github.graphql_url.clone(),
@@ -490,6 +577,18 @@ fn run_token(
     token::run(&store, cmd, &tctx, &mut token::read_token, out, err)
 }
 
+/// The subcommand's name, as the user typed it.
+fn token_verb(cmd: &TokenCommand) -> &'static str {
+    match cmd {
+        TokenCommand::Set { .. } => "set",
+        TokenCommand::List { .. } => "list",
+        TokenCommand::Rm { .. } => "rm",
+        TokenCommand::Check => "check",
+        TokenCommand::RotatePassphrase => "rotate-passphrase",
+        TokenCommand::RotateIdentity => "rotate-identity",
+    }
+}
+
 /// `hook create|list|delete|ping`: checks every argument, then talks to GitHub.
 fn run_hook(
     ctx: &Context,
@@ -497,43 +596,14 @@ fn run_hook(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<Status, CliError> {
-    use commands::hook::manage::{self, Op};
-    let store = own_store(ctx, "hook")?;
-    let (targets, op, json) = match cmd {
-        HookCommand::Create {
-            targets,
-            url,
-            events,
-        } => {
-            let events = manage::check_create(&url, &events)?;
-            let op = Op::Create { url, events };
-            (manage::targets(&store, &targets)?, op, false)
+    match open_or_host(ctx)? {
+        Opened::Local(store) => {
+            let gh = commands::remote::Gh::local()?;
+            let store = std::sync::Arc::new(store);
+            commands::hook::manage::run_command(ctx, &gh, &store, cmd, out, err)
         }
-        HookCommand::List {
-            repos,
-            org,
-            url,
-            json,
-        } => {
-            let which = repodeck::cli::HookTargets {
-                all: repos.is_empty() && org.is_none(),
-                repos,
-                org,
-            };
-            (manage::targets(&store, &which)?, Op::List { url }, json)
-        }
-        HookCommand::Delete { targets, url } => (
-            manage::targets(&store, &targets)?,
-            Op::Delete { url },
-            false,
-        ),
-        HookCommand::Ping { targets, url } => {
-            (manage::targets(&store, &targets)?, Op::Ping { url }, false)
-        }
-        // Dispatched to `commands::hook::run` before this function is called.
-        HookCommand::Secret(_) => return Ok(Status::Ok),
-    };
-    manage::run(ctx, store, targets, op, json, out, err)
+        Opened::Attached(host) => on_host(&host, RemoteCommand::Hook(cmd), out, err),
+    }
 }
 
 fn ui_failed(e: std::io::Error) -> CliError {

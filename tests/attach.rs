@@ -211,14 +211,17 @@ fn commands_attach_to_a_running_serve_and_share_its_engine() {
     assert_eq!(missing.status.code(), Some(1));
 
     // A command that must own the store names the process to stop; nothing changes.
-    let token = env.run(&["token", "list"], "");
+    let token = env.run(&["token", "rm"], "");
     assert_eq!(token.status.code(), Some(2));
     let msg = stderr(&token);
     assert!(
-        msg.contains(&format!("hosted by serve, pid {}", serve.id())),
+        msg.contains(&format!("hosted by repodeck serve, pid {}", serve.id())),
         "{msg}"
     );
-    assert!(msg.contains(&format!("kill {}", serve.id())), "{msg}");
+    assert!(
+        msg.contains(&format!("stop it with `kill {}`", serve.id())),
+        "{msg}"
+    );
 
     // A client of another version is refused with both versions named.
     let refused = env

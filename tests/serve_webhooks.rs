@@ -308,7 +308,7 @@ fn signatures_size_replay_ping_and_untracked() {
         .unwrap();
     assert_eq!(second.status.code(), Some(2));
     let said = String::from_utf8_lossy(&second.stderr);
-    assert!(said.contains("hosted by serve, pid"), "{said}");
+    assert!(said.contains("hosted by repodeck serve, pid"), "{said}");
     let body = push_payload(&env, "octo-org/repo-0001");
     let g = guid();
     let base = [

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::remote::Gh;
 use super::{CliError, Status, github_error};
 use crate::sanitize;
-use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
+use crate::session::{ANONYMOUS_NOTICE, Context};
 use crate::store::{Added, Store};
 use crate::sync::engine;
 use crate::sync::{ImportOptions, ImportSource};
@@ -20,10 +21,21 @@ pub fn import(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
-    let store = Arc::new(store);
-    let rt = session::runtime()?;
-    let result = rt.block_on(async {
-        let client = Clients::from_env(ctx, &store)?.client;
+    import_with(ctx, &Gh::local()?, &Arc::new(store), opts, out, err)
+}
+
+/// `import` over the given runtime and clients (a host runs it for an attached `repodeck`).
+pub fn import_with(
+    ctx: &Context,
+    gh: &Gh,
+    store: &Arc<Store>,
+    opts: &ImportOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
+    let result = gh.block_on(async {
+        let clients = gh.clients(ctx, store)?;
+        let client = &clients.client;
         if !client.is_authenticated() {
             let _ = writeln!(err, "{}", ANONYMOUS_NOTICE);
             if opts.source == ImportSource::Mine {
@@ -32,7 +44,7 @@ pub fn import(
                 ));
             }
         }
-        engine::import(&client, &store, opts)
+        engine::import(client, store, opts)
             .await
             .map_err(|e| match e {
                 engine::ImportError::Github(g) => github_error("import failed", &g),
@@ -64,16 +76,41 @@ pub fn search(
     json_out: bool,
     out: &mut dyn Write,
 ) -> Result<Status, CliError> {
+    check_query(query)?;
+    let gh = Gh::local()?;
+    search_with(ctx, &gh, &Arc::new(store), query, add, limit, json_out, out)
+}
+
+/// An empty query is refused before anything else happens.
+pub fn check_query(query: &str) -> Result<(), CliError> {
     if query.trim().is_empty() {
         return Err(CliError::Input(
             "the search query is empty: try `repodeck search \"language:rust tui\"`".into(),
         ));
     }
-    let store = Arc::new(store);
-    let rt = session::runtime()?;
-    let hits = rt.block_on(async {
-        let client = Clients::from_env(ctx, &store)?.client;
-        client
+    Ok(())
+}
+
+/// `search` over the given runtime and clients (a host runs it for an attached `repodeck`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the command's own options plus where it runs; a struct would only rename them"
+)]
+pub fn search_with(
+    ctx: &Context,
+    gh: &Gh,
+    store: &Arc<Store>,
+    query: &str,
+    add: &[usize],
+    limit: usize,
+    json_out: bool,
+    out: &mut dyn Write,
+) -> Result<Status, CliError> {
+    check_query(query)?;
+    let hits = gh.block_on(async {
+        let clients = gh.clients(ctx, store)?;
+        clients
+            .client
             .search_repos(query, limit)
             .await
             .map_err(|e| github_error("search failed", &e))

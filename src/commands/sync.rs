@@ -14,6 +14,7 @@ use chrono::Utc;
 use crate::domain::{Change, FailureKind, LocalId, WaitReason};
 use crate::github::{Accounting, GithubError};
 use crate::host::client::{Attached, AttachedSource};
+use crate::host::protocol::Reply;
 use crate::host::source::DataSource;
 use crate::host::{Host, HostKind};
 use crate::sanitize;
@@ -163,26 +164,38 @@ pub fn run(
 pub fn run_attached(
     src: &AttachedSource,
     args: &SyncArgs,
+    api_url: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
+    let info = src.conn().info().clone();
+    if args.rest {
+        return Err(CliError::Input(format!(
+            "--rest cannot be used while {} holds the data directory: its sync engine chooses REST \
+             or GraphQL for every sync it runs and cannot switch for one request. Run without \
+             --rest, or stop it with `kill {}` and run this again. Nothing was synced",
+            info.process(),
+            info.pid
+        )));
+    }
     let targets = targets(src, args)?;
     if targets.is_empty() {
         return nothing_tracked(args, out);
     }
     let names: HashMap<LocalId, String> = targets.iter().cloned().collect();
-    let info = src.conn().info().clone();
     let _ = writeln!(
         err,
         "note: attached to {info}: its sync engine runs this sync"
     );
-    if args.rest {
-        let _ = writeln!(
-            err,
-            "note: --rest is ignored when attached: the host's engine chooses REST or GraphQL"
-        );
-    }
-    let summary = src.block_on(drive_attached(src.conn(), args, &targets, &names, err))?;
+    let waits = Waits::remote(src.conn(), api_url);
+    let summary = src.block_on(drive_attached(
+        src.conn(),
+        args,
+        &targets,
+        &names,
+        waits,
+        err,
+    ))?;
     if src.conn().gone().is_cancelled()
         && summary.synced + summary.unchanged + summary.failed + summary.skipped < summary.repos
     {
@@ -343,6 +356,7 @@ async fn drive(
     let mut config = ctx.config.clone();
     config.sync.interval = None;
     waits.watch_repo_clients(&clients.per_repo);
+    let shared_clients = clients.clone();
     let engine = clients.start_engine(store.clone(), config, args.rest);
     // While it runs, this sync hosts the store: another `repodeck` attaches instead of failing.
     let host = match Host::start(&ctx.data_dir, store, HostKind::Sync) {
@@ -353,7 +367,11 @@ async fn drive(
         }
     };
     let mut engine = match &host {
-        Some(h) => h.adopt(engine, Some(client.clone())),
+        Some(h) => {
+            let engine = h.adopt(engine, Some(client.clone()));
+            h.share_clients(shared_clients);
+            engine
+        }
         None => engine,
     };
     for c in sync_commands(args, targets) {
@@ -405,6 +423,7 @@ async fn drive_attached(
     args: &SyncArgs,
     targets: &[(LocalId, String)],
     names: &HashMap<LocalId, String>,
+    mut waits: Waits,
     err: &mut dyn Write,
 ) -> Result<Summary, CliError> {
     let started = Instant::now();
@@ -419,7 +438,6 @@ async fn drive_attached(
         repos: targets.len(),
         ..Summary::default()
     };
-    let mut waits = Waits::none();
     let mut interrupts = Interrupts::new();
     collect(
         &mut engine,
@@ -445,10 +463,13 @@ async fn drive_attached(
 /// wait: what it waits for and until when. The global client's waits and those of each
 /// per-repo-token client (named by its repository).
 struct Waits {
-    /// Empty when attached: the host says its own waits.
+    /// Empty when attached: the host's waits come from `remote`.
     watched: Vec<Watched>,
     threshold: chrono::Duration,
     url: String,
+    /// Attached: the host's waits (`Reply::Wait`), and the last line said per client.
+    remote: Option<tokio::sync::mpsc::UnboundedReceiver<Reply>>,
+    remote_said: HashMap<Option<String>, String>,
 }
 
 /// One client's rate state and the last wait said for it.
@@ -473,16 +494,71 @@ impl Waits {
             threshold: chrono::Duration::from_std(client.wait_notice_threshold())
                 .unwrap_or_else(|_| chrono::Duration::seconds(2)),
             url: sanitize::line(url).into_owned(),
+            remote: None,
+            remote_said: HashMap::new(),
         }
     }
 
-    /// No rate state to watch (attached to a host).
-    fn none() -> Self {
+    /// The waits of the host's clients (attached): said like a local run's own.
+    fn remote(conn: &Attached, url: &str) -> Self {
         Waits {
             watched: Vec::new(),
             threshold: chrono::Duration::seconds(2),
-            url: String::new(),
+            url: sanitize::line(url).into_owned(),
+            remote: conn.waits().ok(),
+            remote_said: HashMap::new(),
         }
+    }
+
+    /// Resolves after the host reported a wait, having said it when it is long; pends forever
+    /// once the host is gone.
+    async fn remote_changed(&mut self, err: &mut dyn Write) {
+        let Some(rx) = self.remote.as_mut() else {
+            return std::future::pending().await;
+        };
+        let Some(Reply::Wait {
+            repo,
+            wait,
+            threshold_ms,
+        }) = rx.recv().await
+        else {
+            self.remote = None;
+            return;
+        };
+        let threshold = chrono::Duration::milliseconds(i64::try_from(threshold_ms).unwrap_or(2000));
+        let Some((reason, until)) = wait else {
+            return;
+        };
+        if until - Utc::now() <= threshold {
+            return;
+        }
+        let line = self.line(&reason, until, repo.as_deref());
+        if self.remote_said.get(&repo) != Some(&line) {
+            let _ = writeln!(err, "\r\x1b[2K{line}");
+            self.remote_said.insert(repo, line);
+        }
+    }
+
+    /// `waiting: <what>[ (the token for <repo>)]; next try at <time>`.
+    fn line(
+        &self,
+        reason: &WaitReason,
+        until: chrono::DateTime<Utc>,
+        repo: Option<&str>,
+    ) -> String {
+        let what = match reason {
+            WaitReason::CircuitOpen => format!("GitHub at {} is failing", self.url),
+            WaitReason::Retry { .. } => "retrying after a failed request".to_string(),
+            other => other.to_string(),
+        };
+        let whose = match repo {
+            Some(repo) => format!(" (the token for {})", sanitize::line(repo)),
+            None => String::new(),
+        };
+        format!(
+            "waiting: {what}{whose}; next try at {} (ctrl+c stops and prints what was done)",
+            until.format("%H:%M:%S UTC")
+        )
     }
 
     /// Also says the waits of the clients of repositories with their own token.
@@ -502,6 +578,9 @@ impl Waits {
     /// Resolves after a rate state changed, having said a new long wait; pends forever once
     /// every client is gone.
     async fn changed(&mut self, err: &mut dyn Write) {
+        if self.remote.is_some() {
+            return self.remote_changed(err).await;
+        }
         let i = loop {
             let open: Vec<usize> = (0..self.watched.len())
                 .filter(|&i| !self.watched[i].closed)
@@ -521,27 +600,15 @@ impl Waits {
             }
             self.watched[i].closed = true;
         };
-        let w = &mut self.watched[i];
-        let pause = w.rx.borrow_and_update().pause.clone();
+        let pause = self.watched[i].rx.borrow_and_update().pause.clone();
         let Some(p) = pause else {
             return;
         };
         if p.until - Utc::now() <= self.threshold {
             return;
         }
-        let what = match &p.reason {
-            WaitReason::CircuitOpen => format!("GitHub at {} is failing", self.url),
-            WaitReason::Retry { .. } => "retrying after a failed request".to_string(),
-            other => other.to_string(),
-        };
-        let whose = match &w.repo {
-            Some(repo) => format!(" (the token for {repo})"),
-            None => String::new(),
-        };
-        let line = format!(
-            "waiting: {what}{whose}; next try at {} (ctrl+c stops and prints what was done)",
-            p.until.format("%H:%M:%S UTC")
-        );
+        let line = self.line(&p.reason, p.until, self.watched[i].repo.as_deref());
+        let w = &mut self.watched[i];
         if w.said.as_deref() != Some(line.as_str()) {
             let _ = writeln!(err, "\r\x1b[2K{line}");
             w.said = Some(line);

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{self, ClientMsg, HostInfo, HostMsg, Reply, Request};
+use super::protocol::{self, ClientMsg, HostInfo, HostMsg, RemoteCommand, Reply, Request};
 use super::source::{DataSource, SourceError};
 use crate::domain::{ActivityEntry, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo};
 use crate::store::Added;
@@ -72,7 +72,9 @@ impl Attached {
                 protocol: protocol::PROTOCOL,
             };
             let bytes = protocol::encode(&hello).map_err(|e| AttachError::Failed(e.to_string()))?;
-            framed.send(bytes).await.map_err(|_| no_host())?;
+            // A host that refuses this peer answers without reading the `Hello` and closes:
+            // the refusal may already wait to be read when the send fails.
+            let _ = framed.send(bytes).await;
             match framed.next().await {
                 Some(Ok(frame)) => match protocol::decode::<HostMsg>(&frame) {
                     Ok(HostMsg::Welcome(info)) => Ok((framed, info)),
@@ -231,6 +233,38 @@ impl Attached {
             commands: tx,
             events,
         })
+    }
+
+    /// Has the host run a CLI command: its prints go to `out` / `err` as they come. The exit
+    /// code (0 or 1) and, for a command that failed as a whole, its error message.
+    pub async fn run_command(
+        &self,
+        cmd: RemoteCommand,
+        out: &mut dyn std::io::Write,
+        err: &mut dyn std::io::Write,
+    ) -> Result<(u8, Option<String>), SourceError> {
+        let mut rx = self.request(Request::Run(cmd))?;
+        loop {
+            match rx.recv().await {
+                Some(Reply::Output { err: false, text }) => {
+                    let _ = out.write_all(text.as_bytes());
+                }
+                Some(Reply::Output { err: true, text }) => {
+                    let _ = err.write_all(text.as_bytes());
+                }
+                Some(Reply::Exit { code, error }) => return Ok((code, error)),
+                Some(Reply::Error { message, input }) => {
+                    return Err(SourceError::Remote { message, input });
+                }
+                Some(_) => return Err(unexpected()),
+                None => return Err(self.gone_error()),
+            }
+        }
+    }
+
+    /// The host's rate-limit waits as they change (`Reply::Wait` frames), until it goes.
+    pub fn waits(&self) -> Result<mpsc::UnboundedReceiver<Reply>, SourceError> {
+        self.request(Request::Waits)
     }
 
     /// The host's request accounting: requests, 304s, core, graphql and search points.
@@ -412,10 +446,21 @@ pub enum OpenError {
 }
 
 /// Who hosts a locked data dir, for commands that must own the store: `None` when no host
-/// answers.
+/// answers. A host too busy to answer at once (a loaded machine) is asked again for up to 5 s
+/// while its socket is there.
 pub fn who_hosts(data_dir: &Path) -> Option<HostInfo> {
     let rt = crate::session::runtime().ok()?;
-    rt.block_on(Attached::connect(data_dir))
-        .ok()
-        .map(|a| a.info().clone())
+    let deadline = std::time::Instant::now() + LOCKED_RETRY;
+    loop {
+        match rt.block_on(Attached::connect(data_dir)) {
+            Ok(a) => return Some(a.info().clone()),
+            Err(AttachError::NoHost(_))
+                if std::time::Instant::now() < deadline
+                    && super::socket_path(data_dir).exists() =>
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(_) => return None,
+        }
+    }
 }

@@ -15,7 +15,7 @@ pub mod source;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -25,10 +25,11 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use crate::github::GithubClient;
+use crate::session::Clients;
 use crate::store::{Added, Store};
 use crate::sync::{EngineHandle, SyncCommand, SyncEvent};
 use protocol::{ClientMsg, HostMsg, PAGE, Reply, Request};
-pub use protocol::{HostInfo, HostKind};
+pub use protocol::{HostInfo, HostKind, RemoteCommand};
 
 /// The socket's file name in the data dir.
 pub const SOCKET: &str = "repodeck.sock";
@@ -57,10 +58,49 @@ pub fn check_peer(peer_uid: Option<u32>, owner_uid: u32) -> Result<(), String> {
     match peer_uid {
         Some(uid) if uid == owner_uid => Ok(()),
         Some(uid) => Err(format!(
-            "refused: this repodeck host belongs to uid {owner_uid}, and uid {uid} may not attach to it"
+            "refused: this repodeck host belongs to uid {owner_uid}, and uid {uid} may not attach to it; \
+             run repodeck as that user, or use a data directory of your own (--data-dir)"
         )),
         None => Err("refused: the peer's credentials could not be read".into()),
     }
+}
+
+/// Runs the CLI commands attached clients hand to the host (`Request::Run`). The commands live
+/// above this layer, so `main` installs their runner once per process ([`install_runner`]).
+pub trait Runner: Send + Sync {
+    /// Runs `cmd` as the local command would, printing to `out` / `err`: `Ok(exit code)` (0 or
+    /// 1), or `Err((exit code, message))` for a command that failed as a whole.
+    fn run(
+        &self,
+        cmd: RemoteCommand,
+        host: &Hosted,
+        out: &mut dyn std::io::Write,
+        err: &mut dyn std::io::Write,
+    ) -> Result<u8, (u8, String)>;
+}
+
+/// What a hosted command runs with: the host's store, its GitHub clients (when its engine runs
+/// over them: one scheduler, one rate budget), its runtime and who it is.
+pub struct Hosted {
+    pub store: Arc<Store>,
+    pub clients: Option<Clients>,
+    pub rt: tokio::runtime::Handle,
+    pub info: HostInfo,
+    shared: Arc<Shared>,
+}
+
+impl Hosted {
+    /// Reports an event of the command's (repos it started tracking) to every attached view.
+    pub fn emit(&self, ev: SyncEvent) {
+        self.shared.emit(ev);
+    }
+}
+
+static RUNNER: OnceLock<Arc<dyn Runner>> = OnceLock::new();
+
+/// Installs the process's command runner (the first one installed stays).
+pub fn install_runner(runner: Arc<dyn Runner>) {
+    let _ = RUNNER.set(runner);
 }
 
 /// A running host; dropping it stops listening and removes the socket.
@@ -78,6 +118,8 @@ struct Shared {
     /// Events the host itself reports (a repo added by a client), merged into the engine's.
     inject: Mutex<Option<mpsc::UnboundedSender<SyncEvent>>>,
     client: Mutex<Option<GithubClient>>,
+    /// Every client the engine runs over, for hosted commands and the rate-limit waits.
+    clients: Mutex<Option<Clients>>,
     stop: CancellationToken,
 }
 
@@ -118,6 +160,7 @@ impl Host {
             engine: Mutex::new(None),
             inject: Mutex::new(None),
             client: Mutex::new(None),
+            clients: Mutex::new(None),
             stop: CancellationToken::new(),
         });
         tokio::spawn(accept(shared.clone(), listener));
@@ -145,6 +188,13 @@ impl Host {
             commands: engine.commands,
             events: owner_rx,
         }
+    }
+
+    /// The clients the adopted engine runs over (clones: the same schedulers): hosted commands
+    /// send their requests through them, and attached `sync`s hear their waits.
+    pub fn share_clients(&self, clients: Clients) {
+        lock(&self.shared.client).get_or_insert_with(|| clients.client.clone());
+        *lock(&self.shared.clients) = Some(clients);
     }
 
     pub fn info(&self) -> HostInfo {
@@ -277,6 +327,8 @@ async fn connection(shared: Arc<Shared>, stream: UnixStream) {
         }
     });
     let mut events: Option<broadcast::Receiver<SyncEvent>> = None;
+    // Ends what runs for this client alone (its waits stream) when it goes.
+    let closed = shared.stop.child_token();
     loop {
         tokio::select! {
             () = shared.stop.cancelled() => break,
@@ -284,7 +336,7 @@ async fn connection(shared: Arc<Shared>, stream: UnixStream) {
                 let Some(Ok(frame)) = frame else { break };
                 match protocol::decode::<ClientMsg>(&frame) {
                     Ok(ClientMsg::Subscribe) => events = Some(shared.bus.subscribe()),
-                    Ok(msg) => handle(&shared, msg, &out_tx),
+                    Ok(msg) => handle(&shared, msg, &out_tx, &closed),
                     Err(e) => tracing::warn!(error = %e, "an attached view sent a bad frame"),
                 }
             }
@@ -295,6 +347,7 @@ async fn connection(shared: Arc<Shared>, stream: UnixStream) {
             }
         }
     }
+    closed.cancel();
     drop(out_tx);
     let _ = writer.await;
 }
@@ -315,7 +368,12 @@ async fn next_event(events: &mut Option<broadcast::Receiver<SyncEvent>>) -> Sync
     }
 }
 
-fn handle(shared: &Arc<Shared>, msg: ClientMsg, out: &mpsc::UnboundedSender<HostMsg>) {
+fn handle(
+    shared: &Arc<Shared>,
+    msg: ClientMsg,
+    out: &mpsc::UnboundedSender<HostMsg>,
+    closed: &CancellationToken,
+) {
     match msg {
         ClientMsg::Command(SyncCommand::Shutdown) | ClientMsg::Hello { .. } => {}
         ClientMsg::Command(c) => {
@@ -333,6 +391,25 @@ fn handle(shared: &Arc<Shared>, msg: ClientMsg, out: &mpsc::UnboundedSender<Host
             }
         }
         ClientMsg::Subscribe => {}
+        ClientMsg::Request {
+            id,
+            req: Request::Waits,
+        } => waits(shared, id, out.clone(), closed.clone()),
+        ClientMsg::Request {
+            id,
+            req: Request::Run(cmd),
+        } => {
+            let hosted = Hosted {
+                store: shared.store.clone(),
+                clients: lock(&shared.clients).clone(),
+                rt: tokio::runtime::Handle::current(),
+                info: lock(&shared.info).clone(),
+                shared: shared.clone(),
+            };
+            let out = out.clone();
+            // The command blocks (it waits on GitHub through `hosted.rt`): a thread of its own.
+            tokio::task::spawn_blocking(move || run(cmd, &hosted, id, &out));
+        }
         ClientMsg::Request { id, req } => {
             let shared = shared.clone();
             let out = out.clone();
@@ -340,6 +417,112 @@ fn handle(shared: &Arc<Shared>, msg: ClientMsg, out: &mpsc::UnboundedSender<Host
             tokio::task::spawn_blocking(move || answer(&shared, id, req, &out));
         }
     }
+}
+
+/// Prints of a hosted command, as `Output` frames.
+struct Frames {
+    id: u64,
+    err: bool,
+    out: mpsc::UnboundedSender<HostMsg>,
+}
+
+impl std::io::Write for Frames {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let reply = Reply::Output {
+            err: self.err,
+            text: String::from_utf8_lossy(buf).into_owned(),
+        };
+        let _ = self.out.send(HostMsg::Reply { id: self.id, reply });
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs a client's command with the installed runner; its prints stream back as they come.
+fn run(cmd: RemoteCommand, hosted: &Hosted, id: u64, out: &mpsc::UnboundedSender<HostMsg>) {
+    let frames = |err| Frames {
+        id,
+        err,
+        out: out.clone(),
+    };
+    let result = match RUNNER.get() {
+        Some(runner) => runner.run(cmd, hosted, &mut frames(false), &mut frames(true)),
+        None => Err((
+            1,
+            format!(
+                "{} cannot run commands for attached views; use the same repodeck version as it",
+                hosted.info.process()
+            ),
+        )),
+    };
+    let reply = match result {
+        Ok(code) => Reply::Exit { code, error: None },
+        Err((code, message)) => Reply::Exit {
+            code,
+            error: Some(message),
+        },
+    };
+    let _ = out.send(HostMsg::Reply { id, reply });
+}
+
+/// Streams the waits of the host's clients (the main one and each repository token's) to one
+/// client until it goes: the current wait of each first, then every change.
+fn waits(shared: &Shared, id: u64, out: mpsc::UnboundedSender<HostMsg>, closed: CancellationToken) {
+    let mut watched: Vec<(Option<String>, tokio::sync::watch::Receiver<_>)> = Vec::new();
+    let mut threshold = Duration::from_secs(2);
+    if let Some(c) = lock(&shared.clients).as_ref() {
+        threshold = c.client.wait_notice_threshold();
+        watched.push((None, c.client.rate_state()));
+        let mut repos: Vec<_> = c.per_repo.iter().collect();
+        repos.sort_by(|a, b| a.0.cmp(b.0));
+        watched.extend(
+            repos
+                .into_iter()
+                .map(|(r, c)| (Some(r.clone()), c.rate_state())),
+        );
+    } else if let Some(c) = lock(&shared.client).as_ref() {
+        threshold = c.wait_notice_threshold();
+        watched.push((None, c.rate_state()));
+    }
+    let threshold_ms = u64::try_from(threshold.as_millis()).unwrap_or(u64::MAX);
+    let send =
+        move |repo: &Option<String>,
+              rx: &mut tokio::sync::watch::Receiver<crate::github::RateState>| {
+            let wait = rx
+                .borrow_and_update()
+                .pause
+                .as_ref()
+                .map(|p| (p.reason.clone(), p.until));
+            let reply = Reply::Wait {
+                repo: repo.clone(),
+                wait,
+                threshold_ms,
+            };
+            out.send(HostMsg::Reply { id, reply }).is_ok()
+        };
+    tokio::spawn(async move {
+        for (repo, rx) in &mut watched {
+            send(repo, rx);
+        }
+        while !watched.is_empty() {
+            let changed = watched.iter_mut().map(|(_, rx)| Box::pin(rx.changed()));
+            let (r, i, _) = tokio::select! {
+                () = closed.cancelled() => return,
+                c = futures::future::select_all(changed) => c,
+            };
+            if r.is_err() {
+                watched.swap_remove(i);
+                continue;
+            }
+            let (repo, rx) = &mut watched[i];
+            if !send(repo, rx) {
+                return;
+            }
+        }
+    });
 }
 
 fn answer(shared: &Shared, id: u64, req: Request, out: &mpsc::UnboundedSender<HostMsg>) {
@@ -441,12 +624,77 @@ fn answer(shared: &Shared, id: u64, req: Request, out: &mpsc::UnboundedSender<Ho
             });
             reply(Reply::Accounting(acc));
         }
+        // Handled by `handle` before a request gets here.
+        Request::Run(_) | Request::Waits => reply(Reply::Error {
+            message: "internal: a request was routed wrongly".into(),
+            input: false,
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Prints a line on each stream, then ends as the command asked.
+    struct Echo;
+
+    impl Runner for Echo {
+        fn run(
+            &self,
+            cmd: RemoteCommand,
+            host: &Hosted,
+            out: &mut dyn std::io::Write,
+            err: &mut dyn std::io::Write,
+        ) -> Result<u8, (u8, String)> {
+            let RemoteCommand::Search { query, .. } = cmd else {
+                return Err((2, "not a search".into()));
+            };
+            let _ = writeln!(out, "out: {query} on {}", host.info.process());
+            let _ = writeln!(err, "err: {query} ünïcode");
+            match query.as_str() {
+                "partial" => Ok(1),
+                "fail" => Err((2, "bad input".into())),
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn a_hosted_command_streams_its_output_and_ends_with_its_exit_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap().0);
+        let rt = crate::session::runtime().unwrap();
+        install_runner(Arc::new(Echo));
+        rt.block_on(async {
+            let _host = Host::start(dir.path(), store, HostKind::Serve).unwrap();
+            let conn = client::Attached::connect(dir.path()).await.unwrap();
+            let pid = std::process::id();
+            for (query, code, error) in [
+                ("ok", 0, None),
+                ("partial", 1, None),
+                ("fail", 2, Some("bad input".to_string())),
+            ] {
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                let cmd = RemoteCommand::Search {
+                    query: query.into(),
+                    add: Vec::new(),
+                    limit: 5,
+                    json: false,
+                };
+                let end = conn.run_command(cmd, &mut out, &mut err).await.unwrap();
+                assert_eq!(end, (code, error));
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    format!("out: {query} on repodeck serve, pid {pid}\n")
+                );
+                assert_eq!(
+                    String::from_utf8(err).unwrap(),
+                    format!("err: {query} ünïcode\n")
+                );
+            }
+        });
+    }
 
     #[test]
     fn only_the_socket_owner_may_attach() {

@@ -9,11 +9,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::codec::LengthDelimitedCodec;
 
-use crate::domain::{ActivityEntry, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo};
+use crate::cli::HookCommand;
+use crate::domain::{
+    ActivityEntry, ImportOptions, LocalId, RepoDetails, RepoId, RepoKey, TrackedRepo, WaitReason,
+};
 use crate::sync::{SyncCommand, SyncEvent};
 
 /// The protocol's own number; a change of the messages below bumps it.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// This build's version, as the handshake names it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -61,6 +64,18 @@ pub struct HostInfo {
     pub engine: bool,
 }
 
+impl HostInfo {
+    /// The process, as a user finds it in `ps`: `repodeck serve, pid 42`.
+    pub fn process(&self) -> String {
+        let what = match self.kind {
+            HostKind::Serve => "repodeck serve",
+            HostKind::Tui => "the repodeck TUI",
+            HostKind::Sync => "repodeck sync",
+        };
+        format!("{what}, pid {}", self.pid)
+    }
+}
+
 impl std::fmt::Display for HostInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}, pid {}", self.kind.as_str(), self.pid)
@@ -102,6 +117,30 @@ pub enum Request {
     Accounting,
     FirstByName(usize),
     MarkRead(Option<RepoId>),
+    /// A CLI command the host runs with its own store and GitHub clients (one rate budget):
+    /// answered by `Output` frames as it prints, then one `Exit`.
+    Run(RemoteCommand),
+    /// The host's rate-limit waits, as they change: `Wait` frames until the connection closes.
+    Waits,
+}
+
+/// The CLI commands an attached `repodeck` has its host run (the ones that talk to GitHub or
+/// read the vault's public records); the output, `--json` and exit code are the local command's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RemoteCommand {
+    Import(ImportOptions),
+    Search {
+        query: String,
+        add: Vec<usize>,
+        limit: usize,
+        json: bool,
+    },
+    /// `hook create|list|delete|ping` and `hook secret show` (never `generate` / `set`).
+    Hook(HookCommand),
+    TokenList {
+        json: bool,
+    },
+    TokenCheck,
 }
 
 /// Host -> client.
@@ -143,12 +182,34 @@ pub enum Reply {
         message: String,
         input: bool,
     },
+    /// What a `Run` command printed, on stdout or (`err`) stderr.
+    Output {
+        err: bool,
+        text: String,
+    },
+    /// A `Run` command ended: exit code 0 or 1 without `error`; 1 or 2 with the error main
+    /// prints as `error: ...`.
+    Exit {
+        code: u8,
+        error: Option<String>,
+    },
+    /// One of the host's clients (`repo`: a repository's own token; `None`: the main one) now
+    /// waits until `until` (`None`: no longer waits). `threshold_ms`: waits shorter than this are
+    /// not worth saying.
+    Wait {
+        repo: Option<String>,
+        wait: Option<(WaitReason, DateTime<Utc>)>,
+        threshold_ms: u64,
+    },
 }
 
 impl Reply {
     /// Whether this frame ends its request's answer.
     pub fn is_last(&self) -> bool {
-        !matches!(self, Reply::Repos { last: false, .. })
+        !matches!(
+            self,
+            Reply::Repos { last: false, .. } | Reply::Output { .. } | Reply::Wait { .. }
+        )
     }
 }
 

@@ -187,11 +187,14 @@ async fn serve(ctx: &Context, store: Arc<Store>, opts: &ServeOptions) -> Result<
         Some(addr) => Some(bind(addr, "metrics").await?),
         None => None,
     };
+    let shared_clients = clients.clone();
     let engine = clients.start_engine(store.clone(), ctx.config.clone(), false);
-    // The host for attached views (the TUI, the CLI): they use this engine and this store.
+    // The host for attached views (the TUI, the CLI): they use this engine, its clients and
+    // this store.
     let host = Host::start(&ctx.data_dir, store.clone(), HostKind::Serve)
         .map_err(|e| ServeError::Setup(e.to_string()))?;
     let engine = host.adopt(engine, Some(client.clone()));
+    host.share_clients(shared_clients);
     let stop = CancellationToken::new();
     let (hint_tx, hint_rx) = mpsc::unbounded_channel();
     let receiver = Arc::new(Receiver {

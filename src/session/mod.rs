@@ -78,7 +78,9 @@ pub fn tokens(ctx: &Context, store: &Store) -> Result<Tokens, SessionError> {
 
 /// The clients a sync engine runs with: the main client (vault global > `GITHUB_TOKEN` /
 /// `GH_TOKEN` > anonymous), the ETag cache, and one client per repo that has its own vault token
-/// (by lowercase `owner/name`), all over the store's ETag cache.
+/// (by lowercase `owner/name`), all over the store's ETag cache. A clone shares the schedulers
+/// (the host hands its engine's clients to the commands it runs for attached views).
+#[derive(Clone)]
 pub struct Clients {
     pub client: GithubClient,
     pub etags: Arc<StoreEtags>,

@@ -12,15 +12,16 @@ use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::json;
 
+use super::super::remote::Gh;
 use super::super::{CliError, Status, parse_keys};
-use crate::cli::HookTargets;
+use crate::cli::{HookCommand, HookTargets};
 use crate::domain::WEBHOOK_EVENTS;
 use crate::fmt::{relative, rfc3339};
 use crate::github::hooks::{HookSpec, HookTarget, LastDelivery, WebHook};
 use crate::github::{GithubClient, GithubError};
 use crate::sanitize;
 use crate::secrets::{KeySource, TokenVault};
-use crate::session::{self, ANONYMOUS_NOTICE, Clients, Context};
+use crate::session::{ANONYMOUS_NOTICE, Clients, Context};
 use crate::store::Store;
 use crate::store::deliveries::HookSeen;
 
@@ -130,32 +131,84 @@ fn check_url(url: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `hook create|list|delete|ping`: checks every argument, then talks to GitHub through `gh`
+/// (the command's own clients, or the host's for an attached `repodeck`).
+pub fn run_command(
+    ctx: &Context,
+    gh: &Gh,
+    store: &Arc<Store>,
+    cmd: HookCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, CliError> {
+    let (targets, op, json) = match cmd {
+        HookCommand::Create {
+            targets: which,
+            url,
+            events,
+        } => {
+            let events = check_create(&url, &events)?;
+            (targets(store, &which)?, Op::Create { url, events }, false)
+        }
+        HookCommand::List {
+            repos,
+            org,
+            url,
+            json,
+        } => {
+            let which = HookTargets {
+                all: repos.is_empty() && org.is_none(),
+                repos,
+                org,
+            };
+            (targets(store, &which)?, Op::List { url }, json)
+        }
+        HookCommand::Delete {
+            targets: which,
+            url,
+        } => (targets(store, &which)?, Op::Delete { url }, false),
+        HookCommand::Ping {
+            targets: which,
+            url,
+        } => (targets(store, &which)?, Op::Ping { url }, false),
+        HookCommand::Secret(_) => {
+            return Err(CliError::Failed(
+                "internal: `hook secret` is not a hook operation".into(),
+            ));
+        }
+    };
+    run(ctx, gh, store, targets, op, json, out, err)
+}
+
 /// Runs `op` over `targets` and prints one line per target (or JSON for `list --json`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the operation, its targets and output mode, plus where it runs"
+)]
 pub fn run(
     ctx: &Context,
-    store: Store,
+    gh: &Gh,
+    store: &Arc<Store>,
     targets: Vec<HookTarget>,
     op: Op,
     json_out: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
-    let store = Arc::new(store);
     let seen = match &op {
-        Op::List { .. } => seen_by_target(&store, &targets),
+        Op::List { .. } => seen_by_target(store, &targets),
         _ => Vec::new(),
     };
     let secret = match &op {
-        Op::Create { .. } => Some(webhook_secret(ctx, &store)?),
+        Op::Create { .. } => Some(webhook_secret(&gh.keys(ctx), store)?),
         _ => None,
     };
-    let rt = session::runtime()?;
-    let outcomes = rt.block_on(async {
-        let clients = Clients::from_env(ctx, &store)?;
+    let outcomes = gh.block_on(async {
+        let clients = gh.clients(ctx, store)?;
         if !clients.client.is_authenticated() {
             let _ = writeln!(err, "{ANONYMOUS_NOTICE}");
         }
-        let clients = &clients;
+        let clients = clients.as_ref();
         let (op, secret) = (&op, secret.as_ref());
         let outcomes: Vec<Outcome> = futures::stream::iter(targets)
             .map(|target| async move {
@@ -231,9 +284,8 @@ fn seen_json(h: &HookSeen) -> serde_json::Value {
     })
 }
 
-fn webhook_secret(ctx: &Context, store: &Store) -> Result<SecretString, CliError> {
-    let keys = KeySource::from_env(ctx.identity.clone());
-    let vault = TokenVault::open(store, &keys, false)?;
+fn webhook_secret(keys: &KeySource, store: &Store) -> Result<SecretString, CliError> {
+    let vault = TokenVault::open(store, keys, false)?;
     vault
         .map(|v| v.webhook_secret(store))
         .transpose()?

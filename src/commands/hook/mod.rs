@@ -74,7 +74,8 @@ fn store_secret(store: &Store, keys: &KeySource, secret: &SecretString) -> Resul
     Ok(())
 }
 
-fn show(store: &Store, json: bool, out: &mut dyn Write) -> Result<Status, CliError> {
+/// `hook secret show`: the fingerprint, never the secret.
+pub fn show(store: &Store, json: bool, out: &mut dyn Write) -> Result<Status, CliError> {
     let info = secrets::webhook_secret_info(store)?;
     if json {
         let value = match &info {
