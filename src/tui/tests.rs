@@ -305,6 +305,7 @@ fn syncing(mut app: App) -> App {
             requests: 1,
             not_modified: 1,
             points: 0,
+            ..JobCost::default()
         },
         duration_ms: 420,
         repo: None,
@@ -338,6 +339,7 @@ fn errored(mut app: App) -> App {
             requests: 4,
             not_modified: 0,
             points: 0,
+            ..JobCost::default()
         },
         duration_ms: 1200,
         repo: None,
@@ -1293,6 +1295,7 @@ fn update_sync_events_update_rows_jobs_and_pause() {
             requests: 3,
             not_modified: 1,
             points: 1,
+            ..JobCost::default()
         },
         duration_ms: 800,
         repo: Some(Box::new(r)),
@@ -1311,6 +1314,7 @@ fn update_sync_events_update_rows_jobs_and_pause() {
         unchanged: 1,
         failed: 0,
         skipped: 0,
+        cancelled: 0,
     }));
     assert!(app.status().unwrap().text.contains("sync pass done"));
     app.update(ev(SyncEvent::Imported { added: 3, total: 5 }));

@@ -6,7 +6,7 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config as MatchConfig, Matcher, Utf32Str};
 use tui_input::Input;
 
-use super::{App, Cursor, LIST_TOP, Level, Screen, Sort};
+use super::{App, Cursor, LIST_TOP, Level, STATUS_SECS, Screen, Sort};
 use crate::domain::{LocalId, SyncStatus, TrackedRepo};
 use crate::tui::action::Action;
 
@@ -283,7 +283,32 @@ impl App {
             self.go_back();
         }
         if let Some(name) = name {
-            self.say(format!("removed {name}"), Level::Info);
+            self.said_removed(name);
         }
+    }
+
+    /// "removed a, b": removals that end while the last one's message is up join it, so a bulk
+    /// remove names every repo (or counts them) instead of only the last.
+    fn said_removed(&mut self, name: String) {
+        let joining = self.status.as_ref().is_some_and(|s| {
+            s.text.starts_with("removed ")
+                && self.now - s.since < chrono::Duration::seconds(STATUS_SECS)
+        });
+        if !joining {
+            self.removed.clear();
+        }
+        self.removed.push(name);
+        let text = match self.removed.as_slice() {
+            names @ [_, ..] if names.len() <= 3 => format!("removed {}", names.join(", ")),
+            names => format!(
+                "removed {} repositories: {}, {}, {} and {} more",
+                names.len(),
+                names[0],
+                names[1],
+                names[2],
+                names.len() - 3
+            ),
+        };
+        self.say(text, Level::Info);
     }
 }
