@@ -426,10 +426,7 @@ impl Keymap {
         for (name, action, keys, modes) in placed {
             for &mode in &modes {
                 for k in &keys {
-                    if defaults.binds(mode, *k, &action) {
-                        continue;
-                    }
-                    if let Some(message) = map.conflict(mode, *k, &action) {
+                    if let Some(message) = map.conflict(mode, *k, &action, &defaults) {
                         return Err(KeyConfigError {
                             action: name.clone(),
                             message,
@@ -456,23 +453,32 @@ impl Keymap {
 
     /// Why binding `key` to `action` in `mode`'s table would take a key from another action on
     /// some screen that consults that table, if it would.
-    fn conflict(&self, mode: Mode, key: Key, action: &Action) -> Option<String> {
+    /// Clashes the defaults already have (restating `open = "l"`, which the detail screen's tabs
+    /// shadow by design) are not refused.
+    fn conflict(&self, mode: Mode, key: Key, action: &Action, defaults: &Keymap) -> Option<String> {
         let name = action.name().unwrap_or_default();
-        if mode == Mode::Input && !key.ctrl && !key.alt && matches!(key.code, KeyCodeOrd::Char(_)) {
+        let restated = defaults.binds(mode, key, action);
+        if !restated
+            && mode == Mode::Input
+            && !key.ctrl
+            && !key.alt
+            && matches!(key.code, KeyCodeOrd::Char(_))
+        {
             return Some(format!(
                 "`{key}` for `{name}` would stop `{key}` being typed in text fields; choose a key with ctrl+ or alt+, or a named key (f5, esc)"
             ));
         }
-        for screen in ALL_MODES {
+        for screen in SCREENS {
             let chain = screen.chain();
             if !chain.contains(&mode) {
                 continue;
             }
             for m in chain {
-                let other = self
-                    .tables
-                    .get(m)
-                    .and_then(|t| t.iter().find(|(k, a)| *k == key && a != action));
+                let other = self.tables.get(m).and_then(|t| {
+                    t.iter().find(|(k, a)| {
+                        *k == key && a != action && !(restated && defaults.binds(*m, key, a))
+                    })
+                });
                 if let Some((_, other)) = other {
                     let other = other.name().unwrap_or_else(|| other.describe().to_string());
                     return Some(format!(
@@ -563,10 +569,8 @@ impl Keymap {
     }
 }
 
-/// Every mode, for the conflict check.
-const ALL_MODES: [Mode; 13] = [
-    Mode::Global,
-    Mode::Nav,
+/// Where keys are pressed (every mode but the shared tables), for the conflict check.
+const SCREENS: [Mode; 11] = [
     Mode::List,
     Mode::Detail,
     Mode::Commit,
@@ -734,6 +738,7 @@ mod tests {
     fn remaps_replace_defaults_and_show_in_help() {
         let mut o = BTreeMap::new();
         o.insert("sync".to_string(), "x, ctrl+s".to_string());
+        o.insert("cancel".to_string(), "c".to_string());
         let km = Keymap::with_overrides(&o).unwrap();
         assert_eq!(km.lookup(Mode::List, Key::char('x')), Some(Action::Sync));
         assert_eq!(km.lookup(Mode::List, Key::ctrl('s')), Some(Action::Sync));
@@ -750,10 +755,7 @@ mod tests {
 
         o.insert("nope".into(), "z".into());
         let err = Keymap::with_overrides(&o).unwrap_err().to_string();
-        assert!(
-            err.contains("`nope` is not an action") && err.contains("sync"),
-            "{err}"
-        );
+        assert!(err.contains("`nope` is not an action"), "{err}");
         let mut bad = BTreeMap::new();
         bad.insert("quit".to_string(), "ctrl+".to_string());
         assert!(Keymap::with_overrides(&bad).is_err());
@@ -775,7 +777,10 @@ mod tests {
             "{err}"
         );
         let err = remap(&[("quit", "q"), ("help", "q")]).unwrap_err();
-        assert!(err.contains("keys.help") && err.contains("`quit`"), "{err}");
+        assert!(
+            err.contains("`q` is already") && err.contains("quit") && err.contains("help"),
+            "{err}"
+        );
         // Freeing the key first makes it fine, in either order of the names.
         let km = remap(&[("sync", "x"), ("cancel", "c")]).unwrap();
         assert_eq!(km.lookup(Mode::Jobs, Key::char('x')), Some(Action::Sync));

@@ -521,15 +521,15 @@ fn legend(app: &App, key_w: usize) -> Vec<Line<'static>> {
     let t = app.theme();
     let g = &t.glyphs;
     let stale = match app.env().stale_after {
-        Some(d) => format!("stale: not synced for {}", span_words(d)),
-        None => "stale (never with sync.interval off)".into(),
+        Some(d) => format!("stale: >{}", span_words(d)),
+        None => "stale (never now)".into(),
     };
     let rows: [(&str, Style, String); 10] = [
         (g.synced, t.ok, "synced".into()),
         (g.syncing, t.accent, "syncing".into()),
         (g.queued, t.dim, "queued".into()),
-        (g.waiting, t.warn, "waiting (rate limit)".into()),
-        (g.failed, t.error, "failed, or gone from GitHub".into()),
+        (g.waiting, t.warn, "waiting".into()),
+        (g.failed, t.error, "failed or gone".into()),
         (g.never, t.dim, "never synced".into()),
         (g.stale, t.warn, stale),
         (
