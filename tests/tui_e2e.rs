@@ -77,6 +77,19 @@ impl Term {
         }
     }
 
+    /// Resizes the pty (the kernel sends SIGWINCH) and the emulator's screen.
+    fn resize(&mut self, rows: u16, cols: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+        self.parser.lock().unwrap().set_size(rows, cols);
+    }
+
     /// The terminal is back in cooked mode (line editing and echo on), as the shell needs it.
     fn cooked(&self) -> bool {
         let fd = self.master.as_raw_fd().expect("pty fd");
@@ -252,8 +265,16 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
         !s.alternate_screen() && !s.hide_cursor() && s.contents().contains("Stopped")
     });
     assert!(t.cooked(), "ctrl+z left the terminal in raw mode");
+    // Resized while stopped, resumed, resized again: the UI follows, and the shell's screen never
+    // gets the list's rows.
+    t.resize(ROWS - 6, COLS - 20);
+    std::thread::sleep(Duration::from_millis(100));
     t.send("fg\r");
     t.wait_until("the UI redrawn after fg", |s| {
+        s.alternate_screen() && s.contents().contains("octo-org/repo-0001")
+    });
+    t.resize(ROWS, COLS);
+    t.wait_until("the UI redrawn at the new size", |s| {
         s.alternate_screen() && s.contents().contains("octo-org/repo-0001")
     });
     // Still responsive after resuming: keys work and q quits to the shell.
@@ -267,6 +288,12 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
     });
     t.send("echo exit-code-$?\r");
     t.wait_for("exit-code-0");
+    let shell = t.screen();
+    assert!(
+        !shell.contains("octo-org/repo-0001") && !shell.contains("Repositories"),
+        "the list's rows were left on the shell's screen:\n{shell}"
+    );
+    assert!(t.cooked(), "the terminal was not given back in cooked mode");
     t.send("exit\r");
     t.wait_exit();
 }
@@ -553,8 +580,12 @@ fn the_passphrase_dialog_unlocks_the_vault_and_sync_uses_its_token() {
     t.send("correct-horse\r");
     t.wait_for("vault unlocked");
     t.send("L");
-    let s = t.wait_for("key id as in");
-    assert!(s.contains("ghp_…"), "{s}");
+    let s = t.wait_for("FINGERPRINT in");
+    // The rate panel names the token as `token list` does.
+    let shown =
+        repodeck::secrets::TokenId::of(&secrecy::SecretString::from(VAULT_TOKEN.to_string()))
+            .to_string();
+    assert!(s.contains(&shown), "{shown} not in:\n{s}");
     assert!(!s.contains(VAULT_TOKEN), "{s}");
     t.send("\x1b");
     t.wait_for("sort: name");

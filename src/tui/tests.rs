@@ -1873,3 +1873,76 @@ fn the_import_dialog_says_what_the_cli_does() {
         "{fx:?}"
     );
 }
+
+/// `n` repos named so the store's order is not the name order (as a real store's ids are not).
+fn many(n: u64) -> Vec<TrackedRepo> {
+    (0..n)
+        .map(|i| {
+            let k = (i * 7 + 3) % n;
+            repo(
+                i + 1,
+                &format!("octo-org/repo-{k:04}"),
+                k * 10,
+                0,
+                0,
+                0,
+                "Rust",
+                60,
+                Some(1),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_cursor_starts_at_the_top_after_the_preview() {
+    let all = many(51);
+    let mut app = base_app();
+    app.update(Action::Resize {
+        width: 80,
+        height: 10,
+    });
+    app.update(Action::ReposPreview(all[..12].to_vec()));
+    app.update(Action::ReposLoaded(all.clone()));
+    assert_eq!(app.list().sel, 0, "{}", sel_name(&app));
+    assert_eq!(sel_name(&app), "octo-org/repo-0000");
+    let text = render(&mut app, 80, 10);
+    assert!(text.contains("octo-org/repo-0000"), "{text}");
+    // A user who moved during the preview keeps their row.
+    let mut app = base_app();
+    app.update(Action::ReposPreview(all[..12].to_vec()));
+    app.update(Action::Down);
+    let moved = sel_name(&app);
+    app.update(Action::ReposLoaded(all));
+    assert_eq!(sel_name(&app), moved);
+}
+
+#[test]
+fn a_new_sort_keeps_the_top_of_the_list_in_view() {
+    let mut app = base_app().with_repos(many(51));
+    app.update(Action::Resize {
+        width: 80,
+        height: 12,
+    });
+    // Scrolled down, then sorted so the selected repo lands near the top of the new order.
+    for _ in 0..45 {
+        app.update(Action::Down);
+    }
+    let name = sel_name(&app);
+    app.update(Action::SortBy {
+        sort: Sort::Stars,
+        reverse: false,
+    });
+    assert_eq!(sel_name(&app), name, "the selection follows its repo");
+    let page = app.page();
+    assert!(app.list().sel < page, "{}", app.list().sel);
+    assert_eq!(app.list().offset, 0, "the new order's top is in view");
+    // Sorted so it lands far down: the selection shows mid-page, not pinned at an edge.
+    app.update(Action::SortReverse);
+    let (sel, off) = (app.list().sel, app.list().offset);
+    assert!(
+        sel >= off && sel < off + page,
+        "selection visible: {sel} {off}"
+    );
+    assert!(sel > off, "not pinned at the top: {sel} {off}");
+}

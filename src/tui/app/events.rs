@@ -75,8 +75,13 @@ impl App {
             } => {
                 let level = if failed > 0 { Level::Warn } else { Level::Info };
                 let total = synced + unchanged + failed + skipped + cancelled;
+                let repos = if total == 1 {
+                    "repository"
+                } else {
+                    "repositories"
+                };
                 let mut text = format!(
-                    "sync pass done, {total} repositories: {synced} synced, {unchanged} unchanged, {failed} failed"
+                    "sync pass done, {total} {repos}: {synced} synced, {unchanged} unchanged, {failed} failed"
                 );
                 if cancelled > 0 {
                     text.push_str(&format!(", {cancelled} cancelled"));
@@ -151,7 +156,7 @@ impl App {
     fn on_token(&mut self, token: Option<TokenId>, per_repo: usize) {
         let mut text = match token {
             Some(id) => format!(
-                "{} (key id as in `repodeck token list`)",
+                "{} (its FINGERPRINT in `repodeck token list`)",
                 sanitize::line(&id.to_string())
             ),
             None => "none: anonymous, 60 REST requests an hour".into(),

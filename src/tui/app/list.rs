@@ -12,7 +12,17 @@ use crate::tui::action::Action;
 
 impl App {
     pub(super) fn repos_loaded(&mut self, repos: Vec<TrackedRepo>) {
-        self.loading = false;
+        let first = std::mem::replace(&mut self.loading, false);
+        if first && self.list.sel == 0 {
+            // The first full list starts at its top: the preview's first row (in the store's
+            // order) is not the list's first row, and following it would start mid-list.
+            self.list = Cursor::default();
+            self.repos = repos;
+            self.reindex();
+            self.marked.retain(|l| self.index.contains_key(l));
+            self.rebuild_view(None);
+            return;
+        }
         self.set_repos(repos);
     }
 
@@ -211,15 +221,27 @@ impl App {
     pub(super) fn sort_by(&mut self, sort: Sort, reverse: bool) {
         self.sort = sort;
         self.sort_rev = reverse;
-        let keep = self.selected_local();
-        self.rebuild_view(keep);
+        self.resorted();
         self.say(format!("sorted by {}", sort.name()), Level::Info);
     }
 
     pub(super) fn reverse_sort(&mut self) {
         self.sort_rev = !self.sort_rev;
+        self.resorted();
+    }
+
+    /// After a new sort order: the selection stays on its repo, and the view shows the new
+    /// order's top when the selection fits on the first page, else the selection mid-page (never
+    /// the selected row pinned at the top with the real top hidden above it).
+    fn resorted(&mut self) {
         let keep = self.selected_local();
         self.rebuild_view(keep);
+        let (len, page, sel) = (self.view.len(), self.page(), self.list.sel);
+        self.list.offset = if sel < page {
+            0
+        } else {
+            (sel - page / 2).min(len.saturating_sub(page))
+        };
     }
 
     /// Marks or unmarks the selected repo and moves down.
