@@ -26,6 +26,8 @@ const COLS: u16 = 100;
 
 struct Term {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what the screen does not show (mode switches).
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     master: Box<dyn portable_pty::MasterPty + Send>,
@@ -60,6 +62,8 @@ impl Term {
         let writer = pair.master.take_writer().expect("pty writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let p = parser.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let r = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -67,14 +71,24 @@ impl Term {
                     break;
                 }
                 p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         Term {
             parser,
+            raw,
             writer,
             child,
             master: pair.master,
         }
+    }
+
+    /// How often the program wrote `seq`.
+    fn count(&self, seq: &str) -> usize {
+        let raw = self.raw.lock().unwrap();
+        raw.windows(seq.len())
+            .filter(|w| *w == seq.as_bytes())
+            .count()
     }
 
     /// Resizes the pty (the kernel sends SIGWINCH) and the emulator's screen.
@@ -87,7 +101,11 @@ impl Term {
                 pixel_height: 0,
             })
             .expect("resize the pty");
-        self.parser.lock().unwrap().set_size(rows, cols);
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
     }
 
     /// The terminal is back in cooked mode (line editing and echo on), as the shell needs it.
@@ -294,6 +312,14 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
         "the list's rows were left on the shell's screen:\n{shell}"
     );
     assert!(t.cooked(), "the terminal was not given back in cooked mode");
+    // Each entry to the alternate screen (the start, the resume) is left exactly once: a second
+    // leave makes some terminals (tmux) restore a cursor saved at another size.
+    let (enter, leave) = (t.count("\x1b[?1049h"), t.count("\x1b[?1049l"));
+    assert_eq!(
+        (enter, leave),
+        (2, 2),
+        "alternate screen entered {enter}, left {leave} times"
+    );
     t.send("exit\r");
     t.wait_exit();
 }

@@ -144,7 +144,8 @@ async fn run_app(
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
     let result = runtime::event_loop(&mut terminal, app, source, engine, mouse).await;
+    // Only this: `ratatui::restore()` as well would leave the alternate screen a second time,
+    // and terminals such as tmux then restore a cursor saved before a suspend and a resize.
     restore_terminal();
-    ratatui::restore();
     result
 }
