@@ -24,7 +24,7 @@ fn secs(ms: u64) -> String {
 /// with up to two decimals (`0.02`: one request over 50 jobs), `<0.01` for less, so a job that
 /// cost something never reads 0. `milli` is 0 from an engine that does not send it.
 pub fn share(whole: u64, milli: u64) -> String {
-    if milli == 0 || milli % 1000 == 0 || milli >= 100_000 {
+    if milli == 0 || milli.is_multiple_of(1000) || milli >= 100_000 {
         return thousands(if milli == 0 {
             whole
         } else {
