@@ -264,6 +264,7 @@ fn main() {
                         requests: 1,
                         not_modified: 1,
                         points: 0,
+                        ..JobCost::default()
                     },
                     duration_ms: 100,
                     repo: Some(Box::new(pool[next % 1_000].clone())),

@@ -52,6 +52,16 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
     };
     let mut config =
         Config::load(&config_path, explicit).map_err(|e| CliError::Input(e.to_string()))?;
+    // `[keys]` names the TUI's actions: checked here, with every other key, for every command.
+    repodeck::tui::check_keys(&config.keys).map_err(|e| {
+        CliError::Input(
+            repodeck::config::ConfigError::Invalid {
+                path: config_path.clone(),
+                message: e.to_string(),
+            }
+            .to_string(),
+        )
+    })?;
     if let Some(url) = &cli.global.api_url {
         config = config
             .with_api_url(url)

@@ -217,6 +217,30 @@ fn config_errors_exit_2_with_a_suggestion() {
             predicate::str::contains("did you mean `github.api_url`")
                 .and(predicate::str::contains("bad.toml")),
         );
+    // `[keys]` is checked at load too, for every command: file, key, fix, suggestion.
+    let keys = tmp.path().join("keys.toml");
+    std::fs::write(&keys, "[keys]\nsnyc = \"x\"\n").unwrap();
+    rd(tmp.path())
+        .arg("--config")
+        .arg(&keys)
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("keys.toml")
+                .and(predicate::str::contains("key `keys.snyc`"))
+                .and(predicate::str::contains("did you mean `sync`")),
+        );
+    std::fs::write(&keys, "[keys]\nsync = \"x\"\n").unwrap();
+    rd(tmp.path())
+        .arg("--config")
+        .arg(&keys)
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`x` is already `cancel` on the Sync jobs screen",
+        ));
     rd(tmp.path())
         .arg("--config")
         .arg(tmp.path().join("missing.toml"))

@@ -503,6 +503,7 @@ async fn queue_depth_follows_jobs_and_errors_map_every_failure_kind() {
         unchanged: 0,
         failed: 3,
         skipped: 0,
+        cancelled: 0,
     });
     let text = metrics.encode().unwrap();
     assert_eq!(
@@ -551,6 +552,7 @@ fn readyz_wants_a_pass_within_three_sync_intervals() {
         unchanged: 0,
         failed: 0,
         skipped: 0,
+        cancelled: 0,
     });
     let after = h.readiness_at(Instant::now() + Duration::from_secs(179), wall);
     assert!(after.ready && after.last_pass.is_some(), "{after:?}");

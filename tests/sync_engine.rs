@@ -117,6 +117,35 @@ async fn collect(engine: &mut EngineHandle) -> Finished {
     }
 }
 
+/// The `PassFinished` counts: synced, unchanged, failed, skipped, cancelled.
+type PassCounts = [usize; 5];
+
+/// Like `collect`, with the pass end's counts.
+async fn collect_counted(engine: &mut EngineHandle) -> (Finished, PassCounts) {
+    let mut out = HashMap::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(60), engine.events.recv())
+            .await
+            .expect("engine answers")
+            .expect("engine alive");
+        match ev {
+            SyncEvent::Finished {
+                id, outcome, cost, ..
+            } => {
+                out.insert(id, (outcome, cost));
+            }
+            SyncEvent::PassFinished {
+                synced,
+                unchanged,
+                failed,
+                skipped,
+                cancelled,
+            } => return (out, [synced, unchanged, failed, skipped, cancelled]),
+            _ => {}
+        }
+    }
+}
+
 fn all(force: bool) -> SyncCommand {
     SyncCommand::SyncAll {
         force,
@@ -224,6 +253,15 @@ async fn first_sync_stores_every_field_and_second_costs_only_the_probe() {
     let stats = e.hub.stats();
     assert_eq!(stats.requests, 1, "only the probe: {:?}", stats.by_route);
     assert_eq!(stats.graphql_queries, 1);
+    // The one probe's cost is shared by every job: whole shares add up to it, and no job's exact
+    // share reads 0 (the jobs screen shows those).
+    assert_eq!(second.values().map(|(_, c)| c.requests).sum::<u64>(), 1);
+    assert!(
+        second
+            .values()
+            .all(|(_, c)| c.requests_milli > 0 && c.points_milli > 0),
+        "{second:?}"
+    );
     assert!(
         e.store.activity(None, None, 100).unwrap().is_empty(),
         "no activity without changes"
@@ -454,8 +492,10 @@ async fn cancel_drops_pending_and_running_jobs_without_writing() {
     let a = local(&e.store, "octo-org/repo-0000");
     e.engine.commands.send(all(false)).unwrap();
     e.engine.commands.send(SyncCommand::Cancel(a)).unwrap();
-    let f = collect(&mut e.engine).await;
+    let (f, counts) = collect_counted(&mut e.engine).await;
     assert_eq!(f[&a].0, Outcome::Cancelled);
+    // The pass summary counts the cancelled job as cancelled, and its counts add up.
+    assert_eq!(counts, [f.len() - 1, 0, 0, 0, 1], "{f:?}");
     let r = e.store.get(a).unwrap().unwrap();
     assert_eq!(
         r.status,
@@ -470,9 +510,11 @@ async fn cancel_drops_pending_and_running_jobs_without_writing() {
 
     e.engine.commands.send(all(true)).unwrap();
     e.engine.commands.send(SyncCommand::CancelAll).unwrap();
-    let f = collect(&mut e.engine).await;
+    let (f, counts) = collect_counted(&mut e.engine).await;
     assert_eq!(f.len(), e.store.len());
     assert!(f.values().all(|(o, _)| *o == Outcome::Cancelled), "{f:?}");
+    // Jobs cancelled while queued never reach a pass, and still count.
+    assert_eq!(counts, [0, 0, 0, 0, f.len()], "{f:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -362,7 +362,15 @@ fn fan_out(ev: &SyncEvent, dispatcher: &mut Dispatcher, metrics: &Metrics, healt
             unchanged,
             failed,
             skipped,
-        } => tracing::info!(synced, unchanged, failed, skipped, "sync pass finished"),
+            cancelled,
+        } => tracing::info!(
+            synced,
+            unchanged,
+            failed,
+            skipped,
+            cancelled,
+            "sync pass finished"
+        ),
         _ => {}
     }
 }

@@ -62,6 +62,7 @@ pub fn start_with(
         },
         events: ev_tx,
         asked: AtomicBool::new(false),
+        ended: Mutex::new(Tally::default()),
     });
     tokio::spawn(worker(shared.clone()));
     tokio::spawn(rate_forwarder(shared.clone()));
@@ -84,9 +85,17 @@ struct Shared {
     /// Work was asked for since the last `PassFinished` (even if it was all cancelled before it ran):
     /// the worker reports a pass end for it, so callers waiting for one are never left hanging.
     asked: AtomicBool,
+    /// Jobs ended outside a pass (cancelled while queued, refused by a full queue), counted into
+    /// the next `PassFinished` so its counts add up to every `Finished` sent. Added to under the
+    /// scheduler lock, so the worker's empty take cannot slip between a job's removal and its count.
+    ended: Mutex<Tally>,
 }
 
 impl Shared {
+    fn ended(&self) -> MutexGuard<'_, Tally> {
+        self.ended.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn sched(&self) -> MutexGuard<'_, Scheduler> {
         self.sched.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -107,6 +116,7 @@ impl Shared {
                     Enqueued::Full => refused.push(id),
                 }
             }
+            self.ended().failed += refused.len();
             // Set under the scheduler lock, so the worker's take-and-clear cannot interleave and
             // report a second, empty pass end for work it already took.
             self.asked.store(true, Ordering::SeqCst);
@@ -209,15 +219,25 @@ impl Shared {
     }
 
     fn cancel(&self, id: LocalId) {
-        let found = self.sched().cancel(id);
-        if found.pending {
+        let pending = {
+            let mut s = self.sched();
+            let pending = s.cancel(id).pending;
+            self.ended().cancelled += usize::from(pending);
+            pending
+        };
+        if pending {
             self.cancelled_pending(vec![id]);
         }
     }
 
     /// Cancels every job and any rate-limit wait.
     fn cancel_all(&self) {
-        let ids = self.sched().cancel_all();
+        let ids = {
+            let mut s = self.sched();
+            let ids = s.cancel_all();
+            self.ended().cancelled += ids.len();
+            ids
+        };
         self.ctx.client.cancel_waits();
         self.cancelled_pending(ids);
     }
@@ -305,11 +325,13 @@ async fn worker(shared: Arc<Shared>) {
         if jobs.is_empty() {
             if busy || asked {
                 busy = false;
+                tally.merge(std::mem::take(&mut *shared.ended()));
                 shared.emit(SyncEvent::PassFinished {
                     synced: tally.synced,
                     unchanged: tally.unchanged,
                     failed: tally.failed,
                     skipped: tally.skipped,
+                    cancelled: tally.cancelled,
                 });
                 tally = Tally::default();
             }

@@ -25,12 +25,20 @@ pub enum Outcome {
     },
 }
 
-/// Per-job cost, for the jobs screen and the summary.
+/// Per-job cost, for the jobs screen and the summary. A GraphQL batch's requests and points are
+/// shared by its jobs: `requests` and `points` are whole shares that add up exactly to what the
+/// pass spent (the remainder goes to the first jobs, so most read 0), while `requests_milli` and
+/// `points_milli` are each job's exact share in thousandths (1 request over 50 jobs: 20), which
+/// the jobs screen shows so no job reads a false 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobCost {
     pub requests: u64,
     pub not_modified: u64,
     pub points: u64,
+    #[serde(default)]
+    pub requests_milli: u64,
+    #[serde(default)]
+    pub points_milli: u64,
 }
 
 /// Serde: a host pushes the same events to its attached clients (`host::protocol`).
@@ -101,11 +109,14 @@ pub enum SyncEvent {
         token: Option<TokenId>,
         per_repo: usize,
     },
-    /// A full pass over the tracked repos finished.
+    /// A full pass over the tracked repos finished. Every job that got a `Finished` since the
+    /// last pass end is counted in exactly one field, so they add up to the jobs ended.
     PassFinished {
         synced: usize,
         unchanged: usize,
         failed: usize,
         skipped: usize,
+        #[serde(default)]
+        cancelled: usize,
     },
 }

@@ -57,6 +57,7 @@ pub struct Tally {
     pub unchanged: usize,
     pub failed: usize,
     pub skipped: usize,
+    pub cancelled: usize,
 }
 
 impl Tally {
@@ -65,8 +66,23 @@ impl Tally {
             Outcome::Synced { .. } => self.synced += 1,
             Outcome::Unchanged => self.unchanged += 1,
             Outcome::Skipped => self.skipped += 1,
-            Outcome::Failed { .. } | Outcome::Cancelled => self.failed += 1,
+            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Cancelled => self.cancelled += 1,
         }
+    }
+
+    /// Adds another tally's counts (jobs ended outside a pass: cancelled while queued, refused).
+    pub fn merge(&mut self, o: Tally) {
+        self.synced += o.synced;
+        self.unchanged += o.unchanged;
+        self.failed += o.failed;
+        self.skipped += o.skipped;
+        self.cancelled += o.cancelled;
+    }
+
+    /// Every job counted.
+    pub fn total(&self) -> usize {
+        self.synced + self.unchanged + self.failed + self.skipped + self.cancelled
     }
 }
 
@@ -193,25 +209,37 @@ pub fn probe_differs(stored: &Probe, fresh: &Probe) -> bool {
 }
 
 fn delta(before: &Accounting, after: &Accounting) -> JobCost {
+    let requests = after.requests.saturating_sub(before.requests);
+    let points = after
+        .points
+        .values()
+        .sum::<u64>()
+        .saturating_sub(before.points.values().sum::<u64>());
     JobCost {
-        requests: after.requests.saturating_sub(before.requests),
+        requests,
         not_modified: after.not_modified.saturating_sub(before.not_modified),
-        points: after
-            .points
-            .values()
-            .sum::<u64>()
-            .saturating_sub(before.points.values().sum::<u64>()),
+        points,
+        requests_milli: requests * 1000,
+        points_milli: points * 1000,
     }
 }
 
-/// Spreads a batch's cost over its members (the remainder goes to the first ones).
+/// Spreads a batch's cost over its members: whole shares (the remainder goes to the first ones,
+/// so they add up exactly) and each member's exact share in thousandths (never 0 for a batch
+/// that cost something).
 fn share(total: JobCost, n: usize, i: usize) -> JobCost {
     let n = n.max(1) as u64;
     let part = |v: u64| v / n + u64::from((i as u64) < v % n);
+    let milli = |v: u64| {
+        let m = v * 1000;
+        if m == 0 { 0 } else { (m / n).max(1) }
+    };
     JobCost {
         requests: part(total.requests),
         not_modified: part(total.not_modified),
         points: part(total.points),
+        requests_milli: milli(total.requests),
+        points_milli: milli(total.points),
     }
 }
 
@@ -219,6 +247,8 @@ fn add_cost(a: &mut JobCost, b: JobCost) {
     a.requests += b.requests;
     a.not_modified += b.not_modified;
     a.points += b.points;
+    a.requests_milli += b.requests_milli;
+    a.points_milli += b.points_milli;
 }
 
 fn target_of(repo: &TrackedRepo) -> RepoTarget {
@@ -801,12 +831,36 @@ mod tests {
     fn cost_is_shared_exactly() {
         let total = JobCost {
             requests: 1,
-            not_modified: 0,
             points: 5,
+            ..JobCost::default()
         };
         let parts: Vec<JobCost> = (0..3).map(|i| share(total, 3, i)).collect();
         assert_eq!(parts.iter().map(|c| c.points).sum::<u64>(), 5);
         assert_eq!(parts.iter().map(|c| c.requests).sum::<u64>(), 1);
+        // Each member's exact share: no member of a batch that cost something reads 0.
+        let fifty: Vec<JobCost> = (0..50).map(|i| share(total, 50, i)).collect();
+        assert!(
+            fifty
+                .iter()
+                .all(|c| c.requests_milli == 20 && c.points_milli == 100)
+        );
+        assert_eq!(fifty.iter().filter(|c| c.requests == 0).count(), 49);
+        assert_eq!(share(JobCost::default(), 50, 3), JobCost::default());
+    }
+
+    #[test]
+    fn a_cancelled_job_is_counted_as_cancelled() {
+        let mut t = Tally::default();
+        t.add(&Outcome::Cancelled);
+        t.add(&Outcome::Unchanged);
+        t.add(&Outcome::Failed {
+            kind: FailureKind::Server,
+            message: "x".into(),
+        });
+        assert_eq!(
+            (t.cancelled, t.failed, t.unchanged, t.total()),
+            (1, 1, 1, 3)
+        );
     }
 
     #[test]

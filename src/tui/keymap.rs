@@ -388,27 +388,29 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The defaults with config `[keys]` applied: `action = "key"` or `"key, key"`. The new keys
-    /// replace the action's default keys wherever the action was bound.
-    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, String> {
-        let mut map = Keymap::default();
+    /// The defaults with config `[keys]` applied: `action = "key"` or `"key, key"` (keys separated
+    /// by commas). The new keys replace the action's default keys wherever the action was bound.
+    /// Refused, naming the entry and the fix: an unknown action (with the nearest name), a key that
+    /// does not parse, and a key another action already has on a screen where the new one works
+    /// (`sync = "x"` would take cancel from the jobs screen; `quit = "q"` with `help = "q"`),
+    /// or a plain character in a text field (it could no longer be typed).
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeyConfigError> {
+        let defaults = Keymap::default();
+        let mut parsed: Vec<(String, Action, Vec<Key>)> = Vec::new();
         for (name, spec) in overrides {
-            let action = Action::from_name(name).ok_or_else(|| {
-                format!(
-                    "config [keys]: '{name}' is not an action; use one of: {}",
-                    Keymap::action_names().join(", ")
-                )
-            })?;
-            let keys = spec
-                .split(',')
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| Key::parse(s).map_err(|e| format!("config [keys] {name}: {e}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            if keys.is_empty() {
-                return Err(format!(
-                    "config [keys] {name}: give at least one key, e.g. {name} = \"x\""
-                ));
-            }
+            let err = |message: String| KeyConfigError {
+                action: name.trim().to_string(),
+                message,
+            };
+            let action = Action::from_name(name)
+                .filter(|a| Keymap::action_names().contains(&a.name().unwrap_or_default()))
+                .ok_or_else(|| err(unknown_action(name)))?;
+            let keys = parse_keys(spec).map_err(&err)?;
+            parsed.push((name.trim().to_string(), action, keys));
+        }
+        let mut map = defaults.clone();
+        let mut placed: Vec<(String, Action, Vec<Key>, Vec<Mode>)> = Vec::new();
+        for (name, action, keys) in parsed {
             let mut modes: Vec<Mode> = map
                 .tables
                 .iter()
@@ -418,16 +420,77 @@ impl Keymap {
             if modes.is_empty() {
                 modes.push(Mode::Global);
             }
-            for mode in modes {
+            for table in map.tables.values_mut() {
+                table.retain(|(_, a)| *a != action);
+            }
+            placed.push((name, action, keys, modes));
+        }
+        for (name, action, keys, modes) in placed {
+            for &mode in &modes {
+                for k in &keys {
+                    if let Some(message) = map.conflict(mode, *k, &action, &defaults) {
+                        return Err(KeyConfigError {
+                            action: name.clone(),
+                            message,
+                        });
+                    }
+                }
                 let table = map.tables.entry(mode).or_default();
-                table.retain(|(k, a)| *a != action && !keys.contains(k));
+                table.retain(|(k, _)| !keys.contains(k));
                 for k in keys.iter().rev() {
                     table.insert(0, (*k, action.clone()));
                 }
             }
-            map.remapped.insert(name.trim().to_string());
+            map.remapped.insert(name);
         }
         Ok(map)
+    }
+
+    /// Whether `mode`'s own table binds `key` to `action`.
+    fn binds(&self, mode: Mode, key: Key, action: &Action) -> bool {
+        self.tables
+            .get(&mode)
+            .is_some_and(|t| t.iter().any(|(k, a)| *k == key && a == action))
+    }
+
+    /// Why binding `key` to `action` in `mode`'s table would take a key from another action on
+    /// some screen that consults that table, if it would.
+    /// Clashes the defaults already have (restating `open = "l"`, which the detail screen's tabs
+    /// shadow by design) are not refused.
+    fn conflict(&self, mode: Mode, key: Key, action: &Action, defaults: &Keymap) -> Option<String> {
+        let name = action.name().unwrap_or_default();
+        let restated = defaults.binds(mode, key, action);
+        if !restated
+            && mode == Mode::Input
+            && !key.ctrl
+            && !key.alt
+            && matches!(key.code, KeyCodeOrd::Char(_))
+        {
+            return Some(format!(
+                "`{key}` for `{name}` would stop `{key}` being typed in text fields; choose a key with ctrl+ or alt+, or a named key (f5, esc)"
+            ));
+        }
+        for screen in SCREENS {
+            let chain = screen.chain();
+            if !chain.contains(&mode) {
+                continue;
+            }
+            for m in chain {
+                let other = self.tables.get(m).and_then(|t| {
+                    t.iter().find(|(k, a)| {
+                        *k == key && a != action && !(restated && defaults.binds(*m, key, a))
+                    })
+                });
+                if let Some((_, other)) = other {
+                    let other = other.name().unwrap_or_else(|| other.describe().to_string());
+                    return Some(format!(
+                        "`{key}` is already `{other}` on the {} screen, so one of them would stop working there; choose another key for `{name}`, or remap `{other}` too",
+                        screen.title()
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Every bindable action's config name.
@@ -506,6 +569,73 @@ impl Keymap {
         }
         out
     }
+}
+
+/// Where keys are pressed (every mode but the shared tables), for the conflict check.
+const SCREENS: [Mode; 11] = [
+    Mode::List,
+    Mode::Detail,
+    Mode::Commit,
+    Mode::Activity,
+    Mode::Releases,
+    Mode::Jobs,
+    Mode::Rate,
+    Mode::Help,
+    Mode::Confirm,
+    Mode::Notice,
+    Mode::Input,
+];
+
+/// A `[keys]` entry the keymap refuses: the entry (its action name) and what is wrong, with the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyConfigError {
+    pub action: String,
+    pub message: String,
+}
+
+impl fmt::Display for KeyConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key `keys.{}`: {}", self.action, self.message)
+    }
+}
+
+impl std::error::Error for KeyConfigError {}
+
+/// "not an action", with the nearest action name when one is close.
+fn unknown_action(name: &str) -> String {
+    let name = name.trim();
+    let names = Keymap::action_names();
+    let nearest = names
+        .iter()
+        .min_by_key(|n| crate::config::levenshtein(name, n))
+        .filter(|n| crate::config::levenshtein(name, n) <= 3.max(name.len() / 3));
+    match nearest {
+        Some(n) => format!(
+            "`{name}` is not an action; did you mean `{n}`? Press ? in the TUI (or see config.example.toml) for every action's name"
+        ),
+        None => format!(
+            "`{name}` is not an action; use one of: {}",
+            names.join(", ")
+        ),
+    }
+}
+
+/// `"ctrl+f, pgdn"`: keys separated by commas; at least one.
+fn parse_keys(spec: &str) -> Result<Vec<Key>, String> {
+    let mut keys = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if part.split_whitespace().count() > 1 {
+            let fixed = part.split_whitespace().collect::<Vec<_>>().join(", ");
+            return Err(format!(
+                "\"{spec}\": separate several keys with commas, e.g. \"{fixed}\""
+            ));
+        }
+        keys.push(Key::parse(part)?);
+    }
+    if keys.is_empty() {
+        return Err("give at least one key, e.g. \"x\" or \"ctrl+f, pgdn\"".into());
+    }
+    Ok(keys)
 }
 
 /// Text editing keys, the readline subset (tui-input's defaults, minus tmux's ctrl+a).
@@ -610,6 +740,7 @@ mod tests {
     fn remaps_replace_defaults_and_show_in_help() {
         let mut o = BTreeMap::new();
         o.insert("sync".to_string(), "x, ctrl+s".to_string());
+        o.insert("cancel".to_string(), "c".to_string());
         let km = Keymap::with_overrides(&o).unwrap();
         assert_eq!(km.lookup(Mode::List, Key::char('x')), Some(Action::Sync));
         assert_eq!(km.lookup(Mode::List, Key::ctrl('s')), Some(Action::Sync));
@@ -625,14 +756,71 @@ mod tests {
         assert_eq!(km.key_for(Mode::List, &Action::Sync), Some(Key::char('x')));
 
         o.insert("nope".into(), "z".into());
-        let err = Keymap::with_overrides(&o).unwrap_err();
-        assert!(
-            err.contains("'nope' is not an action") && err.contains("sync"),
-            "{err}"
-        );
+        let err = Keymap::with_overrides(&o).unwrap_err().to_string();
+        assert!(err.contains("`nope` is not an action"), "{err}");
         let mut bad = BTreeMap::new();
         bad.insert("quit".to_string(), "ctrl+".to_string());
         assert!(Keymap::with_overrides(&bad).is_err());
+    }
+
+    fn remap(pairs: &[(&str, &str)]) -> Result<Keymap, String> {
+        let o: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(a, k)| (a.to_string(), k.to_string()))
+            .collect();
+        Keymap::with_overrides(&o).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn remaps_that_take_a_key_from_another_action_are_refused() {
+        let err = remap(&[("sync", "x")]).unwrap_err();
+        assert!(
+            err.starts_with("key `keys.sync`: `x` is already `cancel` on the Sync jobs screen"),
+            "{err}"
+        );
+        let err = remap(&[("quit", "q"), ("help", "q")]).unwrap_err();
+        assert!(
+            err.contains("`q` is already") && err.contains("quit") && err.contains("help"),
+            "{err}"
+        );
+        // Freeing the key first makes it fine, in either order of the names.
+        let km = remap(&[("sync", "x"), ("cancel", "c")]).unwrap();
+        assert_eq!(km.lookup(Mode::Jobs, Key::char('x')), Some(Action::Sync));
+        assert_eq!(km.lookup(Mode::Jobs, Key::char('c')), Some(Action::Cancel));
+        let km = remap(&[("help", "q"), ("quit", "ctrl+q")]).unwrap();
+        assert_eq!(km.lookup(Mode::List, Key::char('q')), Some(Action::Help));
+        // Restating a default is no conflict, even where a screen shadows it by design.
+        assert!(remap(&[("open", "enter, l, right")]).is_ok());
+        assert!(remap(&[("quit", "q")]).is_ok());
+        // A key that moves the cursor is taken too.
+        assert!(remap(&[("sync", "j")]).unwrap_err().contains("`down`"));
+        // A plain character would stop being typed in text fields.
+        let err = remap(&[("submit", "x")]).unwrap_err();
+        assert!(err.contains("typed"), "{err}");
+    }
+
+    #[test]
+    fn key_lists_are_comma_separated_and_unknown_names_get_a_suggestion() {
+        let km = remap(&[("page_down", "ctrl+f, pgdn")]).unwrap();
+        assert_eq!(
+            km.lookup(Mode::List, Key::ctrl('f')),
+            Some(Action::PageDown)
+        );
+        let err = remap(&[("page_down", "ctrl+f pgdn")]).unwrap_err();
+        assert!(
+            err.contains("separate several keys with commas") && err.contains("\"ctrl+f, pgdn\""),
+            "{err}"
+        );
+        let err = remap(&[("snyc", "x")]).unwrap_err();
+        assert!(
+            err.starts_with("key `keys.snyc`:") && err.contains("did you mean `sync`?"),
+            "{err}"
+        );
+        assert!(
+            remap(&[("sync", " , ")])
+                .unwrap_err()
+                .contains("at least one key")
+        );
     }
 
     #[test]

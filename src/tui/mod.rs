@@ -76,6 +76,14 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     Ok(())
 }
 
+/// Checks config `[keys]` the way the TUI will read it (unknown actions, bad keys, conflicts), so
+/// a bad entry is a config error for every command, not a surprise when the TUI starts.
+pub fn check_keys(
+    keys: &std::collections::BTreeMap<String, String>,
+) -> Result<(), keymap::KeyConfigError> {
+    Keymap::with_overrides(keys).map(|_| ())
+}
+
 /// Builds the app from the configuration (keymap errors surface here, before the terminal is
 /// taken).
 pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
@@ -84,11 +92,7 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
     let theme = Theme::new(&ui.theme, Theme::no_color_from_env(), ui.ascii);
     let env = Env {
         can_browse: runtime::can_open_browser(),
-        stale_after: ctx
-            .config
-            .sync
-            .interval
-            .and_then(|d| chrono::Duration::from_std(d * 2).ok()),
+        stale_after: app::stale_after(ctx.config.sync.interval),
         engine,
         reserve: ctx.config.github.reserve.to_string(),
         host: None,
@@ -145,7 +149,8 @@ async fn run_app(
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
     let result = runtime::event_loop(&mut terminal, app, (source, engine), mouse, takeover).await;
+    // Only this: `ratatui::restore()` as well would leave the alternate screen a second time,
+    // and terminals such as tmux then restore a cursor saved before a suspend and a resize.
     restore_terminal();
-    ratatui::restore();
     result
 }

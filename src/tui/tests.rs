@@ -305,6 +305,7 @@ fn syncing(mut app: App) -> App {
             requests: 1,
             not_modified: 1,
             points: 0,
+            ..JobCost::default()
         },
         duration_ms: 420,
         repo: None,
@@ -338,6 +339,7 @@ fn errored(mut app: App) -> App {
             requests: 4,
             not_modified: 0,
             points: 0,
+            ..JobCost::default()
         },
         duration_ms: 1200,
         repo: None,
@@ -1169,6 +1171,10 @@ fn update_import_search_and_passphrase() {
     app.env_mut().engine = false;
     app.update(Action::Unlocked);
     assert!(app.env().engine);
+    // "unlocking" had its moment first: the news waits its turn.
+    app.update(Action::Tick {
+        now: now() + Duration::seconds(3),
+    });
     assert!(
         app.status()
             .is_some_and(|s| s.text.contains("vault unlocked"))
@@ -1293,6 +1299,7 @@ fn update_sync_events_update_rows_jobs_and_pause() {
             requests: 3,
             not_modified: 1,
             points: 1,
+            ..JobCost::default()
         },
         duration_ms: 800,
         repo: Some(Box::new(r)),
@@ -1311,10 +1318,44 @@ fn update_sync_events_update_rows_jobs_and_pause() {
         unchanged: 1,
         failed: 0,
         skipped: 0,
+        cancelled: 0,
+    }));
+    assert_eq!(
+        app.status().unwrap().text,
+        "sync pass done, 2 repositories: 1 synced, 1 unchanged, 0 failed, 0 skipped"
+    );
+    // Background news arriving at once queue: each stays up long enough to read.
+    app.update(ev(SyncEvent::Imported { added: 3, total: 5 }));
+    app.update(ev(SyncEvent::PassFinished {
+        synced: 0,
+        unchanged: 2,
+        failed: 1,
+        skipped: 1,
+        cancelled: 1,
     }));
     assert!(app.status().unwrap().text.contains("sync pass done"));
-    app.update(ev(SyncEvent::Imported { added: 3, total: 5 }));
-    assert!(app.status().unwrap().text.contains("imported 3"));
+    assert_eq!(app.queued_status(), 2);
+    let at = |app: &mut App, secs: i64| {
+        app.update(Action::Tick {
+            now: now() + Duration::seconds(secs),
+        });
+        app.status().map(|s| s.text.clone()).unwrap_or_default()
+    };
+    assert!(at(&mut app, 1).contains("sync pass done, 2"));
+    assert!(at(&mut app, 3).contains("imported 3"));
+    assert!(at(&mut app, 5).contains("imported 3"));
+    assert_eq!(
+        at(&mut app, 6),
+        "sync pass done, 5 repositories: 0 synced, 2 unchanged, 1 failed, 1 cancelled, 1 skipped (synced within sync.min_interval; :sync all --force syncs them)"
+    );
+    assert_eq!(at(&mut app, 13), "", "then the line clears");
+    // What the user just did answers at once.
+    app.update(ev(SyncEvent::Imported { added: 1, total: 1 }));
+    app.update(Action::SortBy {
+        sort: Sort::Stars,
+        reverse: false,
+    });
+    assert_eq!(app.status().unwrap().text, "sorted by stars");
 }
 
 #[test]
@@ -1832,4 +1873,247 @@ fn losing_the_race_attaches_to_the_winner_and_a_failure_says_why() {
     });
     assert!(matches!(a.dialog(), Some(Dialog::Passphrase { .. })));
     assert!(!a.env().engine && a.env().host.is_none());
+}
+
+// ---------- daily-use polish (#16) ----------
+
+/// A pass of an import: the job was queued before the list knew the repo (named by its local id
+/// then), and its share of a 50-repo batch's one request and point is below one.
+fn imported_job(mut app: App) -> App {
+    app.update(ev(SyncEvent::Queued { id: LocalId(50) }));
+    app.update(ev(SyncEvent::Started { id: LocalId(50) }));
+    app.update(ev(SyncEvent::Finished {
+        id: LocalId(50),
+        outcome: Outcome::Unchanged,
+        cost: JobCost {
+            requests_milli: 20,
+            points_milli: 20,
+            ..JobCost::default()
+        },
+        duration_ms: 300,
+        repo: Some(Box::new(repo(
+            50,
+            "octo-org/imported",
+            5,
+            0,
+            0,
+            0,
+            "Rust",
+            60,
+            Some(0),
+        ))),
+    }));
+    app.update(ev(SyncEvent::Queued { id: LocalId(2) }));
+    app.update(ev(SyncEvent::Finished {
+        id: LocalId(2),
+        outcome: Outcome::Cancelled,
+        cost: JobCost::default(),
+        duration_ms: 0,
+        repo: None,
+    }));
+    app.update(Action::Jobs);
+    app
+}
+
+#[test]
+fn jobs_name_repos_show_shared_costs_and_count_cancelled_apart() {
+    let mut app = imported_job(loaded());
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("octo-org/imported"), "{text}");
+    assert!(!text.contains("#50"), "{text}");
+    assert!(
+        text.contains("0.02"),
+        "a share of a batch never reads 0:\n{text}"
+    );
+    assert!(
+        text.contains("failed 0 · cancelled 1 · done 1"),
+        "a cancelled job is not a failure:\n{text}"
+    );
+    snap!("jobs_imported", imported_job(loaded()));
+    assert_eq!(super::screens::jobs::share(0, 20), "0.02");
+    assert_eq!(super::screens::jobs::share(0, 4), "<0.01");
+    assert_eq!(super::screens::jobs::share(3, 3000), "3");
+    assert_eq!(super::screens::jobs::share(2, 2500), "2.5");
+    assert_eq!(super::screens::jobs::share(0, 0), "0");
+    assert_eq!(
+        super::screens::jobs::share(7, 0),
+        "7",
+        "an engine without shares"
+    );
+}
+
+fn gone_and_archived() -> App {
+    let mut rs = repos();
+    rs[1].meta.as_mut().unwrap().archived = true;
+    rs[0].status = SyncStatus::Inaccessible;
+    rs[0].last_error = Some(SyncError {
+        kind: FailureKind::NotFound,
+        message: "octo-org/alpha was not found (404)".into(),
+        at: now() - Duration::minutes(1),
+    });
+    base_app().with_repos(rs)
+}
+
+#[test]
+fn a_gone_repo_has_a_banner_and_archived_repos_are_marked() {
+    let mut app = gone_and_archived();
+    let list = render(&mut app, 80, 24);
+    assert!(list.contains("octo-org/beta ⊘"), "{list}");
+    snap!("list_gone_archived", gone_and_archived());
+    let mut app = gone_and_archived();
+    app.update(Action::Open);
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("Gone: GitHub answers 404"), "{text}");
+    assert!(text.contains("gone from GitHub"), "{text}");
+    snap!("detail_gone", {
+        let mut a = gone_and_archived();
+        a.update(Action::Open);
+        a
+    });
+    let mut ascii = gone_and_archived();
+    ascii.set_theme(Theme::new("default", true, true));
+    assert!(render(&mut ascii, 80, 24).contains("octo-org/beta a"));
+}
+
+#[test]
+fn stale_needs_a_missed_pass_and_at_least_half_an_hour() {
+    use super::app::stale_after;
+    let secs = std::time::Duration::from_secs;
+    assert_eq!(stale_after(Some(secs(5))), Some(Duration::minutes(30)));
+    assert_eq!(stale_after(Some(secs(3600))), Some(Duration::hours(2)));
+    assert_eq!(stale_after(None), None);
+    let mut app = base_app();
+    app.env_mut().stale_after = stale_after(Some(secs(5)));
+    let mut r = repos().remove(1);
+    r.last_synced_at = Some(now() - Duration::seconds(15));
+    assert!(!app.is_stale(&r), "15 s after a pass is not stale");
+    r.last_synced_at = Some(now() - Duration::minutes(31));
+    assert!(app.is_stale(&r));
+}
+
+#[test]
+fn the_help_has_the_glyph_legend() {
+    let mut app = loaded();
+    app.update(Action::Help);
+    let text = render(&mut app, 100, 40);
+    for want in [
+        "Glyphs",
+        "synced",
+        "never synced",
+        "stale: >30 min",
+        "archived",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+}
+
+#[test]
+fn removing_marked_repos_names_them_all() {
+    let mut app = loaded();
+    app.update(ev(SyncEvent::Untracked { id: LocalId(1) }));
+    app.update(ev(SyncEvent::Untracked { id: LocalId(2) }));
+    assert_eq!(
+        app.status().unwrap().text,
+        "removed octo-org/alpha, octo-org/beta"
+    );
+    for id in 3..=6 {
+        app.update(ev(SyncEvent::Untracked { id: LocalId(id) }));
+    }
+    assert!(
+        app.status()
+            .unwrap()
+            .text
+            .starts_with("removed 6 repositories: octo-org/alpha, octo-org/beta"),
+        "{:?}",
+        app.status()
+    );
+}
+
+#[test]
+fn the_import_dialog_says_what_the_cli_does() {
+    let mut app = loaded();
+    app.update(Action::Import);
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("forks skipped, archived tracked"), "{text}");
+    let fx = command(&mut loaded(), "import org octo-org");
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Engine(SyncCommand::Import(o)) if !o.include_forks && o.include_archived
+        )),
+        "{fx:?}"
+    );
+}
+
+/// `n` repos named so the store's order is not the name order (as a real store's ids are not).
+fn many(n: u64) -> Vec<TrackedRepo> {
+    (0..n)
+        .map(|i| {
+            let k = (i * 7 + 3) % n;
+            repo(
+                i + 1,
+                &format!("octo-org/repo-{k:04}"),
+                k * 10,
+                0,
+                0,
+                0,
+                "Rust",
+                60,
+                Some(1),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_cursor_starts_at_the_top_after_the_preview() {
+    let all = many(51);
+    let mut app = base_app();
+    app.update(Action::Resize {
+        width: 80,
+        height: 10,
+    });
+    app.update(Action::ReposPreview(all[..12].to_vec()));
+    app.update(Action::ReposLoaded(all.clone()));
+    assert_eq!(app.list().sel, 0, "{}", sel_name(&app));
+    assert_eq!(sel_name(&app), "octo-org/repo-0000");
+    let text = render(&mut app, 80, 10);
+    assert!(text.contains("octo-org/repo-0000"), "{text}");
+    // A user who moved during the preview keeps their row.
+    let mut app = base_app();
+    app.update(Action::ReposPreview(all[..12].to_vec()));
+    app.update(Action::Down);
+    let moved = sel_name(&app);
+    app.update(Action::ReposLoaded(all));
+    assert_eq!(sel_name(&app), moved);
+}
+
+#[test]
+fn a_new_sort_keeps_the_top_of_the_list_in_view() {
+    let mut app = base_app().with_repos(many(51));
+    app.update(Action::Resize {
+        width: 80,
+        height: 12,
+    });
+    // Scrolled down, then sorted so the selected repo lands near the top of the new order.
+    for _ in 0..45 {
+        app.update(Action::Down);
+    }
+    let name = sel_name(&app);
+    app.update(Action::SortBy {
+        sort: Sort::Stars,
+        reverse: false,
+    });
+    assert_eq!(sel_name(&app), name, "the selection follows its repo");
+    let page = app.page();
+    assert!(app.list().sel < page, "{}", app.list().sel);
+    assert_eq!(app.list().offset, 0, "the new order's top is in view");
+    // Sorted so it lands far down: the selection shows mid-page, not pinned at an edge.
+    app.update(Action::SortReverse);
+    let (sel, off) = (app.list().sel, app.list().offset);
+    assert!(
+        sel >= off && sel < off + page,
+        "selection visible: {sel} {off}"
+    );
+    assert!(sel > off, "not pinned at the top: {sel} {off}");
 }

@@ -47,6 +47,8 @@ pub struct Glyphs {
     pub failed: &'static str,
     pub never: &'static str,
     pub stale: &'static str,
+    /// After the name of an archived repository (read-only on GitHub).
+    pub archived: &'static str,
     pub unread: &'static str,
     pub mark: &'static str,
     pub star: &'static str,
@@ -86,6 +88,7 @@ pub const UNICODE: Glyphs = Glyphs {
     failed: "✖",
     never: "◌",
     stale: "!",
+    archived: "⊘",
     unread: "•",
     mark: "▌",
     star: "★",
@@ -118,6 +121,7 @@ pub const ASCII: Glyphs = Glyphs {
     failed: "x",
     never: ".",
     stale: "!",
+    archived: "a",
     unread: "*",
     mark: ">",
     star: "*",
@@ -251,7 +255,9 @@ impl Theme {
         Theme {
             name: "light".into(),
             title: s.fg(Color::Blue).add_modifier(Modifier::BOLD),
-            dim: s.fg(Color::Gray),
+            // Not ANSI 7 ("gray"), which is light grey: nearly invisible on white.
+            dim: s.fg(Color::Rgb(96, 96, 96)),
+            gauge_empty: s.fg(Color::Rgb(96, 96, 96)),
             ok: s.fg(Color::Rgb(0, 120, 0)),
             warn: s.fg(Color::Rgb(150, 100, 0)),
             error: s.fg(Color::Rgb(170, 0, 0)).add_modifier(Modifier::BOLD),
@@ -366,6 +372,7 @@ mod tests {
             g.failed,
             g.never,
             g.stale,
+            g.archived,
             g.unread,
             g.mark,
             g.star,
@@ -422,6 +429,115 @@ mod tests {
                 .fg,
             Some(Color::Green)
         );
+    }
+
+    /// xterm's default palette: what the named ANSI colours look like on most terminals.
+    fn rgb(c: Color) -> Option<(u8, u8, u8)> {
+        Some(match c {
+            Color::Black => (0, 0, 0),
+            Color::Red => (205, 0, 0),
+            Color::Green => (0, 205, 0),
+            Color::Yellow => (205, 205, 0),
+            Color::Blue => (0, 0, 238),
+            Color::Magenta => (205, 0, 205),
+            Color::Cyan => (0, 205, 205),
+            Color::Gray => (229, 229, 229),
+            Color::DarkGray => (127, 127, 127),
+            Color::LightRed => (255, 0, 0),
+            Color::LightGreen => (0, 255, 0),
+            Color::LightYellow => (255, 255, 0),
+            Color::LightBlue => (92, 92, 255),
+            Color::LightMagenta => (255, 0, 255),
+            Color::LightCyan => (0, 255, 255),
+            Color::White => (255, 255, 255),
+            Color::Rgb(r, g, b) => (r, g, b),
+            _ => return None,
+        })
+    }
+
+    /// WCAG 2 relative luminance.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let lin = |v: u8| {
+            let c = f64::from(v) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    }
+
+    /// WCAG 2 contrast ratio, 1 to 21.
+    fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    fn styles(t: &Theme) -> Vec<(&'static str, Style)> {
+        vec![
+            ("base", t.base),
+            ("header", t.header),
+            ("title", t.title),
+            ("dim", t.dim),
+            ("selected", t.selected),
+            ("marked", t.marked),
+            ("unread", t.unread),
+            ("ok", t.ok),
+            ("warn", t.warn),
+            ("error", t.error),
+            ("accent", t.accent),
+            ("tab_active", t.tab_active),
+            ("tab", t.tab),
+            ("key", t.key),
+            ("key_remapped", t.key_remapped),
+            ("pause", t.pause),
+            ("dialog", t.dialog),
+            ("input", t.input),
+            ("gauge_empty", t.gauge_empty),
+        ]
+    }
+
+    #[test]
+    fn the_known_contrast_figures_hold() {
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 0.01);
+        assert!((contrast((229, 229, 229), (255, 255, 255)) - 1.26).abs() < 0.01);
+    }
+
+    /// Every colour a theme draws text in stands out from the background the theme assumes
+    /// (black for "default", white for "light"), by WCAG's ratio of at least 3:1 (its floor for
+    /// bold and large text and for UI parts); a style with its own background is measured against
+    /// it, and a reversed one with its colours swapped.
+    #[test]
+    fn every_theme_colour_is_readable_on_its_background() {
+        for name in crate::config::THEMES {
+            let t = Theme::new(name, false, false);
+            let (paper, ink) = if *name == "light" {
+                ((255, 255, 255), (0, 0, 0))
+            } else {
+                ((0, 0, 0), (229, 229, 229))
+            };
+            for (field, s) in styles(&t) {
+                if s.fg.is_none() && s.bg.is_none() {
+                    continue;
+                }
+                let fg = s.fg.and_then(rgb).unwrap_or(ink);
+                let bg = s.bg.and_then(rgb).unwrap_or(paper);
+                let (fg, bg) = if s.add_modifier.contains(Modifier::REVERSED) {
+                    (
+                        s.bg.and_then(rgb).unwrap_or(paper),
+                        s.fg.and_then(rgb).unwrap_or(ink),
+                    )
+                } else {
+                    (fg, bg)
+                };
+                let ratio = contrast(fg, bg);
+                assert!(
+                    ratio >= 3.0,
+                    "theme {name}: {field} has contrast {ratio:.2}:1 on {bg:?}, below 3:1"
+                );
+            }
+        }
     }
 
     #[test]

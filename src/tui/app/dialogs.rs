@@ -11,6 +11,16 @@ use crate::domain::{ImportOptions, ImportSource, LocalId, RepoKey};
 use crate::sync::SyncCommand;
 use crate::tui::action::{Action, Edit, Effect, Passphrase};
 
+/// What the TUI's import tracks: the CLI's defaults (`repodeck import` without flags): forks
+/// skipped, archived repositories tracked. The dialog says so.
+pub fn tui_import(source: ImportSource) -> ImportOptions {
+    ImportOptions {
+        source,
+        include_forks: false,
+        include_archived: true,
+    }
+}
+
 impl App {
     /// The actions the command line and the dialogs ask for by name.
     pub(super) fn named_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
@@ -219,11 +229,7 @@ impl App {
             "importing; new repositories appear as they are tracked",
             Level::Info,
         );
-        fx.push(Effect::Engine(SyncCommand::Import(ImportOptions {
-            source,
-            include_forks: false,
-            include_archived: false,
-        })));
+        fx.push(Effect::Engine(SyncCommand::Import(tui_import(source))));
     }
 
     fn submit_import(&mut self, input: Input, fx: &mut Vec<Effect>) {

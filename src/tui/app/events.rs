@@ -57,7 +57,7 @@ impl App {
             }
             SyncEvent::Tracked { repos } => self.on_tracked(repos),
             SyncEvent::Untracked { id } => self.on_untracked(id),
-            SyncEvent::Imported { added, total } => self.say(
+            SyncEvent::Imported { added, total } => self.tell(
                 format!("imported {added} new of {total} repositories; syncing them"),
                 Level::Info,
             ),
@@ -71,12 +71,28 @@ impl App {
                 unchanged,
                 failed,
                 skipped,
+                cancelled,
             } => {
                 let level = if failed > 0 { Level::Warn } else { Level::Info };
-                self.say(
-                    format!("sync pass done: {synced} synced, {unchanged} unchanged, {failed} failed, {skipped} skipped"),
-                    level,
+                let total = synced + unchanged + failed + skipped + cancelled;
+                let repos = if total == 1 {
+                    "repository"
+                } else {
+                    "repositories"
+                };
+                let mut text = format!(
+                    "sync pass done, {total} {repos}: {synced} synced, {unchanged} unchanged, {failed} failed"
                 );
+                if cancelled > 0 {
+                    text.push_str(&format!(", {cancelled} cancelled"));
+                }
+                text.push_str(&format!(", {skipped} skipped"));
+                if skipped > 0 {
+                    text.push_str(
+                        " (synced within sync.min_interval; :sync all --force syncs them)",
+                    );
+                }
+                self.tell(text, level);
             }
             SyncEvent::TokenInUse { token, per_repo } => self.on_token(token, per_repo),
         }
@@ -140,7 +156,7 @@ impl App {
     fn on_token(&mut self, token: Option<TokenId>, per_repo: usize) {
         let mut text = match token {
             Some(id) => format!(
-                "{} (key id as in `repodeck token list`)",
+                "{} (its FINGERPRINT in `repodeck token list`)",
                 sanitize::line(&id.to_string())
             ),
             None => "none: anonymous, 60 REST requests an hour".into(),

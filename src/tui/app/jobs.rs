@@ -16,6 +16,14 @@ impl App {
         self.jobs.get(&local)
     }
 
+    /// The name a job's row shows: its repo's `owner/name` as the list knows it now (a job queued
+    /// before the list arrived, or by an import, was named by its local id then).
+    pub fn job_name(&self, job: &Job) -> String {
+        self.repo(job.local)
+            .map(|r| r.key.to_string())
+            .unwrap_or_else(|| job.name.clone())
+    }
+
     /// Jobs in screen order.
     pub fn sorted_jobs(&self) -> Vec<&Job> {
         let mut v: Vec<&Job> = self.jobs.values().collect();
@@ -100,9 +108,13 @@ impl App {
         self.session.points += cost.points;
         self.session.jobs += 1;
         self.set_job(id, finished_state(outcome));
+        let name = self.repo(id).map(|r| r.key.to_string());
         if let Some(j) = self.jobs.get_mut(&id) {
             j.duration_ms = Some(duration_ms);
             j.cost = cost;
+            if let Some(name) = name {
+                j.name = name;
+            }
         }
         self.prune_jobs();
     }
@@ -205,7 +217,7 @@ impl App {
             .sorted_jobs()
             .get(self.jobs_cursor.sel)
             .filter(|j| j.state.active())
-            .map(|j| (j.local, j.name.clone()));
+            .map(|j| (j.local, self.job_name(j)));
         match target {
             Some((local, name)) => {
                 fx.push(Effect::Engine(SyncCommand::Cancel(local)));
@@ -236,7 +248,7 @@ fn finished_state(outcome: &Outcome) -> JobState {
             note: "unchanged".into(),
         },
         Outcome::Skipped => JobState::Done {
-            note: "skipped: synced recently (S forces)".into(),
+            note: "skipped: synced within sync.min_interval (S forces this repo)".into(),
         },
         Outcome::Cancelled => JobState::Cancelled,
         Outcome::Failed { message, .. } => JobState::Failed {

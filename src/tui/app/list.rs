@@ -6,13 +6,23 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config as MatchConfig, Matcher, Utf32Str};
 use tui_input::Input;
 
-use super::{App, Cursor, LIST_TOP, Level, Screen, Sort};
+use super::{App, Cursor, LIST_TOP, Level, STATUS_SECS, Screen, Sort};
 use crate::domain::{LocalId, SyncStatus, TrackedRepo};
 use crate::tui::action::Action;
 
 impl App {
     pub(super) fn repos_loaded(&mut self, repos: Vec<TrackedRepo>) {
-        self.loading = false;
+        let first = std::mem::replace(&mut self.loading, false);
+        if first && self.list.sel == 0 {
+            // The first full list starts at its top: the preview's first row (in the store's
+            // order) is not the list's first row, and following it would start mid-list.
+            self.list = Cursor::default();
+            self.repos = repos;
+            self.reindex();
+            self.marked.retain(|l| self.index.contains_key(l));
+            self.rebuild_view(None);
+            return;
+        }
         self.set_repos(repos);
     }
 
@@ -211,15 +221,27 @@ impl App {
     pub(super) fn sort_by(&mut self, sort: Sort, reverse: bool) {
         self.sort = sort;
         self.sort_rev = reverse;
-        let keep = self.selected_local();
-        self.rebuild_view(keep);
+        self.resorted();
         self.say(format!("sorted by {}", sort.name()), Level::Info);
     }
 
     pub(super) fn reverse_sort(&mut self) {
         self.sort_rev = !self.sort_rev;
+        self.resorted();
+    }
+
+    /// After a new sort order: the selection stays on its repo, and the view shows the new
+    /// order's top when the selection fits on the first page, else the selection mid-page (never
+    /// the selected row pinned at the top with the real top hidden above it).
+    fn resorted(&mut self) {
         let keep = self.selected_local();
         self.rebuild_view(keep);
+        let (len, page, sel) = (self.view.len(), self.page(), self.list.sel);
+        self.list.offset = if sel < page {
+            0
+        } else {
+            (sel - page / 2).min(len.saturating_sub(page))
+        };
     }
 
     /// Marks or unmarks the selected repo and moves down.
@@ -283,7 +305,32 @@ impl App {
             self.go_back();
         }
         if let Some(name) = name {
-            self.say(format!("removed {name}"), Level::Info);
+            self.said_removed(name);
         }
+    }
+
+    /// "removed a, b": removals that end while the last one's message is up join it, so a bulk
+    /// remove names every repo (or counts them) instead of only the last.
+    fn said_removed(&mut self, name: String) {
+        let joining = self.status.as_ref().is_some_and(|s| {
+            s.text.starts_with("removed ")
+                && self.now - s.since < chrono::Duration::seconds(STATUS_SECS)
+        });
+        if !joining {
+            self.removed.clear();
+        }
+        self.removed.push(name);
+        let text = match self.removed.as_slice() {
+            names @ [_, ..] if names.len() <= 3 => format!("removed {}", names.join(", ")),
+            names => format!(
+                "removed {} repositories: {}, {}, {} and {} more",
+                names.len(),
+                names[0],
+                names[1],
+                names[2],
+                names.len() - 3
+            ),
+        };
+        self.say(text, Level::Info);
     }
 }

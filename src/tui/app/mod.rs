@@ -17,7 +17,7 @@ mod list;
 mod screen;
 mod state;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use tui_input::Input;
@@ -32,7 +32,8 @@ use crate::sync::WaitReason;
 pub use command::{COMMANDS, parse_import, validate_keys};
 pub use state::{
     Cursor, DONE_JOBS_KEPT, Detail, Dialog, Env, Job, JobState, LIST_TOP, Level, Loaded,
-    MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab,
+    MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STALE_FLOOR_MINS, STATUS_MIN_SECS, STATUS_QUEUE,
+    STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab, stale_after,
 };
 
 pub struct App {
@@ -76,6 +77,10 @@ pub struct App {
 
     dialog: Option<Dialog>,
     status: Option<StatusMsg>,
+    /// Background messages waiting for the status line (see `tell`).
+    queued: VecDeque<(String, Level)>,
+    /// Repos named by the "removed ..." message on the status line.
+    removed: Vec<String>,
     history: Vec<String>,
     quit: bool,
     /// `t` was pressed and the runtime is opening the store (or attaching to its new host).
@@ -119,6 +124,8 @@ impl App {
             rate_scroll: 0,
             dialog: None,
             status: None,
+            queued: VecDeque::new(),
+            removed: Vec::new(),
             history: Vec::new(),
             quit: false,
             taking_over: false,
@@ -357,7 +364,7 @@ impl App {
             }
             Action::Unlocked => {
                 self.env.engine = true;
-                self.say("vault unlocked: syncing with its tokens", Level::Info);
+                self.tell("vault unlocked: syncing with its tokens", Level::Info);
             }
             Action::PassphraseNeeded { retry } => self.ask_passphrase(retry),
             Action::EngineStopped if self.env.host.is_some() => self.host_stopped(),
@@ -409,10 +416,7 @@ impl App {
     fn tick(&mut self, now: DateTime<Utc>) {
         let before = self.now;
         self.now = now;
-        if self.status.as_ref().is_some_and(|s| s.until <= now) {
-            self.status = None;
-            self.dirty = true;
-        }
+        self.tick_status(now);
         if self
             .pause
             .as_ref()
@@ -440,12 +444,57 @@ impl App {
         self.list.to(sel, len, page);
     }
 
+    /// A status-line message answering what the user just did: shown at once.
     fn say(&mut self, text: impl Into<String>, level: Level) {
-        self.status = Some(StatusMsg {
-            text: text.into(),
+        self.status = Some(self.status_msg(text.into(), level));
+    }
+
+    /// A status-line message about background work (a sync pass ended, an import arrived): it
+    /// waits until the message on screen has been up `STATUS_MIN_SECS`, so each can be read.
+    /// At most `STATUS_QUEUE` wait; beyond that the oldest waiting one is dropped.
+    fn tell(&mut self, text: impl Into<String>, level: Level) {
+        let young = self
+            .status
+            .as_ref()
+            .is_some_and(|s| self.now - s.since < chrono::Duration::seconds(STATUS_MIN_SECS));
+        if young || !self.queued.is_empty() {
+            if self.queued.len() >= STATUS_QUEUE {
+                self.queued.pop_front();
+            }
+            self.queued.push_back((text.into(), level));
+        } else {
+            self.say(text, level);
+        }
+    }
+
+    fn status_msg(&self, text: String, level: Level) -> StatusMsg {
+        StatusMsg {
+            text,
             level,
+            since: self.now,
             until: self.now + chrono::Duration::seconds(STATUS_SECS),
-        });
+        }
+    }
+
+    /// Messages waiting for the status line (see `tell`).
+    pub fn queued_status(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// The status line on a tick: the next waiting message once the current one had its time.
+    fn tick_status(&mut self, now: DateTime<Utc>) {
+        let min = chrono::Duration::seconds(STATUS_MIN_SECS);
+        let due = match &self.status {
+            None => !self.queued.is_empty(),
+            Some(s) => s.until <= now || (!self.queued.is_empty() && now - s.since >= min),
+        };
+        if due {
+            self.status = self
+                .queued
+                .pop_front()
+                .map(|(text, level)| self.status_msg(text, level));
+            self.dirty = true;
+        }
     }
 
     /// Attached to another repodeck's store: the header names it (`attached to serve, pid N`).

@@ -14,6 +14,10 @@ use crate::tui::keymap::Mode;
 
 /// How long a status-line message stays.
 pub const STATUS_SECS: i64 = 6;
+/// How long a message stays before a waiting background message replaces it.
+pub const STATUS_MIN_SECS: i64 = 3;
+/// Background messages that may wait for the status line.
+pub const STATUS_QUEUE: usize = 4;
 /// Finished jobs kept on the jobs screen.
 pub const DONE_JOBS_KEPT: usize = 500;
 /// Search results asked for.
@@ -24,12 +28,23 @@ pub const MIN_HEIGHT: u16 = 8;
 /// Rows above a list body: header, title/tabs, column header.
 pub const LIST_TOP: u16 = 3;
 
+/// The shortest time without a sync that marks a repo stale, whatever `sync.interval` says.
+pub const STALE_FLOOR_MINS: i64 = 30;
+
+/// When a repo counts as stale (`!` in the list): not synced for twice the periodic sync's
+/// interval (one pass missed), and never sooner than [`STALE_FLOOR_MINS`], so a short interval
+/// (the demo's 5 s) does not mark freshly synced rows. `None` (no periodic sync): never stale.
+pub fn stale_after(interval: Option<std::time::Duration>) -> Option<chrono::Duration> {
+    let twice = chrono::Duration::from_std(interval? * 2).unwrap_or(chrono::Duration::MAX);
+    Some(twice.max(chrono::Duration::minutes(STALE_FLOOR_MINS)))
+}
+
 /// What the runtime found out about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Env {
     /// A browser can be opened (`BROWSER` set, or a desktop session).
     pub can_browse: bool,
-    /// A repo not synced for this long is shown stale (`sync.interval` x 2).
+    /// A repo not synced for this long is shown stale: see [`stale_after`].
     pub stale_after: Option<chrono::Duration>,
     /// A sync engine is attached.
     pub engine: bool,
@@ -254,6 +269,8 @@ pub enum Level {
 pub struct StatusMsg {
     pub text: String,
     pub level: Level,
+    /// When it went up.
+    pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
 

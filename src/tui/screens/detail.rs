@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::domain::{Commit, RepoDetails, RepoMeta, Signature, TrackedRepo, short_sha};
+use crate::domain::{Commit, RepoDetails, RepoMeta, Signature, SyncStatus, TrackedRepo, short_sha};
 use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
 use crate::tui::action::Action;
@@ -308,12 +308,19 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         }
         return draw_lines(buf, area, &lines, app.detail().scroll);
     };
+    if repo.status == SyncStatus::Inaccessible {
+        lines.extend(gone_banner(app, repo, w));
+    }
     if let Some(desc) = m.description.as_deref().filter(|d| !d.is_empty()) {
         lines.extend(wrapped(&clean(desc), w, Style::default()));
     }
     lines.push(Line::default());
     lines.extend(facts(app, repo, m, w));
-    if let Some(e) = &repo.last_error {
+    if let Some(e) = repo
+        .last_error
+        .as_ref()
+        .filter(|_| repo.status != SyncStatus::Inaccessible)
+    {
         lines.push(Line::default());
         let text = format!(
             "{} Last error ({}, {}): {}",
@@ -325,6 +332,26 @@ fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
         lines.extend(wrapped(&text, w, t.error));
     }
     draw_lines(buf, area, &lines, app.detail().scroll);
+}
+
+/// The banner of a repo GitHub no longer shows (`gone` in the list): what happened, since when,
+/// that what follows is the last copy, and what to do.
+fn gone_banner(app: &App, repo: &TrackedRepo, w: usize) -> Vec<Line<'static>> {
+    let t = app.theme();
+    let since = repo
+        .last_error
+        .as_ref()
+        .map(|e| format!(" (checked {})", relative(e.at, app.now())))
+        .unwrap_or_default();
+    let remove = key_name(app, Mode::Detail, &Action::Remove).unwrap_or_else(|| ":rm".into());
+    let sync = key_name(app, Mode::Detail, &Action::Sync).unwrap_or_else(|| ":sync".into());
+    let text = format!(
+        "{} Gone: GitHub answers 404 for this repository{since}. It was deleted, made private, or the token lost access. What follows is the last copy synced. Press {remove} to stop tracking it, or {sync} to check again.",
+        t.glyphs.failed
+    );
+    let mut lines = wrapped(&text, w, t.error);
+    lines.push(Line::default());
+    lines
 }
 
 /// `text` wrapped to `w` columns less the one-column indent each line gets.
@@ -475,6 +502,9 @@ fn synced(app: &App, repo: &TrackedRepo) -> String {
         .map(|s| format!(" {} details {}", g.dot, relative(s, app.now())))
         .unwrap_or_default();
     let stale = if app.is_stale(repo) { " (stale)" } else { "" };
+    if repo.status == SyncStatus::Inaccessible {
+        return format!("checked {synced}: gone from GitHub{details}");
+    }
     format!("{synced}{details}{stale}")
 }
 

@@ -185,7 +185,12 @@ fn import(
     let [about_row, _, input_row, error_row] = stack(inner, [1; 4]);
     let about = key_list(
         g,
-        &["org NAME", "user NAME", "mine (forks and archived skipped)"],
+        &[
+            "org NAME",
+            "user NAME",
+            "mine",
+            "forks skipped, archived tracked",
+        ],
     );
     lines(buf, about_row, 1, &[about], t.dim);
     let cur = input_line(buf, input_row, input, t.input, None);
@@ -505,5 +510,52 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
             ]));
         }
     }
+    lines.push(Line::default());
+    lines.extend(legend(app, key_w));
     (lines, key_w)
+}
+
+/// `30 min`, `2 h`, `1 h 30 min`, `45 s`.
+fn span_words(d: chrono::Duration) -> String {
+    let (h, m, s) = (d.num_hours(), d.num_minutes() % 60, d.num_seconds() % 60);
+    match (h, m) {
+        (0, 0) => format!("{s} s"),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// The glyphs of the list and the jobs screen, and what each means.
+fn legend(app: &App, key_w: usize) -> Vec<Line<'static>> {
+    let t = app.theme();
+    let g = &t.glyphs;
+    let stale = match app.env().stale_after {
+        Some(d) => format!("stale: >{}", span_words(d)),
+        None => "stale (never now)".into(),
+    };
+    let rows: [(&str, Style, String); 10] = [
+        (g.synced, t.ok, "synced".into()),
+        (g.syncing, t.accent, "syncing".into()),
+        (g.queued, t.dim, "queued".into()),
+        (g.waiting, t.warn, "waiting".into()),
+        (g.failed, t.error, "failed or gone".into()),
+        (g.never, t.dim, "never synced".into()),
+        (g.stale, t.warn, stale),
+        (
+            g.archived,
+            Style::default(),
+            "archived (after the name)".into(),
+        ),
+        (g.mark, t.marked, "marked (space)".into()),
+        ("bold", t.unread, "unread changes".into()),
+    ];
+    let mut lines = vec![Line::styled("Glyphs".to_string(), t.title)];
+    for (glyph, style, what) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph:<key_w$}"), style),
+            Span::raw(format!("  {what}")),
+        ]));
+    }
+    lines
 }

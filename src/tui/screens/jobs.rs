@@ -20,6 +20,24 @@ fn secs(ms: u64) -> String {
     }
 }
 
+/// A job's share of what its batches cost: whole numbers as they are, a share of a shared batch
+/// with up to two decimals (`0.02`: one request over 50 jobs), `<0.01` for less, so a job that
+/// cost something never reads 0. `milli` is 0 from an engine that does not send it.
+pub fn share(whole: u64, milli: u64) -> String {
+    if milli == 0 || milli.is_multiple_of(1000) || milli >= 100_000 {
+        return thousands(if milli == 0 {
+            whole
+        } else {
+            milli.div_ceil(1000)
+        });
+    }
+    if milli < 10 {
+        return "<0.01".into();
+    }
+    let text = format!("{:.2}", milli as f64 / 1000.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
     let c = app.job_counts();
@@ -28,7 +46,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("waiting {}", c[1]),
         format!("queued {}", c[2]),
         format!("failed {}", c[3]),
-        format!("done {}", c[4] + c[5]),
+        format!("cancelled {}", c[5]),
+        format!("done {}", c[4]),
     ]
     .join(&t.glyphs.sep());
     let body = title(buf, area, "Sync jobs", &info, t);
@@ -45,8 +64,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Col::flex("REPO", 16, u8::MAX),
         Col::left("STATE", 9, u8::MAX),
         Col::right("FOR", 6, 3),
-        Col::right("REQ", 4, 2),
-        Col::right("PTS", 4, 1),
+        Col::right("REQ", 5, 2),
+        Col::right("PTS", 5, 1),
         Col::flex("NOTE", 12, 4),
     ];
     let jobs = app.sorted_jobs();
@@ -88,11 +107,14 @@ fn row(app: &App, j: &Job) -> (Vec<Cell>, Style) {
     };
     let cells = vec![
         (glyph.to_string(), style),
-        (j.name.clone(), Style::default()),
+        (app.job_name(j), Style::default()),
         (state.to_string(), style),
         (dur, t.dim),
-        (thousands(j.cost.requests), Style::default()),
-        (thousands(j.cost.points), Style::default()),
+        (
+            share(j.cost.requests, j.cost.requests_milli),
+            Style::default(),
+        ),
+        (share(j.cost.points, j.cost.points_milli), Style::default()),
         (note, note_style),
     ];
     (cells, Style::default())

@@ -66,6 +66,15 @@ pub fn status(app: &App, r: &TrackedRepo) -> (&'static str, String, Style) {
     }
 }
 
+/// The REPO cell: `owner/name`, and the archived glyph after an archived repo's name.
+fn name(app: &App, r: &TrackedRepo) -> String {
+    if r.meta.as_ref().is_some_and(|m| m.archived) {
+        format!("{} {}", r.key, app.theme().glyphs.archived)
+    } else {
+        r.key.to_string()
+    }
+}
+
 fn row(app: &App, r: &TrackedRepo) -> (Vec<table::Cell>, Style) {
     let t = app.theme();
     let dash = t.glyphs.dash;
@@ -81,7 +90,7 @@ fn row(app: &App, r: &TrackedRepo) -> (Vec<table::Cell>, Style) {
     let name_style = if marked { t.marked } else { Style::default() };
     let cells = vec![
         (lead, if marked { t.marked } else { st }),
-        (r.key.to_string(), name_style),
+        (name(app, r), name_style),
         (num(m.map(|m| m.stars)), Style::default()),
         (delta, if r.stars_delta > 0 { t.ok } else { t.warn }),
         (num(m.map(|m| m.forks)), Style::default()),
