@@ -9,6 +9,7 @@ pub mod manual;
 pub mod remote;
 pub mod show;
 pub mod sync;
+pub mod table;
 
 use std::io::Write;
 
@@ -16,10 +17,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::domain::{RepoKey, TrackedRepo};
-use crate::fmt::{relative, rfc3339, thousands};
+use crate::fmt::rfc3339;
 use crate::github::GithubError;
 use crate::host::source::{DataSource, SourceError};
-use crate::sanitize;
 use crate::session::SessionError;
 use crate::store::{Added, StoreError};
 
@@ -199,30 +199,6 @@ pub fn list(
         );
         return Ok(Status::Ok);
     }
-    let _ = writeln!(
-        out,
-        "{:<40} {:>8} {:>6} {:>5} {:>6}  {:<9} {:<9} STATUS",
-        "REPO", "STARS", "FORKS", "PRS", "ISSUES", "PUSHED", "SYNCED"
-    );
-    for r in &repos {
-        let meta = r.meta.as_ref();
-        let num = |v: Option<u64>| v.map(thousands).unwrap_or_else(|| "-".into());
-        let _ = writeln!(
-            out,
-            "{:<40} {:>8} {:>6} {:>5} {:>6}  {:<9} {:<9} {}",
-            sanitize::truncate_chars(&r.key.to_string(), 40),
-            num(meta.map(|m| m.stars)),
-            num(meta.map(|m| m.forks)),
-            num(meta.map(|m| m.open_prs)),
-            num(meta.map(|m| m.open_issues)),
-            meta.and_then(|m| m.pushed_at)
-                .map(|t| relative(t, now))
-                .unwrap_or_else(|| "-".into()),
-            r.last_synced_at
-                .map(|t| relative(t, now))
-                .unwrap_or_else(|| "never".into()),
-            r.status.as_str(),
-        );
-    }
+    table::print_list(&repos, now, table::terminal_width(), out);
     Ok(Status::Ok)
 }

@@ -259,6 +259,7 @@ fn run(cli: Cli) -> Result<Status, CliError> {
                 force,
                 rest,
                 json,
+                min_interval: ctx.config.sync.min_interval,
             };
             match open_or_host(&ctx)? {
                 Opened::Local(store) => commands::sync::run(&ctx, store, &args, &mut out, &mut err),

@@ -750,7 +750,7 @@ async fn mutations_show_up_like_on_github() {
 #[tokio::test]
 async fn hostile_strings_travel_intact() {
     let h = start_default().await;
-    let r = get(&h.url, "/repos/octo-org/hostile").await.json();
+    let r = get(&h.url, "/repos/octo-org/zz-hostile").await.json();
     let d = r["description"].as_str().expect("description");
     for needle in [
         "\u{1b}[31m",
@@ -766,7 +766,7 @@ async fn hostile_strings_travel_intact() {
         d.split(' ').any(|w| w.len() >= 10_000),
         "a 10,000-character line"
     );
-    let commits = get(&h.url, "/repos/octo-org/hostile/commits?per_page=5")
+    let commits = get(&h.url, "/repos/octo-org/zz-hostile/commits?per_page=5")
         .await
         .json();
     assert!(

@@ -313,13 +313,20 @@ fn per_repo_tokens_and_rm() {
     env.cmd(None, &["token", "rm", "--repo", "octo/hello"])
         .assert()
         .success();
+    // A token that is not there: exit 2 (nothing changed), naming what is stored instead.
     let a = env
         .cmd(None, &["token", "rm", "--repo", "octo/hello"])
         .assert()
-        .code(1);
-    assert!(text(&a.get_output().stderr).contains("token list"));
+        .code(2);
+    let msg = text(&a.get_output().stderr);
+    assert!(msg.contains("no token for octo/hello is stored"), "{msg}");
+    assert!(msg.contains("stored: global (ghp_"), "{msg}");
+    assert!(msg.contains("`repodeck token rm`"), "{msg}");
     env.cmd(None, &["token", "rm"]).assert().success();
     assert_eq!(env.list_json(), serde_json::json!([]));
+    let a = env.cmd(None, &["token", "rm"]).assert().code(2);
+    let msg = text(&a.get_output().stderr);
+    assert!(msg.contains("the vault holds no tokens"), "{msg}");
 }
 
 #[test]

@@ -151,14 +151,21 @@ pub fn search_with(
         let _ = writeln!(out, "No repositories match {:?}.", sanitize::line(query));
         return Ok(Status::Ok);
     }
+    let _ = writeln!(
+        out,
+        "{:>3}  {:<40} {:>8}  {:<12} {:<7} DESCRIPTION",
+        "N", "REPO", "STARS", "LANGUAGE", "TRACKED"
+    );
     for (i, h) in hits.iter().enumerate() {
+        let tracked = store.find(&h.key).ok().flatten().is_some();
         let _ = writeln!(
             out,
-            "{:>3}. {:<40} {:>8}  {:<12} {}",
+            "{:>3}. {:<40} {:>8}  {:<12} {:<7} {}",
             i + 1,
             sanitize::truncate_chars(&sanitize::line(&h.key.to_string()), 40),
             crate::fmt::thousands(h.stars),
             sanitize::truncate_chars(&sanitize::line(h.language.as_deref().unwrap_or("-")), 12),
+            if tracked { "yes" } else { "-" },
             sanitize::truncate_chars(&sanitize::line(h.description.as_deref().unwrap_or("")), 60),
         );
     }

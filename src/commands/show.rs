@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{CliError, Status};
@@ -81,6 +81,8 @@ fn finish_activity(
         return Ok(Status::Ok);
     }
     let now = Utc::now();
+    // `*` before the repository marks a change not yet seen in the TUI.
+    let _ = writeln!(out, "{:<9}  {:<40} CHANGE", "WHEN", "REPO");
     for e in entries {
         let _ = writeln!(
             out,
@@ -142,28 +144,66 @@ pub fn show(
         repo.status.as_str()
     );
     if let Some(e) = &repo.last_error {
-        let _ = writeln!(out, "last error ({}): {}", e.kind, l(&e.message));
-    }
-    let _ = writeln!(
-        out,
-        "synced: {}",
-        repo.last_synced_at
-            .map(|t| relative(t, now))
-            .unwrap_or_else(|| "never".into())
-    );
-    let Some(m) = &repo.meta else {
         let _ = writeln!(
             out,
-            "Not synced yet: run `repodeck sync {}`.",
-            l(&repo.key.to_string())
+            "last error ({}, {}): {}",
+            e.kind,
+            relative(e.at, now),
+            l(&e.message)
         );
+    }
+    let Some(m) = &repo.meta else {
+        let name = l(&repo.key.to_string());
+        let _ = match &repo.last_error {
+            Some(_) => writeln!(
+                out,
+                "Nothing stored yet: every sync so far failed (the error above). Fix that, then run `repodeck sync {name}`."
+            ),
+            None => writeln!(out, "Not synced yet: run `repodeck sync {name}`."),
+        };
+        print_dates(&dates(&repo, None), now, out);
         return Ok(Status::Ok);
     };
     print_meta(&repo, m, out);
+    print_dates(&dates(&repo, Some(m)), now, out);
     if let Some(d) = &details {
         print_details(d, out);
     }
     Ok(Status::Ok)
+}
+
+/// The dates `show` prints: GitHub's (created, pushed, updated) and repodeck's own.
+fn dates(
+    repo: &TrackedRepo,
+    m: Option<&RepoMeta>,
+) -> Vec<(&'static str, Option<DateTime<Utc>>, &'static str)> {
+    vec![
+        ("created", m.and_then(|m| m.created_at), "-"),
+        ("pushed", m.and_then(|m| m.pushed_at), "-"),
+        ("updated", m.and_then(|m| m.updated_at), "-"),
+        ("tracked", Some(repo.added_at), "-"),
+        ("last synced", repo.last_synced_at, "never"),
+    ]
+}
+
+/// One date per line: relative, then absolute (UTC), aligned.
+fn print_dates(
+    rows: &[(&'static str, Option<DateTime<Utc>>, &'static str)],
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) {
+    for (label, at, none) in rows {
+        let _ = match at {
+            Some(t) => writeln!(
+                out,
+                "{:<12} {:<9} {}",
+                format!("{label}:"),
+                relative(*t, now),
+                t.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            None => writeln!(out, "{:<12} {none}", format!("{label}:")),
+        };
+    }
 }
 
 /// The stored metadata and head commit, one fact per line.
@@ -217,10 +257,15 @@ fn print_meta(repo: &TrackedRepo, m: &RepoMeta, out: &mut dyn Write) {
     if let Some(h) = &repo.head {
         let _ = writeln!(
             out,
-            "head: {} {} ({}){}",
+            "head: {} {} ({}{}){}",
             crate::domain::short_sha(&h.sha),
             l(h.headline()),
             l(&h.author.name),
+            h.committer
+                .date
+                .or(h.author.date)
+                .map(|t| format!(", {}", relative(t, Utc::now())))
+                .unwrap_or_default(),
             h.stats
                 .as_ref()
                 .map(|s| format!(" +{} -{}", s.additions, s.deletions))
@@ -229,10 +274,20 @@ fn print_meta(repo: &TrackedRepo, m: &RepoMeta, out: &mut dyn Write) {
     }
 }
 
+/// A list's heading with a true count: `branches (4):`, or `recent commits (10 of 30):` when
+/// only the first `shown` are listed.
+fn heading(what: &str, total: usize, shown: usize) -> String {
+    if total > shown {
+        format!("{what} ({shown} of {total}, `--json` has all):")
+    } else {
+        format!("{what} ({total}):")
+    }
+}
+
 /// The first entries of each stored list.
 fn print_details(d: &RepoDetails, out: &mut dyn Write) {
     let l = |s: &str| sanitize::line(s).into_owned();
-    let _ = writeln!(out, "\nrecent commits ({}):", d.commits.len());
+    let _ = writeln!(out, "\n{}", heading("recent commits", d.commits.len(), 10));
     for c in d.commits.iter().take(10) {
         let _ = writeln!(
             out,
@@ -241,7 +296,7 @@ fn print_details(d: &RepoDetails, out: &mut dyn Write) {
             l(c.headline())
         );
     }
-    let _ = writeln!(out, "branches ({}):", d.branches.len());
+    let _ = writeln!(out, "{}", heading("branches", d.branches.len(), 10));
     for b in d.branches.iter().take(10) {
         let _ = writeln!(
             out,
@@ -251,7 +306,7 @@ fn print_details(d: &RepoDetails, out: &mut dyn Write) {
             crate::domain::short_sha(&b.head_sha)
         );
     }
-    let _ = writeln!(out, "open pull requests ({}):", d.pulls.len());
+    let _ = writeln!(out, "{}", heading("open pull requests", d.pulls.len(), 10));
     for p in d.pulls.iter().take(10) {
         let _ = writeln!(
             out,
@@ -261,7 +316,7 @@ fn print_details(d: &RepoDetails, out: &mut dyn Write) {
             if p.draft { " (draft)" } else { "" }
         );
     }
-    let _ = writeln!(out, "open issues ({}):", d.issues.len());
+    let _ = writeln!(out, "{}", heading("open issues", d.issues.len(), 10));
     for i in d.issues.iter().take(10) {
         let _ = writeln!(out, "  #{} {}", i.number, l(&i.title));
     }

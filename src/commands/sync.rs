@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::{CliError, Status, github_error, parse_keys};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::domain::{Change, FailureKind, LocalId, WaitReason};
 use crate::github::{Accounting, GithubError};
@@ -29,6 +29,91 @@ pub struct SyncArgs {
     pub force: bool,
     pub rest: bool,
     pub json: bool,
+    /// `sync.min_interval`, to say why repositories were skipped.
+    pub min_interval: std::time::Duration,
+}
+
+/// Why repositories were skipped: each was synced less than `sync.min_interval` ago.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipReason {
+    pub min_interval: std::time::Duration,
+    /// The oldest and the newest last sync among the skipped repositories.
+    pub oldest: DateTime<Utc>,
+    pub newest: DateTime<Utc>,
+    /// The command that syncs them anyway.
+    pub force: String,
+}
+
+impl SkipReason {
+    /// From the skipped repositories' last sync times (none known: no reason to give).
+    pub fn new(
+        min_interval: std::time::Duration,
+        synced: &[DateTime<Utc>],
+        args: &SyncArgs,
+    ) -> Option<Self> {
+        let oldest = *synced.iter().min()?;
+        let newest = *synced.iter().max()?;
+        let force = if args.all {
+            "repodeck sync --all --force".to_string()
+        } else {
+            let names: Vec<String> = args
+                .repos
+                .iter()
+                .map(|r| sanitize::line(r).into_owned())
+                .collect();
+            format!("repodeck sync --force {}", names.join(" "))
+        };
+        Some(SkipReason {
+            min_interval,
+            oldest,
+            newest,
+            force,
+        })
+    }
+
+    /// When the oldest skipped repository may sync again without `--force`.
+    pub fn next_due(&self) -> DateTime<Utc> {
+        self.oldest + chrono::Duration::from_std(self.min_interval).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "reason": "min_interval",
+            "min_interval": crate::config::format_duration(self.min_interval),
+            "min_interval_secs": self.min_interval.as_secs(),
+            "oldest_synced_at": crate::fmt::rfc3339(self.oldest),
+            "newest_synced_at": crate::fmt::rfc3339(self.newest),
+            "next_due_at": crate::fmt::rfc3339(self.next_due()),
+            "force": self.force,
+        })
+    }
+
+    /// One line: why, since when, and how to force.
+    pub fn line(&self, skipped: usize, now: DateTime<Utc>) -> String {
+        let ago = |t: DateTime<Utc>| {
+            let secs = u64::try_from((now - t).num_seconds()).unwrap_or(0);
+            crate::config::format_duration(std::time::Duration::from_secs(secs))
+        };
+        let (newest, oldest) = (ago(self.newest), ago(self.oldest));
+        let (who, when, due, them) = if skipped == 1 {
+            ("it was", format!("{newest} ago"), "it is", "it")
+        } else if newest == oldest {
+            ("each was", format!("{newest} ago"), "the first is", "them")
+        } else {
+            (
+                "each was",
+                format!("between {newest} and {oldest} ago"),
+                "the first is",
+                "them",
+            )
+        };
+        format!(
+            "{skipped} skipped: {who} synced {when}, within sync.min_interval ({}); {due} due again at {}. Sync {them} now with `{}`",
+            crate::config::format_duration(self.min_interval),
+            self.next_due().format("%H:%M:%S UTC"),
+            self.force,
+        )
+    }
 }
 
 /// The summary of one `sync` run; `to_json` gives the documented object.
@@ -51,6 +136,9 @@ pub struct Summary {
     pub stopped: Option<(FailureKind, String)>,
     /// ctrl+c stopped the run.
     pub interrupted: bool,
+    /// The repositories the throttle skipped, and why (`skip_reason` in JSON).
+    pub skipped_ids: Vec<LocalId>,
+    pub skip: Option<SkipReason>,
 }
 
 impl Summary {
@@ -69,6 +157,7 @@ impl Summary {
             "stopped": self.interrupted || self.stopped.is_some(),
             "changes": self.changes.iter().map(|(repo, c)| change_json(repo, c)).collect::<Vec<_>>(),
             "failures": self.failures.iter().map(|(repo, kind, message)| json!({"repo": repo, "kind": kind, "message": message})).collect::<Vec<_>>(),
+            "skip_reason": self.skip.as_ref().map(SkipReason::to_json),
         })
     }
 
@@ -101,6 +190,16 @@ impl Summary {
                 self.failures.push((name, kind, message));
             }
         }
+    }
+
+    /// Says why the throttle skipped repositories, from their last sync times before the run.
+    fn explain_skips(&mut self, synced_at: &SyncedAt, args: &SyncArgs) {
+        let times: Vec<DateTime<Utc>> = self
+            .skipped_ids
+            .iter()
+            .filter_map(|id| synced_at.get(id).copied())
+            .collect();
+        self.skip = SkipReason::new(args.min_interval, &times, args);
     }
 
     fn cost(&mut self, before: &Accounting, after: &Accounting) {
@@ -149,13 +248,14 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Status, CliError> {
     let store = Arc::new(store);
-    let targets = targets(store.as_ref(), args)?;
+    let (targets, synced_at) = targets(store.as_ref(), args)?;
     if targets.is_empty() {
         return nothing_tracked(args, out);
     }
     let names: HashMap<LocalId, String> = targets.iter().cloned().collect();
     let rt = session::runtime()?;
-    let summary = rt.block_on(drive(ctx, store, args, &targets, &names, err))?;
+    let mut summary = rt.block_on(drive(ctx, store, args, &targets, &names, err))?;
+    summary.explain_skips(&synced_at, args);
     finish(&summary, args, out, err)
 }
 
@@ -178,7 +278,7 @@ pub fn run_attached(
             info.pid
         )));
     }
-    let targets = targets(src, args)?;
+    let (targets, synced_at) = targets(src, args)?;
     if targets.is_empty() {
         return nothing_tracked(args, out);
     }
@@ -188,7 +288,7 @@ pub fn run_attached(
         "note: attached to {info}: its sync engine runs this sync"
     );
     let waits = Waits::remote(src.conn(), api_url);
-    let summary = src.block_on(drive_attached(
+    let mut summary = src.block_on(drive_attached(
         src.conn(),
         args,
         &targets,
@@ -196,6 +296,7 @@ pub fn run_attached(
         waits,
         err,
     ))?;
+    summary.explain_skips(&synced_at, args);
     if src.conn().gone().is_cancelled()
         && summary.synced + summary.unchanged + summary.failed + summary.skipped < summary.repos
     {
@@ -207,22 +308,30 @@ pub fn run_attached(
     finish(&summary, args, out, err)
 }
 
-/// Which repos, validated before any request.
-fn targets(src: &dyn DataSource, args: &SyncArgs) -> Result<Vec<(LocalId, String)>, CliError> {
+/// When each target was last synced (what the throttle judges).
+type SyncedAt = HashMap<LocalId, DateTime<Utc>>;
+
+/// Which repos, validated before any request, and when each was last synced.
+fn targets(
+    src: &dyn DataSource,
+    args: &SyncArgs,
+) -> Result<(Vec<(LocalId, String)>, SyncedAt), CliError> {
+    let mut synced_at = SyncedAt::new();
+    let mut seen = |r: &crate::domain::TrackedRepo| {
+        if let Some(t) = r.last_synced_at {
+            synced_at.insert(r.local, t);
+        }
+        (r.local, r.key.to_string())
+    };
     if args.all {
-        return Ok(src
-            .list()?
-            .into_iter()
-            .map(|r| (r.local, r.key.to_string()))
-            .collect());
+        let v = src.list()?.iter().map(&mut seen).collect();
+        return Ok((v, synced_at));
     }
     let mut v = Vec::new();
     let mut missing = Vec::new();
     for key in parse_keys(&args.repos)? {
         match src.find(&key)? {
-            Some(r) if !v.iter().any(|(l, _)| *l == r.local) => {
-                v.push((r.local, r.key.to_string()))
-            }
+            Some(r) if !v.iter().any(|(l, _)| *l == r.local) => v.push(seen(&r)),
             Some(_) => {}
             None => missing.push(key.to_string()),
         }
@@ -234,7 +343,7 @@ fn targets(src: &dyn DataSource, args: &SyncArgs) -> Result<Vec<(LocalId, String
             missing.join(" ")
         )));
     }
-    Ok(v)
+    Ok((v, synced_at))
 }
 
 fn nothing_tracked(args: &SyncArgs, out: &mut dyn Write) -> Result<Status, CliError> {
@@ -702,6 +811,9 @@ async fn collect(
                 .or_else(|| names.get(&id).cloned())
                 .unwrap_or_else(|| id.to_string());
             done += 1;
+            if outcome == Outcome::Skipped {
+                summary.skipped_ids.push(id);
+            }
             summary.record(name, outcome);
             if progress && (last_draw.elapsed().as_millis() >= 100 || done == total) {
                 last_draw = Instant::now();
@@ -779,6 +891,9 @@ fn print_human(s: &Summary, out: &mut dyn Write, err: &mut dyn Write) {
         s.points[1],
         s.points[2],
     );
+    if let Some(skip) = &s.skip {
+        let _ = writeln!(out, "{}", skip.line(s.skipped, Utc::now()));
+    }
 }
 
 #[cfg(test)]

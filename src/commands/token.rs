@@ -348,19 +348,42 @@ pub fn rm(
     store: &Store,
     scope: &TokenScope,
     out: &mut dyn Write,
-    err: &mut dyn Write,
+    _err: &mut dyn Write,
 ) -> Result<Status, CliError> {
     if secrets::remove_token(store, scope)? {
         let _ = writeln!(out, "removed the {} token", scope_label(scope));
-        Ok(Status::Ok)
-    } else {
-        let _ = writeln!(
-            err,
-            "note: no {} token is stored; see `repodeck token list`",
-            scope_label(scope)
-        );
-        Ok(Status::Partial)
+        return Ok(Status::Ok);
     }
+    Err(CliError::Input(not_stored(
+        scope,
+        &secrets::list_tokens(store)?,
+    )))
+}
+
+/// `token rm` of a token that is not there: what is stored instead (as `token list` names
+/// them) and the command that removes one. Nothing was changed.
+fn not_stored(scope: &TokenScope, stored: &[StoredToken]) -> String {
+    let what = match scope {
+        TokenScope::Global => "no global token is stored".to_string(),
+        TokenScope::Repo(k) => format!("no token for {k} is stored"),
+    };
+    if stored.is_empty() {
+        return format!(
+            "{what}; the vault holds no tokens (a GITHUB_TOKEN / GH_TOKEN from the environment is never stored, so there is nothing to remove). Nothing was changed"
+        );
+    }
+    let listed: Vec<String> = stored
+        .iter()
+        .map(|t| format!("{} ({})", scope_label(&t.scope), t.meta.id))
+        .collect();
+    let hint = match stored.iter().find(|t| t.scope != *scope).map(|t| &t.scope) {
+        Some(TokenScope::Repo(k)) => format!("`repodeck token rm --repo {k}`"),
+        _ => "`repodeck token rm`".to_string(),
+    };
+    format!(
+        "{what}; stored: {}. Remove one with {hint} (see `repodeck token list`). Nothing was changed",
+        listed.join(", ")
+    )
 }
 
 /// One token `token check` asks GitHub about: its label, the vault entry (none for the

@@ -577,7 +577,7 @@ impl World {
         }
         world.add_generated(RepoSpec {
             hostile: true,
-            ..RepoSpec::new(ORG, "hostile")
+            ..RepoSpec::new(ORG, "zz-hostile")
         });
         let hello = world.add_generated(RepoSpec::new(OCTOCAT, "Hello-World"));
         world.add_generated(RepoSpec::new(OCTOCAT, "Spoon-Knife"));
@@ -1844,6 +1844,21 @@ fn truncate_history(repo: &mut Repo, keep: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hostile_repo_sorts_after_the_ordinary_ones() {
+        let w = World::generate(1, 10);
+        let mut names: Vec<String> = w
+            .repos
+            .iter()
+            .filter(|r| r.owner == 0)
+            .map(|r| r.name.to_lowercase())
+            .collect();
+        names.sort();
+        assert!(w.repos.iter().any(|r| r.hostile && r.name == "zz-hostile"));
+        assert_eq!(names.first().map(String::as_str), Some("repo-0000"));
+        assert_eq!(names.last().map(String::as_str), Some("zz-hostile"));
+    }
 
     #[test]
     fn a_later_epoch_shifts_every_time_and_changes_nothing_else() {

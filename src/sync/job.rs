@@ -188,6 +188,19 @@ pub fn throttled(repo: &TrackedRepo, min_interval: Duration, now: DateTime<Utc>)
     now - last < min
 }
 
+/// A repository's 404 named by its full name: a synced repository is probed by node id, and
+/// GitHub's answer (`repository node R_kgDO...`) would not say which repository is gone.
+fn named_not_found(e: &GithubError, key: &RepoKey) -> Option<GithubError> {
+    match e {
+        GithubError::NotFound { what } if what != &format!("repository {key}") => {
+            Some(GithubError::NotFound {
+                what: format!("repository {key}"),
+            })
+        }
+        _ => None,
+    }
+}
+
 fn failed(kind: FailureKind, message: &str) -> Outcome {
     Outcome::Failed {
         kind,
@@ -372,6 +385,8 @@ impl Pass<'_> {
 
     /// Records a failure on the repo (status, last error) and reports it.
     fn fail(&mut self, w: Work, e: &GithubError) {
+        let named = named_not_found(e, &w.repo.key);
+        let e = named.as_ref().unwrap_or(e);
         self.drop_etags(&w.repo.key);
         let mut repo = w.repo.clone();
         let now = Utc::now();
@@ -812,6 +827,32 @@ pub async fn fetch_commit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repository_404_names_the_repository() {
+        let key = RepoKey::parse("octo-org/repo-0002").unwrap();
+        let e = GithubError::NotFound {
+            what: "repository node R_kgDOAAAAAAABhqI".into(),
+        };
+        let named = named_not_found(&e, &key).unwrap();
+        assert!(
+            named
+                .to_string()
+                .starts_with("repository octo-org/repo-0002 was not found (404)"),
+            "{named}"
+        );
+        let empty = GithubError::NotFound {
+            what: String::new(),
+        };
+        assert!(
+            named_not_found(&empty, &key)
+                .unwrap()
+                .to_string()
+                .contains("octo-org/repo-0002")
+        );
+        assert_eq!(named_not_found(&named, &key), None);
+        assert_eq!(named_not_found(&GithubError::Timeout, &key), None);
+    }
 
     #[test]
     fn throttle_uses_min_interval() {
