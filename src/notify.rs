@@ -362,6 +362,56 @@ pub fn terminal_writer(json: bool) -> Option<Box<dyn Write + Send>> {
     }
 }
 
+/// A notifier with where it delivers, for the headless front ends (`serve`, `activity
+/// --follow`): the terminal of [`terminal_writer`], commands when `commands`.
+pub struct Sink {
+    notifier: Notifier,
+    term: Option<Box<dyn Write + Send>>,
+    commands: bool,
+}
+
+impl Sink {
+    /// `json`: stdout carries machine output, so the terminal is reached through stderr.
+    pub fn new(rules: &[NotifyRule], json: bool, commands: bool) -> Sink {
+        let notifier = Notifier::from_env(rules);
+        let term = if notifier.is_empty() {
+            None
+        } else {
+            terminal_writer(json)
+        };
+        Sink {
+            notifier,
+            term,
+            commands,
+        }
+    }
+
+    /// Newly detected activity.
+    pub fn activity(&mut self, entries: &[ActivityEntry]) {
+        if self.notifier.is_empty() {
+            return;
+        }
+        let (now, local) = clock();
+        let due = self.notifier.on_activity(entries, now, local);
+        self.send(due);
+    }
+
+    /// Sends the summary of a rate-cap window that ended (call it every few seconds).
+    pub fn tick(&mut self) {
+        if self.notifier.is_empty() {
+            return;
+        }
+        let (now, local) = clock();
+        let due = self.notifier.tick(now, local);
+        self.send(due);
+    }
+
+    fn send(&mut self, due: Vec<Delivery>) {
+        let term = self.term.as_deref_mut().map(|w| w as &mut dyn Write);
+        deliver(due, term, self.commands);
+    }
+}
+
 /// Delivers: terminal bytes to `term` (skipped when `None`), commands spawned on the current
 /// tokio runtime when `commands` (the process that syncs runs them; attached views do not).
 pub fn deliver(deliveries: Vec<Delivery>, term: Option<&mut dyn Write>, commands: bool) {

@@ -37,6 +37,8 @@ pub enum HostKind {
     Serve,
     Tui,
     Sync,
+    /// `activity --follow` on its own.
+    Follow,
 }
 
 impl HostKind {
@@ -45,6 +47,7 @@ impl HostKind {
             HostKind::Serve => "serve",
             HostKind::Tui => "the TUI",
             HostKind::Sync => "sync",
+            HostKind::Follow => "activity --follow",
         }
     }
 }

@@ -82,6 +82,12 @@ pub enum Action {
     Complete,
     HistoryPrev,
     HistoryNext,
+    /// Activity screen: mark every change read.
+    MarkAllRead,
+    /// Activity screen: show one kind of change (cycles through the kinds in the feed).
+    FilterKind,
+    /// Activity screen: only the selected row's repository (toggles).
+    FilterRepo,
 
     // Not bindable: produced by the runtime.
     #[serde(skip)]
@@ -240,6 +246,9 @@ impl Action {
             Complete => "complete",
             HistoryPrev => "older",
             HistoryNext => "newer",
+            MarkAllRead => "mark all read",
+            FilterKind => "filter by kind (cycles)",
+            FilterRepo => "only this repo (toggles)",
             _ => "",
         }
     }

@@ -92,6 +92,7 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
         engine,
         reserve: ctx.config.github.reserve.to_string(),
         host: None,
+        utc_offset: chrono::Local::now().offset().local_minus_utc(),
     };
     Ok(App::new(Utc::now(), theme, keymap, env))
 }
@@ -104,7 +105,7 @@ pub async fn run(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::R
     for notice in store.take_notices() {
         app.store_notice(&notice);
     }
-    run_app(ctx, &mut app, store, engine).await
+    run_app(ctx, &mut app, store, engine, true).await
 }
 
 /// Runs the TUI attached to the repodeck that hosts the data dir: it reads through the host's
@@ -117,7 +118,7 @@ pub async fn run_attached(ctx: &Context, conn: Arc<Attached>) -> io::Result<()> 
         None => EngineStart::Offline,
     };
     let source: runtime::Source = Arc::new(AttachedSource::in_runtime(conn));
-    run_app(ctx, &mut app, source, engine).await
+    run_app(ctx, &mut app, source, engine, false).await
 }
 
 /// The header's words for the host: `attached to serve, pid N` (`, live` for a daemon that
@@ -132,14 +133,19 @@ async fn run_app(
     app: &mut App,
     source: runtime::Source,
     engine: EngineStart,
+    hosted: bool,
 ) -> io::Result<()> {
     let mouse = ctx.config.ui.mouse;
+    let notify = runtime::Notify {
+        notifier: crate::notify::Notifier::from_env(&ctx.config.notify),
+        commands: hosted,
+    };
     TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut terminal = ratatui::init();
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = runtime::event_loop(&mut terminal, app, source, engine, mouse).await;
+    let result = runtime::event_loop(&mut terminal, app, source, engine, mouse, notify).await;
     restore_terminal();
     ratatui::restore();
     result

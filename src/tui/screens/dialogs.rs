@@ -495,5 +495,24 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
             ]));
         }
     }
+    if sections.iter().any(|(m, _)| *m == Mode::List) {
+        lines.extend(list_notes(app));
+    }
     (lines, key_w)
+}
+
+/// What the list's header count and star column count from.
+fn list_notes(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme();
+    vec![
+        Line::default(),
+        Line::styled("What the numbers mean".to_string(), t.title),
+        Line::raw("  N changed since read: repos with activity".to_string()),
+        Line::raw("    you have not read (open it, or A then m)".to_string()),
+        Line::raw(format!(
+            "  {}: stars gained or lost at the last sync",
+            t.glyphs.star_delta
+        )),
+        Line::raw("    that saw the count change".to_string()),
+    ]
 }
