@@ -1723,8 +1723,9 @@ fn activity_filters_and_mark_all_read() {
     app.update(Action::FilterKind);
     assert_eq!(app.activity_filter().kind, None);
     assert_eq!(seqs(&app), vec![3, 2, 1]);
-    // The repo filter takes the selected row's repo; the cursor stays on its entry.
-    app.update(Action::Down);
+    // The cursor stayed on the PR (seq 2) through the kind filters; the repo filter takes the
+    // selected row's repo and keeps the cursor on its entry.
+    assert_eq!(app.activity().rows[app.activity().cursor.sel].seq, 2);
     app.update(Action::FilterRepo);
     assert_eq!(seqs(&app), vec![3, 2]);
     assert_eq!(app.activity().rows[app.activity().cursor.sel].seq, 2);

@@ -507,12 +507,12 @@ fn list_notes(app: &App) -> Vec<Line<'static>> {
     vec![
         Line::default(),
         Line::styled("What the numbers mean".to_string(), t.title),
-        Line::raw("  N changed since read: repos with activity".to_string()),
-        Line::raw("    you have not read (open it, or A then m)".to_string()),
+        Line::raw("  N changed since read: repos".to_string()),
+        Line::raw("    with changes not yet read".to_string()),
         Line::raw(format!(
-            "  {}: stars gained or lost at the last sync",
+            "  {}: stars gained or lost at",
             t.glyphs.star_delta
         )),
-        Line::raw("    that saw the count change".to_string()),
+        Line::raw("    the last sync that saw them".to_string()),
     ]
 }
