@@ -555,8 +555,10 @@ fn snapshot_other_screens() {
     });
     snap!("activity_filtered", {
         // Two hours east of UTC: the selected row's absolute time is local.
-        let mut env = Env::default();
-        env.utc_offset = 2 * 3600;
+        let env = Env {
+            utc_offset: 2 * 3600,
+            ..Env::default()
+        };
         let mut a = base_app_with(env).with_repos(repos());
         a.update(ev(SyncEvent::RateLimits(rate(4812))));
         a.update(Action::Activity);
