@@ -43,7 +43,7 @@ pub fn run_local(
     check_repo(args)?;
     let store = Arc::new(store);
     let rt = crate::session::runtime()?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         let clients = Clients::from_env(ctx, &store)?;
         let client = clients.client.clone();
         let engine = clients.start_engine(store.clone(), ctx.config.clone(), false);
@@ -65,7 +65,7 @@ pub fn run_local(
         });
         let every = match ctx.config.sync.interval {
             Some(d) => format!("syncing every {}", crate::config::format_duration(d)),
-            None => "sync.interval is off: changes appear when `repodeck sync` runs".into(),
+            None => "one pass now; sync.interval is off, so later changes appear when `repodeck sync` runs".into(),
         };
         let _ = writeln!(err, "following activity ({every}); Ctrl-C stops");
         let sink = Sink::new(&ctx.config.notify, args.json, true);
@@ -74,7 +74,13 @@ pub fn run_local(
         let end = follow(engine, sink, args, None, ended, out).await;
         let _ = commands.send(SyncCommand::Shutdown);
         end
-    })
+    });
+    if let Err(e) = store.flush() {
+        tracing::warn!(error = %e, "final store flush failed");
+    }
+    // Requests still in flight to GitHub are cut off, not awaited.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    result
 }
 
 /// Attached: the host's engine syncs; its events are printed here.
