@@ -413,6 +413,7 @@ fn attached_keypress(
                     requests: 1,
                     not_modified: 1,
                     points: 0,
+                    ..JobCost::default()
                 },
                 duration_ms: 100,
                 repo: Some(Box::new(pool[n].clone())),

@@ -158,9 +158,13 @@ pub enum Command {
         /// Only this repository's changes
         #[arg(long, value_name = "OWNER/NAME")]
         repo: Option<String>,
-        /// Print a JSON array on stdout
+        /// Print a JSON array on stdout (with --follow: one JSON object a line)
         #[arg(long)]
         json: bool,
+        /// Keep running and print new changes as they are detected, until Ctrl-C (syncs every
+        /// `sync.interval` on its own, or follows the running repodeck it attaches to)
+        #[arg(long, short = 'f', conflicts_with = "since")]
+        follow: bool,
     },
     /// GitHub webhooks: the secret deliveries are signed with (see `repodeck hook --help`)
     #[command(subcommand)]

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod doctor;
+pub mod follow;
 pub mod import;
 pub mod manual;
 pub mod remote;

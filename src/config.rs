@@ -49,6 +49,9 @@ pub struct RawConfig {
     pub serve: RawServe,
     #[serde(default)]
     pub audit: RawAudit,
+    /// `[[notify]]`: one table per rule.
+    #[serde(default)]
+    pub notify: Vec<RawNotify>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +94,18 @@ pub struct RawServe {
 pub struct RawAudit {
     pub retention: Option<String>,
     pub max_entries: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub kinds: Option<Vec<String>>,
+    pub repos: Option<Vec<String>>,
+    pub via: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub timeout: Option<String>,
+    pub quiet: Option<String>,
+    pub max_per_minute: Option<i64>,
 }
 
 /// How much of each rate-limit bucket background work leaves for what the user asks for.
@@ -196,6 +211,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Action name -> key(s), validated by the TUI's keymap.
     pub keys: BTreeMap<String, String>,
+    /// `[[notify]]` rules, in file order (`notify` turns them into notifications).
+    pub notify: Vec<NotifyRule>,
 }
 
 pub const THEMES: &[&str] = &["default", "light", "mono"];
@@ -299,7 +316,9 @@ impl Config {
         }
         let serve = serve_config(raw.serve).map_err(&bad)?;
         let audit = audit_config(raw.audit).map_err(&bad)?;
+        let notify = notify_rules(raw.notify).map_err(&bad)?;
         Ok(Config {
+            notify,
             serve,
             audit,
             github: GithubConfig {
@@ -467,6 +486,219 @@ fn audit_config(raw: RawAudit) -> Result<AuditConfig, String> {
     })
 }
 
+/// How a `[[notify]]` rule reaches the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyVia {
+    /// BEL: the terminal's bell (or its visual bell / urgency hint).
+    Bell,
+    /// OSC 9: a desktop notification from the terminal (iTerm2, kitty, WezTerm, Windows Terminal...).
+    Osc9,
+    /// OSC 777 `notify`: a desktop notification with a title (foot, WezTerm, kitty, rxvt...).
+    Osc777,
+    /// A program run without a shell, the change as JSON on its stdin.
+    Command {
+        argv: Vec<String>,
+        /// A command still running after this is killed and logged.
+        timeout: Duration,
+    },
+}
+
+/// `quiet = "22:00-07:00"`: local times between which a rule stays silent (may wrap midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub from: chrono::NaiveTime,
+    pub to: chrono::NaiveTime,
+}
+
+impl QuietHours {
+    /// Whether `t` (local time) is inside the quiet hours: `from` included, `to` excluded.
+    pub fn contains(self, t: chrono::NaiveTime) -> bool {
+        if self.from <= self.to {
+            self.from <= t && t < self.to
+        } else {
+            t >= self.from || t < self.to
+        }
+    }
+}
+
+/// One validated `[[notify]]` rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyRule {
+    /// `Change::kind` names; `None` = every kind.
+    pub kinds: Option<Vec<String>>,
+    /// Repo globs (`octo-org/*`, case-insensitive, `*` stays within one path part); empty = all.
+    pub repos: Vec<String>,
+    pub via: NotifyVia,
+    pub quiet: Option<QuietHours>,
+    /// More than this within a minute are summarized in one notification.
+    pub max_per_minute: u32,
+}
+
+pub const DEFAULT_NOTIFY_MAX_PER_MINUTE: u32 = 5;
+pub const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Kinds said the way people say them, and the `Change` kind each means.
+pub const NOTIFY_KIND_ALIASES: &[(&str, &str)] = &[("release", "new_release")];
+
+/// Validates every `[[notify]]` table; the message names the rule (from 1), the key and the fix.
+fn notify_rules(raw: Vec<RawNotify>) -> Result<Vec<NotifyRule>, String> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, r)| notify_rule(r).map_err(|m| format!("[[notify]] rule {}: {m}", i + 1)))
+        .collect()
+}
+
+fn notify_rule(raw: RawNotify) -> Result<NotifyRule, String> {
+    let kinds = match raw.kinds {
+        None => None,
+        Some(list) if list.iter().any(|k| k == "all" || k == "*") => None,
+        Some(list) => Some(
+            list.iter()
+                .map(|k| notify_kind(k))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    let repos = raw.repos.unwrap_or_default();
+    for pattern in &repos {
+        repo_glob(pattern)?;
+    }
+    let via = notify_via(raw.via.as_deref(), raw.command, raw.timeout.as_deref())?;
+    let quiet = match raw.quiet {
+        None => None,
+        Some(q) => Some(parse_quiet(&q)?),
+    };
+    let max_per_minute = match raw.max_per_minute {
+        None => DEFAULT_NOTIFY_MAX_PER_MINUTE,
+        Some(n) if (1..=600).contains(&n) => n as u32,
+        Some(n) => {
+            return Err(format!(
+                "key `notify.max_per_minute` is {n}: use a number from 1 to 600 (default {DEFAULT_NOTIFY_MAX_PER_MINUTE})"
+            ));
+        }
+    };
+    Ok(NotifyRule {
+        kinds,
+        repos,
+        via,
+        quiet,
+        max_per_minute,
+    })
+}
+
+/// A kind name as `Change::kind` spells it (aliases resolved), or what was meant.
+fn notify_kind(k: &str) -> Result<String, String> {
+    let k = k.trim();
+    if let Some((_, kind)) = NOTIFY_KIND_ALIASES.iter().find(|(a, _)| *a == k) {
+        return Ok((*kind).to_string());
+    }
+    if crate::domain::Change::KINDS.contains(&k) {
+        return Ok(k.to_string());
+    }
+    let names = crate::domain::Change::KINDS
+        .iter()
+        .chain(NOTIFY_KIND_ALIASES.iter().map(|(a, _)| a));
+    let nearest = names.clone().min_by_key(|c| levenshtein(k, c));
+    match nearest {
+        Some(n) if levenshtein(k, n) <= 3.max(k.len() / 3) => Err(format!(
+            "key `notify.kinds`: unknown kind \"{k}\"; did you mean \"{n}\"?"
+        )),
+        _ => Err(format!(
+            "key `notify.kinds`: unknown kind \"{k}\"; use \"all\" or some of {}",
+            names
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// A `[[notify]] repos` glob: `owner/name` patterns, case-insensitive, `*` within one part.
+pub fn repo_glob(pattern: &str) -> Result<globset::GlobMatcher, String> {
+    globset::GlobBuilder::new(pattern.trim())
+        .case_insensitive(true)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| {
+            format!(
+                "key `notify.repos`: \"{pattern}\" is not a glob ({e}); write it like \"octo-org/*\" or \"octo-org/app\""
+            )
+        })
+}
+
+fn notify_via(
+    via: Option<&str>,
+    command: Option<Vec<String>>,
+    timeout: Option<&str>,
+) -> Result<NotifyVia, String> {
+    let via = match (via, &command) {
+        (Some(v), _) => v.trim(),
+        (None, Some(_)) => "command",
+        (None, None) => {
+            return Err(
+                "key `notify.via` is missing: use \"bell\", \"osc9\", \"osc777\" or \"command\" (with `command = [\"notify-send\", \"repodeck\"]`)".into(),
+            );
+        }
+    };
+    if via != "command" && (command.is_some() || timeout.is_some()) {
+        return Err(format!(
+            "keys `notify.command` and `notify.timeout` go with via = \"command\", not \"{via}\""
+        ));
+    }
+    match via {
+        "bell" => Ok(NotifyVia::Bell),
+        "osc9" => Ok(NotifyVia::Osc9),
+        "osc777" => Ok(NotifyVia::Osc777),
+        "command" => {
+            let argv = command.unwrap_or_default();
+            if argv.first().is_none_or(|p| p.trim().is_empty()) {
+                return Err("via = \"command\" needs `command = [\"program\", \"arg\", ...]` (run without a shell; the change arrives as JSON on stdin)".into());
+            }
+            let timeout = match timeout {
+                None => DEFAULT_NOTIFY_TIMEOUT,
+                Some(t) => {
+                    let d = parse_duration(t).map_err(|m| format!("key `notify.timeout`: {m}"))?;
+                    if d.is_zero() {
+                        return Err(
+                            "key `notify.timeout` must be more than \"0s\" (default \"10s\")"
+                                .into(),
+                        );
+                    }
+                    d
+                }
+            };
+            Ok(NotifyVia::Command { argv, timeout })
+        }
+        other => {
+            let names = ["bell", "osc9", "osc777", "command"];
+            let hint = names
+                .iter()
+                .min_by_key(|n| levenshtein(other, n))
+                .filter(|n| levenshtein(other, n) <= 3)
+                .map(|n| format!("did you mean \"{n}\"? "))
+                .unwrap_or_default();
+            Err(format!(
+                "key `notify.via` is \"{other}\": {hint}use \"bell\", \"osc9\", \"osc777\" or \"command\""
+            ))
+        }
+    }
+}
+
+/// `"22:00-07:00"` (24-hour local times; may wrap midnight).
+fn parse_quiet(s: &str) -> Result<QuietHours, String> {
+    let bad = || {
+        format!(
+            "key `notify.quiet` is \"{s}\": write local times like \"22:00-07:00\" (24-hour, may wrap midnight)"
+        )
+    };
+    let (a, b) = s.trim().split_once('-').ok_or_else(bad)?;
+    let t = |x: &str| chrono::NaiveTime::parse_from_str(x.trim(), "%H:%M").map_err(|_| bad());
+    let (from, to) = (t(a)?, t(b)?);
+    if from == to {
+        return Err(bad());
+    }
+    Ok(QuietHours { from, to })
+}
+
 /// Validates `[serve]`; the message names the key and how to write it.
 fn serve_config(raw: RawServe) -> Result<ServeConfig, String> {
     let addr = |key: &str, v: &str| {
@@ -602,7 +834,22 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 const SECTIONS: &[(&str, &[&str])] = &[
-    ("", &["github", "sync", "ui", "keys", "serve", "audit"]),
+    (
+        "",
+        &["github", "sync", "ui", "keys", "serve", "audit", "notify"],
+    ),
+    (
+        "notify",
+        &[
+            "kinds",
+            "repos",
+            "via",
+            "command",
+            "timeout",
+            "quiet",
+            "max_per_minute",
+        ],
+    ),
     ("audit", &["retention", "max_entries"]),
     (
         "serve",
@@ -864,5 +1111,110 @@ mod tests {
         );
         assert!(parse_reserve(&toml::Value::String("150%".into())).is_err());
         assert_eq!(Reserve::Fraction(0.1).of(5000), 500);
+    }
+
+    #[test]
+    fn notify_rules_parse_with_defaults() {
+        let text = r#"
+[[notify]]
+kinds = ["release", "force_pushed"]
+repos = ["octo-org/*"]
+via = "osc777"
+quiet = "22:00-07:00"
+
+[[notify]]
+command = ["notify-send", "repodeck"]
+max_per_minute = 2
+"#;
+        let c = Config::parse(text, Path::new("c")).unwrap();
+        assert_eq!(c.notify.len(), 2);
+        let r = &c.notify[0];
+        assert_eq!(
+            r.kinds.as_deref(),
+            Some(&["new_release".to_string(), "force_pushed".to_string()][..])
+        );
+        assert_eq!(r.repos, vec!["octo-org/*".to_string()]);
+        assert_eq!(r.via, NotifyVia::Osc777);
+        assert_eq!(r.max_per_minute, DEFAULT_NOTIFY_MAX_PER_MINUTE);
+        let q = r.quiet.unwrap();
+        let t = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert!(q.contains(t(23, 0)) && q.contains(t(6, 59)) && q.contains(t(22, 0)));
+        assert!(!q.contains(t(7, 0)) && !q.contains(t(12, 0)));
+        let r = &c.notify[1];
+        assert_eq!(r.kinds, None);
+        assert_eq!(
+            r.via,
+            NotifyVia::Command {
+                argv: vec!["notify-send".into(), "repodeck".into()],
+                timeout: DEFAULT_NOTIFY_TIMEOUT
+            }
+        );
+        assert_eq!(r.max_per_minute, 2);
+        assert!(Config::default().notify.is_empty());
+    }
+
+    #[test]
+    fn notify_rules_refuse_bad_values_with_a_fix() {
+        let cases = [
+            (
+                "kinds = [\"relase\"]\nvia = \"bell\"",
+                "did you mean \"release\"",
+            ),
+            (
+                "kinds = [\"force_push\"]\nvia = \"bell\"",
+                "did you mean \"force_pushed\"",
+            ),
+            (
+                "kinds = [\"zzzzzzzzzzzz\"]\nvia = \"bell\"",
+                "use \"all\" or some of",
+            ),
+            ("via = \"osc8\"", "did you mean \"osc9\""),
+            ("via = \"command\"", "needs `command = ["),
+            (
+                "via = \"bell\"\ncommand = [\"x\"]",
+                "go with via = \"command\"",
+            ),
+            ("via = \"bell\"\nquiet = \"10pm-7am\"", "key `notify.quiet`"),
+            (
+                "via = \"bell\"\nmax_per_minute = 0",
+                "key `notify.max_per_minute`",
+            ),
+            (
+                "via = \"bell\"\nrepos = [\"octo-org/{a\"]",
+                "key `notify.repos`",
+            ),
+            ("repos = [\"x/*\"]", "key `notify.via` is missing"),
+            (
+                "command = [\"x\"]\ntimeout = \"0s\"",
+                "key `notify.timeout`",
+            ),
+        ];
+        for (body, want) in cases {
+            let text = format!("[[notify]]\n{body}\n");
+            let e = Config::parse(&text, Path::new("c"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{body}: {e}");
+            assert!(e.contains("[[notify]] rule 1"), "{body}: {e}");
+        }
+        let e = Config::parse(
+            "[[notify]]\nvia = \"bell\"\nkind = [\"x\"]\n",
+            Path::new("c"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("did you mean `notify.kinds`"), "{e}");
+    }
+
+    #[test]
+    fn every_change_kind_is_a_notify_kind() {
+        let c = crate::domain::Change::Inaccessible;
+        assert!(crate::domain::Change::KINDS.contains(&c.kind()));
+        let c = crate::domain::Change::BranchProtection {
+            name: "main".into(),
+            protected: true,
+        };
+        assert!(crate::domain::Change::KINDS.contains(&c.kind()));
+        assert_eq!(crate::domain::Change::KINDS.len(), 22);
     }
 }

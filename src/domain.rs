@@ -773,6 +773,33 @@ pub enum Change {
 }
 
 impl Change {
+    /// Every [`Change::kind`] name, in variant order (config's `[[notify]] kinds` are checked
+    /// against it).
+    pub const KINDS: &'static [&'static str] = &[
+        "new_commits",
+        "force_pushed",
+        "stars",
+        "forks",
+        "description_changed",
+        "topics_changed",
+        "default_branch_changed",
+        "archived",
+        "unarchived",
+        "visibility_changed",
+        "new_release",
+        "pr_opened",
+        "pr_closed",
+        "pr_merged",
+        "issue_opened",
+        "issue_closed",
+        "renamed",
+        "inaccessible",
+        "accessible",
+        "branch_created",
+        "branch_deleted",
+        "branch_protection",
+    ];
+
     /// The snake_case name of the variant, as `--json` outputs print it.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod github;
 pub mod host;
 pub mod logging;
+pub mod notify;
 pub mod sanitize;
 pub mod secrets;
 pub mod serve;

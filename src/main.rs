@@ -339,6 +339,22 @@ fn run(cli: Cli) -> Result<Status, CliError> {
             },
         ),
         Command::Doctor { json } => commands::doctor::run(&ctx, modes, json, &mut out),
+        Command::Activity {
+            repo,
+            json,
+            follow: true,
+            ..
+        } => {
+            let args = commands::follow::FollowArgs { repo, json };
+            match open_or_host(&ctx)? {
+                Opened::Local(store) => {
+                    commands::follow::run_local(&ctx, store, &args, &mut out, &mut err)
+                }
+                Opened::Attached(host) => {
+                    commands::follow::run_attached(&ctx, &host, &args, &mut out, &mut err)
+                }
+            }
+        }
         local => run_local(&ctx, local, &mut out, &mut err),
     }
 }
@@ -388,9 +404,9 @@ fn run_local(
         Command::Add { repos } => commands::add(src, &repos, out, err),
         Command::Remove { repos } => commands::remove(src, &repos, out, err),
         Command::List { json } => commands::list(src, json, chrono::Utc::now(), out),
-        Command::Activity { since, repo, json } => {
-            commands::show::activity(src, since.as_deref(), repo.as_deref(), json, out)
-        }
+        Command::Activity {
+            since, repo, json, ..
+        } => commands::show::activity(src, since.as_deref(), repo.as_deref(), json, out),
         Command::Show { repo, json } => commands::show::show(src, &repo, json, out),
         Command::Audit {
             since,

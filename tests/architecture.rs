@@ -43,6 +43,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 1),
     ("logging", 1),
     ("store", 2),
+    ("notify", 2),
     ("secrets", 3),
     ("github", 4),
     ("sync", 5),

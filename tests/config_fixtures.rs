@@ -113,6 +113,14 @@ fn example_config_is_valid_and_documents_every_key() {
         "ascii",
         "mouse",
         "[keys]",
+        "[[notify]]",
+        "kinds",
+        "repos",
+        "via",
+        "command",
+        "timeout",
+        "quiet",
+        "max_per_minute",
     ] {
         assert!(
             text.contains(key),

@@ -12,17 +12,9 @@ use crate::host::source::DataSource;
 use crate::sanitize;
 use crate::sync::scheduler::limits;
 
+/// One entry as `activity --json` prints it (the same object a notify command gets).
 pub fn entry_json(e: &ActivityEntry) -> Value {
-    json!({
-        "seq": e.seq,
-        "repo": e.full_name,
-        "repo_id": e.repo.0,
-        "at": rfc3339(e.at),
-        "kind": e.change.kind(),
-        "change": super::sync::change_json(&e.full_name, &e.change),
-        "text": e.change.to_string(),
-        "read": e.read,
-    })
+    crate::notify::entry_json(e)
 }
 
 pub fn activity(

@@ -227,17 +227,7 @@ fn is_stop(kind: FailureKind) -> bool {
 /// One change as JSON: `{"repo", "kind", ...fields, "text"}`. (`Change` is externally tagged on
 /// disk, since bincode cannot read internally tagged enums; the flat shape is built here.)
 pub fn change_json(repo: &str, c: &Change) -> Value {
-    let mut map = match serde_json::to_value(c) {
-        Ok(Value::Object(outer)) => match outer.into_iter().next() {
-            Some((_, Value::Object(fields))) => fields,
-            _ => serde_json::Map::new(),
-        },
-        _ => serde_json::Map::new(),
-    };
-    map.insert("kind".into(), json!(c.kind()));
-    map.insert("repo".into(), json!(repo));
-    map.insert("text".into(), json!(c.to_string()));
-    Value::Object(map)
+    crate::notify::change_json(repo, c)
 }
 
 pub fn run(

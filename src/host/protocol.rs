@@ -40,6 +40,8 @@ pub enum HostKind {
     Serve,
     Tui,
     Sync,
+    /// `activity --follow` on its own.
+    Follow,
 }
 
 impl HostKind {
@@ -48,6 +50,7 @@ impl HostKind {
             HostKind::Serve => "serve",
             HostKind::Tui => "the TUI",
             HostKind::Sync => "sync",
+            HostKind::Follow => "activity --follow",
         }
     }
 }
@@ -71,6 +74,7 @@ impl HostInfo {
             HostKind::Serve => "repodeck serve",
             HostKind::Tui => "the repodeck TUI",
             HostKind::Sync => "repodeck sync",
+            HostKind::Follow => "repodeck activity --follow",
         };
         format!("{what}, pid {}", self.pid)
     }

@@ -225,6 +225,8 @@ async fn serve(ctx: &Context, store: Arc<Store>, opts: &ServeOptions) -> Result<
     let accepting = CancellationToken::new();
     let servers = spawn_servers(main, main_app, side, side_app, accepting.clone());
     let hub = Hub {
+        // The daemon's terminal when it has one (a foreground run); commands always.
+        notify: crate::notify::Sink::new(&ctx.config.notify, false, true),
         dispatcher: Dispatcher::new(store.clone(), engine.commands.clone()),
         metrics,
         health,
@@ -375,8 +377,13 @@ fn fan_out(ev: &SyncEvent, dispatcher: &mut Dispatcher, metrics: &Metrics, healt
     }
 }
 
+/// How often the notifier's rate-cap windows are checked for a summary.
+const NOTIFY_TICK: Duration = Duration::from_secs(5);
+
 /// The loop between the receiver, the engine and the observers.
 struct Hub {
+    /// `[[notify]]` rules, for the activity the engine detects.
+    notify: crate::notify::Sink,
     dispatcher: Dispatcher,
     metrics: Arc<Metrics>,
     health: Arc<Health>,
@@ -399,6 +406,8 @@ impl Hub {
             );
         }
         let mut tracked_dirty = false;
+        let mut notify_tick = tokio::time::interval(NOTIFY_TICK);
+        notify_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let due = self.dispatcher.due();
             let sleep = async {
@@ -413,10 +422,14 @@ impl Hub {
                     Some(ev) => {
                         tracked_dirty |= matches!(ev, SyncEvent::Tracked { .. } | SyncEvent::Untracked { .. });
                         fan_out(&ev, &mut self.dispatcher, &self.metrics, &self.health);
+                        if let SyncEvent::Activity(entries) = &ev {
+                            self.notify.activity(entries);
+                        }
                     }
                     None => return,
                 },
                 () = sleep => self.dispatcher.flush(),
+                _ = notify_tick.tick() => self.notify.tick(),
                 () = stopping.cancelled() => break,
             }
             if tracked_dirty {

@@ -85,6 +85,12 @@ pub enum Action {
     /// The host this view was attached to has gone: open the store here and host it (or attach
     /// to whoever took it over first).
     TakeOver,
+    /// Activity screen: mark every change read.
+    MarkAllRead,
+    /// Activity screen: show one kind of change (cycles through the kinds in the feed).
+    FilterKind,
+    /// Activity screen: only the selected row's repository (toggles).
+    FilterRepo,
 
     // Not bindable: produced by the runtime.
     #[serde(skip)]
@@ -265,6 +271,9 @@ impl Action {
             HistoryPrev => "older",
             HistoryNext => "newer",
             TakeOver => "take over store",
+            MarkAllRead => "mark all read",
+            FilterKind => "filter by kind (cycles)",
+            FilterRepo => "only this repo (toggles)",
             _ => "",
         }
     }

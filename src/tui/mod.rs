@@ -96,6 +96,7 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
         engine,
         reserve: ctx.config.github.reserve.to_string(),
         host: None,
+        utc_offset: chrono::Local::now().offset().local_minus_utc(),
     };
     Ok(App::new(Utc::now(), theme, keymap, env))
 }
@@ -108,7 +109,7 @@ pub async fn run(ctx: &Context, store: Arc<Store>, engine: EngineStart) -> io::R
     for notice in store.take_notices() {
         app.store_notice(&notice);
     }
-    run_app(ctx, &mut app, (store, engine), None).await
+    run_app(ctx, &mut app, (store, engine), None, true).await
 }
 
 /// Runs the TUI attached to the repodeck that hosts the data dir: it reads through the host's
@@ -126,7 +127,7 @@ pub async fn run_attached(
         None => EngineStart::Offline,
     };
     let source: runtime::Source = Arc::new(AttachedSource::in_runtime(conn));
-    run_app(ctx, &mut app, (source, engine), Some(takeover)).await
+    run_app(ctx, &mut app, (source, engine), Some(takeover), false).await
 }
 
 /// The header's words for the host: `attached to serve, pid N` (`, live` for a daemon that
@@ -141,14 +142,27 @@ async fn run_app(
     app: &mut App,
     (source, engine): (runtime::Source, EngineStart),
     takeover: Option<runtime::TakeOver>,
+    hosted: bool,
 ) -> io::Result<()> {
     let mouse = ctx.config.ui.mouse;
+    let notify = runtime::Notify {
+        notifier: crate::notify::Notifier::from_env(&ctx.config.notify),
+        commands: hosted,
+    };
     TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut terminal = ratatui::init();
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = runtime::event_loop(&mut terminal, app, (source, engine), mouse, takeover).await;
+    let result = runtime::event_loop(
+        &mut terminal,
+        app,
+        (source, engine),
+        mouse,
+        takeover,
+        notify,
+    )
+    .await;
     // Only this: `ratatui::restore()` as well would leave the alternate screen a second time,
     // and terminals such as tmux then restore a cursor saved before a suspend and a resize.
     restore_terminal();

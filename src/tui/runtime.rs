@@ -107,6 +107,15 @@ struct Runtime<'t> {
     host: Option<Arc<Host>>,
     /// `Effect::Quit` was carried out.
     quit: bool,
+    /// `[[notify]]`: bells and OSC notifications go to the terminal between frames.
+    notify: Notify,
+}
+
+/// The TUI's notifications: the rules, and whether this process runs their commands (the one
+/// that syncs does; an attached view only rings its own terminal).
+pub struct Notify {
+    pub notifier: crate::notify::Notifier,
+    pub commands: bool,
 }
 
 /// Everything the loop waits on.
@@ -133,6 +142,7 @@ pub async fn event_loop(
     (store, engine): (Source, EngineStart),
     mouse: bool,
     takeover: Option<TakeOver>,
+    notify: Notify,
 ) -> io::Result<()> {
     let (loads_tx, loads) = mpsc::unbounded_channel::<Action>();
     let (unlocked_tx, unlocked) = mpsc::unbounded_channel();
@@ -155,6 +165,7 @@ pub async fn event_loop(
         took: took_tx,
         host: None,
         quit: false,
+        notify,
     };
     let mut inputs = Inputs {
         term: EventStream::new(),
@@ -189,6 +200,9 @@ pub async fn event_loop(
                 Input::Term(ev) => map_event(app, ev),
                 Input::Action(a) => Some(a),
             };
+            if let Some(a) = &action {
+                rt.notify(a);
+            }
             if let Some(action) = action {
                 apply(app, action, &mut rt)?;
             }
@@ -231,6 +245,8 @@ impl Inputs {
                 let notices = store.take_notices();
                 rt.store = store;
                 rt.host = host;
+                // This process syncs now: its `[[notify]]` commands run here.
+                rt.notify.commands = true;
                 let (running, locked) = match engine {
                     EngineStart::Running(h) => {
                         rt.engine = Some(h.commands);
@@ -361,6 +377,27 @@ impl Runtime<'_> {
     }
 
     /// Runs `f` over the store on a blocking thread; its actions come back through `loads`.
+    /// Notifications for new activity (and a rate-cap summary on a tick), written through the
+    /// backend's writer: between frames, never inside one.
+    fn notify(&mut self, action: &Action) {
+        if self.notify.notifier.is_empty() {
+            return;
+        }
+        let (now, local) = crate::notify::clock();
+        let due = match action {
+            Action::Engine(ev) => match ev.as_ref() {
+                SyncEvent::Activity(entries) => {
+                    self.notify.notifier.on_activity(entries, now, local)
+                }
+                _ => return,
+            },
+            Action::Tick { .. } => self.notify.notifier.tick(now, local),
+            _ => return,
+        };
+        let term: &mut dyn Write = self.terminal.backend_mut();
+        crate::notify::deliver(due, Some(term), self.notify.commands);
+    }
+
     fn blocking_many<F>(&self, f: F)
     where
         F: FnOnce(&dyn DataSource) -> Vec<Action> + Send + 'static,

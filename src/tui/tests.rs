@@ -272,6 +272,15 @@ pub fn base_app() -> App {
     )
 }
 
+pub fn base_app_with(env: Env) -> App {
+    App::new(
+        now(),
+        Theme::new("default", false, false),
+        Keymap::default(),
+        env,
+    )
+}
+
 pub fn loaded() -> App {
     let mut app = base_app().with_repos(repos());
     app.update(ev(SyncEvent::RateLimits(rate(4812))));
@@ -544,6 +553,36 @@ fn snapshot_other_screens() {
             repo: None,
             entries: activity(),
         });
+        a
+    });
+    snap!("activity_filtered", {
+        // Two hours east of UTC: the selected row's absolute time is local.
+        let env = Env {
+            utc_offset: 2 * 3600,
+            ..Env::default()
+        };
+        let mut a = base_app_with(env).with_repos(repos());
+        a.update(ev(SyncEvent::RateLimits(rate(4812))));
+        a.update(Action::Activity);
+        a.update(Action::ActivityLoaded {
+            repo: None,
+            entries: activity(),
+        });
+        a.update(Action::FilterRepo);
+        a.update(Action::FilterKind);
+        a
+    });
+    snap!("activity_filter_empty", {
+        let mut a = loaded();
+        a.update(Action::Activity);
+        a.update(Action::ActivityLoaded {
+            repo: None,
+            entries: activity(),
+        });
+        // beta has stars only; the first kind of the feed is new_commits: nothing is left.
+        a.update(Action::Bottom);
+        a.update(Action::FilterRepo);
+        a.update(Action::FilterKind);
         a
     });
     snap!("activity_empty", {
@@ -2116,4 +2155,66 @@ fn a_new_sort_keeps_the_top_of_the_list_in_view() {
         "selection visible: {sel} {off}"
     );
     assert!(sel > off, "not pinned at the top: {sel} {off}");
+}
+
+#[test]
+fn activity_filters_and_mark_all_read() {
+    let mut app = loaded();
+    assert_eq!(app.changed_count(), 1);
+    app.update(Action::Activity);
+    app.update(Action::ActivityLoaded {
+        repo: None,
+        entries: activity(),
+    });
+    let seqs = |a: &App| a.activity().rows.iter().map(|e| e.seq).collect::<Vec<_>>();
+    assert_eq!(seqs(&app), vec![3, 2, 1]);
+    // Kinds cycle in `Change::KINDS` order through those the feed has, then back to all.
+    app.update(Action::FilterKind);
+    assert_eq!(app.activity_filter().kind, Some("new_commits"));
+    assert_eq!(seqs(&app), vec![3]);
+    app.update(Action::FilterKind);
+    assert_eq!(app.activity_filter().kind, Some("stars"));
+    assert_eq!(seqs(&app), vec![1]);
+    app.update(Action::FilterKind);
+    assert_eq!(app.activity_filter().kind, Some("pr_opened"));
+    app.update(Action::FilterKind);
+    assert_eq!(app.activity_filter().kind, None);
+    assert_eq!(seqs(&app), vec![3, 2, 1]);
+    // The cursor stayed on the PR (seq 2) through the kind filters; the repo filter takes the
+    // selected row's repo and keeps the cursor on its entry.
+    assert_eq!(app.activity().rows[app.activity().cursor.sel].seq, 2);
+    app.update(Action::FilterRepo);
+    assert_eq!(seqs(&app), vec![3, 2]);
+    assert_eq!(app.activity().rows[app.activity().cursor.sel].seq, 2);
+    // New activity lands in the whole feed and shows when the filter lets it.
+    app.update(ev(SyncEvent::Activity(vec![ActivityEntry {
+        seq: 9,
+        repo: RepoId(1002),
+        full_name: "octo-org/beta".into(),
+        at: now(),
+        change: Change::Archived,
+        read: false,
+    }])));
+    assert_eq!(seqs(&app), vec![3, 2]);
+    app.update(Action::FilterRepo);
+    assert_eq!(seqs(&app), vec![9, 3, 2, 1]);
+    // Mark all read: every row, the list's count, and the store (None = every repo).
+    let fx = app.update(Action::MarkAllRead);
+    assert_eq!(fx, vec![Effect::MarkRead(None)]);
+    assert!(app.activity().rows.iter().all(|e| e.read));
+    assert_eq!(app.changed_count(), 0);
+    assert!(app.status().unwrap().text.contains("marked 3 changes read"));
+    // The keys are on the activity screen only.
+    app.update(Action::Back);
+    assert_eq!(app.update(Action::MarkAllRead), vec![]);
+}
+
+#[test]
+fn the_list_says_what_changed_and_stars_delta_count_from() {
+    let mut app = loaded();
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("1 changed since read"), "{text}");
+    app.update(Action::Help);
+    let text = render(&mut app, 80, 24);
+    assert!(text.contains("What the numbers mean"), "{text}");
 }

@@ -102,7 +102,8 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         ));
         let changed = app.changed_count();
         if changed > 0 {
-            info.push(format!("{} changed", thousands(changed as u64)));
+            // Repos with activity not read yet (opening it, or `m` in the feed, reads it).
+            info.push(format!("{} changed since read", thousands(changed as u64)));
         }
         let c = app.job_counts();
         if c[0] + c[1] > 0 {

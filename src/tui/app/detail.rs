@@ -47,8 +47,8 @@ impl App {
     pub(super) fn activity_loaded(&mut self, repo: Option<RepoId>, entries: Vec<ActivityEntry>) {
         match repo {
             None => {
-                self.activity.rows = entries;
                 self.activity.loading = false;
+                self.activity_feed(entries);
                 let len = self.activity.rows.len();
                 let page = self.page();
                 self.activity.cursor.to(self.activity.cursor.sel, len, page);
@@ -226,6 +226,7 @@ impl App {
         for row in self.activity.rows.iter_mut().filter(|r| r.repo == e.repo) {
             row.read = true;
         }
+        self.activity_repo_read(e.repo);
         if let Some(&i) = self.index.get(&local) {
             self.repos[i].unread = 0;
         }

@@ -111,9 +111,7 @@ impl App {
             }
         }
         if !self.activity.loading && self.screen == Screen::Activity {
-            for e in entries.into_iter().rev() {
-                self.activity.rows.insert(0, e);
-            }
+            self.activity_prepend(entries);
         }
     }
 

@@ -8,6 +8,7 @@
 //! dialogs), `dialogs` (every dialog and the named actions they share with the command line),
 //! `command` (the `:` line, parsed into the same actions), `events` (sync events).
 
+mod activity;
 mod command;
 mod detail;
 mod dialogs;
@@ -29,6 +30,7 @@ use crate::domain::{ActivityEntry, LocalId, RateBucket, Release, TokenUse, Track
 use crate::sanitize;
 use crate::sync::WaitReason;
 
+pub use activity::ActivityFilter;
 pub use command::{COMMANDS, parse_import, validate_keys};
 pub use state::{
     Cursor, DONE_JOBS_KEPT, Detail, Dialog, Env, Job, JobState, LIST_TOP, Level, Loaded,
@@ -71,7 +73,10 @@ pub struct App {
     screen: Screen,
     back: Vec<Screen>,
     detail: Detail,
+    /// The activity screen's rows (what its filters let through), the whole feed, the filters.
     activity: Loaded<ActivityEntry>,
+    activity_all: Vec<ActivityEntry>,
+    activity_filter: ActivityFilter,
     releases: Loaded<(String, Release)>,
     rate_scroll: usize,
 
@@ -120,6 +125,8 @@ impl App {
             back: Vec::new(),
             detail: Detail::default(),
             activity: Loaded::default(),
+            activity_all: Vec::new(),
+            activity_filter: ActivityFilter::default(),
             releases: Loaded::default(),
             rate_scroll: 0,
             dialog: None,

@@ -77,6 +77,9 @@ impl App {
             Action::Sort => self.sort_by(self.sort.next(), false),
             Action::SortReverse => self.reverse_sort(),
             Action::Cancel if self.screen == Screen::Jobs => self.cancel_selected_job(fx),
+            Action::MarkAllRead if self.screen == Screen::Activity => self.mark_all_read(fx),
+            Action::FilterKind if self.screen == Screen::Activity => self.cycle_kind_filter(),
+            Action::FilterRepo if self.screen == Screen::Activity => self.toggle_repo_filter(),
             _ => {}
         }
     }

@@ -52,6 +52,8 @@ pub struct Env {
     pub reserve: String,
     /// Attached to another repodeck's store: the header's `attached to serve, pid N`.
     pub host: Option<String>,
+    /// The local time zone's offset from UTC, in seconds (absolute times are shown local).
+    pub utc_offset: i32,
 }
 
 impl Default for Env {
@@ -62,6 +64,7 @@ impl Default for Env {
             engine: true,
             reserve: "10%".into(),
             host: None,
+            utc_offset: 0,
         }
     }
 }

@@ -510,6 +510,9 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
             ]));
         }
     }
+    if sections.iter().any(|(m, _)| *m == Mode::List) {
+        lines.extend(list_notes(app));
+    }
     lines.push(Line::default());
     lines.extend(legend(app, key_w));
     (lines, key_w)
@@ -558,4 +561,20 @@ fn legend(app: &App, key_w: usize) -> Vec<Line<'static>> {
         ]));
     }
     lines
+}
+
+/// What the list's header count and star column count from.
+fn list_notes(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme();
+    vec![
+        Line::default(),
+        Line::styled("What the numbers mean".to_string(), t.title),
+        Line::raw("  N changed since read: repos".to_string()),
+        Line::raw("    with changes not yet read".to_string()),
+        Line::raw(format!(
+            "  {}: stars gained or lost at",
+            t.glyphs.star_delta
+        )),
+        Line::raw("    the last sync that saw them".to_string()),
+    ]
 }
