@@ -65,6 +65,7 @@ pub struct RawGithub {
 pub struct RawSync {
     pub min_interval: Option<String>,
     pub interval: Option<String>,
+    pub budget: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,8 +134,12 @@ pub struct GithubConfig {
 pub struct SyncConfig {
     /// A repo synced more recently than this is skipped unless forced.
     pub min_interval: Duration,
-    /// Periodic background sync while the TUI or `serve` runs; `None` = off.
+    /// Periodic background sync while the TUI or `serve` runs; `None` = off. With the freshness
+    /// scheduler this is the slowest cadence any repo is probed at.
     pub interval: Option<Duration>,
+    /// GraphQL points per hour the freshness scheduler may spend on background probes: a share of
+    /// the GraphQL bucket's hourly limit (default 10%) or a count of points.
+    pub budget: Reserve,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -286,6 +291,10 @@ impl Config {
                 (!d.is_zero()).then_some(d)
             }
         };
+        let budget = match raw.sync.budget {
+            None => Reserve::Fraction(0.10),
+            Some(v) => parse_reserve(&v).map_err(|m| bad(format!("key `sync.budget`: {m}")))?,
+        };
         let theme = raw.ui.theme.unwrap_or_else(|| "default".to_string());
         if !THEMES.contains(&theme.as_str()) {
             return Err(bad(format!(
@@ -311,6 +320,7 @@ impl Config {
             sync: SyncConfig {
                 min_interval,
                 interval,
+                budget,
             },
             ui: UiConfig {
                 theme,
@@ -619,7 +629,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
         "github",
         &["api_url", "graphql_url", "max_concurrency", "reserve"],
     ),
-    ("sync", &["min_interval", "interval"]),
+    ("sync", &["min_interval", "interval", "budget"]),
     ("ui", &["theme", "ascii", "mouse"]),
 ];
 

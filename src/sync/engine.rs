@@ -1,6 +1,7 @@
 //! The running engine: a command task (SyncCommand in), a worker that runs passes of jobs from the
-//! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
-//! `SyncEvent`. Started through [`start_with`] (by `session`, for the CLI and the TUI); driven by
+//! scheduler, the freshness task (background probes within `sync.budget`, see `freshness.rs`), an
+//! observer that feeds every job's outcome and cost to the freshness planner on its way out, and a
+//! rate-limit forwarder, all reporting by `SyncEvent`. Started through [`start_with`] (by `session`, for the CLI and the TUI); driven by
 //! [`EngineHandle`].
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::etags::StoreEtags;
+use super::freshness::Planner;
 use super::job::{self, Ctx, PassEnd, Tally};
 use super::scheduler::{Enqueued, Scheduler, limits};
 use super::tracking;
@@ -43,7 +45,14 @@ pub fn start_with(
     opts: EngineOptions,
 ) -> EngineHandle {
     let (ctx_tx, ctx_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let (out_tx, ev_rx) = mpsc::unbounded_channel();
+    let (ev_tx, inner_rx) = mpsc::unbounded_channel();
+    let slowest = config.sync.interval.unwrap_or(Duration::from_secs(900));
+    let plan = Arc::new(Mutex::new(Planner::new(
+        config.sync.budget.of(DEFAULT_GRAPHQL_LIMIT),
+        slowest.max(limits::MIN_PERIODIC),
+    )));
+    tokio::spawn(observe(inner_rx, out_tx, plan.clone(), store.clone()));
     let _ = ev_tx.send(SyncEvent::TokenInUse {
         token: client.token_id(),
         per_repo: opts.repo_clients.len(),
@@ -62,11 +71,13 @@ pub fn start_with(
         },
         events: ev_tx,
         asked: AtomicBool::new(false),
+        plan,
+        nudge: Notify::new(),
     });
     tokio::spawn(worker(shared.clone()));
     tokio::spawn(rate_forwarder(shared.clone()));
-    if let Some(every) = config.sync.interval {
-        tokio::spawn(periodic(shared.clone(), every.max(limits::MIN_PERIODIC)));
+    if config.sync.interval.is_some() {
+        tokio::spawn(freshness(shared.clone(), config.sync.budget));
     }
     tokio::spawn(commands(shared, ctx_rx));
     EngineHandle {
@@ -84,6 +95,10 @@ struct Shared {
     /// Work was asked for since the last `PassFinished` (even if it was all cancelled before it ran):
     /// the worker reports a pass end for it, so callers waiting for one are never left hanging.
     asked: AtomicBool,
+    /// The freshness planner (shared with the observer task).
+    plan: Arc<Mutex<Planner>>,
+    /// Wakes the freshness task early (a focus change, an event hint).
+    nudge: Notify,
 }
 
 impl Shared {
@@ -189,6 +204,10 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
             }
             SyncCommand::Search { query, limit } => {
                 tokio::spawn(shared.clone().search(query, limit));
+            }
+            SyncCommand::Focus(id) => {
+                lock(&shared.plan).set_focus(id);
+                shared.nudge.notify_one();
             }
             SyncCommand::Shutdown => {
                 shared.cancel_all();
@@ -362,17 +381,119 @@ async fn worker(shared: Arc<Shared>) {
     }
 }
 
-async fn periodic(shared: Arc<Shared>, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+/// The GraphQL bucket's hourly limit assumed until GitHub reports the real one.
+const DEFAULT_GRAPHQL_LIMIT: u64 = 5000;
+/// How often the freshness task looks for due repos.
+const FRESHNESS_TICK: Duration = Duration::from_secs(5);
+/// How often the plan is published (event and store) and the tracked list re-read.
+const PLAN_EVERY: Duration = Duration::from_secs(30);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The freshness task: every few seconds, queues the planner's next round as background jobs
+/// (when the previous one is done), accounts the points spent and publishes the plan.
+async fn freshness(shared: Arc<Shared>, budget: crate::config::Reserve) {
+    let mut tick = tokio::time::interval(FRESHNESS_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    tick.tick().await;
+    let mut spent_before = graphql_points(&shared.ctx.client);
+    let mut last_plan: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
-            _ = tick.tick() => {
-                let ids = shared.all_ids();
-                shared.enqueue(&ids, false, Priority::Background);
-            }
+            _ = tick.tick() => {}
+            () = shared.nudge.notified() => {}
             () = shared.stop.cancelled() => break,
+        }
+        let now = chrono::Utc::now();
+        let publish = last_plan.is_none_or(|at| at.elapsed() >= PLAN_EVERY);
+        if publish {
+            refresh_repos(&shared);
+            last_plan = Some(std::time::Instant::now());
+        }
+        let spent = graphql_points(&shared.ctx.client);
+        let limit = graphql_limit(&shared.ctx.client);
+        let round = {
+            let mut plan = lock(&shared.plan);
+            plan.spent(now, spent.saturating_sub(spent_before));
+            plan.set_budget(budget.of(limit));
+            if shared.sched().pending_len() == 0 {
+                plan.next_round(now)
+            } else {
+                Vec::new()
+            }
+        };
+        spent_before = spent;
+        if !round.is_empty() {
+            shared.enqueue(&round, false, Priority::Background);
+        }
+        if publish {
+            let summary = lock(&shared.plan).summary(now);
+            if let Err(e) = shared.ctx.store.freshness_plan_put(&summary) {
+                tracing::warn!(error = %e, "saving the freshness plan failed");
+            }
+            shared.emit(SyncEvent::Plan(Box::new(summary)));
+        }
+    }
+}
+
+/// Re-reads the tracked list (with each repo's last change and last sync) into the planner.
+fn refresh_repos(shared: &Shared) {
+    let repos = match shared.ctx.store.list() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "freshness: reading the tracked list failed");
+            return;
+        }
+    };
+    let changes = shared.ctx.store.last_changes().unwrap_or_default();
+    lock(&shared.plan).set_repos(repos.into_iter().map(|r| {
+        let change = changes.get(&r.local).copied();
+        (r.local, change, r.last_synced_at)
+    }));
+}
+
+fn graphql_points(client: &GithubClient) -> u64 {
+    client
+        .accounting()
+        .points
+        .get("graphql")
+        .copied()
+        .unwrap_or(0)
+}
+
+fn graphql_limit(client: &GithubClient) -> u64 {
+    let state = client.rate_state().borrow().clone();
+    state
+        .buckets
+        .get("graphql")
+        .map(|b| b.limit)
+        .filter(|l| *l > 0)
+        .unwrap_or(DEFAULT_GRAPHQL_LIMIT)
+}
+
+/// Passes every event on, and feeds each finished job to the freshness planner (a change moves
+/// the repo to the hot class, and is recorded in the store so a restart keeps it).
+async fn observe(
+    mut rx: mpsc::UnboundedReceiver<SyncEvent>,
+    out: mpsc::UnboundedSender<SyncEvent>,
+    plan: Arc<Mutex<Planner>>,
+    store: Arc<Store>,
+) {
+    while let Some(ev) = rx.recv().await {
+        if let SyncEvent::Finished { id, outcome, .. } = &ev {
+            let changed = matches!(outcome, Outcome::Synced { changes } if !changes.is_empty());
+            let probed = matches!(outcome, Outcome::Synced { .. } | Outcome::Unchanged);
+            let now = chrono::Utc::now();
+            if probed {
+                lock(&plan).observed(*id, changed, now);
+            }
+            if changed && let Err(e) = store.last_change_put(*id, now) {
+                tracing::warn!(error = %e, "recording a repo's last change failed");
+            }
+        }
+        if out.send(ev).is_err() {
+            break;
         }
     }
 }

@@ -108,4 +108,6 @@ pub enum SyncEvent {
         failed: usize,
         skipped: usize,
     },
+    /// The freshness scheduler's plan, published every 30 s (rate panel `L`).
+    Plan(Box<crate::domain::FreshnessPlan>),
 }

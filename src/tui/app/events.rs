@@ -79,6 +79,7 @@ impl App {
                 );
             }
             SyncEvent::TokenInUse { token, per_repo } => self.on_token(token, per_repo),
+            SyncEvent::Plan(plan) => self.set_plan(*plan),
         }
     }
 
