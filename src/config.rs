@@ -66,6 +66,7 @@ pub struct RawSync {
     pub min_interval: Option<String>,
     pub interval: Option<String>,
     pub budget: Option<toml::Value>,
+    pub event_hints: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,6 +141,8 @@ pub struct SyncConfig {
     /// GraphQL points per hour the freshness scheduler may spend on background probes: a share of
     /// the GraphQL bucket's hourly limit (default 10%) or a count of points.
     pub budget: Reserve,
+    /// Poll the events feeds of the tracked repos' owners (304s, free) for change hints.
+    pub event_hints: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -321,6 +324,7 @@ impl Config {
                 min_interval,
                 interval,
                 budget,
+                event_hints: raw.sync.event_hints.unwrap_or(true),
             },
             ui: UiConfig {
                 theme,
@@ -629,7 +633,10 @@ const SECTIONS: &[(&str, &[&str])] = &[
         "github",
         &["api_url", "graphql_url", "max_concurrency", "reserve"],
     ),
-    ("sync", &["min_interval", "interval", "budget"]),
+    (
+        "sync",
+        &["min_interval", "interval", "budget", "event_hints"],
+    ),
     ("ui", &["theme", "ascii", "mouse"]),
 ];
 

@@ -219,6 +219,19 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
             .map_or_else(Reply::not_found, |a| {
                 super::hooks::route(ctx, super::hooks::Owner::Org(a), rest)
             }),
+        ["orgs", login, "events"] if get => of_kind(w.account(login), org)
+            .map_or_else(Reply::not_found, |_| {
+                events_feed(ctx, |r| super::events::owned_by(r, login))
+            }),
+        ["users", login, "events"] if get => w.account(login).map_or_else(Reply::not_found, |_| {
+            events_feed(ctx, |r| super::events::owned_by(r, login))
+        }),
+        ["repos", owner, name, "events"]
+            if get && w.find(owner, name).is_some_and(|r| ctx.visible(&r)) =>
+        {
+            let full = format!("{owner}/{name}");
+            events_feed(ctx, |r| r.eq_ignore_ascii_case(&full))
+        }
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
         ["meta"] if get => super::meta::meta(),
@@ -234,6 +247,17 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
         },
         _ => Reply::not_found(),
     }
+}
+
+/// An events feed page: the visible events whose repo `pick` accepts.
+fn events_feed(ctx: &RestCtx<'_>, pick: impl Fn(&str) -> bool) -> Reply {
+    let now = super::now_epoch();
+    let page = super::lock(&ctx.shared.events).page(now, |e| pick(&e.repo));
+    super::events::reply(
+        &ctx.shared.base,
+        &page,
+        ctx.shared.config.events_poll_interval,
+    )
 }
 
 fn account_by_id(w: &World, id: &str) -> Option<usize> {

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::etags::StoreEtags;
 use super::freshness::Planner;
+use super::hints::Hints;
 use super::job::{self, Ctx, PassEnd, Tally};
 use super::scheduler::{Enqueued, Scheduler, limits};
 use super::tracking;
@@ -78,6 +79,9 @@ pub fn start_with(
     tokio::spawn(rate_forwarder(shared.clone()));
     if config.sync.interval.is_some() {
         tokio::spawn(freshness(shared.clone(), config.sync.budget));
+        if config.sync.event_hints && shared.ctx.client.is_authenticated() {
+            tokio::spawn(hint_task(shared.clone()));
+        }
     }
     tokio::spawn(commands(shared, ctx_rx));
     EngineHandle {
@@ -433,6 +437,46 @@ async fn freshness(shared: Arc<Shared>, budget: crate::config::Reserve) {
                 tracing::warn!(error = %e, "saving the freshness plan failed");
             }
             shared.emit(SyncEvent::Plan(Box::new(summary)));
+        }
+    }
+}
+
+/// Polls the owners' events feeds (see `hints.rs`) and hands new events to the planner.
+async fn hint_task(shared: Arc<Shared>) {
+    let mut hints = Hints::default();
+    let mut names: HashMap<String, LocalId> = HashMap::new();
+    let mut refreshed: Option<std::time::Instant> = None;
+    let mut tick = tokio::time::interval(FRESHNESS_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shared.stop.cancelled() => break,
+        }
+        if refreshed.is_none_or(|at| at.elapsed() >= PLAN_EVERY) {
+            refreshed = Some(std::time::Instant::now());
+            if let Ok(repos) = shared.ctx.store.list() {
+                names = repos.iter().map(|r| (r.key.lower(), r.local)).collect();
+                let owners = repos.iter().map(|r| r.key.owner().to_lowercase());
+                hints.set_owners(owners, std::time::Instant::now());
+            }
+        }
+        let named = tokio::select! {
+            n = hints.poll_due(&shared.ctx.client, std::time::Instant::now()) => n,
+            () = shared.stop.cancelled() => break,
+        };
+        let mut any = false;
+        {
+            let mut plan = lock(&shared.plan);
+            for name in &named {
+                if let Some(id) = names.get(name) {
+                    any |= plan.hint(*id);
+                }
+            }
+            plan.set_hint_stats(hints.stats());
+        }
+        if any {
+            shared.nudge.notify_one();
         }
     }
 }

@@ -137,6 +137,7 @@ pub struct Planner {
     slowest: Duration,
     spent: VecDeque<(DateTime<Utc>, u64)>,
     cadences: Cadences,
+    hint_stats: super::hints::HintStats,
 }
 
 impl Planner {
@@ -150,11 +151,17 @@ impl Planner {
             slowest,
             spent: VecDeque::new(),
             cadences: cadences(&HashMap::new(), budget as f64, slowest),
+            hint_stats: super::hints::HintStats::default(),
         }
     }
 
     pub fn set_budget(&mut self, budget: u64) {
         self.budget = budget as f64;
+    }
+
+    /// The event-hint poller's counts, for the plan.
+    pub fn set_hint_stats(&mut self, stats: super::hints::HintStats) {
+        self.hint_stats = stats;
     }
 
     pub fn budget(&self) -> u64 {
@@ -374,9 +381,9 @@ impl Planner {
             next_probe: self.next_due(now),
             mean_age_secs: (!ages.is_empty())
                 .then(|| (ages.iter().sum::<i64>() / ages.len() as i64) as u64),
-            hint_feeds: 0,
-            hint_polls: 0,
-            hint_not_modified: 0,
+            hint_feeds: self.hint_stats.feeds,
+            hint_polls: self.hint_stats.polls,
+            hint_not_modified: self.hint_stats.not_modified,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod etags;
 pub mod event;
 pub mod freshness;
+pub mod hints;
 pub mod job;
 pub mod scheduler;
 pub mod tracking;
