@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod import;
 pub mod manual;
 pub mod show;
+pub mod status;
 pub mod sync;
 
 use std::io::Write;

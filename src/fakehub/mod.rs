@@ -70,6 +70,8 @@ pub struct FakehubConfig {
     pub token_profiles: Vec<TokenProfile>,
     /// Seconds the `Date` header runs ahead of the real clock (negative: behind).
     pub clock_skew_secs: i64,
+    /// Hot and dormant repos mutating on a schedule (`--mutate-profile`), in real time.
+    pub mutate_profile: Option<MutateProfile>,
     /// Seconds before a mutation's event shows in the events feeds.
     pub events_lag_secs: u64,
     /// `X-Poll-Interval` of the events feeds (GitHub: 60).
@@ -104,6 +106,7 @@ impl Default for FakehubConfig {
             token_profiles: Vec::new(),
             clock_skew_secs: 0,
             events_lag_secs: 0,
+            mutate_profile: None,
             events_poll_interval: 60,
             epoch: None,
         }
@@ -300,12 +303,36 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
     if let Some(every) = shared.config.mutate_every {
         tokio::spawn(background_mutations(shared.clone(), every));
     }
+    if let Some(profile) = shared.config.mutate_profile {
+        tokio::spawn(profile_mutations(shared.clone(), profile));
+    }
     let task = tokio::spawn(accept_loop(listener, shared.clone()));
     Ok(Handle {
         url: base,
         shared,
         task,
     })
+}
+
+/// `--mutate-profile`: pushes to hot and dormant repos on the profile's schedule, hour after hour.
+async fn profile_mutations(shared: Arc<Shared>, profile: MutateProfile) {
+    let start = tokio::time::Instant::now();
+    for hour in 0u64.. {
+        let schedule = profile.schedule(
+            shared.config.repos,
+            shared.config.seed.wrapping_add(hour),
+            Duration::from_secs(3600),
+        );
+        for (at, i) in schedule {
+            let when = start + Duration::from_secs(hour * 3600) + at;
+            tokio::select! {
+                _ = shared.shutdown.cancelled() => return,
+                () = tokio::time::sleep_until(when) => {}
+            }
+            let m = Mutation::new(format!("octo-org/repo-{i:04}"), MutationKind::Push);
+            let _ = shared.apply(&m);
+        }
+    }
 }
 
 async fn background_mutations(shared: Arc<Shared>, every: Duration) {

@@ -47,6 +47,7 @@ pub fn template(path: &str) -> String {
             ["stats", "participation"] => "/stats/participation".into(),
             ["hooks", _] => "/hooks/{id}".into(),
             ["hooks", _, "pings"] => "/hooks/{id}/pings".into(),
+            ["events"] => "/events".into(),
             [x] if REPO_SUBROUTES.contains(x) => format!("/{x}"),
             _ => "/{unknown}".into(),
         }
@@ -55,6 +56,8 @@ pub fn template(path: &str) -> String {
         ["repos", _, _, rest @ ..] => format!("/repos/{{owner}}/{{repo}}{}", sub(rest)),
         ["repositories", _, rest @ ..] => format!("/repositories/{{id}}{}", sub(rest)),
         ["users", _, "repos"] => "/users/{username}/repos".into(),
+        ["users", _, "events"] => "/users/{username}/events".into(),
+        ["orgs", _, "events"] => "/orgs/{org}/events".into(),
         ["user", _, "repos"] => "/user/{id}/repos".into(),
         ["orgs", _, "repos"] => "/orgs/{org}/repos".into(),
         ["orgs", _, "hooks"] => "/orgs/{org}/hooks".into(),

@@ -401,6 +401,76 @@ pub fn fill_size(due: usize, total: usize) -> usize {
     size
 }
 
+/// "30s", "4m", "15m", "1h", "1h30m": a cadence or an age, short.
+pub fn short_duration(secs: u64) -> String {
+    match secs {
+        0..120 => format!("{secs}s"),
+        120..3600 => format!("{}m", secs / 60),
+        _ if secs % 3600 == 0 => format!("{}h", secs / 3600),
+        _ => format!("{}h{}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+/// The plan as labelled rows of text, for the rate panel (`L`) and `repodeck status`.
+pub fn plan_rows(plan: &FreshnessPlan, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
+    let share = if plan.budget_points > 0 {
+        format!(
+            " ({}% of it)",
+            plan.spent_last_hour * 100 / plan.budget_points
+        )
+    } else {
+        String::new()
+    };
+    let classes = plan
+        .classes
+        .iter()
+        .filter(|c| c.repos > 0 || c.class != CadenceClass::Focus)
+        .map(|c| {
+            format!(
+                "{} {} every {}",
+                c.class.label(),
+                c.repos,
+                short_duration(c.every_secs)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let next = match plan.next_probe {
+        Some(at) if at <= now => "now".to_string(),
+        Some(at) => format!(
+            "in {} ({} UTC)",
+            short_duration((at - now).num_seconds().max(0) as u64),
+            at.format("%H:%M:%S")
+        ),
+        None => "nothing tracked".to_string(),
+    };
+    let age = plan.mean_age_secs.map_or_else(
+        || "not synced yet".to_string(),
+        |s| format!("mean {}", short_duration(s)),
+    );
+    let hints = if plan.hint_feeds == 0 {
+        "off (no token, or sync.event_hints = false)".to_string()
+    } else {
+        format!(
+            "{} events feed(s), {} polls, {} answered 304 (free)",
+            plan.hint_feeds, plan.hint_polls, plan.hint_not_modified
+        )
+    };
+    vec![
+        (
+            "budget",
+            format!(
+                "{} GraphQL points/hour; {} spent in the last hour{share}",
+                plan.budget_points, plan.spent_last_hour
+            ),
+        ),
+        ("cadence", classes),
+        ("next", next),
+        ("data age", age),
+        ("hints", hints),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
