@@ -102,7 +102,7 @@ async fn an_owner_that_is_not_an_organization_is_polled_through_the_user_feed() 
     hints.poll_due(&client, t0).await;
     let by_route = hub.stats().by_route;
     assert!(
-        by_route.contains_key("/users/{username}/events"),
+        by_route.contains_key("GET /users/{username}/events"),
         "fell back to the user feed: {by_route:?}"
     );
     hub.shutdown().await;
@@ -123,10 +123,11 @@ async fn the_engine_probes_in_the_background_and_publishes_its_plan() {
     config.sync.min_interval = Duration::ZERO;
     config.sync.interval = Some(Duration::from_secs(600));
     let mut engine = engine::start_with(store.clone(), client, config, EngineOptions::default());
-    let mut plan = None;
+    // Plans are published every 30 s; the one after the first hint poll names the feed.
+    let mut plan: Option<Box<repodeck::domain::FreshnessPlan>> = None;
     let mut finished = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while plan.is_none() || finished < imported.added {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while plan.as_ref().is_none_or(|p| p.hint_feeds == 0) || finished < imported.added {
         let ev = tokio::time::timeout_at(deadline, engine.events.recv())
             .await
             .expect("a plan and a background round within 60 s")
