@@ -3,7 +3,7 @@
 //! changing about every 4 minutes, 5% of the others once an hour: `MutateProfile::default()`),
 //! 100 ms injected latency, one simulated hour after a 30-minute warm-up.
 //!
-//! Time is simulated in 5 s steps: each step applies the mutations due, asks the schedule which
+//! Each run starts after a first full sync (setup, not measured). Time is simulated in 5 s steps: each step applies the mutations due, asks the schedule which
 //! repos to probe and runs that round through the real engine (real HTTP to fakehub, real sled);
 //! a round's real duration is added to the detection delay of what it finds. Points, requests and
 //! 304s are fakehub's own counts for the measured hour. Prints a table; asserts nothing.
@@ -109,7 +109,7 @@ async fn setup(repos: usize) -> Run {
             ..EngineOptions::default()
         },
     );
-    Run {
+    let mut run = Run {
         _dir: dir,
         hub,
         engine,
@@ -117,7 +117,11 @@ async fn setup(repos: usize) -> Run {
         client,
         ids,
         by_id,
-    }
+    };
+    // The first full sync (every detail) is setup, not the steady state being measured.
+    let all: Vec<LocalId> = run.ids.values().copied().collect();
+    round(&mut run, all).await;
+    run
 }
 
 /// Runs one round; returns the repos (fakehub indexes) that came back changed.
@@ -190,7 +194,7 @@ async fn simulate(repos: usize, profile: MutateProfile, schedule: Schedule) -> R
     let mut pending: HashMap<usize, Vec<Duration>> = HashMap::new();
     let start = DateTime::<Utc>::from_timestamp(1_900_000_000, 0).expect("time");
     let mut planner = Planner::new(BUDGET, INTERVAL);
-    planner.set_repos(run.ids.values().map(|id| (*id, None, None)));
+    planner.set_repos(run.ids.values().map(|id| (*id, None, Some(start))));
     let mut next_fixed = Duration::ZERO;
     let mut row = Row::default();
     let mut measuring = false;

@@ -73,7 +73,7 @@ impl MutateProfile {
     /// Whether repo index `i` of `repos` is hot.
     pub fn is_hot(&self, i: usize, repos: usize) -> bool {
         self.hot > 0
-            && i % (repos / self.hot).max(1) == 0
+            && i.is_multiple_of((repos / self.hot).max(1))
             && i / (repos / self.hot).max(1) < self.hot
     }
 

@@ -406,21 +406,16 @@ pub fn short_duration(secs: u64) -> String {
     match secs {
         0..120 => format!("{secs}s"),
         120..3600 => format!("{}m", secs / 60),
-        _ if secs % 3600 == 0 => format!("{}h", secs / 3600),
+        _ if secs.is_multiple_of(3600) => format!("{}h", secs / 3600),
         _ => format!("{}h{}m", secs / 3600, secs % 3600 / 60),
     }
 }
 
 /// The plan as labelled rows of text, for the rate panel (`L`) and `repodeck status`.
 pub fn plan_rows(plan: &FreshnessPlan, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
-    let share = if plan.budget_points > 0 {
-        format!(
-            " ({}% of it)",
-            plan.spent_last_hour * 100 / plan.budget_points
-        )
-    } else {
-        String::new()
-    };
+    let share = (plan.spent_last_hour * 100)
+        .checked_div(plan.budget_points)
+        .map_or_else(String::new, |pct| format!(" ({pct}% of it)"));
     let classes = plan
         .classes
         .iter()
