@@ -230,6 +230,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The freshness plan: budget, points spent in the last hour, each cadence class with its
+    /// repo count, the next probe, the mean age of the data and the event hints
+    Status {
+        /// Print one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub const TOKEN_HELP: &str = "\

@@ -9,6 +9,7 @@ pub mod import;
 pub mod manual;
 pub mod remote;
 pub mod show;
+pub mod status;
 pub mod sync;
 pub mod table;
 

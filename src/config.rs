@@ -68,6 +68,8 @@ pub struct RawGithub {
 pub struct RawSync {
     pub min_interval: Option<String>,
     pub interval: Option<String>,
+    pub budget: Option<toml::Value>,
+    pub event_hints: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,8 +150,14 @@ pub struct GithubConfig {
 pub struct SyncConfig {
     /// A repo synced more recently than this is skipped unless forced.
     pub min_interval: Duration,
-    /// Periodic background sync while the TUI or `serve` runs; `None` = off.
+    /// Periodic background sync while the TUI or `serve` runs; `None` = off. With the freshness
+    /// scheduler this is the slowest cadence any repo is probed at.
     pub interval: Option<Duration>,
+    /// GraphQL points per hour the freshness scheduler may spend on background probes: a share of
+    /// the GraphQL bucket's hourly limit (default 10%) or a count of points.
+    pub budget: Reserve,
+    /// Poll the events feeds of the tracked repos' owners (304s, free) for change hints.
+    pub event_hints: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -303,6 +311,10 @@ impl Config {
                 (!d.is_zero()).then_some(d)
             }
         };
+        let budget = match raw.sync.budget {
+            None => Reserve::Fraction(0.10),
+            Some(v) => parse_reserve(&v).map_err(|m| bad(format!("key `sync.budget`: {m}")))?,
+        };
         let theme = raw.ui.theme.unwrap_or_else(|| "default".to_string());
         if !THEMES.contains(&theme.as_str()) {
             return Err(bad(format!(
@@ -330,6 +342,8 @@ impl Config {
             sync: SyncConfig {
                 min_interval,
                 interval,
+                budget,
+                event_hints: raw.sync.event_hints.unwrap_or(true),
             },
             ui: UiConfig {
                 theme,
@@ -866,7 +880,10 @@ const SECTIONS: &[(&str, &[&str])] = &[
         "github",
         &["api_url", "graphql_url", "max_concurrency", "reserve"],
     ),
-    ("sync", &["min_interval", "interval"]),
+    (
+        "sync",
+        &["min_interval", "interval", "budget", "event_hints"],
+    ),
     ("ui", &["theme", "ascii", "mouse"]),
 ];
 

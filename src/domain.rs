@@ -1130,6 +1130,69 @@ pub fn token_use<'a>(records: impl IntoIterator<Item = &'a RequestRecord>) -> Ve
     out
 }
 
+/// A freshness cadence class: how often the scheduler probes a repo, by how recently it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CadenceClass {
+    /// Open in the TUI's detail view: the fastest cadence.
+    Focus,
+    /// Changed within the last hour.
+    Hot,
+    /// Changed within the last day.
+    Warm,
+    /// Changed within the last week.
+    Cool,
+    /// No change seen for a week or more: probed at `sync.interval`.
+    Dormant,
+}
+
+impl CadenceClass {
+    pub const ALL: [CadenceClass; 5] = [
+        CadenceClass::Focus,
+        CadenceClass::Hot,
+        CadenceClass::Warm,
+        CadenceClass::Cool,
+        CadenceClass::Dormant,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CadenceClass::Focus => "focus",
+            CadenceClass::Hot => "hot",
+            CadenceClass::Warm => "warm",
+            CadenceClass::Cool => "cool",
+            CadenceClass::Dormant => "dormant",
+        }
+    }
+}
+
+/// One cadence class of the plan: its probe interval and how many repos are in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CadenceRow {
+    pub class: CadenceClass,
+    pub every_secs: u64,
+    pub repos: usize,
+}
+
+/// The freshness scheduler's plan as last published (rate panel `L`, `repodeck status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreshnessPlan {
+    pub at: DateTime<Utc>,
+    /// GraphQL points per hour background probes may spend.
+    pub budget_points: u64,
+    /// Points spent in the last hour (all GraphQL work of the engine).
+    pub spent_last_hour: u64,
+    pub classes: Vec<CadenceRow>,
+    /// When the next background probe is due; `None` when nothing is tracked.
+    pub next_probe: Option<DateTime<Utc>>,
+    /// Mean time since each repo was last probed or synced.
+    pub mean_age_secs: Option<u64>,
+    /// Owners whose events feeds are watched for hints.
+    pub hint_feeds: usize,
+    /// Event-hint polls so far, and how many were answered 304 (free).
+    pub hint_polls: u64,
+    pub hint_not_modified: u64,
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

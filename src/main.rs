@@ -408,6 +408,9 @@ fn run_local(
             since, repo, json, ..
         } => commands::show::activity(src, since.as_deref(), repo.as_deref(), json, out),
         Command::Show { repo, json } => commands::show::show(src, &repo, json, out),
+        Command::Status { json } => {
+            commands::status::run(src, &ctx.config, json, chrono::Utc::now(), out)
+        }
         Command::Audit {
             since,
             repo,

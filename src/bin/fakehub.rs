@@ -57,6 +57,16 @@ struct Args {
     /// Seconds the `Date` header runs ahead of the real clock (negative: behind).
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     clock_skew_secs: i64,
+    /// Hot and dormant repos changing on a schedule, e.g. `hot=50,every=4m,dormant=5%` (hot
+    /// repos change about every `every`; that share of the others once an hour).
+    #[arg(long, value_name = "PROFILE", value_parser = fakehub::MutateProfile::parse)]
+    mutate_profile: Option<fakehub::MutateProfile>,
+    /// `X-Poll-Interval` seconds of the events feeds (GitHub: 60; shorter for tests).
+    #[arg(long, default_value_t = 60)]
+    events_poll_interval: u64,
+    /// Seconds before a change shows in the events feeds (GitHub: 30 s to hours).
+    #[arg(long, default_value_t = 0)]
+    events_lag: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -109,6 +119,9 @@ fn main() -> ExitCode {
         mutate_every,
         graphql_ms_per_node: args.graphql_ms_per_node.max(0.0),
         clock_skew_secs: args.clock_skew_secs,
+        mutate_profile: args.mutate_profile,
+        events_poll_interval: args.events_poll_interval.max(1),
+        events_lag_secs: args.events_lag,
         ..FakehubConfig::default()
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()

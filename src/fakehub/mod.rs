@@ -3,10 +3,12 @@
 pub mod bodies;
 pub mod data;
 pub mod etag;
+pub mod events;
 pub mod faults;
 pub mod graphql;
 pub mod hooks;
 pub mod meta;
+pub mod profile;
 pub mod ratelimit;
 pub mod rest;
 pub mod stats;
@@ -31,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use data::{Applied, MutateError, Mutation, MutationKind, World};
 pub use faults::{FaultKind, FaultRule};
+pub use profile::MutateProfile;
 pub use ratelimit::Bucket;
 pub use stats::{Points, Stats};
 pub use tokens::TokenProfile;
@@ -67,6 +70,12 @@ pub struct FakehubConfig {
     pub token_profiles: Vec<TokenProfile>,
     /// Seconds the `Date` header runs ahead of the real clock (negative: behind).
     pub clock_skew_secs: i64,
+    /// Hot and dormant repos mutating on a schedule (`--mutate-profile`), in real time.
+    pub mutate_profile: Option<MutateProfile>,
+    /// Seconds before a mutation's event shows in the events feeds.
+    pub events_lag_secs: u64,
+    /// `X-Poll-Interval` of the events feeds (GitHub: 60).
+    pub events_poll_interval: u64,
     /// "Now" of the generated world (Unix seconds): `None` is the fixed 2025-01-01 that makes
     /// every seed's bodies reproducible; the demo passes the current time.
     pub epoch: Option<i64>,
@@ -96,6 +105,9 @@ impl Default for FakehubConfig {
             graphql_timeout: Duration::from_secs(10),
             token_profiles: Vec::new(),
             clock_skew_secs: 0,
+            events_lag_secs: 0,
+            mutate_profile: None,
+            events_poll_interval: 60,
             epoch: None,
         }
     }
@@ -137,6 +149,8 @@ pub(crate) struct Shared {
     pub deliveries: Mutex<std::collections::VecDeque<webhooks::PastDelivery>>,
     /// Token scopes and expiry, the clock's skew.
     pub tokens: Mutex<tokens::TokenState>,
+    /// The events feeds' events.
+    pub events: Mutex<events::Feed>,
 }
 
 impl Shared {
@@ -160,6 +174,7 @@ impl Shared {
             let applied = w.mutate(m, now_epoch())?;
             (applied, guard.clone())
         };
+        lock(&self.events).record(&applied, now_epoch(), self.config.events_lag_secs as i64);
         webhooks::deliver_all(self, &world, &applied);
         Ok(applied)
     }
@@ -278,6 +293,7 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         schema: graphql::build_schema(),
         rt: tokio::runtime::Handle::current(),
         deliveries: Mutex::new(std::collections::VecDeque::new()),
+        events: Mutex::new(events::Feed::default()),
         tokens: Mutex::new(tokens::TokenState::new(
             &config.token_profiles,
             config.clock_skew_secs,
@@ -287,12 +303,36 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
     if let Some(every) = shared.config.mutate_every {
         tokio::spawn(background_mutations(shared.clone(), every));
     }
+    if let Some(profile) = shared.config.mutate_profile {
+        tokio::spawn(profile_mutations(shared.clone(), profile));
+    }
     let task = tokio::spawn(accept_loop(listener, shared.clone()));
     Ok(Handle {
         url: base,
         shared,
         task,
     })
+}
+
+/// `--mutate-profile`: pushes to hot and dormant repos on the profile's schedule, hour after hour.
+async fn profile_mutations(shared: Arc<Shared>, profile: MutateProfile) {
+    let start = tokio::time::Instant::now();
+    for hour in 0u64.. {
+        let schedule = profile.schedule(
+            shared.config.repos,
+            shared.config.seed.wrapping_add(hour),
+            Duration::from_secs(3600),
+        );
+        for (at, i) in schedule {
+            let when = start + Duration::from_secs(hour * 3600) + at;
+            tokio::select! {
+                _ = shared.shutdown.cancelled() => return,
+                () = tokio::time::sleep_until(when) => {}
+            }
+            let m = Mutation::new(format!("octo-org/repo-{i:04}"), MutationKind::Push);
+            let _ = shared.apply(&m);
+        }
+    }
 }
 
 async fn background_mutations(shared: Arc<Shared>, every: Duration) {

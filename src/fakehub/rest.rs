@@ -47,6 +47,7 @@ pub fn template(path: &str) -> String {
             ["stats", "participation"] => "/stats/participation".into(),
             ["hooks", _] => "/hooks/{id}".into(),
             ["hooks", _, "pings"] => "/hooks/{id}/pings".into(),
+            ["events"] => "/events".into(),
             [x] if REPO_SUBROUTES.contains(x) => format!("/{x}"),
             _ => "/{unknown}".into(),
         }
@@ -55,6 +56,8 @@ pub fn template(path: &str) -> String {
         ["repos", _, _, rest @ ..] => format!("/repos/{{owner}}/{{repo}}{}", sub(rest)),
         ["repositories", _, rest @ ..] => format!("/repositories/{{id}}{}", sub(rest)),
         ["users", _, "repos"] => "/users/{username}/repos".into(),
+        ["users", _, "events"] => "/users/{username}/events".into(),
+        ["orgs", _, "events"] => "/orgs/{org}/events".into(),
         ["user", _, "repos"] => "/user/{id}/repos".into(),
         ["orgs", _, "repos"] => "/orgs/{org}/repos".into(),
         ["orgs", _, "hooks"] => "/orgs/{org}/hooks".into(),
@@ -219,6 +222,19 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
             .map_or_else(Reply::not_found, |a| {
                 super::hooks::route(ctx, super::hooks::Owner::Org(a), rest)
             }),
+        ["orgs", login, "events"] if get => of_kind(w.account(login), org)
+            .map_or_else(Reply::not_found, |_| {
+                events_feed(ctx, |r| super::events::owned_by(r, login))
+            }),
+        ["users", login, "events"] if get => w.account(login).map_or_else(Reply::not_found, |_| {
+            events_feed(ctx, |r| super::events::owned_by(r, login))
+        }),
+        ["repos", owner, name, "events"]
+            if get && w.find(owner, name).is_some_and(|r| ctx.visible(&r)) =>
+        {
+            let full = format!("{owner}/{name}");
+            events_feed(ctx, |r| r.eq_ignore_ascii_case(&full))
+        }
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
         ["meta"] if get => super::meta::meta(),
@@ -234,6 +250,17 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
         },
         _ => Reply::not_found(),
     }
+}
+
+/// An events feed page: the visible events whose repo `pick` accepts.
+fn events_feed(ctx: &RestCtx<'_>, pick: impl Fn(&str) -> bool) -> Reply {
+    let now = super::now_epoch();
+    let page = super::lock(&ctx.shared.events).page(now, |e| pick(&e.repo));
+    super::events::reply(
+        &ctx.shared.base,
+        &page,
+        ctx.shared.config.events_poll_interval,
+    )
 }
 
 fn account_by_id(w: &World, id: &str) -> Option<usize> {

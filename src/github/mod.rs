@@ -12,6 +12,7 @@ mod client;
 pub mod convert;
 pub mod diagnose;
 mod error;
+pub mod events;
 pub mod graphql;
 pub mod hooks;
 mod meta;

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod deliveries;
+pub mod freshness;
 pub mod io;
 pub mod keys;
 mod mirror;

@@ -38,4 +38,7 @@ pub enum SyncCommand {
     CancelAll,
     /// Stop the engine.
     Shutdown,
+    /// The repo open in the TUI's detail view (`None`: none): the freshness scheduler probes it
+    /// at its fastest cadence.
+    Focus(Option<LocalId>),
 }

@@ -1,6 +1,7 @@
 //! The running engine: a command task (SyncCommand in), a worker that runs passes of jobs from the
-//! scheduler, a periodic timer (`sync.interval`) and a rate-limit forwarder, all reporting by
-//! `SyncEvent`. Started through [`start_with`] (by `session`, for the CLI and the TUI); driven by
+//! scheduler, the freshness task (background probes within `sync.budget`, see `freshness.rs`), an
+//! observer that feeds every job's outcome and cost to the freshness planner on its way out, and a
+//! rate-limit forwarder, all reporting by `SyncEvent`. Started through [`start_with`] (by `session`, for the CLI and the TUI); driven by
 //! [`EngineHandle`].
 
 use std::collections::HashMap;
@@ -13,6 +14,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::etags::StoreEtags;
+use super::freshness::Planner;
+use super::hints::Hints;
 use super::job::{self, Ctx, PassEnd, Tally};
 use super::scheduler::{Enqueued, Scheduler, limits};
 use super::tracking;
@@ -43,7 +46,14 @@ pub fn start_with(
     opts: EngineOptions,
 ) -> EngineHandle {
     let (ctx_tx, ctx_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let (out_tx, ev_rx) = mpsc::unbounded_channel();
+    let (ev_tx, inner_rx) = mpsc::unbounded_channel();
+    let slowest = config.sync.interval.unwrap_or(Duration::from_secs(900));
+    let plan = Arc::new(Mutex::new(Planner::new(
+        config.sync.budget.of(DEFAULT_GRAPHQL_LIMIT),
+        slowest.max(limits::MIN_PERIODIC),
+    )));
+    tokio::spawn(observe(inner_rx, out_tx, plan.clone(), store.clone()));
     let _ = ev_tx.send(SyncEvent::TokenInUse {
         token: client.token_id(),
         per_repo: opts.repo_clients.len(),
@@ -63,11 +73,16 @@ pub fn start_with(
         events: ev_tx,
         asked: AtomicBool::new(false),
         ended: Mutex::new(Tally::default()),
+        plan,
+        nudge: Notify::new(),
     });
     tokio::spawn(worker(shared.clone()));
     tokio::spawn(rate_forwarder(shared.clone()));
-    if let Some(every) = config.sync.interval {
-        tokio::spawn(periodic(shared.clone(), every.max(limits::MIN_PERIODIC)));
+    if config.sync.interval.is_some() {
+        tokio::spawn(freshness(shared.clone(), config.sync.budget));
+        if config.sync.event_hints && shared.ctx.client.is_authenticated() {
+            tokio::spawn(hint_task(shared.clone()));
+        }
     }
     tokio::spawn(commands(shared, ctx_rx));
     EngineHandle {
@@ -89,6 +104,10 @@ struct Shared {
     /// the next `PassFinished` so its counts add up to every `Finished` sent. Added to under the
     /// scheduler lock, so the worker's empty take cannot slip between a job's removal and its count.
     ended: Mutex<Tally>,
+    /// The freshness planner (shared with the observer task).
+    plan: Arc<Mutex<Planner>>,
+    /// Wakes the freshness task early (a focus change, an event hint).
+    nudge: Notify,
 }
 
 impl Shared {
@@ -199,6 +218,10 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
             }
             SyncCommand::Search { query, limit } => {
                 tokio::spawn(shared.clone().search(query, limit));
+            }
+            SyncCommand::Focus(id) => {
+                lock(&shared.plan).set_focus(id);
+                shared.nudge.notify_one();
             }
             SyncCommand::Shutdown => {
                 shared.cancel_all();
@@ -384,17 +407,159 @@ async fn worker(shared: Arc<Shared>) {
     }
 }
 
-async fn periodic(shared: Arc<Shared>, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+/// The GraphQL bucket's hourly limit assumed until GitHub reports the real one.
+const DEFAULT_GRAPHQL_LIMIT: u64 = 5000;
+/// How often the freshness task looks for due repos.
+const FRESHNESS_TICK: Duration = Duration::from_secs(5);
+/// How often the plan is published (event and store) and the tracked list re-read.
+const PLAN_EVERY: Duration = Duration::from_secs(30);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The freshness task: every few seconds, queues the planner's next round as background jobs
+/// (when the previous one is done), accounts the points spent and publishes the plan.
+async fn freshness(shared: Arc<Shared>, budget: crate::config::Reserve) {
+    let mut tick = tokio::time::interval(FRESHNESS_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    tick.tick().await;
+    let mut spent_before = graphql_points(&shared.ctx.client);
+    let mut last_plan: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
-            _ = tick.tick() => {
-                let ids = shared.all_ids();
-                shared.enqueue(&ids, false, Priority::Background);
-            }
+            _ = tick.tick() => {}
+            () = shared.nudge.notified() => {}
             () = shared.stop.cancelled() => break,
+        }
+        let now = chrono::Utc::now();
+        let publish = last_plan.is_none_or(|at| at.elapsed() >= PLAN_EVERY);
+        if publish {
+            refresh_repos(&shared);
+            last_plan = Some(std::time::Instant::now());
+        }
+        let spent = graphql_points(&shared.ctx.client);
+        let limit = graphql_limit(&shared.ctx.client);
+        let round = {
+            let mut plan = lock(&shared.plan);
+            plan.spent(now, spent.saturating_sub(spent_before));
+            plan.set_budget(budget.of(limit));
+            if shared.sched().pending_len() == 0 {
+                plan.next_round(now)
+            } else {
+                Vec::new()
+            }
+        };
+        spent_before = spent;
+        if !round.is_empty() {
+            shared.enqueue(&round, false, Priority::Background);
+        }
+        if publish {
+            let summary = lock(&shared.plan).summary(now);
+            if let Err(e) = shared.ctx.store.freshness_plan_put(&summary) {
+                tracing::warn!(error = %e, "saving the freshness plan failed");
+            }
+            shared.emit(SyncEvent::Plan(Box::new(summary)));
+        }
+    }
+}
+
+/// Polls the owners' events feeds (see `hints.rs`) and hands new events to the planner.
+async fn hint_task(shared: Arc<Shared>) {
+    let mut hints = Hints::default();
+    let mut names: HashMap<String, LocalId> = HashMap::new();
+    let mut refreshed: Option<std::time::Instant> = None;
+    let mut tick = tokio::time::interval(FRESHNESS_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shared.stop.cancelled() => break,
+        }
+        if refreshed.is_none_or(|at| at.elapsed() >= PLAN_EVERY) {
+            refreshed = Some(std::time::Instant::now());
+            if let Ok(repos) = shared.ctx.store.list() {
+                names = repos.iter().map(|r| (r.key.lower(), r.local)).collect();
+                let owners = repos.iter().map(|r| r.key.owner().to_lowercase());
+                hints.set_owners(owners, std::time::Instant::now());
+            }
+        }
+        let named = tokio::select! {
+            n = hints.poll_due(&shared.ctx.client, std::time::Instant::now()) => n,
+            () = shared.stop.cancelled() => break,
+        };
+        let mut any = false;
+        {
+            let mut plan = lock(&shared.plan);
+            for name in &named {
+                if let Some(id) = names.get(name) {
+                    any |= plan.hint(*id);
+                }
+            }
+            plan.set_hint_stats(hints.stats());
+        }
+        if any {
+            shared.nudge.notify_one();
+        }
+    }
+}
+
+/// Re-reads the tracked list (with each repo's last change and last sync) into the planner.
+fn refresh_repos(shared: &Shared) {
+    let repos = match shared.ctx.store.list() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "freshness: reading the tracked list failed");
+            return;
+        }
+    };
+    let changes = shared.ctx.store.last_changes().unwrap_or_default();
+    lock(&shared.plan).set_repos(repos.into_iter().map(|r| {
+        let change = changes.get(&r.local).copied();
+        (r.local, change, r.last_synced_at)
+    }));
+}
+
+fn graphql_points(client: &GithubClient) -> u64 {
+    client
+        .accounting()
+        .points
+        .get("graphql")
+        .copied()
+        .unwrap_or(0)
+}
+
+fn graphql_limit(client: &GithubClient) -> u64 {
+    let state = client.rate_state().borrow().clone();
+    state
+        .buckets
+        .get("graphql")
+        .map(|b| b.limit)
+        .filter(|l| *l > 0)
+        .unwrap_or(DEFAULT_GRAPHQL_LIMIT)
+}
+
+/// Passes every event on, and feeds each finished job to the freshness planner (a change moves
+/// the repo to the hot class, and is recorded in the store so a restart keeps it).
+async fn observe(
+    mut rx: mpsc::UnboundedReceiver<SyncEvent>,
+    out: mpsc::UnboundedSender<SyncEvent>,
+    plan: Arc<Mutex<Planner>>,
+    store: Arc<Store>,
+) {
+    while let Some(ev) = rx.recv().await {
+        if let SyncEvent::Finished { id, outcome, .. } = &ev {
+            let changed = matches!(outcome, Outcome::Synced { changes } if !changes.is_empty());
+            let probed = matches!(outcome, Outcome::Synced { .. } | Outcome::Unchanged);
+            let now = chrono::Utc::now();
+            if probed {
+                lock(&plan).observed(*id, changed, now);
+            }
+            if changed && let Err(e) = store.last_change_put(*id, now) {
+                tracing::warn!(error = %e, "recording a repo's last change failed");
+            }
+        }
+        if out.send(ev).is_err() {
+            break;
         }
     }
 }

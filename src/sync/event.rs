@@ -119,4 +119,6 @@ pub enum SyncEvent {
         #[serde(default)]
         cancelled: usize,
     },
+    /// The freshness scheduler's plan, published every 30 s (rate panel `L`).
+    Plan(Box<crate::domain::FreshnessPlan>),
 }

@@ -6,6 +6,8 @@ pub mod diff;
 pub mod engine;
 pub mod etags;
 pub mod event;
+pub mod freshness;
+pub mod hints;
 pub mod job;
 pub mod scheduler;
 pub mod tracking;

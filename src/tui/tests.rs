@@ -644,12 +644,45 @@ fn snapshot_other_screens() {
         a.update(Action::TokenUseLoaded(token_use_rows()));
         a
     });
+    snap!("rate_panel_plan", {
+        let mut a = syncing(loaded());
+        a.update(Action::RateLimits);
+        a.update(Action::TokenUseLoaded(Vec::new()));
+        a.update(ev(SyncEvent::Plan(Box::new(freshness_plan(a.now())))));
+        a
+    });
     snap!("rate_panel_no_use", {
         let mut a = loaded();
         a.update(Action::RateLimits);
         a.update(Action::TokenUseLoaded(Vec::new()));
         a
     });
+}
+
+fn freshness_plan(now: chrono::DateTime<chrono::Utc>) -> crate::domain::FreshnessPlan {
+    use crate::domain::{CadenceClass, CadenceRow};
+    let row = |class, every_secs, repos| CadenceRow {
+        class,
+        every_secs,
+        repos,
+    };
+    crate::domain::FreshnessPlan {
+        at: now,
+        budget_points: 500,
+        spent_last_hour: 137,
+        classes: vec![
+            row(CadenceClass::Focus, 30, 1),
+            row(CadenceClass::Hot, 30, 50),
+            row(CadenceClass::Warm, 120, 12),
+            row(CadenceClass::Cool, 480, 40),
+            row(CadenceClass::Dormant, 900, 897),
+        ],
+        next_probe: Some(now + chrono::Duration::seconds(12)),
+        mean_age_secs: Some(190),
+        hint_feeds: 1,
+        hint_polls: 40,
+        hint_not_modified: 38,
+    }
 }
 
 fn token_use_rows() -> Vec<TokenUse> {

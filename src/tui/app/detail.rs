@@ -92,6 +92,8 @@ impl App {
     fn open_detail(&mut self, local: LocalId, tab: Tab, fx: &mut Vec<Effect>) {
         let same = self.detail.local == Some(local);
         if !same {
+            // The freshness scheduler probes the repo on screen at its fastest cadence.
+            fx.push(Effect::Engine(SyncCommand::Focus(Some(local))));
             self.detail = Detail {
                 local: Some(local),
                 loading: true,

@@ -95,6 +95,7 @@ impl App {
                 self.tell(text, level);
             }
             SyncEvent::TokenInUse { token, per_repo } => self.on_token(token, per_repo),
+            SyncEvent::Plan(plan) => self.set_plan(*plan),
         }
     }
 

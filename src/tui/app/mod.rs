@@ -47,6 +47,8 @@ pub struct App {
     env: Env,
     /// The token the engine uses, as its id's text (for the rate panel).
     token: Option<String>,
+    /// The freshness scheduler's plan as last published by the engine.
+    plan: Option<crate::domain::FreshnessPlan>,
 
     repos: Vec<TrackedRepo>,
     index: HashMap<LocalId, usize>,
@@ -104,6 +106,7 @@ impl App {
             keymap,
             env,
             token: None,
+            plan: None,
             repos: Vec::new(),
             index: HashMap::new(),
             view: Vec::new(),
@@ -180,6 +183,14 @@ impl App {
         &self.env
     }
     /// The token the engine uses, as its id's text (for the rate panel).
+    pub fn plan(&self) -> Option<&crate::domain::FreshnessPlan> {
+        self.plan.as_ref()
+    }
+
+    pub fn set_plan(&mut self, plan: crate::domain::FreshnessPlan) {
+        self.plan = Some(plan);
+    }
+
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }

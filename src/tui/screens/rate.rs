@@ -1,6 +1,8 @@
 //! The rate-limit panel (`L`): every bucket with a gauge, remaining/limit and reset countdown, the
 //! reserve kept for what the user asks, this session's requests, 304s and points, each token's
-//! requests, points and errors of the last 24 h from the audit log, and any pause.
+//! requests, points and errors of the last 24 h from the audit log, the freshness plan (budget,
+//! points spent in the last hour, cadence classes, next probe, data age, event hints), and any
+//! pause.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -82,6 +84,14 @@ fn spending(app: &App, text_w: usize) -> Vec<Line<'static>> {
     );
     let mut rows = vec![("token", token), ("reserve", reserve), ("session", session)];
     rows.extend(token_use_rows(app));
+    // The freshness plan, once the engine has published one.
+    if let Some(plan) = app.plan() {
+        rows.extend(
+            crate::sync::freshness::plan_rows(plan, app.now())
+                .into_iter()
+                .map(|(label, text)| (label, t.glyphs.swap_symbols(&text).into_owned())),
+        );
+    }
     let mut lines = Vec::new();
     for (label, text) in rows {
         for (i, l) in wrap(&text, text_w).into_iter().enumerate() {
