@@ -1,5 +1,6 @@
-//! Events feeds like GitHub's (`GET /orgs/{org}/events`, `GET /users/{user}/events`,
-//! `GET /repos/{o}/{r}/events`): every mutation that GitHub reports as an event (push, release,
+//! Owners' events feeds like GitHub's (`GET /orgs/{org}/events`, `GET /users/{user}/events`;
+//! a repository's own `GET /repos/{o}/{r}/events`, with full payloads, is the repo's detail
+//! data in `rest`): every mutation that GitHub reports as an event (push, release,
 //! pull request, issue, star, fork, branch or tag created/deleted) adds one, visible after
 //! `events_lag` (GitHub's events lag 30 s to hours); each answer carries `X-Poll-Interval`
 //! (`events_poll_interval`) and the pipeline's ETag, so an unchanged feed answers 304, free.

@@ -229,12 +229,6 @@ pub(crate) fn route(ctx: &RestCtx<'_>) -> Reply {
         ["users", login, "events"] if get => w.account(login).map_or_else(Reply::not_found, |_| {
             events_feed(ctx, |r| super::events::owned_by(r, login))
         }),
-        ["repos", owner, name, "events"]
-            if get && w.find(owner, name).is_some_and(|r| ctx.visible(&r)) =>
-        {
-            let full = format!("{owner}/{name}");
-            events_feed(ctx, |r| r.eq_ignore_ascii_case(&full))
-        }
         ["search", "repositories"] if get => search(ctx),
         ["rate_limit"] if get => rate_limit(ctx),
         ["meta"] if get => super::meta::meta(),
