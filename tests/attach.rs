@@ -4,147 +4,20 @@
 //! counts one scheduler's requests), `add`, `remove`; a command that must own the store names the
 //! process to stop; a client of another version is refused with both versions named; after a
 //! kill -9 of the host its stale socket is removed and the store opens again.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test helpers outside #[test] functions fail loudly on a broken setup"
-)]
-
-use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use repodeck::fakehub::{self, FakehubConfig, Handle};
 use serde_json::Value;
+
+mod host_support;
+use host_support::{Env, stderr};
 
 const TOKEN: &str = "ghp_attachtest000000000000000000000000000";
 const SECRET: &str = "attach-test-secret-0123456789abcdefghijklmn";
-/// A fixed age identity (as `age-keygen` writes one), so no passphrase KDF slows the tests.
-const IDENTITY: &str = "# created: 2024-01-01T00:00:00Z\n# public key: age1mrmfnwhtlprn4jquex0ukmwcm7y2nxlphuzgsgv8ew2k9mewy3rs8u7su5\nAGE-SECRET-KEY-1EKYFFCK627939WTZMTT4ZRS2PM3U2K7PZ3MVGEL2M76W3PYJMSHQMTT6SS\n";
-
-struct Env {
-    dir: tempfile::TempDir,
-    hub: Handle,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Env {
-    fn new(repos: usize) -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let hub = rt
-            .block_on(fakehub::spawn(FakehubConfig {
-                repos,
-                tokens: vec![TOKEN.into()],
-                ..FakehubConfig::default()
-            }))
-            .unwrap();
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-            hub,
-            rt,
-        };
-        std::fs::write(env.dir.path().join("key.txt"), IDENTITY).unwrap();
-        std::fs::write(
-            env.dir.path().join("cfg.toml"),
-            "[sync]\nmin_interval = \"0s\"\ninterval = \"0s\"\n",
-        )
-        .unwrap();
-        env
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_repodeck"));
-        c.arg("--data-dir")
-            .arg(self.data())
-            .arg("--api-url")
-            .arg(self.hub.url())
-            .env("REPODECK_CONFIG", self.dir.path().join("cfg.toml"))
-            .env("REPODECK_IDENTITY", self.dir.path().join("key.txt"))
-            .env("GITHUB_TOKEN", TOKEN)
-            .env_remove("GH_TOKEN")
-            .env_remove("REPODECK_PASSPHRASE")
-            .env_remove("RUST_LOG");
-        c
-    }
-
-    /// Runs a command to its end (with `stdin`), whatever its exit code.
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args, "");
-        assert!(
-            out.status.success(),
-            "{args:?}: {} {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_slice(&self.ok(args).stdout).unwrap()
-    }
-
-    fn serve(&self) -> Child {
-        let mut child = self
-            .cmd()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("http://"), "serve did not start: {line:?}");
-        child
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Waits until the host's socket answers (serve binds it before it prints its address, but the
-/// engine's first events may still be running).
-fn wait_for_socket(env: &Env) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !env.data().join("repodeck.sock").exists() {
-        assert!(Instant::now() < deadline, "no host socket");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn commands_attach_to_a_running_serve_and_share_its_engine() {
-    let env = Env::new(30);
+    let env = Env::new(30, TOKEN, None);
     env.ok(&["import", "--org", "octo-org"]);
     env.run(&["hook", "secret", "set"], SECRET);
     // A local sync first: what one scheduler asks of GitHub for these repos.
@@ -156,7 +29,6 @@ fn commands_attach_to_a_running_serve_and_share_its_engine() {
     assert!(n >= 30, "{n} tracked");
 
     let mut serve = env.serve();
-    wait_for_socket(&env);
     let sock = env.data().join("repodeck.sock");
     let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the socket is the user's only");
@@ -243,7 +115,6 @@ fn commands_attach_to_a_running_serve_and_share_its_engine() {
     let list = env.json(&["list", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), n, "the store opens locally");
     let mut again = env.serve();
-    wait_for_socket(&env);
     let out = env.ok(&["list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&first));
     again.kill().unwrap();

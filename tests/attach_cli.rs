@@ -10,160 +10,45 @@
     reason = "test helpers outside #[test] functions fail loudly on a broken setup"
 )]
 
-use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
-use repodeck::fakehub::{self, FakehubConfig, FaultRule, Handle};
+use repodeck::fakehub::FaultRule;
 use repodeck::host::client::{AttachError, Attached};
 use serde_json::Value;
 
+mod host_support;
+use host_support::{Env, stderr, text};
+
 const TOKEN: &str = "ghp_attachclitest00000000000000000000000";
 const SECRET: &str = "attach-cli-secret-0123456789abcdefghijklmn";
-/// A fixed age identity (as `age-keygen` writes one), so no passphrase KDF slows the tests.
-const IDENTITY: &str = "# created: 2024-01-01T00:00:00Z\n# public key: age1mrmfnwhtlprn4jquex0ukmwcm7y2nxlphuzgsgv8ew2k9mewy3rs8u7su5\nAGE-SECRET-KEY-1EKYFFCK627939WTZMTT4ZRS2PM3U2K7PZ3MVGEL2M76W3PYJMSHQMTT6SS\n";
 /// The child of `a_process_of_another_uid_is_refused`, run as that uid, reads its data dir here.
 const CHILD_DIR: &str = "REPODECK_ATTACH_CHILD_DIR";
 
-struct Env {
-    dir: tempfile::TempDir,
-    hub: Handle,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Env {
-    fn new(repos: usize) -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let hub = rt
-            .block_on(fakehub::spawn(FakehubConfig {
-                repos,
-                tokens: vec![TOKEN.into()],
-                ..FakehubConfig::default()
-            }))
-            .unwrap();
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-            hub,
-            rt,
-        };
-        std::fs::write(env.dir.path().join("key.txt"), IDENTITY).unwrap();
-        std::fs::write(
-            env.dir.path().join("cfg.toml"),
-            "[sync]\nmin_interval = \"0s\"\ninterval = \"0s\"\n",
-        )
-        .unwrap();
-        env
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_repodeck"));
-        c.arg("--data-dir")
-            .arg(self.data())
-            .arg("--api-url")
-            .arg(self.hub.url())
-            .env("REPODECK_CONFIG", self.dir.path().join("cfg.toml"))
-            .env("REPODECK_IDENTITY", self.dir.path().join("key.txt"))
-            .env("REPODECK_TIME_SCALE", "0.1")
-            .env("GITHUB_TOKEN", TOKEN)
-            .env_remove("GH_TOKEN")
-            .env_remove("REPODECK_PASSPHRASE")
-            .env_remove("RUST_LOG");
-        c
-    }
-
-    /// Runs a command to its end (with `stdin`), whatever its exit code.
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args, "");
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
-        out
-    }
-
-    fn serve(&self) -> Child {
-        let mut child = self
-            .cmd()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("http://"), "serve did not start: {line:?}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.data().join("repodeck.sock").exists() {
-            assert!(Instant::now() < deadline, "no host socket");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        child
-    }
-
-    /// The host's request count, once its engine has been quiet for 500 ms (its start-up work
-    /// done), with fakehub's counters reset at that moment.
-    fn settled(&self) -> u64 {
-        let mut last = None;
-        loop {
-            let now = self.rt.block_on(async {
-                let conn = Attached::connect(&self.data()).await.unwrap();
-                conn.accounting().await.unwrap().unwrap()[0]
-            });
-            if last == Some(now) {
-                self.hub.reset_stats();
-                return now;
-            }
-            last = Some(now);
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-
-    fn host_requests(&self) -> u64 {
-        self.rt.block_on(async {
-            let conn = Attached::connect(&self.data()).await.unwrap();
+/// The host's request count, once its engine has been quiet for 500 ms (its start-up work
+/// done), with fakehub's counters reset at that moment.
+fn settled(env: &Env) -> u64 {
+    let mut last = None;
+    loop {
+        let now = env.rt.block_on(async {
+            let conn = Attached::connect(&env.data()).await.unwrap();
             conn.accounting().await.unwrap().unwrap()[0]
-        })
+        });
+        if last == Some(now) {
+            env.hub.reset_stats();
+            return now;
+        }
+        last = Some(now);
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+fn host_requests(env: &Env) -> u64 {
+    env.rt.block_on(async {
+        let conn = Attached::connect(&env.data()).await.unwrap();
+        conn.accounting().await.unwrap().unwrap()[0]
+    })
 }
 
 /// Local and attached runs printed the same and ended the same.
@@ -186,12 +71,12 @@ fn same(what: &str, local: &Output, attached: &Output) {
 /// Runs `args` attached and checks that the host's own client sent every request fakehub saw
 /// (and that there were some).
 fn hosted(env: &Env, args: &[&str], stdin: &str) -> Output {
-    let before = env.settled();
+    let before = settled(env);
     let out = env.run(args, stdin);
     let sent = env.hub.stats().requests;
     assert!(sent > 0, "{args:?} sent nothing: {}", text(&out));
     assert_eq!(
-        env.host_requests() - before,
+        host_requests(env) - before,
         sent,
         "{args:?}: the host's client sent every request fakehub counted"
     );
@@ -200,7 +85,7 @@ fn hosted(env: &Env, args: &[&str], stdin: &str) -> Output {
 
 #[test]
 fn github_commands_run_on_the_host_with_the_same_output_and_exit_code() {
-    let env = Env::new(12);
+    let env = Env::new(12, TOKEN, Some("0.1"));
     env.ok(&["import", "--org", "octo-org"]);
     env.run(&["hook", "secret", "set"], SECRET);
     env.run(&["token", "set"], TOKEN);
@@ -344,12 +229,12 @@ fn github_commands_run_on_the_host_with_the_same_output_and_exit_code() {
 
 #[test]
 fn an_attached_sync_says_the_hosts_waits_and_refuses_rest() {
-    let env = Env::new(6);
+    let env = Env::new(6, TOKEN, Some("0.1"));
     env.ok(&["import", "--org", "octo-org"]);
     env.run(&["hook", "secret", "set"], SECRET);
     env.ok(&["sync", "--all"]);
     let mut serve = env.serve();
-    env.settled();
+    settled(&env);
 
     // --rest: the host's engine cannot switch for one request; refused before anything.
     let rest = env.run(&["sync", "--all", "--rest", "--json"], "");
@@ -398,7 +283,7 @@ fn a_process_of_another_uid_is_refused_by_the_peer_credential_check() {
         return;
     }
     use std::os::unix::process::CommandExt;
-    let env = Env::new(3);
+    let env = Env::new(3, TOKEN, Some("0.1"));
     env.ok(&["import", "--org", "octo-org"]);
     env.run(&["hook", "secret", "set"], SECRET);
     let before = env.ok(&["list", "--json"]).stdout;
