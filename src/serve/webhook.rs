@@ -69,9 +69,26 @@ pub struct Receiver {
 #[derive(Debug, Default, Deserialize)]
 struct Payload {
     action: Option<String>,
+    #[serde(default, deserialize_with = "object")]
     repository: Option<PayloadRepo>,
+    #[serde(default, deserialize_with = "object")]
     organization: Option<PayloadOrg>,
     hook_id: Option<u64>,
+}
+
+/// GitHub sends objects, but serde would also read a struct from a JSON array (`[0, null]` as a
+/// repository with id 0): a nested struct is read only from an object (or null).
+fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let Some(map) = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? else {
+        return Ok(None);
+    };
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Deserialize)]
@@ -431,6 +448,24 @@ mod tests {
 
     fn mac(secret: &str) -> Mac256 {
         Mac256::new_from_slice(secret.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_repository_or_organization_sent_as_an_array_is_malformed_not_repo_0() {
+        // Found by proptest: serde read `[0, null]` as a repository with id 0 and asked a sync.
+        for body in [
+            r#"{"repository": [0, null]}"#,
+            r#"{"repository": {"id": 7}, "organization": ["octo-org"]}"#,
+        ] {
+            assert!(
+                work_of_delivery("release", body.as_bytes()).is_err(),
+                "{body}"
+            );
+        }
+        assert!(matches!(
+            work_of_delivery("release", br#"{"repository": {"id": 7}, "organization": null}"#),
+            Ok(Work::Sync { id, .. }) if id.0 == 7
+        ));
     }
 
     #[test]
