@@ -484,8 +484,10 @@ async fn throttle_skips_recent_repos_and_force_refetches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_drops_pending_and_running_jobs_without_writing() {
+    // Every request takes 1.5 s, so the cancels below reach jobs that are still queued or
+    // running even on a loaded machine (300 ms was not enough under a parallel CI build).
     let fh = FakehubConfig {
-        latency_ms: 300,
+        latency_ms: 1500,
         ..FakehubConfig::default()
     };
     let mut e = env_with(4, fh, Duration::ZERO, false).await;
