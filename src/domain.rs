@@ -430,6 +430,10 @@ pub struct RepoSnapshot {
     pub head: Option<Commit>,
     pub latest_release: Option<String>,
     pub details: RepoDetails,
+    /// How the pull requests that left the stored open list ended, as GitHub said in a follow-up
+    /// fetch (only those PRs; never stored). A PR missing here is not reported merged or closed.
+    #[serde(default)]
+    pub pr_ends: Vec<(u64, PrEnd)>,
 }
 
 impl RepoSnapshot {
