@@ -572,7 +572,15 @@ pub struct GOid {
 #[serde(default)]
 pub struct GRef {
     pub name: String,
-    pub target: Option<GOid>,
+    pub target: Option<GProbeHead>,
+}
+
+/// The probe's default-branch head: its oid and CI state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GProbeHead {
+    pub oid: String,
+    pub status_check_rollup: Option<GRollupState>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -609,13 +617,14 @@ pub struct GProbe {
 
 impl From<GProbe> for Probe {
     fn from(g: GProbe) -> Self {
-        let (default_branch, head_sha) = match g.default_branch_ref {
-            Some(r) => (
-                Some(r.name),
-                r.target.map(|t| t.oid).filter(|o| !o.is_empty()),
-            ),
+        let (default_branch, head) = match g.default_branch_ref {
+            Some(r) => (Some(r.name), r.target.filter(|t| !t.oid.is_empty())),
             None => (None, None),
         };
+        let head_ci = head
+            .as_ref()
+            .map(|h| ins::rollup_state(h.status_check_rollup.clone()));
+        let head_sha = head.map(|h| h.oid);
         Probe {
             id: g.database_id.map(RepoId),
             node_id: g.id,
@@ -632,6 +641,7 @@ impl From<GProbe> for Probe {
             default_branch,
             head_sha,
             latest_release: tag(g.latest_release),
+            head_ci,
         }
     }
 }

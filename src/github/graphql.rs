@@ -27,9 +27,13 @@ pub const PROBE_FRAGMENT: &str = "fragment Probe on Repository {
   isArchived isPrivate isDisabled
   issues(states: OPEN) { totalCount }
   pullRequests(states: OPEN) { totalCount }
-  defaultBranchRef { name target { oid } }
+  defaultBranchRef { name target { oid ... on Commit { statusCheckRollup { state } } } }
   latestRelease { tagName }
 }";
+
+/// The connections GitHub bills once per repository in [`DETAIL_FRAGMENT`]: watchers, languages,
+/// topics, the head's check contexts, parents and history, refs, pull requests, issues, releases.
+pub const DETAIL_CONNECTIONS: usize = 10;
 
 /// How many check runs and statuses of the default branch's head the detail fetch reads.
 macro_rules! checks_window {
@@ -783,6 +787,38 @@ mod tests {
     fn the_detail_history_is_the_commit_window() {
         let window = format!("history(first: {})", crate::domain::COMMIT_WINDOW);
         assert!(DETAIL_FRAGMENT.contains(&window), "{DETAIL_FRAGMENT}");
+    }
+
+    #[test]
+    fn a_full_detail_batch_costs_two_points() {
+        // Every connection GitHub bills per repository: the paged ones and `watchers`.
+        let paged = DETAIL_FRAGMENT.matches("(first:").count();
+        assert_eq!(paged + 1, DETAIL_CONNECTIONS, "{DETAIL_FRAGMENT}");
+        let window = format!("contexts(first: {CHECKS_WINDOW})");
+        assert!(DETAIL_FRAGMENT.contains(&window));
+        // GitHub: requests / 100, rounded to the nearest point.
+        let points = |repos: usize| (repos * DETAIL_CONNECTIONS + 50) / 100;
+        assert_eq!(points(super::super::client::DETAIL_MAX), 2);
+        assert_eq!(points(super::super::client::DETAIL_MAX + 1), 3);
+    }
+
+    #[test]
+    fn the_pr_ends_query_asks_each_pr_once_per_repository() {
+        let asks = vec![
+            (RepoKey::parse("o/a").unwrap(), vec![3, 12]),
+            (RepoKey::parse("o/b").unwrap(), vec![7]),
+        ];
+        let q = pr_ends_query(&asks);
+        assert!(q.contains(r#"r0: repository(owner: "o", name: "a") { p3: pullRequest(number: 3) { number state } p12: pullRequest(number: 12) { number state } }"#), "{q}");
+        assert!(q.contains(r#"r1: repository(owner: "o", name: "b") { p7: pullRequest(number: 7) { number state } }"#), "{q}");
+        assert!(q.contains(RATE_LIMIT));
+        let data = serde_json::json!({
+            "p3": {"number": 3, "state": "MERGED"},
+            "p12": {"number": 12, "state": "OPEN"},
+            "p13": null,
+        });
+        assert_eq!(ends_of(Some(&data)), vec![(3, PrEnd::Merged)]);
+        assert_eq!(ends_of(None), vec![]);
     }
 
     #[test]

@@ -218,6 +218,12 @@ pub fn probe_differs(stored: &Probe, fresh: &Probe) -> bool {
     let mut b = fresh.clone();
     a.id = None;
     b.id = None;
+    // A CI state not known on either side (stored before it was fetched, the REST path, an
+    // unreadable rollup) is no reason to fetch: only a known state that moved is.
+    if a.head_ci.is_none() || b.head_ci.is_none() {
+        a.head_ci = None;
+        b.head_ci = None;
+    }
     a != b
 }
 
@@ -959,5 +965,26 @@ mod tests {
         assert!(!probe_differs(&a, &b));
         b.head_sha = Some("x".into());
         assert!(probe_differs(&a, &b));
+    }
+
+    #[test]
+    fn a_head_turning_red_is_a_probe_difference_but_unknown_ci_is_not() {
+        use crate::domain::CiState;
+        let green = Probe {
+            head_sha: Some("h".into()),
+            head_ci: Some(CiState::Success),
+            ..Probe::default()
+        };
+        let red = Probe {
+            head_ci: Some(CiState::Failure),
+            ..green.clone()
+        };
+        let unknown = Probe {
+            head_ci: None,
+            ..green.clone()
+        };
+        assert!(probe_differs(&green, &red));
+        assert!(!probe_differs(&unknown, &red));
+        assert!(!probe_differs(&green, &unknown));
     }
 }
