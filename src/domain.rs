@@ -365,6 +365,10 @@ pub struct Probe {
     pub default_branch: Option<String>,
     pub head_sha: Option<String>,
     pub latest_release: Option<String>,
+    /// The head's CI state (`statusCheckRollup { state }`, free: an object, not a connection), so
+    /// a head turning red or green is fetched although nothing else moved. `None` = not known.
+    #[serde(default)]
+    pub head_ci: Option<CiState>,
 }
 
 impl Probe {
@@ -386,6 +390,7 @@ impl Probe {
             default_branch: Some(meta.default_branch.clone()),
             head_sha: head.map(|c| c.sha.clone()),
             latest_release: latest_release.map(str::to_string),
+            head_ci: head.and_then(|c| c.ci),
         }
     }
 }
@@ -430,6 +435,10 @@ pub struct RepoSnapshot {
     pub head: Option<Commit>,
     pub latest_release: Option<String>,
     pub details: RepoDetails,
+    /// How the pull requests that left the stored open list ended, as GitHub said in a follow-up
+    /// fetch (only those PRs; never stored). A PR missing here is not reported merged or closed.
+    #[serde(default)]
+    pub pr_ends: Vec<(u64, PrEnd)>,
 }
 
 impl RepoSnapshot {

@@ -284,8 +284,8 @@ async fn nodes_probe_and_detail_fetch() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     let d = &v["data"]["nodes"][1];
     assert_eq!(d["nameWithOwner"], "octo-org/repo-0001");
-    // 25 repos x 9 connections = 225 -> cost 2
-    assert_eq!(v["data"]["rateLimit"]["cost"], 2);
+    // 26 ids x 10 connections = 260 -> cost 3 (24 ids: 240 -> 2, the client's largest batch)
+    assert_eq!(v["data"]["rateLimit"]["cost"], 3);
     let rest_prs = get(&h.url, "/repos/octo-org/repo-0001/pulls?per_page=100")
         .await
         .json();

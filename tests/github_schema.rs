@@ -16,7 +16,7 @@ use async_graphql::parser::types::{
 use async_graphql::parser::{parse_query, parse_schema};
 use repodeck::domain::RepoKey;
 use repodeck::github::RepoTarget;
-use repodeck::github::graphql::{Shape, build_query};
+use repodeck::github::graphql::{Shape, build_query, pr_ends_query};
 
 struct Field {
     args: HashMap<String, Type>,
@@ -301,6 +301,17 @@ fn every_query_we_send_validates_against_githubs_schema() {
             );
         }
     }
+    let asks = vec![
+        (RepoKey::parse("octo-org/repo-0001").unwrap(), vec![3, 12]),
+        (RepoKey::parse("octo-org/repo-0002").unwrap(), vec![7]),
+    ];
+    let q = pr_ends_query(&asks);
+    let errs = schema.validate(&q);
+    assert!(
+        errs.is_empty(),
+        "pr ends query is invalid:\n{}\n{q}",
+        errs.join("\n")
+    );
 }
 
 #[test]

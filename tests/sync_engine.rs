@@ -289,6 +289,8 @@ fn cases() -> Vec<(MutationKind, &'static str)> {
         (K::Rename, "renamed"),
         (K::Delete, "inaccessible"),
         (K::DefaultBranch, "default_branch_changed"),
+        (K::SetCi, "ci_failed"),
+        (K::EditProtection, "protection_changed"),
     ]
 }
 

@@ -226,7 +226,7 @@ impl Ctx<'_> {
                 "message": c.message,
                 "tree": {"url": format!("{api}/git/trees/{tree}"), "sha": tree},
                 "comment_count": 0,
-                "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null},
+                "verification": super::insight::verification(self.world.seed, sha),
             },
             "author": self.user(c.author),
             "committer": self.user(c.committer),

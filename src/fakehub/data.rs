@@ -302,6 +302,10 @@ pub struct Detail {
     pub tags: Vec<String>,
     /// Collaborators added by `add_member` (account indexes).
     pub collaborators: Vec<usize>,
+    /// CI states set by `set_ci`: (commit sha, `SUCCESS` / `FAILURE` / `PENDING` / `NONE`).
+    pub ci: Vec<(String, &'static str)>,
+    /// `edit_protection` counts per branch name.
+    pub rule_edits: Vec<(String, u32)>,
 }
 
 #[derive(Clone, Debug)]
@@ -668,6 +672,8 @@ impl World {
             participation_owner,
             tags: Vec::new(),
             collaborators: Vec::new(),
+            ci: Vec::new(),
+            rule_edits: Vec::new(),
         }
     }
 }
@@ -1033,10 +1039,16 @@ pub enum MutationKind {
     /// A branch protection rule for branch `to` (default: the default branch):
     /// `branch_protection_rule` created.
     ProtectBranch,
+    /// Sets the CI of the default branch's head to `to` (`success`, `failure`, `pending` or
+    /// `none`; default `failure`).
+    SetCi,
+    /// Changes the rule protecting branch `to` (default: the default branch, which must be
+    /// protected): one more approving review required; `branch_protection_rule` edited.
+    EditProtection,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 27] = [
+    pub const ALL: [MutationKind; 29] = [
         MutationKind::Push,
         MutationKind::ForcePush,
         MutationKind::Star,
@@ -1064,6 +1076,8 @@ impl MutationKind {
         MutationKind::Publicize,
         MutationKind::AddMember,
         MutationKind::ProtectBranch,
+        MutationKind::SetCi,
+        MutationKind::EditProtection,
     ];
 }
 
@@ -1280,6 +1294,12 @@ impl World {
                 d.add_member(member);
             }
             MutationKind::ProtectBranch => d.protect(m.to.clone())?,
+            MutationKind::SetCi => {
+                let head = d.repo.total_commits().saturating_sub(1);
+                let sha = d.repo.sha_at(self.seed, head).unwrap_or_default();
+                d.set_ci(self.seed, sha, m.to.as_deref())?;
+            }
+            MutationKind::EditProtection => d.edit_protection(m.to.clone())?,
         }
         Ok(())
     }
@@ -1768,6 +1788,57 @@ impl Draft {
     }
 
     /// A protection rule for one branch name: matching branches become protected.
+    /// Sets the CI of commit `sha`; refused when it is already in that state (nothing to change).
+    fn set_ci(&mut self, seed: u64, sha: String, to: Option<&str>) -> Result<(), MutateError> {
+        let word = match to.unwrap_or("failure") {
+            "success" => "SUCCESS",
+            "failure" => "FAILURE",
+            "pending" => "PENDING",
+            "none" => "NONE",
+            other => {
+                return Err(MutateError::Invalid(format!(
+                    "set_ci takes success, failure, pending or none, not {other:?}"
+                )));
+            }
+        };
+        let now =
+            super::insight::ci(seed, &self.repo, &self.detail, &sha).map_or("NONE", |c| c.state);
+        if now == word {
+            return Err(MutateError::Invalid(format!(
+                "the CI of {sha} is already {}",
+                word.to_ascii_lowercase()
+            )));
+        }
+        // GitHub moves neither `pushedAt` nor `updatedAt` for CI: the probe sees the head's rollup.
+        self.detail.ci.push((sha, word));
+        Ok(())
+    }
+
+    fn edit_protection(&mut self, to: Option<String>) -> Result<(), MutateError> {
+        let name = to.unwrap_or_else(|| self.repo.default_branch.clone());
+        if !self
+            .detail
+            .branches
+            .iter()
+            .any(|b| b.name == name && b.protected)
+        {
+            return Err(MutateError::Invalid(format!(
+                "branch {name:?} is not protected (protect_branch first)"
+            )));
+        }
+        match self.detail.rule_edits.iter_mut().find(|(b, _)| *b == name) {
+            Some((_, n)) => *n += 1,
+            None => self.detail.rule_edits.push((name.clone(), 1)),
+        }
+        self.repo.updated_at = self.now;
+        let id = self.repo.id * 100 + self.now.unsigned_abs() % 100;
+        self.deliver(
+            "branch_protection_rule",
+            PayloadKind::ProtectionRule { pattern: name, id },
+        );
+        Ok(())
+    }
+
     fn protect(&mut self, to: Option<String>) -> Result<(), MutateError> {
         let pattern = to.unwrap_or_else(|| self.repo.default_branch.clone());
         let mut hit = false;

@@ -130,6 +130,59 @@ pub enum PullRequestState {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum StatusState {
+    Error,
+    Expected,
+    Failure,
+    Pending,
+    Success,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CheckStatusState {
+    Completed,
+    InProgress,
+    Pending,
+    Queued,
+    Requested,
+    Waiting,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CheckConclusionState {
+    ActionRequired,
+    Cancelled,
+    Failure,
+    Neutral,
+    Skipped,
+    Stale,
+    StartupFailure,
+    Success,
+    TimedOut,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum GitSignatureState {
+    Valid,
+    UnknownKey,
+    Unsigned,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum PullRequestReviewDecision {
+    Approved,
+    ChangesRequested,
+    ReviewRequired,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MergeableState {
+    Conflicting,
+    Mergeable,
+    Unknown,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum OrderDirection {
     Asc,
     Desc,
@@ -403,6 +456,11 @@ macro_rules! connection {
 }
 
 connection!(IssueConnection, IssueEdge, Issue);
+connection!(
+    StatusCheckRollupContextConnection,
+    StatusCheckRollupContextEdge,
+    StatusCheckRollupContext
+);
 connection!(PullRequestConnection, PullRequestEdge, PullRequest);
 connection!(ReleaseConnection, ReleaseEdge, Release);
 connection!(RefConnection, RefEdge, Ref);
@@ -506,6 +564,159 @@ pub struct RepositoryTopic {
 pub struct BranchProtectionRule {
     pub id: ID,
     pub pattern: String,
+    pub required_approving_review_count: Option<i32>,
+    pub requires_approving_reviews: bool,
+    pub required_status_check_contexts: Option<Vec<Option<String>>>,
+    pub is_admin_enforced: bool,
+    pub allows_force_pushes: bool,
+    pub allows_deletions: bool,
+    pub requires_linear_history: bool,
+    pub requires_commit_signatures: bool,
+}
+
+/// GitHub's `GitSignature` interface; fakehub signs with GPG only.
+#[derive(Interface, Clone)]
+#[graphql(
+    field(name = "is_valid", ty = "bool"),
+    field(name = "state", ty = "GitSignatureState"),
+    field(name = "email", ty = "String"),
+    field(name = "was_signed_by_git_hub", ty = "bool")
+)]
+pub enum GitSignature {
+    GpgSignature(GpgSignature),
+}
+
+#[derive(Clone)]
+pub struct GpgSignature {
+    pub is_valid: bool,
+    pub state: GitSignatureState,
+    pub email: String,
+    pub was_signed_by_git_hub: bool,
+    pub key_id: Option<String>,
+}
+
+#[Object]
+impl GpgSignature {
+    async fn is_valid(&self) -> bool {
+        self.is_valid
+    }
+    async fn state(&self) -> GitSignatureState {
+        self.state
+    }
+    async fn email(&self) -> String {
+        self.email.clone()
+    }
+    async fn was_signed_by_git_hub(&self) -> bool {
+        self.was_signed_by_git_hub
+    }
+    async fn key_id(&self) -> Option<String> {
+        self.key_id.clone()
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct CheckRun {
+    pub id: ID,
+    pub name: String,
+    pub status: CheckStatusState,
+    pub conclusion: Option<CheckConclusionState>,
+    pub details_url: Option<Uri>,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct StatusContext {
+    pub id: ID,
+    pub context: String,
+    pub state: StatusState,
+    pub target_url: Option<Uri>,
+    pub description: Option<String>,
+}
+
+#[derive(Union, Clone)]
+pub enum StatusCheckRollupContext {
+    CheckRun(CheckRun),
+    StatusContext(StatusContext),
+}
+
+/// A commit's (or a pull request head's) combined CI.
+#[derive(Clone)]
+pub struct StatusCheckRollup {
+    id: u64,
+    ci: super::insight::FakeCi,
+    url: String,
+}
+
+#[Object]
+impl StatusCheckRollup {
+    async fn id(&self) -> ID {
+        ID(node_id("SCR_kwDO", self.id))
+    }
+    async fn state(&self) -> StatusState {
+        status_state(self.ci.state)
+    }
+    async fn contexts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<StatusCheckRollupContextConnection> {
+        use super::insight::FakeCheck;
+        let all: Vec<StatusCheckRollupContext> = self
+            .ci
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let id = ID(node_id("CR_kwDO", self.id.wrapping_mul(10) + i as u64));
+                match c {
+                    FakeCheck::Run {
+                        name,
+                        status,
+                        conclusion,
+                    } => StatusCheckRollupContext::CheckRun(CheckRun {
+                        id,
+                        name: (*name).into(),
+                        status: match *status {
+                            "COMPLETED" => CheckStatusState::Completed,
+                            "IN_PROGRESS" => CheckStatusState::InProgress,
+                            _ => CheckStatusState::Queued,
+                        },
+                        conclusion: conclusion.map(|c| match c {
+                            "SUCCESS" => CheckConclusionState::Success,
+                            "SKIPPED" => CheckConclusionState::Skipped,
+                            "NEUTRAL" => CheckConclusionState::Neutral,
+                            "TIMED_OUT" => CheckConclusionState::TimedOut,
+                            "CANCELLED" => CheckConclusionState::Cancelled,
+                            _ => CheckConclusionState::Failure,
+                        }),
+                        details_url: Some(Uri(format!("{}/checks?name={name}", self.url))),
+                    }),
+                    FakeCheck::Status { context, state } => {
+                        StatusCheckRollupContext::StatusContext(StatusContext {
+                            id,
+                            context: (*context).into(),
+                            state: status_state(state),
+                            target_url: Some(Uri(format!("{}/status/{context}", self.url))),
+                            description: None,
+                        })
+                    }
+                }
+            })
+            .collect();
+        connect(ctx, "contexts", all, Args::new(first, after, last, before))
+    }
+}
+
+fn status_state(s: &str) -> StatusState {
+    match s {
+        "FAILURE" => StatusState::Failure,
+        "ERROR" => StatusState::Error,
+        "PENDING" => StatusState::Pending,
+        "EXPECTED" => StatusState::Expected,
+        _ => StatusState::Success,
+    }
 }
 
 #[derive(SimpleObject, Clone)]
@@ -658,6 +869,28 @@ impl Repository {
             prefix: prefix.to_string(),
         }
     }
+    /// The CI of commit `sha`, or none when it has no checks.
+    fn rollup(&self, sha: &str) -> Option<StatusCheckRollup> {
+        let ci = super::insight::ci(self.w.seed, &self.r, self.d(), sha)?;
+        Some(StatusCheckRollup {
+            id: u64::from_str_radix(sha.get(..12).unwrap_or("0"), 16).unwrap_or(0),
+            ci,
+            url: format!("{HTML}/{}/commit/{sha}", self.full_name()),
+        })
+    }
+    fn owner_value(&self) -> RepositoryOwner {
+        let idx = self.r.owner;
+        match self.w.accounts[idx].kind {
+            AccountKind::User => RepositoryOwner::User(User {
+                w: self.w.clone(),
+                idx,
+            }),
+            AccountKind::Organization => RepositoryOwner::Organization(Organization {
+                w: self.w.clone(),
+                idx,
+            }),
+        }
+    }
     fn item(&self, it: &data::Item) -> Issue {
         Issue {
             repo: self.clone(),
@@ -727,17 +960,16 @@ impl Repository {
         self.full_name()
     }
     async fn owner(&self) -> RepositoryOwner {
-        let idx = self.r.owner;
-        match self.w.accounts[idx].kind {
-            AccountKind::User => RepositoryOwner::User(User {
-                w: self.w.clone(),
-                idx,
-            }),
-            AccountKind::Organization => RepositoryOwner::Organization(Organization {
-                w: self.w.clone(),
-                idx,
-            }),
-        }
+        self.owner_value()
+    }
+    /// One pull request by number (an object, not a connection: GitHub bills it nothing extra).
+    async fn pull_request(&self, number: i32) -> Option<PullRequest> {
+        let it = self
+            .d()
+            .items
+            .iter()
+            .find(|i| i.is_pr && i64::from(i.number) == i64::from(number))?;
+        Some(PullRequest(self.item(it)))
     }
     async fn description(&self) -> Option<String> {
         self.r.description.clone()
@@ -1108,6 +1340,26 @@ impl Commit {
     async fn committer(&self) -> Option<GitActor> {
         Some(git_actor(&self.repo.w, self.c.committer, self.c.time))
     }
+    async fn signature(&self) -> Option<GitSignature> {
+        let state = super::insight::signature(self.repo.w.seed, &self.c.sha)?;
+        let email = self.repo.w.accounts[self.c.committer.min(self.repo.w.accounts.len() - 1)]
+            .email
+            .clone();
+        Some(GitSignature::GpgSignature(GpgSignature {
+            is_valid: state == "VALID",
+            state: if state == "VALID" {
+                GitSignatureState::Valid
+            } else {
+                GitSignatureState::UnknownKey
+            },
+            email,
+            was_signed_by_git_hub: false,
+            key_id: Some(format!("{:016X}", data::mix(self.c.committer as u64))),
+        }))
+    }
+    async fn status_check_rollup(&self) -> Option<StatusCheckRollup> {
+        self.repo.rollup(&self.c.sha)
+    }
     async fn url(&self) -> Uri {
         Uri(format!(
             "{HTML}/{}/commit/{}",
@@ -1210,13 +1462,27 @@ impl Ref {
         self.repo.commit(self.head).map(GitObject::Commit)
     }
     async fn branch_protection_rule(&self) -> Option<BranchProtectionRule> {
-        self.protected.then(|| BranchProtectionRule {
+        if !self.protected {
+            return None;
+        }
+        let rule = super::insight::rule(&self.repo.r, self.repo.d(), &self.name);
+        Some(BranchProtectionRule {
             id: ID(node_id("BPR_kwDO", self.repo.r.id)),
             pattern: if self.name.starts_with("release") {
                 "release-*".into()
             } else {
                 self.name.clone()
             },
+            required_approving_review_count: rule.required_reviews,
+            requires_approving_reviews: rule.required_reviews.is_some(),
+            required_status_check_contexts: Some(
+                rule.required_checks.into_iter().map(Some).collect(),
+            ),
+            is_admin_enforced: rule.admin_enforced,
+            allows_force_pushes: rule.force_pushes,
+            allows_deletions: rule.deletions,
+            requires_linear_history: rule.linear_history,
+            requires_commit_signatures: rule.signatures,
         })
     }
     async fn repository(&self) -> Repository {
@@ -1341,6 +1607,47 @@ impl PullRequest {
     }
     async fn base_ref_name(&self) -> String {
         self.0.repo.r.default_branch.clone()
+    }
+    async fn head_ref_oid(&self) -> GitObjectId {
+        GitObjectId(super::insight::head_sha(
+            self.0.repo.w.seed,
+            &self.0.repo.r,
+            &self.0.it,
+        ))
+    }
+    async fn head_repository_owner(&self) -> Option<RepositoryOwner> {
+        // Every fake pull request comes from a branch of the repository itself.
+        Some(self.0.repo.owner_value())
+    }
+    async fn review_decision(&self) -> Option<PullRequestReviewDecision> {
+        super::insight::review_decision(&self.0.repo.r, &self.0.it).map(|d| match d {
+            "APPROVED" => PullRequestReviewDecision::Approved,
+            "CHANGES_REQUESTED" => PullRequestReviewDecision::ChangesRequested,
+            _ => PullRequestReviewDecision::ReviewRequired,
+        })
+    }
+    async fn mergeable(&self) -> MergeableState {
+        if !self.0.it.open {
+            return MergeableState::Unknown;
+        }
+        match super::insight::mergeable(&self.0.repo.r, &self.0.it) {
+            "CONFLICTING" => MergeableState::Conflicting,
+            "MERGEABLE" => MergeableState::Mergeable,
+            _ => MergeableState::Unknown,
+        }
+    }
+    async fn additions(&self) -> i32 {
+        super::insight::size(&self.0.repo.r, &self.0.it).0
+    }
+    async fn deletions(&self) -> i32 {
+        super::insight::size(&self.0.repo.r, &self.0.it).1
+    }
+    async fn changed_files(&self) -> i32 {
+        super::insight::size(&self.0.repo.r, &self.0.it).2
+    }
+    async fn status_check_rollup(&self) -> Option<StatusCheckRollup> {
+        let sha = super::insight::head_sha(self.0.repo.w.seed, &self.0.repo.r, &self.0.it);
+        self.0.repo.rollup(&sha)
     }
     async fn url(&self) -> Uri {
         Uri(format!(
@@ -1636,6 +1943,7 @@ const CONNECTIONS: &[&str] = &[
     "issues",
     "releases",
     "search",
+    "contexts",
 ];
 
 /// GitHub's cost inputs for a query: (connection requests, node count).

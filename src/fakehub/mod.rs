@@ -7,6 +7,7 @@ pub mod events;
 pub mod faults;
 pub mod graphql;
 pub mod hooks;
+pub mod insight;
 pub mod meta;
 pub mod profile;
 pub mod ratelimit;

@@ -14,10 +14,14 @@ use serde_json::Value;
 
 use crate::domain::SearchHit;
 use crate::domain::{
-    Branch, COMMIT_WINDOW, Commit, CommitFile, CommitStats, Issue, Language, Probe, PullRequest,
-    RateBucket, Release, RepoDetails, RepoId, RepoKey, RepoMeta, RepoSnapshot, Signature,
+    Branch, COMMIT_WINDOW, CiStatus, Commit, CommitFile, CommitStats, Issue, Language, Probe,
+    Protection, PullRequest, RateBucket, Release, RepoDetails, RepoId, RepoKey, RepoMeta,
+    RepoSnapshot, Signature, Verification,
 };
 
+use super::insight::{
+    self as ins, GProtectionRule, GRollup, GRollupState, GSignature, WireVerification,
+};
 use super::{GithubError, ListedRepo};
 
 /// A timestamp that may be missing, null or malformed: `None` rather than a failed decode.
@@ -232,6 +236,7 @@ pub struct WireGitCommit {
     pub message: String,
     pub author: Option<WireGitPerson>,
     pub committer: Option<WireGitPerson>,
+    pub verification: Option<WireVerification>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -315,7 +320,8 @@ impl From<WireCommit> for Commit {
             files: w
                 .files
                 .map(|fs| fs.into_iter().map(CommitFile::from).collect()),
-            ..Default::default()
+            verification: w.commit.verification.map(Verification::from),
+            ci: None,
         }
     }
 }
@@ -360,13 +366,74 @@ pub struct WireIssue {
     pub labels: Vec<WireLabel>,
     pub html_url: String,
     pub pull_request: Option<Value>,
+    pub assignees: Vec<WireLogin>,
+    /// Only in `/issues` listings (a pull request's too).
+    pub comments: u64,
+    pub body: Option<String>,
+    /// Only in `/pulls` listings.
+    pub base: Option<WireRef>,
+    pub head: Option<WireRef>,
+    pub requested_reviewers: Vec<WireLogin>,
+    pub requested_teams: Vec<WireSlug>,
+}
+
+/// A pull request's `base` or `head`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WireRef {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: String,
+    pub repo: Option<WireRefRepo>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WireRefRepo {
+    pub owner: Option<WireLogin>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WireSlug {
+    pub slug: String,
+}
+
+fn logins(l: Vec<WireLogin>) -> Vec<String> {
+    l.into_iter()
+        .map(|l| l.login)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 impl WireIssue {
     pub fn is_pull(&self) -> bool {
         self.pull_request.is_some()
     }
+    /// A `/pulls` item: no comment count, review decision, mergeability, +/- or CI there
+    /// (each would cost a request per pull request).
     pub fn into_pull(self) -> PullRequest {
+        let owner_of = |r: &Option<WireRef>| {
+            r.as_ref()
+                .and_then(|r| r.repo.as_ref())
+                .and_then(|r| r.owner.as_ref())
+                .map(|o| o.login.clone())
+                .unwrap_or_default()
+        };
+        let (base_owner, head_owner) = (owner_of(&self.base), owner_of(&self.head));
+        let head_ref = self.head.unwrap_or_default();
+        let head = if !head_owner.is_empty() && !head_owner.eq_ignore_ascii_case(&base_owner) {
+            format!("{head_owner}:{}", head_ref.name)
+        } else {
+            head_ref.name
+        };
+        let mut reviewers = logins(self.requested_reviewers);
+        reviewers.extend(
+            self.requested_teams
+                .into_iter()
+                .map(|t| t.slug)
+                .filter(|s| !s.is_empty()),
+        );
         PullRequest {
             number: self.number,
             title: self.title,
@@ -376,6 +443,13 @@ impl WireIssue {
             updated_at: self.updated_at,
             labels: self.labels.into_iter().map(|l| l.name).collect(),
             url: self.html_url,
+            assignees: logins(self.assignees),
+            comments: self.comments,
+            requested_reviewers: reviewers,
+            base: self.base.map(|b| b.name).unwrap_or_default(),
+            head,
+            head_sha: head_ref.sha,
+            body: super::insight::cut_body(self.body.unwrap_or_default()),
             ..Default::default()
         }
     }
@@ -388,7 +462,9 @@ impl WireIssue {
             updated_at: self.updated_at,
             labels: self.labels.into_iter().map(|l| l.name).collect(),
             url: self.html_url,
-            ..Default::default()
+            assignees: logins(self.assignees),
+            comments: self.comments,
+            body: super::insight::cut_body(self.body.unwrap_or_default()),
         }
     }
 }
@@ -496,7 +572,15 @@ pub struct GOid {
 #[serde(default)]
 pub struct GRef {
     pub name: String,
-    pub target: Option<GOid>,
+    pub target: Option<GProbeHead>,
+}
+
+/// The probe's default-branch head: its oid and CI state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GProbeHead {
+    pub oid: String,
+    pub status_check_rollup: Option<GRollupState>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -533,13 +617,14 @@ pub struct GProbe {
 
 impl From<GProbe> for Probe {
     fn from(g: GProbe) -> Self {
-        let (default_branch, head_sha) = match g.default_branch_ref {
-            Some(r) => (
-                Some(r.name),
-                r.target.map(|t| t.oid).filter(|o| !o.is_empty()),
-            ),
+        let (default_branch, head) = match g.default_branch_ref {
+            Some(r) => (Some(r.name), r.target.filter(|t| !t.oid.is_empty())),
             None => (None, None),
         };
+        let head_ci = head
+            .as_ref()
+            .map(|h| ins::rollup_state(h.status_check_rollup.clone()));
+        let head_sha = head.map(|h| h.oid);
         Probe {
             id: g.database_id.map(RepoId),
             node_id: g.id,
@@ -556,6 +641,7 @@ impl From<GProbe> for Probe {
             default_branch,
             head_sha,
             latest_release: tag(g.latest_release),
+            head_ci,
         }
     }
 }
@@ -629,24 +715,33 @@ pub struct GHistoryCommit {
     #[serde(deserialize_with = "time")]
     pub committed_date: Option<DateTime<Utc>>,
     pub author: Option<GPerson>,
+    pub committer: Option<GPerson>,
+    pub signature: Option<GSignature>,
+    pub status_check_rollup: Option<GRollupState>,
 }
 
 impl From<GHistoryCommit> for Commit {
-    /// A history entry: the headline only, the author standing in for the committer.
+    /// A history entry: the headline only; the author stands in for a committer GitHub did not
+    /// give (an older query shape).
     fn from(c: GHistoryCommit) -> Self {
         let author = Signature::from(c.author);
-        Commit {
-            sha: c.oid,
-            message: c.message_headline,
-            committer: Signature {
+        let committer = match c.committer {
+            Some(p) => Signature::from(Some(p)),
+            None => Signature {
                 date: c.committed_date,
                 ..author.clone()
             },
+        };
+        Commit {
+            sha: c.oid,
+            message: c.message_headline,
+            committer,
             author,
             parents: Vec::new(),
             stats: None,
             files: None,
-            ..Default::default()
+            verification: Some(ins::verification(c.signature)),
+            ci: Some(ins::rollup_state(c.status_check_rollup)),
         }
     }
 }
@@ -664,11 +759,15 @@ pub struct GHeadCommit {
     pub committer: Option<GPerson>,
     pub parents: Option<GConn<GOid>>,
     pub history: Option<GConn<GHistoryCommit>>,
+    pub signature: Option<GSignature>,
+    pub status_check_rollup: Option<GRollup>,
 }
 
 impl GHeadCommit {
-    /// The head commit (full message, parents, stats) and the recent history it starts.
-    fn into_commits(self) -> (Commit, Vec<Commit>) {
+    /// The head commit (full message, parents, stats), the recent history it starts and the
+    /// head's CI with its checks.
+    fn into_commits(self) -> (Commit, Vec<Commit>, CiStatus) {
+        let ci = ins::ci_status(&self.oid, self.status_check_rollup);
         let stats = match (self.additions, self.deletions) {
             (Some(a), Some(d)) => Some(CommitStats {
                 additions: a,
@@ -688,7 +787,8 @@ impl GHeadCommit {
                 .unwrap_or_default(),
             stats,
             files: None,
-            ..Default::default()
+            verification: Some(ins::verification(self.signature)),
+            ci: Some(ci.state),
         };
         let mut history: Vec<Commit> = GConn::collect(self.history);
         // The head in the list carries the full message, parents and stats.
@@ -698,7 +798,7 @@ impl GHeadCommit {
             *first = head.clone();
         }
         history.truncate(COMMIT_WINDOW);
-        (head, history)
+        (head, history, ci)
     }
 }
 
@@ -713,17 +813,30 @@ pub struct GDefaultRef {
 #[serde(default, rename_all = "camelCase")]
 pub struct GBranch {
     pub name: String,
-    pub target: Option<GOid>,
-    pub branch_protection_rule: Option<Value>,
+    pub target: Option<GBranchHead>,
+    pub branch_protection_rule: Option<GProtectionRule>,
+}
+
+/// A branch's head: its oid, date and CI state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GBranchHead {
+    pub oid: String,
+    #[serde(deserialize_with = "time")]
+    pub committed_date: Option<DateTime<Utc>>,
+    pub status_check_rollup: Option<GRollupState>,
 }
 
 impl From<GBranch> for Branch {
     fn from(b: GBranch) -> Self {
+        let head = b.target.unwrap_or_default();
         Branch {
             name: b.name,
-            head_sha: b.target.map(|t| t.oid).unwrap_or_default(),
-            protected: b.branch_protection_rule.is_some_and(|r| !r.is_null()),
-            ..Default::default()
+            ci: (!head.oid.is_empty()).then(|| ins::rollup_state(head.status_check_rollup)),
+            head_sha: head.oid,
+            protected: b.branch_protection_rule.is_some(),
+            protection: b.branch_protection_rule.map(Protection::from),
+            head_date: head.committed_date,
         }
     }
 }
@@ -741,21 +854,68 @@ pub struct GItem {
     pub updated_at: Option<DateTime<Utc>>,
     pub url: String,
     pub author: Option<WireLogin>,
+    pub body: String,
+    pub review_decision: Option<String>,
+    pub mergeable: Option<String>,
+    pub base_ref_name: String,
+    pub head_ref_name: String,
+    pub head_ref_oid: String,
+    pub head_repository_owner: Option<WireLogin>,
+    pub additions: u64,
+    pub deletions: u64,
+    pub changed_files: u64,
+    pub status_check_rollup: Option<GRollupState>,
+}
+
+impl GItem {
+    /// The head as GitHub's UI writes it: `owner:branch` when it lives in another repository
+    /// (a fork) than `base_owner`.
+    fn head_label(&self, base_owner: &str) -> String {
+        match &self.head_repository_owner {
+            Some(o) if !o.login.is_empty() && !o.login.eq_ignore_ascii_case(base_owner) => {
+                format!("{}:{}", o.login, self.head_ref_name)
+            }
+            _ => self.head_ref_name.clone(),
+        }
+    }
+
+    /// A pull request of the repository owned by `base_owner`.
+    fn into_pull(self, base_owner: &str) -> PullRequest {
+        let head = self.head_label(base_owner);
+        let ci = (!self.head_ref_oid.is_empty()).then(|| CiStatus {
+            sha: self.head_ref_oid.clone(),
+            state: ins::rollup_state(self.status_check_rollup),
+            checks: Vec::new(),
+        });
+        PullRequest {
+            number: self.number,
+            title: self.title,
+            author: self.author.map(|a| a.login),
+            draft: self.is_draft,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            labels: Vec::new(),
+            url: self.url,
+            assignees: Vec::new(),
+            comments: 0,
+            review_decision: ins::review_decision(self.review_decision.as_deref()),
+            requested_reviewers: Vec::new(),
+            ci,
+            mergeable: ins::mergeable(self.mergeable.as_deref()),
+            base: self.base_ref_name,
+            head,
+            head_sha: self.head_ref_oid,
+            additions: self.additions,
+            deletions: self.deletions,
+            changed_files: self.changed_files,
+            body: ins::cut_body(self.body),
+        }
+    }
 }
 
 impl From<GItem> for PullRequest {
     fn from(i: GItem) -> Self {
-        PullRequest {
-            number: i.number,
-            title: i.title,
-            author: i.author.map(|a| a.login),
-            draft: i.is_draft,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-            labels: Vec::new(),
-            url: i.url,
-            ..Default::default()
-        }
+        i.into_pull("")
     }
 }
 
@@ -769,6 +929,7 @@ impl From<GItem> for Issue {
             updated_at: i.updated_at,
             labels: Vec::new(),
             url: i.url,
+            body: ins::cut_body(i.body),
             ..Default::default()
         }
     }
@@ -941,12 +1102,21 @@ impl From<GDetail> for RepoSnapshot {
             Some(r) => (r.name, r.target),
             None => (String::new(), None),
         };
-        let (head, commits) = match target.map(GHeadCommit::into_commits) {
-            Some((head, history)) => (Some(head), history),
-            None => (None, Vec::new()),
+        let (head, commits, ci) = match target.map(GHeadCommit::into_commits) {
+            Some((head, history, ci)) => (Some(head), history, Some(ci)),
+            None => (None, Vec::new(), None),
         };
         let (open_prs, open_issues) = (total(&g.pull_requests), total(&g.issues));
         let meta = g.meta(default_branch, open_prs, open_issues);
+        let owner = meta
+            .full_name
+            .split_once('/')
+            .map(|(o, _)| o.to_string())
+            .unwrap_or_default();
+        let pulls = g
+            .pull_requests
+            .map(|c| c.items().map(|p| p.into_pull(&owner)).collect())
+            .unwrap_or_default();
         RepoSnapshot {
             meta,
             head,
@@ -954,11 +1124,12 @@ impl From<GDetail> for RepoSnapshot {
             details: RepoDetails {
                 commits,
                 branches: GConn::collect(g.refs),
-                pulls: GConn::collect(g.pull_requests),
+                pulls,
                 issues: GConn::collect(g.issues),
                 releases: GConn::collect(g.releases),
-                ..Default::default()
+                ci,
             },
+            pr_ends: Vec::new(),
         }
     }
 }

@@ -10,11 +10,12 @@ use std::sync::atomic::Ordering;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::domain::{PrEnd, Probe, RateBucket, RepoKey, RepoSnapshot};
 use crate::domain::{Priority, RequestOutcome};
-use crate::domain::{Probe, RateBucket, RepoSnapshot};
 
 use super::client::{DETAIL_MAX, PROBE_MAX, Req, clean};
 use super::convert::{self, GDetail, GProbe};
+use super::insight::{GPrState, pr_end};
 use super::{GithubClient, GithubError, RepoTarget};
 
 /// Appended to every query: GitHub's own bill for it.
@@ -26,12 +27,31 @@ pub const PROBE_FRAGMENT: &str = "fragment Probe on Repository {
   isArchived isPrivate isDisabled
   issues(states: OPEN) { totalCount }
   pullRequests(states: OPEN) { totalCount }
-  defaultBranchRef { name target { oid } }
+  defaultBranchRef { name target { oid ... on Commit { statusCheckRollup { state } } } }
   latestRelease { tagName }
 }";
 
-/// The detail fetch. Nested connections multiply the bill, so only the head commit's parents are
-/// fetched, and no labels. The history is the commit window ([`crate::domain::COMMIT_WINDOW`]).
+/// The connections GitHub bills once per repository in [`DETAIL_FRAGMENT`]: watchers, languages,
+/// topics, the head's check contexts, parents and history, refs, pull requests, issues, releases.
+pub const DETAIL_CONNECTIONS: usize = 10;
+
+/// How many check runs and statuses of the default branch's head the detail fetch reads.
+macro_rules! checks_window {
+    () => {
+        10
+    };
+}
+
+/// How many check runs and statuses of the default branch's head the detail fetch reads.
+pub const CHECKS_WINDOW: usize = 10;
+
+/// The detail fetch. Nested connections multiply the bill (GitHub counts one request per parent
+/// object a connection is evaluated on), so everything per pull request, issue, branch or history
+/// commit is a scalar or an object (`statusCheckRollup { state }`, `signature`, the protection
+/// rule): free. The one connection added for CI is the default-branch head's `contexts`, once per
+/// repository. Labels, assignees, comment counts and requested reviewers are connections per item
+/// (50 open PRs = 50 requests each) and are not in the bulk fetch. The history is the commit
+/// window ([`crate::domain::COMMIT_WINDOW`]).
 pub const DETAIL_FRAGMENT: &str = concat!(
     "fragment Detail on Repository {
   id databaseId name nameWithOwner owner { login } description homepageUrl url sshUrl
@@ -49,26 +69,57 @@ pub const DETAIL_FRAGMENT: &str = concat!(
         oid message messageHeadline committedDate authoredDate additions deletions changedFilesIfAvailable
         author { name email date user { login } }
         committer { name email date user { login } }
+        signature { isValid state }
+        statusCheckRollup {
+          state
+          contexts(first: ",
+    checks_window!(),
+    ") {
+            totalCount
+            nodes {
+              __typename
+              ... on CheckRun { name status conclusion detailsUrl }
+              ... on StatusContext { context state targetUrl }
+            }
+          }
+        }
         parents(first: 5) { nodes { oid } }
         history(first: ",
     crate::domain::commit_window!(),
     ") {
-          nodes { oid messageHeadline committedDate author { name email date user { login } } }
+          nodes {
+            oid messageHeadline committedDate
+            author { name email date user { login } }
+            committer { name email date user { login } }
+            signature { isValid state }
+            statusCheckRollup { state }
+          }
         }
       }
     }
   }
   refs(refPrefix: \"refs/heads/\", first: 100) {
     totalCount
-    nodes { name target { oid } branchProtectionRule { pattern } }
+    nodes {
+      name
+      target { oid ... on Commit { committedDate statusCheckRollup { state } } }
+      branchProtectionRule {
+        pattern requiredApprovingReviewCount requiresApprovingReviews requiredStatusCheckContexts
+        isAdminEnforced allowsForcePushes allowsDeletions requiresLinearHistory requiresCommitSignatures
+      }
+    }
   }
   pullRequests(states: OPEN, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) {
     totalCount
-    nodes { number title isDraft createdAt updatedAt url author { login } }
+    nodes {
+      number title isDraft createdAt updatedAt url author { login } body
+      reviewDecision mergeable baseRefName headRefName headRefOid headRepositoryOwner { login }
+      additions deletions changedFiles statusCheckRollup { state }
+    }
   }
   issues(states: OPEN, first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) {
     totalCount
-    nodes { number title createdAt updatedAt url author { login } }
+    nodes { number title createdAt updatedAt url author { login } body }
   }
   releases(first: 10, orderBy: {field: CREATED_AT, direction: DESC}) {
     nodes { tagName name publishedAt createdAt isPrerelease isDraft url }
@@ -473,6 +524,79 @@ impl GithubClient {
     }
 }
 
+/// The query asking how each pull request of `asks` ended: `r{i}: repository(...)` with one
+/// `p{n}: pullRequest(number: n) { number state }` per number. `pullRequest` is an object, not a
+/// connection: the query costs GitHub's minimum, 1 point.
+pub fn pr_ends_query(asks: &[(RepoKey, Vec<u64>)]) -> String {
+    let mut q = String::from("query {\n");
+    for (i, (key, numbers)) in asks.iter().enumerate() {
+        q.push_str(&format!(
+            "  r{i}: repository(owner: {}, name: {}) {{",
+            quote(key.owner()),
+            quote(key.name())
+        ));
+        for n in numbers {
+            q.push_str(&format!(
+                " p{n}: pullRequest(number: {n}) {{ number state }}"
+            ));
+        }
+        q.push_str(" }\n");
+    }
+    q.push_str("  ");
+    q.push_str(RATE_LIMIT);
+    q.push_str("\n}\n");
+    q
+}
+
+/// The ends one `r{i}` alias of a [`pr_ends_query`] answer holds; an open PR (it only left the
+/// fetched window) or one GitHub could not resolve has none.
+fn ends_of(repo: Option<&Value>) -> Vec<(u64, PrEnd)> {
+    let Some(Value::Object(prs)) = repo else {
+        return Vec::new();
+    };
+    prs.values()
+        .filter_map(|v| {
+            let pr: GPrState = convert::decode_value("/graphql pr ends", v.clone()).ok()?;
+            Some((pr.number, pr_end(&pr.state)?))
+        })
+        .collect()
+}
+
+impl GithubClient {
+    /// How the pull requests that left the open list ended (merged or closed), in one query for
+    /// every repository of `asks`; one list per ask, in order. Asked only when some PR left.
+    pub async fn pr_ends(
+        &self,
+        asks: &[(RepoKey, Vec<u64>)],
+        prio: Priority,
+    ) -> Result<Vec<Vec<(u64, PrEnd)>>, GithubError> {
+        if asks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let targets: Vec<RepoTarget> = asks
+            .iter()
+            .map(|(k, _)| RepoTarget::Name(k.clone()))
+            .collect();
+        let refs: Vec<&RepoTarget> = targets.iter().collect();
+        let query = pr_ends_query(asks);
+        let answer = self
+            .post_query(&query, prio, &refs)
+            .await
+            .map_err(|f| match f {
+                BatchFailure::Shrink(e) | BatchFailure::Retry(e) | BatchFailure::Fatal(e) => e,
+            })?;
+        if let Some(e) = answer.errors.iter().find(|e| is_temporary(e)) {
+            return Err(GithubError::GraphqlTemporary {
+                message: clean(error_message(e), 200),
+                tries: 1,
+            });
+        }
+        Ok((0..asks.len())
+            .map(|i| ends_of(answer.data.get(format!("r{i}"))))
+            .collect())
+    }
+}
+
 /// What one `batched` call asks: the query shape, every target, the priority and the conversion.
 struct Batch<'a, T> {
     shape: Shape,
@@ -639,7 +763,6 @@ pub fn decode_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::RepoKey;
 
     #[test]
     fn builds_alias_and_node_queries() {
@@ -664,6 +787,38 @@ mod tests {
     fn the_detail_history_is_the_commit_window() {
         let window = format!("history(first: {})", crate::domain::COMMIT_WINDOW);
         assert!(DETAIL_FRAGMENT.contains(&window), "{DETAIL_FRAGMENT}");
+    }
+
+    #[test]
+    fn a_full_detail_batch_costs_two_points() {
+        // Every connection GitHub bills per repository: the paged ones and `watchers`.
+        let paged = DETAIL_FRAGMENT.matches("(first:").count();
+        assert_eq!(paged + 1, DETAIL_CONNECTIONS, "{DETAIL_FRAGMENT}");
+        let window = format!("contexts(first: {CHECKS_WINDOW})");
+        assert!(DETAIL_FRAGMENT.contains(&window));
+        // GitHub: requests / 100, rounded to the nearest point.
+        let points = |repos: usize| (repos * DETAIL_CONNECTIONS + 50) / 100;
+        assert_eq!(points(super::super::client::DETAIL_MAX), 2);
+        assert_eq!(points(super::super::client::DETAIL_MAX + 1), 3);
+    }
+
+    #[test]
+    fn the_pr_ends_query_asks_each_pr_once_per_repository() {
+        let asks = vec![
+            (RepoKey::parse("o/a").unwrap(), vec![3, 12]),
+            (RepoKey::parse("o/b").unwrap(), vec![7]),
+        ];
+        let q = pr_ends_query(&asks);
+        assert!(q.contains(r#"r0: repository(owner: "o", name: "a") { p3: pullRequest(number: 3) { number state } p12: pullRequest(number: 12) { number state } }"#), "{q}");
+        assert!(q.contains(r#"r1: repository(owner: "o", name: "b") { p7: pullRequest(number: 7) { number state } }"#), "{q}");
+        assert!(q.contains(RATE_LIMIT));
+        let data = serde_json::json!({
+            "p3": {"number": 3, "state": "MERGED"},
+            "p12": {"number": 12, "state": "OPEN"},
+            "p13": null,
+        });
+        assert_eq!(ends_of(Some(&data)), vec![(3, PrEnd::Merged)]);
+        assert_eq!(ends_of(None), vec![]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod error;
 pub mod events;
 pub mod graphql;
 pub mod hooks;
+pub mod insight;
 mod meta;
 pub mod rate_limit;
 pub mod rest;

@@ -245,17 +245,29 @@ impl RestLists {
         let langs: BTreeMap<String, serde_json::Value> =
             convert::decode("/repos/{o}/{r}/languages", &self.langs.into_inner())?;
         let commits: Vec<Commit> = into_all(self.commits);
+        let (listed_pulls, listed_issues): (Vec<WireIssue>, Vec<WireIssue>) = self
+            .issues
+            .into_inner()
+            .into_iter()
+            .partition(WireIssue::is_pull);
+        // `/pulls` has no comment count; the `/issues` listing does, for the PRs it holds.
+        let comments: std::collections::HashMap<u64, u64> = listed_pulls
+            .iter()
+            .map(|i| (i.number, i.comments))
+            .collect();
         let pulls: Vec<PullRequest> = self
             .pulls
             .into_inner()
             .into_iter()
-            .map(WireIssue::into_pull)
+            .map(|p| {
+                let n = p.number;
+                let mut pr = WireIssue::into_pull(p);
+                pr.comments = comments.get(&n).copied().unwrap_or_default();
+                pr
+            })
             .collect();
-        let issues: Vec<Issue> = self
-            .issues
-            .into_inner()
+        let issues: Vec<Issue> = listed_issues
             .into_iter()
-            .filter(|i| !i.is_pull())
             .map(WireIssue::into_issue)
             .collect();
         let releases: Vec<Release> = into_all(self.releases);
@@ -272,6 +284,7 @@ impl RestLists {
                 releases,
                 ..Default::default()
             },
+            pr_ends: Vec::new(),
         })
     }
 }
@@ -506,6 +519,42 @@ impl GithubClient {
         let mut changed = vec![repo_changed];
         changed.extend(lists.changed());
         Ok(combine(&changed, lists.into_snapshot(repo)?))
+    }
+
+    /// How the pull requests `numbers` of `key` ended (`GET /repos/{o}/{r}/pulls/{n}`, one
+    /// conditional request each; asked only for PRs that left the open list). An open PR has no
+    /// end; a PR GitHub no longer has (404) is skipped.
+    pub async fn rest_pr_ends(
+        &self,
+        key: &RepoKey,
+        numbers: &[u64],
+        prio: Priority,
+    ) -> Result<Vec<(u64, crate::domain::PrEnd)>, GithubError> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct PullState {
+            state: String,
+            merged: bool,
+        }
+        let mut ends = Vec::new();
+        for &n in numbers {
+            let path = format!("/repos/{}/{}/pulls/{n}", key.owner(), key.name());
+            let body = match self
+                .get_cond(&path, "/repos/{o}/{r}/pulls/{n}", Lane::Core, prio)
+                .await
+            {
+                Ok((body, _)) => body.into_inner(),
+                Err(GithubError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let p: PullState = convert::decode("/repos/{o}/{r}/pulls/{n}", &body)?;
+            if p.merged {
+                ends.push((n, crate::domain::PrEnd::Merged));
+            } else if p.state == "closed" {
+                ends.push((n, crate::domain::PrEnd::Closed));
+            }
+        }
+        Ok(ends)
     }
 
     /// A repository's lists (commit window, branches, open pulls and issues, releases,

@@ -9,8 +9,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::domain::{
-    Branch, COMMIT_WINDOW, Change, Issue, PullRequest, RepoDetails, RepoMeta, RepoSnapshot,
-    TrackedRepo,
+    Branch, COMMIT_WINDOW, Change, CiState, CiStatus, Issue, PrEnd, Protection, PullRequest,
+    RepoDetails, RepoMeta, RepoSnapshot, TrackedRepo,
 };
 
 /// Every change between `old` (as stored, with its detail lists) and `new` (just fetched).
@@ -31,21 +31,18 @@ pub fn diff(
 
     // Commits are compared on one branch only: after a default-branch switch the head moving is
     // the switch itself, already reported.
-    let mut new_commits = 0u64;
     if om.default_branch == nm.default_branch {
-        let commits = commit_change(old, new);
-        if let Some(Change::NewCommits { count, .. }) = &commits {
-            new_commits = *count;
-        }
-        out.extend(commits);
+        out.extend(commit_change(old, new));
     }
 
     out.extend(new_releases(old, old_details, new));
 
     if let Some(od) = old_details {
-        out.extend(pull_changes(od, om.open_prs, new, new_commits));
+        out.extend(pull_changes(od, om.open_prs, new));
         out.extend(issue_changes(od, om.open_issues, new));
         out.extend(branch_changes(&od.branches, &new.details.branches));
+        out.extend(protection_changes(&od.branches, &new.details.branches));
+        out.extend(ci_change(od.ci.as_ref(), new.details.ci.as_ref()));
     }
 
     let stars = nm.stars as i64 - om.stars as i64;
@@ -143,13 +140,10 @@ fn branch_changes(old: &[Branch], new: &[Branch]) -> Vec<Change> {
     out
 }
 
-/// Pull requests opened, merged and closed since the stored list (`old_open` open then).
-fn pull_changes(
-    od: &RepoDetails,
-    old_open: u64,
-    new: &RepoSnapshot,
-    new_commits: u64,
-) -> Vec<Change> {
+/// Pull requests opened, merged and closed since the stored list (`old_open` open then). Merged
+/// or closed is what GitHub said (`new.pr_ends`); a PR that left without an end known (it is still
+/// open, beyond the window, or the follow-up did not say) is reported neither way.
+fn pull_changes(od: &RepoDetails, old_open: u64, new: &RepoSnapshot) -> Vec<Change> {
     let nd = &new.details;
     let (opened, closed) = open_list_delta(
         &od.pulls,
@@ -171,18 +165,58 @@ fn pull_changes(
             })
         })
         .collect();
-    let merged = merged_prs(&closed, new_commits, new);
+    let ends: HashMap<u64, PrEnd> = new.pr_ends.iter().copied().collect();
     for n in closed {
-        if let Some(p) = old_by_number.get(&n) {
+        if let (Some(p), Some(end)) = (old_by_number.get(&n), ends.get(&n)) {
             let title = p.title.clone();
-            out.push(if merged.contains(&n) {
-                Change::PrMerged { number: n, title }
-            } else {
-                Change::PrClosed { number: n, title }
+            out.push(match end {
+                PrEnd::Merged => Change::PrMerged { number: n, title },
+                PrEnd::Closed => Change::PrClosed { number: n, title },
             });
         }
     }
     out
+}
+
+/// The rule of a branch protected before and after changed. Only between rules both fetches
+/// could read: a rule missing on either side (no permission, the REST path) says nothing.
+fn protection_changes(old: &[Branch], new: &[Branch]) -> Vec<Change> {
+    let before: HashMap<&str, &Protection> = old
+        .iter()
+        .filter(|b| b.protected)
+        .filter_map(|b| Some((b.name.as_str(), b.protection.as_ref()?)))
+        .collect();
+    new.iter()
+        .filter(|b| b.protected)
+        .filter_map(|b| {
+            let now = b.protection.as_ref()?;
+            let was = before.get(b.name.as_str())?;
+            (*was != now).then(|| Change::ProtectionChanged {
+                name: b.name.clone(),
+                old: (*was).clone(),
+                new: now.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The default branch's head turning red (from a known state that was not red, or a new head
+/// that fails) or green again after red. An unknown CI on either side (not fetched: an outage,
+/// no permission, the REST path) or a head with no checks or pending ones is no change.
+fn ci_change(old: Option<&CiStatus>, new: Option<&CiStatus>) -> Option<Change> {
+    let (old, new) = (old?, new?);
+    match (old.state, new.state) {
+        (_, CiState::Failure) if old.sha != new.sha || old.state != CiState::Failure => {
+            Some(Change::CiFailed {
+                sha: new.sha.clone(),
+                checks: new.failing().map(str::to_string).collect(),
+            })
+        }
+        (CiState::Failure, CiState::Success) => Some(Change::CiRecovered {
+            sha: new.sha.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// Issues opened and closed since the stored list (`old_open` open then).
@@ -344,37 +378,6 @@ fn open_list_delta<T>(
     (opened, closed)
 }
 
-/// Which closed PRs were merged. The open list alone cannot tell: a PR whose number a new commit
-/// mentions (`#N`) was merged; failing any mention, PRs that closed while new commits arrived on the
-/// default branch count as merged, and PRs that closed with no new commits as closed unmerged.
-fn merged_prs(closed: &[u64], new_commits: u64, new: &RepoSnapshot) -> HashSet<u64> {
-    if closed.is_empty() || new_commits == 0 {
-        return HashSet::new();
-    }
-    let fresh = &new.details.commits[..(new_commits as usize).min(new.details.commits.len())];
-    let mentioned: HashSet<u64> = closed
-        .iter()
-        .copied()
-        .filter(|n| fresh.iter().any(|c| mentions(&c.message, *n)))
-        .collect();
-    if mentioned.is_empty() {
-        closed.iter().copied().collect()
-    } else {
-        mentioned
-    }
-}
-
-/// Whether `text` mentions `#n` as a whole number.
-fn mentions(text: &str, n: u64) -> bool {
-    let needle = format!("#{n}");
-    text.match_indices(&needle).any(|(i, m)| {
-        !text[i + m.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, TimeZone, Utc};
@@ -460,6 +463,7 @@ mod tests {
                 releases: vec![release("v1")],
                 ..Default::default()
             },
+            pr_ends: Vec::new(),
         }
     }
 
@@ -692,10 +696,11 @@ mod tests {
     }
 
     #[test]
-    fn pr_opened_and_closed_without_commits() {
+    fn pr_opened_and_closed_as_github_says() {
         let mut new = base();
         new.details.pulls.retain(|p| p.number != 1);
         new.details.pulls.push(pr(9, 9));
+        new.pr_ends = vec![(1, PrEnd::Closed)];
         assert_eq!(
             changes(&base(), &new),
             vec![
@@ -712,48 +717,161 @@ mod tests {
     }
 
     #[test]
-    fn pr_closed_with_new_commits_is_merged() {
-        let mut new = base();
-        new.details.pulls.retain(|p| p.number != 2);
-        new.meta.open_prs = 1;
-        push(&mut new, &[("m1", "Merge branch patch")]);
-        assert_eq!(
-            changes(&base(), &new),
-            vec![
-                Change::NewCommits {
-                    count: 1,
-                    head: "m1".into()
-                },
-                Change::PrMerged {
-                    number: 2,
-                    title: "pr 2".into()
-                }
-            ]
-        );
-    }
-
-    #[test]
-    fn commit_mentions_decide_which_pr_merged() {
+    fn merged_or_closed_is_githubs_word_never_the_commits() {
+        // New commits and a commit message naming #2: the old heuristic said "merged".
         let mut new = base();
         new.details.pulls.clear();
         new.meta.open_prs = 0;
         push(&mut new, &[("m1", "Merge pull request #2 from x/y")]);
+        new.pr_ends = vec![(1, PrEnd::Merged), (2, PrEnd::Closed)];
         let got = changes(&base(), &new);
         assert!(
             got.contains(&Change::PrMerged {
-                number: 2,
-                title: "pr 2".into()
-            }),
-            "{got:?}"
-        );
-        assert!(
-            got.contains(&Change::PrClosed {
                 number: 1,
                 title: "pr 1".into()
             }),
             "{got:?}"
         );
-        assert!(mentions("fix (#12)", 12) && !mentions("fix #123", 12));
+        assert!(
+            got.contains(&Change::PrClosed {
+                number: 2,
+                title: "pr 2".into()
+            }),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_pr_that_left_with_no_known_end_is_reported_neither_way() {
+        let mut new = base();
+        new.details.pulls.retain(|p| p.number != 2);
+        new.meta.open_prs = 1;
+        push(&mut new, &[("m1", "Merge branch patch")]);
+        let got = changes(&base(), &new);
+        assert!(
+            !got.iter()
+                .any(|c| matches!(c, Change::PrMerged { .. } | Change::PrClosed { .. })),
+            "{got:?}"
+        );
+    }
+
+    fn protected(name: &str, p: Option<Protection>) -> Branch {
+        Branch {
+            name: name.into(),
+            head_sha: "c3".into(),
+            protected: true,
+            protection: p,
+            ..Branch::default()
+        }
+    }
+
+    #[test]
+    fn a_changed_protection_rule_is_reported_and_an_unreadable_one_is_not() {
+        let rule = Protection {
+            required_reviews: Some(1),
+            required_checks: vec!["ci".into()],
+            ..Protection::default()
+        };
+        let stricter = Protection {
+            required_reviews: Some(2),
+            ..rule.clone()
+        };
+        let mut old = base();
+        old.details.branches = vec![
+            protected("main", Some(rule.clone())),
+            protected("dev", None),
+        ];
+        let mut new = base();
+        new.details.branches = vec![
+            protected("main", Some(stricter.clone())),
+            protected("dev", Some(rule.clone())),
+        ];
+        assert_eq!(
+            changes(&old, &new),
+            vec![Change::ProtectionChanged {
+                name: "main".into(),
+                old: rule.clone(),
+                new: stricter,
+            }]
+        );
+        // The rule went unreadable (no permission): no change, and protected stays protected.
+        let mut gone = old.clone();
+        gone.details.branches[0].protection = None;
+        assert_eq!(changes(&old, &gone), vec![]);
+        assert_eq!(changes(&old, &old), vec![]);
+    }
+
+    fn ci(sha: &str, state: CiState, failing: &[&str]) -> Option<CiStatus> {
+        Some(CiStatus {
+            sha: sha.into(),
+            state,
+            checks: failing
+                .iter()
+                .map(|n| crate::domain::Check {
+                    name: (*n).into(),
+                    state: CiState::Failure,
+                    ..Default::default()
+                })
+                .collect(),
+        })
+    }
+
+    fn with_ci(c: Option<CiStatus>) -> RepoSnapshot {
+        let mut s = base();
+        s.details.ci = c;
+        s
+    }
+
+    #[test]
+    fn ci_turning_red_and_green_again() {
+        let green = with_ci(ci("c3", CiState::Success, &[]));
+        let red = with_ci(ci("c3", CiState::Failure, &["lint", "test"]));
+        assert_eq!(
+            changes(&green, &red),
+            vec![Change::CiFailed {
+                sha: "c3".into(),
+                checks: vec!["lint".into(), "test".into()]
+            }]
+        );
+        assert_eq!(
+            changes(&red, &green),
+            vec![Change::CiRecovered { sha: "c3".into() }]
+        );
+        // Still red on the same head: nothing new.
+        assert_eq!(changes(&red, &red), vec![]);
+        // Pending after red, or red after pending on the same head.
+        let pending = with_ci(ci("c3", CiState::Pending, &[]));
+        assert_eq!(changes(&red, &pending), vec![]);
+        assert_eq!(changes(&pending, &red).len(), 1);
+    }
+
+    #[test]
+    fn a_new_head_that_fails_is_reported_even_after_red() {
+        let red = with_ci(ci("c3", CiState::Failure, &["test"]));
+        let mut next = with_ci(ci("c4", CiState::Failure, &["test"]));
+        push(&mut next, &[("c4", "four")]);
+        let got = changes(&red, &next);
+        assert!(
+            got.contains(&Change::CiFailed {
+                sha: "c4".into(),
+                checks: vec!["test".into()]
+            }),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_ci_is_never_a_change() {
+        let red = with_ci(ci("c3", CiState::Failure, &["test"]));
+        let green = with_ci(ci("c3", CiState::Success, &[]));
+        let unknown = with_ci(None);
+        let no_checks = with_ci(ci("c3", CiState::None, &[]));
+        // An outage or a missing permission (CI not fetched) on either side.
+        assert_eq!(changes(&red, &unknown), vec![]);
+        assert_eq!(changes(&unknown, &red), vec![]);
+        assert_eq!(changes(&green, &unknown), vec![]);
+        // No checks at all is not green: red -> none says nothing.
+        assert_eq!(changes(&red, &no_checks), vec![]);
     }
 
     #[test]

@@ -218,6 +218,12 @@ pub fn probe_differs(stored: &Probe, fresh: &Probe) -> bool {
     let mut b = fresh.clone();
     a.id = None;
     b.id = None;
+    // A CI state not known on either side (stored before it was fetched, the REST path, an
+    // unreadable rollup) is no reason to fetch: only a known state that moved is.
+    if a.head_ci.is_none() || b.head_ci.is_none() {
+        a.head_ci = None;
+        b.head_ci = None;
+    }
     a != b
 }
 
@@ -573,6 +579,7 @@ impl Pass<'_> {
             left.extend(stop.queued);
             return self.stop_unauthorized(left, &stop.error);
         }
+        let open_prs = Arc::new(self.open_prs(&fetch));
         let fetched = self
             .batches(
                 &client,
@@ -581,7 +588,19 @@ impl Pass<'_> {
                 std::iter::repeat(limits::DETAIL_CHUNK),
                 |targets: Vec<RepoTarget>, prio| {
                     let client = client.clone();
-                    async move { client.details(&targets, prio).await }
+                    let open_prs = open_prs.clone();
+                    async move {
+                        let mut results = client.details(&targets, prio).await?;
+                        super::ends::settle_graphql(
+                            &client,
+                            &targets,
+                            &mut results,
+                            &open_prs,
+                            prio,
+                        )
+                        .await;
+                        Ok(results)
+                    }
                 },
                 |pass: &mut Self, w: Work, snap: RepoSnapshot| pass.apply_snapshot(w, snap),
             )
@@ -688,17 +707,44 @@ impl Pass<'_> {
         live
     }
 
+    /// The stored open PR numbers of `works`, by fetch target (for [`super::ends`]).
+    fn open_prs(&self, works: &[Work]) -> super::ends::OpenPrs {
+        works
+            .iter()
+            .filter_map(|w| {
+                let d = self.ctx.store.details(w.repo.local).ok().flatten()?;
+                let open = d.pulls.iter().map(|p| p.number).collect();
+                Some((target_of(&w.repo), open))
+            })
+            .collect()
+    }
+
     async fn rest(&mut self, client: GithubClient, works: Vec<Work>) -> PassEnd {
+        let open_prs = Arc::new(self.open_prs(&works));
         let mut stream = futures::stream::iter(works.into_iter().map(|w| {
             let client = client.clone();
+            let open_prs = open_prs.clone();
             async move {
                 if w.job.cancel.is_cancelled() {
                     return (w, None, JobCost::default());
                 }
                 let before = client.accounting();
                 let key = w.repo.key.clone();
+                let old = open_prs.get(&target_of(&w.repo));
+                let prio = w.job.priority;
+                let fetch = async {
+                    let c = client.rest_snapshot(&key, prio).await?;
+                    let changed = c.is_changed();
+                    let mut snap = c.into_inner();
+                    super::ends::settle_rest(&client, &key, &mut snap, old, prio).await?;
+                    Ok(if changed {
+                        Conditional::Changed(snap)
+                    } else {
+                        Conditional::Unchanged(snap)
+                    })
+                };
                 let r = tokio::select! {
-                    r = client.rest_snapshot(&key, w.job.priority) => r,
+                    r = fetch => r,
                     () = w.job.cancel.cancelled() => Err(GithubError::Cancelled),
                 };
                 // Concurrent jobs share the counters: this is an estimate per job, exact in total.
@@ -919,5 +965,26 @@ mod tests {
         assert!(!probe_differs(&a, &b));
         b.head_sha = Some("x".into());
         assert!(probe_differs(&a, &b));
+    }
+
+    #[test]
+    fn a_head_turning_red_is_a_probe_difference_but_unknown_ci_is_not() {
+        use crate::domain::CiState;
+        let green = Probe {
+            head_sha: Some("h".into()),
+            head_ci: Some(CiState::Success),
+            ..Probe::default()
+        };
+        let red = Probe {
+            head_ci: Some(CiState::Failure),
+            ..green.clone()
+        };
+        let unknown = Probe {
+            head_ci: None,
+            ..green.clone()
+        };
+        assert!(probe_differs(&green, &red));
+        assert!(!probe_differs(&unknown, &red));
+        assert!(!probe_differs(&green, &unknown));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod diff;
+mod ends;
 pub mod engine;
 pub mod etags;
 pub mod event;
