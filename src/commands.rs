@@ -174,6 +174,8 @@ pub fn repo_json(r: &TrackedRepo) -> serde_json::Value {
         "description": meta.and_then(|m| m.description.clone()),
         "language": meta.and_then(|m| m.language.clone()),
         "archived": meta.map(|m| m.archived),
+        "fork": meta.map(|m| m.fork),
+        "topics": meta.map(|m| m.topics.clone()),
         "private": meta.map(|m| m.private),
         "unread": r.unread,
         "last_error": r.last_error.as_ref().map(|e| json!({"kind": e.kind, "message": e.message})),

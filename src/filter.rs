@@ -160,8 +160,7 @@ fn term(word: &str, quote: Option<usize>) -> Result<Term, FilterError> {
     };
     if body.is_empty() {
         return Err(err(
-            "`!` negates the term right after it (`!is:fork`, `!lang:go`); nothing follows it"
-                .into(),
+            "nothing follows it: `!` negates the term after it (`!is:fork`)".into(),
         ));
     }
     let field = body.split_once(':').filter(|(f, _)| {

@@ -696,7 +696,7 @@ const OUTPUT_CAP: usize = 64 * 1024;
 
 /// Runs a background `[[commands]]` program with stdin closed and its output captured: no shell,
 /// each argument as given. Never touches the terminal.
-async fn run_captured(run: UserRun) -> UserRunDone {
+pub(crate) async fn run_captured(run: UserRun) -> UserRunDone {
     let mut done = UserRunDone {
         label: run.label,
         background: true,

@@ -336,7 +336,10 @@ fn filter_line(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         return cursor;
     }
     let hint = [
-        format!("{} matches", thousands(app.view().len() as u64)),
+        match app.view().len() {
+            1 => "1 match".to_string(),
+            n => format!("{} matches", thousands(n as u64)),
+        },
         "enter keep".into(),
         "esc clear".into(),
     ]

@@ -183,7 +183,11 @@ impl App {
             self.say(format!("{}: {how}", done.label), level);
             return;
         }
-        let out = tail(&done.output, OUTPUT_LINES);
+        // The end of the output, as much as the dialog shows at this height.
+        let rows = (self.height as usize)
+            .saturating_sub(9)
+            .clamp(3, OUTPUT_LINES);
+        let out = tail(&done.output, rows);
         let body = if out.trim().is_empty() {
             format!("{how} (no output)")
         } else {
