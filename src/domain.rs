@@ -5,6 +5,12 @@
 //!
 //! Nothing here knows about HTTP, sled or the terminal. Times are UTC.
 
+mod insight;
+pub use insight::{
+    Check, CiState, CiStatus, Contributor, Mergeable, PrEnd, Protection, RepoStats, ReviewDecision,
+    Verification,
+};
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -254,6 +260,10 @@ pub struct Commit {
     pub stats: Option<CommitStats>,
     /// Filled only by the on-demand REST fetch.
     pub files: Option<Vec<CommitFile>>,
+    /// The signature as GitHub verified it; `None` = not fetched.
+    pub verification: Option<Verification>,
+    /// CI state of this commit where known (`None` = not fetched).
+    pub ci: Option<CiState>,
 }
 
 impl Commit {
@@ -268,6 +278,12 @@ pub struct Branch {
     pub name: String,
     pub head_sha: String,
     pub protected: bool,
+    /// The rule protecting it, when the token may read it.
+    pub protection: Option<Protection>,
+    /// The head commit's committed date.
+    pub head_date: Option<DateTime<Utc>>,
+    /// The head commit's CI state.
+    pub ci: Option<CiState>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,6 +296,24 @@ pub struct PullRequest {
     pub updated_at: Option<DateTime<Utc>>,
     pub labels: Vec<String>,
     pub url: String,
+    pub assignees: Vec<String>,
+    pub comments: u64,
+    pub review_decision: Option<ReviewDecision>,
+    /// Logins (users) and slugs (teams) asked to review.
+    pub requested_reviewers: Vec<String>,
+    /// CI of the head commit.
+    pub ci: Option<CiStatus>,
+    pub mergeable: Mergeable,
+    /// Base branch name.
+    pub base: String,
+    /// Head branch name (`owner:branch` when it comes from a fork).
+    pub head: String,
+    pub head_sha: String,
+    pub additions: u64,
+    pub deletions: u64,
+    pub changed_files: u64,
+    /// The description as GitHub stores it (markdown, untrusted), cut to a bounded length.
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,6 +325,10 @@ pub struct Issue {
     pub updated_at: Option<DateTime<Utc>>,
     pub labels: Vec<String>,
     pub url: String,
+    pub assignees: Vec<String>,
+    pub comments: u64,
+    /// The description as GitHub stores it (markdown, untrusted), cut to a bounded length.
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -536,6 +574,8 @@ pub struct RepoDetails {
     pub issues: Vec<Issue>,
     /// Newest first, at most 10.
     pub releases: Vec<Release>,
+    /// CI of the default branch's head, with its checks.
+    pub ci: Option<CiStatus>,
 }
 
 /// Why a repository's sync failed: from the GitHub error taxonomy, or from the engine itself.
@@ -770,6 +810,21 @@ pub enum Change {
         name: String,
         protected: bool,
     },
+    /// The rule of a protected branch changed (reviews, required checks, ...).
+    ProtectionChanged {
+        name: String,
+        old: Protection,
+        new: Protection,
+    },
+    /// The default branch's head turned red.
+    CiFailed {
+        sha: String,
+        checks: Vec<String>,
+    },
+    /// The default branch's head is green again after a failure.
+    CiRecovered {
+        sha: String,
+    },
 }
 
 impl Change {
@@ -798,6 +853,9 @@ impl Change {
         "branch_created",
         "branch_deleted",
         "branch_protection",
+        "protection_changed",
+        "ci_failed",
+        "ci_recovered",
     ];
 
     /// The snake_case name of the variant, as `--json` outputs print it.
@@ -825,6 +883,9 @@ impl Change {
             Change::BranchCreated { .. } => "branch_created",
             Change::BranchDeleted { .. } => "branch_deleted",
             Change::BranchProtection { .. } => "branch_protection",
+            Change::ProtectionChanged { .. } => "protection_changed",
+            Change::CiFailed { .. } => "ci_failed",
+            Change::CiRecovered { .. } => "ci_recovered",
         }
     }
 }
@@ -880,6 +941,17 @@ impl fmt::Display for Change {
                     "no longer protected"
                 }
             ),
+            Change::ProtectionChanged { name, .. } => {
+                write!(f, "branch {name} protection rule changed")
+            }
+            Change::CiFailed { sha, checks } => {
+                write!(f, "CI failing on {}", short_sha(sha))?;
+                if !checks.is_empty() {
+                    write!(f, ": {}", checks.join(", "))?;
+                }
+                Ok(())
+            }
+            Change::CiRecovered { sha } => write!(f, "CI passing again on {}", short_sha(sha)),
         }
     }
 }

@@ -185,3 +185,87 @@ fn a_store_of_the_previous_schema_is_migrated() {
     let (_store, report) = Store::open(tmp.path()).unwrap();
     assert_eq!(report, OpenReport::Opened);
 }
+
+/// Copies a directory tree (the fixture store must not be opened in place: sled writes to it).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `tests/fixtures/store-v2` is a data dir written by the schema-2 repodeck (see its README):
+/// three repos of fakehub synced twice around five mutations. Schema 3 must keep every summary,
+/// detail list and activity entry, and mark the new fields as not fetched yet.
+#[test]
+fn a_schema_2_store_written_by_the_previous_release_keeps_everything() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v2"),
+        tmp.path(),
+    );
+    let (store, report) = Store::open(tmp.path()).unwrap();
+    assert_eq!(report, OpenReport::Migrated { from: 2 });
+    let repos = store.list().unwrap();
+    let names: Vec<_> = repos.iter().map(|r| r.key.to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "octo-org/repo-0000",
+            "octo-org/repo-0001",
+            "octo-org/repo-0002"
+        ]
+    );
+    let heads: Vec<_> = repos
+        .iter()
+        .map(|r| r.head.as_ref().unwrap().sha.get(..7).unwrap().to_string())
+        .collect();
+    assert_eq!(heads, ["201905e", "1dc4144", "632580b"]);
+    assert!(repos.iter().all(|r| r.head.as_ref().unwrap().ci.is_none()));
+    assert_eq!(repos[0].meta.as_ref().unwrap().stars, 106);
+    assert_eq!(repos[2].unread, 2);
+
+    let d = store.details(repos[2].local).unwrap().unwrap();
+    assert_eq!(d.commits.len(), 30);
+    assert_eq!(d.commits[0].headline(), "修复内存泄漏");
+    assert!(d.commits.iter().all(|c| c.verification.is_none()));
+    let branches: Vec<_> = d
+        .branches
+        .iter()
+        .map(|b| (b.name.as_str(), b.protected))
+        .collect();
+    assert_eq!(
+        branches,
+        [("develop", false), ("main", false), ("release-1.x", true)]
+    );
+    assert_eq!(d.pulls.len(), 2);
+    assert!(d.ci.is_none());
+
+    let kinds: Vec<_> = store
+        .activity(None, None, 100)
+        .unwrap()
+        .iter()
+        .map(|a| (a.full_name.clone(), a.change.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("octo-org/repo-0002".to_string(), "pr_merged"),
+            ("octo-org/repo-0002".to_string(), "new_commits"),
+            ("octo-org/repo-0001".to_string(), "new_release"),
+            ("octo-org/repo-0000".to_string(), "stars"),
+            ("octo-org/repo-0000".to_string(), "new_commits"),
+        ]
+    );
+    drop(store);
+    let (store, report) = Store::open(tmp.path()).unwrap();
+    assert_eq!(report, OpenReport::Opened);
+    assert_eq!(store.len(), 3);
+}

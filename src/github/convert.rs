@@ -315,6 +315,7 @@ impl From<WireCommit> for Commit {
             files: w
                 .files
                 .map(|fs| fs.into_iter().map(CommitFile::from).collect()),
+            ..Default::default()
         }
     }
 }
@@ -333,6 +334,7 @@ impl From<WireBranch> for Branch {
             name: w.name,
             head_sha: w.commit.sha,
             protected: w.protected,
+            ..Default::default()
         }
     }
 }
@@ -374,6 +376,7 @@ impl WireIssue {
             updated_at: self.updated_at,
             labels: self.labels.into_iter().map(|l| l.name).collect(),
             url: self.html_url,
+            ..Default::default()
         }
     }
     pub fn into_issue(self) -> Issue {
@@ -385,6 +388,7 @@ impl WireIssue {
             updated_at: self.updated_at,
             labels: self.labels.into_iter().map(|l| l.name).collect(),
             url: self.html_url,
+            ..Default::default()
         }
     }
 }
@@ -642,6 +646,7 @@ impl From<GHistoryCommit> for Commit {
             parents: Vec::new(),
             stats: None,
             files: None,
+            ..Default::default()
         }
     }
 }
@@ -683,6 +688,7 @@ impl GHeadCommit {
                 .unwrap_or_default(),
             stats,
             files: None,
+            ..Default::default()
         };
         let mut history: Vec<Commit> = GConn::collect(self.history);
         // The head in the list carries the full message, parents and stats.
@@ -717,6 +723,7 @@ impl From<GBranch> for Branch {
             name: b.name,
             head_sha: b.target.map(|t| t.oid).unwrap_or_default(),
             protected: b.branch_protection_rule.is_some_and(|r| !r.is_null()),
+            ..Default::default()
         }
     }
 }
@@ -747,6 +754,7 @@ impl From<GItem> for PullRequest {
             updated_at: i.updated_at,
             labels: Vec::new(),
             url: i.url,
+            ..Default::default()
         }
     }
 }
@@ -761,6 +769,7 @@ impl From<GItem> for Issue {
             updated_at: i.updated_at,
             labels: Vec::new(),
             url: i.url,
+            ..Default::default()
         }
     }
 }
@@ -948,6 +957,7 @@ impl From<GDetail> for RepoSnapshot {
                 pulls: GConn::collect(g.pull_requests),
                 issues: GConn::collect(g.issues),
                 releases: GConn::collect(g.releases),
+                ..Default::default()
             },
         }
     }

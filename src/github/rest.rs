@@ -270,6 +270,7 @@ impl RestLists {
                 pulls,
                 issues,
                 releases,
+                ..Default::default()
             },
         })
     }

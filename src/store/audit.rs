@@ -16,13 +16,13 @@ use serde::{Deserialize, Serialize};
 use super::{Result, Store, encode};
 use crate::domain::{FailureKind, RequestOutcome, RequestRecord, TokenKind};
 
-const TREE: &str = "audit";
+pub(super) const TREE: &str = "audit";
 /// `e/<micros u64 BE><id u64 BE>` -> an encoded [`AuditV2`]
 const ENTRY: &[u8] = b"e/";
 /// The number of entries (u64 BE), kept beside them for the size bound.
 const COUNT: &[u8] = b"m/count";
 
-/// A record as stored (schema 2, like every record of this build).
+/// A record as stored (its layout unchanged since schema 2; written under the current schema).
 #[derive(Debug, Serialize, Deserialize)]
 struct AuditV2 {
     token: Option<String>,

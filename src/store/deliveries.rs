@@ -15,7 +15,7 @@ use crate::domain::RepoId;
 /// How long a delivery GUID is remembered: GitHub redelivers for up to 3 days.
 pub const DELIVERY_WINDOW: chrono::Duration = chrono::Duration::days(3);
 
-const TREE: &str = "serve";
+pub(super) const TREE: &str = "serve";
 /// `guid/<guid>` -> first-seen time (i64 BE seconds)
 const GUID: &[u8] = b"guid/";
 /// `exp/<first-seen i64 BE><guid>` -> nothing: the GUIDs in age order, for pruning

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{Result, Store, decode, encode};
 use crate::domain::{FreshnessPlan, LocalId};
 
-const TREE: &str = "freshness";
+pub(super) const TREE: &str = "freshness";
 /// `chg/<local id u64 BE>` -> last change time (i64 BE seconds)
 const CHANGE: &[u8] = b"chg/";
 /// The plan last published

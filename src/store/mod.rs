@@ -13,6 +13,7 @@ pub mod io;
 pub mod keys;
 mod mirror;
 mod report;
+mod v2;
 
 pub use io::IoProblem;
 pub use report::Repairs;
@@ -32,7 +33,7 @@ use crate::domain::{ActivityEntry, Change, LocalId, RepoDetails, RepoId, RepoKey
 use mirror::MirrorRepo;
 
 /// The schema this build writes. Bump it when a stored type changes shape, and add a migration.
-pub const SCHEMA_VERSION: u16 = 2;
+pub const SCHEMA_VERSION: u16 = 3;
 /// sled's page cache; its default (1 GiB) is far more than a cache of GitHub metadata needs.
 pub const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 /// Present when a quick start found damage: the next start checks every record.
@@ -237,6 +238,20 @@ fn decode_config() -> impl bincode::config::Config {
 }
 
 fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
+    decode_at(key, bytes, SCHEMA_VERSION)
+}
+
+/// A schema-2 record whose layout schema 3 kept, under the new version number; `None` when it is
+/// not a schema-2 record (already migrated, or unreadable either way).
+fn renumbered(bytes: &[u8]) -> Option<Vec<u8>> {
+    let rest = bytes.strip_prefix(&2u16.to_be_bytes())?;
+    let mut out = SCHEMA_VERSION.to_be_bytes().to_vec();
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// Decodes a record written under schema `expected`.
+fn decode_at<T: DeserializeOwned>(key: &[u8], bytes: &[u8], expected: u16) -> Result<T> {
     let corrupt = |detail: String| StoreError::Corrupt {
         key: String::from_utf8_lossy(key).into_owned(),
         detail,
@@ -245,9 +260,9 @@ fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
         return Err(corrupt("record too short".into()));
     }
     let version = u16::from_be_bytes([bytes[0], bytes[1]]);
-    if version != SCHEMA_VERSION {
+    if version != expected {
         return Err(corrupt(format!(
-            "record of schema {version}, expected {SCHEMA_VERSION}"
+            "record of schema {version}, expected {expected}"
         )));
     }
     let (value, used) = bincode::serde::decode_from_slice(&bytes[2..], decode_config())
@@ -604,12 +619,74 @@ impl Store {
     }
 
     fn migrate(&mut self, from: u16) -> Result<()> {
-        if from != 1 {
-            return Err(StoreError::Corrupt {
+        match from {
+            1 => self.migrate_v1(),
+            2 => self.migrate_v2(),
+            _ => Err(StoreError::Corrupt {
                 key: "meta/schema".into(),
                 detail: format!("unknown schema {from}"),
-            });
+            }),
         }
+    }
+
+    /// Schema 2 -> 3: summaries and details gain the insight fields (read with schema 2's
+    /// layouts, see [`v2`]); every other record keeps its bytes under the new version number.
+    /// The side trees go first and may be redone (a record already at 3 is left alone); the
+    /// main tree, with the schema number, changes in one atomic batch.
+    fn migrate_v2(&mut self) -> Result<()> {
+        for (tree, prefixes) in [
+            (audit::TREE, &[&b"e/"[..]][..]),
+            (deliveries::TREE, &[&b"hook/"[..], &b"meta/hooks"[..]][..]),
+            (freshness::TREE, &[&b"plan"[..]][..]),
+        ] {
+            let tree = self.db.open_tree(tree).map_err(|e| self.sled_err(e))?;
+            let mut batch = sled::Batch::default();
+            for prefix in prefixes {
+                for item in tree.scan_prefix(prefix) {
+                    let (k, v) = item.map_err(|e| self.read_err(prefix, e))?;
+                    if let Some(bytes) = renumbered(&v) {
+                        batch.insert(k, bytes);
+                    }
+                }
+            }
+            tree.apply_batch(batch).map_err(|e| self.sled_err(e))?;
+        }
+        let mut batch = sled::Batch::default();
+        let mut refetch = std::collections::HashSet::new();
+        for item in self.tree.scan_prefix(keys::DETAIL) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::DETAIL, e))?;
+            match decode_at::<v2::RepoDetails>(&k, &v, 2) {
+                Ok(old) => batch.insert(k, encode(&RepoDetails::from(old))),
+                // Details are a cache: an unreadable one is dropped and fetched again.
+                Err(_) => {
+                    refetch.extend(keys::tail_u64(&k, keys::DETAIL));
+                    batch.remove(k);
+                }
+            }
+        }
+        for item in self.tree.scan_prefix(keys::REPO) {
+            let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;
+            let mut repo = TrackedRepo::from(decode_at::<v2::Tracked>(&k, &v, 2)?);
+            if refetch.contains(&repo.local.0) {
+                repo.details_at = None;
+            }
+            batch.insert(k, encode(&repo));
+        }
+        for prefix in [keys::ACT, keys::ETAG] {
+            for item in self.tree.scan_prefix(prefix) {
+                let (k, v) = item.map_err(|e| self.read_err(prefix, e))?;
+                if let Some(bytes) = renumbered(&v) {
+                    batch.insert(k, bytes);
+                }
+            }
+        }
+        batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
+        self.apply(batch)?;
+        self.flush()?;
+        Ok(())
+    }
+
+    fn migrate_v1(&mut self) -> Result<()> {
         let mut batch = sled::Batch::default();
         for item in self.tree.scan_prefix(keys::REPO) {
             let (k, v) = item.map_err(|e| self.read_err(keys::REPO, e))?;

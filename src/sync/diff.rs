@@ -458,6 +458,7 @@ mod tests {
                 pulls: vec![pr(1, 1), pr(2, 2)],
                 issues: vec![issue(3, 1), issue(4, 2)],
                 releases: vec![release("v1")],
+                ..Default::default()
             },
         }
     }
@@ -606,6 +607,7 @@ mod tests {
             name: name.into(),
             head_sha: "c3".into(),
             protected,
+            ..Default::default()
         };
         let mut old = base();
         old.details.branches = vec![br("main", false), br("develop", false), br("gone", false)];

@@ -39,6 +39,7 @@ fn commit(sha: &str, msg: &str, who: &str, mins: i64) -> Commit {
         parents: vec!["0".repeat(40)],
         stats: None,
         files: None,
+        ..Default::default()
     }
 }
 
@@ -164,11 +165,13 @@ pub fn details() -> RepoDetails {
                 name: "main".into(),
                 head_sha: "a1b2c3d".repeat(6)[..40].into(),
                 protected: true,
+                ..Default::default()
             },
             Branch {
                 name: "feature/retry".into(),
                 head_sha: "c3d4e5f".repeat(6)[..40].into(),
                 protected: false,
+                ..Default::default()
             },
         ],
         pulls: vec![PullRequest {
@@ -180,6 +183,7 @@ pub fn details() -> RepoDetails {
             updated_at: Some(now() - Duration::hours(3)),
             labels: vec!["enhancement".into()],
             url: "https://github.com/octo-org/alpha/pull/42".into(),
+            ..Default::default()
         }],
         issues: vec![Issue {
             number: 17,
@@ -189,6 +193,7 @@ pub fn details() -> RepoDetails {
             updated_at: Some(now() - Duration::days(1)),
             labels: vec!["bug".into(), "p1".into()],
             url: "https://github.com/octo-org/alpha/issues/17".into(),
+            ..Default::default()
         }],
         releases: vec![Release {
             tag: "v2.1.0".into(),
@@ -198,6 +203,7 @@ pub fn details() -> RepoDetails {
             draft: false,
             url: "https://github.com/octo-org/alpha/releases/tag/v2.1.0".into(),
         }],
+        ..Default::default()
     }
 }
 
