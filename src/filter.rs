@@ -6,16 +6,7 @@
 
 use std::fmt;
 
-use crate::domain::TrackedRepo;
-
-// PENDING-MERGE: domain::CiState arrives with the lead's "domain: insight types".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CiState {
-    None,
-    Pending,
-    Success,
-    Failure,
-}
+use crate::domain::{CiState, TrackedRepo};
 
 /// The fields a term may name, for the error message and the README.
 pub const FIELDS: &str = "lang:, topic:, stars:, forks:, issues:, prs:, is:, ci:, has:, changed:";
@@ -325,8 +316,7 @@ impl Test {
 
 /// The CI state of the default branch's head; not known yet counts as `none`.
 fn ci_state(r: &TrackedRepo) -> CiState {
-    let _ = r;
-    CiState::None
+    r.head.as_ref().and_then(|c| c.ci).unwrap_or(CiState::None)
 }
 
 fn contains(hay: &str, lower_needle: &str) -> bool {
@@ -426,6 +416,21 @@ mod tests {
         // CI not known yet counts as none.
         assert!(m("ci:none", &r) && !m("ci:failing", &r) && !m("ci:passing", &r));
         assert!(!m("ci:pending", &r));
+        for (state, names) in [
+            (CiState::Failure, ["ci:failing", "ci:failure", "ci:red"]),
+            (CiState::Success, ["ci:passing", "ci:success", "ci:green"]),
+            (CiState::Pending, ["ci:pending", "ci:running", "ci:Pending"]),
+            (CiState::None, ["ci:none", "ci:NONE", "!ci:failing"]),
+        ] {
+            r.head = Some(crate::domain::Commit {
+                ci: Some(state),
+                ..Default::default()
+            });
+            for n in names {
+                assert!(m(n, &r), "{n} on {state:?}");
+            }
+            assert_eq!(m("!ci:failing", &r), state != CiState::Failure);
+        }
         // Field names are case-insensitive.
         assert!(m("LANG:jupyter-notebook Is:Fork", &r));
     }
@@ -488,6 +493,7 @@ mod tests {
         unread: u32,
         release: bool,
         synced: bool,
+        ci: Option<CiState>,
     }
 
     fn spec() -> impl Strategy<Value = Spec> {
@@ -500,6 +506,12 @@ mod tests {
             0u64..300,
             (any::<bool>(), any::<bool>(), any::<bool>(), 0u32..3),
             (any::<bool>(), any::<bool>()),
+            prop::option::of(prop::sample::select(vec![
+                CiState::None,
+                CiState::Pending,
+                CiState::Success,
+                CiState::Failure,
+            ])),
         )
             .prop_map(
                 |(
@@ -510,7 +522,9 @@ mod tests {
                     stars,
                     (archived, fork, private, unread),
                     (release, synced),
+                    ci,
                 )| Spec {
+                    ci,
                     name: name.into(),
                     desc,
                     topics,
@@ -531,6 +545,10 @@ mod tests {
         let mut r = TrackedRepo::new(LocalId(1), RepoKey::parse(&s.name).unwrap(), t);
         r.unread = s.unread;
         r.latest_release = s.release.then(|| "v1".to_string());
+        r.head = s.ci.map(|ci| crate::domain::Commit {
+            ci: Some(ci),
+            ..Default::default()
+        });
         if s.synced {
             r.meta = Some(RepoMeta {
                 description: s.desc.clone(),
@@ -575,6 +593,14 @@ mod tests {
             s.unread > 0
         } else if t == "has:release" {
             s.release
+        } else if let Some(v) = t.strip_prefix("ci:") {
+            let want = match v {
+                "failing" => CiState::Failure,
+                "passing" => CiState::Success,
+                "pending" => CiState::Pending,
+                _ => CiState::None,
+            };
+            s.ci.unwrap_or(CiState::None) == want
         } else {
             let w = lc(t);
             lc(&s.name).contains(&w)
@@ -602,6 +628,10 @@ mod tests {
             "is:changed",
             "changed:",
             "has:release",
+            "ci:failing",
+            "ci:passing",
+            "ci:pending",
+            "ci:none",
             "alpha",
             "CLI",
             "things",

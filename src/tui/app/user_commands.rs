@@ -249,7 +249,8 @@ impl App {
         .map(|n| n.to_string())
     }
 
-    /// A commit: the open one, the Commits tab's or Branches tab's row, else the repo's head.
+    /// A commit: the open one, the Commits, Branches or PRs tab's row (a PR's head), else the
+    /// repo's head.
     fn row_sha(&self) -> Option<String> {
         if self.screen == Screen::Detail {
             if let Some(sha) = &self.detail.commit {
@@ -264,6 +265,9 @@ impl App {
                         .get(self.detail_sel())
                         .map(|b| b.head_sha.clone());
                 }
+                Tab::Pulls => {
+                    return d?.pulls.get(self.detail_sel()).map(|p| p.head_sha.clone());
+                }
                 Tab::Overview => {}
                 _ => return None,
             }
@@ -274,8 +278,8 @@ impl App {
         self.current_repo()?.head.as_ref().map(|c| c.sha.clone())
     }
 
-    /// A branch: the Branches tab's row, else the repo's default branch (not on rows that have
-    /// a branch of their own we do not know, like a pull request).
+    /// A branch: the Branches tab's row, the PRs tab's head branch, else the repo's default
+    /// branch (not on rows of other kinds, like an issue).
     fn row_branch(&self) -> Option<String> {
         if self.screen == Screen::Detail {
             match self.detail.tab() {
@@ -287,6 +291,15 @@ impl App {
                         .branches
                         .get(self.detail_sel())
                         .map(|b| b.name.clone());
+                }
+                // A pull request's head branch (`owner:branch` from a fork: the branch).
+                Tab::Pulls if self.detail.commit.is_none() => {
+                    let pr = self.detail.details.as_ref()?.pulls.get(self.detail_sel())?;
+                    let head = pr
+                        .head
+                        .rsplit_once(':')
+                        .map_or(pr.head.as_str(), |(_, b)| b);
+                    return Some(head.to_string());
                 }
                 Tab::Overview | Tab::Commits => {}
                 _ => return None,
@@ -309,8 +322,8 @@ fn where_from(p: Placeholder) -> &'static str {
             "select a repository"
         }
         Placeholder::Number => "select a pull request or issue",
-        Placeholder::Sha => "select a commit or branch, or a synced repository",
-        Placeholder::Branch => "select a branch, or a synced repository",
+        Placeholder::Sha => "select a commit, branch or pull request, or a synced repository",
+        Placeholder::Branch => "select a branch or pull request, or a synced repository",
     }
 }
 

@@ -158,6 +158,24 @@ fn commands_run_with_the_selected_rows_values() {
         ["gh", "pr", "checkout", "42", "-R", "octo-org/alpha"]
     );
     assert_eq!(r[0].label, "ctrl+g check out the PR");
+    // The PR's head and head branch; a fork's `owner:branch` gives the branch. Without them
+    // (not synced yet) nothing runs.
+    assert!(runs(&press(&mut app, "W")).is_empty());
+    assert!(
+        app.status()
+            .unwrap()
+            .text
+            .contains("{sha} has no value here")
+    );
+    let mut d = details();
+    d.pulls[0].head = "samlee:fair-queue".into();
+    d.pulls[0].head_sha = "f".repeat(40);
+    app.update(Action::DetailsLoaded {
+        local: LocalId(1),
+        details: Box::new(Some(d)),
+    });
+    let r = runs(&press(&mut app, "W"));
+    assert_eq!(r[0].argv[1..], ["f".repeat(40), "fair-queue".to_string()]);
     // The Branches tab: that branch and its head.
     app.update(Action::Tab3);
     app.update(Action::Down);
