@@ -1,4 +1,4 @@
-//! `repodeck list --filter EXPR`, run as the real binary against an in-process fakehub after a
+//! `repodeck list --filter EXPR` and `[[commands]]` config errors. The filter, run as the real binary against an in-process fakehub after a
 //! real sync: the rows are exactly the ones the filter's fields select (checked against the
 //! unfiltered `list --json`), the same when attached to a host (`repodeck serve` holds the store),
 //! and a bad filter exits 2 with the message and prints nothing else.
@@ -96,4 +96,60 @@ fn list_filter_selects_by_fields_locally_and_attached() {
     assert_eq!(stderr(&bad_attached), stderr(&bad));
     serve.kill().unwrap();
     let _ = serve.wait();
+}
+
+/// The binary alone with a config file, for config errors (no fakehub needed).
+fn with_config(config: &str, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg.toml");
+    std::fs::write(&cfg, config).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_repodeck"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(args)
+        .env("REPODECK_CONFIG", &cfg)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn command_config_errors_exit_2_naming_the_entry_and_both_claimants() {
+    for (config, want) in [
+        (
+            "[[commands]]\nkey = \"s\"\nscreen = \"list\"\nrun = \"echo {repo}\"\n",
+            "[[commands]] entry 1 (key \"s\"): `s` is already `sync` (sync selected) on the Repositories screen; choose another key for \"echo {repo}\", or remap `sync` in [keys]",
+        ),
+        (
+            "[[commands]]\nkey = \"ctrl+g\"\nrun = \"a\"\n[[commands]]\nkey = \"ctrl+g\"\nscreen = \"jobs\"\nrun = \"b\"\n",
+            "[[commands]] entry 2 (key \"ctrl+g\"): `ctrl+g` is already [[commands]] entry 1 (\"a\", screen \"any\")",
+        ),
+        (
+            "[[commands]]\nkey = \"ctrl+\"\nrun = \"a\"\n",
+            "[[commands]] entry 1 (key \"ctrl+\"): key `commands.key`:",
+        ),
+        (
+            "[[commands]]\nkey = \"x\"\nrun = \"echo {bogus}\"\n",
+            "unknown placeholder `{bogus}`; use {repo}, {owner}, {name}, {number}, {sha}, {url}, {branch}",
+        ),
+        (
+            "[[commands]]\nkey = \"x\"\nscreen = \"nowhere\"\nrun = \"a\"\n",
+            "key `commands.screen` is \"nowhere\": use one of \"any\", \"list\", \"detail\"",
+        ),
+    ] {
+        let out = with_config(config, &["list"]);
+        assert_eq!(out.status.code(), Some(2), "{config}: {}", text(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("cfg.toml") && err.contains(want),
+            "{config}\n{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // A valid one loads for every command.
+    let out = with_config(
+        "[[commands]]\nkey = \"ctrl+g\"\nscreen = \"pulls\"\nrun = \"gh pr checkout {number}\"\n",
+        &["list"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
 }
