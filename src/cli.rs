@@ -77,6 +77,11 @@ pub enum Command {
         /// One JSON array, for scripts
         #[arg(long)]
         json: bool,
+        /// Only the repositories this filter matches, the TUI's `/` syntax: words, lang:rust,
+        /// topic:cli, stars:>100, is:archived|fork|private, ci:failing, has:release, changed:,
+        /// ! negates (e.g. 'lang:rust !is:fork stars:>10')
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        filter: Option<String>,
     },
     /// Manage GitHub tokens in the encrypted vault (see `repodeck token --help`)
     #[command(subcommand)]

@@ -174,24 +174,38 @@ pub fn repo_json(r: &TrackedRepo) -> serde_json::Value {
         "description": meta.and_then(|m| m.description.clone()),
         "language": meta.and_then(|m| m.language.clone()),
         "archived": meta.map(|m| m.archived),
+        "fork": meta.map(|m| m.fork),
+        "topics": meta.map(|m| m.topics.clone()),
         "private": meta.map(|m| m.private),
         "unread": r.unread,
         "last_error": r.last_error.as_ref().map(|e| json!({"kind": e.kind, "message": e.message})),
     })
 }
 
+/// `list [--filter EXPR]`: the filter runs here, over the list the store (local, or the host's
+/// when attached) answers, so it works the same either way.
 pub fn list(
     store: &dyn DataSource,
     json_out: bool,
+    filter: &crate::filter::Filter,
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<Status, CliError> {
-    let repos = store.list()?;
+    let mut repos = store.list()?;
+    let tracked = repos.len();
+    repos.retain(|r| filter.matches(r));
     if json_out {
         let rows: Vec<_> = repos.iter().map(repo_json).collect();
         let text =
             serde_json::to_string_pretty(&rows).map_err(|e| CliError::Failed(e.to_string()))?;
         let _ = writeln!(out, "{text}");
+        return Ok(Status::Ok);
+    }
+    if repos.is_empty() && tracked > 0 {
+        let _ = writeln!(
+            out,
+            "No repository of the {tracked} tracked matches the filter."
+        );
         return Ok(Status::Ok);
     }
     if repos.is_empty() {

@@ -8,6 +8,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod user_commands;
+pub use user_commands::{
+    CommandScreen, PLACEHOLDERS, Piece, Placeholder, RawCommand, RunMode, UserCommand,
+};
+
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// A config file larger than this is refused unread: a real one is a few hundred bytes.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
@@ -52,6 +57,9 @@ pub struct RawConfig {
     /// `[[notify]]`: one table per rule.
     #[serde(default)]
     pub notify: Vec<RawNotify>,
+    /// `[[commands]]`: the user's own commands, one table each.
+    #[serde(default)]
+    pub commands: Vec<RawCommand>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +229,8 @@ pub struct Config {
     pub keys: BTreeMap<String, String>,
     /// `[[notify]]` rules, in file order (`notify` turns them into notifications).
     pub notify: Vec<NotifyRule>,
+    /// `[[commands]]`, in file order; their keys are checked by the TUI's keymap.
+    pub commands: Vec<UserCommand>,
 }
 
 pub const THEMES: &[&str] = &["default", "light", "mono"];
@@ -329,8 +339,10 @@ impl Config {
         let serve = serve_config(raw.serve).map_err(&bad)?;
         let audit = audit_config(raw.audit).map_err(&bad)?;
         let notify = notify_rules(raw.notify).map_err(&bad)?;
+        let commands = user_commands::user_commands(raw.commands).map_err(&bad)?;
         Ok(Config {
             notify,
+            commands,
             serve,
             audit,
             github: GithubConfig {
@@ -850,7 +862,13 @@ pub fn format_duration(d: Duration) -> String {
 const SECTIONS: &[(&str, &[&str])] = &[
     (
         "",
-        &["github", "sync", "ui", "keys", "serve", "audit", "notify"],
+        &[
+            "github", "sync", "ui", "keys", "serve", "audit", "notify", "commands",
+        ],
+    ),
+    (
+        "commands",
+        &["key", "screen", "run", "shell", "mode", "description"],
     ),
     (
         "notify",

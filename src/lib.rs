@@ -7,6 +7,7 @@ pub mod config;
 pub mod dirs;
 pub mod domain;
 pub mod fakehub;
+pub mod filter;
 pub mod fmt;
 pub mod github;
 pub mod host;

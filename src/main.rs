@@ -62,6 +62,16 @@ fn resolve(cli: &Cli) -> Result<Context, CliError> {
             .to_string(),
         )
     })?;
+    // `[[commands]]` keys likewise, against the keymap they join.
+    repodeck::tui::check_commands(&config).map_err(|message| {
+        CliError::Input(
+            repodeck::config::ConfigError::Invalid {
+                path: config_path.clone(),
+                message,
+            }
+            .to_string(),
+        )
+    })?;
     if let Some(url) = &cli.global.api_url {
         config = config
             .with_api_url(url)
@@ -395,6 +405,12 @@ fn run_local(
     if let Command::Add { repos } | Command::Remove { repos } = &command {
         commands::parse_keys(repos)?;
     }
+    let filter = match &command {
+        Command::List {
+            filter: Some(f), ..
+        } => repodeck::filter::Filter::parse(f).map_err(|e| CliError::Input(e.to_string()))?,
+        _ => repodeck::filter::Filter::default(),
+    };
     let opened = open_or_host(ctx)?;
     let src: &dyn DataSource = match &opened {
         Opened::Local(store) => store,
@@ -403,7 +419,7 @@ fn run_local(
     match command {
         Command::Add { repos } => commands::add(src, &repos, out, err),
         Command::Remove { repos } => commands::remove(src, &repos, out, err),
-        Command::List { json } => commands::list(src, json, chrono::Utc::now(), out),
+        Command::List { json, .. } => commands::list(src, json, &filter, chrono::Utc::now(), out),
         Command::Activity {
             since, repo, json, ..
         } => commands::show::activity(src, since.as_deref(), repo.as_deref(), json, out),

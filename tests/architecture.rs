@@ -40,6 +40,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("cli", 0),
     ("fakehub", 0),
     ("fmt", 1),
+    ("filter", 1),
     ("config", 1),
     ("logging", 1),
     ("store", 2),

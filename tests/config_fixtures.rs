@@ -46,6 +46,10 @@ fn valid_full_config_reads_every_key() {
         ghe.github.graphql_url,
         "https://ghe.example.com/api/graphql"
     );
+    let cmds = Config::load(&path.with_file_name("commands.toml"), true).unwrap();
+    assert_eq!(cmds.commands.len(), 3);
+    assert_eq!(cmds.commands[1].description, "git clone {url} 'my {name}'");
+    assert!(cmds.commands[2].shell);
     let off = Config::load(&path.with_file_name("sync_off.toml"), true).unwrap();
     assert_eq!(off.sync.interval, None);
     assert_eq!(off.github.reserve, Reserve::Absolute(250));
@@ -121,6 +125,13 @@ fn example_config_is_valid_and_documents_every_key() {
         "timeout",
         "quiet",
         "max_per_minute",
+        "[[commands]]",
+        "key = ",
+        "screen = ",
+        "run = ",
+        "shell = ",
+        "mode = ",
+        "description = ",
     ] {
         assert!(
             text.contains(key),

@@ -204,6 +204,13 @@ pub enum Action {
     FilterBy(String),
     #[serde(skip)]
     SetTheme(String),
+    /// A `[[commands]]` key: run the user's command at this index with the selected row's values.
+    #[serde(skip)]
+    UserCommand(usize),
+    /// A user's command ended (a terminal one when the terminal is back, a background one when
+    /// its output is in).
+    #[serde(skip)]
+    UserCommandDone(Box<UserRunDone>),
 }
 
 impl Action {
@@ -304,6 +311,32 @@ pub enum Effect {
     Copy(String),
     Suspend,
     Quit,
+    /// Run one of the user's `[[commands]]`; the runtime answers `Action::UserCommandDone`.
+    RunUserCommand(UserRun),
+}
+
+/// A `[[commands]]` run: the argv with the row's values in place (each value its own argument,
+/// or an `sh` positional parameter), and how it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRun {
+    /// The key and the command's description, for the status line and the output dialog.
+    pub label: String,
+    pub argv: Vec<String>,
+    /// Output captured and shown in a dialog; else the terminal is handed over.
+    pub background: bool,
+}
+
+/// How a `[[commands]]` run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRunDone {
+    pub label: String,
+    pub background: bool,
+    /// The exit code; `None` when a signal ended it (or it never started).
+    pub code: Option<i32>,
+    /// stdout then stderr of a background run (capped), as text.
+    pub output: String,
+    /// It could not be started (no such program, ...).
+    pub error: Option<String>,
 }
 
 /// A passphrase typed into the TUI; never printed (Debug shows `***`).

@@ -84,10 +84,19 @@ pub fn check_keys(
     Keymap::with_overrides(keys).map(|_| ())
 }
 
+/// Checks `[[commands]]` keys the way the TUI will bind them (a key that does not parse, one a
+/// built-in action or another command already has on that screen), so a bad entry is a config
+/// error for every command. The message names the entry and the fix.
+pub fn check_commands(config: &crate::config::Config) -> Result<(), String> {
+    let keymap = Keymap::with_overrides(&config.keys).map_err(|e| e.to_string())?;
+    app::bind_commands(&config.commands, &keymap).map(|_| ())
+}
+
 /// Builds the app from the configuration (keymap errors surface here, before the terminal is
 /// taken).
 pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
     let keymap = Keymap::with_overrides(&ctx.config.keys).map_err(io::Error::other)?;
+    let commands = app::bind_commands(&ctx.config.commands, &keymap).map_err(io::Error::other)?;
     let ui = &ctx.config.ui;
     let theme = Theme::new(&ui.theme, Theme::no_color_from_env(), ui.ascii);
     let env = Env {
@@ -98,7 +107,7 @@ pub fn build_app(ctx: &Context, engine: bool) -> io::Result<App> {
         host: None,
         utc_offset: chrono::Local::now().offset().local_minus_utc(),
     };
-    Ok(App::new(Utc::now(), theme, keymap, env))
+    Ok(App::new(Utc::now(), theme, keymap, env).with_commands(commands))
 }
 
 /// Runs the TUI until the user quits, inside the caller's tokio runtime (so the engine shares

@@ -16,7 +16,7 @@ use futures::{FutureExt, StreamExt};
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use super::action::{Action, Effect, Passphrase};
+use super::action::{Action, Effect, Passphrase, UserRun, UserRunDone};
 use super::app::App;
 use super::view;
 use crate::host::Host;
@@ -33,7 +33,12 @@ pub const BURST: usize = 512;
 /// Turns a terminal event into an action (key presses only; releases are ignored).
 pub fn map_event(app: &App, ev: Event) -> Option<Action> {
     match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => app.keymap().action_for(app.mode(), &k),
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            // A key no built-in action has here may be one of the user's `[[commands]]`.
+            app.keymap().action_for(app.mode(), &k).or_else(|| {
+                super::keymap::Key::from_event(&k).and_then(|key| app.command_for_key(key))
+            })
+        }
         Event::Resize(width, height) => Some(Action::Resize { width, height }),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown => Some(Action::ScrollDown(3)),
@@ -109,6 +114,8 @@ struct Runtime<'t> {
     quit: bool,
     /// `[[notify]]`: bells and OSC notifications go to the terminal between frames.
     notify: Notify,
+    /// A terminal-mode `[[commands]]` run waiting for the loop to hand the terminal over.
+    handover: Option<UserRun>,
 }
 
 /// The TUI's notifications: the rules, and whether this process runs their commands (the one
@@ -166,6 +173,7 @@ pub async fn event_loop(
         host: None,
         quit: false,
         notify,
+        handover: None,
     };
     let mut inputs = Inputs {
         term: EventStream::new(),
@@ -205,6 +213,11 @@ pub async fn event_loop(
             }
             if let Some(action) = action {
                 apply(app, action, &mut rt)?;
+            }
+            if let Some(run) = rt.handover.take() {
+                for a in hand_over(&mut rt, &mut inputs, run).await? {
+                    apply(app, a, &mut rt)?;
+                }
             }
         }
     }
@@ -555,6 +568,18 @@ impl Runner for Runtime<'_> {
                 out.flush()?;
                 None
             }
+            Effect::RunUserCommand(run) if run.background => {
+                let tx = self.loads.clone();
+                tokio::spawn(async move {
+                    let done = run_captured(run).await;
+                    let _ = tx.send(Action::UserCommandDone(Box::new(done)));
+                });
+                None
+            }
+            Effect::RunUserCommand(run) => {
+                self.handover = Some(run);
+                None
+            }
             Effect::Suspend => {
                 // The terminal may have been resized while stopped; everything is drawn anew.
                 let size = suspend(self.terminal, self.mouse)?;
@@ -664,4 +689,128 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> io::Result<ratatui::l
     let size = terminal.size()?;
     terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
     Ok(size)
+}
+
+/// Most of a background command's output kept (the end of it).
+const OUTPUT_CAP: usize = 64 * 1024;
+
+/// Runs a background `[[commands]]` program with stdin closed and its output captured: no shell,
+/// each argument as given. Never touches the terminal.
+pub(crate) async fn run_captured(run: UserRun) -> UserRunDone {
+    let mut done = UserRunDone {
+        label: run.label,
+        background: true,
+        code: None,
+        output: String::new(),
+        error: None,
+    };
+    let Some((program, args)) = run.argv.split_first() else {
+        done.error = Some("no program to run".into());
+        return done;
+    };
+    let out = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await;
+    match out {
+        Ok(out) => {
+            done.code = out.status.code();
+            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let err = String::from_utf8_lossy(&out.stderr);
+            if !err.trim().is_empty() {
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                text.push_str(&err);
+            }
+            if text.len() > OUTPUT_CAP {
+                let mut cut = text.len() - OUTPUT_CAP;
+                while !text.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                text.drain(..cut);
+            }
+            done.output = text;
+        }
+        Err(e) => done.error = Some(format!("{program}: {e}")),
+    }
+    done
+}
+
+/// A terminal-mode `[[commands]]` run: the terminal goes to the program as for ctrl+z (main
+/// screen, cooked mode), the loop's key reader is stopped so it takes none of the program's
+/// keys, and Enter after it exits brings the UI back. Returns the actions that follow: the size
+/// now (everything is drawn anew) and how the run ended.
+async fn hand_over(
+    rt: &mut Runtime<'_>,
+    inputs: &mut Inputs,
+    run: UserRun,
+) -> io::Result<Vec<Action>> {
+    // Dropping the stream stops its reader thread; the new one reads nothing until polled.
+    drop(std::mem::replace(&mut inputs.term, EventStream::new()));
+    super::restore_terminal();
+    let done = run_in_terminal(run).await;
+    super::enter_terminal(rt.mouse)?;
+    let size = rt.terminal.size()?;
+    rt.terminal
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok(vec![
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Action::UserCommandDone(Box::new(done)),
+    ])
+}
+
+async fn run_in_terminal(run: UserRun) -> UserRunDone {
+    let mut done = UserRunDone {
+        label: run.label,
+        background: false,
+        code: None,
+        output: String::new(),
+        error: None,
+    };
+    let Some((program, args)) = run.argv.split_first() else {
+        done.error = Some("no program to run".into());
+        return done;
+    };
+    // ctrl+c and ctrl+\ in the program reach this process group too: listening for them keeps
+    // repodeck alive (the program gets the default action back when it starts).
+    #[cfg(unix)]
+    let _guards = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::quit()).ok(),
+        )
+    };
+    let status = tokio::process::Command::new(program)
+        .args(args)
+        .status()
+        .await;
+    let said = match status {
+        Ok(s) => {
+            done.code = s.code();
+            match s.code() {
+                Some(c) => format!("exited {c}"),
+                None => "stopped by a signal".into(),
+            }
+        }
+        Err(e) => {
+            done.error = Some(format!("{program}: {e}"));
+            format!("could not run {program}: {e}")
+        }
+    };
+    let mut out = io::stdout();
+    let _ = write!(out, "\n[repodeck] {said}; press Enter to return ");
+    let _ = out.flush();
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        io::stdin().read_line(&mut line)
+    })
+    .await;
+    done
 }

@@ -316,22 +316,39 @@ fn filter_line(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let shown: String = value.chars().skip(scroll).collect();
     let x = area.x + label.len() as u16;
     put(buf, area, x, y, &shown, room, t.input);
+    let used = label.len() + widgets::width(&shown);
+    if let Some(e) = app.filter_error() {
+        // The error takes the hint's place: what is wrong, while the list keeps the last valid
+        // filter.
+        let left = w.saturating_sub(used + 3);
+        if left > 8 {
+            let msg = fit(&format!("{} {e}", t.glyphs.failed), left, t.glyphs.ellipsis);
+            let mw = widgets::width(&msg) as u16;
+            put(buf, area, area.right() - mw - 1, y, &msg, left, t.error);
+        }
+    }
     if !app.filtering() {
         return None;
     }
+    let cx = x + (app.filter().visual_cursor().saturating_sub(scroll)) as u16;
+    let cursor = Some((cx.min(area.right().saturating_sub(1)), y));
+    if app.filter_error().is_some() {
+        return cursor;
+    }
     let hint = [
-        format!("{} matches", thousands(app.view().len() as u64)),
+        match app.view().len() {
+            1 => "1 match".to_string(),
+            n => format!("{} matches", thousands(n as u64)),
+        },
         "enter keep".into(),
         "esc clear".into(),
     ]
     .join(&t.glyphs.sep());
     let hw = widgets::width(&hint) as u16;
-    let used = label.len() + widgets::width(&shown);
     if (hw as usize) + used + 2 < w {
         put(buf, area, area.right() - hw - 1, y, &hint, w, t.dim);
     }
-    let cx = x + (app.filter().visual_cursor().saturating_sub(scroll)) as u16;
-    Some((cx.min(area.right().saturating_sub(1)), y))
+    cursor
 }
 
 /// The status message on the left and the key hints on the right when both fit; otherwise the

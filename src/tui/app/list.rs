@@ -2,12 +2,11 @@
 //! list cursor, marks, and the sync events that add and remove repos. `screen.rs` and the command
 //! line reach it through the actions they handle.
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config as MatchConfig, Matcher, Utf32Str};
 use tui_input::Input;
 
 use super::{App, Cursor, LIST_TOP, Level, STATUS_SECS, Screen, Sort};
 use crate::domain::{LocalId, SyncStatus, TrackedRepo};
+use crate::filter::Filter;
 use crate::tui::action::Action;
 
 impl App {
@@ -54,29 +53,27 @@ impl App {
             .collect();
     }
 
-    /// Indices of the repos the filter matches (by name and language), in stored order.
+    /// Indices of the repos the filter matches, in stored order. The filter is the last text
+    /// that parsed (`crate::filter`); while the line holds an error the list keeps that one.
     fn filtered(&self) -> Vec<usize> {
-        let pattern = self.filter.value().trim().to_string();
-        if pattern.is_empty() {
+        if self.filter_parsed.is_empty() {
             return (0..self.repos.len()).collect();
         }
-        let pat = Pattern::parse(&pattern, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(MatchConfig::DEFAULT);
-        let mut buf = Vec::new();
-        let mut hay = String::new();
         (0..self.repos.len())
-            .filter(|i| {
-                let r = &self.repos[*i];
-                hay.clear();
-                hay.push_str(&r.key.to_string());
-                if let Some(lang) = r.meta.as_ref().and_then(|m| m.language.as_deref()) {
-                    hay.push(' ');
-                    hay.push_str(lang);
-                }
-                pat.score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .is_some()
-            })
+            .filter(|i| self.filter_parsed.matches(&self.repos[*i]))
             .collect()
+    }
+
+    /// Parses the filter line: a valid text replaces the filter in use, an invalid one is kept
+    /// as the error the filter bar shows (the list stays as it was).
+    fn parse_filter(&mut self) {
+        match Filter::parse(self.filter.value()) {
+            Ok(f) => {
+                self.filter_parsed = f;
+                self.filter_error = None;
+            }
+            Err(e) => self.filter_error = Some(e.message),
+        }
     }
 
     fn sort_view(&self, view: &mut [usize]) {
@@ -166,7 +163,8 @@ impl App {
     /// Keys while the filter line has the keyboard (text edits arrive as `Action::Edit`).
     pub(super) fn filter_action(&mut self, action: Action) {
         match action {
-            Action::Submit => self.filtering = false,
+            // A filter with an error stays open: the line shows why, the list the last valid one.
+            Action::Submit => self.filtering = self.filter_error.is_some(),
             Action::HistoryNext | Action::HistoryPrev => {
                 self.filtering = false;
                 self.list_move(if action == Action::HistoryNext { 1 } else { -1 });
@@ -181,6 +179,7 @@ impl App {
 
     /// The filter text changed: the view starts again from the top.
     pub(super) fn filter_edited(&mut self) {
+        self.parse_filter();
         self.list = Cursor::default();
         self.rebuild_view(None);
     }
@@ -188,6 +187,7 @@ impl App {
     fn clear_filter(&mut self) {
         let keep = self.selected_local();
         self.filter = Input::default();
+        self.parse_filter();
         self.rebuild_view(keep);
     }
 
@@ -204,9 +204,13 @@ impl App {
     pub(super) fn filter_by(&mut self, text: String) {
         let keep = self.selected_local();
         self.filter = Input::new(text);
+        self.parse_filter();
         self.screen = Screen::List;
         self.back.clear();
         self.rebuild_view(keep);
+        if let Some(e) = self.filter_error.clone() {
+            self.say(format!("filter: {e}"), Level::Error);
+        }
     }
 
     /// Esc on the list: the filter goes first, then the marks.

@@ -17,6 +17,7 @@ mod jobs;
 mod list;
 mod screen;
 mod state;
+mod user_commands;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -37,6 +38,7 @@ pub use state::{
     MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STALE_FLOOR_MINS, STATUS_MIN_SECS, STATUS_QUEUE,
     STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab, stale_after,
 };
+pub use user_commands::{BoundCommand, OUTPUT_LINES, bind_commands};
 
 pub struct App {
     now: DateTime<Utc>,
@@ -58,6 +60,10 @@ pub struct App {
     sort: Sort,
     sort_rev: bool,
     filter: Input,
+    /// The last filter text that parsed: what the list shows.
+    filter_parsed: crate::filter::Filter,
+    /// Why the filter line's text does not parse (shown in the filter bar).
+    filter_error: Option<String>,
     filtering: bool,
     marked: BTreeSet<LocalId>,
     /// True until the first read of the store arrives.
@@ -94,6 +100,8 @@ pub struct App {
     taking_over: bool,
     /// Something visible changed since the last draw.
     dirty: bool,
+    /// The user's `[[commands]]`, their keys parsed and checked.
+    commands: Vec<user_commands::BoundCommand>,
 }
 
 impl App {
@@ -114,6 +122,8 @@ impl App {
             sort: Sort::Name,
             sort_rev: false,
             filter: Input::default(),
+            filter_parsed: crate::filter::Filter::default(),
+            filter_error: None,
             filtering: false,
             marked: BTreeSet::new(),
             loading: true,
@@ -140,6 +150,7 @@ impl App {
             quit: false,
             taking_over: false,
             dirty: true,
+            commands: Vec::new(),
         }
     }
 
@@ -212,6 +223,10 @@ impl App {
     }
     pub fn filter(&self) -> &Input {
         &self.filter
+    }
+    /// Why the filter line's text does not parse; the list keeps the last valid filter.
+    pub fn filter_error(&self) -> Option<&str> {
+        self.filter_error.as_deref()
     }
     /// The filter line has the keyboard.
     pub fn filtering(&self) -> bool {
@@ -408,6 +423,8 @@ impl App {
                 );
             }
             Action::Edit(e) => self.edit(e),
+            Action::UserCommand(i) => self.run_command(i, &mut fx),
+            Action::UserCommandDone(done) => self.command_done(*done),
             named @ (Action::ForceSyncAll
             | Action::SyncRepos { .. }
             | Action::AddRepos(_)

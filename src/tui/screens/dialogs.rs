@@ -510,6 +510,19 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
             ]));
         }
     }
+    // `[[commands]]` that work on the screen under the help.
+    let commands = app.commands_here();
+    if !commands.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Your commands".to_string(), t.title));
+        for (key, what) in commands {
+            let key = t.glyphs.swap_symbols(&key);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key:<key_w$}"), t.key),
+                Span::raw(format!("  {}", clean(&what))),
+            ]));
+        }
+    }
     if sections.iter().any(|(m, _)| *m == Mode::List) {
         lines.extend(list_notes(app));
     }
