@@ -55,6 +55,9 @@ impl App {
             SyncEvent::CommitFailed { id, sha, message } => {
                 self.on_commit_failed(id, &sha, &message)
             }
+            SyncEvent::StatsFetched { id, stats } => self.on_stats_fetched(id, *stats),
+            SyncEvent::StatsComputing { id, retry_secs } => self.on_stats_computing(id, retry_secs),
+            SyncEvent::StatsFailed { id, message } => self.on_stats_failed(id, &message),
             SyncEvent::Tracked { repos } => self.on_tracked(repos),
             SyncEvent::Untracked { id } => self.on_untracked(id),
             SyncEvent::Imported { added, total } => self.tell(

@@ -17,6 +17,7 @@ mod jobs;
 mod list;
 mod screen;
 mod state;
+mod stats;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -37,6 +38,7 @@ pub use state::{
     MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STALE_FLOOR_MINS, STATUS_MIN_SECS, STATUS_QUEUE,
     STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab, stale_after,
 };
+pub use stats::{StatsState, StatsView};
 
 pub struct App {
     now: DateTime<Utc>,
@@ -364,6 +366,7 @@ impl App {
         match action {
             Action::Tick { now } => {
                 self.tick(now);
+                self.stats_wanted(&mut fx);
                 return fx;
             }
             Action::Resize { width, height } => self.resize(width, height),
@@ -421,6 +424,7 @@ impl App {
             other if self.filtering => self.filter_action(other),
             other => self.screen_action(other, &mut fx),
         }
+        self.stats_wanted(&mut fx);
         self.dirty = true;
         fx
     }
