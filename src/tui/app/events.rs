@@ -49,6 +49,7 @@ impl App {
                     self.upsert_repo(*repo);
                 }
                 self.reload_detail_of(id, fx);
+                self.stats_after_sync(id);
             }
             SyncEvent::Activity(entries) => self.on_activity(entries),
             SyncEvent::CommitFetched { id, commit } => self.on_commit_fetched(id, *commit),

@@ -95,6 +95,16 @@ impl App {
         }
     }
 
+    /// A sync of the repo finished: statistics that failed are asked for again (the Overview
+    /// says so: `s` syncs and retries).
+    pub(super) fn stats_after_sync(&mut self, id: LocalId) {
+        if let Some(s) = self.stats_of(id)
+            && matches!(s.state, StatsState::Failed(_))
+        {
+            s.state = StatsState::NotAsked;
+        }
+    }
+
     pub(super) fn on_stats_computing(&mut self, id: LocalId, retry_secs: u64) {
         let retry_at = self.now + chrono::Duration::seconds(retry_secs.min(3600) as i64);
         if let Some(s) = self.stats_of(id) {
