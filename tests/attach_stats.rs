@@ -1,10 +1,6 @@
 //! Statistics through a host: a view attached to `repodeck serve` (the real binary, against an
 //! in-process fakehub) sends `FetchStats` over the socket, the host's engine fetches and stores
 //! them, and the `StatsFetched` event comes back to the view with the data.
-#![expect(
-    clippy::unwrap_used,
-    reason = "test setup fails loudly on a broken environment"
-)]
 use std::time::Duration;
 
 use repodeck::host::client::Attached;

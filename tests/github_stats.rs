@@ -32,6 +32,8 @@ const PARTICIPATION: &str = "GET /repos/{owner}/{repo}/stats/participation";
 const CONTRIBUTORS: &str = "GET /repos/{owner}/{repo}/stats/contributors";
 
 type EtagMap = HashMap<(String, String), (String, Vec<u8>)>;
+/// What an error must look like.
+type Expect = fn(&GithubError) -> bool;
 
 #[derive(Default)]
 struct MemEtags(Mutex<EtagMap>);
@@ -165,7 +167,7 @@ async fn a_202_is_reported_at_once_then_200_then_304s_cost_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_map_to_the_taxonomy_and_never_panic() {
     let h = hub(0).await;
-    let cases: Vec<(FaultKind, fn(&GithubError) -> bool)> = vec![
+    let cases: Vec<(FaultKind, Expect)> = vec![
         (FaultKind::Status { status: 422 }, |e| {
             matches!(e, GithubError::UnexpectedStatus { status: 422, .. })
         }),
