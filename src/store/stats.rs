@@ -75,7 +75,7 @@ mod tests {
                 commits: 135,
                 recent: 10,
             }],
-            fetched_at: Some(chrono::Utc::now()),
+            fetched_at: chrono::DateTime::from_timestamp(1_767_225_600, 0),
         }
     }
 
