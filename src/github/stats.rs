@@ -267,7 +267,11 @@ mod tests {
             convert::decode(CONTRIBUTORS_ROUTE, body.to_string().as_bytes()).unwrap();
         let top = top_contributors(list);
         let logins: Vec<_> = top.iter().map(|c| c.login.as_str()).collect();
-        assert_eq!(logins, ["a", "b"], "ties by login, escape sequences stripped");
+        assert_eq!(
+            logins,
+            ["a", "b"],
+            "ties by login, escape sequences stripped"
+        );
         assert_eq!(top[0].recent, 4, "only the last four weeks count as recent");
         let many: Vec<WireContributorActivity> = (0..30)
             .map(|i| WireContributorActivity {

@@ -360,3 +360,23 @@ fn hostile_logins_and_check_names_are_sanitized() {
     );
     assert!(text.contains("failing: li"), "{text}");
 }
+
+#[test]
+fn offline_the_overview_says_statistics_need_the_engine() {
+    let mut a = loaded();
+    a.env_mut().engine = false;
+    a.update(Action::Open);
+    a.update(ev(SyncEvent::StatsFailed {
+        id: LocalId(1),
+        message: "statistics are fetched when the sync engine runs".into(),
+    }));
+    let text = draw(&mut a, 80, 24).text();
+    assert!(
+        text.contains("Statistics are fetched when the sync engine runs."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Press s"),
+        "no advice that cannot work offline: {text}"
+    );
+}

@@ -725,6 +725,10 @@ fn stats_state(app: &App, w: usize, stats: Option<&RepoStats>) -> Vec<Line<'stat
                 t.warn,
             )
         }
+        (_, false) if !app.env().engine => (
+            "Statistics are fetched when the sync engine runs.".to_string(),
+            t.dim,
+        ),
         (StatsState::Failed(msg), had) => {
             let sync = key_name(app, Mode::Detail, &Action::Sync).unwrap_or_else(|| ":sync".into());
             let what = if had {
@@ -742,10 +746,6 @@ fn stats_state(app: &App, w: usize, stats: Option<&RepoStats>) -> Vec<Line<'stat
             )
         }
         (_, true) => return Vec::new(),
-        (_, false) if !app.env().engine => (
-            "Statistics are fetched when the sync engine runs.".to_string(),
-            t.dim,
-        ),
         (_, false) => (format!("Loading statistics{}", g.more), t.dim),
     };
     let mut lines = if stats.is_none() {
