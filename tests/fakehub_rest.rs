@@ -161,6 +161,11 @@ async fn list_and_detail_bodies_have_githubs_shape() {
             vec![],
         ),
         (
+            format!("/repos/{full}/stats/contributors"),
+            "openapi/repos-get-contributors-stats.json",
+            vec![],
+        ),
+        (
             format!("/repos/{full}/events"),
             "openapi/activity-list-repo-events.json",
             vec![],

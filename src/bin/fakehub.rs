@@ -67,6 +67,10 @@ struct Args {
     /// Seconds before a change shows in the events feeds (GitHub: 30 s to hours).
     #[arg(long, default_value_t = 0)]
     events_lag: u64,
+    /// Requests per repo that `/stats/participation` and `/stats/contributors` answer with
+    /// `202 Accepted` (GitHub computing) before they answer with data (again after a push).
+    #[arg(long, default_value_t = 1)]
+    stats_compute_polls: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
         mutate_profile: args.mutate_profile,
         events_poll_interval: args.events_poll_interval.max(1),
         events_lag_secs: args.events_lag,
+        stats_compute_polls: args.stats_compute_polls,
         ..FakehubConfig::default()
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()

@@ -11,6 +11,7 @@ pub mod insight;
 pub mod meta;
 pub mod profile;
 pub mod ratelimit;
+pub mod repo_stats;
 pub mod rest;
 pub mod stats;
 pub mod tokens;
@@ -80,6 +81,10 @@ pub struct FakehubConfig {
     /// "Now" of the generated world (Unix seconds): `None` is the fixed 2025-01-01 that makes
     /// every seed's bodies reproducible; the demo passes the current time.
     pub epoch: Option<i64>,
+    /// Requests per repo (and per statistics endpoint, counted again after a push) that answer
+    /// `202 Accepted` before `/stats/participation` and `/stats/contributors` answer with data,
+    /// as GitHub does while it computes them. 0: data at once.
+    pub stats_compute_polls: u32,
 }
 
 impl Default for FakehubConfig {
@@ -110,6 +115,7 @@ impl Default for FakehubConfig {
             mutate_profile: None,
             events_poll_interval: 60,
             epoch: None,
+            stats_compute_polls: 0,
         }
     }
 }
@@ -152,6 +158,8 @@ pub(crate) struct Shared {
     pub tokens: Mutex<tokens::TokenState>,
     /// The events feeds' events.
     pub events: Mutex<events::Feed>,
+    /// Statistics requests seen per repo, for the 202s of `stats_compute_polls`.
+    pub stats_polls: Mutex<repo_stats::Polls>,
 }
 
 impl Shared {
@@ -295,6 +303,7 @@ pub async fn spawn(config: FakehubConfig) -> Result<Handle, SpawnError> {
         rt: tokio::runtime::Handle::current(),
         deliveries: Mutex::new(std::collections::VecDeque::new()),
         events: Mutex::new(events::Feed::default()),
+        stats_polls: Mutex::new(repo_stats::Polls::default()),
         tokens: Mutex::new(tokens::TokenState::new(
             &config.token_profiles,
             config.clock_skew_secs,
@@ -953,7 +962,11 @@ fn finish(
 
 /// The ETag of a successful GET; marks `out.not_modified` when `If-None-Match` matches it.
 fn etag_for(req: &Req, headers: &HeaderMap, reply: &Reply, out: &mut Outcome) -> Option<String> {
-    if req.method != Method::GET || !reply.status.is_success() {
+    // GitHub's 202 ("computing") is no answer to cache: it gets no ETag.
+    if req.method != Method::GET
+        || !reply.status.is_success()
+        || reply.status == StatusCode::ACCEPTED
+    {
         return None;
     }
     let fp = &req.caller.fingerprint;

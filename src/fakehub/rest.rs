@@ -45,6 +45,7 @@ pub fn template(path: &str) -> String {
             ["commits", _] => "/commits/{ref}".into(),
             ["releases", "latest"] => "/releases/latest".into(),
             ["stats", "participation"] => "/stats/participation".into(),
+            ["stats", "contributors"] => "/stats/contributors".into(),
             ["hooks", _] => "/hooks/{id}".into(),
             ["hooks", _, "pings"] => "/hooks/{id}/pings".into(),
             ["events"] => "/events".into(),
@@ -570,9 +571,8 @@ fn repo_route(ctx: &RestCtx<'_>, r: &Arc<Repo>, rest: &[&str]) -> Reply {
             v["contributions"] = json!(n);
             v
         }),
-        ["stats", "participation"] if get => {
-            Reply::ok(&json!({"all": d.participation_all, "owner": d.participation_owner}))
-        }
+        ["stats", "participation"] if get => q.stats(super::repo_stats::Endpoint::Participation),
+        ["stats", "contributors"] if get => q.stats(super::repo_stats::Endpoint::Contributors),
         ["events"] if get => q.paged(&d.events, "events", |e| b.event(r, e)),
         ["hooks", rest @ ..] => super::hooks::route(ctx, super::hooks::Owner::Repo(r.idx), rest),
         _ => Reply::not_found(),
@@ -622,6 +622,14 @@ impl RepoReq<'_> {
         reply.body = body;
         reply.digest = Some(digest);
         reply
+    }
+
+    /// A statistics endpoint: 202 for the first `stats_compute_polls` requests, then the data.
+    fn stats(&self, ep: super::repo_stats::Endpoint) -> Reply {
+        let polls = self.ctx.shared.config.stats_compute_polls;
+        let computing = super::lock(&self.ctx.shared.stats_polls).computing(self.r, ep, polls);
+        let now = self.ctx.world.epoch;
+        super::repo_stats::reply(ep, computing, self.r, &self.detail, &self.b, now)
     }
 
     fn branches(&self) -> Reply {

@@ -5,7 +5,8 @@
 //! breaker, backoff), `rate_limit` (header parsing, published state), `rest` (conditional GETs,
 //! `Link` pagination), `graphql` (batched probe and detail queries), `convert` (wire -> domain),
 //! `error` (the taxonomy), `diagnose` (doctor's questions: the server's clock, a
-//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges). Every request sent
+//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges), `stats` (the lazily fetched statistics:
+//! commits per week, top contributors; 202 while GitHub computes them). Every request sent
 //! is handed to an [`AuditSink`] when one is wired (the token-use audit log).
 
 mod client;
@@ -20,12 +21,14 @@ mod meta;
 pub mod rate_limit;
 pub mod rest;
 mod scheduler;
+pub mod stats;
 
 pub use client::{Accounting, ClientOptions, GithubClient};
 pub use error::{GithubError, RedirectRefusal};
 pub use rate_limit::{CircuitState, Pause, RateState};
 pub use rest::Conditional;
 pub use scheduler::Timing;
+pub use stats::StatsAnswer;
 
 use chrono::{DateTime, Utc};
 

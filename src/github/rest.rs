@@ -299,7 +299,7 @@ impl GithubClient {
     /// `If-None-Match` from the ETag stored for each URL when `conditional`. A redirect to
     /// another origin, outside the API or in a loop fails: the token never leaves the API's
     /// origin. Returns the answer, its URL and what was cached for that URL.
-    async fn get_following(
+    pub(super) async fn get_following(
         &self,
         path: &str,
         route: &'static str,

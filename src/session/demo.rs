@@ -56,6 +56,8 @@ impl Demo {
             mutate_every: (opts.mutate_every > 0).then(|| Duration::from_secs(opts.mutate_every)),
             // Dated relative to now, so the demo's repos look alive; the seed still fixes the rest.
             epoch: Some(chrono::Utc::now().timestamp()),
+            // The first statistics request of a repo answers 202, as GitHub's often does.
+            stats_compute_polls: 1,
             ..FakehubConfig::default()
         })
         .await

@@ -18,6 +18,8 @@ pub const ACT: &[u8] = b"act/";
 pub const ETAG: &[u8] = b"etag/";
 /// `vault/<name>` -> an age-encrypted blob (never plaintext)
 pub const VAULT: &[u8] = b"vault/";
+/// `stats/<local u64 BE>` -> RepoStats (fetched lazily, apart from the details)
+pub const STATS: &[u8] = b"stats/";
 
 fn with(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + rest.len());
@@ -46,6 +48,9 @@ pub fn etag(fingerprint: &str, url: &str) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(url.as_bytes());
     k
+}
+pub fn stats(id: LocalId) -> Vec<u8> {
+    with(STATS, &id.0.to_be_bytes())
 }
 pub fn vault(name: &str) -> Vec<u8> {
     with(VAULT, name.as_bytes())

@@ -14,6 +14,7 @@ pub mod keys;
 mod mirror;
 mod report;
 mod v2;
+mod stats;
 
 pub use io::IoProblem;
 pub use report::Repairs;
@@ -1115,6 +1116,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         batch.remove(keys::repo(repo.local));
         batch.remove(keys::detail(repo.local));
+        batch.remove(keys::stats(repo.local));
         batch.remove(keys::name(&repo.key.lower()));
         if let Some(id) = repo.id {
             batch.remove(keys::gid(id));

@@ -24,6 +24,10 @@ pub enum SyncCommand {
     SyncAll { force: bool, priority: Priority },
     /// Fetch one commit's stats and files on demand (REST, with ETag).
     FetchCommit { id: LocalId, sha: String },
+    /// A repo's statistics for its Overview: the stored ones at once, then, when they are older
+    /// than a day (or missing), GitHub's (REST, with ETags): `StatsFetched`, `StatsComputing`
+    /// (GitHub answered 202; ask again later) or `StatsFailed`.
+    FetchStats(LocalId),
     /// Start tracking repos (validated names) and sync them.
     Track(Vec<RepoKey>),
     /// Stop tracking a repo and delete what is stored for it.

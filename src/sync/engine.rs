@@ -18,6 +18,7 @@ use super::freshness::Planner;
 use super::hints::Hints;
 use super::job::{self, Ctx, PassEnd, Tally};
 use super::scheduler::{Enqueued, Scheduler, limits};
+use super::stats;
 use super::tracking;
 use super::{EngineHandle, ImportOptions, JobCost, Outcome, Priority, SyncCommand, SyncEvent};
 use crate::config::Config;
@@ -75,6 +76,7 @@ pub fn start_with(
         ended: Mutex::new(Tally::default()),
         plan,
         nudge: Notify::new(),
+        stats: stats::StatsFetches::default(),
     });
     tokio::spawn(worker(shared.clone()));
     tokio::spawn(rate_forwarder(shared.clone()));
@@ -83,6 +85,7 @@ pub fn start_with(
         if config.sync.event_hints && shared.ctx.client.is_authenticated() {
             tokio::spawn(hint_task(shared.clone()));
         }
+        tokio::spawn(stats_sweep(shared.clone()));
     }
     tokio::spawn(commands(shared, ctx_rx));
     EngineHandle {
@@ -108,6 +111,8 @@ struct Shared {
     plan: Arc<Mutex<Planner>>,
     /// Wakes the freshness task early (a focus change, an event hint).
     nudge: Notify,
+    /// Statistics fetches running (`stats.rs`).
+    stats: stats::StatsFetches,
 }
 
 impl Shared {
@@ -211,6 +216,9 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
             SyncCommand::FetchCommit { id, sha } => {
                 tokio::spawn(shared.clone().fetch_commit(id, sha));
             }
+            SyncCommand::FetchStats(id) => {
+                tokio::spawn(shared.clone().fetch_stats(id, Priority::User));
+            }
             SyncCommand::Track(keys) => shared.track(keys),
             SyncCommand::Untrack(id) => shared.untrack(id),
             SyncCommand::Import(opts) => {
@@ -277,6 +285,11 @@ impl Shared {
                 message: e.to_string(),
             }),
         }
+    }
+
+    async fn fetch_stats(self: Arc<Self>, id: LocalId, prio: Priority) {
+        let emit = |e| self.emit(e);
+        stats::fetch_stats(&self.ctx, &self.stats, id, prio, emit).await;
     }
 
     fn track(&self, keys: Vec<RepoKey>) {
@@ -499,6 +512,27 @@ async fn hint_task(shared: Arc<Shared>) {
         }
         if any {
             shared.nudge.notify_one();
+        }
+    }
+}
+
+/// Once an hour, refreshes (in the background, one at a time) the statistics that were fetched
+/// before and are older than a day: repos whose Overview was opened. Unchanged ones are 304s.
+async fn stats_sweep(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(stats::SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Not at start: opening an Overview refreshes its repo's statistics anyway.
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shared.stop.cancelled() => break,
+        }
+        for id in stats::due(&shared.ctx.store, chrono::Utc::now()) {
+            if shared.stop.is_cancelled() {
+                return;
+            }
+            shared.clone().fetch_stats(id, Priority::Background).await;
         }
     }
 }

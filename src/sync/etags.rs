@@ -40,6 +40,23 @@ impl StoreEtags {
             .remove(&key.lower())
             .unwrap_or_default()
     }
+
+    /// Takes only the held-back entries of one repository whose URL `keep` accepts (the
+    /// statistics fetch takes its own, never a running sync's).
+    pub fn take_matching(&self, key: &RepoKey, keep: impl Fn(&str) -> bool) -> Vec<Pending> {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(list) = pending.get_mut(&key.lower()) else {
+            return Vec::new();
+        };
+        let (taken, left): (Vec<Pending>, Vec<Pending>) = std::mem::take(list)
+            .into_iter()
+            .partition(|(_, url, _)| keep(url));
+        *list = left;
+        if list.is_empty() {
+            pending.remove(&key.lower());
+        }
+        taken
+    }
 }
 
 /// `owner/name` (lower case) of a `/repos/OWNER/NAME[/...]` URL.

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    ActivityEntry, Change, Commit, FailureKind, LocalId, RateBucket, SearchHit, TrackedRepo,
-    WaitReason,
+    ActivityEntry, Change, Commit, FailureKind, LocalId, RateBucket, RepoStats, SearchHit,
+    TrackedRepo, WaitReason,
 };
 use crate::secrets::TokenId;
 
@@ -76,6 +76,20 @@ pub enum SyncEvent {
     CommitFailed {
         id: LocalId,
         sha: String,
+        message: String,
+    },
+    /// A repo's statistics, stored or just fetched (`fetched_at` says when).
+    StatsFetched {
+        id: LocalId,
+        stats: Box<RepoStats>,
+    },
+    /// GitHub is computing the repo's statistics (it answered 202): ask again in `retry_secs`.
+    StatsComputing {
+        id: LocalId,
+        retry_secs: u64,
+    },
+    StatsFailed {
+        id: LocalId,
         message: String,
     },
     Tracked {

@@ -11,6 +11,7 @@ pub mod freshness;
 pub mod hints;
 pub mod job;
 pub mod scheduler;
+pub mod stats;
 pub mod tracking;
 
 pub use crate::domain::{ImportOptions, ImportSource, Priority, SearchHit, WaitReason};

@@ -460,6 +460,20 @@ impl Runtime<'_> {
                 Some(s) => event(tracking::untrack(s, id)),
                 None => no_store(),
             }),
+            // The Overview shows the stored statistics; new ones need the engine.
+            SyncCommand::FetchStats(id) => self.blocking(move |s| {
+                let stored = s.local().map(|s| s.stats_get(id));
+                event(match stored {
+                    Some(Ok(Some(stats))) => SyncEvent::StatsFetched {
+                        id,
+                        stats: Box::new(stats),
+                    },
+                    _ => SyncEvent::StatsFailed {
+                        id,
+                        message: "statistics are fetched when the sync engine runs (unlock the token vault, or start repodeck online)".into(),
+                    },
+                })
+            }),
             _ => {
                 return Some(Action::Failed {
                     message: "The sync engine is not running, so nothing can be fetched from GitHub right now.".into(),

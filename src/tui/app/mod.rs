@@ -18,6 +18,7 @@ mod list;
 mod screen;
 mod state;
 mod user_commands;
+mod stats;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -39,6 +40,7 @@ pub use state::{
     STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab, stale_after,
 };
 pub use user_commands::{BoundCommand, OUTPUT_LINES, bind_commands};
+pub use stats::{StatsState, StatsView};
 
 pub struct App {
     now: DateTime<Utc>,
@@ -379,6 +381,7 @@ impl App {
         match action {
             Action::Tick { now } => {
                 self.tick(now);
+                self.stats_wanted(&mut fx);
                 return fx;
             }
             Action::Resize { width, height } => self.resize(width, height),
@@ -438,6 +441,7 @@ impl App {
             other if self.filtering => self.filter_action(other),
             other => self.screen_action(other, &mut fx),
         }
+        self.stats_wanted(&mut fx);
         self.dirty = true;
         fx
     }

@@ -292,6 +292,8 @@ pub struct Detail {
     pub commit_error: Option<String>,
     pub activity: Vec<ActivityEntry>,
     pub scroll: u16,
+    /// The Overview's statistics (`app/stats.rs`).
+    pub stats: super::stats::StatsView,
 }
 
 impl Detail {

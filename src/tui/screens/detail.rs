@@ -6,14 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::domain::{Commit, RepoDetails, RepoMeta, Signature, SyncStatus, TrackedRepo, short_sha};
+use crate::domain::{Commit, RepoDetails, Signature, TrackedRepo, short_sha};
 use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tab};
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::rate_limit_bar::gauge;
 use crate::tui::widgets::table::{Cell, Col};
 use crate::tui::widgets::{fit, put, put_line, wrap};
 
@@ -36,7 +35,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let tab = app.detail().tab();
     if tab == Tab::Overview {
-        return overview(app, repo, body, buf);
+        return super::overview::render(app, repo, body, buf);
     }
     if tab != Tab::Activity && app.detail().details.is_none() {
         return not_loaded(app, repo, body, buf);
@@ -285,227 +284,6 @@ fn tabs(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
             t.title,
         );
     }
-}
-
-fn overview(app: &App, repo: &TrackedRepo, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let w = area.width.saturating_sub(1) as usize;
-    let mut lines = vec![overview_head(t, repo)];
-    let Some(m) = &repo.meta else {
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            " Not synced yet: what GitHub knows about it shows here after the first sync.",
-            t.dim,
-        ));
-        if let Some(e) = &repo.last_error {
-            lines.push(Line::default());
-            let text = format!(
-                "Last error ({}): {}",
-                clean(e.kind.as_str()),
-                clean(&e.message)
-            );
-            lines.extend(wrapped(&text, w, t.error));
-        }
-        return draw_lines(buf, area, &lines, app.detail().scroll);
-    };
-    if repo.status == SyncStatus::Inaccessible {
-        lines.extend(gone_banner(app, repo, w));
-    }
-    if let Some(desc) = m.description.as_deref().filter(|d| !d.is_empty()) {
-        lines.extend(wrapped(&clean(desc), w, Style::default()));
-    }
-    lines.push(Line::default());
-    lines.extend(facts(app, repo, m, w));
-    if let Some(e) = repo
-        .last_error
-        .as_ref()
-        .filter(|_| repo.status != SyncStatus::Inaccessible)
-    {
-        lines.push(Line::default());
-        let text = format!(
-            "{} Last error ({}, {}): {}",
-            t.glyphs.failed,
-            clean(e.kind.as_str()),
-            relative(e.at, app.now()),
-            clean(&e.message)
-        );
-        lines.extend(wrapped(&text, w, t.error));
-    }
-    draw_lines(buf, area, &lines, app.detail().scroll);
-}
-
-/// The banner of a repo GitHub no longer shows (`gone` in the list): what happened, since when,
-/// that what follows is the last copy, and what to do.
-fn gone_banner(app: &App, repo: &TrackedRepo, w: usize) -> Vec<Line<'static>> {
-    let t = app.theme();
-    let since = repo
-        .last_error
-        .as_ref()
-        .map(|e| format!(" (checked {})", relative(e.at, app.now())))
-        .unwrap_or_default();
-    let remove = key_name(app, Mode::Detail, &Action::Remove).unwrap_or_else(|| ":rm".into());
-    let sync = key_name(app, Mode::Detail, &Action::Sync).unwrap_or_else(|| ":sync".into());
-    let text = format!(
-        "{} Gone: GitHub answers 404 for this repository{since}. It was deleted, made private, or the token lost access. What follows is the last copy synced. Press {remove} to stop tracking it, or {sync} to check again.",
-        t.glyphs.failed
-    );
-    let mut lines = wrapped(&text, w, t.error);
-    lines.push(Line::default());
-    lines
-}
-
-/// `text` wrapped to `w` columns less the one-column indent each line gets.
-fn wrapped(text: &str, w: usize, style: Style) -> Vec<Line<'static>> {
-    wrap(text, w.saturating_sub(1))
-        .into_iter()
-        .map(|l| Line::styled(format!(" {l}"), style))
-        .collect()
-}
-
-/// The overview's first line: name, stars (and their change), forks, and badges.
-fn overview_head(t: &Theme, repo: &TrackedRepo) -> Line<'static> {
-    let g = &t.glyphs;
-    let mut head = vec![Span::styled(format!(" {}", repo.key), t.title)];
-    let Some(m) = &repo.meta else {
-        return Line::from(head);
-    };
-    let delta = if repo.stars_delta != 0 {
-        format!(" ({:+})", repo.stars_delta)
-    } else {
-        String::new()
-    };
-    head.push(Span::raw(format!(
-        "  {} {}{delta}  {} {}",
-        g.star,
-        thousands(m.stars),
-        g.fork,
-        thousands(m.forks)
-    )));
-    let badges = [
-        (true, if m.private { "private" } else { "public" }, t.accent),
-        (m.fork, "fork", t.accent),
-        (m.archived, "archived", t.warn),
-        (m.disabled, "disabled", t.warn),
-    ];
-    for (_, b, style) in badges.into_iter().filter(|(on, _, _)| *on) {
-        head.push(Span::styled(format!("  [{b}]"), style));
-    }
-    Line::from(head)
-}
-
-/// A labelled overview line.
-fn fact(t: &Theme, label: &str, mut value: Vec<Span<'static>>) -> Line<'static> {
-    value.insert(0, Span::styled(format!(" {label:<10} "), t.dim));
-    Line::from(value)
-}
-
-/// The overview's labelled lines, from the homepage down to the latest release.
-fn facts(app: &App, repo: &TrackedRepo, m: &RepoMeta, w: usize) -> Vec<Line<'static>> {
-    let t = app.theme();
-    let g = &t.glyphs;
-    let mut lines = Vec::new();
-    if let Some(h) = m.homepage.as_deref().filter(|h| !h.is_empty()) {
-        let homepage = Span::styled(clean(h).into_owned(), t.accent);
-        lines.push(fact(t, "Homepage", vec![homepage]));
-    }
-    let license = m
-        .license
-        .as_deref()
-        .map(|l| clean(l).into_owned())
-        .unwrap_or_else(|| g.dash.into());
-    lines.push(fact(
-        t,
-        "License",
-        vec![
-            Span::raw(license),
-            Span::styled("   default branch ", t.dim),
-            Span::raw(clean(&m.default_branch).into_owned()),
-        ],
-    ));
-    if !m.topics.is_empty() {
-        let topics = clean(&m.topics.join(&g.sep())).into_owned();
-        lines.push(fact(t, "Topics", vec![Span::raw(topics)]));
-    }
-    if let Some(c) = &repo.head {
-        lines.push(fact(t, "Head", head_commit(app, c)));
-    }
-    let open = [
-        format!("{} PRs", thousands(m.open_prs)),
-        format!("{} issues", thousands(m.open_issues)),
-        format!("{} watchers", thousands(m.watchers)),
-        format!("{} KiB", thousands(m.size_kb)),
-    ];
-    lines.push(fact(t, "Open", vec![Span::raw(open.join(&g.sep()))]));
-    if !m.languages.is_empty() {
-        lines.push(fact(t, "Languages", languages(t, m, w)));
-    } else if let Some(l) = &m.language {
-        lines.push(fact(t, "Language", vec![Span::raw(clean(l).into_owned())]));
-    }
-    lines.push(fact(t, "Synced", vec![Span::raw(synced(app, repo))]));
-    if let Some(r) = &repo.latest_release {
-        lines.push(fact(t, "Release", vec![Span::raw(clean(r).into_owned())]));
-    }
-    lines
-}
-/// The head commit: short SHA, headline, author and when.
-fn head_commit(app: &App, c: &Commit) -> Vec<Span<'static>> {
-    let t = app.theme();
-    let who = clean(&c.author.name).into_owned();
-    let when = c
-        .author
-        .date
-        .or(c.committer.date)
-        .map(|d| format!(", {}", relative(d, app.now())))
-        .unwrap_or_default();
-    vec![
-        Span::styled(short_sha(&c.sha).to_string(), t.accent),
-        Span::raw(format!("  {}", clean(c.headline()))),
-        Span::styled(format!(" {} {who}{when}", t.glyphs.dash), t.dim),
-    ]
-}
-
-/// A gauge of the main language's share, then the top three and the rest in percent.
-fn languages(t: &Theme, m: &RepoMeta, w: usize) -> Vec<Span<'static>> {
-    let total: u64 = m.languages.iter().map(|l| l.bytes).sum::<u64>().max(1);
-    let share = |bytes: u64| bytes as f64 / total as f64;
-    let mut spans = gauge(
-        t,
-        share(m.languages[0].bytes),
-        (w / 4).clamp(6, 30),
-        t.accent,
-    );
-    let top = &m.languages[..m.languages.len().min(3)];
-    let mut parts: Vec<String> = top
-        .iter()
-        .map(|l| {
-            let percent = l.bytes as f64 * 100.0 / total as f64;
-            format!("{} {percent:.0}%", clean(&l.name))
-        })
-        .collect();
-    let other = 1.0 - top.iter().map(|l| share(l.bytes)).sum::<f64>();
-    if other > 0.005 {
-        parts.push(format!("Other {:.0}%", other * 100.0));
-    }
-    spans.push(Span::raw(format!(" {}", parts.join(&t.glyphs.sep()))));
-    spans
-}
-
-/// When the repo was last synced (and its details fetched), and whether that is stale.
-fn synced(app: &App, repo: &TrackedRepo) -> String {
-    let g = &app.theme().glyphs;
-    let synced = repo
-        .last_synced_at
-        .map(|s| relative(s, app.now()))
-        .unwrap_or_else(|| "never".into());
-    let details = repo
-        .details_at
-        .map(|s| format!(" {} details {}", g.dot, relative(s, app.now())))
-        .unwrap_or_default();
-    let stale = if app.is_stale(repo) { " (stale)" } else { "" };
-    if repo.status == SyncStatus::Inaccessible {
-        return format!("checked {synced}: gone from GitHub{details}");
-    }
-    format!("{synced}{details}{stale}")
 }
 
 fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line<'_>], scroll: u16) {

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod detail;
 pub mod dialogs;
 pub mod jobs;
+pub mod overview;
 pub mod rate;
 pub mod releases;
 pub mod repo_list;
