@@ -2257,3 +2257,5 @@ fn the_list_says_what_changed_and_stars_delta_count_from() {
     let text = render(&mut app, 80, 24);
     assert!(text.contains("What the numbers mean"), "{text}");
 }
+
+mod insight;
