@@ -481,6 +481,46 @@ mod tests {
     }
 
     #[test]
+    fn ci_and_signature_marks_tell_states_apart_without_colour() {
+        for ascii in [false, true] {
+            let t = Theme::new("default", true, ascii);
+            let ci: Vec<_> = [
+                CiState::Success,
+                CiState::Failure,
+                CiState::Pending,
+                CiState::None,
+            ]
+            .into_iter()
+            .map(|s| t.ci(s))
+            .collect();
+            let sig: Vec<_> = [
+                Verification::Verified,
+                Verification::Unverified {
+                    reason: "unknown_key".into(),
+                },
+                Verification::Unsigned,
+            ]
+            .iter()
+            .map(|v| t.signature(v))
+            .collect();
+            for marks in [
+                ci.iter().map(|m| (m.0, m.1)).collect::<Vec<_>>(),
+                sig.iter().map(|m| (m.0, m.1)).collect(),
+            ] {
+                for (i, a) in marks.iter().enumerate() {
+                    for b in &marks[i + 1..] {
+                        assert!(a.0 != b.0 && a.1 != b.1, "{a:?} {b:?} (ascii {ascii})");
+                    }
+                }
+            }
+            for (mark, _, style) in ci.iter().chain(&sig) {
+                assert!(!ascii || mark.is_ascii(), "{mark}");
+                assert_eq!((style.fg, style.bg), (None, None));
+            }
+        }
+    }
+
+    #[test]
     fn switching_keeps_no_color_and_glyphs() {
         let t = Theme::new("light", true, true).switched_to("default");
         assert_eq!(t.name, "default");

@@ -9,8 +9,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::domain::{
-    Branch, CiState, Commit, Protection, RepoDetails, RepoMeta, Signature, SyncStatus, TrackedRepo,
-    short_sha,
+    Branch, CiState, Commit, Protection, RepoDetails, RepoMeta, ReviewDecision, Signature,
+    SyncStatus, TrackedRepo, short_sha,
 };
 use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
@@ -296,13 +296,34 @@ fn pulls(app: &App, d: &RepoDetails) -> TabTable {
             };
             vec![
                 (format!("#{}", p.number), t.accent),
+                ci_cell(t, p.ci.as_ref().map(|c| c.state)),
                 (title, if p.draft { t.dim } else { Style::default() }),
                 (clean_or_empty(p.author.as_deref()), t.dim),
+                review_cell(t, p.review_decision),
                 (ago_or_dash(app, p.updated_at.or(p.created_at)), t.dim),
             ]
         })
         .collect();
-    (numbered_cols(Col::left("AUTHOR", 12, 2)), rows)
+    let cols = vec![
+        Col::right("#", 6, u8::MAX),
+        Col::left("CI", 2, 4),
+        Col::flex("TITLE", 10, u8::MAX),
+        Col::left("AUTHOR", 12, 2),
+        Col::left("REVIEW", 10, 1),
+        Col::left("UPDATED", 8, 3),
+    ];
+    without_empty((cols, rows), &[1, 4])
+}
+
+/// A pull request's review decision in a word (`approved`, `changes`, `review`), with its mark.
+fn review_cell(t: &Theme, decision: Option<ReviewDecision>) -> Cell {
+    let g = &t.glyphs;
+    match decision {
+        Some(ReviewDecision::Approved) => (format!("{} approved", g.ci_success), t.ok),
+        Some(ReviewDecision::ChangesRequested) => (format!("{} changes", g.ci_failure), t.error),
+        Some(ReviewDecision::ReviewRequired) => (format!("{} review", g.ci_pending), t.warn),
+        None => (String::new(), Style::default()),
+    }
 }
 
 fn issues(app: &App, d: &RepoDetails) -> TabTable {

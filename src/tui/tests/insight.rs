@@ -265,6 +265,24 @@ fn snapshot_branches_commits_and_the_commit_view() {
     snap!("insight_commits", on_tab(Action::Tab2));
     snap!("insight_commit_signed", opened(Action::Tab2, 0));
     snap!("insight_commit_unverified", opened(Action::Tab2, 1));
+    snap!("insight_pulls", on_tab(Action::Tab4));
+    snap!("help_item", {
+        let mut a = opened(Action::Tab4, 0);
+        a.update(Action::Help);
+        a
+    });
+    let mut app = on_tab(Action::Tab4);
+    let text = render(&mut app, 80, 24);
+    assert!(
+        text.contains("✖ changes") && text.contains("✓ approved"),
+        "{text}"
+    );
+    let mut app = opened(Action::Tab4, 0);
+    app.update(Action::Help);
+    let help = render(&mut app, 120, 60);
+    for mark in ["CI failing", "SIG unverified", "protected branch"] {
+        assert!(help.contains(mark), "{mark}:\n{help}");
+    }
     let mut app = on_tab(Action::Tab3);
     let text = render(&mut app, 80, 24);
     assert!(text.contains("◆ 2 reviews, 3 checks, admins"), "{text}");
