@@ -26,6 +26,8 @@ pub enum Mode {
     Confirm,
     Notice,
     Input,
+    /// A pull request or issue opened on the repo screen.
+    Item,
 }
 
 impl Mode {
@@ -44,6 +46,7 @@ impl Mode {
             Mode::Confirm => &[Mode::Confirm],
             Mode::Notice => &[Mode::Notice],
             Mode::Input => &[Mode::Input],
+            Mode::Item => &[Mode::Item, Mode::Nav, Mode::Global],
         }
     }
 
@@ -62,6 +65,7 @@ impl Mode {
             Mode::Confirm => "Confirm",
             Mode::Notice => "Notice",
             Mode::Input => "Input",
+            Mode::Item => "Pull request / issue",
         }
     }
 }
@@ -371,6 +375,8 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Input, "up", A::HistoryPrev),
         (M::Input, "down", A::HistoryNext),
         (M::Input, "ctrl+c", A::Back),
+        (M::Item, "o", A::OpenBrowser),
+        (M::Item, "y", A::CopyUrl),
     ]
 }
 
@@ -575,7 +581,7 @@ impl Keymap {
 }
 
 /// Where keys are pressed (every mode but the shared tables), for the conflict check.
-const SCREENS: [Mode; 11] = [
+const SCREENS: [Mode; 12] = [
     Mode::List,
     Mode::Detail,
     Mode::Commit,
@@ -587,6 +593,7 @@ const SCREENS: [Mode; 11] = [
     Mode::Confirm,
     Mode::Notice,
     Mode::Input,
+    Mode::Item,
 ];
 
 /// A `[keys]` entry the keymap refuses: the entry (its action name) and what is wrong, with the fix.

@@ -2260,3 +2260,4 @@ fn the_list_says_what_changed_and_stars_delta_count_from() {
 
 /// The filter language in the list (`/`) and the user's `[[commands]]`.
 mod filter_commands;
+mod insight;

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 
+use crate::domain::{CiState, Verification};
+
 /// The styles of one theme.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
@@ -78,6 +80,19 @@ pub struct Glyphs {
     pub star_delta: &'static str,
     /// Dialog borders.
     pub border: border::Set<'static>,
+    /// CI states: checks passed, failed, still running, no checks at all.
+    pub ci_success: &'static str,
+    pub ci_failure: &'static str,
+    pub ci_pending: &'static str,
+    pub ci_none: &'static str,
+    /// Commit signatures: verified by GitHub, signed but not verified, not signed.
+    pub sig_verified: &'static str,
+    pub sig_unverified: &'static str,
+    pub sig_unsigned: &'static str,
+    /// Before a protected branch's rule summary.
+    pub protected: &'static str,
+    /// Between a pull request's base and head (`main ← feature`).
+    pub merge_into: &'static str,
 }
 
 pub const UNICODE: Glyphs = Glyphs {
@@ -111,6 +126,15 @@ pub const UNICODE: Glyphs = Glyphs {
     arrow_right: "→",
     star_delta: "Δ★",
     border: border::ROUNDED,
+    ci_success: "✓",
+    ci_failure: "✖",
+    ci_pending: "○",
+    ci_none: "·",
+    sig_verified: "✓",
+    sig_unverified: "!",
+    sig_unsigned: "·",
+    protected: "◆",
+    merge_into: "←",
 };
 
 pub const ASCII: Glyphs = Glyphs {
@@ -153,6 +177,15 @@ pub const ASCII: Glyphs = Glyphs {
         horizontal_top: "-",
         horizontal_bottom: "-",
     },
+    ci_success: "+",
+    ci_failure: "x",
+    ci_pending: "o",
+    ci_none: "-",
+    sig_verified: "V",
+    sig_unverified: "!",
+    sig_unsigned: "-",
+    protected: "P",
+    merge_into: "<-",
 };
 
 impl Glyphs {
@@ -321,6 +354,28 @@ impl Theme {
         }
     }
 
+    /// A CI state's mark, its word and its style: the mark and the word carry the meaning, the
+    /// colour only repeats it (so `NO_COLOR` and ASCII lose nothing).
+    pub fn ci(&self, state: CiState) -> (&'static str, &'static str, Style) {
+        let g = &self.glyphs;
+        match state {
+            CiState::Success => (g.ci_success, "passing", self.ok),
+            CiState::Failure => (g.ci_failure, "failing", self.error),
+            CiState::Pending => (g.ci_pending, "pending", self.warn),
+            CiState::None => (g.ci_none, "no CI", self.dim),
+        }
+    }
+
+    /// A commit signature's mark, its words and its style.
+    pub fn signature(&self, v: &Verification) -> (&'static str, &'static str, Style) {
+        let g = &self.glyphs;
+        match v {
+            Verification::Verified => (g.sig_verified, "verified", self.ok),
+            Verification::Unverified { .. } => (g.sig_unverified, "unverified", self.warn),
+            Verification::Unsigned => (g.sig_unsigned, "unsigned", self.dim),
+        }
+    }
+
     /// Style of a rate bucket by how much is left: above 20% ok, at or below 20% warn, at or below 5% error.
     pub fn rate_style(&self, fraction: f64) -> Style {
         if fraction <= 0.05 {
@@ -392,6 +447,15 @@ mod tests {
             g.check,
             g.secret,
             g.star_delta,
+            g.ci_success,
+            g.ci_failure,
+            g.ci_pending,
+            g.ci_none,
+            g.sig_verified,
+            g.sig_unverified,
+            g.sig_unsigned,
+            g.protected,
+            g.merge_into,
             b.top_left,
             b.top_right,
             b.bottom_left,
@@ -414,6 +478,46 @@ mod tests {
                 .chain(g.spark.iter())
                 .all(|s| s.is_ascii())
         );
+    }
+
+    #[test]
+    fn ci_and_signature_marks_tell_states_apart_without_colour() {
+        for ascii in [false, true] {
+            let t = Theme::new("default", true, ascii);
+            let ci: Vec<_> = [
+                CiState::Success,
+                CiState::Failure,
+                CiState::Pending,
+                CiState::None,
+            ]
+            .into_iter()
+            .map(|s| t.ci(s))
+            .collect();
+            let sig: Vec<_> = [
+                Verification::Verified,
+                Verification::Unverified {
+                    reason: "unknown_key".into(),
+                },
+                Verification::Unsigned,
+            ]
+            .iter()
+            .map(|v| t.signature(v))
+            .collect();
+            for marks in [
+                ci.iter().map(|m| (m.0, m.1)).collect::<Vec<_>>(),
+                sig.iter().map(|m| (m.0, m.1)).collect(),
+            ] {
+                for (i, a) in marks.iter().enumerate() {
+                    for b in &marks[i + 1..] {
+                        assert!(a.0 != b.0 && a.1 != b.1, "{a:?} {b:?} (ascii {ascii})");
+                    }
+                }
+            }
+            for (mark, _, style) in ci.iter().chain(&sig) {
+                assert!(!ascii || mark.is_ascii(), "{mark}");
+                assert_eq!((style.fg, style.bg), (None, None));
+            }
+        }
     }
 
     #[test]

@@ -79,7 +79,9 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
     fill_row(buf, area, area.y, t.header);
-    let mut spans = vec![Span::styled(" repodeck", t.title)];
+    let full = area.width as usize;
+    let title = header_title(app, full);
+    let mut spans = vec![Span::styled(title.clone(), t.title)];
     let mut info = Vec::new();
     // Whose store this is comes first, so a narrow header keeps it.
     match &app.env().host {
@@ -124,7 +126,6 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let text: String = line.spans.iter().map(|s| s.content.to_string()).collect();
     // The rate bar must always be visible: it shrinks to leave the left side whole, and only
     // when even its small form does not fit does the left side get cut.
-    let full = area.width as usize;
     let mut bar = rate_limit_bar::bar(
         t,
         app.rate(),
@@ -134,6 +135,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     if line_width(&bar) < 14 {
         let reserve_left = match &app.env().host {
             Some(host) => (widgets::width(host) + 12).min(full / 2),
+            None if title != " repodeck" => (widgets::width(&title) + 1).min(full / 2),
             None => 10usize.min(full / 3),
         };
         bar = rate_limit_bar::bar(
@@ -146,9 +148,15 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let bw = line_width(&bar) as u16;
     put_line(buf, area, area.right().saturating_sub(bw + 1), area.y, &bar);
     let left_room = full.saturating_sub(bw as usize + 2);
-    let fitted = fit(&text, left_room, t.glyphs.ellipsis);
-    // Keep the title style on " repodeck" and header style on the rest.
-    let title_w = widgets::width(" repodeck").min(widgets::width(&fitted));
+    // On the repo screen the repository's name matters more than the counts after it.
+    let shown = if title != " repodeck" && widgets::width(&text) > left_room {
+        &title
+    } else {
+        &text
+    };
+    let fitted = fit(shown, left_room, t.glyphs.ellipsis);
+    // Keep the title style on the title and header style on the rest.
+    let title_w = widgets::width(&title).min(widgets::width(&fitted));
     let (a, b) = split_at_width(&fitted, title_w);
     let x = area.x + put(buf, area, area.x, area.y, &a, left_room, t.title);
     put(
@@ -160,6 +168,24 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         left_room.saturating_sub(title_w),
         t.header,
     );
+}
+
+/// The header's title: " repodeck", and on the repo screen the repository it shows
+/// (" repodeck · owner/name"; only the name when the terminal is narrow).
+fn header_title(app: &App, full: usize) -> String {
+    let repo = match app.screen() {
+        Screen::Detail => app.current_repo(),
+        _ => None,
+    };
+    let Some(repo) = repo else {
+        return " repodeck".into();
+    };
+    let long = format!(" repodeck{}{}", app.theme().glyphs.sep(), repo.key);
+    if widgets::width(&long) + 30 <= full {
+        long
+    } else {
+        format!(" {}", repo.key)
+    }
 }
 
 fn split_at_width(s: &str, w: usize) -> (String, String) {
@@ -215,6 +241,13 @@ pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
             Action::Help,
         ],
         Mode::Jobs => &[Action::Cancel, Action::Sync, Action::Back, Action::Help],
+        Mode::Item => &[
+            Action::Back,
+            Action::Down,
+            Action::OpenBrowser,
+            Action::CopyUrl,
+            Action::Help,
+        ],
         Mode::Rate => &[Action::Back, Action::Help],
         _ => &[],
     };
@@ -243,6 +276,7 @@ fn short_label(a: &Action) -> &'static str {
         Action::CopyUrl => "copy URL",
         Action::Cancel => "cancel",
         Action::TakeOver => "take over",
+        Action::Down => "scroll",
         other => other.describe(),
     }
 }

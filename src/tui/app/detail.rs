@@ -2,7 +2,7 @@
 //! screen), its tabs and commits, what the store and the engine send for it, and the URL of
 //! whatever is selected on any screen (for `o` and `y`).
 
-use super::{App, Detail, Level, Screen, Tab};
+use super::{App, Detail, Item, Level, Screen, Tab};
 use crate::domain::{ActivityEntry, Change, Commit, LocalId, RepoDetails, RepoId, TrackedRepo};
 use crate::sanitize;
 use crate::sync::SyncCommand;
@@ -102,6 +102,7 @@ impl App {
         } else {
             self.detail.loading = true;
             self.detail.commit = None;
+            self.detail.item = None;
         }
         self.detail.tab = tab.index();
         fx.push(Effect::LoadDetails(local));
@@ -115,12 +116,15 @@ impl App {
     pub(super) fn show_tab(&mut self, n: usize) {
         self.detail.tab = n % Tab::ALL.len();
         self.detail.commit = None;
+        self.detail.item = None;
         self.detail.scroll = 0;
     }
 
-    /// Esc on the repo screen: an open commit closes first.
+    /// Esc on the repo screen: an open commit, pull request or issue closes first.
     pub(super) fn detail_back(&mut self) {
-        if self.detail.commit.is_some() {
+        if self.detail.item.is_some() {
+            self.close_item();
+        } else if self.detail.commit.is_some() {
             self.detail.commit = None;
             self.detail.commit_error = None;
             self.detail.scroll = 0;
@@ -131,7 +135,9 @@ impl App {
 
     /// Moves within the repo screen: scrolls text (overview, a commit) or moves the tab's cursor.
     pub(super) fn detail_move(&mut self, delta: isize) {
-        if self.detail.commit.is_some() || self.detail.tab() == Tab::Overview {
+        if self.detail.item.is_some() {
+            self.item_scroll(delta);
+        } else if self.detail.commit.is_some() || self.detail.tab() == Tab::Overview {
             self.detail.scroll = (self.detail.scroll as isize + delta).clamp(0, 500) as u16;
         } else {
             let tab = self.detail.tab();
@@ -151,9 +157,8 @@ impl App {
             }
             Screen::Detail => match self.detail.tab() {
                 Tab::Commits if self.detail.commit.is_none() => self.open_selected_commit(fx),
-                Tab::Pulls | Tab::Issues | Tab::Releases => {
-                    self.screen_action(Action::OpenBrowser, fx)
-                }
+                Tab::Pulls | Tab::Issues if self.detail.item.is_none() => self.open_selected_item(),
+                Tab::Releases => self.screen_action(Action::OpenBrowser, fx),
                 _ => {}
             },
             Screen::Activity => self.open_activity_entry(fx),
@@ -251,10 +256,25 @@ impl App {
         Some(sanitize::line(&url).into_owned())
     }
 
-    /// On the repo screen: the open commit, else the selected row of the tab, else the repo.
+    /// On the repo screen: the open commit, pull request or issue, else the selected row of the
+    /// tab, else the repo.
     fn detail_url(&self, base: String) -> String {
         if let Some(sha) = &self.detail.commit {
             return format!("{base}/commit/{sha}");
+        }
+        let open = match self.detail.item {
+            Some(Item::Pull(n)) => Some(
+                self.open_pull()
+                    .map_or_else(|| format!("{base}/pull/{n}"), |p| p.url.clone()),
+            ),
+            Some(Item::Issue(n)) => Some(
+                self.open_issue()
+                    .map_or_else(|| format!("{base}/issues/{n}"), |i| i.url.clone()),
+            ),
+            None => None,
+        };
+        if let Some(url) = open.filter(|u| !u.is_empty()) {
+            return url;
         }
         let d = self.detail.details.as_ref();
         let sel = self.detail.cursors[self.detail.tab].sel;

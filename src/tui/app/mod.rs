@@ -6,13 +6,15 @@
 //! The parts: `state` (the plain types), `list` (repos, filter, sort, marks), `detail` (the repo
 //! screen and URLs), `jobs` (sync jobs and sync requests), `screen` (keyed actions outside
 //! dialogs), `dialogs` (every dialog and the named actions they share with the command line),
-//! `command` (the `:` line, parsed into the same actions), `events` (sync events).
+//! `command` (the `:` line, parsed into the same actions), `events` (sync events), `item` (a pull
+//! request or issue opened on the repo screen).
 
 mod activity;
 mod command;
 mod detail;
 mod dialogs;
 mod events;
+mod item;
 mod jobs;
 mod list;
 mod screen;
@@ -35,7 +37,7 @@ use crate::sync::WaitReason;
 pub use activity::ActivityFilter;
 pub use command::{COMMANDS, parse_import, validate_keys};
 pub use state::{
-    Cursor, DONE_JOBS_KEPT, Detail, Dialog, Env, Job, JobState, LIST_TOP, Level, Loaded,
+    Cursor, DONE_JOBS_KEPT, Detail, Dialog, Env, Item, Job, JobState, LIST_TOP, Level, Loaded,
     MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STALE_FLOOR_MINS, STATUS_MIN_SECS, STATUS_QUEUE,
     STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab, stale_after,
 };
@@ -323,6 +325,7 @@ impl App {
         match self.screen {
             Screen::List => Mode::List,
             Screen::Detail if self.detail.commit.is_some() => Mode::Commit,
+            Screen::Detail if self.detail.item.is_some() => Mode::Item,
             Screen::Detail => Mode::Detail,
             Screen::Activity => Mode::Activity,
             Screen::Releases => Mode::Releases,

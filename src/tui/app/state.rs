@@ -294,6 +294,16 @@ pub struct Detail {
     pub scroll: u16,
     /// The Overview's statistics (`app/stats.rs`).
     pub stats: super::stats::StatsView,
+    /// The pull request or issue opened with Enter on its tab.
+    pub item: Option<Item>,
+}
+
+/// A pull request or issue opened on the repo screen, by number: a reload of the details after a
+/// sync keeps it open (or says it left the open list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Pull(u64),
+    Issue(u64),
 }
 
 impl Detail {

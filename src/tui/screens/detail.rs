@@ -1,12 +1,17 @@
 //! Repo detail: tabs Overview, Commits, Branches, PRs, Issues, Releases, Activity (digits and
-//! Tab/Shift-Tab), and the commit view opened with Enter on a commit (files fetched on demand).
+//! Tab/Shift-Tab), the commit view opened with Enter on a commit (files fetched on demand), and
+//! the pull request and issue views (`item_detail`) opened with Enter on their tabs. Commits carry
+//! a signature mark and their CI state, branches their protection, head date and CI state.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::domain::{Commit, RepoDetails, Signature, TrackedRepo, short_sha};
+use crate::domain::{
+    Branch, CiState, Commit, Protection, RepoDetails, RepoMeta, ReviewDecision, Signature,
+    SyncStatus, TrackedRepo, short_sha,
+};
 use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
 use crate::tui::action::Action;
@@ -14,7 +19,7 @@ use crate::tui::app::{App, Tab};
 use crate::tui::keymap::Mode;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::table::{Cell, Col};
-use crate::tui::widgets::{fit, put, put_line, wrap};
+use crate::tui::widgets::{fit, put, put_line, width, wrap};
 
 use super::{ago_or_dash, clean_or_empty, cursor_table, key_name, message, release_kind};
 
@@ -33,6 +38,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.detail().commit.is_some() {
         return commit_view(app, repo, body, buf);
     }
+    if app.detail().item.is_some() {
+        return super::item_detail::render(app, body, buf);
+    }
     let tab = app.detail().tab();
     if tab == Tab::Overview {
         return super::overview::render(app, repo, body, buf);
@@ -44,7 +52,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let d = app.detail().details.as_ref().unwrap_or(&none);
     let (cols, rows) = match tab {
         Tab::Commits => commits(app, d),
-        Tab::Branches => branches(t, repo, d),
+        Tab::Branches => branches(app, repo, d),
         Tab::Pulls => pulls(app, d),
         Tab::Issues => issues(app, d),
         Tab::Releases => releases(app, d),
@@ -94,6 +102,8 @@ fn commits(app: &App, d: &RepoDetails) -> TabTable {
     let t = app.theme();
     let cols = vec![
         Col::left("SHA", 7, u8::MAX),
+        Col::left("SIG", 3, 4),
+        Col::left("CI", 2, 5),
         Col::flex("MESSAGE", 10, u8::MAX),
         Col::left("AUTHOR", 14, 2),
         Col::left("WHEN", 8, 3),
@@ -104,20 +114,90 @@ fn commits(app: &App, d: &RepoDetails) -> TabTable {
         .map(|c| {
             vec![
                 (short_sha(&c.sha).to_string(), t.accent),
+                sig_cell(t, c),
+                ci_cell(t, c.ci),
                 (clean(c.headline()).into_owned(), Style::default()),
                 (clean(&c.author.name).into_owned(), t.dim),
                 (ago_or_dash(app, c.author.date.or(c.committer.date)), t.dim),
             ]
         })
         .collect();
-    (cols, rows)
+    without_empty((cols, rows), &[1, 2])
 }
 
-fn branches(t: &Theme, repo: &TrackedRepo, d: &RepoDetails) -> TabTable {
+/// The table without those of the `optional` columns that no row has anything in (the signature
+/// and CI columns before a sync has fetched them): they would only take room.
+fn without_empty((cols, rows): TabTable, optional: &[usize]) -> TabTable {
+    let empty = |i: usize| {
+        rows.iter()
+            .all(|r| r.get(i).is_none_or(|(text, _)| text.trim().is_empty()))
+    };
+    let keep: Vec<bool> = (0..cols.len())
+        .map(|i| !optional.contains(&i) || !empty(i))
+        .collect();
+    fn pick<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+        v.into_iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x)
+            .collect()
+    }
+    let rows = rows.into_iter().map(|r| pick(r, &keep)).collect();
+    (pick(cols, &keep), rows)
+}
+
+/// A commit's signature mark; blank when the sync has not said.
+fn sig_cell(t: &Theme, c: &Commit) -> Cell {
+    match &c.verification {
+        Some(v) => {
+            let (mark, _, style) = t.signature(v);
+            (format!(" {mark}"), style)
+        }
+        None => (String::new(), Style::default()),
+    }
+}
+
+/// A CI state's mark alone; blank when not known.
+fn ci_cell(t: &Theme, ci: Option<CiState>) -> Cell {
+    match ci {
+        Some(state) => {
+            let (mark, _, style) = t.ci(state);
+            (mark.to_string(), style)
+        }
+        None => (String::new(), Style::default()),
+    }
+}
+
+/// A CI state's mark and word (`✖ failing`); blank when not known.
+fn ci_word_cell(t: &Theme, ci: Option<CiState>) -> Cell {
+    match ci {
+        Some(state) => {
+            let (mark, word, style) = t.ci(state);
+            (format!("{mark} {word}"), style)
+        }
+        None => (String::new(), Style::default()),
+    }
+}
+
+fn branches(app: &App, repo: &TrackedRepo, d: &RepoDetails) -> TabTable {
+    let t = app.theme();
+    // The names take what the longest needs (up to 24 columns before the other columns give
+    // way); the rest goes to the protection rules.
+    let longest = d
+        .branches
+        .iter()
+        .map(|b| width(&clean(&b.name)))
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    let longest = u16::try_from(longest).unwrap_or(u16::MAX);
     let cols = vec![
-        Col::flex("BRANCH", 10, u8::MAX),
+        Col::flex("BRANCH", longest.min(24), u8::MAX).capped(longest),
         Col::left("HEAD", 7, 2),
-        Col::left("", 17, 1),
+        Col::left("UPDATED", 8, 3),
+        Col::left("CI", 9, 6),
+        Col::flex("PROTECTION", 11, 5),
+        Col::left("", 7, 1),
     ];
     let rows = d
         .branches
@@ -127,24 +207,69 @@ fn branches(t: &Theme, repo: &TrackedRepo, d: &RepoDetails) -> TabTable {
                 .meta
                 .as_ref()
                 .is_some_and(|m| m.default_branch == b.name);
-            let mut tags = Vec::new();
-            if b.protected {
-                tags.push("protected");
-            }
-            if default {
-                tags.push("default");
-            }
             vec![
                 (
                     clean(&b.name).into_owned(),
                     if default { t.header } else { Style::default() },
                 ),
                 (short_sha(&b.head_sha).to_string(), t.accent),
-                (tags.join(" "), t.warn),
+                (
+                    b.head_date
+                        .map(|d| relative(d, app.now()))
+                        .unwrap_or_default(),
+                    t.dim,
+                ),
+                ci_word_cell(t, b.ci),
+                protection_cell(t, b),
+                (if default { "default" } else { "" }.into(), t.accent),
             ]
         })
         .collect();
-    (cols, rows)
+    without_empty((cols, rows), &[2, 3])
+}
+
+/// A protected branch's mark and its rule in short (`◆ 2 reviews, 3 checks, admins`); the mark
+/// and "protected" when the token may not read the rule; blank when not protected.
+fn protection_cell(t: &Theme, b: &Branch) -> Cell {
+    if !b.protected && b.protection.is_none() {
+        return (String::new(), Style::default());
+    }
+    let summary = b
+        .protection
+        .as_ref()
+        .map(protection_summary)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "protected".into());
+    (format!("{} {summary}", t.glyphs.protected), t.warn)
+}
+
+/// `2 reviews, 3 checks, admins, signed, linear`: what a protection rule asks for.
+pub fn protection_summary(p: &Protection) -> String {
+    let plural = |n: usize, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(n) = p.required_reviews {
+        parts.push(plural(n as usize, "review"));
+    }
+    if !p.required_checks.is_empty() {
+        parts.push(plural(p.required_checks.len(), "check"));
+    }
+    for (on, word) in [
+        (p.enforce_admins, "admins"),
+        (p.signed_commits, "signed"),
+        (p.linear_history, "linear"),
+        (p.allow_force_pushes, "force-push ok"),
+    ] {
+        if on {
+            parts.push(word.to_string());
+        }
+    }
+    parts.join(", ")
 }
 
 /// Columns of the pull request and issue tabs: number, title, `third`, updated.
@@ -170,13 +295,34 @@ fn pulls(app: &App, d: &RepoDetails) -> TabTable {
             };
             vec![
                 (format!("#{}", p.number), t.accent),
+                ci_cell(t, p.ci.as_ref().map(|c| c.state)),
                 (title, if p.draft { t.dim } else { Style::default() }),
                 (clean_or_empty(p.author.as_deref()), t.dim),
+                review_cell(t, p.review_decision),
                 (ago_or_dash(app, p.updated_at.or(p.created_at)), t.dim),
             ]
         })
         .collect();
-    (numbered_cols(Col::left("AUTHOR", 12, 2)), rows)
+    let cols = vec![
+        Col::right("#", 6, u8::MAX),
+        Col::left("CI", 2, 4),
+        Col::flex("TITLE", 10, u8::MAX),
+        Col::left("AUTHOR", 12, 2),
+        Col::left("REVIEW", 10, 1),
+        Col::left("UPDATED", 8, 3),
+    ];
+    without_empty((cols, rows), &[1, 4])
+}
+
+/// A pull request's review decision in a word (`approved`, `changes`, `review`), with its mark.
+fn review_cell(t: &Theme, decision: Option<ReviewDecision>) -> Cell {
+    let g = &t.glyphs;
+    match decision {
+        Some(ReviewDecision::Approved) => (format!("{} approved", g.ci_success), t.ok),
+        Some(ReviewDecision::ChangesRequested) => (format!("{} changes", g.ci_failure), t.error),
+        Some(ReviewDecision::ReviewRequired) => (format!("{} review", g.ci_pending), t.warn),
+        None => (String::new(), Style::default()),
+    }
 }
 
 fn issues(app: &App, d: &RepoDetails) -> TabTable {
@@ -333,9 +479,29 @@ fn commit_header(app: &App, repo: &TrackedRepo, c: &Commit) -> Vec<Line<'static>
         Span::styled(format!("  {}", repo.key), t.dim),
     ])];
     lines.push(field("Author", vec![Span::raw(signature(app, &c.author))]));
-    if c.committer.name != c.author.name || c.committer.date != c.author.date {
+    if c.committer.name != c.author.name
+        || c.committer.email != c.author.email
+        || c.committer.date != c.author.date
+    {
         let committer = signature(app, &c.committer);
         lines.push(field("Committer", vec![Span::raw(committer)]));
+    }
+    if let Some(v) = &c.verification {
+        let (mark, word, style) = t.signature(v);
+        let mut value = vec![Span::styled(format!("{mark} {word}"), style)];
+        if let crate::domain::Verification::Unverified { reason } = v
+            && !reason.is_empty()
+        {
+            value.push(Span::styled(format!(" ({})", clean(reason)), t.dim));
+        }
+        lines.push(field("Signature", value));
+    }
+    if let Some(state) = c.ci {
+        let (mark, word, style) = t.ci(state);
+        lines.push(field(
+            "CI",
+            vec![Span::styled(format!("{mark} {word}"), style)],
+        ));
     }
     if !c.parents.is_empty() {
         let p: Vec<&str> = c.parents.iter().map(|p| short_sha(p)).collect();
@@ -371,7 +537,13 @@ fn signature(app: &App, s: &Signature) -> String {
             )
         })
         .unwrap_or_default();
-    format!("{} <{}>{when}", clean(&s.name), clean(&s.email))
+    let login = s
+        .login
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|l| format!(" (@{})", clean(l)))
+        .unwrap_or_default();
+    format!("{}{login} <{}>{when}", clean(&s.name), clean(&s.email))
 }
 
 /// The changed files with their counts, or why they are not here.

@@ -528,7 +528,51 @@ fn help_lines(app: &App, mode: Mode) -> (Vec<Line<'static>>, usize) {
     }
     lines.push(Line::default());
     lines.extend(legend(app, key_w));
+    if matches!(mode, Mode::Detail | Mode::Commit | Mode::Item) {
+        lines.push(Line::default());
+        lines.extend(marks_legend(app, key_w));
+    }
     (lines, key_w)
+}
+
+/// The marks of the repo screen: CI states, commit signatures, protected branches.
+fn marks_legend(app: &App, key_w: usize) -> Vec<Line<'static>> {
+    use crate::domain::{CiState, Verification};
+    let t = app.theme();
+    let mut rows: Vec<(&'static str, Style, String)> = Vec::new();
+    for state in [
+        CiState::Success,
+        CiState::Failure,
+        CiState::Pending,
+        CiState::None,
+    ] {
+        let (mark, word, style) = t.ci(state);
+        let what = if state == CiState::None {
+            word.to_string()
+        } else {
+            format!("CI {word}")
+        };
+        rows.push((mark, style, what));
+    }
+    for v in [
+        Verification::Verified,
+        Verification::Unverified {
+            reason: String::new(),
+        },
+        Verification::Unsigned,
+    ] {
+        let (mark, word, style) = t.signature(&v);
+        rows.push((mark, style, format!("SIG {word}")));
+    }
+    rows.push((t.glyphs.protected, t.warn, "protected branch".into()));
+    let mut lines = vec![Line::styled("Marks".to_string(), t.title)];
+    for (glyph, style, what) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph:<key_w$}"), style),
+            Span::raw(format!("  {what}")),
+        ]));
+    }
+    lines
 }
 
 /// `30 min`, `2 h`, `1 h 30 min`, `45 s`.

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod detail;
 pub mod dialogs;
+pub mod item_detail;
 pub mod jobs;
 pub mod overview;
 pub mod rate;

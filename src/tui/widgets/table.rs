@@ -23,6 +23,8 @@ pub struct Col {
     pub align: Align,
     /// Higher survives longer when space runs out; `u8::MAX` is never dropped.
     pub keep: u8,
+    /// The widest a flexible column grows; the spare width goes to the other flexible columns.
+    pub max: Option<u16>,
 }
 
 impl Col {
@@ -33,6 +35,7 @@ impl Col {
             flex: false,
             align: Align::Left,
             keep,
+            max: None,
         }
     }
     pub const fn right(title: &'static str, width: u16, keep: u8) -> Col {
@@ -42,6 +45,7 @@ impl Col {
             flex: false,
             align: Align::Right,
             keep,
+            max: None,
         }
     }
     pub const fn flex(title: &'static str, min: u16, keep: u8) -> Col {
@@ -51,7 +55,13 @@ impl Col {
             flex: true,
             align: Align::Left,
             keep,
+            max: None,
         }
+    }
+    /// This flexible column grows to at most `max` columns.
+    pub const fn capped(mut self, max: u16) -> Col {
+        self.max = Some(max);
+        self
     }
 }
 
@@ -76,24 +86,39 @@ pub fn layout(cols: &[Col], width: u16) -> Vec<(usize, u16)> {
         };
         shown.remove(pos);
     }
-    let spare = width.saturating_sub(need(&shown));
-    let flex: Vec<usize> = shown.iter().copied().filter(|i| cols[*i].flex).collect();
-    shown
-        .iter()
-        .map(|i| {
-            let mut w = cols[*i].width;
-            if let Some(p) = flex.iter().position(|f| f == i) {
-                let share = spare / flex.len().max(1) as u16;
-                let extra = if p == 0 {
-                    spare - share * (flex.len() as u16 - 1)
-                } else {
-                    share
-                };
-                w += extra;
+    let mut widths: Vec<u16> = shown.iter().map(|i| cols[*i].width).collect();
+    let mut spare = width.saturating_sub(need(&shown));
+    // The spare width is shared by the flexible columns, the first taking the remainder; a
+    // column at its `max` leaves the rest of its share to the others.
+    let mut open: Vec<usize> = (0..shown.len()).filter(|p| cols[shown[*p]].flex).collect();
+    while spare > 0 && !open.is_empty() {
+        let n = open.len() as u16;
+        let share = spare / n;
+        let mut given = 0;
+        let mut full = Vec::new();
+        for (k, p) in open.iter().enumerate() {
+            let want = if k == 0 {
+                spare - share * (n - 1)
+            } else {
+                share
+            };
+            let room = cols[shown[*p]]
+                .max
+                .map_or(u16::MAX, |m| m.saturating_sub(widths[*p]));
+            let add = want.min(room);
+            widths[*p] += add;
+            given += add;
+            if add < want {
+                full.push(*p);
             }
-            (*i, w)
-        })
-        .collect()
+        }
+        spare -= given;
+        if full.is_empty() {
+            break;
+        }
+        open.retain(|p| !full.contains(p));
+    }
+    shown.into_iter().zip(widths).collect()
 }
 
 /// Draws the header row (dim) at `area.y` and rows below it; `rows` yields only visible rows.
@@ -160,5 +185,21 @@ mod tests {
         assert_eq!(layout(&cols, 40), vec![(0, 4), (1, 21), (2, 6), (3, 6)]);
         assert_eq!(layout(&cols, 20), vec![(0, 4), (1, 8), (3, 6)]);
         assert_eq!(layout(&cols, 5), vec![(0, 4), (1, 5)]);
+    }
+
+    #[test]
+    fn a_capped_column_leaves_its_spare_to_the_other_flexible_ones() {
+        let cols = [
+            Col::flex("A", 5, u8::MAX).capped(8),
+            Col::flex("B", 5, u8::MAX),
+            Col::left("C", 4, u8::MAX),
+        ];
+        // 16 needed with gaps; 24 spare: A stops at 8, B takes the rest.
+        assert_eq!(layout(&cols, 40), vec![(0, 8), (1, 26), (2, 4)]);
+        // Below the cap it is shared as before.
+        assert_eq!(layout(&cols, 18), vec![(0, 6), (1, 6), (2, 4)]);
+        // Every flexible column capped: the rest stays blank.
+        let capped = [Col::flex("A", 5, u8::MAX).capped(6), Col::left("C", 4, 1)];
+        assert_eq!(layout(&capped, 30), vec![(0, 6), (1, 4)]);
     }
 }
