@@ -26,6 +26,7 @@ pub enum Mode {
     Confirm,
     Notice,
     Input,
+    Attention,
 }
 
 impl Mode {
@@ -40,6 +41,7 @@ impl Mode {
             Mode::Releases => &[Mode::Releases, Mode::Nav, Mode::Global],
             Mode::Jobs => &[Mode::Jobs, Mode::Nav, Mode::Global],
             Mode::Rate => &[Mode::Rate, Mode::Nav, Mode::Global],
+            Mode::Attention => &[Mode::Attention, Mode::Nav, Mode::Global],
             Mode::Help => &[Mode::Help, Mode::Nav],
             Mode::Confirm => &[Mode::Confirm],
             Mode::Notice => &[Mode::Notice],
@@ -62,6 +64,7 @@ impl Mode {
             Mode::Confirm => "Confirm",
             Mode::Notice => "Notice",
             Mode::Input => "Input",
+            Mode::Attention => "Attention",
         }
     }
 }
@@ -296,6 +299,7 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Global, "F", A::Search),
         (M::Global, "ctrl+z", A::Suspend),
         (M::Global, "t", A::TakeOver),
+        (M::Global, "W", A::Attention),
         (M::Nav, "j", A::Down),
         (M::Nav, "down", A::Down),
         (M::Nav, "k", A::Up),
@@ -350,6 +354,9 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Activity, "r", A::FilterRepo),
         (M::Releases, "o", A::OpenBrowser),
         (M::Releases, "y", A::CopyUrl),
+        (M::Attention, "o", A::OpenBrowser),
+        (M::Attention, "y", A::CopyUrl),
+        (M::Attention, "r", A::Refresh),
         (M::Jobs, "x", A::Cancel),
         (M::Jobs, "s", A::Sync),
         (M::Help, "esc", A::Back),
@@ -575,7 +582,7 @@ impl Keymap {
 }
 
 /// Where keys are pressed (every mode but the shared tables), for the conflict check.
-const SCREENS: [Mode; 11] = [
+const SCREENS: [Mode; 12] = [
     Mode::List,
     Mode::Detail,
     Mode::Commit,
@@ -587,6 +594,7 @@ const SCREENS: [Mode; 11] = [
     Mode::Confirm,
     Mode::Notice,
     Mode::Input,
+    Mode::Attention,
 ];
 
 /// A `[keys]` entry the keymap refuses: the entry (its action name) and what is wrong, with the fix.

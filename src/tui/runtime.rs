@@ -447,6 +447,23 @@ impl Runtime<'_> {
                 Some(s) => event(tracking::untrack(s, id)),
                 None => no_store(),
             }),
+            // The store's rows still show without an engine; the search needs one.
+            SyncCommand::Attention => self.blocking(move |s| match s.local() {
+                Some(s) => event(crate::sync::attention::load_offline(
+                    s,
+                    chrono::Utc::now(),
+                    "no sync engine runs here (offline, no token, or the vault is still locked): unlock the vault or run `repodeck token set`, then press r",
+                )),
+                None => event(SyncEvent::AttentionFailed {
+                    message: "the host this view was attached to has stopped: press t to take the store over".into(),
+                }),
+            }),
+            SyncCommand::AttentionSeen { at } => self.blocking_many(move |s| {
+                if let Some(s) = s.local() {
+                    crate::sync::attention::mark_seen(s, at);
+                }
+                Vec::new()
+            }),
             _ => {
                 return Some(Action::Failed {
                     message: "The sync engine is not running, so nothing can be fetched from GitHub right now.".into(),
