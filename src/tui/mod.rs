@@ -15,6 +15,8 @@ pub mod view;
 pub mod widgets;
 
 #[cfg(test)]
+mod attention_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io;

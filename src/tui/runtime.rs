@@ -452,7 +452,7 @@ impl Runtime<'_> {
                 Some(s) => event(crate::sync::attention::load_offline(
                     s,
                     chrono::Utc::now(),
-                    "no sync engine runs here (offline, no token, or the vault is still locked): unlock the vault or run `repodeck token set`, then press r",
+                    "no sync engine runs here (no token, or the vault is still locked): run `repodeck token set` or unlock the vault, then press r",
                 )),
                 None => event(SyncEvent::AttentionFailed {
                     message: "the host this view was attached to has stopped: press t to take the store over".into(),

@@ -14,7 +14,7 @@ use crate::sanitize::line as clean;
 use crate::tui::app::{App, AttentionRow};
 use crate::tui::theme::{ASCII, Theme};
 use crate::tui::widgets::table::Col;
-use crate::tui::widgets::{fill_row, put};
+use crate::tui::widgets::{fill_row, put, wrap};
 
 use super::{below_first_row, cursor_table, message, title};
 
@@ -37,7 +37,10 @@ fn info(app: &App) -> String {
     let t = app.theme();
     let sep = t.glyphs.sep();
     let n = a.items.len();
-    let mut parts = vec![format!("{n} item{}", if n == 1 { "" } else { "s" })];
+    let mut parts = Vec::new();
+    if a.loaded {
+        parts.push(format!("{n} item{}", if n == 1 { "" } else { "s" }));
+    }
     match &a.search {
         Some(AttentionSearchState::Done {
             login,
@@ -54,11 +57,12 @@ fn info(app: &App) -> String {
             ));
             parts.push(format!("as {}", clean(login)));
         }
-        Some(_) => parts.push("search unavailable".into()),
+        Some(AttentionSearchState::Failed { .. }) => parts.push("search failed".into()),
+        Some(AttentionSearchState::Unavailable { .. }) => parts.push("search unavailable".into()),
         None => {}
     }
-    if a.loading && a.loaded {
-        parts.push(format!("refreshing{}", t.glyphs.more));
+    if a.loading {
+        parts.push(format!("reading{}", t.glyphs.more));
     } else if let Some(at) = a.at {
         parts.push(format!("read {}", relative(at, app.now())));
     }
@@ -72,7 +76,7 @@ fn search_note(app: &App) -> Option<(String, Style)> {
         AttentionSearchState::Unavailable { message } => Some((
             format!(
                 "GitHub search unavailable: {}. Only the store's rows are shown.",
-                clean(message)
+                clean(message).trim_end_matches('.')
             ),
             t.warn,
         )),
@@ -100,7 +104,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut body = title(buf, area, "Attention", &info(app), t);
     if let Some(err) = &a.error {
         let what = format!(
-            "The attention queue could not be read: {err}. Press r to try again; if it keeps failing, quit and start repodeck again (it checks the store)."
+            "{err}. Press r to try again; if it keeps failing, quit and start repodeck again (it checks the store)."
         );
         message(buf, body, &[(&what, t.error)]);
         return;
@@ -111,16 +115,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     if let Some((note, style)) = search_note(app) {
-        put(
-            buf,
-            body,
-            body.x + 1,
-            body.y,
-            &note,
-            body.width as usize,
-            style,
-        );
-        body = below_first_row(body);
+        // Up to 3 lines (fewer on a short terminal): the note says what to do.
+        let most = (body.height / 4).clamp(1, 3) as usize;
+        for line in wrap(&note, body.width.saturating_sub(2) as usize)
+            .iter()
+            .take(most)
+        {
+            put(
+                buf,
+                body,
+                body.x + 1,
+                body.y,
+                line,
+                body.width as usize,
+                style,
+            );
+            body = below_first_row(body);
+        }
     }
     if a.items.is_empty() {
         let none = "Nothing needs you: no review requests, none of your pull requests fail CI or have changes requested, no default branch fails, no new releases, no pull request idle for 30 days.";
@@ -141,10 +152,12 @@ fn subject(item: &AttentionItem) -> String {
 fn table(app: &App, body: Rect, buf: &mut Buffer) {
     let t = app.theme();
     let a = app.attention();
+    // A wide terminal gives the repo's name room; the title takes the rest.
+    let repo_w = if body.width >= 110 { 30 } else { 18 };
     let cols = [
         Col::left("", 1, u8::MAX),
         Col::left("", 1, 1),
-        Col::left("REPO", 18, 4),
+        Col::left("REPO", repo_w, 4),
         Col::left("#", 7, 3),
         Col::flex("TITLE", 8, u8::MAX),
         Col::left("AGE", 7, 2),
