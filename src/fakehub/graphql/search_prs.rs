@@ -53,7 +53,8 @@ fn dice(repo_id: u64, number: u32, salt: u64) -> u64 {
 /// The account whose review the PR requests, if any: the viewer for about one PR in four (never
 /// on their own PRs), otherwise nobody.
 pub fn requested_reviewer(repo_id: u64, it: &data::Item) -> Option<usize> {
-    (it.is_pr && it.user != OCTOCAT && dice(repo_id, it.number, 1) % 4 == 0).then_some(OCTOCAT)
+    (it.is_pr && it.user != OCTOCAT && dice(repo_id, it.number, 1).is_multiple_of(4))
+        .then_some(OCTOCAT)
 }
 
 /// The PR's review decision: changes requested, approved, review required or none (1 in 5 each
