@@ -5,7 +5,12 @@
 //!
 //! Nothing here knows about HTTP, sled or the terminal. Times are UTC.
 
+mod attention;
 mod insight;
+pub use attention::{
+    AttentionItem, AttentionReason, AttentionSearch, AttentionSearchState, AttentionSubject,
+    NEW_RELEASE_DAYS, STALE_DAYS, SearchedPr,
+};
 pub use insight::{
     Check, CiState, CiStatus, Contributor, Mergeable, PrEnd, Protection, RepoStats, ReviewDecision,
     Verification,

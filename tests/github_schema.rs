@@ -335,3 +335,19 @@ fn the_validator_rejects_what_github_would() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_attention_search_validates_against_githubs_schema() {
+    let schema = Schema::load();
+    let q = repodeck::github::attention::query();
+    let errs = schema.validate(&q);
+    assert!(
+        errs.is_empty(),
+        "attention query is invalid:\n{}\n{q}",
+        errs.join("\n")
+    );
+    // The validator sees through the fragment on the search's union: a field PullRequest lacks
+    // is refused there too.
+    let bad = q.replace("isDraft", "isDrafty");
+    assert!(!schema.validate(&bad).is_empty(), "accepted: {bad}");
+}

@@ -21,6 +21,8 @@ use super::data::{self, AccountKind, Detail, LICENSES, Repo, World, node_id, par
 use super::ratelimit::Bucket;
 use super::{Caller, Outcome, Reply, Shared, lock, now_epoch};
 
+mod search_prs;
+
 pub type FakeSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 pub fn build_schema() -> FakeSchema {
@@ -1659,6 +1661,15 @@ impl PullRequest {
     async fn author(&self) -> Option<Actor> {
         Some(actor(&self.0.repo.w, self.0.it.user))
     }
+    async fn repository(&self) -> Repository {
+        self.0.repo.clone()
+    }
+    async fn review_decision(&self) -> Option<search_prs::PullRequestReviewDecision> {
+        search_prs::review_decision(self.0.repo.r.id, &self.0.it)
+    }
+    async fn status_check_rollup(&self) -> Option<search_prs::StatusCheckRollup> {
+        search_prs::status_check_rollup(self.0.repo.r.id, &self.0.it)
+    }
 }
 
 #[derive(Clone)]
@@ -1725,6 +1736,7 @@ pub enum Node {
 #[derive(Union, Clone)]
 pub enum SearchResultItem {
     Repository(Repository),
+    PullRequest(PullRequest),
 }
 
 #[derive(SimpleObject)]
@@ -1898,6 +1910,17 @@ impl Query {
         before: Option<String>,
     ) -> async_graphql::Result<SearchResultItemConnection> {
         let w = &gd(ctx).world;
+        let args = Args::new(first, after, last, before);
+        if kind == SearchType::Issue {
+            // Pull requests only (`search_prs`); the total is `issueCount`.
+            let mut all = search_prs::search(w, &query);
+            let count = all.len();
+            all.truncate(1000);
+            let mut conn: SearchResultItemConnection =
+                connect_with(ctx, "search", all, count, args, Some)?;
+            conn.issue_count = std::mem::take(&mut conn.repository_count);
+            return Ok(conn);
+        }
         let found = if kind == SearchType::Repository {
             super::rest::search_repos(w, &query, true)
         } else {
@@ -1909,7 +1932,6 @@ impl Query {
             .take(1000)
             .map(|r| SearchResultItem::Repository(Repository::new(w, r)))
             .collect();
-        let args = Args::new(first, after, last, before);
         connect_with(ctx, "search", all, count, args, Some)
     }
 

@@ -315,7 +315,7 @@ impl GithubClient {
 
     /// Counts the query's reported cost and publishes the GraphQL bucket from `rateLimit`.
     /// Returns the cost (0 when the answer reports none).
-    fn bill(&self, data: &Value) -> u64 {
+    pub(super) fn bill(&self, data: &Value) -> u64 {
         let Some(rl) = data.get("rateLimit").filter(|r| r.is_object()) else {
             return 0;
         };

@@ -5,10 +5,12 @@
 //! breaker, backoff), `rate_limit` (header parsing, published state), `rest` (conditional GETs,
 //! `Link` pagination), `graphql` (batched probe and detail queries), `convert` (wire -> domain),
 //! `error` (the taxonomy), `diagnose` (doctor's questions: the server's clock, a
-//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges), `stats` (the lazily fetched statistics:
-//! commits per week, top contributors; 202 while GitHub computes them). Every request sent
+//! GraphQL `rateLimit` query), `meta` (`GET /meta`, GitHub's webhook ranges), `stats` (the lazily
+//! fetched statistics: commits per week, top contributors; 202 while GitHub computes them),
+//! `attention` (the attention queue's one GraphQL search query). Every request sent
 //! is handed to an [`AuditSink`] when one is wired (the token-use audit log).
 
+pub mod attention;
 mod client;
 pub mod convert;
 pub mod diagnose;

@@ -6,6 +6,7 @@
 //! (writes), `tui` and the CLI (read). `github` never sees it: `sync::etags` adapts [`Store`]'s
 //! ETag methods to the client's cache trait.
 
+pub mod attention;
 pub mod audit;
 pub mod deliveries;
 pub mod freshness;

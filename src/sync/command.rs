@@ -45,4 +45,9 @@ pub enum SyncCommand {
     /// The repo open in the TUI's detail view (`None`: none): the freshness scheduler probes it
     /// at its fastest cadence.
     Focus(Option<LocalId>),
+    /// Build the attention queue: the store's rows and one GraphQL search (review requests, the
+    /// user's own PRs); answered by `SyncEvent::AttentionLoaded` or `AttentionFailed`.
+    Attention,
+    /// The user looked at the attention queue at `at`: releases up to then are no longer new.
+    AttentionSeen { at: chrono::DateTime<chrono::Utc> },
 }

@@ -227,6 +227,15 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
             SyncCommand::Search { query, limit } => {
                 tokio::spawn(shared.clone().search(query, limit));
             }
+            SyncCommand::Attention => {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let ctx = &shared.ctx;
+                    let ev = super::attention::load(&ctx.store, &ctx.client, chrono::Utc::now());
+                    shared.emit(ev.await);
+                });
+            }
+            SyncCommand::AttentionSeen { at } => super::attention::mark_seen(&shared.ctx.store, at),
             SyncCommand::Focus(id) => {
                 lock(&shared.plan).set_focus(id);
                 shared.nudge.notify_one();

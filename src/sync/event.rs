@@ -135,4 +135,15 @@ pub enum SyncEvent {
     },
     /// The freshness scheduler's plan, published every 30 s (rate panel `L`).
     Plan(Box<crate::domain::FreshnessPlan>),
+    /// The attention queue, in screen order; `search` says what the GitHub part cost or why it
+    /// is missing; `seen` is the last look releases were compared with (`None`: never looked).
+    AttentionLoaded {
+        items: Vec<crate::domain::AttentionItem>,
+        search: crate::domain::AttentionSearchState,
+        seen: Option<DateTime<Utc>>,
+    },
+    /// The attention queue could not be built (the store could not be read).
+    AttentionFailed {
+        message: String,
+    },
 }

@@ -1,6 +1,7 @@
 //! The sync engine: background tokio tasks that keep the store's copy of every tracked repo fresh
 //! at the lowest rate-limit cost, detect changes and report by `SyncEvent`. No UI types here.
 
+pub mod attention;
 pub mod command;
 pub mod diff;
 mod ends;

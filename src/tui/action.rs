@@ -91,6 +91,10 @@ pub enum Action {
     FilterKind,
     /// Activity screen: only the selected row's repository (toggles).
     FilterRepo,
+    /// The Attention screen: what needs the user across repositories.
+    Attention,
+    /// Read the screen's data again (the Attention screen's search).
+    Refresh,
 
     // Not bindable: produced by the runtime.
     #[serde(skip)]
@@ -281,6 +285,8 @@ impl Action {
             MarkAllRead => "mark all read",
             FilterKind => "filter by kind (cycles)",
             FilterRepo => "only this repo (toggles)",
+            Attention => "attention queue",
+            Refresh => "refresh",
             _ => "",
         }
     }

@@ -28,6 +28,7 @@ pub enum Mode {
     Input,
     /// A pull request or issue opened on the repo screen.
     Item,
+    Attention,
 }
 
 impl Mode {
@@ -42,6 +43,7 @@ impl Mode {
             Mode::Releases => &[Mode::Releases, Mode::Nav, Mode::Global],
             Mode::Jobs => &[Mode::Jobs, Mode::Nav, Mode::Global],
             Mode::Rate => &[Mode::Rate, Mode::Nav, Mode::Global],
+            Mode::Attention => &[Mode::Attention, Mode::Nav, Mode::Global],
             Mode::Help => &[Mode::Help, Mode::Nav],
             Mode::Confirm => &[Mode::Confirm],
             Mode::Notice => &[Mode::Notice],
@@ -66,6 +68,7 @@ impl Mode {
             Mode::Notice => "Notice",
             Mode::Input => "Input",
             Mode::Item => "Pull request / issue",
+            Mode::Attention => "Attention",
         }
     }
 }
@@ -300,6 +303,7 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Global, "F", A::Search),
         (M::Global, "ctrl+z", A::Suspend),
         (M::Global, "t", A::TakeOver),
+        (M::Global, "W", A::Attention),
         (M::Nav, "j", A::Down),
         (M::Nav, "down", A::Down),
         (M::Nav, "k", A::Up),
@@ -354,6 +358,9 @@ fn defaults() -> Vec<(Mode, &'static str, Action)> {
         (M::Activity, "r", A::FilterRepo),
         (M::Releases, "o", A::OpenBrowser),
         (M::Releases, "y", A::CopyUrl),
+        (M::Attention, "o", A::OpenBrowser),
+        (M::Attention, "y", A::CopyUrl),
+        (M::Attention, "r", A::Refresh),
         (M::Jobs, "x", A::Cancel),
         (M::Jobs, "s", A::Sync),
         (M::Help, "esc", A::Back),
@@ -581,7 +588,7 @@ impl Keymap {
 }
 
 /// Where keys are pressed (every mode but the shared tables), for the conflict check.
-const SCREENS: [Mode; 12] = [
+const SCREENS: [Mode; 13] = [
     Mode::List,
     Mode::Detail,
     Mode::Commit,
@@ -594,6 +601,7 @@ const SCREENS: [Mode; 12] = [
     Mode::Notice,
     Mode::Input,
     Mode::Item,
+    Mode::Attention,
 ];
 
 /// A `[keys]` entry the keymap refuses: the entry (its action name) and what is wrong, with the fix.

@@ -16,6 +16,7 @@ pub mod widgets;
 
 #[cfg(test)]
 mod overview_tests;
+mod attention_tests;
 #[cfg(test)]
 mod tests;
 

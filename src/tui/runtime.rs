@@ -474,6 +474,23 @@ impl Runtime<'_> {
                     },
                 })
             }),
+            // The store's rows still show without an engine; the search needs one.
+            SyncCommand::Attention => self.blocking(move |s| match s.local() {
+                Some(s) => event(crate::sync::attention::load_offline(
+                    s,
+                    chrono::Utc::now(),
+                    "no sync engine runs here (no token, or the vault is still locked): run `repodeck token set` or unlock the vault, then press r",
+                )),
+                None => event(SyncEvent::AttentionFailed {
+                    message: "the host this view was attached to has stopped: press t to take the store over".into(),
+                }),
+            }),
+            SyncCommand::AttentionSeen { at } => self.blocking_many(move |s| {
+                if let Some(s) = s.local() {
+                    crate::sync::attention::mark_seen(s, at);
+                }
+                Vec::new()
+            }),
             _ => {
                 return Some(Action::Failed {
                     message: "The sync engine is not running, so nothing can be fetched from GitHub right now.".into(),

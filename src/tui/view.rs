@@ -47,6 +47,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         Screen::Releases => screens::releases::render(app, body, buf),
         Screen::Jobs => screens::jobs::render(app, body, buf),
         Screen::Rate => screens::rate::render(app, body, buf),
+        Screen::Attention => screens::attention::render(app, body, buf),
     }
     let foot = Rect {
         y: area.bottom() - 1,
@@ -249,6 +250,13 @@ pub fn footer_hints(app: &App, mode: Mode) -> Vec<(String, &'static str)> {
             Action::Help,
         ],
         Mode::Rate => &[Action::Back, Action::Help],
+        Mode::Attention => &[
+            Action::Open,
+            Action::Refresh,
+            Action::OpenBrowser,
+            Action::Back,
+            Action::Help,
+        ],
         _ => &[],
     };
     // Once the host has gone, taking the store over is the first thing to offer.

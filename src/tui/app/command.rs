@@ -23,6 +23,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("activity", "activity"),
     ("releases", "releases"),
     ("rate", "rate"),
+    ("attention", "attention"),
     ("theme", "theme default|light|mono"),
     ("help", "help"),
     ("q", "q"),
@@ -116,6 +117,7 @@ impl App {
             "activity" => Ok(Action::Activity),
             "releases" => Ok(Action::Releases),
             "rate" => Ok(Action::RateLimits),
+            "attention" => Ok(Action::Attention),
             "help" => Ok(Action::Help),
             "theme" => match args.first() {
                 Some(name) if crate::config::THEMES.contains(name) => {

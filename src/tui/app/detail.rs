@@ -38,6 +38,7 @@ impl App {
 
     pub(super) fn details_loaded(&mut self, local: LocalId, details: Option<RepoDetails>) {
         if self.detail.local == Some(local) {
+            self.attention_landed(local, details.as_ref());
             self.detail.details = details;
             self.detail.loading = false;
         }
@@ -89,7 +90,7 @@ impl App {
         }
     }
 
-    fn open_detail(&mut self, local: LocalId, tab: Tab, fx: &mut Vec<Effect>) {
+    pub(super) fn open_detail(&mut self, local: LocalId, tab: Tab, fx: &mut Vec<Effect>) {
         let same = self.detail.local == Some(local);
         if !same {
             // The freshness scheduler probes the repo on screen at its fastest cadence.
@@ -174,6 +175,7 @@ impl App {
             }
             Screen::Releases => self.screen_action(Action::OpenBrowser, fx),
             Screen::Rate => {}
+            Screen::Attention => self.open_attention_item(fx),
         }
     }
 
@@ -251,6 +253,7 @@ impl App {
                 .get(self.releases.cursor.sel)
                 .map(|(_, r)| r.url.clone())?,
             Screen::Activity => activity_url(self.activity.rows.get(self.activity.cursor.sel)?),
+            Screen::Attention => self.attention_url()?,
             _ => repo_url(self.current_repo()?),
         };
         Some(sanitize::line(&url).into_owned())

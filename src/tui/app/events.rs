@@ -100,6 +100,12 @@ impl App {
             }
             SyncEvent::TokenInUse { token, per_repo } => self.on_token(token, per_repo),
             SyncEvent::Plan(plan) => self.set_plan(*plan),
+            SyncEvent::AttentionLoaded {
+                items,
+                search,
+                seen,
+            } => self.attention_loaded(items, search, seen),
+            SyncEvent::AttentionFailed { message } => self.attention_failed(&message),
         }
     }
 

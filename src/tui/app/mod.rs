@@ -10,6 +10,7 @@
 //! request or issue opened on the repo screen).
 
 mod activity;
+mod attention;
 mod command;
 mod detail;
 mod dialogs;
@@ -35,6 +36,7 @@ use crate::sanitize;
 use crate::sync::WaitReason;
 
 pub use activity::ActivityFilter;
+pub use attention::{AttentionRow, AttentionView};
 pub use command::{COMMANDS, parse_import, validate_keys};
 pub use state::{
     Cursor, DONE_JOBS_KEPT, Detail, Dialog, Env, Item, Job, JobState, LIST_TOP, Level, Loaded,
@@ -91,6 +93,8 @@ pub struct App {
     activity_filter: ActivityFilter,
     releases: Loaded<(String, Release)>,
     rate_scroll: usize,
+    /// The Attention screen (`W`).
+    attention: AttentionView,
 
     dialog: Option<Dialog>,
     status: Option<StatusMsg>,
@@ -146,6 +150,7 @@ impl App {
             activity_filter: ActivityFilter::default(),
             releases: Loaded::default(),
             rate_scroll: 0,
+            attention: AttentionView::default(),
             dialog: None,
             status: None,
             queued: VecDeque::new(),
@@ -331,6 +336,7 @@ impl App {
             Screen::Releases => Mode::Releases,
             Screen::Jobs => Mode::Jobs,
             Screen::Rate => Mode::Rate,
+            Screen::Attention => Mode::Attention,
         }
     }
 
@@ -352,6 +358,7 @@ impl App {
                 let e = self.activity.rows.get(self.activity.cursor.sel)?;
                 self.repos.iter().find(|r| r.id == Some(e.repo))
             }
+            Screen::Attention => self.attention.selected()?.local.and_then(|l| self.repo(l)),
             Screen::Jobs => self
                 .sorted_jobs()
                 .get(self.jobs_cursor.sel)

@@ -27,6 +27,7 @@ impl App {
             Action::Open => self.open(fx),
             Action::Back => match self.screen {
                 Screen::Detail => self.detail_back(),
+                Screen::Attention => self.leave_attention(fx),
                 Screen::List => self.list_back(),
                 _ => self.go_back(),
             },
@@ -74,6 +75,8 @@ impl App {
                 self.releases.loading = true;
                 fx.push(Effect::LoadReleases);
             }
+            Action::Attention => self.open_attention(fx),
+            Action::Refresh if self.screen == Screen::Attention => self.refresh_attention(fx),
             Action::Sort => self.sort_by(self.sort.next(), false),
             Action::SortReverse => self.reverse_sort(),
             Action::Cancel if self.screen == Screen::Jobs => self.cancel_selected_job(fx),
@@ -102,6 +105,7 @@ impl App {
                 self.jobs_cursor.move_by(delta, len, page);
             }
             Screen::Rate => self.rate_scroll = (self.rate_scroll as isize + delta).max(0) as usize,
+            Screen::Attention => self.attention_move(delta),
         }
     }
 

@@ -77,6 +77,7 @@ pub enum Screen {
     Releases,
     Jobs,
     Rate,
+    Attention,
 }
 
 /// The detail tabs, in digit order.

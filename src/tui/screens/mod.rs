@@ -3,6 +3,7 @@
 //! rows and the cursor-scrolled table the list screens draw with.
 
 pub mod activity;
+pub mod attention;
 pub mod detail;
 pub mod dialogs;
 pub mod item_detail;
