@@ -94,6 +94,8 @@ pub struct App {
     taking_over: bool,
     /// Something visible changed since the last draw.
     dirty: bool,
+    /// The repo last sent to the engine as the focus (`SyncCommand::Focus`).
+    focused: Option<LocalId>,
 }
 
 impl App {
@@ -140,6 +142,7 @@ impl App {
             quit: false,
             taking_over: false,
             dirty: true,
+            focused: None,
         }
     }
 
@@ -421,6 +424,7 @@ impl App {
             other if self.filtering => self.filter_action(other),
             other => self.screen_action(other, &mut fx),
         }
+        self.sync_focus(&mut fx);
         self.dirty = true;
         fx
     }
