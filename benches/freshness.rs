@@ -3,10 +3,15 @@
 //! changing about every 4 minutes, 5% of the others once an hour: `MutateProfile::default()`),
 //! 100 ms injected latency, one simulated hour after a 30-minute warm-up.
 //!
-//! Each run starts after a first full sync (setup, not measured). Time is simulated in 5 s steps: each step applies the mutations due, asks the schedule which
-//! repos to probe and runs that round through the real engine (real HTTP to fakehub, real sled);
-//! a round's real duration is added to the detection delay of what it finds. Points, requests and
-//! 304s are fakehub's own counts for the measured hour. Prints a table; asserts nothing.
+//! Each run starts after a first full sync (setup, not measured). Time is simulated in 5 s steps:
+//! each step applies the mutations due, asks the schedule which repos to probe and runs that
+//! round through the real engine (real HTTP to fakehub, real sled); a mutation's delay runs from
+//! its scheduled time to the end of the round that stored its change (the round's real duration
+//! is added). Points, requests and 304s are fakehub's own counts for the measured hour only.
+//! The "same points" fixed row uses the interval whose predicted points (its probe rounds in the
+//! measured hour plus the detail fetch of what changed between two rounds) come closest to what
+//! the scheduler spent; the predicted and measured figures are printed under the table. Prints a
+//! table; asserts nothing.
 //!
 //! Event hints poll the org's events feed (fakehub shows events at once; GitHub's lag of 30 s
 //! to hours would add to the hinted delays, never beyond the probe cadence), every
