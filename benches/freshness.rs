@@ -3,10 +3,15 @@
 //! changing about every 4 minutes, 5% of the others once an hour: `MutateProfile::default()`),
 //! 100 ms injected latency, one simulated hour after a 30-minute warm-up.
 //!
-//! Each run starts after a first full sync (setup, not measured). Time is simulated in 5 s steps: each step applies the mutations due, asks the schedule which
-//! repos to probe and runs that round through the real engine (real HTTP to fakehub, real sled);
-//! a round's real duration is added to the detection delay of what it finds. Points, requests and
-//! 304s are fakehub's own counts for the measured hour. Prints a table; asserts nothing.
+//! Each run starts after a first full sync (setup, not measured). Time is simulated in 5 s steps:
+//! each step applies the mutations due, asks the schedule which repos to probe and runs that
+//! round through the real engine (real HTTP to fakehub, real sled); a mutation's delay runs from
+//! its scheduled time to the end of the round that stored its change (the round's real duration
+//! is added). Points, requests and 304s are fakehub's own counts for the measured hour only.
+//! The "same points" fixed row uses the interval whose predicted points (its probe rounds in the
+//! measured hour plus the detail fetch of what changed between two rounds) come closest to what
+//! the scheduler spent; the predicted and measured figures are printed under the table. Prints a
+//! table; asserts nothing.
 //!
 //! Event hints poll the org's events feed (fakehub shows events at once; GitHub's lag of 30 s
 //! to hours would add to the hinted delays, never beyond the probe cadence), every
@@ -30,7 +35,7 @@ use repodeck::github::{ClientOptions, GithubClient};
 use repodeck::store::Store;
 use repodeck::sync::engine::{self, EngineOptions};
 use repodeck::sync::etags::StoreEtags;
-use repodeck::sync::freshness::Planner;
+use repodeck::sync::freshness::{self, Planner};
 use repodeck::sync::hints::Hints;
 use repodeck::sync::{
     EngineHandle, ImportOptions, ImportSource, Outcome, Priority, SyncCommand, SyncEvent,
@@ -303,6 +308,27 @@ async fn quiet_hints() -> (u64, u64, u64) {
     (s.requests, s.not_modified, s.points.core + s.points.graphql)
 }
 
+/// GraphQL points a fixed interval `every` spends in the measured hour: each round probes every
+/// repo and fetches the details of those that changed since the round before.
+fn predict_fixed(repos: usize, muts: &[(Duration, usize)], every: Duration) -> u64 {
+    let mut points = 0;
+    let mut prev = Duration::ZERO;
+    let mut at = Duration::ZERO;
+    while at < WARMUP + HOUR {
+        if at >= WARMUP {
+            let changed: std::collections::HashSet<usize> = muts
+                .iter()
+                .filter(|(t, _)| *t > prev && *t <= at)
+                .map(|(_, i)| *i)
+                .collect();
+            points += freshness::round_cost(repos) + freshness::detail_cost(changed.len());
+        }
+        prev = at;
+        at += every;
+    }
+    points
+}
+
 fn print(name: &str, r: &Row) {
     println!(
         "| {name} | {} | {} | {} | {} | {:.0} s | {:.0} s | {:.0} s | {:.0} s | {:.0} s | {} |",
@@ -351,12 +377,15 @@ fn main() {
     let fixed = rt.block_on(simulate(repos, profile, Schedule::Fixed(INTERVAL)));
     print("fixed 15 min interval", &fixed);
     let sched = rt.block_on(simulate(repos, profile, Schedule::Scheduler));
-    // A full round costs ceil(repos / 100) x 2 points; the detail fetches cost about what they
-    // cost at 15 min. The fixed interval that spends what the scheduler spent:
-    let round_pts = (repos.div_ceil(100) * 2) as f64;
-    let details = (fixed.points as f64 - round_pts * 4.0).max(0.0);
-    let rounds = ((sched.points as f64 - details) / round_pts).max(1.0);
-    let equal = Duration::from_secs_f64((3600.0 / rounds).max(STEP.as_secs_f64()));
+    // The fixed interval that spends what the scheduler spent: the one whose predicted points
+    // (its probe rounds in the measured hour, and the detail fetch of the repos that changed
+    // between two rounds, priced as the planner prices them) come closest; then run it.
+    let muts = profile.schedule(repos, 42, WARMUP + HOUR);
+    let predicted_15 = predict_fixed(repos, &muts, INTERVAL);
+    let equal = (6..=180)
+        .map(|k| STEP * k)
+        .min_by_key(|t| predict_fixed(repos, &muts, *t).abs_diff(sched.points))
+        .unwrap_or(INTERVAL);
     let eq = rt.block_on(simulate(repos, profile, Schedule::Fixed(equal)));
     print(
         &format!("fixed {} s interval (same points)", equal.as_secs()),
@@ -365,6 +394,14 @@ fn main() {
     print("freshness scheduler", &sched);
     let hinted = rt.block_on(simulate(repos, profile, Schedule::Hinted));
     print("scheduler + event hints", &hinted);
+    println!(
+        "\nfixed intervals: points predicted / measured: 15 min {predicted_15} / {}, {} s {} / {} (the scheduler spent {})",
+        fixed.points,
+        equal.as_secs(),
+        predict_fixed(repos, &muts, equal),
+        eq.points,
+        sched.points
+    );
     let (polls, not_modified, points) = rt.block_on(quiet_hints());
     println!(
         "\nevent hints with nothing changing: {polls} polls, {not_modified} answered 304, {points} points (core + GraphQL)"

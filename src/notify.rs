@@ -1,7 +1,8 @@
 //! Notifications: turns new activity into what the config's `[[notify]]` rules ask for — a bell,
 //! an OSC 9 / OSC 777 desktop notification from the terminal itself (wrapped for tmux
 //! passthrough under `$TMUX`), or a program given the change as JSON on stdin — within each
-//! rule's quiet hours and rate cap (the rest summarized in one notification).
+//! rule's quiet hours and rate cap (the rest summarized in one notification; what quiet hours
+//! silenced is summarized in one notification when they end).
 //!
 //! [`Notifier`] only decides (pure, clock passed in); the front ends deliver: the TUI writes
 //! [`Delivery::Terminal`] bytes through its backend between frames, `serve` and
@@ -63,6 +64,9 @@ struct Rule {
     /// Held back by the cap in this window: how many, and from which repos.
     held: u32,
     held_repos: Vec<String>,
+    /// Silenced by quiet hours since they began: how many, and from which repos.
+    hushed: u32,
+    hushed_repos: Vec<String>,
 }
 
 /// Decides which notifications the rules ask for. Owned by one front end's loop.
@@ -100,7 +104,11 @@ impl Notifier {
         let mut out = self.tick(now, local);
         for e in entries {
             for rule in &mut self.rules {
-                if !rule.matches(e) || rule.is_quiet(local) {
+                if !rule.matches(e) {
+                    continue;
+                }
+                if rule.is_quiet(local) {
+                    rule.hush(1, std::slice::from_ref(&e.full_name));
                     continue;
                 }
                 if rule.admit(now) {
@@ -113,11 +121,15 @@ impl Notifier {
         out
     }
 
-    /// Summaries of rate-cap windows that have ended (call it every few seconds).
+    /// Summaries of rate-cap windows that have ended, and of quiet hours that have (call it
+    /// every few seconds).
     pub fn tick(&mut self, now: DateTime<Utc>, local: NaiveTime) -> Vec<Delivery> {
         let mut out = Vec::new();
         for rule in &mut self.rules {
             if let Some(msg) = rule.roll(now, local) {
+                out.push(rule.deliver(&msg, self.tmux));
+            }
+            if let Some(msg) = rule.wake(now, local) {
                 out.push(rule.deliver(&msg, self.tmux));
             }
         }
@@ -151,6 +163,8 @@ impl Rule {
             sent: 0,
             held: 0,
             held_repos: Vec::new(),
+            hushed: 0,
+            hushed_repos: Vec::new(),
         }
     }
 
@@ -183,6 +197,28 @@ impl Rule {
         true
     }
 
+    /// Counts changes silenced by quiet hours, for the summary when they end.
+    fn hush(&mut self, count: u32, repos: &[String]) {
+        self.hushed += count;
+        for repo in repos {
+            if !self.hushed_repos.iter().any(|r| r == repo) {
+                self.hushed_repos.push(repo.clone());
+            }
+        }
+    }
+
+    /// Quiet hours are over and silenced changes: their one summary, counted under the rate cap
+    /// (when the current minute is full, it waits for the next one).
+    fn wake(&mut self, now: DateTime<Utc>, local: NaiveTime) -> Option<Message> {
+        if self.hushed == 0 || self.is_quiet(local) || !self.admit(now) {
+            return None;
+        }
+        let msg = quiet_message(self.hushed, &self.hushed_repos);
+        self.hushed = 0;
+        self.hushed_repos.clear();
+        Some(msg)
+    }
+
     fn hold(&mut self, repo: &str) {
         self.held += 1;
         if !self.held_repos.iter().any(|r| r == repo) {
@@ -191,7 +227,8 @@ impl Rule {
     }
 
     /// Ends a window that is over: the summary of what it held back, which opens the next
-    /// window (so no minute ever sees more than the cap). Dropped in quiet hours.
+    /// window (so no minute ever sees more than the cap). In quiet hours it joins the quiet
+    /// hours' summary instead.
     fn roll(&mut self, now: DateTime<Utc>, local: NaiveTime) -> Option<Message> {
         let start = self.window?;
         if now - start < WINDOW {
@@ -202,12 +239,15 @@ impl Rule {
         if self.held == 0 {
             return None;
         }
+        if self.is_quiet(local) {
+            let repos = std::mem::take(&mut self.held_repos);
+            self.hush(self.held, &repos);
+            self.held = 0;
+            return None;
+        }
         let msg = summary_message(self.held, &self.held_repos);
         self.held = 0;
         self.held_repos.clear();
-        if self.is_quiet(local) {
-            return None;
-        }
         self.window = Some(now);
         self.sent = 1;
         Some(msg)
@@ -287,7 +327,8 @@ fn entry_message(e: &ActivityEntry) -> Message {
     Message { title, body, json }
 }
 
-fn summary_message(count: u32, repos: &[String]) -> Message {
+/// The first few repository names (sanitized), and how many more.
+fn repo_list(repos: &[String]) -> String {
     let mut names: Vec<String> = repos
         .iter()
         .take(SUMMARY_REPOS)
@@ -296,13 +337,35 @@ fn summary_message(count: u32, repos: &[String]) -> Message {
     if repos.len() > SUMMARY_REPOS {
         names.push(format!("and {} more", repos.len() - SUMMARY_REPOS));
     }
+    names.join(", ")
+}
+
+/// "N changes during quiet hours: a/1, b/2": what quiet hours silenced, sent when they end.
+fn quiet_message(count: u32, repos: &[String]) -> Message {
+    let title = "repodeck".to_string();
+    let body = payload(&format!(
+        "{count} change{} during quiet hours: {}",
+        if count == 1 { "" } else { "s" },
+        repo_list(repos)
+    ));
+    let json = json!({
+        "kind": "quiet_summary",
+        "count": count,
+        "repos": repos,
+        "title": title,
+        "body": body,
+    });
+    Message { title, body, json }
+}
+
+fn summary_message(count: u32, repos: &[String]) -> Message {
     let title = "repodeck".to_string();
     let body = payload(&format!(
         "{count} more change{} in {} repo{} ({})",
         if count == 1 { "" } else { "s" },
         repos.len(),
         if repos.len() == 1 { "" } else { "s" },
-        names.join(", ")
+        repo_list(repos)
     ));
     let json = json!({
         "kind": "summary",

@@ -250,7 +250,71 @@ fn quiet_hours_silence_a_rule_in_local_time() {
     );
     assert!(matches!(&night[0], Delivery::Terminal(b) if b.starts_with(b"\x1b]9;")));
     assert_eq!(n.on_activity(&e, t0(), at(6, 59)).len(), 1);
-    assert_eq!(n.on_activity(&e, t0(), at(7, 0)).len(), 2);
+    // At 07:00 the quiet rule first says what it silenced (one bell), then rings for the new one.
+    assert_eq!(n.on_activity(&e, t0(), at(7, 0)).len(), 3);
+}
+
+#[test]
+fn the_end_of_quiet_hours_sends_one_summary_of_what_they_silenced() {
+    let mut r = rule(NotifyVia::Osc777);
+    r.quiet = Some(QuietHours {
+        from: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+        to: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+    });
+    r.max_per_minute = 2;
+    let mut n = Notifier::new(&[r], false);
+    let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let secs = chrono::TimeDelta::seconds;
+    // Before quiet hours: two delivered, two held by the cap of 2 a minute.
+    let evening: Vec<_> = ["a/1", "a/2", "a/3", "b/1"]
+        .iter()
+        .map(|x| release(x))
+        .collect();
+    assert_eq!(n.on_activity(&evening, t0(), at(21, 59)).len(), 2);
+    // The cap's window ends inside quiet hours: its summary joins the quiet hours' one.
+    assert!(n.tick(t0() + secs(61), at(22, 0)).is_empty());
+    let night: Vec<_> = ["c/1", "a/3", "octo;evil\x1b]/x"]
+        .iter()
+        .map(|x| release(x))
+        .collect();
+    assert!(
+        n.on_activity(&night, t0() + secs(3600), at(23, 0))
+            .is_empty()
+    );
+    // (The escape sequence in the last name is removed, its `;` becomes `,`.)
+    assert!(n.tick(t0() + secs(7200), at(6, 59)).is_empty());
+    let morning = n.tick(t0() + secs(8 * 3600), at(7, 0));
+    assert_eq!(
+        morning,
+        vec![Delivery::Terminal(
+            b"\x1b]777;notify;repodeck;5 changes during quiet hours: a/3, b/1, c/1, octo,evil\x07"
+                .to_vec()
+        )]
+    );
+    assert!(
+        n.tick(t0() + secs(8 * 3600 + 5), at(7, 0)).is_empty(),
+        "one summary"
+    );
+    // A command gets it as JSON.
+    let argv = vec!["notify-send".to_string()];
+    let mut c = rule(NotifyVia::Command {
+        argv: argv.clone(),
+        timeout: Duration::from_secs(5),
+    });
+    c.quiet = Some(QuietHours {
+        from: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+        to: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+    });
+    let mut n = Notifier::new(&[c], false);
+    assert!(n.on_activity(&[release("a/1")], t0(), at(23, 0)).is_empty());
+    let sent = n.tick(t0() + secs(60), at(8, 0));
+    let Some(Delivery::Command { stdin, .. }) = sent.first() else {
+        panic!("{sent:?}");
+    };
+    assert_eq!(
+        String::from_utf8_lossy(stdin),
+        "{\"body\":\"1 change during quiet hours: a/1\",\"count\":1,\"kind\":\"quiet_summary\",\"repos\":[\"a/1\"],\"title\":\"repodeck\"}\n"
+    );
 }
 
 #[tokio::test]

@@ -596,6 +596,8 @@ async fn observe(
             let now = chrono::Utc::now();
             if probed {
                 lock(&plan).observed(*id, changed, now);
+            } else {
+                lock(&plan).finished(*id);
             }
             if changed && let Err(e) = store.last_change_put(*id, now) {
                 tracing::warn!(error = %e, "recording a repo's last change failed");

@@ -2261,3 +2261,29 @@ fn the_list_says_what_changed_and_stars_delta_count_from() {
 /// The filter language in the list (`/`) and the user's `[[commands]]`.
 mod filter_commands;
 mod insight;
+/// The freshness scheduler's focus follows the detail screen: set when a repo opens, moved when
+/// another one does, cleared when the screen is left (and not re-sent for a commit or a tab).
+#[test]
+fn the_detail_screen_sets_and_clears_the_engines_focus() {
+    let focus = |fx: &[Effect]| -> Vec<Option<LocalId>> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Engine(SyncCommand::Focus(f)) => Some(*f),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut app = loaded();
+    assert_eq!(focus(&app.update(Action::Open)), vec![Some(LocalId(1))]);
+    assert!(focus(&app.update(Action::NextTab)).is_empty());
+    assert_eq!(focus(&app.update(Action::Back)), vec![None]);
+    assert_eq!(app.screen(), Screen::List);
+    assert!(focus(&app.update(Action::Down)).is_empty());
+    let fx = app.update(Action::Open);
+    let opened = app.detail().local;
+    assert!(opened.is_some() && opened != Some(LocalId(1)));
+    assert_eq!(focus(&fx), vec![opened]);
+    // Another screen over the detail screen: the focus goes, and comes back with it.
+    assert_eq!(focus(&app.update(Action::Activity)), vec![None]);
+    assert_eq!(focus(&app.update(Action::Back)), vec![opened]);
+}

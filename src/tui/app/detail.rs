@@ -93,8 +93,6 @@ impl App {
     pub(super) fn open_detail(&mut self, local: LocalId, tab: Tab, fx: &mut Vec<Effect>) {
         let same = self.detail.local == Some(local);
         if !same {
-            // The freshness scheduler probes the repo on screen at its fastest cadence.
-            fx.push(Effect::Engine(SyncCommand::Focus(Some(local))));
             self.detail = Detail {
                 local: Some(local),
                 loading: true,
@@ -111,6 +109,16 @@ impl App {
             fx.push(Effect::LoadActivity(Some(id)));
         }
         self.go(Screen::Detail);
+    }
+
+    /// The freshness scheduler probes the repo on the detail screen at its fastest cadence: tells
+    /// the engine when that repo changes, and `Focus(None)` when the detail screen is left.
+    pub(super) fn sync_focus(&mut self, fx: &mut Vec<Effect>) {
+        let want = self.detail.local.filter(|_| self.screen == Screen::Detail);
+        if want != self.focused {
+            self.focused = want;
+            fx.push(Effect::Engine(SyncCommand::Focus(want)));
+        }
     }
 
     /// Shows tab `n` (0 = Overview) of the repo screen.

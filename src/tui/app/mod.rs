@@ -110,6 +110,8 @@ pub struct App {
     dirty: bool,
     /// The user's `[[commands]]`, their keys parsed and checked.
     commands: Vec<user_commands::BoundCommand>,
+    /// The repo last sent to the engine as the focus (`SyncCommand::Focus`).
+    focused: Option<LocalId>,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             taking_over: false,
             dirty: true,
             commands: Vec::new(),
+            focused: None,
         }
     }
 
@@ -452,6 +455,7 @@ impl App {
             other => self.screen_action(other, &mut fx),
         }
         self.stats_wanted(&mut fx);
+        self.sync_focus(&mut fx);
         self.dirty = true;
         fx
     }
