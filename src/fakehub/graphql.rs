@@ -1664,12 +1664,6 @@ impl PullRequest {
     async fn repository(&self) -> Repository {
         self.0.repo.clone()
     }
-    async fn review_decision(&self) -> Option<search_prs::PullRequestReviewDecision> {
-        search_prs::review_decision(self.0.repo.r.id, &self.0.it)
-    }
-    async fn status_check_rollup(&self) -> Option<search_prs::StatusCheckRollup> {
-        search_prs::status_check_rollup(self.0.repo.r.id, &self.0.it)
-    }
 }
 
 #[derive(Clone)]

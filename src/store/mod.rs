@@ -14,8 +14,8 @@ pub mod io;
 pub mod keys;
 mod mirror;
 mod report;
-mod v2;
 mod stats;
+mod v2;
 
 pub use io::IoProblem;
 pub use report::Repairs;

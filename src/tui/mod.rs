@@ -15,8 +15,9 @@ pub mod view;
 pub mod widgets;
 
 #[cfg(test)]
-mod overview_tests;
 mod attention_tests;
+#[cfg(test)]
+mod overview_tests;
 #[cfg(test)]
 mod tests;
 

@@ -5,39 +5,13 @@
 //!
 //! Deterministic data beside the seeded world (derived from the repository id and PR number, so
 //! every run and every seed agrees): whose review a PR requests (about one PR in four, never its
-//! own author's), its review decision and its head's CI rollup. A child module of `graphql` so it
+//! own author's). Review decisions and CI rollups are the detail fetch's own (`fakehub::insight`). A child module of `graphql` so it
 //! builds the parent's node types directly.
 
 use std::sync::Arc;
 
-use async_graphql::{Enum, SimpleObject};
-
 use super::data::{self, OCTOCAT, World};
 use super::{PullRequest, Repository, SearchResultItem};
-
-/// GitHub's `PullRequestReviewDecision`.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum PullRequestReviewDecision {
-    Approved,
-    ChangesRequested,
-    ReviewRequired,
-}
-
-/// GitHub's `StatusState`.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum StatusState {
-    Error,
-    Expected,
-    Failure,
-    Pending,
-    Success,
-}
-
-/// GitHub's `StatusCheckRollup` (the state only).
-#[derive(SimpleObject, Clone)]
-pub struct StatusCheckRollup {
-    pub state: StatusState,
-}
 
 /// splitmix64 of a PR's identity: the seed-independent dice of this module.
 fn dice(repo_id: u64, number: u32, salt: u64) -> u64 {
@@ -55,28 +29,6 @@ fn dice(repo_id: u64, number: u32, salt: u64) -> u64 {
 pub fn requested_reviewer(repo_id: u64, it: &data::Item) -> Option<usize> {
     (it.is_pr && it.user != OCTOCAT && dice(repo_id, it.number, 1).is_multiple_of(4))
         .then_some(OCTOCAT)
-}
-
-/// The PR's review decision: changes requested, approved, review required or none (1 in 5 each
-/// of the first two, 2 in 5 required, 1 in 5 none).
-pub fn review_decision(repo_id: u64, it: &data::Item) -> Option<PullRequestReviewDecision> {
-    match dice(repo_id, it.number, 2) % 5 {
-        0 => Some(PullRequestReviewDecision::ChangesRequested),
-        1 => Some(PullRequestReviewDecision::Approved),
-        2 | 3 => Some(PullRequestReviewDecision::ReviewRequired),
-        _ => None,
-    }
-}
-
-/// The PR head's CI rollup: failure 1 in 4, pending 1 in 8, success most, none 1 in 8.
-pub fn status_check_rollup(repo_id: u64, it: &data::Item) -> Option<StatusCheckRollup> {
-    let state = match dice(repo_id, it.number, 3) % 8 {
-        0 | 1 => StatusState::Failure,
-        2 => StatusState::Pending,
-        3 => return None,
-        _ => StatusState::Success,
-    };
-    Some(StatusCheckRollup { state })
 }
 
 /// The qualifiers understood; anything else (free text) must appear in the title.
@@ -175,10 +127,14 @@ mod tests {
         for p in review.iter().map(pr) {
             assert_ne!(p.0.it.user, OCTOCAT, "nobody reviews their own PR");
         }
+        // Review decisions and CI come from the same place the detail fetch reads them.
         let needs_work = mine.iter().map(pr).filter(|p| {
-            let id = p.0.repo.r.id;
-            review_decision(id, &p.0.it) == Some(PullRequestReviewDecision::ChangesRequested)
-                || status_check_rollup(id, &p.0.it).is_some_and(|s| s.state == StatusState::Failure)
+            let (repo, it) = (&p.0.repo, &p.0.it);
+            let seed = repo.w.seed;
+            let head = crate::fakehub::insight::head_sha(seed, &repo.r, it);
+            crate::fakehub::insight::review_decision(&repo.r, it) == Some("CHANGES_REQUESTED")
+                || crate::fakehub::insight::ci(seed, &repo.r, repo.d(), &head)
+                    .is_some_and(|c| c.state == "FAILURE")
         });
         assert!(
             needs_work.count() > 0,

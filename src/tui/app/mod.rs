@@ -20,8 +20,8 @@ mod jobs;
 mod list;
 mod screen;
 mod state;
-mod user_commands;
 mod stats;
+mod user_commands;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -43,8 +43,8 @@ pub use state::{
     MIN_HEIGHT, MIN_WIDTH, SEARCH_LIMIT, STALE_FLOOR_MINS, STATUS_MIN_SECS, STATUS_QUEUE,
     STATUS_SECS, Screen, SessionCost, Sort, StatusMsg, Tab, stale_after,
 };
-pub use user_commands::{BoundCommand, OUTPUT_LINES, bind_commands};
 pub use stats::{StatsState, StatsView};
+pub use user_commands::{BoundCommand, OUTPUT_LINES, bind_commands};
 
 pub struct App {
     now: DateTime<Utc>,

@@ -9,8 +9,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::domain::{
-    Branch, CiState, Commit, Protection, RepoDetails, RepoMeta, ReviewDecision, Signature,
-    SyncStatus, TrackedRepo, short_sha,
+    Branch, CiState, Commit, Protection, RepoDetails, ReviewDecision, Signature, TrackedRepo,
+    short_sha,
 };
 use crate::fmt::{relative, thousands};
 use crate::sanitize::{line as clean, multiline};
