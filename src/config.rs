@@ -1250,6 +1250,6 @@ max_per_minute = 2
             protected: true,
         };
         assert!(crate::domain::Change::KINDS.contains(&c.kind()));
-        assert_eq!(crate::domain::Change::KINDS.len(), 22);
+        assert_eq!(crate::domain::Change::KINDS.len(), 25);
     }
 }

@@ -351,3 +351,78 @@ fn the_attention_search_validates_against_githubs_schema() {
     let bad = q.replace("isDraft", "isDrafty");
     assert!(!schema.validate(&bad).is_empty(), "accepted: {bad}");
 }
+
+/// The fields of `set` by response key (alias or name), fragments flattened.
+fn selected<'a>(
+    doc: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    out: &mut HashMap<String, &'a SelectionSet>,
+) {
+    for sel in &set.items {
+        match &sel.node {
+            Selection::Field(f) => {
+                let key = f
+                    .node
+                    .alias
+                    .as_ref()
+                    .map_or(f.node.name.node.to_string(), |a| a.node.to_string());
+                out.insert(key, &f.node.selection_set.node);
+            }
+            Selection::FragmentSpread(s) => {
+                if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node) {
+                    selected(doc, &frag.node.selection_set.node, out);
+                }
+            }
+            Selection::InlineFragment(i) => selected(doc, &i.node.selection_set.node, out),
+        }
+    }
+}
+
+/// Every key of `answer` is a field `set` selects (so, with the query valid, one of GitHub's).
+fn answer_fits(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    answer: &serde_json::Value,
+    at: &str,
+    errs: &mut Vec<String>,
+) {
+    match answer {
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                answer_fits(doc, set, v, &format!("{at}[{i}]"), errs);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            let mut fields = HashMap::new();
+            selected(doc, set, &mut fields);
+            for (k, v) in map {
+                match fields.get(k.as_str()) {
+                    Some(sub) => answer_fits(doc, sub, v, &format!("{at}.{k}"), errs),
+                    None => errs.push(format!("{at}.{k} is not selected by the query")),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_handwritten_graphql_fixture_answers_the_detail_query() {
+    let key = RepoTarget::Name(RepoKey::parse("octocat/Hello-World").unwrap());
+    let q = build_query(Shape::Detail, &[&key]);
+    let doc = parse_query(&q).unwrap();
+    let op = match &doc.operations {
+        async_graphql::parser::types::DocumentOperations::Single(op) => op.node.clone(),
+        async_graphql::parser::types::DocumentOperations::Multiple(_) => panic!("one operation"),
+    };
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/github/graphql/detail-insight.json"
+    ))
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let mut errs = Vec::new();
+    answer_fits(&doc, &op.selection_set.node, &v["data"], "data", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    assert!(Schema::load().validate(&q).is_empty());
+}

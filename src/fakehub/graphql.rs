@@ -581,8 +581,7 @@ pub struct BranchProtectionRule {
 #[graphql(
     field(name = "is_valid", ty = "bool"),
     field(name = "state", ty = "GitSignatureState"),
-    field(name = "email", ty = "String"),
-    field(name = "was_signed_by_git_hub", ty = "bool")
+    field(name = "email", ty = "String")
 )]
 pub enum GitSignature {
     GpgSignature(GpgSignature),

@@ -137,16 +137,16 @@ pub fn rule(repo: &Repo, detail: &Detail, name: &str) -> FakeRule {
     let reviews = (h % 3) as i32 + edits as i32;
     FakeRule {
         required_reviews: (reviews > 0).then_some(reviews),
-        required_checks: if h % 2 == 0 {
+        required_checks: if h.is_multiple_of(2) {
             vec!["build".into(), "test".into()]
         } else {
             Vec::new()
         },
-        admin_enforced: h % 5 == 0,
+        admin_enforced: h.is_multiple_of(5),
         force_pushes: false,
         deletions: false,
-        linear_history: h % 4 == 0,
-        signatures: h % 7 == 0,
+        linear_history: h.is_multiple_of(4),
+        signatures: h.is_multiple_of(7),
     }
 }
 

@@ -1348,4 +1348,143 @@ mod tests {
         assert_eq!(s.details.releases.len(), 2);
         assert_eq!(s.latest_release.as_deref(), Some("v1"));
     }
+
+    #[test]
+    fn graphql_insight_fields_from_the_detail_fixture() {
+        use crate::domain::{CiState, Mergeable, ReviewDecision, Verification};
+        let v: Value = serde_json::from_slice(&fixture("graphql/detail-insight.json")).unwrap();
+        let g: GDetail = decode_value("/graphql detail", v["data"]["r0"].clone()).unwrap();
+        let s = RepoSnapshot::from(g);
+        let head = s.head.as_ref().unwrap();
+        assert_eq!(head.verification, Some(Verification::Verified));
+        assert_eq!(head.ci, Some(CiState::Failure));
+        assert_eq!(head.author.name, "The Octocat");
+        assert_eq!(head.committer.name, "GitHub");
+        let ci = s.details.ci.as_ref().unwrap();
+        assert_eq!(ci.sha, head.sha);
+        assert_eq!(ci.state, CiState::Failure);
+        let names: Vec<&str> = ci.checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["test", "continuous-integration/jenkins", "deploy", "build"],
+            "failing first, then pending, then the rest"
+        );
+        assert_eq!(ci.checks[0].conclusion.as_deref(), Some("timed_out"));
+        assert_eq!(ci.checks[1].conclusion.as_deref(), Some("error"));
+        assert_eq!(
+            ci.checks[1].url.as_deref(),
+            Some("https://ci.example.com/1000/output")
+        );
+        assert_eq!(ci.failing().count(), 2);
+        let c = &s.details.commits;
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            c[1].verification,
+            Some(Verification::Unverified {
+                reason: "unknown_key".into()
+            })
+        );
+        assert_eq!(c[1].ci, Some(CiState::None), "no rollup: no checks");
+        assert_eq!(c[2].verification, Some(Verification::Unsigned));
+        assert_eq!(c[2].ci, Some(CiState::Success));
+        assert_eq!(c[2].committer.login.as_deref(), Some("cameronmcefee"));
+
+        let b = &s.details.branches;
+        let master = b[0].protection.as_ref().unwrap();
+        assert!(b[0].protected);
+        assert_eq!(master.required_reviews, Some(2));
+        assert_eq!(
+            master.required_checks,
+            ["continuous-integration/jenkins", "test"]
+        );
+        assert!(master.enforce_admins && master.linear_history && !master.signed_commits);
+        assert_eq!(b[0].ci, Some(CiState::Failure));
+        assert_eq!(
+            b[0].head_date.map(|d| d.to_rfc3339()),
+            Some("2012-03-06T23:06:50+00:00".into())
+        );
+        assert!(!b[1].protected && b[1].protection.is_none());
+        assert_eq!(b[1].ci, Some(CiState::None));
+        let release = b[2].protection.as_ref().unwrap();
+        assert_eq!(release.required_reviews, None, "reviews not required");
+        assert!(release.signed_commits);
+        assert_eq!(b[2].ci, Some(CiState::Pending));
+
+        let p = &s.details.pulls;
+        assert_eq!(p[0].review_decision, Some(ReviewDecision::ChangesRequested));
+        assert_eq!(p[0].mergeable, Mergeable::Mergeable);
+        assert_eq!(
+            (p[0].base.as_str(), p[0].head.as_str()),
+            ("master", "new-topic")
+        );
+        assert_eq!(p[0].head_sha, "6dcb09b5b57875f334f61aebed695e2e4193db5e");
+        assert_eq!(
+            (p[0].additions, p[0].deletions, p[0].changed_files),
+            (100, 3, 5)
+        );
+        assert_eq!(p[0].ci.as_ref().map(|c| c.state), Some(CiState::Success));
+        assert_eq!(p[0].body, "Please pull these awesome changes in!");
+        assert!(p[1].draft);
+        assert_eq!(
+            p[1].head, "Spaceghost:patch-1",
+            "a fork's head names its owner"
+        );
+        assert_eq!(p[1].review_decision, None);
+        assert_eq!(p[1].mergeable, Mergeable::Unknown);
+        assert_eq!(p[1].ci.as_ref().map(|c| c.state), Some(CiState::None));
+        assert_eq!(s.details.issues[0].body, "I'm having a problem with this.");
+    }
+
+    #[test]
+    fn rest_insight_fields_from_openapi() {
+        use crate::domain::Verification;
+        let pulls: Vec<WireIssue> = decode("/pulls", &fixture("openapi/pulls-list.json")).unwrap();
+        let pr = pulls.into_iter().next().unwrap().into_pull();
+        assert_eq!(pr.requested_reviewers, ["other_user", "justice-league"]);
+        assert_eq!(pr.assignees, ["octocat", "hubot"]);
+        assert_eq!(pr.labels, ["bug"]);
+        assert_eq!(
+            (pr.base.as_str(), pr.head.as_str()),
+            ("master", "new-topic")
+        );
+        assert_eq!(pr.head_sha, "6dcb09b5b57875f334f61aebed695e2e4193db5e");
+        assert_eq!(pr.body, "Please pull these awesome changes in!");
+        assert!(!pr.draft);
+        assert_eq!(pr.ci, None, "REST lists carry no CI");
+
+        let issues: Vec<WireIssue> =
+            decode("/issues", &fixture("openapi/issues-list-for-repo.json")).unwrap();
+        let i = issues.into_iter().next().unwrap();
+        assert!(i.is_pull(), "GitHub's example is a pull request's issue");
+        let i = i.into_issue();
+        assert_eq!(i.assignees, ["octocat"]);
+        assert_eq!(i.comments, 0);
+        assert_eq!(i.body, "I'm having a problem with this.");
+
+        let commits: Vec<WireCommit> =
+            decode("/commits", &fixture("openapi/repos-list-commits.json")).unwrap();
+        let c = Commit::from(commits.into_iter().next().unwrap());
+        assert_eq!(c.verification, Some(Verification::Unsigned));
+        // GitHub's documented shape of a verified signature.
+        let verified: WireCommit = decode(
+            "/commits/{ref}",
+            br#"{"sha": "a", "commit": {"message": "m", "verification": {"verified": true, "reason": "valid", "signature": "-----BEGIN PGP SIGNATURE-----", "payload": "tree x", "verified_at": "2024-01-01T00:00:00Z"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Commit::from(verified).verification,
+            Some(Verification::Verified)
+        );
+        let bad: WireCommit = decode(
+            "/commits/{ref}",
+            br#"{"sha": "a", "commit": {"message": "m", "verification": {"verified": false, "reason": "unknown_key", "signature": "x", "payload": "y"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Commit::from(bad).verification,
+            Some(Verification::Unverified {
+                reason: "unknown_key".into()
+            })
+        );
+    }
 }

@@ -792,7 +792,7 @@ mod tests {
     #[test]
     fn a_full_detail_batch_costs_two_points() {
         // Every connection GitHub bills per repository: the paged ones and `watchers`.
-        let paged = DETAIL_FRAGMENT.matches("(first:").count();
+        let paged = DETAIL_FRAGMENT.matches("first: ").count();
         assert_eq!(paged + 1, DETAIL_CONNECTIONS, "{DETAIL_FRAGMENT}");
         let window = format!("contexts(first: {CHECKS_WINDOW})");
         assert!(DETAIL_FRAGMENT.contains(&window));

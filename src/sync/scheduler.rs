@@ -26,8 +26,9 @@ pub mod limits {
     /// The largest probe that costs a single GraphQL point: GitHub charges each of the probe's two
     /// connections once per repo, divides by 100 and rounds to the nearest point (74 x 2 = 148 -> 1).
     pub const PROBE_CHEAP_BATCH: usize = 74;
-    /// Repos handed to one detail-fetch call; the client splits them into its own adaptive batches.
-    pub const DETAIL_CHUNK: usize = 100;
+    /// Repos handed to one detail-fetch call; the client splits them into its own adaptive batches
+    /// of at most 24 (2 points each): 96 = 4 x 24 leaves no small, badly rounded batch behind.
+    pub const DETAIL_CHUNK: usize = 96;
     /// Most REST snapshots in flight at once (the client's own limit may be lower).
     pub const REST_PARALLEL: usize = 8;
     /// Activity entries `repodeck activity` reads at most.
