@@ -495,6 +495,10 @@ impl App {
         let (len, page) = (self.view.len(), self.page());
         let sel = self.list.sel;
         self.list.to(sel, len, page);
+        if self.detail.item.is_some() {
+            // A wider terminal wraps the text into fewer lines: keep the scroll within them.
+            self.item_scroll(0);
+        }
     }
 
     /// A status-line message answering what the user just did: shown at once.

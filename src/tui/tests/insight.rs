@@ -573,6 +573,20 @@ fn scrolling_stops_at_the_end_so_the_first_key_back_moves() {
     assert_eq!(app.detail().scroll, 0);
     app.update(Action::PageDown);
     assert_eq!(app.detail().scroll, app.page() as u16 / 2);
+    // A wider terminal has fewer lines to scroll: the first key back moves at once.
+    app.update(Action::Bottom);
+    let narrow_bottom = app.detail().scroll;
+    app.update(Action::Resize {
+        width: 160,
+        height: 24,
+    });
+    let wide_bottom = app.detail().scroll;
+    assert!(
+        wide_bottom < narrow_bottom,
+        "{wide_bottom} < {narrow_bottom}"
+    );
+    app.update(Action::Up);
+    assert_eq!(app.detail().scroll, wide_bottom - 1);
     // A short text does not scroll at all.
     let mut app = opened(Action::Tab5, 1);
     app.update(Action::Bottom);
