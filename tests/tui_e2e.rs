@@ -950,6 +950,9 @@ fn a_terminal_command_gets_the_terminal_and_its_keys_and_the_ui_comes_back() {
     // Keys reach the UI again.
     t.send("?");
     t.wait_for("Your commands");
-    t.send("\x1b");
+    t.send("?");
+    t.wait_until("the help closed", |s| {
+        !s.contents().contains("Your commands")
+    });
     quit(&mut t);
 }

@@ -245,7 +245,7 @@ fn snapshot_background_output_dialog() {
         output: String::new(),
         ..done()
     })));
-    assert_eq!(a.status().unwrap().text, "W echo: exited 0");
+    assert_eq!(a.status().unwrap().text, "exited 0: W echo");
 }
 
 #[test]
