@@ -426,7 +426,7 @@ fn browse_filter_add_and_quit_in_a_real_terminal() {
 
     // Filter.
     t.send("/0003");
-    let s = t.wait_for("1 matches");
+    let s = t.wait_for("1 match ");
     assert!(
         s.contains("octo-org/repo-0003") && !s.contains("octo-org/repo-0001"),
         "{s}"
