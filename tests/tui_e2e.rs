@@ -426,7 +426,7 @@ fn browse_filter_add_and_quit_in_a_real_terminal() {
 
     // Filter.
     t.send("/0003");
-    let s = t.wait_for("1 matches");
+    let s = t.wait_for("1 match ");
     assert!(
         s.contains("octo-org/repo-0003") && !s.contains("octo-org/repo-0001"),
         "{s}"
@@ -912,4 +912,47 @@ fn serve_two_attached_tuis_and_a_cli_sync_share_one_engine_and_t_takes_over() {
     }
     quit(loser);
     quit(winner);
+}
+
+/// `[[commands]]` with `mode = "terminal"`: the program gets the terminal (main screen, cooked
+/// mode) and the keys typed while it runs (the UI's key reader takes none of them), the row's
+/// value arrives as one argument, and Enter after it exits brings the UI back with the exit code.
+#[test]
+fn a_terminal_command_gets_the_terminal_and_its_keys_and_the_ui_comes_back() {
+    let (_rt, hub) = hub();
+    let api = hub.url().to_string();
+    let (tmp, data, home) = setup(&api, &["octo-org/repo-0001"]);
+    let out = tmp.path().join("out.txt");
+    std::fs::write(
+        home.join("cfg.toml"),
+        format!(
+            "[sync]\nmin_interval = \"0s\"\ninterval = \"0s\"\n\n[[commands]]\nkey = \"ctrl+g\"\nscreen = \"list\"\nrun = [\"/bin/sh\", \"-c\", 'printf \"ran %s\\n\" \"$1\"; read -r line; printf \"%s|%s\\n\" \"$1\" \"$line\" > \"$2\"', \"sh\", \"{{repo}}\", \"{}\"]\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    let mut t = Term::start(&data, &home, &api);
+    t.wait_for("octo-org/repo-0001");
+    t.wait_until("the altscreen", |s| s.alternate_screen());
+    t.send("\x07");
+    t.wait_for("ran octo-org/repo-0001");
+    t.wait_until("the main screen", |s| !s.alternate_screen());
+    assert!(t.cooked(), "the program runs in cooked mode");
+    t.send("typed by the user\r");
+    t.wait_for("press Enter to return");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "octo-org/repo-0001|typed by the user\n"
+    );
+    t.send("\r");
+    t.wait_until("the altscreen again", |s| s.alternate_screen());
+    t.wait_for("exited 0");
+    // Keys reach the UI again.
+    t.send("?");
+    t.wait_for("Your commands");
+    t.send("?");
+    t.wait_until("the help closed", |s| {
+        !s.contents().contains("Your commands")
+    });
+    quit(&mut t);
 }

@@ -127,7 +127,8 @@ pub struct Notify {
 
 /// Everything the loop waits on.
 struct Inputs {
-    term: EventStream,
+    /// `None` only while a `[[commands]]` program has the terminal.
+    term: Option<EventStream>,
     tick: tokio::time::Interval,
     engine: Option<mpsc::UnboundedReceiver<SyncEvent>>,
     loads: mpsc::UnboundedReceiver<Action>,
@@ -176,7 +177,7 @@ pub async fn event_loop(
         handover: None,
     };
     let mut inputs = Inputs {
-        term: EventStream::new(),
+        term: Some(EventStream::new()),
         tick: tokio::time::interval(TICK),
         engine: events,
         loads,
@@ -227,7 +228,7 @@ impl Inputs {
     /// Waits for the next input; `None` when the terminal's event stream ended.
     async fn next(&mut self, rt: &mut Runtime<'_>) -> io::Result<Option<Input>> {
         let input = tokio::select! {
-            ev = self.term.next() => match ev {
+            ev = next_term_event(&mut self.term) => match ev {
                 Some(Ok(ev)) => Input::Term(ev),
                 Some(Err(e)) => return Err(e),
                 None => return Ok(None),
@@ -320,7 +321,7 @@ impl Inputs {
     fn drain(&mut self, first: Input) -> Vec<Input> {
         let mut batch = vec![first];
         while batch.len() < BURST {
-            if let Some(Some(Ok(ev))) = self.term.next().now_or_never() {
+            if let Some(Some(Ok(ev))) = self.term.as_mut().and_then(|t| t.next().now_or_never()) {
                 batch.push(Input::Term(ev));
                 continue;
             }
@@ -337,6 +338,13 @@ impl Inputs {
             break;
         }
         batch
+    }
+}
+
+async fn next_term_event(term: &mut Option<EventStream>) -> Option<io::Result<Event>> {
+    match term {
+        Some(t) => t.next().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -779,10 +787,12 @@ async fn hand_over(
     inputs: &mut Inputs,
     run: UserRun,
 ) -> io::Result<Vec<Action>> {
-    // Dropping the stream stops its reader thread; the new one reads nothing until polled.
-    drop(std::mem::replace(&mut inputs.term, EventStream::new()));
+    // Dropping the stream wakes its reader thread out of its wait and ends it. Only then may a
+    // new one be made: making one takes the reader's lock, which that wait holds.
+    inputs.term = None;
     super::restore_terminal();
     let done = run_in_terminal(run).await;
+    inputs.term = Some(EventStream::new());
     super::enter_terminal(rt.mouse)?;
     let size = rt.terminal.size()?;
     rt.terminal

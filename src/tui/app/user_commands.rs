@@ -180,7 +180,8 @@ impl App {
         let ok = done.error.is_none() && done.code == Some(0);
         let level = if ok { Level::Info } else { Level::Error };
         if !done.background {
-            self.say(format!("{}: {how}", done.label), level);
+            // The outcome first: a long command line is cut at the end, not the exit code.
+            self.say(format!("{how}: {}", done.label), level);
             return;
         }
         // The end of the output, as much as the dialog shows at this height.

@@ -245,7 +245,7 @@ fn snapshot_background_output_dialog() {
         output: String::new(),
         ..done()
     })));
-    assert_eq!(a.status().unwrap().text, "W echo: exited 0");
+    assert_eq!(a.status().unwrap().text, "exited 0: W echo");
 }
 
 #[test]
@@ -369,4 +369,17 @@ async fn with_shell_a_hostile_branch_is_a_positional_parameter() {
         ]
     );
     assert_nothing_ran(dir.path());
+}
+
+#[test]
+fn a_ctrl_key_event_maps_to_the_users_command() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let app = with_commands(
+        "[[commands]]\nkey = \"ctrl+g\"\nscreen = \"list\"\nrun = [\"/bin/sh\", \"{repo}\"]\n",
+    );
+    let ev = Event::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL));
+    assert_eq!(
+        crate::tui::runtime::map_event(&app, ev),
+        Some(Action::UserCommand(0))
+    );
 }
