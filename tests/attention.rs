@@ -260,3 +260,33 @@ async fn an_anonymous_engine_still_answers_the_stores_part() {
     assert_eq!(e.hub.stats().requests, before, "no request sent");
     e.hub.shutdown().await;
 }
+
+#[test]
+fn the_command_and_the_queue_cross_the_host_socket() {
+    use repodeck::host::protocol::{ClientMsg, HostMsg, decode, encode};
+    let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_900_000_000, 0).unwrap();
+    for c in [SyncCommand::Attention, SyncCommand::AttentionSeen { at }] {
+        let back: ClientMsg = decode(&encode(&ClientMsg::Command(c.clone())).unwrap()).unwrap();
+        assert!(matches!(back, ClientMsg::Command(x) if x == c));
+    }
+    let mut v = fixture();
+    let s = repodeck::github::attention::convert(v["data"].take()).unwrap();
+    let items = repodeck::sync::attention::order(repodeck::sync::attention::search_rows(&s, &[]));
+    assert_eq!(
+        items.len(),
+        2,
+        "the review request and the PR with changes requested"
+    );
+    let ev = SyncEvent::AttentionLoaded {
+        items,
+        search: AttentionSearchState::Done {
+            login: s.login,
+            cost: s.cost,
+            remaining: s.remaining,
+            truncated: s.truncated,
+        },
+        seen: Some(at),
+    };
+    let back: HostMsg = decode(&encode(&HostMsg::Event(ev.clone())).unwrap()).unwrap();
+    assert!(matches!(back, HostMsg::Event(e) if e == ev));
+}
