@@ -15,8 +15,9 @@ use crate::domain::{
 };
 use crate::sync::{SyncCommand, SyncEvent};
 
-/// The protocol's own number; a change of the messages below bumps it.
-pub const PROTOCOL: u32 = 2;
+/// The protocol's own number; a change of the messages below bumps it (3: the insight fields,
+/// the statistics and attention commands and events).
+pub const PROTOCOL: u32 = 3;
 
 /// This build's version, as the handshake names it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

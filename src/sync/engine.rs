@@ -144,21 +144,22 @@ impl Shared {
             // Set under the scheduler lock, so the worker's take-and-clear cannot interleave and
             // report a second, empty pass end for work it already took.
             self.asked.store(true, Ordering::SeqCst);
-        }
-        for id in refused {
-            self.emit(SyncEvent::Finished {
-                id,
-                outcome: Outcome::Failed {
-                    kind: FailureKind::QueueFull,
-                    message: format!(
-                        "the sync queue is full ({} jobs); try again when it drains",
-                        limits::MAX_PENDING
-                    ),
-                },
-                cost: JobCost::default(),
-                duration_ms: 0,
-                repo: None,
-            });
+            // Sent under the lock too, so no pass end is reported before them.
+            for id in refused {
+                self.emit(SyncEvent::Finished {
+                    id,
+                    outcome: Outcome::Failed {
+                        kind: FailureKind::QueueFull,
+                        message: format!(
+                            "the sync queue is full ({} jobs); try again when it drains",
+                            limits::MAX_PENDING
+                        ),
+                    },
+                    cost: JobCost::default(),
+                    duration_ms: 0,
+                    repo: None,
+                });
+            }
         }
         self.wake.notify_one();
     }
@@ -258,28 +259,25 @@ impl Shared {
         });
     }
 
+    /// The `Finished` of a job cancelled while queued is sent under the scheduler lock, like its
+    /// count: the worker cannot report the pass end between the two.
     fn cancel(&self, id: LocalId) {
-        let pending = {
-            let mut s = self.sched();
-            let pending = s.cancel(id).pending;
-            self.ended().cancelled += usize::from(pending);
-            pending
-        };
-        if pending {
+        let mut s = self.sched();
+        if s.cancel(id).pending {
+            self.ended().cancelled += 1;
             self.cancelled_pending(vec![id]);
         }
     }
 
     /// Cancels every job and any rate-limit wait.
     fn cancel_all(&self) {
-        let ids = {
+        {
             let mut s = self.sched();
             let ids = s.cancel_all();
             self.ended().cancelled += ids.len();
-            ids
-        };
+            self.cancelled_pending(ids);
+        }
         self.ctx.client.cancel_waits();
-        self.cancelled_pending(ids);
     }
 
     async fn fetch_commit(self: Arc<Self>, id: LocalId, sha: String) {

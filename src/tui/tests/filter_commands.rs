@@ -105,7 +105,7 @@ screen = "list"
 run = ["git", "clone", "{url}", "{name}"]
 
 [[commands]]
-key = "W"
+key = "Z"
 screen = "any"
 run = "echo {sha} {branch}"
 mode = "background"
@@ -140,11 +140,11 @@ fn commands_run_with_the_selected_rows_values() {
     );
     assert!(!r[0].background);
     // Background, on any screen: the head's sha and the default branch.
-    let r = runs(&press(&mut app, "W"));
+    let r = runs(&press(&mut app, "Z"));
     assert_eq!(r[0].argv[0], "echo");
     assert_eq!(r[0].argv[2], "main");
     assert!(r[0].background);
-    assert!(app.status().unwrap().text.starts_with("W: running echo"));
+    assert!(app.status().unwrap().text.starts_with("Z: running echo"));
     // The repo screen's PR tab: the PR's number.
     let mut app = with_detail(app);
     assert!(
@@ -160,7 +160,7 @@ fn commands_run_with_the_selected_rows_values() {
     assert_eq!(r[0].label, "ctrl+g check out the PR");
     // The PR's head and head branch; a fork's `owner:branch` gives the branch. Without them
     // (not synced yet) nothing runs.
-    assert!(runs(&press(&mut app, "W")).is_empty());
+    assert!(runs(&press(&mut app, "Z")).is_empty());
     assert!(
         app.status()
             .unwrap()
@@ -174,12 +174,12 @@ fn commands_run_with_the_selected_rows_values() {
         local: LocalId(1),
         details: Box::new(Some(d)),
     });
-    let r = runs(&press(&mut app, "W"));
+    let r = runs(&press(&mut app, "Z"));
     assert_eq!(r[0].argv[1..], ["f".repeat(40), "fair-queue".to_string()]);
     // The Branches tab: that branch and its head.
     app.update(Action::Tab3);
     app.update(Action::Down);
-    let r = runs(&press(&mut app, "W"));
+    let r = runs(&press(&mut app, "Z"));
     assert_eq!(
         r[0].argv[1..],
         [
