@@ -316,7 +316,9 @@ fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Re
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(std::cell::Cell::get) {
+            // `try_with`: a panic while this thread's locals are being destroyed must still print
+            // (and not panic again, which aborts the process).
+            if !QUIET.try_with(std::cell::Cell::get).unwrap_or(false) {
                 previous(info);
             }
         }));
