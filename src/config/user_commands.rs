@@ -1,7 +1,8 @@
-//! `[[commands]]`: the user's own commands. Each binds a key on a screen to a program run with
-//! the selected row's values (`{repo}`, `{owner}`, `{name}`, `{number}`, `{sha}`, `{url}`,
-//! `{branch}`). Validated here at load (placeholders, screen, mode, the shape of `run`); the key
-//! is checked against the keymap by the TUI (`tui::check_commands`), which owns the keys.
+//! `[[commands]]`: the user's own commands. Each binds a key on a screen (`list`, a repo tab, an
+//! open `pr` or `issue`, `attention`...) to a program run with the selected row's values
+//! (`{repo}`, `{owner}`, `{name}`, `{number}`, `{sha}`, `{url}`, `{branch}`). Validated here at
+//! load (placeholders, screen, mode, the shape of `run`); the key is checked against the keymap
+//! by the TUI (`tui::check_commands`), which owns the keys.
 //!
 //! Safety by construction: without `shell`, `run` is an argv template (a list, or a string split
 //! shell-words-style at load, never by a shell) and each value fills its place inside one
@@ -62,14 +63,22 @@ pub enum CommandScreen {
     /// Every screen (not inside dialogs or text fields).
     Any,
     List,
-    /// The repo screen, any tab (and an open commit).
+    /// The repo screen, any tab (and an open commit, pull request or issue).
     Detail,
     Overview,
     /// The Commits tab and an open commit.
     Commits,
     Branches,
+    /// The PRs tab and a pull request open from it.
     Pulls,
+    /// The Issues tab and an issue open from it.
     Issues,
+    /// An open pull request's view (from the PRs tab or the Attention screen).
+    Pr,
+    /// An open issue's view.
+    Issue,
+    /// The Attention queue (`W`).
+    Attention,
     /// The activity feed (`A`).
     Activity,
     /// All releases (`E`).
@@ -79,7 +88,7 @@ pub enum CommandScreen {
 }
 
 impl CommandScreen {
-    pub const ALL: [CommandScreen; 11] = [
+    pub const ALL: [CommandScreen; 14] = [
         CommandScreen::Any,
         CommandScreen::List,
         CommandScreen::Detail,
@@ -88,6 +97,9 @@ impl CommandScreen {
         CommandScreen::Branches,
         CommandScreen::Pulls,
         CommandScreen::Issues,
+        CommandScreen::Pr,
+        CommandScreen::Issue,
+        CommandScreen::Attention,
         CommandScreen::Activity,
         CommandScreen::Releases,
         CommandScreen::Jobs,
@@ -102,6 +114,9 @@ impl CommandScreen {
             CommandScreen::Branches => "branches",
             CommandScreen::Pulls => "pulls",
             CommandScreen::Issues => "issues",
+            CommandScreen::Pr => "pr",
+            CommandScreen::Issue => "issue",
+            CommandScreen::Attention => "attention",
             CommandScreen::Activity => "activity",
             CommandScreen::Releases => "releases",
             CommandScreen::Jobs => "jobs",
@@ -111,6 +126,7 @@ impl CommandScreen {
         let s = s.trim().to_ascii_lowercase();
         let s = match s.as_str() {
             "prs" | "pull_requests" | "pullrequests" => "pulls",
+            "pull_request" | "pullrequest" => "pr",
             "repo" | "repository" => "detail",
             "repos" | "repositories" => "list",
             other => other,
@@ -126,11 +142,17 @@ impl CommandScreen {
                 C::Overview | C::Commits | C::Branches | C::Pulls | C::Issues
             )
         };
+        // An open pull request or issue is on the repo screen, on its tab.
+        let within = |outer: C, inner: C| {
+            (outer == C::Detail && (tab(inner) || matches!(inner, C::Pr | C::Issue)))
+                || (outer == C::Pulls && inner == C::Pr)
+                || (outer == C::Issues && inner == C::Issue)
+        };
         self == other
             || self == C::Any
             || other == C::Any
-            || (self == C::Detail && tab(other))
-            || (other == C::Detail && tab(self))
+            || within(self, other)
+            || within(other, self)
     }
 }
 
@@ -609,5 +631,33 @@ mod tests {
         assert!(C::Any.overlaps(C::Jobs) && C::Detail.overlaps(C::Pulls));
         assert!(C::Pulls.overlaps(C::Pulls) && C::Commits.overlaps(C::Detail));
         assert!(!C::Pulls.overlaps(C::Issues) && !C::List.overlaps(C::Detail));
+        // An open PR or issue is on its tab of the repo screen; the Attention screen is apart.
+        assert!(C::Pr.overlaps(C::Pulls) && C::Detail.overlaps(C::Pr) && C::Any.overlaps(C::Pr));
+        assert!(C::Issues.overlaps(C::Issue) && C::Issue.overlaps(C::Detail));
+        assert!(!C::Pr.overlaps(C::Issues) && !C::Issue.overlaps(C::Pulls));
+        assert!(!C::Pr.overlaps(C::Issue) && !C::Pr.overlaps(C::Commits));
+        assert!(C::Attention.overlaps(C::Any) && C::Attention.overlaps(C::Attention));
+        assert!(!C::Attention.overlaps(C::Pulls) && !C::Attention.overlaps(C::Detail));
+    }
+
+    #[test]
+    fn the_new_screens_parse_by_name() {
+        for (name, screen) in [
+            ("pr", CommandScreen::Pr),
+            ("PR", CommandScreen::Pr),
+            ("pull_request", CommandScreen::Pr),
+            ("issue", CommandScreen::Issue),
+            ("attention", CommandScreen::Attention),
+        ] {
+            assert_eq!(CommandScreen::parse(name), Some(screen), "{name}");
+        }
+        for c in CommandScreen::ALL {
+            assert_eq!(CommandScreen::parse(c.name()), Some(c));
+        }
+        let e = raw("[[commands]]\nkey = \"x\"\nscreen = \"queue\"\nrun = \"a\"\n").unwrap_err();
+        assert!(
+            e.contains("\"pr\", \"issue\", \"attention\", \"activity\""),
+            "{e}"
+        );
     }
 }

@@ -1,13 +1,15 @@
-//! The Attention screen's tests: its keys (`W`, `:attention`, `r`, Enter to the PR's row, `o`,
-//! Esc recording the last look), a hostile title drawn harmless, and one insta snapshot per state
+//! The Attention screen's tests: its keys (`W`, `:attention`, `r`, Enter to the item's detail
+//! with Esc back to its row, the notices when it cannot be shown, `o`, Esc recording the last
+//! look), a hostile title drawn harmless, and one insta snapshot per state
 //! (filled, loading, empty, error, offline) holding every size (120x35, 80x24, 40x12) in colour
 //! (text = the no-colour text), in ASCII, and the per-cell colour maps of colour and no-colour.
 
 use chrono::Duration;
 
 use super::action::{Action, Effect};
-use super::app::{App, Screen, Tab};
+use super::app::{App, Item, Screen, Tab};
 use super::headless::Headless;
+use super::keymap::Mode;
 use super::tests::{base_app_with, details, now, repos};
 use super::theme::Theme;
 use crate::domain::*;
@@ -223,29 +225,66 @@ fn the_cursor_skips_headings() {
     assert_eq!(selected(&a).unwrap().reason, AttentionReason::Stale);
 }
 
+/// The details of octo-org/alpha with #17 stored too (a head, a fork's branch).
+fn details_with_17() -> RepoDetails {
+    let mut d = details();
+    d.pulls.push(PullRequest {
+        number: 17,
+        title: "Stream the job log".into(),
+        head: "samlee:stream-log".into(),
+        base: "main".into(),
+        head_sha: "e".repeat(40),
+        url: "https://github.com/octo-org/alpha/pull/17".into(),
+        ..PullRequest::default()
+    });
+    d
+}
+
+fn details_loaded(a: &mut App, local: u64, d: Option<RepoDetails>) {
+    a.update(Action::DetailsLoaded {
+        local: LocalId(local),
+        details: Box::new(d),
+    });
+}
+
 #[test]
-fn enter_jumps_to_the_pr_row_and_esc_comes_back() {
+fn enter_on_a_pr_opens_its_view_and_esc_comes_back_to_the_row() {
     let mut a = filled();
     a.update(Action::Down); // #17 in octo-org/alpha
     let fx = a.update(Action::Open);
     assert_eq!(a.screen(), Screen::Detail);
+    assert_eq!(a.mode(), Mode::Item, "the PR's own view, not its tab");
+    assert_eq!(a.detail().item, Some(Item::Pull(17)));
     assert_eq!(a.detail().tab(), Tab::Pulls);
     assert!(fx.contains(&Effect::LoadDetails(LocalId(1))), "{fx:?}");
-    let mut d = details();
-    d.pulls.push(PullRequest {
-        number: 17,
-        ..PullRequest::default()
-    });
-    a.update(Action::DetailsLoaded {
-        local: LocalId(1),
-        details: Box::new(Some(d)),
-    });
+    // Until the details are read, the view says it is loading (not that the PR is gone).
+    let text = draw(&mut a, 80, 24);
+    assert!(text.contains("Loading pull request #17…"), "{text}");
+    assert!(!text.contains("no longer open"), "{text}");
+    details_loaded(&mut a, 1, Some(details_with_17()));
+    assert_eq!(a.open_pull().map(|p| p.number), Some(17));
+    let text = draw(&mut a, 80, 24);
+    assert!(text.contains("#17 Stream the job log"), "{text}");
     let pulls = &a.detail().details.as_ref().unwrap().pulls;
     let sel = a.detail().cursors[Tab::Pulls.index()].sel;
-    assert_eq!(pulls[sel].number, 17, "the PR's row is selected");
-    a.update(Action::Back);
+    assert_eq!(pulls[sel].number, 17, "the PR's row is selected on its tab");
+    assert_eq!(a.status(), None, "nothing to say");
+    // `o` opens the PR itself.
+    assert_eq!(
+        a.update(Action::OpenBrowser),
+        vec![Effect::OpenUrl(
+            "https://github.com/octo-org/alpha/pull/17".into()
+        )]
+    );
+    // Esc: straight back to the Attention screen, on the same row.
+    let fx = a.update(Action::Back);
+    assert!(
+        fx.iter()
+            .all(|e| !matches!(e, Effect::Engine(SyncCommand::AttentionSeen { .. })))
+    );
     assert_eq!(a.screen(), Screen::Attention);
     assert_eq!(selected(&a).unwrap().subject, pr(17), "the cursor stayed");
+    assert_eq!(a.detail().item, None);
     let fx = a.update(Action::Back);
     assert_eq!(a.screen(), Screen::List);
     assert_eq!(
@@ -256,21 +295,125 @@ fn enter_jumps_to_the_pr_row_and_esc_comes_back() {
 }
 
 #[test]
-fn a_pr_not_stored_yet_is_said_so() {
+fn a_pr_of_the_repo_already_open_shows_at_once_and_a_pr_of_the_tab_still_closes_to_it() {
     let mut a = filled();
-    a.update(Action::Open); // #42 is stored; #17 is not in `details()`
+    a.update(Action::Open); // #42, in the fixture's details
+    details_loaded(&mut a, 1, Some(details()));
     a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    // Same repo: the stored PR is drawn while its details are read again.
+    a.update(Action::Open);
+    assert_eq!(a.open_pull().map(|p| p.number), Some(42));
+    details_loaded(&mut a, 1, Some(details()));
+    assert_eq!(a.open_pull().map(|p| p.number), Some(42));
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    // A PR opened from the repo's own tab still closes back to the tab.
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::List);
+    a.update(Action::Open);
+    details_loaded(&mut a, 1, Some(details()));
+    a.update(Action::Tab4);
+    a.update(Action::Open);
+    assert_eq!(a.detail().item, Some(Item::Pull(42)));
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Detail, "closes to the PRs tab");
+    assert_eq!(a.detail().tab(), Tab::Pulls);
+    assert_eq!(a.detail().item, None);
+}
+
+#[test]
+fn a_pr_not_stored_opens_the_repo_and_says_why() {
+    let mut a = filled();
     a.update(Action::Down);
     a.update(Action::Open);
-    a.update(Action::DetailsLoaded {
-        local: LocalId(1),
-        details: Box::new(Some(details())),
-    });
-    let said = &a.status().unwrap().text;
-    assert!(
-        said.contains("#17 is not in the stored pull requests"),
-        "{said}"
+    // #17 is not in `details()` (closed, or beyond the stored open PRs).
+    details_loaded(&mut a, 1, Some(details()));
+    assert_eq!(a.screen(), Screen::Detail);
+    assert_eq!(
+        a.mode(),
+        Mode::Detail,
+        "the repo's PRs tab, not an empty view"
     );
+    assert_eq!(a.detail().tab(), Tab::Pulls);
+    assert_eq!(a.detail().item, None);
+    let s = a.status().unwrap();
+    assert_eq!(
+        s.text,
+        "#17 is not among the stored open PRs: esc, then o opens it in the browser; s syncs"
+    );
+    assert_eq!(s.level, super::app::Level::Warn);
+    // What the notice says works: esc, then o.
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    assert_eq!(selected(&a).unwrap().subject, pr(17));
+    assert_eq!(
+        a.update(Action::OpenBrowser),
+        vec![Effect::OpenUrl(
+            "https://github.com/octo-org/alpha/pull/1".into()
+        )]
+    );
+}
+
+#[test]
+fn a_pr_of_a_repo_never_synced_says_so() {
+    let mut a = filled();
+    a.update(Action::Bottom); // #3 in octo-org/delta, never synced
+    a.update(Action::Open);
+    details_loaded(&mut a, 4, None);
+    assert_eq!(a.detail().item, None);
+    assert_eq!(
+        a.status().unwrap().text,
+        "#3: octo-org/delta is not synced yet (s syncs it); esc, then o opens #3 in the browser"
+    );
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    assert_eq!(selected(&a).unwrap().reason, AttentionReason::Stale);
+}
+
+#[test]
+fn esc_before_the_details_arrive_leaves_nothing_pending() {
+    let mut a = filled();
+    a.update(Action::Down);
+    a.update(Action::Open);
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    a.update(Action::Back);
+    // The same repo from the list: the late answer selects nothing and says nothing.
+    a.update(Action::Open);
+    details_loaded(&mut a, 1, Some(details()));
+    assert_eq!(a.status(), None);
+    assert_eq!(a.detail().cursors[Tab::Pulls.index()].sel, 0);
+    assert_eq!(a.detail().tab(), Tab::Overview);
+}
+
+#[test]
+fn enter_on_a_failing_head_opens_the_overview_with_the_commit_selected() {
+    let mut a = filled();
+    while selected(&a).unwrap().reason != AttentionReason::HeadFailing {
+        a.update(Action::Down);
+    }
+    let fx = a.update(Action::Open);
+    assert!(fx.contains(&Effect::LoadDetails(LocalId(2))), "{fx:?}");
+    assert_eq!(a.screen(), Screen::Detail);
+    assert_eq!(a.mode(), Mode::Detail);
+    assert_eq!(
+        a.detail().tab(),
+        Tab::Overview,
+        "CI with its failing checks"
+    );
+    let mut d = details();
+    d.commits.rotate_left(1);
+    d.commits.push(Commit {
+        sha: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678".into(),
+        ..Commit::default()
+    });
+    details_loaded(&mut a, 2, Some(d));
+    assert_eq!(a.detail().cursors[Tab::Commits.index()].sel, 3);
+    assert_eq!(a.status(), None);
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    assert_eq!(selected(&a).unwrap().reason, AttentionReason::HeadFailing);
 }
 
 #[test]
@@ -281,14 +424,23 @@ fn enter_on_a_release_selects_its_row() {
     assert_eq!(selected(&a).unwrap().reason, AttentionReason::NewRelease);
     a.update(Action::Open);
     assert_eq!(a.detail().tab(), Tab::Releases);
-    a.update(Action::DetailsLoaded {
-        local: LocalId(1),
-        details: Box::new(Some(details())),
-    });
+    details_loaded(&mut a, 1, Some(details()));
     let d = a.detail().details.as_ref().unwrap();
     assert_eq!(
         d.releases[a.detail().cursors[Tab::Releases.index()].sel].tag,
         "v2.1.0"
+    );
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
+    assert_eq!(selected(&a).unwrap().reason, AttentionReason::NewRelease);
+    // A release no longer stored says so.
+    a.update(Action::Open);
+    let mut d = details();
+    d.releases.clear();
+    details_loaded(&mut a, 1, Some(d));
+    assert_eq!(
+        a.status().unwrap().text,
+        "v2.1.0 is not among the stored releases: esc, then o opens it in the browser; s syncs"
     );
 }
 
@@ -301,10 +453,9 @@ fn an_untracked_repo_is_offered_to_the_browser_not_opened() {
     let fx = a.update(Action::Open);
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(a.screen(), Screen::Attention);
-    let said = &a.status().unwrap().text;
-    assert!(
-        said.contains("not tracked") && said.contains(":add"),
-        "{said}"
+    assert_eq!(
+        a.status().unwrap().text,
+        "someone-else/untracked-lib is not tracked: o opens #311 in the browser, :add someone-else/untracked-lib tracks it"
     );
     let fx = a.update(Action::OpenBrowser);
     assert_eq!(
@@ -313,6 +464,44 @@ fn an_untracked_repo_is_offered_to_the_browser_not_opened() {
             "https://github.com/someone-else/untracked-lib/pull/1".into()
         )]
     );
+    // A row whose repo was removed since the queue was read: the same, and no panic.
+    let mut a = filled();
+    a.update(Action::ReposLoaded(
+        repos()
+            .into_iter()
+            .filter(|r| r.local != LocalId(1))
+            .collect(),
+    ));
+    a.update(Action::Open);
+    assert_eq!(a.screen(), Screen::Attention);
+    assert!(a.status().unwrap().text.contains("is not tracked"));
+}
+
+#[test]
+fn snapshot_attention_enter_states() {
+    // A PR opened before its repo's details are read, and the fallback for a PR not stored.
+    let loading = || {
+        let mut a = filled();
+        a.update(Action::Down);
+        a.update(Action::Open);
+        a
+    };
+    let missing = || {
+        let mut a = loading();
+        details_loaded(&mut a, 1, Some(details()));
+        a
+    };
+    let mut out = String::new();
+    for (name, make) in [
+        ("pr loading", &loading as &dyn Fn() -> App),
+        ("pr not stored", &missing),
+    ] {
+        for (w, h) in [(80u16, 24u16), (40, 12)] {
+            out.push_str(&format!("=== {name} {w}x{h}\n"));
+            out.push_str(&draw(&mut make(), w, h));
+        }
+    }
+    insta::assert_snapshot!("attention_enter_states", out);
 }
 
 #[test]

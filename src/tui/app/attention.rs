@@ -1,13 +1,15 @@
 //! The Attention screen's part of `App` (`W`, `:attention`): asking the engine for the queue on
 //! open and on `r` (never in the background), the rows grouped by reason with a heading per group
-//! (the cursor skips headings), Enter to the repo screen on the tab and row of the item (the PR
-//! row once the repo's details arrive), and the last look recorded when the screen is left.
+//! (the cursor skips headings), Enter to the item's detail (a PR's own view, a failing head's
+//! Overview, a release's row; Esc comes back to the same row), and the last look recorded when
+//! the screen is left.
 
 use chrono::{DateTime, Utc};
 
-use super::{App, Cursor, Level, Screen, Tab};
+use super::{App, Cursor, Item, Level, Screen, Tab};
 use crate::domain::{
     AttentionItem, AttentionReason, AttentionSearchState, AttentionSubject, LocalId, RepoDetails,
+    short_sha,
 };
 use crate::sync::SyncCommand;
 use crate::tui::action::Effect;
@@ -52,6 +54,27 @@ impl AttentionView {
             AttentionRow::Item(i) => self.items.get(*i),
             AttentionRow::Header { .. } => None,
         }
+    }
+}
+
+/// Where an Attention item's subject is in a repo's details: the tab, its row and the tab's length.
+fn row_of(d: &RepoDetails, subject: &AttentionSubject) -> Option<(Tab, usize, usize)> {
+    match subject {
+        AttentionSubject::PullRequest { number } => d
+            .pulls
+            .iter()
+            .position(|p| p.number == *number)
+            .map(|i| (Tab::Pulls, i, d.pulls.len())),
+        AttentionSubject::Commit { sha } => d
+            .commits
+            .iter()
+            .position(|c| c.sha == *sha)
+            .map(|i| (Tab::Commits, i, d.commits.len())),
+        AttentionSubject::Release { tag } => d
+            .releases
+            .iter()
+            .position(|r| r.tag == *tag)
+            .map(|i| (Tab::Releases, i, d.releases.len())),
     }
 }
 
@@ -163,18 +186,25 @@ impl App {
         self.go_back();
     }
 
-    /// Enter: the item's repo on the tab of what it is about; a repo that is not tracked is
-    /// offered to the browser.
+    /// Enter: the item's detail. A pull request opens in its own view (Esc comes back here, to
+    /// the same row); a failing default branch opens the repo's Overview, which shows its CI with
+    /// the failing checks (the commit is selected on the Commits tab); a release opens the
+    /// Releases tab on its row. An untracked repo opens nothing; a pull request that is not
+    /// stored falls back to the repo's PRs tab. Both say why and how to reach it in the browser.
     pub(super) fn open_attention_item(&mut self, fx: &mut Vec<Effect>) {
         let Some(item) = self.attention.selected().cloned() else {
             return;
         };
         let Some(local) = item.local.filter(|l| self.repo(*l).is_some()) else {
+            let repo = crate::sanitize::line(&item.repo).into_owned();
+            let what = match &item.subject {
+                AttentionSubject::PullRequest { number } => format!("#{number}"),
+                AttentionSubject::Commit { sha } => short_sha(sha).to_string(),
+                AttentionSubject::Release { tag } => crate::sanitize::line(tag).into_owned(),
+            };
             self.say(
                 format!(
-                    "{} is not tracked: o opens it in the browser, :add {} tracks it",
-                    crate::sanitize::line(&item.repo),
-                    crate::sanitize::line(&item.repo)
+                    "{repo} is not tracked: o opens {what} in the browser, :add {repo} tracks it"
                 ),
                 Level::Info,
             );
@@ -182,15 +212,27 @@ impl App {
         };
         let tab = match item.subject {
             AttentionSubject::PullRequest { .. } => Tab::Pulls,
-            AttentionSubject::Commit { .. } => Tab::Commits,
+            AttentionSubject::Commit { .. } => Tab::Overview,
             AttentionSubject::Release { .. } => Tab::Releases,
         };
-        self.attention.jump = Some((local, item.subject));
         self.open_detail(local, tab, fx);
+        if let AttentionSubject::PullRequest { number } = item.subject {
+            self.detail.item = Some(Item::Pull(number));
+            self.detail.item_back = true;
+            self.detail.scroll = 0;
+        }
+        self.attention.jump = Some((local, item.subject));
     }
 
-    /// The repo screen's details arrived: selects the row an Attention item asked for.
-    pub(super) fn attention_landed(&mut self, local: LocalId, details: Option<&RepoDetails>) {
+    /// The repo screen was left or another repo opened: an Enter still waiting for its details
+    /// lands nowhere.
+    pub(super) fn attention_left_detail(&mut self) {
+        self.attention.jump = None;
+    }
+
+    /// The repo screen's details arrived: selects the row an Attention item asked for, or, when
+    /// its pull request is not stored, shows the repo's PRs tab and says why.
+    pub(super) fn attention_landed(&mut self, local: LocalId) {
         let Some((at, subject)) = self.attention.jump.take() else {
             return;
         };
@@ -198,37 +240,39 @@ impl App {
             self.attention.jump = Some((at, subject));
             return;
         }
-        let found = details.and_then(|d| match &subject {
-            AttentionSubject::PullRequest { number } => d
-                .pulls
-                .iter()
-                .position(|p| p.number == *number)
-                .map(|i| (Tab::Pulls, i, d.pulls.len())),
-            AttentionSubject::Commit { sha } => d
-                .commits
-                .iter()
-                .position(|c| c.sha == *sha)
-                .map(|i| (Tab::Commits, i, d.commits.len())),
-            AttentionSubject::Release { tag } => d
-                .releases
-                .iter()
-                .position(|r| r.tag == *tag)
-                .map(|i| (Tab::Releases, i, d.releases.len())),
-        });
-        match found {
-            Some((tab, i, len)) => {
-                let page = self.page();
-                self.detail.cursors[tab.index()].to(i, len, page);
-            }
-            None => {
-                if let AttentionSubject::PullRequest { number } = subject {
-                    self.say(
-                        format!("#{number} is not in the stored pull requests yet (s syncs the repository)"),
-                        Level::Info,
-                    );
-                }
-            }
+        let d = self.detail.details.as_ref();
+        if let Some((tab, i, len)) = d.and_then(|d| row_of(d, &subject)) {
+            let page = self.page();
+            self.detail.cursors[tab.index()].to(i, len, page);
+            return;
         }
+        let repo = self
+            .repo(local)
+            .map(|r| r.key.to_string())
+            .unwrap_or_default();
+        let stored = d.is_some();
+        // Short enough for an 80-column status line up to "browser".
+        let why = match &subject {
+            AttentionSubject::PullRequest { number } if stored => {
+                self.close_item();
+                format!(
+                    "#{number} is not among the stored open PRs: esc, then o opens it in the browser; s syncs"
+                )
+            }
+            AttentionSubject::PullRequest { number } => {
+                self.close_item();
+                format!(
+                    "#{number}: {repo} is not synced yet (s syncs it); esc, then o opens #{number} in the browser"
+                )
+            }
+            AttentionSubject::Release { tag } => format!(
+                "{} is not among the stored releases: esc, then o opens it in the browser; s syncs",
+                crate::sanitize::line(tag)
+            ),
+            // The Overview shows the head's CI whether or not the commit is stored.
+            AttentionSubject::Commit { .. } => return,
+        };
+        self.say(why, Level::Warn);
     }
 
     /// The selected item's URL (for `o` and `y`).

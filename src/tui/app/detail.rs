@@ -38,9 +38,9 @@ impl App {
 
     pub(super) fn details_loaded(&mut self, local: LocalId, details: Option<RepoDetails>) {
         if self.detail.local == Some(local) {
-            self.attention_landed(local, details.as_ref());
             self.detail.details = details;
             self.detail.loading = false;
+            self.attention_landed(local);
         }
     }
 
@@ -91,6 +91,7 @@ impl App {
     }
 
     pub(super) fn open_detail(&mut self, local: LocalId, tab: Tab, fx: &mut Vec<Effect>) {
+        self.attention_left_detail();
         let same = self.detail.local == Some(local);
         if !same {
             self.detail = Detail {
@@ -102,6 +103,7 @@ impl App {
             self.detail.loading = true;
             self.detail.commit = None;
             self.detail.item = None;
+            self.detail.item_back = false;
         }
         self.detail.tab = tab.index();
         fx.push(Effect::LoadDetails(local));
@@ -126,18 +128,26 @@ impl App {
         self.detail.tab = n % Tab::ALL.len();
         self.detail.commit = None;
         self.detail.item = None;
+        self.detail.item_back = false;
         self.detail.scroll = 0;
     }
 
-    /// Esc on the repo screen: an open commit, pull request or issue closes first.
+    /// Esc on the repo screen: an open commit, pull request or issue closes first (one opened
+    /// from the Attention screen closes back to it).
     pub(super) fn detail_back(&mut self) {
         if self.detail.item.is_some() {
+            let leave = self.detail.item_back;
             self.close_item();
+            if leave {
+                self.attention_left_detail();
+                self.go_back();
+            }
         } else if self.detail.commit.is_some() {
             self.detail.commit = None;
             self.detail.commit_error = None;
             self.detail.scroll = 0;
         } else {
+            self.attention_left_detail();
             self.go_back();
         }
     }

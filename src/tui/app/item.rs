@@ -1,7 +1,8 @@
 //! The pull request and issue views of the repo screen: Enter on a row of the PRs or Issues tab
 //! opens it (by number), j/k/PgUp/PgDn/g/G scroll it, Esc closes it, `o`/`y` use its URL. The
 //! scroll is clamped to the text's length at the current size, which the renderer
-//! (`screens::item_detail`) measures, so `G` then `k` moves at once.
+//! (`screens::item_detail`) measures, so `G` then `k` moves at once. An item opened from the
+//! Attention screen (`item_back`) closes back to that screen.
 
 use super::{App, Item, Tab};
 use crate::domain::{Issue, PullRequest};
@@ -48,6 +49,7 @@ impl App {
         };
         if item.is_some() {
             self.detail.item = item;
+            self.detail.item_back = false;
             self.detail.scroll = 0;
         }
     }
@@ -55,7 +57,19 @@ impl App {
     /// Esc on an open pull request or issue: back to its tab, the row still selected.
     pub(super) fn close_item(&mut self) {
         self.detail.item = None;
+        self.detail.item_back = false;
         self.detail.scroll = 0;
+    }
+
+    /// The open pull request's head: its sha and branch (a fork's `owner:branch` gives the
+    /// branch), each when GitHub has told it.
+    pub(super) fn open_pull_head(&self) -> (Option<String>, Option<String>) {
+        let Some(p) = self.open_pull() else {
+            return (None, None);
+        };
+        let branch = p.head.rsplit_once(':').map_or(p.head.as_str(), |(_, b)| b);
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        (some(&p.head_sha), some(branch))
     }
 
     /// Scrolls the open pull request or issue, never past its last line.

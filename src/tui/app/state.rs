@@ -295,8 +295,10 @@ pub struct Detail {
     pub scroll: u16,
     /// The Overview's statistics (`app/stats.rs`).
     pub stats: super::stats::StatsView,
-    /// The pull request or issue opened with Enter on its tab.
+    /// The pull request or issue opened with Enter on its tab (or on the Attention screen).
     pub item: Option<Item>,
+    /// The open item came from the Attention screen: Esc on it goes back there, not to the tab.
+    pub item_back: bool,
 }
 
 /// A pull request or issue opened on the repo screen, by number: a reload of the details after a

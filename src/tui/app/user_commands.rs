@@ -1,12 +1,13 @@
 //! The user's own commands (`[[commands]]` in the config) inside `App`: which command a key runs
-//! on the current screen, the selected row's placeholder values, the run handed to the runtime
+//! on the current screen (a list, a repo tab, an open pull request or issue, the Attention
+//! queue...), the selected row's placeholder values, the run handed to the runtime
 //! as `Effect::RunUserCommand`, and how it ended (the status line, or for a background command a
 //! dialog with its output). The argv itself is built by `crate::config::UserCommand::argv`: values
 //! are separate arguments (or `sh` positional parameters), never text a shell parses.
 
-use super::{App, Level, Screen, Tab};
+use super::{App, Item, Level, Screen, Tab};
 use crate::config::{CommandScreen, Placeholder, RunMode, UserCommand};
-use crate::domain::{Change, RepoKey};
+use crate::domain::{AttentionItem, AttentionSubject, Change, RepoKey};
 use crate::sanitize;
 use crate::tui::action::{Action, Effect, UserRun, UserRunDone};
 use crate::tui::keymap::{Key, Keymap, Mode};
@@ -29,14 +30,20 @@ fn modes(screen: CommandScreen) -> &'static [Mode] {
             Mode::List,
             Mode::Detail,
             Mode::Commit,
+            Mode::Item,
             Mode::Activity,
             Mode::Releases,
             Mode::Jobs,
             Mode::Rate,
+            Mode::Attention,
         ],
         C::List => &[Mode::List],
-        C::Detail | C::Commits => &[Mode::Detail, Mode::Commit],
-        C::Overview | C::Branches | C::Pulls | C::Issues => &[Mode::Detail],
+        C::Detail => &[Mode::Detail, Mode::Commit, Mode::Item],
+        C::Commits => &[Mode::Detail, Mode::Commit],
+        C::Pulls | C::Issues => &[Mode::Detail, Mode::Item],
+        C::Overview | C::Branches => &[Mode::Detail],
+        C::Pr | C::Issue => &[Mode::Item],
+        C::Attention => &[Mode::Attention],
         C::Activity => &[Mode::Activity],
         C::Releases => &[Mode::Releases],
         C::Jobs => &[Mode::Jobs],
@@ -107,6 +114,14 @@ impl App {
     fn on_screen(&self, screen: CommandScreen) -> bool {
         use CommandScreen as C;
         let tab = |t: Tab| self.screen == Screen::Detail && self.detail.tab() == t;
+        let open = |pull: bool| {
+            self.screen == Screen::Detail
+                && match self.detail.item {
+                    Some(Item::Pull(_)) => pull,
+                    Some(Item::Issue(_)) => !pull,
+                    None => false,
+                }
+        };
         match screen {
             C::Any => true,
             C::List => self.screen == Screen::List,
@@ -116,6 +131,9 @@ impl App {
             C::Branches => tab(Tab::Branches),
             C::Pulls => tab(Tab::Pulls),
             C::Issues => tab(Tab::Issues),
+            C::Pr => open(true),
+            C::Issue => open(false),
+            C::Attention => self.screen == Screen::Attention,
             C::Activity => self.screen == Screen::Activity,
             C::Releases => self.screen == Screen::Releases,
             C::Jobs => self.screen == Screen::Jobs,
@@ -162,7 +180,7 @@ impl App {
                 format!(
                     "{key} ({}) not run: {p} has no value here ({})",
                     command.description,
-                    where_from(p)
+                    self.where_from(p)
                 ),
                 Level::Warn,
             ),
@@ -213,23 +231,35 @@ impl App {
         v.filter(|v| !v.is_empty())
     }
 
-    /// The repository the selected row belongs to.
+    /// The repository the selected row belongs to (on the Attention screen also an untracked
+    /// one, as the search named it).
     fn current_key(&self) -> Option<RepoKey> {
-        if self.screen == Screen::Releases {
-            let (name, _) = self.releases.rows.get(self.releases.cursor.sel)?;
-            return RepoKey::parse(name).ok();
+        match self.screen {
+            Screen::Releases => {
+                let (name, _) = self.releases.rows.get(self.releases.cursor.sel)?;
+                RepoKey::parse(name).ok()
+            }
+            Screen::Attention => RepoKey::parse(&self.attention_row()?.repo).ok(),
+            _ => self.current_repo().map(|r| r.key.clone()),
         }
-        self.current_repo().map(|r| r.key.clone())
     }
 
     fn detail_sel(&self) -> usize {
         self.detail.cursors[self.detail.tab].sel
     }
 
-    /// A pull request's or issue's number: the Pulls or Issues tab's row, or the activity row's.
+    fn attention_row(&self) -> Option<&AttentionItem> {
+        self.attention.selected()
+    }
+
+    /// A pull request's or issue's number: the open one, the Pulls or Issues tab's row, the
+    /// activity row's, or the Attention row's pull request.
     fn row_number(&self) -> Option<String> {
         match self.screen {
             Screen::Detail if self.detail.commit.is_none() => {
+                if let Some(Item::Pull(n) | Item::Issue(n)) = self.detail.item {
+                    return Some(n.to_string());
+                }
                 let d = self.detail.details.as_ref()?;
                 match self.detail.tab() {
                     Tab::Pulls => d.pulls.get(self.detail_sel()).map(|p| p.number),
@@ -245,17 +275,26 @@ impl App {
                 | Change::IssueClosed { number, .. } => Some(*number),
                 _ => None,
             },
+            Screen::Attention => match self.attention_row()?.subject {
+                AttentionSubject::PullRequest { number } => Some(number),
+                _ => None,
+            },
             _ => None,
         }
         .map(|n| n.to_string())
     }
 
-    /// A commit: the open one, the Commits, Branches or PRs tab's row (a PR's head), else the
-    /// repo's head.
+    /// A commit: the open one, the open pull request's head, the Commits, Branches or PRs tab's
+    /// row (a PR's head), the Attention row's failing head, else the repo's head.
     fn row_sha(&self) -> Option<String> {
         if self.screen == Screen::Detail {
             if let Some(sha) = &self.detail.commit {
                 return Some(sha.clone());
+            }
+            match self.detail.item {
+                Some(Item::Pull(_)) => return self.open_pull_head().0,
+                Some(Item::Issue(_)) => return None,
+                None => {}
             }
             let d = self.detail.details.as_ref();
             match self.detail.tab() {
@@ -273,16 +312,28 @@ impl App {
                 _ => return None,
             }
         }
+        if self.screen == Screen::Attention {
+            return match &self.attention_row()?.subject {
+                AttentionSubject::Commit { sha } => Some(sha.clone()),
+                _ => None,
+            };
+        }
         if matches!(self.screen, Screen::Activity | Screen::Releases) {
             return None;
         }
         self.current_repo()?.head.as_ref().map(|c| c.sha.clone())
     }
 
-    /// A branch: the Branches tab's row, the PRs tab's head branch, else the repo's default
-    /// branch (not on rows of other kinds, like an issue).
+    /// A branch: the Branches tab's row, the open or selected pull request's head branch, the
+    /// default branch of the Attention row's failing head, else the repo's default branch (not
+    /// on rows of other kinds, like an issue).
     fn row_branch(&self) -> Option<String> {
         if self.screen == Screen::Detail {
+            match self.detail.item {
+                Some(Item::Pull(_)) => return self.open_pull_head().1,
+                Some(Item::Issue(_)) => return None,
+                None => {}
+            }
             match self.detail.tab() {
                 Tab::Branches => {
                     return self
@@ -306,6 +357,14 @@ impl App {
                 _ => return None,
             }
         }
+        if self.screen == Screen::Attention
+            && !matches!(
+                self.attention_row()?.subject,
+                AttentionSubject::Commit { .. }
+            )
+        {
+            return None;
+        }
         if matches!(self.screen, Screen::Activity | Screen::Releases) {
             return None;
         }
@@ -313,6 +372,24 @@ impl App {
             .meta
             .as_ref()
             .map(|m| m.default_branch.clone())
+    }
+}
+
+impl App {
+    /// Where a placeholder gets its value, for the "not run" message.
+    fn where_from(&self, p: Placeholder) -> &'static str {
+        let sha_or_branch = matches!(p, Placeholder::Sha | Placeholder::Branch);
+        if sha_or_branch && self.screen == Screen::Attention {
+            return "on this screen only a failing head has one; enter opens a pull request, whose view has its head's";
+        }
+        if sha_or_branch && self.screen == Screen::Detail {
+            match self.detail.item {
+                Some(Item::Issue(_)) => return "an issue has none",
+                Some(Item::Pull(_)) => return "the pull request's head is not known yet",
+                None => {}
+            }
+        }
+        where_from(p)
     }
 }
 

@@ -35,12 +35,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
     let lines = document(app, area.width);
     if lines.is_empty() {
-        let what = match app.detail().item {
-            Some(Item::Issue(n)) => format!("Issue #{n} is no longer open"),
-            Some(Item::Pull(n)) => format!("Pull request #{n} is no longer open"),
-            None => String::new(),
+        let (what, n) = match app.detail().item {
+            Some(Item::Issue(n)) => ("Issue", n),
+            Some(Item::Pull(n)) => ("Pull request", n),
+            None => return,
         };
-        let text = format!("{what} (it left the stored list at the last sync). Press esc.");
+        // Opened from the Attention screen before the repo's details were read.
+        let text = if app.detail().loading {
+            format!("Loading {} #{n}{}", what.to_lowercase(), t.glyphs.more)
+        } else {
+            format!(
+                "{what} #{n} is no longer open (it left the stored list at the last sync). Press esc."
+            )
+        };
         return message(buf, area, &[(&text, t.dim)]);
     }
     let rows = area.height as usize;
