@@ -153,7 +153,7 @@ fn opened() -> App {
     a
 }
 
-fn filled() -> App {
+pub(super) fn filled() -> App {
     let mut a = opened();
     a.update(loaded(items(), done()));
     a
@@ -226,7 +226,7 @@ fn the_cursor_skips_headings() {
 }
 
 /// The details of octo-org/alpha with #17 stored too (a head, a fork's branch).
-fn details_with_17() -> RepoDetails {
+pub(super) fn details_with_17() -> RepoDetails {
     let mut d = details();
     d.pulls.push(PullRequest {
         number: 17,

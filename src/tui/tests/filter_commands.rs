@@ -383,3 +383,405 @@ fn a_ctrl_key_event_maps_to_the_users_command() {
         Some(Action::UserCommand(0))
     );
 }
+
+// ---------- [[commands]] on the pull request, issue and Attention screens ----------
+
+use crate::tui::app::Item;
+use crate::tui::attention_tests::filled as attention_filled;
+
+const ITEM_COMMANDS: &str = r#"
+[[commands]]
+key = "ctrl+g"
+screen = "pr"
+run = ["echo", "{repo}", "{owner}", "{name}", "{number}", "{url}", "{sha}", "{branch}"]
+description = "all of the PR"
+
+[[commands]]
+key = "ctrl+g"
+screen = "issue"
+run = ["echo", "{repo}", "{number}", "{url}"]
+description = "all of the issue"
+
+[[commands]]
+key = "ctrl+e"
+screen = "issue"
+run = "echo {sha}"
+
+[[commands]]
+key = "ctrl+t"
+screen = "pulls"
+run = "echo {number}"
+"#;
+
+/// The repo screen of octo-org/alpha with two PRs (#42 from a fork, with its head) and an issue.
+fn item_app(toml_text: &str) -> App {
+    let mut app = with_detail(with_commands(toml_text));
+    let mut d = details();
+    d.pulls[0].head = "samlee:fair-queue".into();
+    d.pulls[0].base = "main".into();
+    d.pulls[0].head_sha = "f".repeat(40);
+    d.pulls.push(PullRequest {
+        number: 43,
+        head: "docs".into(),
+        head_sha: "d".repeat(40),
+        url: "https://github.com/octo-org/alpha/pull/43".into(),
+        ..PullRequest::default()
+    });
+    app.update(Action::DetailsLoaded {
+        local: LocalId(1),
+        details: Box::new(Some(d)),
+    });
+    app
+}
+
+fn argv_of(app: &mut App, key: &str) -> Vec<String> {
+    let r = runs(&press(app, key));
+    assert_eq!(r.len(), 1, "{key} ran {r:?}; status: {:?}", app.status());
+    r[0].argv.clone()
+}
+
+#[test]
+fn commands_on_the_pr_and_issue_views_get_the_open_items_values() {
+    let mut app = item_app(ITEM_COMMANDS);
+    // Not on the Overview, nor on the PRs tab's list: the `pr` screen is the open PR.
+    assert_eq!(app.command_for_key(Key::parse("ctrl+g").unwrap()), None);
+    app.update(Action::Tab4);
+    assert_eq!(app.command_for_key(Key::parse("ctrl+g").unwrap()), None);
+    app.update(Action::Open);
+    assert_eq!(app.detail().item, Some(Item::Pull(42)));
+    assert_eq!(
+        argv_of(&mut app, "ctrl+g"),
+        [
+            "echo",
+            "octo-org/alpha",
+            "octo-org",
+            "alpha",
+            "42",
+            "https://github.com/octo-org/alpha/pull/42",
+            &"f".repeat(40),
+            "fair-queue",
+        ]
+    );
+    // A `pulls` command works in the PR's view too, with the open PR's number.
+    assert_eq!(argv_of(&mut app, "ctrl+t"), ["echo", "42"]);
+    app.update(Action::Back);
+    app.update(Action::Down);
+    app.update(Action::Open);
+    assert_eq!(app.detail().item, Some(Item::Pull(43)));
+    let argv = argv_of(&mut app, "ctrl+g");
+    assert_eq!(
+        argv[4..],
+        [
+            "43",
+            "https://github.com/octo-org/alpha/pull/43",
+            &"d".repeat(40),
+            "docs"
+        ]
+    );
+    // A sync reorders the stored PRs: the tab's row is another PR now, the view's is still #43.
+    let mut d = app.detail().details.clone().unwrap();
+    d.pulls.reverse();
+    app.update(Action::DetailsLoaded {
+        local: LocalId(1),
+        details: Box::new(Some(d)),
+    });
+    let sel = app.detail().cursors[Tab::Pulls.index()].sel;
+    assert_eq!(app.detail().details.as_ref().unwrap().pulls[sel].number, 42);
+    assert_eq!(argv_of(&mut app, "ctrl+g")[4], "43");
+    assert_eq!(argv_of(&mut app, "ctrl+t"), ["echo", "43"]);
+    // The issue's view: its number and page; an issue has no sha.
+    app.update(Action::Back);
+    app.update(Action::Tab5);
+    assert_eq!(app.command_for_key(Key::parse("ctrl+g").unwrap()), None);
+    app.update(Action::Open);
+    assert_eq!(app.detail().item, Some(Item::Issue(17)));
+    assert_eq!(
+        argv_of(&mut app, "ctrl+g"),
+        [
+            "echo",
+            "octo-org/alpha",
+            "17",
+            "https://github.com/octo-org/alpha/issues/17"
+        ]
+    );
+    assert_eq!(app.command_for_key(Key::parse("ctrl+t").unwrap()), None);
+    assert!(runs(&press(&mut app, "ctrl+e")).is_empty());
+    assert_eq!(
+        app.status().unwrap().text,
+        "ctrl+e (echo {sha}) not run: {sha} has no value here (an issue has none)"
+    );
+}
+
+#[test]
+fn a_pr_whose_head_is_not_known_runs_nothing_and_says_so() {
+    let mut app = item_app(ITEM_COMMANDS);
+    let mut d = details();
+    d.pulls[0].head_sha = String::new();
+    app.update(Action::DetailsLoaded {
+        local: LocalId(1),
+        details: Box::new(Some(d)),
+    });
+    app.update(Action::Tab4);
+    app.update(Action::Open);
+    assert!(runs(&press(&mut app, "ctrl+g")).is_empty());
+    assert!(
+        app.status().unwrap().text.ends_with(
+            "not run: {sha} has no value here (the pull request's head is not known yet)"
+        ),
+        "{:?}",
+        app.status()
+    );
+}
+
+const ATTENTION_COMMANDS: &str = r#"
+[[commands]]
+key = "ctrl+g"
+screen = "attention"
+run = ["echo", "{repo}", "{owner}", "{name}", "{number}", "{url}"]
+
+[[commands]]
+key = "ctrl+e"
+screen = "attention"
+run = ["echo", "{sha}", "{branch}"]
+
+[[commands]]
+key = "ctrl+g"
+screen = "pr"
+run = ["echo", "pr", "{number}", "{url}"]
+"#;
+
+fn attention_app(toml_text: &str) -> App {
+    attention_filled().with_commands(bound(toml_text).unwrap())
+}
+
+fn select_reason(app: &mut App, reason: AttentionReason) {
+    app.update(Action::Top);
+    while app.attention().selected().unwrap().reason != reason {
+        app.update(Action::Down);
+    }
+}
+
+#[test]
+fn commands_on_the_attention_screen_get_the_rows_values() {
+    let mut app = attention_app(ATTENTION_COMMANDS);
+    assert_eq!(
+        argv_of(&mut app, "ctrl+g"),
+        [
+            "echo",
+            "octo-org/alpha",
+            "octo-org",
+            "alpha",
+            "42",
+            "https://github.com/octo-org/alpha/pull/1"
+        ]
+    );
+    // A PR row has no head here: the message says where it has one.
+    assert!(runs(&press(&mut app, "ctrl+e")).is_empty());
+    assert_eq!(
+        app.status().unwrap().text,
+        "ctrl+e (echo {sha} {branch}) not run: {sha} has no value here (on this screen only a failing head has one; enter opens a pull request, whose view has its head's)"
+    );
+    // An untracked repository is named as the search found it.
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(app.attention().selected().unwrap().local, None);
+    assert_eq!(
+        argv_of(&mut app, "ctrl+g")[1..5],
+        [
+            "someone-else/untracked-lib",
+            "someone-else",
+            "untracked-lib",
+            "311"
+        ]
+    );
+    // A failing head: its sha and the default branch.
+    select_reason(&mut app, AttentionReason::HeadFailing);
+    assert_eq!(
+        argv_of(&mut app, "ctrl+e"),
+        ["echo", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "main"]
+    );
+    // A release has no number.
+    select_reason(&mut app, AttentionReason::NewRelease);
+    assert!(runs(&press(&mut app, "ctrl+g")).is_empty());
+    assert!(
+        app.status()
+            .unwrap()
+            .text
+            .contains("{number} has no value here (select a pull request or issue)")
+    );
+    // Enter on a PR: the `pr` command works in its view, the `attention` one does not.
+    app.update(Action::Top);
+    app.update(Action::Open);
+    app.update(Action::DetailsLoaded {
+        local: LocalId(1),
+        details: Box::new(Some(details())),
+    });
+    assert_eq!(app.detail().item, Some(Item::Pull(42)));
+    assert_eq!(
+        argv_of(&mut app, "ctrl+g"),
+        [
+            "echo",
+            "pr",
+            "42",
+            "https://github.com/octo-org/alpha/pull/42"
+        ]
+    );
+    assert_eq!(app.command_for_key(Key::parse("ctrl+e").unwrap()), None);
+    app.update(Action::Back);
+    assert_eq!(app.screen(), Screen::Attention);
+    assert_eq!(argv_of(&mut app, "ctrl+g")[4], "42");
+}
+
+#[test]
+fn keys_the_new_screens_use_are_refused_and_overlaps_named() {
+    let e = bound("[[commands]]\nkey = \"r\"\nscreen = \"attention\"\nrun = \"x\"\n").unwrap_err();
+    assert_eq!(
+        e,
+        "[[commands]] entry 1 (key \"r\"): `r` is already `refresh` (refresh) on the Attention screen; choose another key for \"x\", or remap `refresh` in [keys]"
+    );
+    let e = bound("[[commands]]\nkey = \"o\"\nscreen = \"pr\"\nrun = \"x\"\n").unwrap_err();
+    assert!(
+        e.contains("`open_browser`") && e.contains("Pull request / issue screen"),
+        "{e}"
+    );
+    let e = bound("[[commands]]\nkey = \"j\"\nscreen = \"issue\"\nrun = \"x\"\n").unwrap_err();
+    assert!(e.contains("`down`"), "{e}");
+    // `y` copies on the PR view: a command for every screen may not take it either.
+    let e = bound("[[commands]]\nkey = \"W\"\nscreen = \"pr\"\nrun = \"x\"\n").unwrap_err();
+    assert!(e.contains("`attention`"), "{e}");
+    // `s` syncs on the PRs tab but does nothing in a PR's view: free there only.
+    assert!(bound("[[commands]]\nkey = \"s\"\nscreen = \"pr\"\nrun = \"x\"\n").is_ok());
+    assert!(bound("[[commands]]\nkey = \"s\"\nscreen = \"pulls\"\nrun = \"x\"\n").is_err());
+    // Overlaps: an open PR is on the PRs tab of the repo screen; Attention is its own screen.
+    let two = |a: &str, b: &str| {
+        bound(&format!(
+            "[[commands]]\nkey = \"ctrl+g\"\nscreen = \"{a}\"\nrun = \"a\"\n[[commands]]\nkey = \"ctrl+g\"\nscreen = \"{b}\"\nrun = \"b\"\n"
+        ))
+    };
+    assert_eq!(
+        two("pulls", "pr").unwrap_err(),
+        "[[commands]] entry 2 (key \"ctrl+g\"): `ctrl+g` is already [[commands]] entry 1 (\"a\", screen \"pulls\"), and both work on screen \"pr\"; choose another key for one of them"
+    );
+    assert!(two("detail", "issue").is_err() && two("any", "attention").is_err());
+    assert!(two("pr", "issue").is_ok() && two("attention", "list").is_ok());
+    assert!(two("attention", "pr").is_ok() && two("pr", "commits").is_ok());
+    // The same check runs when the config is loaded (main exits 2 with the message).
+    let c = config("[[commands]]\nkey = \"r\"\nscreen = \"attention\"\nrun = \"x\"\n");
+    assert!(
+        crate::tui::check_commands(&c)
+            .unwrap_err()
+            .contains("`refresh`")
+    );
+}
+
+#[test]
+fn help_lists_the_commands_of_the_pr_view_and_the_attention_screen() {
+    let mut app = item_app(ITEM_COMMANDS);
+    app.update(Action::Tab4);
+    app.update(Action::Open);
+    app.update(Action::Help);
+    let text = render(&mut app, 100, 60);
+    assert!(text.contains("Your commands"), "{text}");
+    assert!(text.contains("all of the PR"), "{text}");
+    assert!(
+        text.contains("echo {number}"),
+        "the PRs tab's command works here: {text}"
+    );
+    assert!(!text.contains("all of the issue"), "{text}");
+    let mut app = attention_app(ATTENTION_COMMANDS);
+    app.update(Action::Help);
+    let text = render(&mut app, 100, 60);
+    assert!(text.contains("ctrl+e       echo {sha}"), "{text}");
+    assert!(!text.contains("echo pr"), "{text}");
+}
+
+/// Runs the command on `key` where `app` is, through the runtime's own background runner, and
+/// returns the lines the program wrote.
+async fn run_here(app: &mut App, key: &str) -> Vec<String> {
+    let run = runs(&press(app, key)).pop().unwrap();
+    let done = crate::tui::runtime::run_captured(run).await;
+    assert_eq!(done.code, Some(0), "{done:?}");
+    done.output.lines().map(str::to_string).collect()
+}
+
+/// Each value printed on its own line between `<` `>`: one argument each.
+const SCREEN_HOSTILE: &str = r#"
+[[commands]]
+key = "ctrl+g"
+screen = "pr"
+mode = "background"
+run = ["/bin/sh", "-c", 'printf "<%s>\n" "$@"', "sh", "{branch}", "{number}", "{url}"]
+
+[[commands]]
+key = "ctrl+g"
+screen = "issue"
+mode = "background"
+run = "printf '<%s>\\n' {url} {number}"
+
+[[commands]]
+key = "ctrl+g"
+screen = "attention"
+mode = "background"
+shell = true
+run = '''printf '<%s>\n' {url} "n={number}"'''
+"#;
+
+#[tokio::test]
+async fn hostile_values_on_the_pr_issue_and_attention_screens_are_one_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = hostile(dir.path());
+    // The PR's head branch and page, the issue's page: GitHub text.
+    let mut app = item_app(SCREEN_HOSTILE);
+    let mut d = details();
+    d.pulls[0].head = evil.clone();
+    d.pulls[0].url = format!("https://github.com/octo-org/alpha/pull/42#{evil}");
+    d.issues[0].url = format!("https://github.com/octo-org/alpha/issues/17?{evil}");
+    app.update(Action::DetailsLoaded {
+        local: LocalId(1),
+        details: Box::new(Some(d)),
+    });
+    app.update(Action::Tab4);
+    app.update(Action::Open);
+    assert_eq!(
+        run_here(&mut app, "ctrl+g").await,
+        [
+            format!("<{evil}>"),
+            "<42>".to_string(),
+            format!("<https://github.com/octo-org/alpha/pull/42#{evil}>")
+        ]
+    );
+    assert_nothing_ran(dir.path());
+    app.update(Action::Back);
+    app.update(Action::Tab5);
+    app.update(Action::Open);
+    assert_eq!(
+        run_here(&mut app, "ctrl+g").await,
+        [
+            format!("<https://github.com/octo-org/alpha/issues/17?{evil}>"),
+            "<17>".to_string()
+        ]
+    );
+    assert_nothing_ran(dir.path());
+    // The Attention row's page, through `sh -c` as a positional parameter.
+    let mut app = attention_app(SCREEN_HOSTILE);
+    let mut items = app.attention().items.clone();
+    items[0].url = format!("https://github.com/octo-org/alpha/pull/42?{evil}");
+    app.update(Action::Engine(Box::new(
+        crate::sync::SyncEvent::AttentionLoaded {
+            items,
+            search: AttentionSearchState::Unavailable {
+                message: "offline".into(),
+            },
+            seen: None,
+        },
+    )));
+    app.update(Action::Top);
+    assert_eq!(
+        run_here(&mut app, "ctrl+g").await,
+        [
+            format!("<https://github.com/octo-org/alpha/pull/42?{evil}>"),
+            "<n=42>".to_string()
+        ]
+    );
+    assert_nothing_ran(dir.path());
+}
