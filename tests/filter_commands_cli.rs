@@ -133,6 +133,14 @@ fn command_config_errors_exit_2_naming_the_entry_and_both_claimants() {
             "unknown placeholder `{bogus}`; use {repo}, {owner}, {name}, {number}, {sha}, {url}, {branch}",
         ),
         (
+            "[[commands]]\nkey = \"r\"\nscreen = \"attention\"\nrun = \"gh pr view {number}\"\n",
+            "[[commands]] entry 1 (key \"r\"): `r` is already `refresh` (refresh) on the Attention screen; choose another key for \"gh pr view {number}\", or remap `refresh` in [keys]",
+        ),
+        (
+            "[[commands]]\nkey = \"o\"\nscreen = \"pr\"\nrun = \"a\"\n",
+            "`o` is already `open_browser`",
+        ),
+        (
             "[[commands]]\nkey = \"x\"\nscreen = \"nowhere\"\nrun = \"a\"\n",
             "key `commands.screen` is \"nowhere\": use one of \"any\", \"list\", \"detail\"",
         ),
@@ -149,6 +157,14 @@ fn command_config_errors_exit_2_naming_the_entry_and_both_claimants() {
     // A valid one loads for every command.
     let out = with_config(
         "[[commands]]\nkey = \"ctrl+g\"\nscreen = \"pulls\"\nrun = \"gh pr checkout {number}\"\n",
+        &["list"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // The PR, issue and Attention screens take a command each on one key.
+    let out = with_config(
+        "[[commands]]\nkey = \"s\"\nscreen = \"pr\"\nrun = \"gh pr checkout {number} -R {repo}\"\n\
+         [[commands]]\nkey = \"s\"\nscreen = \"issue\"\nrun = \"gh issue view {number} -R {repo}\"\n\
+         [[commands]]\nkey = \"ctrl+g\"\nscreen = \"attention\"\nrun = \"gh pr view {url}\"\n",
         &["list"],
     );
     assert!(out.status.success(), "{}", text(&out));
