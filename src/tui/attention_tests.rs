@@ -464,6 +464,20 @@ fn an_untracked_repo_is_offered_to_the_browser_not_opened() {
             "https://github.com/someone-else/untracked-lib/pull/1".into()
         )]
     );
+    // Tracked since the queue was read (`:add`): Enter opens it, found by its name.
+    let mut tracked = repos();
+    tracked.push(TrackedRepo::new(
+        LocalId(9),
+        RepoKey::parse("someone-else/untracked-lib").unwrap(),
+        now(),
+    ));
+    a.update(Action::ReposLoaded(tracked));
+    a.update(Action::Open);
+    assert_eq!(a.screen(), Screen::Detail);
+    assert_eq!(a.detail().local, Some(LocalId(9)));
+    assert_eq!(a.detail().item, Some(Item::Pull(311)));
+    a.update(Action::Back);
+    assert_eq!(a.screen(), Screen::Attention);
     // A row whose repo was removed since the queue was read: the same, and no panic.
     let mut a = filled();
     a.update(Action::ReposLoaded(

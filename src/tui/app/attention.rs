@@ -195,7 +195,18 @@ impl App {
         let Some(item) = self.attention.selected().cloned() else {
             return;
         };
-        let Some(local) = item.local.filter(|l| self.repo(*l).is_some()) else {
+        // Tracked since the queue was read (`:add` on an untracked row): found by its name.
+        let by_name = || {
+            self.repos
+                .iter()
+                .find(|r| r.key.to_string().eq_ignore_ascii_case(&item.repo))
+                .map(|r| r.local)
+        };
+        let Some(local) = item
+            .local
+            .filter(|l| self.repo(*l).is_some())
+            .or_else(by_name)
+        else {
             let repo = crate::sanitize::line(&item.repo).into_owned();
             let what = match &item.subject {
                 AttentionSubject::PullRequest { number } => format!("#{number}"),
