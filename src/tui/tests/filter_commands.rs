@@ -785,3 +785,18 @@ async fn hostile_values_on_the_pr_issue_and_attention_screens_are_one_argument()
     );
     assert_nothing_ran(dir.path());
 }
+
+#[test]
+fn the_readmes_command_examples_load_and_bind() {
+    let readme = include_str!("../../../README.md");
+    let section = &readme[readme.find("### Your own commands").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let bound = bound(block).unwrap();
+    let screens: Vec<&str> = bound.iter().map(|b| b.command.screen.name()).collect();
+    assert_eq!(
+        screens,
+        ["pulls", "list", "branches", "pr", "attention"],
+        "{block}"
+    );
+}
