@@ -102,6 +102,7 @@ impl App {
             self.detail.loading = true;
             self.detail.commit = None;
             self.detail.item = None;
+            self.detail.items_asked = false;
         }
         self.detail.tab = tab.index();
         fx.push(Effect::LoadDetails(local));

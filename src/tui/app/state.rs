@@ -297,6 +297,8 @@ pub struct Detail {
     pub stats: super::stats::StatsView,
     /// The pull request or issue opened with Enter on its tab.
     pub item: Option<Item>,
+    /// `SyncCommand::FetchItems` was sent for this visit (`app/items.rs`).
+    pub items_asked: bool,
 }
 
 /// A pull request or issue opened on the repo screen, by number: a reload of the details after a
