@@ -1566,13 +1566,14 @@ impl Issue {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<LabelConnection> {
+    ) -> async_graphql::Result<Option<LabelConnection>> {
         items::labels(
             ctx,
             &self.repo,
             &self.it,
             Args::new(first, after, last, before),
         )
+        .map(Some)
     }
     async fn assignees(
         &self,
@@ -1708,13 +1709,14 @@ impl PullRequest {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<LabelConnection> {
+    ) -> async_graphql::Result<Option<LabelConnection>> {
         items::labels(
             ctx,
             &self.0.repo,
             &self.0.it,
             Args::new(first, after, last, before),
         )
+        .map(Some)
     }
     async fn assignees(
         &self,
@@ -1741,13 +1743,14 @@ impl PullRequest {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<ReviewRequestConnection> {
+    ) -> async_graphql::Result<Option<ReviewRequestConnection>> {
         items::review_requests(
             ctx,
             &self.0.repo,
             &self.0.it,
             Args::new(first, after, last, before),
         )
+        .map(Some)
     }
     async fn repository(&self) -> Repository {
         self.0.repo.clone()
