@@ -7,6 +7,7 @@
 
 mod attention;
 mod insight;
+mod items;
 pub use attention::{
     AttentionItem, AttentionReason, AttentionSearch, AttentionSearchState, AttentionSubject,
     NEW_RELEASE_DAYS, STALE_DAYS, SearchedPr,
@@ -15,6 +16,7 @@ pub use insight::{
     Check, CiState, CiStatus, Contributor, Mergeable, PrEnd, Protection, RepoStats, ReviewDecision,
     Verification,
 };
+pub use items::{ItemExtra, ItemExtras};
 
 use std::fmt;
 use std::str::FromStr;

@@ -426,3 +426,32 @@ fn the_handwritten_graphql_fixture_answers_the_detail_query() {
     assert!(errs.is_empty(), "{}", errs.join("\n"));
     assert!(Schema::load().validate(&q).is_empty());
 }
+
+#[test]
+fn the_item_extras_query_validates_and_its_fixture_answers_it() {
+    let schema = Schema::load();
+    let key = RepoKey::parse("octocat/Hello-World").unwrap();
+    let q = repodeck::github::items::query(&key);
+    let errs = schema.validate(&q);
+    assert!(
+        errs.is_empty(),
+        "item extras query is invalid:\n{}\n{q}",
+        errs.join("\n")
+    );
+    let bad = q.replace("reviewRequests", "reviewRequest");
+    assert!(!schema.validate(&bad).is_empty(), "accepted: {bad}");
+    let doc = parse_query(&q).unwrap();
+    let op = match &doc.operations {
+        async_graphql::parser::types::DocumentOperations::Single(op) => op.node.clone(),
+        async_graphql::parser::types::DocumentOperations::Multiple(_) => panic!("one operation"),
+    };
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/github/graphql/item-extras.json"
+    ))
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let mut errs = Vec::new();
+    answer_fits(&doc, &op.selection_set.node, &v["data"], "data", &mut errs);
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+}

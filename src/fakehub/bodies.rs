@@ -332,8 +332,11 @@ impl Ctx<'_> {
         let repo_v = self.repo_listed(r);
         let owner_login = &self.world.accounts[r.owner].login;
         let assignee = it.assignee.map(|a| self.user(a));
-        let reviewer = self.user(2 + (n as usize % 3));
-        let teams: Vec<Value> = if it.open && n.is_multiple_of(2) {
+        let reviewers: Vec<Value> = super::insight::review_requests(r, it)
+            .into_iter()
+            .map(|i| self.user(i))
+            .collect();
+        let teams: Vec<Value> = if super::insight::requests_team(it) {
             vec![json!({
                 "id": 1, "node_id": "T_kwDOAAAAAQ", "url": format!("{}/teams/1", self.base),
                 "html_url": format!("{HTML}/orgs/{owner_login}/teams/core"), "name": "Core", "slug": "core",
@@ -377,7 +380,7 @@ impl Ctx<'_> {
             "merge_commit_sha": if it.merged { json!(base_sha) } else { Value::Null },
             "assignee": assignee.clone().unwrap_or(Value::Null),
             "assignees": assignee.into_iter().collect::<Vec<_>>(),
-            "requested_reviewers": if it.open { vec![reviewer] } else { vec![] },
+            "requested_reviewers": reviewers,
             "requested_teams": teams,
             "head": {
                 "label": format!("{owner_login}:{}", it.head_branch), "ref": it.head_branch, "sha": head_sha,

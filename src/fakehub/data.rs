@@ -1045,10 +1045,13 @@ pub enum MutationKind {
     /// Changes the rule protecting branch `to` (default: the default branch, which must be
     /// protected): one more approving review required; `branch_protection_rule` edited.
     EditProtection,
+    /// Adds label `to` (default `bug`) to the newest open issue; like GitHub, only the issue's
+    /// `updated_at` moves, not the repository's: an `issues` `labeled` event and delivery.
+    LabelIssue,
 }
 
 impl MutationKind {
-    pub const ALL: [MutationKind; 29] = [
+    pub const ALL: [MutationKind; 30] = [
         MutationKind::Push,
         MutationKind::ForcePush,
         MutationKind::Star,
@@ -1078,6 +1081,7 @@ impl MutationKind {
         MutationKind::ProtectBranch,
         MutationKind::SetCi,
         MutationKind::EditProtection,
+        MutationKind::LabelIssue,
     ];
 }
 
@@ -1300,6 +1304,7 @@ impl World {
                 d.set_ci(self.seed, sha, m.to.as_deref())?;
             }
             MutationKind::EditProtection => d.edit_protection(m.to.clone())?,
+            MutationKind::LabelIssue => self.label_issue(d, &m.repo, m.to.as_deref())?,
         }
         Ok(())
     }
@@ -1493,6 +1498,35 @@ impl World {
             self.push_event(&mut d.detail, "IssuesEvent", ACTOR, d.now, payload);
             d.deliver("issues", PayloadKind::Issues { action, number });
         }
+    }
+
+    /// `label_issue`: label `to` on the newest open issue (not a pull request).
+    fn label_issue(
+        &mut self,
+        d: &mut Draft,
+        repo_name: &str,
+        to: Option<&str>,
+    ) -> Result<(), MutateError> {
+        let name = to.unwrap_or("bug");
+        let label = LABELS
+            .iter()
+            .position(|(n, _, _)| *n == name)
+            .ok_or_else(|| MutateError::Invalid(format!("no label {name:?}")))?;
+        let now = d.now;
+        let it = d
+            .detail
+            .items
+            .iter_mut()
+            .rev()
+            .find(|i| i.open && !i.is_pr)
+            .ok_or_else(|| MutateError::Invalid(format!("{repo_name} has no open issue")))?;
+        if !it.labels.contains(&label) {
+            it.labels.push(label);
+        }
+        it.updated_at = now;
+        let number = it.number;
+        self.item_event(d, false, "labeled", number);
+        Ok(())
     }
 
     /// Renames the repo and remembers the old name for redirects.

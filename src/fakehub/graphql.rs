@@ -21,7 +21,7 @@ use super::data::{self, AccountKind, Detail, LICENSES, Repo, World, node_id, par
 use super::ratelimit::Bucket;
 use super::{Caller, Outcome, Reply, Shared, lock, now_epoch};
 
-mod search_prs;
+pub(super) mod search_prs;
 
 pub type FakeSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
@@ -467,6 +467,14 @@ connection!(PullRequestConnection, PullRequestEdge, PullRequest);
 connection!(ReleaseConnection, ReleaseEdge, Release);
 connection!(RefConnection, RefEdge, Ref);
 connection!(UserConnection, UserEdge, User);
+connection!(LabelConnection, LabelEdge, items::Label);
+connection!(
+    ReviewRequestConnection,
+    ReviewRequestEdge,
+    items::ReviewRequest
+);
+
+mod items;
 connection!(CommitHistoryConnection, CommitEdge, Commit);
 connection!(
     RepositoryTopicConnection,
@@ -1551,6 +1559,40 @@ impl Issue {
     async fn author(&self) -> Option<Actor> {
         Some(actor(&self.repo.w, self.it.user))
     }
+    async fn labels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Option<LabelConnection>> {
+        items::labels(
+            ctx,
+            &self.repo,
+            &self.it,
+            Args::new(first, after, last, before),
+        )
+        .map(Some)
+    }
+    async fn assignees(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        items::assignees(
+            ctx,
+            &self.repo,
+            &self.it,
+            Args::new(first, after, last, before),
+        )
+    }
+    async fn comments(&self) -> items::IssueCommentConnection {
+        items::comments(&self.it)
+    }
 }
 
 #[derive(Clone)]
@@ -1659,6 +1701,56 @@ impl PullRequest {
     }
     async fn author(&self) -> Option<Actor> {
         Some(actor(&self.0.repo.w, self.0.it.user))
+    }
+    async fn labels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Option<LabelConnection>> {
+        items::labels(
+            ctx,
+            &self.0.repo,
+            &self.0.it,
+            Args::new(first, after, last, before),
+        )
+        .map(Some)
+    }
+    async fn assignees(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        items::assignees(
+            ctx,
+            &self.0.repo,
+            &self.0.it,
+            Args::new(first, after, last, before),
+        )
+    }
+    async fn comments(&self) -> items::IssueCommentConnection {
+        items::comments(&self.0.it)
+    }
+    async fn review_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Option<ReviewRequestConnection>> {
+        items::review_requests(
+            ctx,
+            &self.0.repo,
+            &self.0.it,
+            Args::new(first, after, last, before),
+        )
+        .map(Some)
     }
     async fn repository(&self) -> Repository {
         self.0.repo.clone()
@@ -1959,6 +2051,10 @@ const CONNECTIONS: &[&str] = &[
     "releases",
     "search",
     "contexts",
+    "labels",
+    "assignees",
+    "comments",
+    "reviewRequests",
 ];
 
 /// GitHub's cost inputs for a query: (connection requests, node count).

@@ -160,6 +160,28 @@ pub fn review_decision(repo: &Repo, it: &Item) -> Option<&'static str> {
     }
 }
 
+/// Whose review an open pull request requests (account indexes, not yet clamped): the viewer on
+/// the PRs the attention search finds (`graphql::search_prs`), and one maintainer on every open
+/// PR. REST's `requested_reviewers` and GraphQL's `reviewRequests` serve the same.
+pub fn review_requests(repo: &Repo, it: &Item) -> Vec<usize> {
+    if !it.open || !it.is_pr {
+        return Vec::new();
+    }
+    let mut who: Vec<usize> = super::graphql::search_prs::requested_reviewer(repo.id, it)
+        .into_iter()
+        .collect();
+    let maintainer = 2 + it.number as usize % 3;
+    if !who.contains(&maintainer) {
+        who.push(maintainer);
+    }
+    who
+}
+
+/// Whether an open pull request also asks the `core` team (every even-numbered one).
+pub fn requests_team(it: &Item) -> bool {
+    it.open && it.is_pr && it.number.is_multiple_of(2)
+}
+
 /// A pull request's mergeability.
 pub fn mergeable(repo: &Repo, it: &Item) -> &'static str {
     match mix(repo.id ^ u64::from(it.number) ^ 0x6d65) % 8 {

@@ -144,7 +144,7 @@ impl Shape {
     }
 }
 
-fn quote(s: &str) -> String {
+pub(super) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
@@ -193,16 +193,16 @@ enum BatchFailure {
     Fatal(GithubError),
 }
 
-struct Answer {
-    data: Value,
-    errors: Vec<Value>,
+pub(super) struct Answer {
+    pub(super) data: Value,
+    pub(super) errors: Vec<Value>,
 }
 
-fn error_type(e: &Value) -> &str {
+pub(super) fn error_type(e: &Value) -> &str {
     e.get("type").and_then(Value::as_str).unwrap_or_default()
 }
 
-fn error_message(e: &Value) -> &str {
+pub(super) fn error_message(e: &Value) -> &str {
     e.get("message")
         .and_then(Value::as_str)
         .unwrap_or("GraphQL error")
@@ -210,7 +210,7 @@ fn error_message(e: &Value) -> &str {
 
 /// An error GitHub may not give when asked again: its servers failed (GitHub's "Something went
 /// wrong while executing your query", a timeout, an unavailable service), not the query.
-fn is_temporary(e: &Value) -> bool {
+pub(super) fn is_temporary(e: &Value) -> bool {
     match error_type(e) {
         "SERVICE_UNAVAILABLE" | "INTERNAL" | "INTERNAL_ERROR" | "TIMEOUT" => true,
         "" => {
@@ -311,6 +311,21 @@ impl GithubClient {
         self.audit(&req, answered, u32::try_from(cost).unwrap_or(u32::MAX));
         self.check_errors(&answer.data, &answer.errors)?;
         Ok(answer)
+    }
+
+    /// [`Self::post_query`] for a query outside the batch machinery (one repository, asked once):
+    /// any batch failure is its error.
+    pub(super) async fn post_query_for(
+        &self,
+        query: &str,
+        prio: Priority,
+        refs: &[&RepoTarget],
+    ) -> Result<Answer, GithubError> {
+        self.post_query(query, prio, refs)
+            .await
+            .map_err(|f| match f {
+                BatchFailure::Shrink(e) | BatchFailure::Retry(e) | BatchFailure::Fatal(e) => e,
+            })
     }
 
     /// Counts the query's reported cost and publishes the GraphQL bucket from `rateLimit`.

@@ -19,6 +19,7 @@ pub mod events;
 pub mod graphql;
 pub mod hooks;
 pub mod insight;
+pub mod items;
 mod meta;
 pub mod rate_limit;
 pub mod rest;

@@ -16,8 +16,8 @@ use crate::domain::{
 use crate::sync::{SyncCommand, SyncEvent};
 
 /// The protocol's own number; a change of the messages below bumps it (3: the insight fields,
-/// the statistics and attention commands and events).
-pub const PROTOCOL: u32 = 3;
+/// the statistics and attention commands and events; 4: `FetchItems` and its events).
+pub const PROTOCOL: u32 = 4;
 
 /// This build's version, as the handshake names it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -20,6 +20,8 @@ pub const ETAG: &[u8] = b"etag/";
 pub const VAULT: &[u8] = b"vault/";
 /// `stats/<local u64 BE>` -> RepoStats (fetched lazily, apart from the details)
 pub const STATS: &[u8] = b"stats/";
+/// `items/<local u64 BE>` -> ItemExtras (labels, assignees, ... fetched on demand)
+pub const ITEMS: &[u8] = b"items/";
 
 fn with(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + rest.len());
@@ -51,6 +53,9 @@ pub fn etag(fingerprint: &str, url: &str) -> Vec<u8> {
 }
 pub fn stats(id: LocalId) -> Vec<u8> {
     with(STATS, &id.0.to_be_bytes())
+}
+pub fn items(id: LocalId) -> Vec<u8> {
+    with(ITEMS, &id.0.to_be_bytes())
 }
 pub fn vault(name: &str) -> Vec<u8> {
     with(VAULT, name.as_bytes())

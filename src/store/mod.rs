@@ -11,6 +11,7 @@ pub mod audit;
 pub mod deliveries;
 pub mod freshness;
 pub mod io;
+mod items;
 pub mod keys;
 mod mirror;
 mod report;
@@ -1039,8 +1040,16 @@ impl Store {
         }
     }
 
+    /// A repo's stored details, with the item extras that are still current laid over them
+    /// (`items.rs`).
     pub fn details(&self, local: LocalId) -> Result<Option<RepoDetails>> {
-        self.get_raw(&keys::detail(local))
+        let Some(details) = self.get_raw::<RepoDetails>(&keys::detail(local))? else {
+            return Ok(None);
+        };
+        Ok(Some(match self.items_get(local)? {
+            Some(x) => details.with_extras(&x),
+            None => details,
+        }))
     }
 
     /// Starts tracking `key`; a repo already tracked is left as it is.
@@ -1120,6 +1129,7 @@ impl Store {
         batch.remove(keys::repo(repo.local));
         batch.remove(keys::detail(repo.local));
         batch.remove(keys::stats(repo.local));
+        batch.remove(keys::items(repo.local));
         batch.remove(keys::name(&repo.key.lower()));
         if let Some(id) = repo.id {
             batch.remove(keys::gid(id));

@@ -28,6 +28,11 @@ pub enum SyncCommand {
     /// than a day (or missing), GitHub's (REST, with ETags): `StatsFetched`, `StatsComputing`
     /// (GitHub answered 202; ask again later) or `StatsFailed`.
     FetchStats(LocalId),
+    /// A repo's pull requests or issues are being looked at: fetch their labels, assignees,
+    /// comment counts, requested reviewers and PR checks (one GraphQL query) when some open
+    /// item has none that are current. `ItemsFetched` (read the details again) or `ItemsFailed`;
+    /// nothing when nothing was needed.
+    FetchItems(LocalId),
     /// Start tracking repos (validated names) and sync them.
     Track(Vec<RepoKey>),
     /// Stop tracking a repo and delete what is stored for it.

@@ -77,6 +77,7 @@ pub fn start_with(
         plan,
         nudge: Notify::new(),
         stats: stats::StatsFetches::default(),
+        items: super::items::ItemFetches::default(),
     });
     tokio::spawn(worker(shared.clone()));
     tokio::spawn(rate_forwarder(shared.clone()));
@@ -113,6 +114,7 @@ struct Shared {
     nudge: Notify,
     /// Statistics fetches running (`stats.rs`).
     stats: stats::StatsFetches,
+    items: super::items::ItemFetches,
 }
 
 impl Shared {
@@ -219,6 +221,14 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
             }
             SyncCommand::FetchStats(id) => {
                 tokio::spawn(shared.clone().fetch_stats(id, Priority::User));
+            }
+            SyncCommand::FetchItems(id) => {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let emit = |e| shared.emit(e);
+                    super::items::fetch_items(&shared.ctx, &shared.items, id, Priority::User, emit)
+                        .await;
+                });
             }
             SyncCommand::Track(keys) => shared.track(keys),
             SyncCommand::Untrack(id) => shared.untrack(id),

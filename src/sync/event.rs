@@ -92,6 +92,14 @@ pub enum SyncEvent {
         id: LocalId,
         message: String,
     },
+    /// A repo's item extras were fetched and stored: its details (read again) now carry them.
+    ItemsFetched {
+        id: LocalId,
+    },
+    ItemsFailed {
+        id: LocalId,
+        message: String,
+    },
     Tracked {
         repos: Vec<TrackedRepo>,
     },

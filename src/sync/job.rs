@@ -484,7 +484,7 @@ impl Pass<'_> {
     /// Diffs and writes a fresh snapshot.
     fn apply_snapshot(&mut self, w: Work, snap: RepoSnapshot) {
         let now = Utc::now();
-        let old_details = self.ctx.store.details(w.repo.local).ok().flatten();
+        let old_details = self.ctx.store.details_bare(w.repo.local).ok().flatten();
         let changes = diff::diff(&w.repo, old_details.as_ref(), &snap);
         let repo = merged_repo(&w.repo, &snap, now);
         let outcome = Outcome::Synced {
@@ -850,7 +850,7 @@ pub async fn fetch_commit(
 ) -> Result<crate::domain::Commit, FetchCommitError> {
     let repo = ctx.store.get(id)?.ok_or(FetchCommitError::Untracked)?;
     let commit = ctx.client_for(&repo.key).commit(&repo.key, sha).await?;
-    let mut details = ctx.store.details(id)?;
+    let mut details = ctx.store.details_bare(id)?;
     if let Some(d) = details.as_mut() {
         for c in d.commits.iter_mut().filter(|c| c.sha == commit.sha) {
             c.stats = commit.stats.clone();

@@ -10,6 +10,7 @@ pub mod etags;
 pub mod event;
 pub mod freshness;
 pub mod hints;
+pub mod items;
 pub mod job;
 pub mod scheduler;
 pub mod stats;

@@ -482,6 +482,9 @@ impl Runtime<'_> {
                     },
                 })
             }),
+            // The stored details already carry the extras fetched before; new ones need the
+            // engine, and the lists show without them.
+            SyncCommand::FetchItems(_) => {}
             // The store's rows still show without an engine; the search needs one.
             SyncCommand::Attention => self.blocking(move |s| match s.local() {
                 Some(s) => event(crate::sync::attention::load_offline(

@@ -104,6 +104,7 @@ impl App {
             self.detail.commit = None;
             self.detail.item = None;
             self.detail.item_back = false;
+            self.detail.items_asked = false;
         }
         self.detail.tab = tab.index();
         fx.push(Effect::LoadDetails(local));

@@ -50,6 +50,7 @@ impl App {
                 }
                 self.reload_detail_of(id, fx);
                 self.stats_after_sync(id);
+                self.items_after_sync(id);
             }
             SyncEvent::Activity(entries) => self.on_activity(entries),
             SyncEvent::CommitFetched { id, commit } => self.on_commit_fetched(id, *commit),
@@ -59,6 +60,8 @@ impl App {
             SyncEvent::StatsFetched { id, stats } => self.on_stats_fetched(id, *stats),
             SyncEvent::StatsComputing { id, retry_secs } => self.on_stats_computing(id, retry_secs),
             SyncEvent::StatsFailed { id, message } => self.on_stats_failed(id, &message),
+            SyncEvent::ItemsFetched { id } => self.reload_detail_of(id, fx),
+            SyncEvent::ItemsFailed { id, message } => self.on_items_failed(id, &message),
             SyncEvent::Tracked { repos } => self.on_tracked(repos),
             SyncEvent::Untracked { id } => self.on_untracked(id),
             SyncEvent::Imported { added, total } => self.tell(

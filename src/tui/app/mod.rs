@@ -16,6 +16,7 @@ mod detail;
 mod dialogs;
 mod events;
 mod item;
+mod items;
 mod jobs;
 mod list;
 mod screen;
@@ -395,6 +396,7 @@ impl App {
             Action::Tick { now } => {
                 self.tick(now);
                 self.stats_wanted(&mut fx);
+                self.items_wanted(&mut fx);
                 return fx;
             }
             Action::Resize { width, height } => self.resize(width, height),
@@ -455,6 +457,7 @@ impl App {
             other => self.screen_action(other, &mut fx),
         }
         self.stats_wanted(&mut fx);
+        self.items_wanted(&mut fx);
         self.sync_focus(&mut fx);
         self.dirty = true;
         fx

@@ -299,6 +299,8 @@ pub struct Detail {
     pub item: Option<Item>,
     /// The open item came from the Attention screen: Esc on it goes back there, not to the tab.
     pub item_back: bool,
+    /// `SyncCommand::FetchItems` was sent for this visit (`app/items.rs`).
+    pub items_asked: bool,
 }
 
 /// A pull request or issue opened on the repo screen, by number: a reload of the details after a
