@@ -1223,9 +1223,11 @@ pub fn token_use<'a>(records: impl IntoIterator<Item = &'a RequestRecord>) -> Ve
 pub enum CadenceClass {
     /// Open in the TUI's detail view: the fastest cadence.
     Focus,
-    /// Changed within the last hour.
+    /// At least two changes within the last hour (the freshness scheduler's `HOT_CHANGES` in
+    /// its `HOT_WINDOW`): one change says little about the next.
     Hot,
-    /// Changed within the last day.
+    /// Last changed within the last day, without the two changes in the hour that make it hot
+    /// (a single recent change is warm).
     Warm,
     /// Changed within the last week.
     Cool,

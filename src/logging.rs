@@ -6,8 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::cli::LogFormat;
+
+mod thread_exit;
+
+pub use thread_exit::ThreadExitGate;
 
 /// Why logging could not be set up. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -78,18 +84,19 @@ pub fn init(
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
+    // The thread-exit gate outermost: see `thread_exit` (logging from a thread-local destructor).
     let result = if stderr.copy {
         use tracing_subscriber::fmt::writer::MakeWriterExt;
         let builder = builder.with_writer(writer.and(std::io::stderr));
         match format {
-            LogFormat::Text => builder.try_init(),
-            LogFormat::Json => builder.json().try_init(),
+            LogFormat::Text => builder.finish().with(ThreadExitGate).try_init(),
+            LogFormat::Json => builder.json().finish().with(ThreadExitGate).try_init(),
         }
     } else {
         let builder = builder.with_writer(writer);
         match format {
-            LogFormat::Text => builder.try_init(),
-            LogFormat::Json => builder.json().try_init(),
+            LogFormat::Text => builder.finish().with(ThreadExitGate).try_init(),
+            LogFormat::Json => builder.json().finish().with(ThreadExitGate).try_init(),
         }
     };
     // A subscriber already installed (tests) is fine.
@@ -109,6 +116,8 @@ fn without_file(dir: &Path, detail: &str, stderr_ok: bool) -> LogGuard {
             .with_env_filter(EnvFilter::new("warn"))
             .with_writer(std::io::stderr)
             .with_ansi(false)
+            .finish()
+            .with(ThreadExitGate)
             .try_init();
         format!("note: {whence}; warnings go to stderr for this run")
     } else {
