@@ -406,23 +406,28 @@ fn answer_fits(
     }
 }
 
-#[test]
-fn the_handwritten_graphql_fixture_answers_the_detail_query() {
-    let key = RepoTarget::Name(RepoKey::parse("octocat/Hello-World").unwrap());
-    let q = build_query(Shape::Detail, &[&key]);
-    let doc = parse_query(&q).unwrap();
+/// The keys of `tests/fixtures/github/graphql/<fixture>`'s `data` that query `q` does not select.
+fn fixture_misfits(q: &str, fixture: &str) -> Vec<String> {
+    let doc = parse_query(q).unwrap();
     let op = match &doc.operations {
         async_graphql::parser::types::DocumentOperations::Single(op) => op.node.clone(),
         async_graphql::parser::types::DocumentOperations::Multiple(_) => panic!("one operation"),
     };
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/github/graphql/detail-insight.json"
-    ))
-    .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let path = format!(
+        "{}/tests/fixtures/github/graphql/{fixture}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let mut errs = Vec::new();
     answer_fits(&doc, &op.selection_set.node, &v["data"], "data", &mut errs);
+    errs
+}
+
+#[test]
+fn the_handwritten_graphql_fixture_answers_the_detail_query() {
+    let key = RepoTarget::Name(RepoKey::parse("octocat/Hello-World").unwrap());
+    let q = build_query(Shape::Detail, &[&key]);
+    let errs = fixture_misfits(&q, "detail-insight.json");
     assert!(errs.is_empty(), "{}", errs.join("\n"));
     assert!(Schema::load().validate(&q).is_empty());
 }
@@ -440,18 +445,6 @@ fn the_item_extras_query_validates_and_its_fixture_answers_it() {
     );
     let bad = q.replace("reviewRequests", "reviewRequest");
     assert!(!schema.validate(&bad).is_empty(), "accepted: {bad}");
-    let doc = parse_query(&q).unwrap();
-    let op = match &doc.operations {
-        async_graphql::parser::types::DocumentOperations::Single(op) => op.node.clone(),
-        async_graphql::parser::types::DocumentOperations::Multiple(_) => panic!("one operation"),
-    };
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/github/graphql/item-extras.json"
-    ))
-    .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    let mut errs = Vec::new();
-    answer_fits(&doc, &op.selection_set.node, &v["data"], "data", &mut errs);
+    let errs = fixture_misfits(&q, "item-extras.json");
     assert!(errs.is_empty(), "{}", errs.join("\n"));
 }

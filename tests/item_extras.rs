@@ -18,7 +18,7 @@ use std::time::Duration;
 use fakehub_support::{TOKEN, get};
 use repodeck::config::Config;
 use repodeck::domain::{CiState, LocalId, Priority, RepoDetails, RepoKey};
-use repodeck::fakehub::{FakehubConfig, Handle, Mutation, MutationKind};
+use repodeck::fakehub::{FakehubConfig, FaultRule, Handle, Mutation, MutationKind};
 use repodeck::github::{ClientOptions, GithubClient};
 use repodeck::store::Store;
 use repodeck::sync::engine::{self, EngineOptions};
@@ -189,6 +189,15 @@ fn names(v: &Value, list: &str, field: &str) -> Vec<String> {
         .collect()
 }
 
+/// The item numbered `number` of a REST list.
+fn by_number(list: &Value, number: u64) -> &Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["number"] == number)
+        .unwrap_or_else(|| panic!("#{number} is served by REST"))
+}
+
 /// Every open item's extras are what REST serves for it.
 async fn agrees_with_rest(env: &Env, d: &RepoDetails) {
     let (base, repo) = (env.hub.url().to_string(), &env.repo);
@@ -199,12 +208,7 @@ async fn agrees_with_rest(env: &Env, d: &RepoDetails) {
     .await;
     let issues = issues.json();
     for i in &d.issues {
-        let rest = issues
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["number"] == i.number)
-            .unwrap_or_else(|| panic!("issue {} is served by REST", i.number));
+        let rest = by_number(&issues, i.number);
         assert_eq!(
             i.labels,
             names(rest, "labels", "name"),
@@ -221,12 +225,7 @@ async fn agrees_with_rest(env: &Env, d: &RepoDetails) {
     .await;
     let pulls = pulls.json();
     for p in &d.pulls {
-        let rest = pulls
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["number"] == p.number)
-            .unwrap_or_else(|| panic!("PR {} is served by REST", p.number));
+        let rest = by_number(&pulls, p.number);
         assert_eq!(p.labels, names(rest, "labels", "name"), "PR {}", p.number);
         assert_eq!(p.assignees, names(rest, "assignees", "login"));
         let mut reviewers = names(rest, "requested_reviewers", "login");
@@ -346,6 +345,23 @@ async fn rest_fills_them_itself_and_a_missing_repository_fails_with_a_message() 
         points,
         "--rest asks nothing"
     );
+    let _ = e.commands.send(SyncCommand::Shutdown);
+
+    // GitHub fails the query half-way (its "Something went wrong" with the repository nulled):
+    // a temporary failure, and nothing is stored as current.
+    let mut e = engine(&env, false);
+    let fault: FaultRule = serde_json::from_value(serde_json::json!(
+        {"route": "/graphql", "kind": "graphql_partial", "fraction": 1.0, "next": 1}
+    ))
+    .unwrap();
+    env.hub.set_faults(vec![fault]);
+    let ev = ask(&mut e, SyncCommand::FetchItems(env.id), is_items).await;
+    let SyncEvent::ItemsFailed { message, .. } = ev else {
+        panic!("expected ItemsFailed, got {ev:?}");
+    };
+    assert!(message.contains("Something went wrong"), "{message}");
+    assert_eq!(env.store.items_get(env.id).unwrap(), None);
+    assert_eq!(env.store.details(env.id).unwrap().unwrap(), d);
     let _ = e.commands.send(SyncCommand::Shutdown);
 
     // Deleted on GitHub after the sync: the fetch fails with GitHub's not-found, and the stored

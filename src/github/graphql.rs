@@ -651,6 +651,23 @@ fn settle<T>(
     again
 }
 
+/// Why an alias came back empty: GitHub's first error about it (`FORBIDDEN`, `NOT_FOUND`, or
+/// anything else as GitHub's words); no error at all is a repository GitHub does not show.
+pub(super) fn missing_alias(error: Option<&Value>, what: String, endpoint: &str) -> GithubError {
+    match error {
+        Some(e) if error_type(e) == "FORBIDDEN" => GithubError::Forbidden { scope: None },
+        Some(e) if error_type(e) == "NOT_FOUND" => GithubError::NotFound { what },
+        None => GithubError::NotFound { what },
+        Some(e) => GithubError::Decode {
+            endpoint: endpoint.into(),
+            detail: format!(
+                "GitHub answered the query with an error: {}",
+                clean(error_message(e), 200)
+            ),
+        },
+    }
+}
+
 /// Files one answer's results: each alias (or node) of `chunk` converted, or its error. Returns
 /// the targets whose alias GitHub failed with a temporary error (their results stay unset).
 fn fill<T>(
@@ -706,20 +723,7 @@ fn fill<T>(
                 other => other,
             })
         } else {
-            match errors.first() {
-                Some(e) if error_type(e) == "FORBIDDEN" => {
-                    Err(GithubError::Forbidden { scope: None })
-                }
-                Some(e) if error_type(e) == "NOT_FOUND" => Err(GithubError::NotFound { what }),
-                None => Err(GithubError::NotFound { what }),
-                Some(e) => Err(GithubError::Decode {
-                    endpoint: endpoint.into(),
-                    detail: format!(
-                        "GitHub answered the query with an error: {}",
-                        clean(error_message(e), 200)
-                    ),
-                }),
-            }
+            Err(missing_alias(errors.first().copied(), what, endpoint))
         };
         results[i] = Some(result);
     }

@@ -15,8 +15,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::client::clean;
 use super::convert::decode_value;
-use super::graphql::{error_message, error_type, is_temporary, quote};
+use super::graphql::{error_message, is_temporary, missing_alias, quote};
 use super::insight::{GRollup, ci_status};
 use super::{GithubClient, GithubError, RepoTarget};
 use crate::domain::{ItemExtra, ItemExtras, Priority, RepoKey};
@@ -86,14 +87,8 @@ pub fn query(key: &RepoKey) -> String {
 #[serde(default)]
 struct WireRepo {
     #[serde(rename = "pullRequests")]
-    pull_requests: WireList,
-    issues: WireList,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct WireList {
-    nodes: Vec<Option<WireItem>>,
+    pull_requests: Nodes<WireItem>,
+    issues: Nodes<WireItem>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -177,7 +172,7 @@ impl WireItem {
     }
 }
 
-fn items(l: WireList, pr: bool) -> Vec<ItemExtra> {
+fn items(l: Nodes<WireItem>, pr: bool) -> Vec<ItemExtra> {
     l.nodes
         .into_iter()
         .flatten()
@@ -213,34 +208,26 @@ impl GithubClient {
         }
         let target = RepoTarget::Name(key.clone());
         let mut answer = self.post_query_for(&query(key), prio, &[&target]).await?;
+        // A temporary error anywhere: the data may be incomplete, so nothing is stored as current.
+        if let Some(e) = answer.errors.iter().find(|e| is_temporary(e)) {
+            return Err(GithubError::GraphqlTemporary {
+                message: clean(error_message(e), 200),
+                tries: 1,
+            });
+        }
         let repo = answer
             .data
             .get_mut("r0")
             .map(Value::take)
             .unwrap_or(Value::Null);
-        if repo.is_object() {
+        if repo.as_object().is_some_and(|o| !o.is_empty()) {
             return convert(repo);
         }
-        Err(match answer.errors.first() {
-            Some(e) if error_type(e) == "NOT_FOUND" => GithubError::NotFound {
-                what: format!("repository {key}"),
-            },
-            Some(e) if is_temporary(e) => GithubError::GraphqlTemporary {
-                message: super::client::clean(error_message(e), 200),
-                tries: 1,
-            },
-            Some(e) => GithubError::Decode {
-                endpoint: ENDPOINT.into(),
-                detail: format!(
-                    "GitHub refused the query: {}",
-                    super::client::clean(error_message(e), 200)
-                ),
-            },
-            None => GithubError::Decode {
-                endpoint: ENDPOINT.into(),
-                detail: "the answer has no repository".into(),
-            },
-        })
+        Err(missing_alias(
+            answer.errors.first(),
+            format!("repository {key}"),
+            ENDPOINT,
+        ))
     }
 }
 

@@ -223,12 +223,7 @@ async fn commands(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<SyncComma
                 tokio::spawn(shared.clone().fetch_stats(id, Priority::User));
             }
             SyncCommand::FetchItems(id) => {
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let emit = |e| shared.emit(e);
-                    super::items::fetch_items(&shared.ctx, &shared.items, id, Priority::User, emit)
-                        .await;
-                });
+                tokio::spawn(shared.clone().fetch_items(id, Priority::User));
             }
             SyncCommand::Track(keys) => shared.track(keys),
             SyncCommand::Untrack(id) => shared.untrack(id),
@@ -307,6 +302,11 @@ impl Shared {
     async fn fetch_stats(self: Arc<Self>, id: LocalId, prio: Priority) {
         let emit = |e| self.emit(e);
         stats::fetch_stats(&self.ctx, &self.stats, id, prio, emit).await;
+    }
+
+    async fn fetch_items(self: Arc<Self>, id: LocalId, prio: Priority) {
+        let emit = |e| self.emit(e);
+        super::items::fetch_items(&self.ctx, &self.items, id, prio, emit).await;
     }
 
     fn track(&self, keys: Vec<RepoKey>) {

@@ -345,6 +345,19 @@ pub struct UserRunDone {
     pub error: Option<String>,
 }
 
+impl UserRunDone {
+    /// A run of `label` with nothing known yet about how it ended.
+    pub fn new(label: String, background: bool) -> UserRunDone {
+        UserRunDone {
+            label,
+            background,
+            code: None,
+            output: String::new(),
+            error: None,
+        }
+    }
+}
+
 /// A passphrase typed into the TUI; never printed (Debug shows `***`).
 #[derive(Clone)]
 pub struct Passphrase(pub secrecy::SecretString);

@@ -739,13 +739,7 @@ const OUTPUT_CAP: usize = 64 * 1024;
 /// Runs a background `[[commands]]` program with stdin closed and its output captured: no shell,
 /// each argument as given. Never touches the terminal.
 pub(crate) async fn run_captured(run: UserRun) -> UserRunDone {
-    let mut done = UserRunDone {
-        label: run.label,
-        background: true,
-        code: None,
-        output: String::new(),
-        error: None,
-    };
+    let mut done = UserRunDone::new(run.label, true);
     let Some((program, args)) = run.argv.split_first() else {
         done.error = Some("no program to run".into());
         return done;
@@ -810,13 +804,7 @@ async fn hand_over(
 }
 
 async fn run_in_terminal(run: UserRun) -> UserRunDone {
-    let mut done = UserRunDone {
-        label: run.label,
-        background: false,
-        code: None,
-        output: String::new(),
-        error: None,
-    };
+    let mut done = UserRunDone::new(run.label, false);
     let Some((program, args)) = run.argv.split_first() else {
         done.error = Some("no program to run".into());
         return done;
